@@ -1,0 +1,69 @@
+# The README's commands. `make run` serves the demo; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FLASK_APP=wsgi $(BIN)/flask
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HTMX := static/vendor/htmx.min.js
+AXE := static/vendor/axe.min.js
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard consult/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: setup run test test-sqlite test-postgres browser lint translations-extract bench-page clean
+
+setup: $(VENV)/.installed $(HTMX) $(AXE) $(CATALOGUES)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(HTMX): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(AXE): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/axe-core/axe.min.js $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+## run: install, migrate the SQLite database, load the demo and serve on http://127.0.0.1:5000
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	CONSULT_SECURE_COOKIES=0 $(FLASK) run --host 127.0.0.1 --port 5000
+
+## browser: Debian's Chromium for the end-to-end tests (installed once, needs root or sudo)
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+## test: every test, on SQLite (with the browser tests) and on PostgreSQL
+test: setup browser test-sqlite test-postgres
+
+test-sqlite: setup
+	$(BIN)/pytest -q
+
+test-postgres: setup
+	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e"
+
+lint: setup
+	$(BIN)/ruff check consult tests
+
+translations-extract: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching --omit-header
+
+## bench-page: median time of the consultation page with the full demo data
+bench-page: setup
+	$(BIN)/python -m tests.bench_page
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

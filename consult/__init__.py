@@ -1,0 +1,103 @@
+"""Consult: a consultation platform for regional development strategies."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import text
+
+from . import db, security
+from .config import defaults
+from .extensions import babel, csrf, htmx, limiter, login_manager
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the Consult application."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    db.init_app(app)
+    security.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+
+    from . import cli, templating
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .consultations import bp as consultations_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(api_bp)
+    cli.init_app(app)
+    templating.init_app(app)
+    _register_errors(app)
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        """Report whether the app can reach its database."""
+        try:
+            db.get_session().execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means unhealthy
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok")
+
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the instance's secret key, creating it on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(code: int, error):
+        session_ = g.get("db_session")
+        if session_ is not None:
+            session_.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify(error=code), code
+        return render_template("error.html", code=code, description=error), code
+
+    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(code, lambda error, code=code: render_error(code, error))

@@ -1,0 +1,74 @@
+"""Published comments of a round as paginated JSON (public documents; no e-mail addresses)."""
+
+from flask import abort, current_app, jsonify, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..db import get_session
+from ..models import Comment, CommentStatus
+from ..consultations import services
+from . import bp
+
+
+def _comment_json(comment: Comment) -> dict:
+    return {
+        "id": comment.id,
+        "in_reply_to": comment.parent_id,
+        "paragraph": comment.paragraph.anchor if comment.paragraph else None,
+        "paragraph_number": comment.paragraph.number if comment.paragraph else None,
+        "section": comment.section.anchor if comment.section else None,
+        "kind": comment.kind.value,
+        "stance": comment.stance.value if comment.stance else None,
+        "stakeholder_category": comment.author_category.value,
+        "organisation": comment.author_organisation_name,
+        "text": comment.body,
+        "proposed_text": comment.proposed_text,
+        "agreements": comment.agreement_count,
+        "created_at": comment.created_at.isoformat(),
+        "updated_at": comment.updated_at.isoformat(),
+    }
+
+
+def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
+    raw = request.args.get(name, str(default))
+    if not raw.isdigit():
+        abort(400)
+    return min(max(int(raw), lowest), highest)
+
+
+@bp.get("/samrad/<slug>/omgang/<int:number>/synpunkter")
+def round_comments(slug: str, number: int):
+    """List the published comments of a round, oldest first, ``page`` and ``per_page`` given."""
+    session = get_session()
+    round_ = services.get_round(session, slug, number)
+    if round_ is None:
+        abort(404)
+    limit = current_app.config["API_MAX_PER_PAGE"]
+    per_page = _int_arg("per_page", 100, 1, limit)
+    page = _int_arg("page", 1, 1, 10**6)
+    published = (Comment.round_id == round_.id, Comment.status == CommentStatus.PUBLISHED)
+    total = session.scalar(select(func.count()).select_from(Comment).where(*published))
+    rows = session.scalars(
+        select(Comment)
+        .where(*published)
+        .options(selectinload(Comment.paragraph), selectinload(Comment.section))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+
+    def page_url(n):
+        return url_for(".round_comments", slug=slug, number=number, page=n, per_page=per_page,
+                       _external=True)
+
+    has_next = page * per_page < total
+    return jsonify(
+        consultation=round_.consultation.title,
+        round=round_.title,
+        total=total,
+        page=page,
+        per_page=per_page,
+        next=page_url(page + 1) if has_next else None,
+        previous=page_url(page - 1) if page > 1 else None,
+        items=[_comment_json(c) for c in rows],
+    )

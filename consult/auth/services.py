@@ -1,0 +1,95 @@
+"""Account rules: registering, authenticating and organisations."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import Category, Organisation, Role, User
+
+# Checked against when the e-mail is unknown, so both paths cost the same time.
+_DUMMY_HASH = generate_password_hash("not a password", method="scrypt:1024:8:1")
+
+
+class RegistrationError(ValueError):
+    """Registration refused; ``field`` names the form field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def organisation_key(name: str) -> str:
+    """Return the key under which an organisation name is unique (case and spacing ignored)."""
+    return " ".join(name.split()).casefold()
+
+
+def hash_password(password: str) -> str:
+    """Hash ``password`` with scrypt (parameters from config, cheaper in tests)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """Return all organisations, ordered by name."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def find_or_create_organisation(session: Session, name: str, category: Category) -> Organisation:
+    """Return the organisation called ``name``, creating it in ``category`` if new."""
+    clean = " ".join(name.split())
+    found = session.scalar(select(Organisation).where(Organisation.name_key == organisation_key(clean)))
+    if found is not None:
+        return found
+    organisation = Organisation(name=clean, name_key=organisation_key(clean), category=category)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    category: Category,
+    organisation_id: int | None = None,
+    new_organisation: str = "",
+    locale: str | None = None,
+    role: Role = Role.PARTICIPANT,
+) -> User:
+    """Create a participant account; organisation required unless the category is privatperson."""
+    email = email.strip().lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise RegistrationError("email", "taken")
+    organisation = None
+    if category != Category.INDIVIDUAL:
+        if new_organisation.strip():
+            organisation = find_or_create_organisation(session, new_organisation, category)
+        elif organisation_id is not None:
+            organisation = session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise RegistrationError("organisation_id", "required")
+    user = User(
+        email=email,
+        display_name=" ".join(display_name.split()),
+        password_hash=hash_password(password),
+        category=category,
+        organisation=organisation,
+        role=role,
+        locale=locale,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the user with this e-mail and password, or None."""
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None

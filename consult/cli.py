@@ -1,0 +1,109 @@
+"""Flask commands: accounts, draft import and the demo consultation."""
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from . import clock
+from .auth import services as accounts
+from .consultations.importer import DraftError, import_markdown
+from .db import get_session
+from .models import Category, Consultation, ModerationMode, Role, Round
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+
+
+def _local(value: datetime | None):
+    return value.replace(tzinfo=STOCKHOLM) if value is not None else None
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.PARTICIPANT.value)
+@click.option("--category", type=click.Choice([c.value for c in Category]), default="region")
+@click.option("--organisation", default="", help="Organisation name (created if new).")
+@click.password_option()
+def create_user_command(email, display_name, role, category, organisation, password):
+    """Create an account, e.g. the first administrator."""
+    try:
+        user = accounts.register(
+            get_session(),
+            email=email,
+            display_name=display_name,
+            password=password,
+            category=Category(category),
+            new_organisation=organisation,
+            role=Role(role),
+        )
+    except accounts.RegistrationError as error:
+        raise click.ClickException(f"Not created: {error.field} {error}") from error
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@click.command("import-draft")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--consultation", "slug", required=True, help="Slug of the consultation.")
+@click.option("--title", help="Title, when the consultation is new.")
+@click.option("--round-title", default="Remissomgång")
+@click.option("--opens", type=click.DateTime(DATE_FORMATS), help="Opening time, Europe/Stockholm.")
+@click.option("--closes", type=click.DateTime(DATE_FORMATS), help="Closing time, Europe/Stockholm.")
+@click.option("--moderation", type=click.Choice(["pre", "post"]), default="post")
+def import_draft_command(path, slug, title, round_title, opens, closes, moderation):
+    """Import a Markdown draft as a new round of a consultation."""
+    session = get_session()
+    opens_at, closes_at = _local(opens), _local(closes)
+    if (opens_at is None) != (closes_at is None):
+        raise click.ClickException("Give both --opens and --closes, or neither.")
+    if opens_at and closes_at <= opens_at:
+        raise click.ClickException("--closes must be after --opens.")
+    consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None:
+        if not title:
+            raise click.ClickException("New consultation: give --title.")
+        consultation = Consultation(slug=slug, title=title)
+        session.add(consultation)
+    number = len(consultation.rounds) + 1
+    round_ = Round(
+        consultation=consultation,
+        number=number,
+        title=f"{round_title} {number}",
+        opens_at=opens_at,
+        closes_at=closes_at,
+        moderation=ModerationMode(moderation),
+    )
+    session.add(round_)
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = import_markdown(session, round_, text, title=consultation.title)
+    except (DraftError, UnicodeDecodeError) as error:
+        session.rollback()
+        raise click.ClickException(f"Not imported: {error}") from error
+    session.commit()
+    click.echo(
+        f"Imported {len(document.sections)} sections and {len(document.paragraphs)} paragraphs "
+        f"into round {number} of {slug}."
+    )
+
+
+@click.command("demo")
+def demo_command():
+    """Load the demo consultation and accounts (does nothing if already loaded)."""
+    from .demo import DEMO_ACCOUNTS, load
+
+    loaded = load(get_session(), clock.now())
+    click.echo("Demo consultation loaded." if loaded else "Demo consultation already loaded.")
+    click.echo("Demo accounts (e-mail / password):")
+    for email, password, role in DEMO_ACCOUNTS:
+        click.echo(f"  {role:<12} {email:<32} {password}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (create_user_command, import_draft_command, demo_command):
+        app.cli.add_command(command)

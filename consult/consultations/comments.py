@@ -1,0 +1,321 @@
+"""Commenting rules: write, edit, withdraw, reply and agree, each in one transaction.
+
+Every write re-reads its round inside the transaction (locking the row where the database
+can) and checks that the round is open at that moment, so a late write is refused even if
+the page was loaded before the deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import sanitise
+from ..models import (
+    Agreement,
+    Comment,
+    CommentKind,
+    CommentRevision,
+    CommentStatus,
+    ModerationMode,
+    Round,
+    Stance,
+    User,
+)
+from .services import Target, is_open
+
+EDITABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED)
+
+
+class CommentError(Exception):
+    """Base for refusals; ``code`` is the HTTP status that fits."""
+
+    code = 400
+
+
+class RoundClosed(CommentError):
+    code = 409
+
+
+class NotAllowed(CommentError):
+    code = 403
+
+
+class NotFound(CommentError):
+    code = 404
+
+
+class Invalid(CommentError):
+    """Input refused; ``errors`` maps form fields to message keys."""
+
+    code = 422
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _lock_open_round(session: Session, round_id: int, now: datetime) -> Round:
+    round_ = session.scalar(select(Round).where(Round.id == round_id).with_for_update())
+    if round_ is None:
+        raise NotFound()
+    if not is_open(round_, now):
+        raise RoundClosed()
+    return round_
+
+
+def _clean_body(body: str, max_chars: int, required: bool) -> tuple[str, str]:
+    try:
+        text = sanitise.normalise_text(body or "")
+    except sanitise.UnsafeText as error:
+        raise Invalid({"body": "binary"}) from error
+    if not text:
+        if required:
+            raise Invalid({"body": "empty"})
+        return "", ""
+    if len(text) > max_chars:
+        raise Invalid({"body": "too_long"})
+    try:
+        html = sanitise.comment_html(text)
+    except sanitise.UnsafeText as error:
+        raise Invalid({"body": "nesting"}) from error
+    if not sanitise.plain_text(html) and required:
+        raise Invalid({"body": "empty"})
+    return text, html
+
+
+def _clean_fields(
+    kind: str, stance: str | None, body: str, proposed_text: str | None, target: Target, max_chars: int
+) -> dict:
+    try:
+        kind_ = CommentKind(kind)
+    except ValueError as error:
+        raise Invalid({"kind": "invalid"}) from error
+    stance_ = None
+    if stance and kind_ != CommentKind.QUESTION:
+        try:
+            stance_ = Stance(stance)
+        except ValueError as error:
+            raise Invalid({"stance": "invalid"}) from error
+    proposal = None
+    if kind_ == CommentKind.PROPOSAL:
+        if target.paragraph is None:
+            raise Invalid({"kind": "proposal_needs_paragraph"})
+        try:
+            proposal = sanitise.normalise_text(proposed_text or "")
+        except sanitise.UnsafeText as error:
+            raise Invalid({"proposed_text": "binary"}) from error
+        if not proposal:
+            raise Invalid({"proposed_text": "empty"})
+        if len(proposal) > max_chars:
+            raise Invalid({"proposed_text": "too_long"})
+        if " ".join(proposal.split()) == target.paragraph.text:
+            raise Invalid({"proposed_text": "unchanged"})
+    text, html = _clean_body(body, max_chars, required=kind_ != CommentKind.PROPOSAL)
+    return {"kind": kind_, "stance": stance_, "body": text, "body_html": html, "proposed_text": proposal}
+
+
+def create_comment(
+    session: Session,
+    *,
+    author: User,
+    round_id: int,
+    target: Target,
+    kind: str,
+    body: str,
+    stance: str | None = None,
+    proposed_text: str | None = None,
+    submission_key: str,
+    now: datetime,
+    max_chars: int,
+) -> Comment:
+    """Add a comment on ``target``; a repeated ``submission_key`` returns the first comment."""
+    if not submission_key or len(submission_key) > 64:
+        raise Invalid({"submission_key": "invalid"})
+    existing = session.scalar(
+        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == submission_key)
+    )
+    if existing is not None:
+        return existing
+    round_ = _lock_open_round(session, round_id, now)
+    fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)
+    comment = Comment(
+        round_id=round_.id,
+        paragraph_id=target.paragraph.id if target.paragraph else None,
+        section_id=target.section.id if target.section else None,
+        author_id=author.id,
+        author_category=author.category,
+        author_organisation_id=author.organisation_id,
+        author_organisation_name=author.organisation.name if author.organisation else None,
+        status=_initial_status(round_),
+        submission_key=submission_key,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    return _insert_once(session, comment)
+
+
+def create_reply(
+    session: Session,
+    *,
+    author: User,
+    parent_id: int,
+    body: str,
+    submission_key: str,
+    now: datetime,
+    max_chars: int,
+) -> Comment:
+    """Reply to a published comment; a reply to a reply joins the same thread (one level)."""
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.status != CommentStatus.PUBLISHED:
+        raise NotFound()
+    if parent.parent_id is not None:
+        parent = session.get(Comment, parent.parent_id)
+    existing = session.scalar(
+        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == submission_key)
+    )
+    if existing is not None:
+        return existing
+    round_ = _lock_open_round(session, parent.round_id, now)
+    text, html = _clean_body(body, max_chars, required=True)
+    reply = Comment(
+        round_id=round_.id,
+        paragraph_id=parent.paragraph_id,
+        section_id=parent.section_id,
+        parent_id=parent.id,
+        author_id=author.id,
+        author_category=author.category,
+        author_organisation_id=author.organisation_id,
+        author_organisation_name=author.organisation.name if author.organisation else None,
+        kind=CommentKind.COMMENT,
+        body=text,
+        body_html=html,
+        status=_initial_status(round_),
+        submission_key=submission_key,
+        created_at=now,
+        updated_at=now,
+    )
+    return _insert_once(session, reply)
+
+
+def _initial_status(round_: Round) -> CommentStatus:
+    if round_.moderation == ModerationMode.PRE:
+        return CommentStatus.PENDING
+    return CommentStatus.PUBLISHED
+
+
+def _insert_once(session: Session, comment: Comment) -> Comment:
+    """Insert ``comment``; if a concurrent double submit won the race, return that one."""
+    session.add(comment)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalar(
+            select(Comment).where(
+                Comment.author_id == comment.author_id,
+                Comment.submission_key == comment.submission_key,
+            )
+        )
+        if existing is None:
+            raise
+        return existing
+    return comment
+
+
+def own_comment(session: Session, user: User, comment_id: int) -> Comment:
+    """Return ``user``'s own editable comment, or raise NotFound/NotAllowed."""
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound()
+    if comment.author_id != user.id:
+        raise NotAllowed()
+    if comment.status not in EDITABLE:
+        raise NotFound()
+    return comment
+
+
+def edit_comment(
+    session: Session,
+    *,
+    user: User,
+    comment_id: int,
+    kind: str,
+    body: str,
+    stance: str | None,
+    proposed_text: str | None,
+    now: datetime,
+    max_chars: int,
+) -> Comment:
+    """Change ``user``'s own comment while its round is open, keeping the old text as a revision."""
+    comment = own_comment(session, user, comment_id)
+    _lock_open_round(session, comment.round_id, now)
+    if comment.parent_id is not None:
+        text, html = _clean_body(body, max_chars, required=True)
+        fields = {"kind": CommentKind.COMMENT, "stance": None, "body": text, "body_html": html,
+                  "proposed_text": None}
+    else:
+        target = Target("", paragraph=comment.paragraph, section=comment.section)
+        fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)
+    session.add(
+        CommentRevision(
+            comment=comment,
+            kind=comment.kind,
+            stance=comment.stance,
+            body=comment.body,
+            proposed_text=comment.proposed_text,
+            written_at=comment.updated_at,
+            replaced_at=now,
+        )
+    )
+    for name, value in fields.items():
+        setattr(comment, name, value)
+    comment.updated_at = now
+    session.commit()
+    return comment
+
+
+def withdraw_comment(session: Session, *, user: User, comment_id: int, now: datetime) -> Comment:
+    """Withdraw ``user``'s own comment while its round is open; it is kept, not deleted."""
+    comment = own_comment(session, user, comment_id)
+    _lock_open_round(session, comment.round_id, now)
+    comment.status = CommentStatus.WITHDRAWN
+    comment.updated_at = now
+    session.commit()
+    return comment
+
+
+def toggle_agreement(session: Session, *, user: User, comment_id: int, now: datetime) -> bool:
+    """Agree with a published comment, or take the agreement back; return whether agreed now."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.status != CommentStatus.PUBLISHED:
+        raise NotFound()
+    if comment.author_id == user.id:
+        raise NotAllowed()
+    _lock_open_round(session, comment.round_id, now)
+    existing = session.scalar(
+        select(Agreement).where(Agreement.comment_id == comment.id, Agreement.user_id == user.id)
+    )
+    if existing is not None:
+        session.delete(existing)
+        delta, agreed = -1, False
+    else:
+        session.add(Agreement(comment_id=comment.id, user_id=user.id, created_at=now))
+        delta, agreed = 1, True
+    session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id)
+        .values(agreement_count=Comment.agreement_count + delta)
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent click already recorded the agreement; the state is as the user wants.
+        session.rollback()
+        return True
+    session.refresh(comment)
+    return agreed

@@ -1,0 +1,60 @@
+"""A plain-text receipt of what a participant has submitted."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from ..models import Comment, User
+from ..labels import KIND_LABELS, STANCE_LABELS, STATUS_LABELS
+
+
+def _target_label(comment: Comment) -> str:
+    if comment.paragraph is not None:
+        return _("Paragraph %(n)s", n=comment.paragraph.number) + f": {comment.paragraph.text[:120]}"
+    if comment.section is not None:
+        return _("Section %(n)s", n=comment.section.number) + f": {comment.section.heading}"
+    return _("The whole draft")
+
+
+def fingerprint(comment: Comment) -> str:
+    """Return a short checksum of a comment's submitted content, to show it is unaltered."""
+    content = "\n".join([str(comment.id), comment.body, comment.proposed_text or ""])
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def render(user: User, comments: list[Comment], now: datetime) -> str:
+    """Return the receipt text for ``user``'s ``comments``."""
+    lines = [
+        _("Receipt of submitted comments"),
+        "=" * 40,
+        _("Name: %(name)s", name=user.display_name),
+        _("Created: %(date)s", date=format_datetime(now, "y-MM-dd HH:mm")),
+        _("Number of comments: %(n)s", n=len(comments)),
+        "",
+    ]
+    for comment in comments:
+        round_ = comment.round
+        lines += [
+            "-" * 40,
+            f"{round_.consultation.title} – {round_.title}",
+            _("Concerns: %(target)s", target=_target_label(comment)),
+            _("Submitted: %(date)s", date=format_datetime(comment.created_at, "y-MM-dd HH:mm")),
+        ]
+        if comment.updated_at != comment.created_at:
+            lines.append(_("Last changed: %(date)s", date=format_datetime(comment.updated_at, "y-MM-dd HH:mm")))
+        lines.append(_("Type: %(kind)s", kind=KIND_LABELS[comment.kind]))
+        if comment.stance:
+            lines.append(_("Position: %(stance)s", stance=STANCE_LABELS[comment.stance]))
+        if comment.author_organisation_name:
+            lines.append(_("On behalf of: %(org)s", org=comment.author_organisation_name))
+        lines.append(_("Status: %(status)s", status=STATUS_LABELS[comment.status]))
+        if comment.proposed_text:
+            lines += ["", _("Proposed wording:"), comment.proposed_text]
+        if comment.body:
+            lines += ["", comment.body]
+        lines += ["", _("Checksum: %(sum)s", sum=fingerprint(comment)), ""]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,445 @@
+"""Pages and fragments for reading drafts and commenting on them."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session as http_session,
+    url_for,
+)
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..db import get_session
+from ..extensions import htmx, limiter
+from ..models import Comment, CommentStatus, Round
+from ..security import safe_next
+from . import bp, comments, receipt, services
+from .forms import CommentForm, ReplyForm, error_message
+
+
+def _viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+def _post_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def _round_or_404(slug: str, number: int | None = None) -> Round:
+    round_ = services.get_round(get_session(), slug, number)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _target_or_404(round_: Round, key: str) -> services.Target:
+    target = services.resolve_target(get_session(), round_, key)
+    if target is None:
+        abort(404)
+    return target
+
+
+def thread_url(round_: Round, key: str, **kwargs) -> str:
+    """Return the URL of the comment thread on target ``key`` of ``round_``."""
+    return url_for(
+        "consultations.thread",
+        slug=round_.consultation.slug,
+        number=round_.number,
+        target=key,
+        **kwargs,
+    )
+
+
+def _target_key(comment: Comment) -> str:
+    if comment.paragraph is not None:
+        return comment.paragraph.anchor
+    if comment.section is not None:
+        return comment.section.anchor
+    return "doc"
+
+
+def _count_trigger(response, key: str):
+    response.headers["HX-Trigger"] = json.dumps({f"comments-changed-{key}": None})
+    return response
+
+
+@bp.get("/")
+def index():
+    """List the consultations with the state and dates of their current round."""
+    return render_template(
+        "consultations/index.html",
+        listed=services.list_consultations(get_session()),
+        now=clock.now(),
+    )
+
+
+@bp.get("/samrad/<slug>/")
+def consultation(slug: str):
+    """Show the current round of a consultation."""
+    return _round_page(_round_or_404(slug))
+
+
+@bp.get("/samrad/<slug>/omgang/<int:number>/")
+def round_page(slug: str, number: int):
+    """Show one round of a consultation: its draft with a table of contents and counts."""
+    return _round_page(_round_or_404(slug, number))
+
+
+def _round_page(round_: Round):
+    view = services.document_view(get_session(), round_)
+    if view is None:
+        abort(404)
+    return render_template(
+        "consultations/round.html",
+        round=round_,
+        consultation=round_.consultation,
+        view=view,
+        state=services.round_state(round_, clock.now()),
+    )
+
+
+def _thread_context(round_: Round, target: services.Target, sort: str) -> dict:
+    session = get_session()
+    viewer = _viewer()
+    items = services.thread(session, round_, target, viewer, sort)
+    replies = {c.id: services.visible_replies(c, viewer) for c in items}
+    ids = [c.id for c in items] + [r.id for rs in replies.values() for r in rs]
+    return {
+        "round": round_,
+        "consultation": round_.consultation,
+        "target": target,
+        "comments": items,
+        "replies": replies,
+        "agreed": services.agreed_ids(session, viewer, ids),
+        "state": services.round_state(round_, clock.now()),
+        "sort": sort,
+        "max_chars": current_app.config["COMMENT_MAX_CHARS"],
+    }
+
+
+def _render_thread(round_, target, *, form=None, status=200, notice=None, late_text=None):
+    sort = request.args.get("sort", "new")
+    if sort not in services.SORTS:
+        sort = "new"
+    context = _thread_context(round_, target, sort)
+    if form is None and current_user.is_authenticated:
+        form = CommentForm(
+            prefix=target.key, formdata=None, allow_proposal=target.paragraph is not None
+        )
+        if target.paragraph is not None:
+            form.proposed_text.data = target.paragraph.text
+    context.update(form=form, notice=notice, late_text=late_text, is_htmx=bool(htmx))
+    template = "consultations/_thread.html" if htmx else "consultations/thread.html"
+    return make_response(render_template(template, **context), status)
+
+
+@bp.route("/samrad/<slug>/omgang/<int:number>/synpunkter/<target>", methods=["GET", "POST"])
+@limiter.limit(_post_limit, methods=["POST"], key_func=lambda: f"user:{current_user.get_id()}")
+def thread(slug: str, number: int, target: str):
+    """Show the comments on a paragraph, a section or the draft; post a new one."""
+    round_ = _round_or_404(slug, number)
+    target_ = _target_or_404(round_, target)
+    if request.method == "GET":
+        return _render_thread(round_, target_)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    form = CommentForm(prefix=target_.key, allow_proposal=target_.paragraph is not None)
+    max_chars = current_app.config["COMMENT_MAX_CHARS"]
+    try:
+        comment = comments.create_comment(
+            get_session(),
+            author=current_user,
+            round_id=round_.id,
+            target=target_,
+            kind=form.kind.data,
+            body=form.body.data,
+            stance=form.stance.data,
+            proposed_text=form.proposed_text.data,
+            submission_key=form.submission_key.data,
+            now=clock.now(),
+            max_chars=max_chars,
+        )
+    except comments.RoundClosed:
+        get_session().rollback()
+        return _render_closed(round_, target_, form.body.data)
+    except comments.Invalid as error:
+        get_session().rollback()
+        for field, key in error.errors.items():
+            getattr(form, field).errors = [error_message(key, max_chars)]
+        return _render_thread(round_, target_, form=form, status=422)
+    notice = _created_notice(comment)
+    if not htmx:
+        flash(notice, "success")
+        return redirect(thread_url(round_, target_.key) + f"#c-{comment.id}")
+    response = _render_thread(round_, target_, notice=notice)
+    return _count_trigger(response, target_.key)
+
+
+def _created_notice(comment: Comment) -> str:
+    if comment.status == CommentStatus.PENDING:
+        return _("Thank you! Your comment is waiting for review before it is shown to others.")
+    return _("Thank you! Your comment is published.")
+
+
+def _closed_message(round_: Round) -> str:
+    return _(
+        "The round is closed. Comments can no longer be sent or changed (deadline %(date)s).",
+        date=format_datetime(round_.closed_at or round_.closes_at, "d MMMM y HH:mm"),
+    )
+
+
+def _render_closed(round_, target, text):
+    message = _closed_message(round_)
+    if not htmx:
+        flash(message, "error")
+    return _render_thread(round_, target, status=409, notice=message, late_text=text)
+
+
+@bp.get("/samrad/<slug>/omgang/<int:number>/synpunkter/<target>/antal")
+def count(slug: str, number: int, target: str):
+    """Return the comment-count badge of a target (refreshed after a post)."""
+    round_ = _round_or_404(slug, number)
+    target_ = _target_or_404(round_, target)
+    view = services.document_view(get_session(), round_)
+    return render_template(
+        "consultations/_count.html", key=target_.key, n=view.counts.get(target_.key, 0)
+    )
+
+
+def _comment_or_404(comment_id: int) -> Comment:
+    comment = get_session().get(Comment, comment_id)
+    viewer = _viewer()
+    visible = comment is not None and (
+        comment.status == CommentStatus.PUBLISHED
+        or (viewer is not None and comment.author_id == viewer.id and comment.status == CommentStatus.PENDING)
+    )
+    if not visible:
+        abort(404)
+    return comment
+
+
+def _render_comment(comment: Comment, status: int = 200, **extra):
+    session = get_session()
+    viewer = _viewer()
+    replies = services.visible_replies(comment, viewer)
+    context = {
+        "comment": comment,
+        "replies": {comment.id: replies},
+        "agreed": services.agreed_ids(session, viewer, [comment.id] + [r.id for r in replies]),
+        "round": comment.round,
+        "state": services.round_state(comment.round, clock.now()),
+        "max_chars": current_app.config["COMMENT_MAX_CHARS"],
+        **extra,
+    }
+    return make_response(render_template("consultations/_comment.html", **context), status)
+
+
+@bp.get("/synpunkter/<int:comment_id>")
+def comment(comment_id: int):
+    """Return one comment as a fragment, or redirect to it in its thread."""
+    comment_ = _comment_or_404(comment_id)
+    if htmx:
+        return _render_comment(comment_)
+    parent = comment_ if comment_.parent_id is None else get_session().get(Comment, comment_.parent_id)
+    return redirect(thread_url(comment_.round, _target_key(parent)) + f"#c-{comment_.id}")
+
+
+def _refusal(error: comments.CommentError, comment_: Comment | None = None):
+    get_session().rollback()
+    if isinstance(error, comments.RoundClosed) and comment_ is not None:
+        message = _closed_message(comment_.round)
+        if htmx:
+            return _render_comment(comment_, status=409, notice=message)
+        flash(message, "error")
+        return redirect(url_for("consultations.comment", comment_id=comment_.id))
+    abort(error.code)
+
+
+@bp.route("/synpunkter/<int:comment_id>/redigera", methods=["GET", "POST"])
+@login_required
+def edit(comment_id: int):
+    """Edit one's own comment while the round is open; the earlier text is kept."""
+    session = get_session()
+    try:
+        comment_ = comments.own_comment(session, current_user, comment_id)
+    except comments.CommentError as error:
+        abort(error.code)
+    is_reply = comment_.parent_id is not None
+    prefix = f"edit-{comment_.id}"
+    form = (ReplyForm if is_reply else CommentForm)(prefix=prefix, obj=None if request.method == "POST" else comment_)
+    if not is_reply and request.method == "GET":
+        form.kind.data = comment_.kind.value
+        form.stance.data = comment_.stance.value if comment_.stance else ""
+        form.proposed_text.data = comment_.proposed_text or (
+            comment_.paragraph.text if comment_.paragraph else ""
+        )
+    status = 200
+    if request.method == "POST":
+        max_chars = current_app.config["COMMENT_MAX_CHARS"]
+        try:
+            comments.edit_comment(
+                session,
+                user=current_user,
+                comment_id=comment_.id,
+                kind=getattr(form, "kind", None) and form.kind.data,
+                body=form.body.data,
+                stance=getattr(form, "stance", None) and form.stance.data,
+                proposed_text=getattr(form, "proposed_text", None) and form.proposed_text.data,
+                now=clock.now(),
+                max_chars=max_chars,
+            )
+        except comments.Invalid as error:
+            session.rollback()
+            for field, key in error.errors.items():
+                getattr(form, field).errors = [error_message(key, max_chars)]
+            status = 422
+        except comments.CommentError as error:
+            return _refusal(error, comment_)
+        else:
+            if htmx:
+                return _render_comment(comment_, notice=_("Your changes are saved."))
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("consultations.comment", comment_id=comment_.id))
+    template = "consultations/_edit_form.html" if htmx else "consultations/edit.html"
+    return make_response(
+        render_template(
+            template,
+            comment=comment_,
+            form=form,
+            is_reply=is_reply,
+            max_chars=current_app.config["COMMENT_MAX_CHARS"],
+        ),
+        status,
+    )
+
+
+@bp.post("/synpunkter/<int:comment_id>/dra-tillbaka")
+@login_required
+def withdraw(comment_id: int):
+    """Withdraw one's own comment; it stays stored but is no longer shown."""
+    session = get_session()
+    try:
+        comment_ = comments.withdraw_comment(
+            session, user=current_user, comment_id=comment_id, now=clock.now()
+        )
+    except comments.CommentError as error:
+        return _refusal(error, session.get(Comment, comment_id))
+    message = _("Your comment is withdrawn. It is no longer shown to others.")
+    parent = comment_ if comment_.parent_id is None else session.get(Comment, comment_.parent_id)
+    key = _target_key(parent)
+    if htmx:
+        response = make_response(
+            render_template("consultations/_withdrawn.html", comment=comment_, message=message)
+        )
+        return _count_trigger(response, key)
+    flash(message, "success")
+    return redirect(thread_url(comment_.round, key))
+
+
+@bp.route("/synpunkter/<int:comment_id>/svara", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_post_limit, methods=["POST"], key_func=lambda: f"user:{current_user.get_id()}")
+def reply(comment_id: int):
+    """Reply to a published comment (one level of replies)."""
+    parent = _comment_or_404(comment_id)
+    form = ReplyForm(prefix=f"reply-{parent.id}")
+    status = 200
+    if request.method == "POST":
+        max_chars = current_app.config["COMMENT_MAX_CHARS"]
+        try:
+            reply_ = comments.create_reply(
+                get_session(),
+                author=current_user,
+                parent_id=parent.id,
+                body=form.body.data,
+                submission_key=form.submission_key.data,
+                now=clock.now(),
+                max_chars=max_chars,
+            )
+        except comments.Invalid as error:
+            get_session().rollback()
+            form.body.errors = [error_message(error.errors.get("body", ""), max_chars)]
+            status = 422
+        except comments.CommentError as error:
+            return _refusal(error, parent)
+        else:
+            top = get_session().get(Comment, reply_.parent_id)
+            notice = _created_notice(reply_)
+            if htmx:
+                return _render_comment(top, notice=notice)
+            flash(notice, "success")
+            return redirect(thread_url(top.round, _target_key(top)) + f"#c-{reply_.id}")
+    if not services.is_open(parent.round, clock.now()):
+        return _refusal(comments.RoundClosed(), parent)
+    template = "consultations/_reply_form.html" if htmx else "consultations/reply.html"
+    return make_response(
+        render_template(
+            template, parent=parent, form=form, max_chars=current_app.config["COMMENT_MAX_CHARS"]
+        ),
+        status,
+    )
+
+
+@bp.post("/synpunkter/<int:comment_id>/instam")
+@login_required
+def agree(comment_id: int):
+    """Toggle the user's agreement with a comment."""
+    session = get_session()
+    try:
+        agreed = comments.toggle_agreement(
+            session, user=current_user, comment_id=comment_id, now=clock.now()
+        )
+    except comments.CommentError as error:
+        return _refusal(error, session.get(Comment, comment_id))
+    comment_ = session.get(Comment, comment_id)
+    if htmx:
+        return render_template(
+            "consultations/_agree.html",
+            comment=comment_,
+            agreed={comment_.id} if agreed else set(),
+            state=services.round_state(comment_.round, clock.now()),
+        )
+    return redirect(url_for("consultations.comment", comment_id=comment_id))
+
+
+@bp.get("/mina-synpunkter")
+@login_required
+def mine():
+    """List everything the user has written, with its status."""
+    return render_template(
+        "consultations/mine.html", items=services.my_comments(get_session(), current_user)
+    )
+
+
+@bp.get("/mina-synpunkter/kvitto.txt")
+@login_required
+def receipt_download():
+    """Download a plain-text receipt of everything the user has submitted."""
+    text = receipt.render(current_user, services.my_comments(get_session(), current_user), clock.now())
+    response = make_response(text)
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="kvitto-synpunkter.txt"'
+    return response
+
+
+@bp.post("/sprak")
+def language():
+    """Remember the chosen interface language (and store it on the account)."""
+    chosen = request.form.get("lang", "")
+    if chosen in current_app.config["LANGUAGES"]:
+        http_session["lang"] = chosen
+        if current_user.is_authenticated:
+            current_user.locale = chosen
+            get_session().commit()
+    return redirect(safe_next(request.form.get("next"), url_for("consultations.index")))

@@ -1,0 +1,266 @@
+"""Reading consultations: round states, the draft with its counts, and comment threads."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import (
+    Agreement,
+    Comment,
+    CommentStatus,
+    Consultation,
+    Document,
+    Paragraph,
+    Round,
+    Section,
+    User,
+)
+
+
+class RoundState(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+def round_state(round_: Round, now: datetime) -> RoundState:
+    """Return the state of ``round_`` at ``now``, computed from its dates and explicit actions."""
+    if round_.results_published_at is not None and round_.results_published_at <= now:
+        return RoundState.PUBLISHED
+    if round_.opens_at is None or round_.closes_at is None:
+        return RoundState.DRAFT
+    if round_.closed_at is not None and round_.closed_at <= now:
+        return RoundState.CLOSED
+    if now < round_.opens_at:
+        return RoundState.SCHEDULED
+    if now < round_.closes_at:
+        return RoundState.OPEN
+    return RoundState.CLOSED
+
+
+def is_open(round_: Round, now: datetime) -> bool:
+    """True while ``round_`` accepts comments."""
+    return round_state(round_, now) == RoundState.OPEN
+
+
+def public_round(consultation: Consultation) -> Round | None:
+    """Return the newest round of ``consultation`` that has left the draft state."""
+    dated = [r for r in consultation.rounds if r.opens_at is not None and r.closes_at is not None]
+    return dated[-1] if dated else None
+
+
+def list_consultations(session: Session) -> list[tuple[Consultation, Round]]:
+    """Return the consultations that have a public round, with that round, newest first."""
+    consultations = session.scalars(
+        select(Consultation).options(selectinload(Consultation.rounds)).order_by(
+            Consultation.created_at.desc()
+        )
+    )
+    listed = []
+    for consultation in consultations:
+        round_ = public_round(consultation)
+        if round_ is not None:
+            listed.append((consultation, round_))
+    return listed
+
+
+def get_round(session: Session, slug: str, number: int | None = None) -> Round | None:
+    """Return round ``number`` of the consultation ``slug`` (default: its public round)."""
+    consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None:
+        return None
+    if number is None:
+        return public_round(consultation)
+    round_ = next((r for r in consultation.rounds if r.number == number), None)
+    if round_ is None or round_.opens_at is None or round_.closes_at is None:
+        return None
+    return round_
+
+
+@dataclass
+class SectionView:
+    section: Section
+    paragraphs: list[Paragraph]
+    children: list[SectionView]
+
+
+@dataclass
+class DocumentView:
+    document: Document
+    preamble: list[Paragraph]
+    sections: list[SectionView]
+    # Published top-level comments per target: "doc", a section anchor or a paragraph anchor.
+    counts: dict[str, int]
+
+
+def document_view(session: Session, round_: Round) -> DocumentView | None:
+    """Return the draft of ``round_`` as a section tree with comment counts per target."""
+    document = round_.document
+    if document is None:
+        return None
+    sections = list(
+        session.scalars(select(Section).where(Section.document_id == document.id).order_by(
+            Section.position
+        ))
+    )
+    paragraphs = list(
+        session.scalars(select(Paragraph).where(Paragraph.document_id == document.id).order_by(
+            Paragraph.position
+        ))
+    )
+    views = {s.id: SectionView(s, [], []) for s in sections}
+    roots = []
+    for section in sections:
+        view = views[section.id]
+        if section.parent_id is None:
+            roots.append(view)
+        else:
+            views[section.parent_id].children.append(view)
+    preamble = []
+    for paragraph in paragraphs:
+        if paragraph.section_id is None:
+            preamble.append(paragraph)
+        else:
+            views[paragraph.section_id].paragraphs.append(paragraph)
+    return DocumentView(document, preamble, roots, comment_counts(session, round_, sections, paragraphs))
+
+
+def comment_counts(
+    session: Session, round_: Round, sections: list[Section], paragraphs: list[Paragraph]
+) -> dict[str, int]:
+    """Count published top-level comments of ``round_`` per target key."""
+    rows = session.execute(
+        select(Comment.paragraph_id, Comment.section_id, func.count())
+        .where(
+            Comment.round_id == round_.id,
+            Comment.status == CommentStatus.PUBLISHED,
+            Comment.parent_id.is_(None),
+        )
+        .group_by(Comment.paragraph_id, Comment.section_id)
+    )
+    by_paragraph = {p.id: p.anchor for p in paragraphs}
+    by_section = {s.id: s.anchor for s in sections}
+    counts: dict[str, int] = {"doc": 0}
+    for paragraph_id, section_id, count in rows:
+        if paragraph_id is not None:
+            key = by_paragraph[paragraph_id]
+        elif section_id is not None:
+            key = by_section[section_id]
+        else:
+            key = "doc"
+        counts[key] = counts.get(key, 0) + count
+    return counts
+
+
+@dataclass
+class Target:
+    """What a comment is about: a paragraph, a section, or (both None) the whole draft."""
+
+    key: str
+    paragraph: Paragraph | None = None
+    section: Section | None = None
+
+    @property
+    def is_document(self) -> bool:
+        return self.paragraph is None and self.section is None
+
+
+def resolve_target(session: Session, round_: Round, key: str) -> Target | None:
+    """Return the target ``key`` ("doc", "p-…" or "s-…") within the draft of ``round_``."""
+    document = round_.document
+    if document is None:
+        return None
+    if key == "doc":
+        return Target(key)
+    if key.startswith("p-"):
+        paragraph = session.scalar(
+            select(Paragraph).where(Paragraph.document_id == document.id, Paragraph.anchor == key)
+        )
+        return Target(key, paragraph=paragraph) if paragraph else None
+    if key.startswith("s-"):
+        section = session.scalar(
+            select(Section).where(Section.document_id == document.id, Section.anchor == key)
+        )
+        return Target(key, section=section) if section else None
+    return None
+
+
+SORTS = ("new", "agreed")
+
+
+def thread(
+    session: Session, round_: Round, target: Target, viewer: User | None, sort: str = "new"
+) -> list[Comment]:
+    """Return the top-level comments on ``target`` that ``viewer`` may see, replies loaded.
+
+    Everyone sees published comments; authors also see their own pending ones.
+    """
+    query = (
+        select(Comment)
+        .where(Comment.round_id == round_.id, Comment.parent_id.is_(None), _visible_to(viewer))
+        .options(selectinload(Comment.replies))
+    )
+    if target.paragraph is not None:
+        query = query.where(Comment.paragraph_id == target.paragraph.id)
+    elif target.section is not None:
+        query = query.where(Comment.section_id == target.section.id)
+    else:
+        query = query.where(Comment.paragraph_id.is_(None), Comment.section_id.is_(None))
+    if sort == "agreed":
+        query = query.order_by(Comment.agreement_count.desc(), Comment.created_at.desc())
+    else:
+        query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    return list(session.scalars(query))
+
+
+def _visible_to(viewer: User | None):
+    published = Comment.status == CommentStatus.PUBLISHED
+    if viewer is None:
+        return published
+    return or_(published, (Comment.author_id == viewer.id) & (Comment.status == CommentStatus.PENDING))
+
+
+def visible_replies(comment: Comment, viewer: User | None) -> list[Comment]:
+    """Return the replies to ``comment`` that ``viewer`` may see."""
+    return [
+        r
+        for r in comment.replies
+        if r.status == CommentStatus.PUBLISHED
+        or (viewer is not None and r.author_id == viewer.id and r.status == CommentStatus.PENDING)
+    ]
+
+
+def agreed_ids(session: Session, viewer: User | None, comment_ids: list[int]) -> set[int]:
+    """Return which of ``comment_ids`` ``viewer`` has agreed with."""
+    if viewer is None or not comment_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Agreement.comment_id).where(
+                Agreement.user_id == viewer.id, Agreement.comment_id.in_(comment_ids)
+            )
+        )
+    )
+
+
+def my_comments(session: Session, user: User) -> list[Comment]:
+    """Return everything ``user`` has written, newest first, with its context loaded."""
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.author_id == user.id)
+            .options(
+                selectinload(Comment.round).selectinload(Round.consultation),
+                selectinload(Comment.paragraph),
+                selectinload(Comment.section),
+            )
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+        )
+    )

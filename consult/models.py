@@ -1,0 +1,310 @@
+"""The data model: accounts, consultations with their rounds and drafts, and comments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(enum.StrEnum):
+    PARTICIPANT = "participant"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class Category(enum.StrEnum):
+    """Stakeholder categories (intressentkategori)."""
+
+    BUSINESS = "naringsliv"
+    CIVIL_SOCIETY = "civilsamhalle"
+    MUNICIPALITY = "kommun"
+    REGION = "region"
+    ACADEMIA = "akademi"
+    STATE_AGENCY = "statlig_myndighet"
+    INDIVIDUAL = "privatperson"
+
+
+class ModerationMode(enum.StrEnum):
+    PRE = "pre"
+    POST = "post"
+
+
+class CommentKind(enum.StrEnum):
+    COMMENT = "comment"
+    QUESTION = "question"
+    PROPOSAL = "proposal"
+
+
+class Stance(enum.StrEnum):
+    AGREE = "agree"
+    PARTLY = "partly"
+    DISAGREE = "disagree"
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased, whitespace-collapsed name: one organisation per spelling.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.PARTICIPANT)
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def is_staff(self) -> bool:
+        """True for staff and administrators."""
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        """True for administrators."""
+        return self.role == Role.ADMIN
+
+
+class Consultation(Base):
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User | None] = relationship()
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="consultation", order_by="Round.number"
+    )
+
+
+class Round(Base):
+    """One version of the draft open for comment between ``opens_at`` and ``closes_at``."""
+
+    __tablename__ = "round"
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an administrator closes the round before its deadline.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderation: Mapped[ModerationMode] = mapped_column(
+        _enum(ModerationMode, "moderation"), default=ModerationMode.POST
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="rounds")
+    document: Mapped[Document | None] = relationship(back_populates="round", uselist=False)
+
+
+class Document(Base):
+    """The draft of one round: a tree of sections holding paragraphs."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="document")
+    sections: Mapped[list[Section]] = relationship(
+        order_by="Section.position", back_populates="document"
+    )
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        order_by="Paragraph.position", back_populates="document"
+    )
+
+
+class Section(Base):
+    __tablename__ = "section"
+    __table_args__ = (UniqueConstraint("document_id", "anchor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20))
+    heading: Mapped[str] = mapped_column(String(300))
+    anchor: Mapped[str] = mapped_column(String(40))
+
+    document: Mapped[Document] = relationship(back_populates="sections")
+    parent: Mapped[Section | None] = relationship(remote_side=[id])
+
+
+class Paragraph(Base):
+    """A block of the draft (paragraph, list or table) with a stable anchor."""
+
+    __tablename__ = "paragraph"
+    __table_args__ = (UniqueConstraint("document_id", "anchor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20))
+    # Identity across versions of the draft; the anchor is derived from it.
+    key: Mapped[str] = mapped_column(String(32))
+    anchor: Mapped[str] = mapped_column(String(40))
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="paragraphs")
+    section: Mapped[Section | None] = relationship()
+
+
+class Comment(Base):
+    """A comment, question or proposed wording on a paragraph, a section or the whole draft."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        UniqueConstraint("author_id", "submission_key"),
+        Index("ix_comment_round_status", "round_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
+    paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraph.id"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The author's category and organisation as they were when the comment was written.
+    author_category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    author_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    author_organisation_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[CommentKind] = mapped_column(_enum(CommentKind, "comment_kind"))
+    stance: Mapped[Stance | None] = mapped_column(_enum(Stance, "stance"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus, "comment_status"))
+    submission_key: Mapped[str] = mapped_column(String(64))
+    agreement_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    paragraph: Mapped[Paragraph | None] = relationship()
+    section: Mapped[Section | None] = relationship()
+    round: Mapped[Round] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
+    replies: Mapped[list[Comment]] = relationship(
+        order_by="Comment.created_at", back_populates="parent"
+    )
+    revisions: Mapped[list[CommentRevision]] = relationship(
+        order_by="CommentRevision.id", back_populates="comment"
+    )
+
+
+class CommentRevision(Base):
+    """An earlier text of an edited comment: edits never overwrite what was said."""
+
+    __tablename__ = "comment_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    kind: Mapped[CommentKind] = mapped_column(_enum(CommentKind, "comment_kind"))
+    stance: Mapped[Stance | None] = mapped_column(_enum(Stance, "stance"))
+    body: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str | None] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="revisions")
+
+
+class Agreement(Base):
+    """One person's agreement with a comment (at most one per person and comment)."""
+
+    __tablename__ = "agreement"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,67 @@
+"""Template filters and globals: dates in Stockholm time, round status, labels."""
+
+from flask import Flask, current_app, request
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from . import clock, labels
+from .consultations.diff import word_diff
+from .consultations.services import RoundState, round_state
+
+
+def when(value) -> str:
+    """Format a UTC timestamp as a date and time in Stockholm, in the user's language."""
+    # Translators: a CLDR date pattern; Swedish writes "15 mars 2027 kl. 23.59".
+    return format_datetime(value, _("d MMMM y 'at' HH:mm"))
+
+
+def round_status(round_) -> str:
+    """Describe a round's state and its relevant date in one sentence."""
+    state = state_of(round_)
+    if state == RoundState.OPEN:
+        return _("Open for comments until %(date)s", date=when(round_.closes_at))
+    if state == RoundState.SCHEDULED:
+        return _("Opens for comments on %(date)s", date=when(round_.opens_at))
+    if state == RoundState.PUBLISHED:
+        return _("Closed; results published %(date)s", date=when(round_.results_published_at))
+    if state == RoundState.CLOSED:
+        return _("Closed for comments since %(date)s", date=when(round_.closed_at or round_.closes_at))
+    return _("Not yet scheduled")
+
+
+def state_of(round_) -> RoundState:
+    """Return the state of a round now."""
+    return round_state(round_, clock.now())
+
+
+def state_name(state: RoundState) -> str:
+    """Return the short translated name of a round state."""
+    names = {
+        RoundState.DRAFT: _("Draft"),
+        RoundState.SCHEDULED: _("Upcoming"),
+        RoundState.OPEN: _("Open"),
+        RoundState.CLOSED: _("Closed"),
+        RoundState.PUBLISHED: _("Results published"),
+    }
+    return names[state]
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals the templates use."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(when)
+    app.add_template_filter(round_status)
+    app.add_template_filter(state_name)
+    app.add_template_filter(state_of, "round_state_of")
+    app.add_template_filter(word_diff)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "labels": labels,
+            "locale": str(get_locale()),
+            "languages": current_app.config["LANGUAGES"],
+            "csrf_token_value": generate_csrf,
+            "current_path": request.full_path.rstrip("?"),
+        }

@@ -1,0 +1,158 @@
+"""Fixtures: an app per test on a database migrated once per run (SQLite or PostgreSQL).
+
+Set ``CONSULT_TEST_DATABASE_URL`` to run the suite on PostgreSQL; by default it runs on a
+SQLite file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from consult import clock, create_app, db
+from consult.extensions import limiter
+
+from . import factories
+
+FIXED_NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("CONSULT_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    engine = db.make_engine(url)
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    except Exception as error:  # noqa: BLE001
+        pytest.exit(f"Test database {url} is not reachable: {error}", returncode=3)
+    finally:
+        engine.dispose()
+    db.upgrade(url)
+    return url
+
+
+def make_config(database_url: str, **overrides) -> dict:
+    """Return the configuration the tests run with."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "RATELIMIT_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return config
+
+
+def _empty_tables(engine) -> None:
+    tables = [t for t in reversed(db.Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+class CsrfClient(FlaskClient):
+    """A test client that sends the session's CSRF token with every form post."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/").get_data(as_text=True)
+        return CSRF_INPUT.search(page).group(1)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf and "json" not in kwargs:
+            data = dict(kwargs.pop("data", None) or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    """Freeze the app's clock; returns a setter for moving it."""
+    current = {"value": FIXED_NOW}
+    monkeypatch.setattr(clock, "now", lambda: current["value"])
+
+    class Clock:
+        value = FIXED_NOW
+
+        def set(self, value: datetime) -> None:
+            current["value"] = value
+
+        def get(self) -> datetime:
+            return current["value"]
+
+    return Clock()
+
+
+@pytest.fixture
+def app(database_url, now):
+    app = create_app(make_config(database_url))
+    app.test_client_class = CsrfClient
+    yield app
+    engine = app.extensions["db_engine"]
+    _empty_tables(engine)
+    engine.dispose()
+    if app.config["RATELIMIT_ENABLED"]:
+        with app.app_context():
+            limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        yield db.get_session()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def open_round(session, now):
+    """A consultation whose round opened a week ago and closes in a week."""
+    return factories.make_round(
+        session, opens_at=now.get() - timedelta(days=7), closes_at=now.get() + timedelta(days=7)
+    )
+
+
+class Auth:
+    def __init__(self, client, session):
+        self.client = client
+        self.session = session
+
+    def login(self, user=None, password=factories.PASSWORD, **kwargs):
+        if user is None:
+            user = factories.make_user(self.session, **kwargs)
+        response = self.client.post(
+            "/konto/logga-in", data={"email": user.email, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+
+@pytest.fixture
+def auth(client, session):
+    return Auth(client, session)

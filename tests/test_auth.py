@@ -1,0 +1,161 @@
+"""Registering, logging in and out."""
+
+import pytest
+from sqlalchemy import select
+
+from consult import create_app
+from consult.models import Category, Organisation, User
+
+from . import factories
+from .conftest import CsrfClient, make_config
+
+
+def _register(client, **overrides):
+    data = {
+        "email": "anna@umea.example",
+        "display_name": "Anna Lind",
+        "password": "ett långt lösenord",
+        "password_confirm": "ett långt lösenord",
+        "category": "kommun",
+        "organisation_id": "",
+        "new_organisation": "",
+    }
+    data.update(overrides)
+    return client.post("/konto/registrera", data=data)
+
+
+def test_register_with_existing_organisation_logs_in(client, session):
+    organisation = factories.make_organisation(session, "Umeå kommun")
+    response = _register(client, organisation_id=str(organisation.id))
+    assert response.status_code == 302
+    user = session.scalar(select(User).where(User.email == "anna@umea.example"))
+    assert user.organisation_id == organisation.id and user.category == Category.MUNICIPALITY
+    assert user.password_hash.startswith("scrypt:") and "ett långt" not in user.password_hash
+    assert "Anna Lind" in client.get("/").get_data(as_text=True)
+
+
+def test_register_with_new_organisation_reuses_same_name(client, session):
+    factories.make_organisation(session, "Skellefteå kommun")
+    response = _register(client, new_organisation="  skellefteå   KOMMUN ")
+    assert response.status_code == 302
+    assert len(session.scalars(select(Organisation)).all()) == 1
+
+
+def test_private_individual_needs_no_organisation(client, session):
+    response = _register(client, category="privatperson")
+    assert response.status_code == 302
+    assert session.scalar(select(User)).organisation_id is None
+
+
+def test_organisation_required_unless_private_individual(client, session):
+    response = _register(client, category="naringsliv")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="organisation_id-error"' in page
+    assert session.scalar(select(User)) is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"email": "inte-en-adress"}, "email"),
+        ({"password": "kort", "password_confirm": "kort"}, "password"),
+        ({"password_confirm": "något annat helt"}, "password_confirm"),
+        ({"category": "kung"}, "category"),
+        ({"display_name": ""}, "display_name"),
+    ],
+)
+def test_invalid_registration_shows_error_next_to_field(client, session, overrides, field):
+    response = _register(client, **{"category": "privatperson", **overrides})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in page
+    assert 'aria-invalid="true"' in page
+    assert session.scalar(select(User)) is None
+
+
+def test_duplicate_email_is_refused(client, session):
+    factories.make_user(session, email="anna@umea.example")
+    response = _register(client, category="privatperson", email="ANNA@umea.example")
+    assert response.status_code == 422
+    assert len(session.scalars(select(User)).all()) == 1
+
+
+def test_login_and_logout(client, session):
+    user = factories.make_user(session)
+    response = client.post("/konto/logga-in", data={"email": user.email.upper(), "password": factories.PASSWORD})
+    assert response.status_code == 302
+    assert user.display_name in client.get("/").get_data(as_text=True)
+    response = client.post("/konto/logga-ut")
+    assert response.status_code == 302
+    assert user.display_name not in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, session):
+    user = factories.make_user(session)
+    wrong = client.post("/konto/logga-in", data={"email": user.email, "password": "fel"})
+    unknown = client.post("/konto/logga-in", data={"email": "ingen@x.se", "password": "fel"})
+    assert wrong.status_code == unknown.status_code == 422
+    assert 'id="password-error"' in wrong.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/mina-synpunkter", "/mina-synpunkter"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_login_redirects_only_to_local_next(client, session, next_url, expected):
+    user = factories.make_user(session)
+    response = client.post(
+        "/konto/logga-in?next=" + next_url, data={"email": user.email, "password": factories.PASSWORD}
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_login_required_pages_send_anonymous_users_to_login(client):
+    response = client.get("/mina-synpunkter")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/konto/logga-in?next=/mina-synpunkter")
+
+
+def test_htmx_request_without_login_gets_hx_redirect(client):
+    response = client.post("/synpunkter/1/instam", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/konto/logga-in")
+
+
+def test_login_is_rate_limited(database_url, session):
+    app = create_app(make_config(database_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute"))
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+    codes = [
+        client.post("/konto/logga-in", data={"email": "a@b.se", "password": "x"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [422, 422, 422, 429]
+    app.extensions["db_engine"].dispose()
+
+
+def test_registration_is_rate_limited(database_url):
+    app = create_app(make_config(database_url, RATELIMIT_ENABLED=True, REGISTER_RATE_LIMIT="2 per hour"))
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+    codes = [_register(client, email="x").status_code for _ in range(3)]
+    assert codes == [422, 422, 429]
+    app.extensions["db_engine"].dispose()
+
+
+def test_create_user_command_makes_an_admin(runner, session):
+    result = runner.invoke(
+        args=["create-user", "--email", "admin@region.se", "--name", "Admin", "--role", "admin",
+              "--organisation", "Region Västerbotten"],
+        input="ett långt lösenord\nett långt lösenord\n",
+    )
+    assert result.exit_code == 0, result.output
+    admin = session.scalar(select(User).where(User.email == "admin@region.se"))
+    assert admin.is_admin and admin.organisation.name == "Region Västerbotten"
