@@ -58,8 +58,8 @@ lint: setup
 	$(BIN)/ruff check consult tests
 
 translations-extract: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --project Consult --version 0.1 .
+	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching --ignore-obsolete
 
 ## bench-page: median time of the consultation page with the full demo data
 bench-page: setup

@@ -213,7 +213,7 @@ def count(slug: str, number: int, target: str):
     target_ = _target_or_404(round_, target)
     view = services.document_view(get_session(), round_)
     return render_template(
-        "consultations/_count.html", key=target_.key, n=view.counts.get(target_.key, 0)
+        "consultations/_count.html", round=round_, key=target_.key, n=view.counts.get(target_.key, 0)
     )
 
 

@@ -1,0 +1,106 @@
+"""Round states and the open/closed boundary, checked at the moment of the write."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from consult.consultations import comments
+from consult.consultations.services import RoundState, Target, round_state
+from consult.models import Comment, Round
+
+from . import factories
+
+OPENS = datetime(2027, 1, 10, 7, 0, tzinfo=UTC)
+CLOSES = datetime(2027, 3, 15, 22, 59, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("changes", "at", "state"),
+    [
+        ({"opens_at": None, "closes_at": None}, OPENS, RoundState.DRAFT),
+        ({}, OPENS - timedelta(seconds=1), RoundState.SCHEDULED),
+        ({}, OPENS, RoundState.OPEN),
+        ({}, CLOSES - timedelta(seconds=1), RoundState.OPEN),
+        ({}, CLOSES, RoundState.CLOSED),
+        ({"closed_at": OPENS + timedelta(days=1)}, OPENS + timedelta(days=2), RoundState.CLOSED),
+        ({"results_published_at": CLOSES + timedelta(days=30)}, CLOSES + timedelta(days=31),
+         RoundState.PUBLISHED),
+    ],
+)
+def test_round_state_follows_dates_and_actions(changes, at, state):
+    round_ = Round(**{"opens_at": OPENS, "closes_at": CLOSES, **changes})
+    assert round_state(round_, at) == state
+
+
+def _comment_at(session, round_, author, when):
+    paragraph = round_.document.paragraphs[0]
+    return comments.create_comment(
+        session, author=author, round_id=round_.id, target=Target(paragraph.anchor, paragraph=paragraph),
+        kind="comment", body="Sent men i tid.", submission_key=when.isoformat(), now=when,
+        max_chars=5000,
+    )
+
+
+def test_comment_one_second_before_closing_is_accepted(session):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    comment = _comment_at(session, round_, author, CLOSES - timedelta(seconds=1))
+    assert comment.id is not None
+
+
+def test_comment_at_closing_time_is_refused_and_nothing_is_saved(session):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    with pytest.raises(comments.RoundClosed):
+        _comment_at(session, round_, author, CLOSES)
+    session.rollback()
+    assert session.query(Comment).count() == 0
+
+
+def test_comment_before_opening_is_refused(session):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    with pytest.raises(comments.RoundClosed):
+        _comment_at(session, round_, factories.make_user(session), OPENS - timedelta(seconds=1))
+
+
+def test_http_boundary_at_closes_at(client, auth, session, now):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    auth.login()
+    paragraph = round_.document.paragraphs[0]
+    url = f"/samrad/{round_.consultation.slug}/omgang/1/synpunkter/{paragraph.anchor}"
+    key = paragraph.anchor
+
+    now.set(CLOSES - timedelta(seconds=1))
+    ok = client.post(url, data={f"{key}-kind": "comment", f"{key}-body": "I tid", f"{key}-submission_key": "a"})
+    assert ok.status_code == 302
+
+    now.set(CLOSES)
+    late = client.post(url, data={f"{key}-kind": "comment", f"{key}-body": "För sent", f"{key}-submission_key": "b"})
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "För sent" in page  # the text is handed back, not lost
+    assert f'id="form-{key}"' not in page  # and the form is gone
+    assert session.query(Comment).count() == 1
+
+
+def test_admin_close_before_deadline_stops_comments(client, auth, session, now):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    round_.closed_at = OPENS + timedelta(days=1)
+    session.commit()
+    now.set(OPENS + timedelta(days=2))
+    auth.login()
+    paragraph = round_.document.paragraphs[0]
+    key = paragraph.anchor
+    response = client.post(
+        f"/samrad/{round_.consultation.slug}/omgang/1/synpunkter/{key}",
+        data={f"{key}-kind": "comment", f"{key}-body": "Hej", f"{key}-submission_key": "x"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    assert session.query(Comment).count() == 0
+
+
+def test_draft_rounds_are_not_public(client, session):
+    round_ = factories.make_round(session, opens_at=None, closes_at=None)
+    assert client.get(f"/samrad/{round_.consultation.slug}/").status_code == 404
+    assert round_.consultation.title not in client.get("/").get_data(as_text=True)
