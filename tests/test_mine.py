@@ -1,0 +1,36 @@
+"""Mina synpunkter and the receipt."""
+
+from consult.models import CommentKind, CommentStatus
+
+from . import factories
+
+
+def test_my_comments_lists_own_comments_with_status(client, auth, session, open_round):
+    user = auth.login()
+    other = factories.make_user(session)
+    paragraph = open_round.document.paragraphs[0]
+    factories.make_comment(session, open_round, user, paragraph=paragraph, body="Min publicerade")
+    factories.make_comment(session, open_round, user, body="Min tillbakadragna", status=CommentStatus.WITHDRAWN)
+    factories.make_comment(session, open_round, other, paragraph=paragraph, body="Någon annans")
+    page = client.get("/mina-synpunkter").get_data(as_text=True)
+    assert "Min publicerade" in page and "Min tillbakadragna" in page
+    assert "Någon annans" not in page
+    assert "Tillbakadragen" in page
+
+
+def test_receipt_is_a_text_download_of_what_was_submitted(client, auth, session, open_round):
+    user = auth.login()
+    paragraph = open_round.document.paragraphs[0]
+    factories.make_comment(session, open_round, user, paragraph=paragraph, body="Kvitterad text",
+                           kind=CommentKind.QUESTION, stance=None)
+    response = client.get("/mina-synpunkter/kvitto.txt")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert "Kvitterad text" in text
+    assert open_round.consultation.title in text
+    assert f"Stycke {paragraph.number}" in text
+    assert "Fråga" in text
+    assert "2027-02-22 13:00" in text  # written when the round opened, in Stockholm time
+    assert user.email not in text
