@@ -340,3 +340,23 @@ def test_hidden_and_rejected_comments_are_not_shown_or_reachable(client, auth, s
     assert client.get(f"/synpunkter/{hidden.id}", headers=HX).status_code == 404
     assert client.post(f"/synpunkter/{hidden.id}/instam").status_code == 404
     assert client.post(f"/synpunkter/{hidden.id}/svara", data={}).status_code == 404
+
+
+def test_refused_htmx_reply_replaces_only_the_reply_form(client, auth, session, open_round):
+    parent = _comment(session, open_round)
+    auth.login()
+    response = client.post(f"/synpunkter/{parent.id}/svara",
+                           data={f"reply-{parent.id}-body": "", f"reply-{parent.id}-submission_key": "r"},
+                           headers=HX)
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == f"#reply-form-{parent.id}"
+    assert f'id="reply-{parent.id}-body-error"' in response.get_data(as_text=True)
+
+
+def test_edit_form_is_not_offered_after_closing(client, auth, session, open_round, now):
+    user = auth.login()
+    own = _comment(session, open_round, author=user)
+    now.set(open_round.closes_at + timedelta(seconds=1))
+    response = client.get(f"/synpunkter/{own.id}/redigera")
+    assert response.status_code == 302
+    assert "stängd" in client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)

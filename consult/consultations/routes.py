@@ -275,6 +275,8 @@ def edit(comment_id: int):
         comment_ = comments.own_comment(session, current_user, comment_id)
     except comments.CommentError as error:
         abort(error.code)
+    if not services.is_open(comment_.round, clock.now()):
+        return _refusal(comments.RoundClosed(), comment_)
     is_reply = comment_.parent_id is not None
     prefix = f"edit-{comment_.id}"
     form = (ReplyForm if is_reply else CommentForm)(prefix=prefix, obj=None if request.method == "POST" else comment_)
@@ -383,12 +385,17 @@ def reply(comment_id: int):
     if not services.is_open(parent.round, clock.now()):
         return _refusal(comments.RoundClosed(), parent)
     template = "consultations/_reply_form.html" if htmx else "consultations/reply.html"
-    return make_response(
+    response = make_response(
         render_template(
             template, parent=parent, form=form, max_chars=current_app.config["COMMENT_MAX_CHARS"]
         ),
         status,
     )
+    if htmx and status == 422:
+        # The form normally replaces the whole comment; a refused reply replaces only itself.
+        response.headers["HX-Retarget"] = f"#reply-form-{parent.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @bp.post("/synpunkter/<int:comment_id>/instam")
