@@ -17,8 +17,20 @@ from markdown_it import MarkdownIt
 
 COMMENT_TAGS = frozenset({"p", "br", "ul", "ol", "li", "em", "strong", "a"})
 DOCUMENT_TAGS = COMMENT_TAGS | {
-    "table", "thead", "tbody", "tr", "th", "td", "blockquote", "code", "h1", "h2",
-    "h3", "h4", "h5", "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "blockquote",
+    "code",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
 }
 ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})

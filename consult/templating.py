@@ -26,7 +26,9 @@ def round_status(round_) -> str:
     if state == RoundState.PUBLISHED:
         return _("Closed; results published %(date)s", date=when(round_.results_published_at))
     if state == RoundState.CLOSED:
-        return _("Closed for comments since %(date)s", date=when(round_.closed_at or round_.closes_at))
+        return _(
+            "Closed for comments since %(date)s", date=when(round_.closed_at or round_.closes_at)
+        )
     return _("Not yet scheduled")
 
 

@@ -46,8 +46,14 @@ def main() -> None:
     folder = tempfile.mkdtemp()
     url = url or f"sqlite:///{folder}/bench.sqlite3"
     _reset(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
-                      "SESSION_COOKIE_SECURE": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     with app.app_context():
         session = db.get_session()
         start = time.perf_counter()
@@ -58,8 +64,11 @@ def main() -> None:
         round_ = consultation.rounds[0]
         paragraphs = round_.document.paragraphs
         busiest = session.execute(
-            select(Comment.paragraph_id, func.count()).where(Comment.paragraph_id.is_not(None))
-            .group_by(Comment.paragraph_id).order_by(func.count().desc()).limit(1)
+            select(Comment.paragraph_id, func.count())
+            .where(Comment.paragraph_id.is_not(None))
+            .group_by(Comment.paragraph_id)
+            .order_by(func.count().desc())
+            .limit(1)
         ).first()
         busiest_anchor = next(p.anchor for p in paragraphs if p.id == busiest[0])
         slug = consultation.slug
@@ -68,12 +77,21 @@ def main() -> None:
     rows = [
         ("health check (baseline: framework + one query)", "/healthz", None),
         ("start page", "/", None),
-        (f"consultation page, {len(paragraphs)} paragraphs, {comments} comments", f"/samrad/{slug}/", None),
-        (f"thread of busiest paragraph ({busiest[1]} comments), htmx fragment",
-         f"{base}/synpunkter/{busiest_anchor}", {"HX-Request": "true"}),
+        (
+            f"consultation page, {len(paragraphs)} paragraphs, {comments} comments",
+            f"/samrad/{slug}/",
+            None,
+        ),
+        (
+            f"thread of busiest paragraph ({busiest[1]} comments), htmx fragment",
+            f"{base}/synpunkter/{busiest_anchor}",
+            {"HX-Request": "true"},
+        ),
         ("open data, first 100 comments", f"/api/v1{base}/synpunkter", None),
     ]
-    print(f"database: {app.extensions['db_engine'].dialect.name}; demo loaded in {load_seconds:.2f} s")
+    print(
+        f"database: {app.extensions['db_engine'].dialect.name}; demo loaded in {load_seconds:.2f} s"
+    )
     print(f"{'page':<72} {'median ms':>10} {'p90 ms':>8}")
     for label, path, headers in rows:
         samples = sorted(_timed(client, path, headers))
@@ -87,8 +105,10 @@ def main() -> None:
         session.execute(text("DELETE FROM comment"))
         session.commit()
     samples = _timed(client, f"/samrad/{slug}/")
-    print(f"{'same consultation page with no comments (baseline)':<72} "
-          f"{statistics.median(samples):>10.1f} {sorted(samples)[int(REPEATS * 0.9) - 1]:>8.1f}")
+    print(
+        f"{'same consultation page with no comments (baseline)':<72} "
+        f"{statistics.median(samples):>10.1f} {sorted(samples)[int(REPEATS * 0.9) - 1]:>8.1f}"
+    )
     app.extensions["db_engine"].dispose()
 
 

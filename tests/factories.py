@@ -58,8 +58,14 @@ def make_organisation(session, name=None, category=Category.MUNICIPALITY) -> Org
     return organisation
 
 
-def make_user(session, role=Role.PARTICIPANT, category=Category.MUNICIPALITY, organisation=None,
-              email=None, name=None) -> User:
+def make_user(
+    session,
+    role=Role.PARTICIPANT,
+    category=Category.MUNICIPALITY,
+    organisation=None,
+    email=None,
+    name=None,
+) -> User:
     n = next(_seq)
     if organisation is None and category != Category.INDIVIDUAL:
         organisation = make_organisation(session, f"Testkommun {n}", category)
@@ -76,31 +82,67 @@ def make_user(session, role=Role.PARTICIPANT, category=Category.MUNICIPALITY, or
     return user
 
 
-def make_round(session, *, opens_at: datetime | None, closes_at: datetime | None,
-               slug=None, markdown=DRAFT, moderation=ModerationMode.POST) -> Round:
+def make_round(
+    session,
+    *,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    slug=None,
+    markdown=DRAFT,
+    moderation=ModerationMode.POST,
+) -> Round:
     n = next(_seq)
-    consultation = Consultation(slug=slug or f"samrad-{n}", title=f"Strategi {n}",
-                                summary="Ett förslag.")
-    round_ = Round(consultation=consultation, number=1, title="Remissomgång 1",
-                   opens_at=opens_at, closes_at=closes_at, moderation=moderation)
+    consultation = Consultation(
+        slug=slug or f"samrad-{n}", title=f"Strategi {n}", summary="Ett förslag."
+    )
+    round_ = Round(
+        consultation=consultation,
+        number=1,
+        title="Remissomgång 1",
+        opens_at=opens_at,
+        closes_at=closes_at,
+        moderation=moderation,
+    )
     session.add_all([consultation, round_])
     import_markdown(session, round_, markdown, title=consultation.title)
     session.commit()
     return round_
 
 
-def make_comment(session, round_, author, *, paragraph=None, section=None, body="En synpunkt.",
-                 kind=CommentKind.COMMENT, stance=Stance.AGREE, status=CommentStatus.PUBLISHED,
-                 created_at=None, parent=None) -> Comment:
+def make_comment(
+    session,
+    round_,
+    author,
+    *,
+    paragraph=None,
+    section=None,
+    body="En synpunkt.",
+    kind=CommentKind.COMMENT,
+    stance=Stance.AGREE,
+    status=CommentStatus.PUBLISHED,
+    created_at=None,
+    parent=None,
+) -> Comment:
     from consult import sanitise
 
     when = created_at or round_.opens_at
     comment = Comment(
-        round=round_, paragraph=paragraph, section=section, parent=parent, author=author,
-        author_category=author.category, author_organisation_id=author.organisation_id,
+        round=round_,
+        paragraph=paragraph,
+        section=section,
+        parent=parent,
+        author=author,
+        author_category=author.category,
+        author_organisation_id=author.organisation_id,
         author_organisation_name=author.organisation.name if author.organisation else None,
-        kind=kind, stance=stance, body=body, body_html=sanitise.comment_html(body),
-        status=status, submission_key=f"k{next(_seq)}", created_at=when, updated_at=when,
+        kind=kind,
+        stance=stance,
+        body=body,
+        body_html=sanitise.comment_html(body),
+        status=status,
+        submission_key=f"k{next(_seq)}",
+        created_at=when,
+        updated_at=when,
     )
     session.add(comment)
     session.commit()

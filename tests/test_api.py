@@ -7,15 +7,26 @@ from . import factories
 
 def _url(round_, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return f"/api/v1/samrad/{round_.consultation.slug}/omgang/1/synpunkter" + (f"?{query}" if query else "")
+    return f"/api/v1/samrad/{round_.consultation.slug}/omgang/1/synpunkter" + (
+        f"?{query}" if query else ""
+    )
 
 
 def test_lists_published_comments_with_context_and_never_email(client, session, open_round):
     author = factories.make_user(session, category=Category.BUSINESS, email="hemlig@foretag.se")
     paragraph = open_round.document.paragraphs[1]
     factories.make_comment(session, open_round, author, paragraph=paragraph, body="Synlig")
-    factories.make_comment(session, open_round, author, paragraph=paragraph, body="Dold", status=CommentStatus.HIDDEN)
-    factories.make_comment(session, open_round, author, paragraph=paragraph, body="Väntar", status=CommentStatus.PENDING)
+    factories.make_comment(
+        session, open_round, author, paragraph=paragraph, body="Dold", status=CommentStatus.HIDDEN
+    )
+    factories.make_comment(
+        session,
+        open_round,
+        author,
+        paragraph=paragraph,
+        body="Väntar",
+        status=CommentStatus.PENDING,
+    )
     response = client.get(_url(open_round))
     assert response.status_code == 200
     data = response.get_json()

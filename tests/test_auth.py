@@ -83,7 +83,9 @@ def test_duplicate_email_is_refused(client, session):
 
 def test_login_and_logout(client, session):
     user = factories.make_user(session)
-    response = client.post("/konto/logga-in", data={"email": user.email.upper(), "password": factories.PASSWORD})
+    response = client.post(
+        "/konto/logga-in", data={"email": user.email.upper(), "password": factories.PASSWORD}
+    )
     assert response.status_code == 302
     assert user.display_name in client.get("/").get_data(as_text=True)
     response = client.post("/konto/logga-ut")
@@ -112,7 +114,8 @@ def test_wrong_password_is_refused_without_saying_which_part(client, session):
 def test_login_redirects_only_to_local_next(client, session, next_url, expected):
     user = factories.make_user(session)
     response = client.post(
-        "/konto/logga-in?next=" + next_url, data={"email": user.email, "password": factories.PASSWORD}
+        "/konto/logga-in?next=" + next_url,
+        data={"email": user.email, "password": factories.PASSWORD},
     )
     assert response.headers["Location"] == expected
 
@@ -130,7 +133,9 @@ def test_htmx_request_without_login_gets_hx_redirect(client):
 
 
 def test_login_is_rate_limited(database_url, session):
-    app = create_app(make_config(database_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute"))
+    app = create_app(
+        make_config(database_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    )
     app.test_client_class = CsrfClient
     client = app.test_client()
     codes = [
@@ -142,7 +147,9 @@ def test_login_is_rate_limited(database_url, session):
 
 
 def test_registration_is_rate_limited(database_url):
-    app = create_app(make_config(database_url, RATELIMIT_ENABLED=True, REGISTER_RATE_LIMIT="2 per hour"))
+    app = create_app(
+        make_config(database_url, RATELIMIT_ENABLED=True, REGISTER_RATE_LIMIT="2 per hour")
+    )
     app.test_client_class = CsrfClient
     client = app.test_client()
     codes = [_register(client, email="x").status_code for _ in range(3)]
@@ -152,8 +159,17 @@ def test_registration_is_rate_limited(database_url):
 
 def test_create_user_command_makes_an_admin(runner, session):
     result = runner.invoke(
-        args=["create-user", "--email", "admin@region.se", "--name", "Admin", "--role", "admin",
-              "--organisation", "Region Västerbotten"],
+        args=[
+            "create-user",
+            "--email",
+            "admin@region.se",
+            "--name",
+            "Admin",
+            "--role",
+            "admin",
+            "--organisation",
+            "Region Västerbotten",
+        ],
         input="ett långt lösenord\nett långt lösenord\n",
     )
     assert result.exit_code == 0, result.output

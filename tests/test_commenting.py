@@ -26,10 +26,23 @@ def _url(round_, key):
     return f"/samrad/{round_.consultation.slug}/omgang/{round_.number}/synpunkter/{key}"
 
 
-def _post(client, round_, key, body="En synpunkt.", kind="comment", stance="", proposed=None,
-          submission_key="k1", headers=None):
-    data = {f"{key}-kind": kind, f"{key}-body": body, f"{key}-stance": stance,
-            f"{key}-submission_key": submission_key}
+def _post(
+    client,
+    round_,
+    key,
+    body="En synpunkt.",
+    kind="comment",
+    stance="",
+    proposed=None,
+    submission_key="k1",
+    headers=None,
+):
+    data = {
+        f"{key}-kind": kind,
+        f"{key}-body": body,
+        f"{key}-stance": stance,
+        f"{key}-submission_key": submission_key,
+    }
     if proposed is not None:
         data[f"{key}-proposed_text"] = proposed
     return client.post(_url(round_, key), data=data, headers=headers or {})
@@ -40,9 +53,13 @@ def paragraph(open_round):
     return open_round.document.paragraphs[0]
 
 
-def test_htmx_post_returns_thread_with_comment_and_count_trigger(client, auth, open_round, paragraph):
+def test_htmx_post_returns_thread_with_comment_and_count_trigger(
+    client, auth, open_round, paragraph
+):
     auth.login()
-    response = _post(client, open_round, paragraph.anchor, body="Bra *förslag*", stance="agree", headers=HX)
+    response = _post(
+        client, open_round, paragraph.anchor, body="Bra *förslag*", stance="agree", headers=HX
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert page.lstrip().startswith(f'<div id="thread-{paragraph.anchor}"')
@@ -58,7 +75,9 @@ def test_no_js_post_redirects_to_the_comment(client, auth, session, open_round, 
     response = _post(client, open_round, paragraph.anchor)
     comment = session.scalar(select(Comment))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"{_url(open_round, paragraph.anchor)}#c-{comment.id}")
+    assert response.headers["Location"].endswith(
+        f"{_url(open_round, paragraph.anchor)}#c-{comment.id}"
+    )
     page = client.get(_url(open_round, paragraph.anchor)).get_data(as_text=True)
     assert "<!doctype html>" in page and "En synpunkt." in page
 
@@ -75,7 +94,9 @@ def test_section_and_document_comments(client, auth, session, open_round):
     assert f'id="count-{section.anchor}"' in page
 
 
-def test_comment_records_category_and_organisation_at_time_of_writing(client, auth, session, open_round, paragraph):
+def test_comment_records_category_and_organisation_at_time_of_writing(
+    client, auth, session, open_round, paragraph
+):
     user = auth.login(category=Category.ACADEMIA)
     original = user.organisation.name
     _post(client, open_round, paragraph.anchor)
@@ -90,8 +111,15 @@ def test_comment_records_category_and_organisation_at_time_of_writing(client, au
 def test_proposal_is_shown_as_word_diff(client, auth, session, open_round, paragraph):
     auth.login()
     new_text = paragraph.text.replace("attraktiv", "hållbar och attraktiv")
-    response = _post(client, open_round, paragraph.anchor, kind="proposal", body="",
-                     proposed=new_text, headers=HX)
+    response = _post(
+        client,
+        open_round,
+        paragraph.anchor,
+        kind="proposal",
+        body="",
+        proposed=new_text,
+        headers=HX,
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "en<ins> hållbar och</ins> attraktiv" in page
@@ -132,7 +160,9 @@ def test_question_has_no_stance(client, auth, session, open_round, paragraph):
         ("> " * 40 + "djup", "body-error"),
     ],
 )
-def test_bad_bodies_are_refused_with_message_and_nothing_saved(client, auth, session, open_round, paragraph, body, message_part):
+def test_bad_bodies_are_refused_with_message_and_nothing_saved(
+    client, auth, session, open_round, paragraph, body, message_part
+):
     auth.login()
     response = _post(client, open_round, paragraph.anchor, body=body, headers=HX)
     assert response.status_code == 422
@@ -151,9 +181,16 @@ def test_oversized_text_is_kept_in_the_form(client, auth, open_round, paragraph)
 
 def test_hostile_markup_is_neutralised(client, auth, session, open_round, paragraph):
     auth.login()
-    _post(client, open_round, paragraph.anchor, body='<script>alert(1)</script> <a href="javascript:x()">a</a> [b](https://ok.se)')
+    _post(
+        client,
+        open_round,
+        paragraph.anchor,
+        body='<script>alert(1)</script> <a href="javascript:x()">a</a> [b](https://ok.se)',
+    )
     comment = session.scalar(select(Comment))
-    assert "<script" not in comment.body_html and "javascript:" not in comment.body_html.replace("&quot;javascript:", "")
+    assert "<script" not in comment.body_html and "javascript:" not in comment.body_html.replace(
+        "&quot;javascript:", ""
+    )
     assert 'href="javascript' not in comment.body_html
     assert 'rel="nofollow noopener"' in comment.body_html
     page = client.get(_url(open_round, paragraph.anchor)).get_data(as_text=True)
@@ -171,7 +208,9 @@ def test_second_click_does_not_duplicate(client, auth, session, open_round, para
 
 def test_unknown_target_and_other_rounds_paragraph_are_404(client, auth, session, open_round, now):
     auth.login()
-    other = factories.make_round(session, opens_at=now.get() - timedelta(days=1), closes_at=now.get() + timedelta(days=1))
+    other = factories.make_round(
+        session, opens_at=now.get() - timedelta(days=1), closes_at=now.get() + timedelta(days=1)
+    )
     foreign = other.document.paragraphs[0].anchor
     other.document.paragraphs[0].anchor = "p-elsewhere"
     session.commit()
@@ -194,8 +233,12 @@ def test_anonymous_thread_invites_login_instead_of_form(client, open_round, para
 
 
 def test_pre_moderated_comment_is_pending_and_visible_only_to_author(client, auth, session, now):
-    round_ = factories.make_round(session, opens_at=now.get() - timedelta(days=1),
-                                  closes_at=now.get() + timedelta(days=1), moderation=ModerationMode.PRE)
+    round_ = factories.make_round(
+        session,
+        opens_at=now.get() - timedelta(days=1),
+        closes_at=now.get() + timedelta(days=1),
+        moderation=ModerationMode.PRE,
+    )
     key = round_.document.paragraphs[0].anchor
     author = auth.login()
     response = _post(client, round_, key, body="Väntar", headers=HX)
@@ -209,11 +252,15 @@ def test_pre_moderated_comment_is_pending_and_visible_only_to_author(client, aut
 
 def _comment(session, round_, author=None, **kwargs):
     author = author or factories.make_user(session)
-    return factories.make_comment(session, round_, author, paragraph=round_.document.paragraphs[0], **kwargs)
+    return factories.make_comment(
+        session, round_, author, paragraph=round_.document.paragraphs[0], **kwargs
+    )
 
 
 def test_thread_sorts_newest_or_most_agreed(client, session, open_round, now):
-    old = _comment(session, open_round, body="Gammal men populär", created_at=now.get() - timedelta(days=3))
+    old = _comment(
+        session, open_round, body="Gammal men populär", created_at=now.get() - timedelta(days=3)
+    )
     _comment(session, open_round, body="Ny", created_at=now.get() - timedelta(days=1))
     old.agreement_count = 9
     session.commit()
@@ -246,14 +293,18 @@ def test_cannot_agree_with_own_comment(client, auth, session, open_round):
 def test_reply_is_one_level_deep(client, auth, session, open_round):
     parent = _comment(session, open_round)
     auth.login()
-    response = client.post(f"/synpunkter/{parent.id}/svara",
-                           data={f"reply-{parent.id}-body": "Svar", f"reply-{parent.id}-submission_key": "r1"},
-                           headers=HX)
+    response = client.post(
+        f"/synpunkter/{parent.id}/svara",
+        data={f"reply-{parent.id}-body": "Svar", f"reply-{parent.id}-submission_key": "r1"},
+        headers=HX,
+    )
     assert response.status_code == 200
     assert f'id="c-{parent.id}"' in response.get_data(as_text=True)
     reply = session.scalar(select(Comment).where(Comment.parent_id == parent.id))
-    response = client.post(f"/synpunkter/{reply.id}/svara",
-                           data={f"reply-{reply.id}-body": "Svar på svar", f"reply-{reply.id}-submission_key": "r2"})
+    response = client.post(
+        f"/synpunkter/{reply.id}/svara",
+        data={f"reply-{reply.id}-body": "Svar på svar", f"reply-{reply.id}-submission_key": "r2"},
+    )
     assert response.status_code == 302
     nested = session.scalar(select(Comment).where(Comment.body == "Svar på svar"))
     assert nested.parent_id == parent.id and nested.paragraph_id == parent.paragraph_id
@@ -264,9 +315,15 @@ def test_edit_keeps_history(client, auth, session, open_round, now):
     comment = _comment(session, open_round, author=user, body="Första versionen")
     now.set(now.get() + timedelta(minutes=5))
     prefix = f"edit-{comment.id}"
-    response = client.post(f"/synpunkter/{comment.id}/redigera",
-                           data={f"{prefix}-kind": "comment", f"{prefix}-stance": "disagree",
-                                 f"{prefix}-body": "Andra versionen"}, headers=HX)
+    response = client.post(
+        f"/synpunkter/{comment.id}/redigera",
+        data={
+            f"{prefix}-kind": "comment",
+            f"{prefix}-stance": "disagree",
+            f"{prefix}-body": "Andra versionen",
+        },
+        headers=HX,
+    )
     assert response.status_code == 200
     assert "Andra versionen" in response.get_data(as_text=True)
     session.expire_all()
@@ -293,7 +350,9 @@ def test_withdraw_hides_but_keeps(client, auth, session, open_round):
     session.expire_all()
     assert session.get(Comment, comment.id).status == CommentStatus.WITHDRAWN
     client.post("/konto/logga-ut")
-    page = client.get(_url(open_round, open_round.document.paragraphs[0].anchor)).get_data(as_text=True)
+    page = client.get(_url(open_round, open_round.document.paragraphs[0].anchor)).get_data(
+        as_text=True
+    )
     assert "Tar tillbaka" not in page
 
 
@@ -314,23 +373,34 @@ def test_someone_elses_comment_cannot_be_edited_or_withdrawn(client, auth, sessi
     assert session.get(Comment, comment.id).status == CommentStatus.PUBLISHED
 
 
-def test_after_closing_edit_withdraw_reply_and_agree_are_refused(client, auth, session, open_round, now):
+def test_after_closing_edit_withdraw_reply_and_agree_are_refused(
+    client, auth, session, open_round, now
+):
     user = auth.login()
     own = _comment(session, open_round, author=user, body="Min")
     other = _comment(session, open_round, body="Annans")
     now.set(open_round.closes_at)
     prefix = f"edit-{own.id}"
-    edit = client.post(f"/synpunkter/{own.id}/redigera", data={f"{prefix}-kind": "comment", f"{prefix}-body": "Ändrad"}, headers=HX)
+    edit = client.post(
+        f"/synpunkter/{own.id}/redigera",
+        data={f"{prefix}-kind": "comment", f"{prefix}-body": "Ändrad"},
+        headers=HX,
+    )
     assert edit.status_code == 409
     assert client.post(f"/synpunkter/{own.id}/dra-tillbaka", headers=HX).status_code == 409
     assert client.post(f"/synpunkter/{other.id}/instam", headers=HX).status_code == 409
-    reply = client.post(f"/synpunkter/{other.id}/svara", data={f"reply-{other.id}-body": "Sent", f"reply-{other.id}-submission_key": "z"})
+    reply = client.post(
+        f"/synpunkter/{other.id}/svara",
+        data={f"reply-{other.id}-body": "Sent", f"reply-{other.id}-submission_key": "z"},
+    )
     assert reply.status_code == 302
     session.expire_all()
     assert session.get(Comment, own.id).body == "Min"
     assert session.get(Comment, own.id).status == CommentStatus.PUBLISHED
     assert session.scalar(select(Comment).where(Comment.body == "Sent")) is None
-    page = client.get(_url(open_round, open_round.document.paragraphs[0].anchor)).get_data(as_text=True)
+    page = client.get(_url(open_round, open_round.document.paragraphs[0].anchor)).get_data(
+        as_text=True
+    )
     assert "/redigera" not in page and "/svara" not in page
 
 
@@ -345,9 +415,11 @@ def test_hidden_and_rejected_comments_are_not_shown_or_reachable(client, auth, s
 def test_refused_htmx_reply_replaces_only_the_reply_form(client, auth, session, open_round):
     parent = _comment(session, open_round)
     auth.login()
-    response = client.post(f"/synpunkter/{parent.id}/svara",
-                           data={f"reply-{parent.id}-body": "", f"reply-{parent.id}-submission_key": "r"},
-                           headers=HX)
+    response = client.post(
+        f"/synpunkter/{parent.id}/svara",
+        data={f"reply-{parent.id}-body": "", f"reply-{parent.id}-submission_key": "r"},
+        headers=HX,
+    )
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == f"#reply-form-{parent.id}"
     assert f'id="reply-{parent.id}-body-error"' in response.get_data(as_text=True)
@@ -359,4 +431,6 @@ def test_edit_form_is_not_offered_after_closing(client, auth, session, open_roun
     now.set(open_round.closes_at + timedelta(seconds=1))
     response = client.get(f"/synpunkter/{own.id}/redigera")
     assert response.status_code == 302
-    assert "stängd" in client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "stängd" in client.get(response.headers["Location"], follow_redirects=True).get_data(
+        as_text=True
+    )

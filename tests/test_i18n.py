@@ -26,8 +26,10 @@ def test_every_interface_string_has_a_swedish_translation():
     missing = []
     for message in sorted(_source_messages()):
         entry = catalogue.get(message)
-        translated = entry is not None and not entry.fuzzy and all(
-            entry.string if isinstance(entry.string, tuple) else [entry.string]
+        translated = (
+            entry is not None
+            and not entry.fuzzy
+            and all(entry.string if isinstance(entry.string, tuple) else [entry.string])
         )
         if not translated:
             missing.append(message)

@@ -23,7 +23,11 @@ def _import(session, markdown):
 def test_headings_become_nested_numbered_sections(session):
     document = _import(session, factories.DRAFT)
     sections = [(s.number, s.level, s.heading) for s in document.sections]
-    assert sections == [(("1"), 1, "Inledning"), ("1.1", 2, "Vision"), ("2", 1, "Trafik och infrastruktur")]
+    assert sections == [
+        (("1"), 1, "Inledning"),
+        ("1.1", 2, "Vision"),
+        ("2", 1, "Trafik och infrastruktur"),
+    ]
     vision = document.sections[1]
     assert vision.parent_id == document.sections[0].id
     assert vision.anchor == "s-vision"
@@ -81,8 +85,18 @@ def test_import_draft_command_creates_a_round(runner, session, tmp_path):
     path = tmp_path / "utkast.md"
     path.write_text(factories.DRAFT, encoding="utf-8")
     result = runner.invoke(
-        args=["import-draft", str(path), "--consultation", "rus", "--title", "RUS",
-              "--opens", "2027-01-10 08:00", "--closes", "2027-03-15 23:59"]
+        args=[
+            "import-draft",
+            str(path),
+            "--consultation",
+            "rus",
+            "--title",
+            "RUS",
+            "--opens",
+            "2027-01-10 08:00",
+            "--closes",
+            "2027-03-15 23:59",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "3 sections and 6 paragraphs" in result.output
@@ -105,8 +119,18 @@ def test_import_draft_command_refuses_bad_dates_and_empty_files(runner, session,
     good = tmp_path / "utkast.md"
     good.write_text(factories.DRAFT, encoding="utf-8")
     result = runner.invoke(
-        args=["import-draft", str(good), "--consultation", "x", "--title", "X",
-              "--opens", "2027-03-15", "--closes", "2027-03-01"]
+        args=[
+            "import-draft",
+            str(good),
+            "--consultation",
+            "x",
+            "--title",
+            "X",
+            "--opens",
+            "2027-03-15",
+            "--closes",
+            "2027-03-01",
+        ]
     )
     assert result.exit_code != 0 and "after" in result.output
     session.rollback()

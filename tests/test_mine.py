@@ -10,7 +10,9 @@ def test_my_comments_lists_own_comments_with_status(client, auth, session, open_
     other = factories.make_user(session)
     paragraph = open_round.document.paragraphs[0]
     factories.make_comment(session, open_round, user, paragraph=paragraph, body="Min publicerade")
-    factories.make_comment(session, open_round, user, body="Min tillbakadragna", status=CommentStatus.WITHDRAWN)
+    factories.make_comment(
+        session, open_round, user, body="Min tillbakadragna", status=CommentStatus.WITHDRAWN
+    )
     factories.make_comment(session, open_round, other, paragraph=paragraph, body="Någon annans")
     page = client.get("/mina-synpunkter").get_data(as_text=True)
     assert "Min publicerade" in page and "Min tillbakadragna" in page
@@ -21,8 +23,15 @@ def test_my_comments_lists_own_comments_with_status(client, auth, session, open_
 def test_receipt_is_a_text_download_of_what_was_submitted(client, auth, session, open_round):
     user = auth.login()
     paragraph = open_round.document.paragraphs[0]
-    factories.make_comment(session, open_round, user, paragraph=paragraph, body="Kvitterad text",
-                           kind=CommentKind.QUESTION, stance=None)
+    factories.make_comment(
+        session,
+        open_round,
+        user,
+        paragraph=paragraph,
+        body="Kvitterad text",
+        kind=CommentKind.QUESTION,
+        stance=None,
+    )
     response = client.get("/mina-synpunkter/kvitto.txt")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain")

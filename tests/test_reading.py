@@ -11,10 +11,18 @@ from . import factories
 
 
 def test_start_page_lists_public_rounds_with_status(client, session, open_round, now):
-    factories.make_round(session, opens_at=now.get() + timedelta(days=3),
-                         closes_at=now.get() + timedelta(days=30), slug="kommande")
-    factories.make_round(session, opens_at=now.get() - timedelta(days=30),
-                         closes_at=now.get() - timedelta(days=1), slug="stangd")
+    factories.make_round(
+        session,
+        opens_at=now.get() + timedelta(days=3),
+        closes_at=now.get() + timedelta(days=30),
+        slug="kommande",
+    )
+    factories.make_round(
+        session,
+        opens_at=now.get() - timedelta(days=30),
+        closes_at=now.get() - timedelta(days=1),
+        slug="stangd",
+    )
     page = client.get("/").get_data(as_text=True)
     assert page.count('class="card"') == 3
     assert "Öppen för synpunkter till" in page
@@ -27,8 +35,12 @@ def test_consultation_page_has_toc_draft_and_counts(client, session, open_round)
     author = factories.make_user(session)
     factories.make_comment(session, open_round, author, paragraph=paragraph)
     factories.make_comment(session, open_round, author, paragraph=paragraph, body="Två")
-    factories.make_comment(session, open_round, author, paragraph=paragraph, status=CommentStatus.HIDDEN)
-    factories.make_comment(session, open_round, author, paragraph=paragraph, status=CommentStatus.WITHDRAWN)
+    factories.make_comment(
+        session, open_round, author, paragraph=paragraph, status=CommentStatus.HIDDEN
+    )
+    factories.make_comment(
+        session, open_round, author, paragraph=paragraph, status=CommentStatus.WITHDRAWN
+    )
     page = client.get(f"/samrad/{open_round.consultation.slug}/").get_data(as_text=True)
     assert 'class="toc"' in page
     for section in open_round.document.sections:
@@ -57,12 +69,15 @@ def test_thread_fragment_for_htmx_and_full_page_without(client, open_round):
 
 
 def test_closed_round_shows_no_forms(client, auth, session, now):
-    round_ = factories.make_round(session, opens_at=now.get() - timedelta(days=30),
-                                  closes_at=now.get() - timedelta(days=1))
+    round_ = factories.make_round(
+        session, opens_at=now.get() - timedelta(days=30), closes_at=now.get() - timedelta(days=1)
+    )
     auth.login()
     paragraph = round_.document.paragraphs[0]
-    page = client.get(f"/samrad/{round_.consultation.slug}/omgang/1/synpunkter/{paragraph.anchor}").get_data(as_text=True)
-    assert "<form id=\"form-" not in page
+    page = client.get(
+        f"/samrad/{round_.consultation.slug}/omgang/1/synpunkter/{paragraph.anchor}"
+    ).get_data(as_text=True)
+    assert '<form id="form-' not in page
     assert "Stängd för synpunkter sedan" in page or "stängd" in page.lower()
 
 
@@ -78,9 +93,18 @@ def test_every_reading_route_for_every_role(client, auth, session, open_round, r
     comment = factories.make_comment(session, open_round, author, paragraph=paragraph)
     slug = open_round.consultation.slug
     base = f"/samrad/{slug}/omgang/1"
-    public = ["/", f"/samrad/{slug}/", f"{base}/", f"{base}/synpunkter/doc",
-              f"{base}/synpunkter/{paragraph.anchor}", f"{base}/synpunkter/{paragraph.anchor}/antal",
-              f"/api/v1{base}/synpunkter", "/healthz", "/konto/logga-in", "/konto/registrera"]
+    public = [
+        "/",
+        f"/samrad/{slug}/",
+        f"{base}/",
+        f"{base}/synpunkter/doc",
+        f"{base}/synpunkter/{paragraph.anchor}",
+        f"{base}/synpunkter/{paragraph.anchor}/antal",
+        f"/api/v1{base}/synpunkter",
+        "/healthz",
+        "/konto/logga-in",
+        "/konto/registrera",
+    ]
     for url in public:
         response = client.get(url)
         expected = 302 if role and url == "/konto/registrera" else 200
@@ -100,6 +124,10 @@ def test_every_role_can_comment_on_an_open_round(client, auth, session, open_rou
     key = open_round.document.paragraphs[0].anchor
     response = client.post(
         f"/samrad/{open_round.consultation.slug}/omgang/1/synpunkter/{key}",
-        data={f"{key}-kind": "comment", f"{key}-body": "Från " + role.value, f"{key}-submission_key": "x"},
+        data={
+            f"{key}-kind": "comment",
+            f"{key}-body": "Från " + role.value,
+            f"{key}-submission_key": "x",
+        },
     )
     assert response.status_code == 302

@@ -23,8 +23,11 @@ CLOSES = datetime(2027, 3, 15, 22, 59, tzinfo=UTC)
         ({}, CLOSES - timedelta(seconds=1), RoundState.OPEN),
         ({}, CLOSES, RoundState.CLOSED),
         ({"closed_at": OPENS + timedelta(days=1)}, OPENS + timedelta(days=2), RoundState.CLOSED),
-        ({"results_published_at": CLOSES + timedelta(days=30)}, CLOSES + timedelta(days=31),
-         RoundState.PUBLISHED),
+        (
+            {"results_published_at": CLOSES + timedelta(days=30)},
+            CLOSES + timedelta(days=31),
+            RoundState.PUBLISHED,
+        ),
     ],
 )
 def test_round_state_follows_dates_and_actions(changes, at, state):
@@ -35,8 +38,14 @@ def test_round_state_follows_dates_and_actions(changes, at, state):
 def _comment_at(session, round_, author, when):
     paragraph = round_.document.paragraphs[0]
     return comments.create_comment(
-        session, author=author, round_id=round_.id, target=Target(paragraph.anchor, paragraph=paragraph),
-        kind="comment", body="Sent men i tid.", submission_key=when.isoformat(), now=when,
+        session,
+        author=author,
+        round_id=round_.id,
+        target=Target(paragraph.anchor, paragraph=paragraph),
+        kind="comment",
+        body="Sent men i tid.",
+        submission_key=when.isoformat(),
+        now=when,
         max_chars=5000,
     )
 
@@ -71,11 +80,16 @@ def test_http_boundary_at_closes_at(client, auth, session, now):
     key = paragraph.anchor
 
     now.set(CLOSES - timedelta(seconds=1))
-    ok = client.post(url, data={f"{key}-kind": "comment", f"{key}-body": "I tid", f"{key}-submission_key": "a"})
+    ok = client.post(
+        url, data={f"{key}-kind": "comment", f"{key}-body": "I tid", f"{key}-submission_key": "a"}
+    )
     assert ok.status_code == 302
 
     now.set(CLOSES)
-    late = client.post(url, data={f"{key}-kind": "comment", f"{key}-body": "För sent", f"{key}-submission_key": "b"})
+    late = client.post(
+        url,
+        data={f"{key}-kind": "comment", f"{key}-body": "För sent", f"{key}-submission_key": "b"},
+    )
     assert late.status_code == 409
     page = late.get_data(as_text=True)
     assert "För sent" in page  # the text is handed back, not lost

@@ -4,9 +4,9 @@ from flask import abort, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..consultations import services
 from ..db import get_session
 from ..models import Comment, CommentStatus
-from ..consultations import services
 from . import bp
 
 
@@ -58,8 +58,9 @@ def round_comments(slug: str, number: int):
     )
 
     def page_url(n):
-        return url_for(".round_comments", slug=slug, number=number, page=n, per_page=per_page,
-                       _external=True)
+        return url_for(
+            ".round_comments", slug=slug, number=number, page=n, per_page=per_page, _external=True
+        )
 
     has_next = page * per_page < total
     return jsonify(

@@ -8,7 +8,6 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from ..labels import CATEGORY_LABELS
 
 
-
 class RegisterForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),

@@ -39,7 +39,9 @@ def organisations(session: Session) -> list[Organisation]:
 def find_or_create_organisation(session: Session, name: str, category: Category) -> Organisation:
     """Return the organisation called ``name``, creating it in ``category`` if new."""
     clean = " ".join(name.split())
-    found = session.scalar(select(Organisation).where(Organisation.name_key == organisation_key(clean)))
+    found = session.scalar(
+        select(Organisation).where(Organisation.name_key == organisation_key(clean))
+    )
     if found is not None:
         return found
     organisation = Organisation(name=clean, name_key=organisation_key(clean), category=category)

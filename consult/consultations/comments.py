@@ -88,7 +88,12 @@ def _clean_body(body: str, max_chars: int, required: bool) -> tuple[str, str]:
 
 
 def _clean_fields(
-    kind: str, stance: str | None, body: str, proposed_text: str | None, target: Target, max_chars: int
+    kind: str,
+    stance: str | None,
+    body: str,
+    proposed_text: str | None,
+    target: Target,
+    max_chars: int,
 ) -> dict:
     try:
         kind_ = CommentKind(kind)
@@ -115,7 +120,13 @@ def _clean_fields(
         if " ".join(proposal.split()) == target.paragraph.text:
             raise Invalid({"proposed_text": "unchanged"})
     text, html = _clean_body(body, max_chars, required=kind_ != CommentKind.PROPOSAL)
-    return {"kind": kind_, "stance": stance_, "body": text, "body_html": html, "proposed_text": proposal}
+    return {
+        "kind": kind_,
+        "stance": stance_,
+        "body": text,
+        "body_html": html,
+        "proposed_text": proposal,
+    }
 
 
 def create_comment(
@@ -136,7 +147,9 @@ def create_comment(
     if not submission_key or len(submission_key) > 64:
         raise Invalid({"submission_key": "invalid"})
     existing = session.scalar(
-        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == submission_key)
+        select(Comment).where(
+            Comment.author_id == author.id, Comment.submission_key == submission_key
+        )
     )
     if existing is not None:
         return existing
@@ -176,7 +189,9 @@ def create_reply(
     if parent.parent_id is not None:
         parent = session.get(Comment, parent.parent_id)
     existing = session.scalar(
-        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == submission_key)
+        select(Comment).where(
+            Comment.author_id == author.id, Comment.submission_key == submission_key
+        )
     )
     if existing is not None:
         return existing
@@ -256,8 +271,13 @@ def edit_comment(
     _lock_open_round(session, comment.round_id, now)
     if comment.parent_id is not None:
         text, html = _clean_body(body, max_chars, required=True)
-        fields = {"kind": CommentKind.COMMENT, "stance": None, "body": text, "body_html": html,
-                  "proposed_text": None}
+        fields = {
+            "kind": CommentKind.COMMENT,
+            "stance": None,
+            "body": text,
+            "body_html": html,
+            "proposed_text": None,
+        }
     else:
         target = Target("", paragraph=comment.paragraph, section=comment.section)
         fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)

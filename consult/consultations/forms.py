@@ -12,6 +12,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from ..labels import KIND_LABELS, STANCE_LABELS
 from ..models import CommentKind
 
+
 class CommentForm(FlaskForm):
     kind = RadioField(
         _l("Type"),

@@ -8,13 +8,15 @@ from datetime import datetime
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from ..models import Comment, User
 from ..labels import KIND_LABELS, STANCE_LABELS, STATUS_LABELS
+from ..models import Comment, User
 
 
 def _target_label(comment: Comment) -> str:
     if comment.paragraph is not None:
-        return _("Paragraph %(n)s", n=comment.paragraph.number) + f": {comment.paragraph.text[:120]}"
+        return (
+            _("Paragraph %(n)s", n=comment.paragraph.number) + f": {comment.paragraph.text[:120]}"
+        )
     if comment.section is not None:
         return _("Section %(n)s", n=comment.section.number) + f": {comment.section.heading}"
     return _("The whole draft")
@@ -45,7 +47,12 @@ def render(user: User, comments: list[Comment], now: datetime) -> str:
             _("Submitted: %(date)s", date=format_datetime(comment.created_at, "y-MM-dd HH:mm")),
         ]
         if comment.updated_at != comment.created_at:
-            lines.append(_("Last changed: %(date)s", date=format_datetime(comment.updated_at, "y-MM-dd HH:mm")))
+            lines.append(
+                _(
+                    "Last changed: %(date)s",
+                    date=format_datetime(comment.updated_at, "y-MM-dd HH:mm"),
+                )
+            )
         lines.append(_("Type: %(kind)s", kind=KIND_LABELS[comment.kind]))
         if comment.stance:
             lines.append(_("Position: %(stance)s", stance=STANCE_LABELS[comment.stance]))

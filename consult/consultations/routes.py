@@ -12,8 +12,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session as http_session,
     url_for,
+)
+from flask import (
+    session as http_session,
 )
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -213,7 +215,10 @@ def count(slug: str, number: int, target: str):
     target_ = _target_or_404(round_, target)
     view = services.document_view(get_session(), round_)
     return render_template(
-        "consultations/_count.html", round=round_, key=target_.key, n=view.counts.get(target_.key, 0)
+        "consultations/_count.html",
+        round=round_,
+        key=target_.key,
+        n=view.counts.get(target_.key, 0),
     )
 
 
@@ -222,7 +227,11 @@ def _comment_or_404(comment_id: int) -> Comment:
     viewer = _viewer()
     visible = comment is not None and (
         comment.status == CommentStatus.PUBLISHED
-        or (viewer is not None and comment.author_id == viewer.id and comment.status == CommentStatus.PENDING)
+        or (
+            viewer is not None
+            and comment.author_id == viewer.id
+            and comment.status == CommentStatus.PENDING
+        )
     )
     if not visible:
         abort(404)
@@ -251,7 +260,9 @@ def comment(comment_id: int):
     comment_ = _comment_or_404(comment_id)
     if htmx:
         return _render_comment(comment_)
-    parent = comment_ if comment_.parent_id is None else get_session().get(Comment, comment_.parent_id)
+    parent = (
+        comment_ if comment_.parent_id is None else get_session().get(Comment, comment_.parent_id)
+    )
     return redirect(thread_url(comment_.round, _target_key(parent)) + f"#c-{comment_.id}")
 
 
@@ -279,7 +290,9 @@ def edit(comment_id: int):
         return _refusal(comments.RoundClosed(), comment_)
     is_reply = comment_.parent_id is not None
     prefix = f"edit-{comment_.id}"
-    form = (ReplyForm if is_reply else CommentForm)(prefix=prefix, obj=None if request.method == "POST" else comment_)
+    form = (ReplyForm if is_reply else CommentForm)(
+        prefix=prefix, obj=None if request.method == "POST" else comment_
+    )
     if not is_reply and request.method == "GET":
         form.kind.data = comment_.kind.value
         form.stance.data = comment_.stance.value if comment_.stance else ""
@@ -433,7 +446,9 @@ def mine():
 @login_required
 def receipt_download():
     """Download a plain-text receipt of everything the user has submitted."""
-    text = receipt.render(current_user, services.my_comments(get_session(), current_user), clock.now())
+    text = receipt.render(
+        current_user, services.my_comments(get_session(), current_user), clock.now()
+    )
     response = make_response(text)
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="kvitto-synpunkter.txt"'

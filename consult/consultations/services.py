@@ -59,9 +59,9 @@ def public_round(consultation: Consultation) -> Round | None:
 def list_consultations(session: Session) -> list[tuple[Consultation, Round]]:
     """Return the consultations that have a public round, with that round, newest first."""
     consultations = session.scalars(
-        select(Consultation).options(selectinload(Consultation.rounds)).order_by(
-            Consultation.created_at.desc()
-        )
+        select(Consultation)
+        .options(selectinload(Consultation.rounds))
+        .order_by(Consultation.created_at.desc())
     )
     listed = []
     for consultation in consultations:
@@ -106,14 +106,16 @@ def document_view(session: Session, round_: Round) -> DocumentView | None:
     if document is None:
         return None
     sections = list(
-        session.scalars(select(Section).where(Section.document_id == document.id).order_by(
-            Section.position
-        ))
+        session.scalars(
+            select(Section).where(Section.document_id == document.id).order_by(Section.position)
+        )
     )
     paragraphs = list(
-        session.scalars(select(Paragraph).where(Paragraph.document_id == document.id).order_by(
-            Paragraph.position
-        ))
+        session.scalars(
+            select(Paragraph)
+            .where(Paragraph.document_id == document.id)
+            .order_by(Paragraph.position)
+        )
     )
     views = {s.id: SectionView(s, [], []) for s in sections}
     roots = []
@@ -129,7 +131,9 @@ def document_view(session: Session, round_: Round) -> DocumentView | None:
             preamble.append(paragraph)
         else:
             views[paragraph.section_id].paragraphs.append(paragraph)
-    return DocumentView(document, preamble, roots, comment_counts(session, round_, sections, paragraphs))
+    return DocumentView(
+        document, preamble, roots, comment_counts(session, round_, sections, paragraphs)
+    )
 
 
 def comment_counts(
@@ -224,7 +228,9 @@ def _visible_to(viewer: User | None):
     published = Comment.status == CommentStatus.PUBLISHED
     if viewer is None:
         return published
-    return or_(published, (Comment.author_id == viewer.id) & (Comment.status == CommentStatus.PENDING))
+    return or_(
+        published, (Comment.author_id == viewer.id) & (Comment.status == CommentStatus.PENDING)
+    )
 
 
 def visible_replies(comment: Comment, viewer: User | None) -> list[Comment]:

@@ -53,11 +53,49 @@ DEMO_ACCOUNTS = [
     (f"handlaggare@{DEMO_DOMAIN}", "demo-handlaggare-2030", "staff"),
     (f"deltagare@{DEMO_DOMAIN}", "demo-deltagare-2030", "participant"),
 ]
-FIRST_NAMES = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Elin", "Per", "Sara", "Nils",
-               "Ida", "Olof", "Linnea", "Anders", "Emma", "Jonas", "Frida", "Mikael", "Hanna",
-               "Sven", "Ebba", "Henrik", "Maja", "Gustav", "Sofia"]
-LAST_NAMES = ["Lindgren", "Nilsson", "Berg", "Holmström", "Lundberg", "Öberg", "Sandberg",
-              "Marklund", "Forsberg", "Lindqvist", "Burman", "Granberg", "Strömberg", "Nordin"]
+FIRST_NAMES = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Elin",
+    "Per",
+    "Sara",
+    "Nils",
+    "Ida",
+    "Olof",
+    "Linnea",
+    "Anders",
+    "Emma",
+    "Jonas",
+    "Frida",
+    "Mikael",
+    "Hanna",
+    "Sven",
+    "Ebba",
+    "Henrik",
+    "Maja",
+    "Gustav",
+    "Sofia",
+]
+LAST_NAMES = [
+    "Lindgren",
+    "Nilsson",
+    "Berg",
+    "Holmström",
+    "Lundberg",
+    "Öberg",
+    "Sandberg",
+    "Marklund",
+    "Forsberg",
+    "Lindqvist",
+    "Burman",
+    "Granberg",
+    "Strömberg",
+    "Nordin",
+]
 
 
 def _read_json(name: str):
@@ -107,8 +145,16 @@ def load(session: Session, now: datetime) -> bool:
     for campaign in data["campaigns"]:
         for person, text in zip(signatories, campaign["texts"], strict=False):
             written.append(
-                _comment(round_, targets[campaign["target"]], person, campaign["kind"],
-                         campaign.get("stance"), text, None, _written_at(rng, now, opens_at, 3))
+                _comment(
+                    round_,
+                    targets[campaign["target"]],
+                    person,
+                    campaign["kind"],
+                    campaign.get("stance"),
+                    text,
+                    None,
+                    _written_at(rng, now, opens_at, 3),
+                )
             )
     session.add_all(written)
     session.flush()
@@ -138,7 +184,11 @@ def _first_of(organisations: dict[str, Organisation], category: Category) -> Org
 
 def _demo_accounts(session: Session, organisations) -> dict[str, User]:
     made = {}
-    names = {"admin": "Demo Administratör", "staff": "Demo Handläggare", "participant": "Demo Deltagare"}
+    names = {
+        "admin": "Demo Administratör",
+        "staff": "Demo Handläggare",
+        "participant": "Demo Deltagare",
+    }
     for email, password, role in DEMO_ACCOUNTS:
         user = session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -178,8 +228,12 @@ def _signatories(session: Session, password_hash: str, count: int) -> list[User]
     for i in range(count):
         name = f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[(i * 7) % len(LAST_NAMES)]}"
         users.append(
-            User(email=f"namninsamling-{i + 1}@{DEMO_DOMAIN}", display_name=name,
-                 password_hash=password_hash, category=Category.INDIVIDUAL)
+            User(
+                email=f"namninsamling-{i + 1}@{DEMO_DOMAIN}",
+                display_name=name,
+                password_hash=password_hash,
+                category=Category.INDIVIDUAL,
+            )
         )
     session.add_all(users)
     session.flush()
@@ -188,12 +242,18 @@ def _signatories(session: Session, password_hash: str, count: int) -> list[User]
 
 def _targets(session: Session, document_id: int) -> dict[str, tuple]:
     """Map "doc", "s:<chapter>" and "p:<chapter>/<block>" to (paragraph, section)."""
-    sections = list(session.scalars(
-        select(Section).where(Section.document_id == document_id).order_by(Section.position)
-    ))
-    paragraphs = list(session.scalars(
-        select(Paragraph).where(Paragraph.document_id == document_id).order_by(Paragraph.position)
-    ))
+    sections = list(
+        session.scalars(
+            select(Section).where(Section.document_id == document_id).order_by(Section.position)
+        )
+    )
+    paragraphs = list(
+        session.scalars(
+            select(Paragraph)
+            .where(Paragraph.document_id == document_id)
+            .order_by(Paragraph.position)
+        )
+    )
     chapter_of = {}
     chapters = [s for s in sections if s.parent_id is None]
     for section in sections:
@@ -212,7 +272,9 @@ def _targets(session: Session, document_id: int) -> dict[str, tuple]:
     return targets
 
 
-def _written_at(rng: random.Random, now: datetime, opens_at: datetime, days_before: int) -> datetime:
+def _written_at(
+    rng: random.Random, now: datetime, opens_at: datetime, days_before: int
+) -> datetime:
     # The demo deadline lies ahead, so "days before the deadline" is scaled into the weeks
     # the round has been open: the most recent comments are the ones nearest the deadline.
     span = (now - opens_at).total_seconds()
@@ -248,13 +310,30 @@ def _comments(session, round_, targets, people, entries, now, opens_at, rng) -> 
     written = []
     for entry in entries:
         when = _written_at(rng, now, opens_at, entry.get("days_before_close", 10))
-        top = _comment(round_, targets[entry["target"]], people[entry["author"]], entry["kind"],
-                       entry.get("stance"), entry["text"], entry.get("proposed_text"), when)
+        top = _comment(
+            round_,
+            targets[entry["target"]],
+            people[entry["author"]],
+            entry["kind"],
+            entry.get("stance"),
+            entry["text"],
+            entry.get("proposed_text"),
+            when,
+        )
         written.append(top)
         for i, reply in enumerate(entry.get("replies", []), start=1):
             written.append(
-                _comment(round_, targets[entry["target"]], people[reply["author"]], "comment",
-                         None, reply["text"], None, min(now, when + timedelta(hours=5 * i)), top)
+                _comment(
+                    round_,
+                    targets[entry["target"]],
+                    people[reply["author"]],
+                    "comment",
+                    None,
+                    reply["text"],
+                    None,
+                    min(now, when + timedelta(hours=5 * i)),
+                    top,
+                )
             )
     return written
 
