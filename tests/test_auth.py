@@ -1,9 +1,12 @@
 """Registering, logging in and out."""
 
+import os
+
 import pytest
 from sqlalchemy import select
 
 from consult import create_app
+from consult.extensions import limiter
 from consult.models import Category, Organisation, User
 
 from . import factories
@@ -132,17 +135,43 @@ def test_htmx_request_without_login_gets_hx_redirect(client):
     assert response.headers["HX-Redirect"].startswith("/konto/logga-in")
 
 
-def test_login_is_rate_limited(database_url, session):
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.parametrize("storage", ["memory://", REDIS_URL], ids=["memory", "redis"])
+def test_login_is_rate_limited(database_url, storage):
+    if storage.startswith("redis") and not _redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("Redis must be reachable in CI")
+        pytest.skip("no Redis server at 127.0.0.1:6379")
     app = create_app(
-        make_config(database_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+        make_config(
+            database_url,
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_STORAGE_URI=storage,
+            LOGIN_RATE_LIMIT="3 per minute",
+        )
     )
     app.test_client_class = CsrfClient
     client = app.test_client()
+    with app.app_context():
+        limiter.reset()
     codes = [
         client.post("/konto/logga-in", data={"email": "a@b.se", "password": "x"}).status_code
         for _ in range(4)
     ]
     assert codes == [422, 422, 422, 429]
+    with app.app_context():
+        limiter.reset()
     app.extensions["db_engine"].dispose()
 
 
