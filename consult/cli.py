@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import clock
@@ -23,6 +24,7 @@ def _local(value: datetime | None):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.PARTICIPANT.value)
@@ -47,6 +49,7 @@ def create_user_command(email, display_name, role, category, organisation, passw
 
 
 @click.command("import-draft")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--consultation", "slug", required=True, help="Slug of the consultation.")
 @click.option("--title", help="Title, when the consultation is new.")
@@ -92,6 +95,7 @@ def import_draft_command(path, slug, title, round_title, opens, closes, moderati
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load the demo consultation and accounts (does nothing if already loaded)."""
     from .demo import DEMO_ACCOUNTS, load

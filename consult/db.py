@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -96,6 +97,7 @@ def db_cli() -> None:
 
 
 @db_cli.command("upgrade")
+@with_appcontext
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
@@ -104,6 +106,7 @@ def upgrade_command(revision: str) -> None:
 
 
 @db_cli.command("downgrade")
+@with_appcontext
 @click.argument("revision")
 def downgrade_command(revision: str) -> None:
     """Revert migrations down to REVISION."""
@@ -113,6 +116,7 @@ def downgrade_command(revision: str) -> None:
 
 
 @db_cli.command("revision")
+@with_appcontext
 @click.option("-m", "--message", required=True)
 def revision_command(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
