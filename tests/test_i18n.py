@@ -13,8 +13,9 @@ def _source_messages() -> set[str]:
     found = set()
     for folder, method in (("consult", "python"), ("templates", "jinja2")):
         pattern = "**.py" if method == "python" else "**.html"
+        options = {pattern: {"extensions": "jinja2.ext.do", "silent": "false"}}
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map=[(pattern, method)], keywords=KEYWORDS
+            ROOT / folder, method_map=[(pattern, method)], options_map=options, keywords=KEYWORDS
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found
