@@ -57,7 +57,8 @@ def make_config(database_url: str, **overrides) -> dict:
     return config
 
 
-def _empty_tables(engine) -> None:
+def empty_tables(engine) -> None:
+    """Delete every row, keeping the schema (faster than migrating again)."""
     tables = [t for t in reversed(db.Base.metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -107,7 +108,7 @@ def app(database_url, now):
     app.test_client_class = CsrfClient
     yield app
     engine = app.extensions["db_engine"]
-    _empty_tables(engine)
+    empty_tables(engine)
     engine.dispose()
     if app.config["RATELIMIT_ENABLED"]:
         with app.app_context():

@@ -8,7 +8,6 @@ from consult import demo
 from consult.models import Category, Comment, CommentKind, Consultation, Organisation, User
 
 
-
 def test_demo_loads_a_full_consultation_once(session, now):
     assert demo.load(session, now.get()) is True
     consultation = session.scalar(select(Consultation))

@@ -1,0 +1,1 @@
+"""End-to-end tests: the app served on a real port, driven by headless Chromium."""
