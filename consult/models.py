@@ -280,6 +280,16 @@ class Comment(Base):
         order_by="CommentRevision.id", back_populates="comment"
     )
 
+    @staticmethod
+    def written_by(author: User) -> dict:
+        """Return the author columns: who, and their category and organisation right now."""
+        return {
+            "author_id": author.id,
+            "author_category": author.category,
+            "author_organisation_id": author.organisation_id,
+            "author_organisation_name": author.organisation.name if author.organisation else None,
+        }
+
 
 class CommentRevision(Base):
     """An earlier text of an edited comment: edits never overwrite what was said."""
