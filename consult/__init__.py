@@ -1,11 +1,13 @@
 """Consult: a consultation platform for regional development strategies."""
 
+import os
 import secrets
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db, security
 from .config import defaults
@@ -32,6 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy: trust its X-Forwarded-* headers (client address for rate
+        # limits, https for secure cookies and redirects), and only as many as configured.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
@@ -72,9 +79,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _instance_secret(instance: Path) -> str:
     """Read the instance's secret key, creating it on first start."""
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:
+        # Created readable by the owner only, and only once even if workers start together.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -97,7 +108,7 @@ def _register_errors(app: Flask) -> None:
             session_.rollback()
         if request.path.startswith("/api/"):
             return jsonify(error=code), code
-        return render_template("error.html", code=code, description=error), code
+        return render_template("error.html", code=code), code
 
     for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, lambda error, code=code: render_error(code, error))

@@ -95,10 +95,16 @@ def import_draft_command(path, slug, title, round_title, opens, closes, moderati
 
 
 @click.command("demo")
+@click.option("--force", is_flag=True, help="Load even though real consultations exist.")
 @with_appcontext
-def demo_command():
+def demo_command(force):
     """Load the demo consultation and accounts (does nothing if already loaded)."""
-    from .demo import DEMO_ACCOUNTS, load
+    from .demo import DEMO_ACCOUNTS, SLUG, load
+
+    others = get_session().scalar(select(Consultation.id).where(Consultation.slug != SLUG))
+    if others is not None and not force:
+        # The demo accounts have published passwords: never add them to a real installation.
+        raise click.ClickException("This database has real consultations; not loading the demo.")
 
     loaded = load(get_session(), clock.now())
     click.echo("Demo consultation loaded." if loaded else "Demo consultation already loaded.")

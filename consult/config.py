@@ -38,6 +38,8 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ("sv", "en"),
         "PASSWORD_HASH_METHOD": "scrypt",
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "PROXY_HOPS": int(os.environ.get("CONSULT_PROXY_HOPS", "0")),
         "LOGIN_RATE_LIMIT": "10 per minute",
         "REGISTER_RATE_LIMIT": "10 per hour",
         "COMMENT_RATE_LIMIT": "20 per minute",

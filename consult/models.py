@@ -262,6 +262,8 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     proposed_text: Mapped[str | None] = mapped_column(Text)
+    # The proposal as a word diff against the paragraph as it read when the comment was written.
+    proposal_diff: Mapped[str | None] = mapped_column(Text)
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus, "comment_status"))
     submission_key: Mapped[str] = mapped_column(String(64))
     agreement_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,11 +3,11 @@
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
+from flask_login import current_user
 
 from . import clock, labels
 from .consultations.diff import word_diff
-from .consultations.services import RoundState, round_state
+from .consultations.services import RoundState, allowed_actions, round_state
 
 
 def when(value) -> str:
@@ -58,12 +58,17 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(state_of, "round_state_of")
     app.add_template_filter(word_diff)
 
+    @app.template_global()
+    def comment_actions(comment, state) -> frozenset[str]:
+        """What the current user may do with ``comment`` (see services.allowed_actions)."""
+        viewer = current_user if current_user.is_authenticated else None
+        return allowed_actions(comment, viewer, state)
+
     @app.context_processor
     def _globals():
         return {
             "labels": labels,
             "locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
-            "csrf_token_value": generate_csrf,
             "current_path": request.full_path.rstrip("?"),
         }

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from werkzeug.security import generate_password_hash
 
+from consult.auth.services import organisation_key
 from consult.consultations.importer import import_markdown
 from consult.models import (
     Category,
@@ -52,7 +53,7 @@ Regionen prioriterar:
 
 def make_organisation(session, name=None, category=Category.MUNICIPALITY) -> Organisation:
     name = name or f"Organisation {next(_seq)}"
-    organisation = Organisation(name=name, name_key=name.casefold(), category=category)
+    organisation = Organisation(name=name, name_key=organisation_key(name), category=category)
     session.add(organisation)
     session.commit()
     return organisation

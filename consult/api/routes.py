@@ -1,12 +1,11 @@
 """Published comments of a round as paginated JSON (public documents; no e-mail addresses)."""
 
 from flask import abort, current_app, jsonify, request, url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..consultations import services
 from ..db import get_session
-from ..models import Comment, CommentStatus
+from ..models import Comment
 from . import bp
 
 
@@ -31,7 +30,7 @@ def _comment_json(comment: Comment) -> dict:
 
 def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     raw = request.args.get(name, str(default))
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         abort(400)
     return min(max(int(raw), lowest), highest)
 
@@ -40,22 +39,12 @@ def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
 def round_comments(slug: str, number: int):
     """List the published comments of a round, oldest first, ``page`` and ``per_page`` given."""
     session = get_session()
-    round_ = services.get_round(session, slug, number)
+    round_ = services.get_round(session, slug, clock.now(), number)
     if round_ is None:
         abort(404)
-    limit = current_app.config["API_MAX_PER_PAGE"]
-    per_page = _int_arg("per_page", 100, 1, limit)
+    per_page = _int_arg("per_page", 100, 1, current_app.config["API_MAX_PER_PAGE"])
     page = _int_arg("page", 1, 1, 10**6)
-    published = (Comment.round_id == round_.id, Comment.status == CommentStatus.PUBLISHED)
-    total = session.scalar(select(func.count()).select_from(Comment).where(*published))
-    rows = session.scalars(
-        select(Comment)
-        .where(*published)
-        .options(selectinload(Comment.paragraph), selectinload(Comment.section))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    total, rows = services.published_comments(session, round_, page, per_page)
 
     def page_url(n):
         return url_for(

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import Category, Organisation, Role, User
 
-# Checked against when the e-mail is unknown, so both paths cost the same time.
-_DUMMY_HASH = generate_password_hash("not a password", method="scrypt:1024:8:1")
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash made like real ones, checked when the e-mail is unknown: both paths cost the same."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not a password", method=method)
+    return _dummy_hashes[method]
 
 
 class RegistrationError(ValueError):
@@ -64,7 +71,7 @@ def register(
 ) -> User:
     """Create a participant account; organisation required unless the category is privatperson."""
     email = email.strip().lower()
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise RegistrationError("email", "taken")
     organisation = None
     if category != Category.INDIVIDUAL:
@@ -90,8 +97,9 @@ def register(
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """Return the user with this e-mail and password, or None."""
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    # E-mail addresses are stored lower-cased, so the unique index serves this lookup.
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None

@@ -1,15 +1,17 @@
 """Commenting rules: write, edit, withdraw, reply and agree, each in one transaction.
 
-Every write re-reads its round inside the transaction (locking the row where the database
-can) and checks that the round is open at that moment, so a late write is refused even if
-the page was loaded before the deadline.
+Every write re-reads its round inside its own transaction and checks that the round is open
+at that moment, so a late write is refused even if the page was loaded before the deadline.
+On PostgreSQL the round row is read FOR SHARE: writers do not wait for each other, but an
+administrator closing the round waits for writes in flight (and they for it). SQLite runs
+one writer at a time and the read belongs to the same transaction (see ``db.make_engine``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,7 @@ from ..models import (
     Stance,
     User,
 )
+from .diff import word_diff
 from .services import Target, is_open
 
 EDITABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED)
@@ -58,8 +61,8 @@ class Invalid(CommentError):
         self.errors = errors
 
 
-def _lock_open_round(session: Session, round_id: int, now: datetime) -> Round:
-    round_ = session.scalar(select(Round).where(Round.id == round_id).with_for_update())
+def _open_round(session: Session, round_id: int, now: datetime) -> Round:
+    round_ = session.scalar(select(Round).where(Round.id == round_id).with_for_update(read=True))
     if round_ is None:
         raise NotFound()
     if not is_open(round_, now):
@@ -126,7 +129,17 @@ def _clean_fields(
         "body": text,
         "body_html": html,
         "proposed_text": proposal,
+        "proposal_diff": str(word_diff(target.paragraph.text, proposal)) if proposal else None,
     }
+
+
+def _by_submission_key(session: Session, author: User, key: str) -> Comment | None:
+    """Return the comment ``author`` already sent with this form, if the form was sent twice."""
+    if not key or len(key) > 64:
+        raise Invalid({"submission_key": "invalid"})
+    return session.scalar(
+        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == key)
+    )
 
 
 def create_comment(
@@ -144,16 +157,10 @@ def create_comment(
     max_chars: int,
 ) -> Comment:
     """Add a comment on ``target``; a repeated ``submission_key`` returns the first comment."""
-    if not submission_key or len(submission_key) > 64:
-        raise Invalid({"submission_key": "invalid"})
-    existing = session.scalar(
-        select(Comment).where(
-            Comment.author_id == author.id, Comment.submission_key == submission_key
-        )
-    )
+    existing = _by_submission_key(session, author, submission_key)
     if existing is not None:
         return existing
-    round_ = _lock_open_round(session, round_id, now)
+    round_ = _open_round(session, round_id, now)
     fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)
     comment = Comment(
         round_id=round_.id,
@@ -181,18 +188,14 @@ def create_reply(
 ) -> Comment:
     """Reply to a published comment; a reply to a reply joins the same thread (one level)."""
     parent = session.get(Comment, parent_id)
+    if parent is not None and parent.parent_id is not None:
+        parent = session.get(Comment, parent.parent_id)
     if parent is None or parent.status != CommentStatus.PUBLISHED:
         raise NotFound()
-    if parent.parent_id is not None:
-        parent = session.get(Comment, parent.parent_id)
-    existing = session.scalar(
-        select(Comment).where(
-            Comment.author_id == author.id, Comment.submission_key == submission_key
-        )
-    )
+    existing = _by_submission_key(session, author, submission_key)
     if existing is not None:
         return existing
-    round_ = _lock_open_round(session, parent.round_id, now)
+    round_ = _open_round(session, parent.round_id, now)
     text, html = _clean_body(body, max_chars, required=True)
     reply = Comment(
         round_id=round_.id,
@@ -236,7 +239,7 @@ def _insert_once(session: Session, comment: Comment) -> Comment:
     return comment
 
 
-def own_comment(session: Session, user: User, comment_id: int) -> Comment:
+def editable_own_comment(session: Session, user: User, comment_id: int) -> Comment:
     """Return ``user``'s own editable comment, or raise NotFound/NotAllowed."""
     comment = session.get(Comment, comment_id)
     if comment is None:
@@ -261,8 +264,8 @@ def edit_comment(
     max_chars: int,
 ) -> Comment:
     """Change ``user``'s own comment while its round is open, keeping the old text as a revision."""
-    comment = own_comment(session, user, comment_id)
-    _lock_open_round(session, comment.round_id, now)
+    comment = editable_own_comment(session, user, comment_id)
+    round_ = _open_round(session, comment.round_id, now)
     if comment.parent_id is not None:
         text, html = _clean_body(body, max_chars, required=True)
         fields = {
@@ -271,6 +274,7 @@ def edit_comment(
             "body": text,
             "body_html": html,
             "proposed_text": None,
+            "proposal_diff": None,
         }
     else:
         target = Target("", paragraph=comment.paragraph, section=comment.section)
@@ -288,6 +292,8 @@ def edit_comment(
     )
     for name, value in fields.items():
         setattr(comment, name, value)
+    # Changed text is new text: in a pre-moderated round it is reviewed again.
+    comment.status = _initial_status(round_)
     comment.updated_at = now
     session.commit()
     return comment
@@ -295,8 +301,8 @@ def edit_comment(
 
 def withdraw_comment(session: Session, *, user: User, comment_id: int, now: datetime) -> Comment:
     """Withdraw ``user``'s own comment while its round is open; it is kept, not deleted."""
-    comment = own_comment(session, user, comment_id)
-    _lock_open_round(session, comment.round_id, now)
+    comment = editable_own_comment(session, user, comment_id)
+    _open_round(session, comment.round_id, now)
     comment.status = CommentStatus.WITHDRAWN
     comment.updated_at = now
     session.commit()
@@ -310,26 +316,21 @@ def toggle_agreement(session: Session, *, user: User, comment_id: int, now: date
         raise NotFound()
     if comment.author_id == user.id:
         raise NotAllowed()
-    _lock_open_round(session, comment.round_id, now)
-    existing = session.scalar(
-        select(Agreement).where(Agreement.comment_id == comment.id, Agreement.user_id == user.id)
-    )
-    if existing is not None:
-        session.delete(existing)
-        delta, agreed = -1, False
-    else:
+    _open_round(session, comment.round_id, now)
+    removed = session.execute(
+        delete(Agreement).where(Agreement.comment_id == comment.id, Agreement.user_id == user.id)
+    ).rowcount
+    if not removed:
         session.add(Agreement(comment_id=comment.id, user_id=user.id, created_at=now))
-        delta, agreed = 1, True
-    session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id)
-        .values(agreement_count=Comment.agreement_count + delta)
-    )
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
         # A concurrent click already recorded the agreement; the state is as the user wants.
         session.rollback()
         return True
+    # Counted, not incremented: concurrent toggles can never make the count drift.
+    count = select(func.count()).where(Agreement.comment_id == comment.id).scalar_subquery()
+    session.execute(update(Comment).where(Comment.id == comment.id).values(agreement_count=count))
+    session.commit()
     session.refresh(comment)
-    return agreed
+    return not removed

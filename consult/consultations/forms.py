@@ -13,7 +13,18 @@ from ..labels import KIND_LABELS, STANCE_LABELS
 from ..models import CommentKind
 
 
-class CommentForm(FlaskForm):
+class _SentOnceForm(FlaskForm):
+    """A form carrying a key that makes a second click on "Send" return the first result."""
+
+    submission_key = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.submission_key.data:
+            self.submission_key.data = secrets.token_hex(16)
+
+
+class CommentForm(_SentOnceForm):
     kind = RadioField(
         _l("Type"),
         choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
@@ -28,24 +39,22 @@ class CommentForm(FlaskForm):
     )
     body = TextAreaField(_l("Your comment"))
     proposed_text = TextAreaField(_l("Your proposed wording of the paragraph"))
-    submission_key = HiddenField()
 
     def __init__(self, *args, allow_proposal: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not allow_proposal:
             self.kind.choices = [c for c in self.kind.choices if c.value != CommentKind.PROPOSAL]
-        if not self.submission_key.data:
-            self.submission_key.data = secrets.token_hex(16)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(_SentOnceForm):
     body = TextAreaField(_l("Your reply"))
-    submission_key = HiddenField()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.submission_key.data:
-            self.submission_key.data = secrets.token_hex(16)
+
+def apply_errors(form, error, max_chars: int) -> None:
+    """Show a service's refusal (``comments.Invalid``) next to the fields it names."""
+    for field, key in error.errors.items():
+        target = getattr(form, field, None) or form.body
+        target.errors = [error_message(key, max_chars)]
 
 
 def error_message(key: str, max_chars: int) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
@@ -23,9 +25,22 @@ def _target_label(comment: Comment) -> str:
 
 
 def fingerprint(comment: Comment) -> str:
-    """Return a short checksum of a comment's submitted content, to show it is unaltered."""
-    content = "\n".join([str(comment.id), comment.body, comment.proposed_text or ""])
-    return hashlib.sha256(content.encode()).hexdigest()[:16]
+    """Return a keyed checksum of what was submitted; only the platform can compute it, so
+    staff can confirm that a receipt matches what is stored."""
+    content = "\x1f".join(
+        [
+            str(comment.id),
+            comment.created_at.isoformat(),
+            comment.kind.value,
+            comment.stance.value if comment.stance else "",
+            str(comment.paragraph_id or ""),
+            str(comment.section_id or ""),
+            comment.body,
+            comment.proposed_text or "",
+        ]
+    )
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def render(user: User, comments: list[Comment], now: datetime) -> str:

@@ -1,4 +1,8 @@
-"""Pages and fragments for reading drafts and commenting on them."""
+"""Pages and fragments for reading drafts and commenting on them.
+
+Each URL serves a full page, or with htmx the fragment that page includes; forms post to
+the same URL and redirect (no JavaScript) or answer with the fragment to swap (htmx).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,7 @@ from flask import (
     request,
     url_for,
 )
-from flask import (
-    session as http_session,
-)
-from flask_babel import format_datetime
+from flask import session as http_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,8 +27,9 @@ from ..db import get_session
 from ..extensions import htmx, limiter
 from ..models import Comment, CommentStatus, Round
 from ..security import safe_next
+from ..templating import when
 from . import bp, comments, receipt, services
-from .forms import CommentForm, ReplyForm, error_message
+from .forms import CommentForm, ReplyForm, apply_errors
 
 
 def _viewer():
@@ -38,8 +40,19 @@ def _post_limit() -> str:
     return current_app.config["COMMENT_RATE_LIMIT"]
 
 
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+limit_writes = limiter.limit(_post_limit, methods=["POST"], key_func=_per_user)
+
+
+def _max_chars() -> int:
+    return current_app.config["COMMENT_MAX_CHARS"]
+
+
 def _round_or_404(slug: str, number: int | None = None) -> Round:
-    round_ = services.get_round(get_session(), slug, number)
+    round_ = services.get_round(get_session(), slug, clock.now(), number)
     if round_ is None:
         abort(404)
     return round_
@@ -76,13 +89,18 @@ def _count_trigger(response, key: str):
     return response
 
 
+@bp.after_request
+def _vary_on_htmx(response):
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
 @bp.get("/")
 def index():
     """List the consultations with the state and dates of their current round."""
     return render_template(
-        "consultations/index.html",
-        listed=services.list_consultations(get_session()),
-        now=clock.now(),
+        "consultations/index.html", listed=services.list_consultations(get_session(), clock.now())
     )
 
 
@@ -111,43 +129,53 @@ def _round_page(round_: Round):
     )
 
 
-def _thread_context(round_: Round, target: services.Target, sort: str) -> dict:
-    session = get_session()
-    viewer = _viewer()
-    items = services.thread(session, round_, target, viewer, sort)
-    replies = {c.id: services.visible_replies(c, viewer) for c in items}
-    ids = [c.id for c in items] + [r.id for rs in replies.values() for r in rs]
-    return {
-        "round": round_,
-        "consultation": round_.consultation,
-        "target": target,
-        "comments": items,
-        "replies": replies,
-        "agreed": services.agreed_ids(session, viewer, ids),
-        "state": services.round_state(round_, clock.now()),
-        "sort": sort,
-        "max_chars": current_app.config["COMMENT_MAX_CHARS"],
-    }
+def _page_arg() -> int:
+    raw = request.args.get("sida", "1")
+    return min(int(raw), 1000) if raw.isascii() and raw.isdigit() and raw != "0" else 1
 
 
 def _render_thread(round_, target, *, form=None, status=200, notice=None, late_text=None):
+    session = get_session()
+    viewer = _viewer()
     sort = request.args.get("sort", "new")
     if sort not in services.SORTS:
         sort = "new"
-    context = _thread_context(round_, target, sort)
+    page = _page_arg()
+    shown = page * current_app.config["COMMENTS_PER_PAGE"]
+    items = services.thread(session, round_, target, viewer, sort, limit=shown + 1)
+    replies = {c.id: services.visible_replies(c, viewer) for c in items[:shown]}
+    ids = [c.id for c in items[:shown]] + [r.id for rs in replies.values() for r in rs]
     if form is None and current_user.is_authenticated:
         form = CommentForm(
             prefix=target.key, formdata=None, allow_proposal=target.paragraph is not None
         )
         if target.paragraph is not None:
             form.proposed_text.data = target.paragraph.text
-    context.update(form=form, notice=notice, late_text=late_text, is_htmx=bool(htmx))
+    context = {
+        "round": round_,
+        "consultation": round_.consultation,
+        "target": target,
+        "comments": items[:shown],
+        "total": services.target_count(session, round_, target, None),
+        "more_url": thread_url(round_, target.key, sort=sort, sida=page + 1)
+        if len(items) > shown
+        else None,
+        "replies": replies,
+        "agreed": services.agreed_ids(session, viewer, ids),
+        "state": services.round_state(round_, clock.now()),
+        "sort": sort,
+        "max_chars": _max_chars(),
+        "form": form,
+        "notice": notice,
+        "late_text": late_text,
+        "is_htmx": bool(htmx),
+    }
     template = "consultations/_thread.html" if htmx else "consultations/thread.html"
     return make_response(render_template(template, **context), status)
 
 
 @bp.route("/samrad/<slug>/omgang/<int:number>/synpunkter/<target>", methods=["GET", "POST"])
-@limiter.limit(_post_limit, methods=["POST"], key_func=lambda: f"user:{current_user.get_id()}")
+@limit_writes
 def thread(slug: str, number: int, target: str):
     """Show the comments on a paragraph, a section or the draft; post a new one."""
     round_ = _round_or_404(slug, number)
@@ -157,7 +185,6 @@ def thread(slug: str, number: int, target: str):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     form = CommentForm(prefix=target_.key, allow_proposal=target_.paragraph is not None)
-    max_chars = current_app.config["COMMENT_MAX_CHARS"]
     try:
         comment = comments.create_comment(
             get_session(),
@@ -170,22 +197,22 @@ def thread(slug: str, number: int, target: str):
             proposed_text=form.proposed_text.data,
             submission_key=form.submission_key.data,
             now=clock.now(),
-            max_chars=max_chars,
+            max_chars=_max_chars(),
         )
     except comments.RoundClosed:
         get_session().rollback()
-        return _render_closed(round_, target_, form.body.data)
+        return _render_thread(
+            round_, target_, status=409, notice=_closed_message(round_), late_text=form.body.data
+        )
     except comments.Invalid as error:
         get_session().rollback()
-        for field, key in error.errors.items():
-            getattr(form, field).errors = [error_message(key, max_chars)]
+        apply_errors(form, error, _max_chars())
         return _render_thread(round_, target_, form=form, status=422)
     notice = _created_notice(comment)
     if not htmx:
         flash(notice, "success")
         return redirect(thread_url(round_, target_.key) + f"#c-{comment.id}")
-    response = _render_thread(round_, target_, notice=notice)
-    return _count_trigger(response, target_.key)
+    return _count_trigger(_render_thread(round_, target_, notice=notice), target_.key)
 
 
 def _created_notice(comment: Comment) -> str:
@@ -197,15 +224,8 @@ def _created_notice(comment: Comment) -> str:
 def _closed_message(round_: Round) -> str:
     return _(
         "The round is closed. Comments can no longer be sent or changed (deadline %(date)s).",
-        date=format_datetime(round_.closed_at or round_.closes_at, "d MMMM y HH:mm"),
+        date=when(round_.closed_at or round_.closes_at),
     )
-
-
-def _render_closed(round_, target, text):
-    message = _closed_message(round_)
-    if not htmx:
-        flash(message, "error")
-    return _render_thread(round_, target, status=409, notice=message, late_text=text)
 
 
 @bp.get("/samrad/<slug>/omgang/<int:number>/synpunkter/<target>/antal")
@@ -213,42 +233,29 @@ def count(slug: str, number: int, target: str):
     """Return the comment-count badge of a target (refreshed after a post)."""
     round_ = _round_or_404(slug, number)
     target_ = _target_or_404(round_, target)
-    view = services.document_view(get_session(), round_)
-    return render_template(
-        "consultations/_count.html",
-        round=round_,
-        key=target_.key,
-        n=view.counts.get(target_.key, 0),
-    )
+    n = services.target_count(get_session(), round_, target_, None)
+    return render_template("consultations/_count.html", round=round_, key=target_.key, n=n)
 
 
 def _comment_or_404(comment_id: int) -> Comment:
     comment = get_session().get(Comment, comment_id)
-    viewer = _viewer()
-    visible = comment is not None and (
-        comment.status == CommentStatus.PUBLISHED
-        or (
-            viewer is not None
-            and comment.author_id == viewer.id
-            and comment.status == CommentStatus.PENDING
-        )
-    )
-    if not visible:
+    if comment is None or not services.can_see(comment, _viewer()):
         abort(404)
     return comment
 
 
 def _render_comment(comment: Comment, status: int = 200, **extra):
-    session = get_session()
     viewer = _viewer()
     replies = services.visible_replies(comment, viewer)
     context = {
         "comment": comment,
         "replies": {comment.id: replies},
-        "agreed": services.agreed_ids(session, viewer, [comment.id] + [r.id for r in replies]),
+        "agreed": services.agreed_ids(
+            get_session(), viewer, [comment.id] + [r.id for r in replies]
+        ),
         "round": comment.round,
         "state": services.round_state(comment.round, clock.now()),
-        "max_chars": current_app.config["COMMENT_MAX_CHARS"],
+        "max_chars": _max_chars(),
         **extra,
     }
     return make_response(render_template("consultations/_comment.html", **context), status)
@@ -259,81 +266,84 @@ def comment(comment_id: int):
     """Return one comment as a fragment, or redirect to it in its thread."""
     comment_ = _comment_or_404(comment_id)
     if htmx:
-        return _render_comment(comment_)
-    parent = (
-        comment_ if comment_.parent_id is None else get_session().get(Comment, comment_.parent_id)
-    )
+        return _render_comment(comment_, focus=request.args.get("fokus") == "1")
+    parent = comment_.parent or comment_
     return redirect(thread_url(comment_.round, _target_key(parent)) + f"#c-{comment_.id}")
 
 
-def _refusal(error: comments.CommentError, comment_: Comment | None = None):
+def _refusal(error: comments.CommentError, comment_: Comment | None, late_text: str | None = None):
+    """Answer a refused write on ``comment_``: the comment with the reason, or an error page."""
     get_session().rollback()
-    if isinstance(error, comments.RoundClosed) and comment_ is not None:
-        message = _closed_message(comment_.round)
-        if htmx:
-            return _render_comment(comment_, status=409, notice=message)
+    if not isinstance(error, comments.RoundClosed) or comment_ is None:
+        abort(error.code)
+    message = _closed_message(comment_.round)
+    if not htmx:
         flash(message, "error")
         return redirect(url_for("consultations.comment", comment_id=comment_.id))
-    abort(error.code)
+    top = comment_.parent or comment_
+    response = _render_comment(top, status=409, notice=message, late_text=late_text)
+    # The form that was sent may have targeted a part of the comment; replace it whole.
+    response.headers["HX-Retarget"] = f"#c-{top.id}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @bp.route("/synpunkter/<int:comment_id>/redigera", methods=["GET", "POST"])
 @login_required
+@limit_writes
 def edit(comment_id: int):
     """Edit one's own comment while the round is open; the earlier text is kept."""
     session = get_session()
     try:
-        comment_ = comments.own_comment(session, current_user, comment_id)
+        comment_ = comments.editable_own_comment(session, current_user, comment_id)
     except comments.CommentError as error:
         abort(error.code)
     if not services.is_open(comment_.round, clock.now()):
         return _refusal(comments.RoundClosed(), comment_)
     is_reply = comment_.parent_id is not None
     prefix = f"edit-{comment_.id}"
-    form = (ReplyForm if is_reply else CommentForm)(
-        prefix=prefix, obj=None if request.method == "POST" else comment_
-    )
-    if not is_reply and request.method == "GET":
-        form.kind.data = comment_.kind.value
-        form.stance.data = comment_.stance.value if comment_.stance else ""
-        form.proposed_text.data = comment_.proposed_text or (
-            comment_.paragraph.text if comment_.paragraph else ""
-        )
+    if is_reply:
+        form = ReplyForm(prefix=prefix, obj=None if request.method == "POST" else comment_)
+    else:
+        form = CommentForm(prefix=prefix, allow_proposal=comment_.paragraph is not None)
+        if request.method == "GET":
+            form.kind.data = comment_.kind.value
+            form.stance.data = comment_.stance.value if comment_.stance else ""
+            form.body.data = comment_.body
+            form.proposed_text.data = comment_.proposed_text or (
+                comment_.paragraph.text if comment_.paragraph else ""
+            )
     status = 200
     if request.method == "POST":
-        max_chars = current_app.config["COMMENT_MAX_CHARS"]
+        fields = form.data
         try:
             comments.edit_comment(
                 session,
                 user=current_user,
                 comment_id=comment_.id,
-                kind=getattr(form, "kind", None) and form.kind.data,
-                body=form.body.data,
-                stance=getattr(form, "stance", None) and form.stance.data,
-                proposed_text=getattr(form, "proposed_text", None) and form.proposed_text.data,
+                kind=fields.get("kind"),
+                body=fields["body"],
+                stance=fields.get("stance"),
+                proposed_text=fields.get("proposed_text"),
                 now=clock.now(),
-                max_chars=max_chars,
+                max_chars=_max_chars(),
             )
         except comments.Invalid as error:
             session.rollback()
-            for field, key in error.errors.items():
-                getattr(form, field).errors = [error_message(key, max_chars)]
+            apply_errors(form, error, _max_chars())
             status = 422
         except comments.CommentError as error:
-            return _refusal(error, comment_)
+            return _refusal(error, comment_, late_text=fields["body"])
         else:
+            notice = _("Your changes are saved.")
             if htmx:
-                return _render_comment(comment_, notice=_("Your changes are saved."))
-            flash(_("Your changes are saved."), "success")
+                return _render_comment(comment_, notice=notice)
+            flash(notice, "success")
             return redirect(url_for("consultations.comment", comment_id=comment_.id))
     template = "consultations/_edit_form.html" if htmx else "consultations/edit.html"
     return make_response(
         render_template(
-            template,
-            comment=comment_,
-            form=form,
-            is_reply=is_reply,
-            max_chars=current_app.config["COMMENT_MAX_CHARS"],
+            template, comment=comment_, form=form, is_reply=is_reply, max_chars=_max_chars()
         ),
         status,
     )
@@ -341,6 +351,7 @@ def edit(comment_id: int):
 
 @bp.post("/synpunkter/<int:comment_id>/dra-tillbaka")
 @login_required
+@limit_writes
 def withdraw(comment_id: int):
     """Withdraw one's own comment; it stays stored but is no longer shown."""
     session = get_session()
@@ -351,8 +362,7 @@ def withdraw(comment_id: int):
     except comments.CommentError as error:
         return _refusal(error, session.get(Comment, comment_id))
     message = _("Your comment is withdrawn. It is no longer shown to others.")
-    parent = comment_ if comment_.parent_id is None else session.get(Comment, comment_.parent_id)
-    key = _target_key(parent)
+    key = _target_key(comment_.parent or comment_)
     if htmx:
         response = make_response(
             render_template("consultations/_withdrawn.html", comment=comment_, message=message)
@@ -364,14 +374,13 @@ def withdraw(comment_id: int):
 
 @bp.route("/synpunkter/<int:comment_id>/svara", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_post_limit, methods=["POST"], key_func=lambda: f"user:{current_user.get_id()}")
+@limit_writes
 def reply(comment_id: int):
     """Reply to a published comment (one level of replies)."""
     parent = _comment_or_404(comment_id)
     form = ReplyForm(prefix=f"reply-{parent.id}")
     status = 200
     if request.method == "POST":
-        max_chars = current_app.config["COMMENT_MAX_CHARS"]
         try:
             reply_ = comments.create_reply(
                 get_session(),
@@ -380,29 +389,26 @@ def reply(comment_id: int):
                 body=form.body.data,
                 submission_key=form.submission_key.data,
                 now=clock.now(),
-                max_chars=max_chars,
+                max_chars=_max_chars(),
             )
         except comments.Invalid as error:
             get_session().rollback()
-            form.body.errors = [error_message(error.errors.get("body", ""), max_chars)]
+            apply_errors(form, error, _max_chars())
             status = 422
         except comments.CommentError as error:
-            return _refusal(error, parent)
+            return _refusal(error, parent, late_text=form.body.data)
         else:
-            top = get_session().get(Comment, reply_.parent_id)
+            top = reply_.parent
             notice = _created_notice(reply_)
             if htmx:
                 return _render_comment(top, notice=notice)
             flash(notice, "success")
             return redirect(thread_url(top.round, _target_key(top)) + f"#c-{reply_.id}")
-    if not services.is_open(parent.round, clock.now()):
+    elif not services.is_open(parent.round, clock.now()):
         return _refusal(comments.RoundClosed(), parent)
     template = "consultations/_reply_form.html" if htmx else "consultations/reply.html"
     response = make_response(
-        render_template(
-            template, parent=parent, form=form, max_chars=current_app.config["COMMENT_MAX_CHARS"]
-        ),
-        status,
+        render_template(template, parent=parent, form=form, max_chars=_max_chars()), status
     )
     if htmx and status == 422:
         # The form normally replaces the whole comment; a refused reply replaces only itself.
@@ -413,6 +419,7 @@ def reply(comment_id: int):
 
 @bp.post("/synpunkter/<int:comment_id>/instam")
 @login_required
+@limit_writes
 def agree(comment_id: int):
     """Toggle the user's agreement with a comment."""
     session = get_session()
@@ -446,10 +453,8 @@ def mine():
 @login_required
 def receipt_download():
     """Download a plain-text receipt of everything the user has submitted."""
-    text = receipt.render(
-        current_user, services.my_comments(get_session(), current_user), clock.now()
-    )
-    response = make_response(text)
+    written = services.my_comments(get_session(), current_user)
+    response = make_response(receipt.render(current_user, written, clock.now()))
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="kvitto-synpunkter.txt"'
     return response

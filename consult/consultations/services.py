@@ -50,13 +50,20 @@ def is_open(round_: Round, now: datetime) -> bool:
     return round_state(round_, now) == RoundState.OPEN
 
 
-def public_round(consultation: Consultation) -> Round | None:
-    """Return the newest round of ``consultation`` that has left the draft state."""
+def public_round(consultation: Consultation, now: datetime) -> Round | None:
+    """Return the round to show for ``consultation``: the open one, else the latest started,
+    else the next scheduled; None while every round is still a draft."""
     dated = [r for r in consultation.rounds if r.opens_at is not None and r.closes_at is not None]
-    return dated[-1] if dated else None
+    started = [r for r in dated if r.opens_at <= now]
+    open_now = [r for r in started if is_open(r, now)]
+    if open_now:
+        return open_now[-1]
+    if started:
+        return started[-1]
+    return dated[0] if dated else None
 
 
-def list_consultations(session: Session) -> list[tuple[Consultation, Round]]:
+def list_consultations(session: Session, now: datetime) -> list[tuple[Consultation, Round]]:
     """Return the consultations that have a public round, with that round, newest first."""
     consultations = session.scalars(
         select(Consultation)
@@ -65,19 +72,21 @@ def list_consultations(session: Session) -> list[tuple[Consultation, Round]]:
     )
     listed = []
     for consultation in consultations:
-        round_ = public_round(consultation)
+        round_ = public_round(consultation, now)
         if round_ is not None:
             listed.append((consultation, round_))
     return listed
 
 
-def get_round(session: Session, slug: str, number: int | None = None) -> Round | None:
+def get_round(
+    session: Session, slug: str, now: datetime, number: int | None = None
+) -> Round | None:
     """Return round ``number`` of the consultation ``slug`` (default: its public round)."""
     consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None:
         return None
     if number is None:
-        return public_round(consultation)
+        return public_round(consultation, now)
     round_ = next((r for r in consultation.rounds if r.number == number), None)
     if round_ is None or round_.opens_at is None or round_.closes_at is None:
         return None
@@ -171,10 +180,6 @@ class Target:
     paragraph: Paragraph | None = None
     section: Section | None = None
 
-    @property
-    def is_document(self) -> bool:
-        return self.paragraph is None and self.section is None
-
 
 def resolve_target(session: Session, round_: Round, key: str) -> Target | None:
     """Return the target ``key`` ("doc", "p-…" or "s-…") within the draft of ``round_``."""
@@ -199,48 +204,69 @@ def resolve_target(session: Session, round_: Round, key: str) -> Target | None:
 SORTS = ("new", "agreed")
 
 
-def thread(
-    session: Session, round_: Round, target: Target, viewer: User | None, sort: str = "new"
-) -> list[Comment]:
-    """Return the top-level comments on ``target`` that ``viewer`` may see, replies loaded.
-
-    Everyone sees published comments; authors also see their own pending ones.
-    """
-    query = (
-        select(Comment)
-        .where(Comment.round_id == round_.id, Comment.parent_id.is_(None), _visible_to(viewer))
-        .options(selectinload(Comment.replies))
-    )
+def _on_target(query, target: Target):
     if target.paragraph is not None:
-        query = query.where(Comment.paragraph_id == target.paragraph.id)
-    elif target.section is not None:
-        query = query.where(Comment.section_id == target.section.id)
-    else:
-        query = query.where(Comment.paragraph_id.is_(None), Comment.section_id.is_(None))
+        return query.where(Comment.paragraph_id == target.paragraph.id)
+    if target.section is not None:
+        return query.where(Comment.section_id == target.section.id)
+    return query.where(Comment.paragraph_id.is_(None), Comment.section_id.is_(None))
+
+
+def thread(
+    session: Session,
+    round_: Round,
+    target: Target,
+    viewer: User | None,
+    sort: str = "new",
+    limit: int | None = None,
+) -> list[Comment]:
+    """Return the top-level comments on ``target`` that ``viewer`` may see, replies loaded."""
+    query = _on_target(
+        select(Comment)
+        .where(Comment.round_id == round_.id, Comment.parent_id.is_(None), visible_to(viewer))
+        .options(selectinload(Comment.replies)),
+        target,
+    )
     if sort == "agreed":
         query = query.order_by(Comment.agreement_count.desc(), Comment.created_at.desc())
     else:
         query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.scalars(query))
 
 
-def _visible_to(viewer: User | None):
+def target_count(session: Session, round_: Round, target: Target, viewer: User | None) -> int:
+    """Count the top-level comments on ``target`` that ``viewer`` may see."""
+    query = _on_target(
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.round_id == round_.id, Comment.parent_id.is_(None), visible_to(viewer)),
+        target,
+    )
+    return session.scalar(query)
+
+
+def visible_to(viewer: User | None):
+    """SQL condition: published, or the viewer's own comment waiting for review."""
     published = Comment.status == CommentStatus.PUBLISHED
     if viewer is None:
         return published
-    return or_(
-        published, (Comment.author_id == viewer.id) & (Comment.status == CommentStatus.PENDING)
-    )
+    own_pending = (Comment.author_id == viewer.id) & (Comment.status == CommentStatus.PENDING)
+    return or_(published, own_pending)
+
+
+def can_see(comment: Comment, viewer: User | None) -> bool:
+    """Python twin of ``visible_to`` for one loaded comment."""
+    if comment.status == CommentStatus.PUBLISHED:
+        return True
+    own = viewer is not None and comment.author_id == viewer.id
+    return own and comment.status == CommentStatus.PENDING
 
 
 def visible_replies(comment: Comment, viewer: User | None) -> list[Comment]:
     """Return the replies to ``comment`` that ``viewer`` may see."""
-    return [
-        r
-        for r in comment.replies
-        if r.status == CommentStatus.PUBLISHED
-        or (viewer is not None and r.author_id == viewer.id and r.status == CommentStatus.PENDING)
-    ]
+    return [r for r in comment.replies if can_see(r, viewer)]
 
 
 def agreed_ids(session: Session, viewer: User | None, comment_ids: list[int]) -> set[int]:
@@ -270,3 +296,36 @@ def my_comments(session: Session, user: User) -> list[Comment]:
             .order_by(Comment.created_at.desc(), Comment.id.desc())
         )
     )
+
+
+def published_comments(
+    session: Session, round_: Round, page: int, per_page: int
+) -> tuple[int, list[Comment]]:
+    """Return the number of published comments of ``round_`` and one page of them, oldest first."""
+    published = (Comment.round_id == round_.id, Comment.status == CommentStatus.PUBLISHED)
+    total = session.scalar(select(func.count()).select_from(Comment).where(*published))
+    rows = session.scalars(
+        select(Comment)
+        .where(*published)
+        .options(selectinload(Comment.paragraph), selectinload(Comment.section))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return total, list(rows)
+
+
+def allowed_actions(comment: Comment, viewer: User | None, state: RoundState) -> frozenset[str]:
+    """Return what ``viewer`` may do with ``comment`` now: agree, reply, edit, withdraw."""
+    if viewer is None or state != RoundState.OPEN:
+        return frozenset()
+    actions = set()
+    own = comment.author_id == viewer.id
+    if comment.status == CommentStatus.PUBLISHED:
+        if not own:
+            actions.add("agree")
+        if comment.parent_id is None:
+            actions.add("reply")
+    if own and comment.status in (CommentStatus.PENDING, CommentStatus.PUBLISHED):
+        actions |= {"edit", "withdraw"}
+    return frozenset(actions)

@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from .. import sanitise
 from ..auth.services import organisation_key
+from ..consultations.diff import word_diff
 from ..consultations.importer import import_markdown
 from ..models import (
     Agreement,
@@ -296,6 +297,7 @@ def _comment(round_, target, author, kind, stance, text, proposed, when, parent=
         body=body,
         body_html=sanitise.comment_html(body),
         proposed_text=proposed,
+        proposal_diff=str(word_diff(paragraph.text, proposed)) if proposed else None,
         status=CommentStatus.PUBLISHED,
         submission_key=secrets.token_hex(16),
         created_at=when,

@@ -27,8 +27,10 @@
     field.hidden = !chosen || chosen.value !== "proposal";
   }
 
+  // Without JavaScript the toggle is a plain link to the thread page; with it, a disclosure.
   function syncToggles() {
     document.querySelectorAll("[data-thread-toggle]").forEach(function (toggle) {
+      toggle.setAttribute("aria-controls", "thread-" + toggle.dataset.threadToggle);
       var thread = document.getElementById("thread-" + toggle.dataset.threadToggle);
       toggle.setAttribute("aria-expanded", thread && thread.classList.contains("thread") ? "true" : "false");
     });
@@ -93,6 +95,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document);
+    syncToggles();
     focusAnnounced();
   });
 })();

@@ -249,6 +249,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=False),
         sa.Column("proposed_text", sa.Text(), nullable=True),
+        sa.Column("proposal_diff", sa.Text(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(

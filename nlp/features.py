@@ -1,0 +1,145 @@
+"""Vectors for texts: sparse TF-IDF that survives Swedish compounds, and dense LSA.
+
+Two views are joined: character n-grams within words (``char_wb``, 3–5) of the normalised,
+lower-cased text, which match the parts of compounds ("bredbandsutbyggnad" shares
+"bredband" with "bredbandet"); and whole-word lemmas without stop words, which carry the
+readable vocabulary. Large corpora fit the vocabulary on a sample and are transformed in
+batches, so the whole corpus is never held as one dense matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from .text import lemmatise, normalise
+
+WORD_WEIGHT = 0.7
+FIT_SAMPLE = 40_000
+BATCH = 20_000
+
+
+def char_text(texts: Sequence[str]) -> list[str]:
+    """Return the texts as the character view sees them: normalised and lower-cased."""
+    return [normalise(t).lower() for t in texts]
+
+
+def lemma_text(texts: Sequence[str]) -> list[str]:
+    """Return each text as its lemmas (stop words removed) joined by spaces."""
+    return [" ".join(words) for words in lemmatise(texts)]
+
+
+def _sample(n: int, size: int, seed: int) -> np.ndarray:
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
+
+
+class TextVectoriser:
+    """Joined char n-gram and lemma TF-IDF, L2-normalised rows; fit once, transform many."""
+
+    def __init__(self, max_char_features: int = 60_000, max_word_features: int = 30_000):
+        self.char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_df=0.5,
+            max_features=max_char_features, dtype=np.float32,
+        )
+        self.word = TfidfVectorizer(
+            token_pattern=r"\S+", sublinear_tf=True, max_df=0.5,
+            max_features=max_word_features, dtype=np.float32,
+        )
+
+    def fit(self, texts: Sequence[str], seed: int = 0) -> TextVectoriser:
+        """Learn vocabularies and IDF weights (from a sample of large corpora)."""
+        if len(texts) == 0:
+            raise ValueError("cannot fit on no texts")
+        chosen = [texts[i] for i in _sample(len(texts), FIT_SAMPLE, seed)]
+        min_df = 2 if len(chosen) > 500 else 1
+        self.char.set_params(min_df=min_df, max_df=0.5 if len(chosen) > 20 else 1.0)
+        self.word.set_params(min_df=min_df, max_df=0.5 if len(chosen) > 20 else 1.0)
+        self.char.fit(char_text(chosen))
+        lemmas = lemma_text(chosen)
+        if any(lemmas):
+            self.word.fit(lemmas)
+        else:
+            self.word = None
+        return self
+
+    def transform(self, texts: Sequence[str], lemmas: Sequence[str] | None = None) -> sp.csr_matrix:
+        """Return the TF-IDF rows of ``texts`` (``lemmas`` may be passed if already computed)."""
+        parts = [self.char.transform(char_text(texts))]
+        if self.word is not None:
+            words = self.word.transform(lemmas if lemmas is not None else lemma_text(texts))
+            parts.append(words * WORD_WEIGHT)
+        return normalize(sp.hstack(parts, format="csr"))
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns of ``transform``'s result."""
+        words = len(self.word.vocabulary_) if self.word is not None else 0
+        return len(self.char.vocabulary_) + words
+
+    def vocabulary(self) -> list[str]:
+        """Return the lemma vocabulary (word view), in column order."""
+        return list(self.word.get_feature_names_out()) if self.word is not None else []
+
+    def to_state(self) -> dict:
+        """Return arrays and plain values that rebuild this vectoriser (see ``from_state``)."""
+        state = {
+            "char_vocabulary": np.array(self.char.get_feature_names_out(), dtype=str),
+            "char_idf": self.char.idf_.astype(np.float32),
+        }
+        if self.word is not None:
+            state["word_vocabulary"] = np.array(self.word.get_feature_names_out(), dtype=str)
+            state["word_idf"] = self.word.idf_.astype(np.float32)
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict) -> TextVectoriser:
+        """Rebuild a fitted vectoriser from ``to_state``'s values."""
+        made = cls()
+        made.char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32,
+            vocabulary={t: i for i, t in enumerate(state["char_vocabulary"].tolist())},
+        )
+        made.char.idf_ = state["char_idf"].astype(np.float64)
+        if "word_vocabulary" in state:
+            made.word = TfidfVectorizer(
+                token_pattern=r"\S+", sublinear_tf=True, dtype=np.float32,
+                vocabulary={t: i for i, t in enumerate(state["word_vocabulary"].tolist())},
+            )
+            made.word.idf_ = state["word_idf"].astype(np.float64)
+        else:
+            made.word = None
+        return made
+
+
+class Embedder:
+    """LSA on the TF-IDF view: dense, L2-normalised vectors of ``dims`` dimensions."""
+
+    def __init__(self, vectoriser: TextVectoriser, components: np.ndarray):
+        self.vectoriser = vectoriser
+        self.components = components.astype(np.float32)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], dims: int = 100, seed: int = 0) -> tuple[Embedder, np.ndarray]:
+        """Fit on ``texts`` and return the embedder with the texts' vectors."""
+        vectoriser = TextVectoriser().fit(texts, seed)
+        chosen = _sample(len(texts), FIT_SAMPLE, seed)
+        sample = vectoriser.transform([texts[i] for i in chosen])
+        dims = max(1, min(dims, sample.shape[0] - 1, sample.shape[1] - 1))
+        svd = TruncatedSVD(dims, algorithm="randomized", random_state=seed).fit(sample)
+        embedder = cls(vectoriser, svd.components_)
+        return embedder, embedder.embed(texts)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the dense vectors of ``texts``, computed in batches."""
+        out = np.zeros((len(texts), self.components.shape[0]), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):
+            rows = self.vectoriser.transform(texts[start : start + BATCH])
+            out[start : start + BATCH] = rows @ self.components.T
+        return normalize(out)

@@ -1,0 +1,127 @@
+"""Text handling for Swedish first, English too: normalisation, language, lemmas.
+
+Lemmas come from spaCy's tokenizer (``spacy.blank``) and the lookup tables of
+``spacy-lookups-data``: both installed packages, nothing is downloaded. Tokens are
+lower-cased before lookup, because the tables are keyed on lower-case forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+# Longer texts are cut: no comment needs more to be understood, and it bounds the work.
+MAX_CHARS = 20_000
+
+_QUOTES = str.maketrans(
+    {
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2039": "'", "\u203a": "'",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+
+SUPPORTED = ("sv", "en")
+# Languages we can tell apart by their function words (spaCy ships the lists).
+_DETECTABLE = {"sv": "sv", "en": "en", "nb": "no", "da": "da", "fi": "fi", "de": "de",
+               "fr": "fr", "es": "es"}
+
+
+def normalise(text: str) -> str:
+    """Return ``text`` in NFKC with plain quotes, no control characters, single spaces."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).translate(_QUOTES)
+    text = _CONTROL.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
+
+
+@lru_cache(maxsize=1)
+def _stop_lists() -> dict[str, frozenset[str]]:
+    import importlib
+
+    lists = {}
+    for spacy_code, iso in _DETECTABLE.items():
+        module = importlib.import_module(f"spacy.lang.{spacy_code}.stop_words")
+        lists[iso] = frozenset(w.lower() for w in module.STOP_WORDS)
+    return lists
+
+
+def stop_words(lang: str) -> frozenset[str]:
+    """Return the stop words of ``lang`` ("sv" or "en")."""
+    return _stop_lists()[lang]
+
+
+def language(text: str) -> str:
+    """Return the ISO code of the language of ``text``: "sv", "en", another code, or "und".
+
+    Decided by function words (the most frequent words of a language), with the letters
+    å/ä/ö and æ/ø to separate the Scandinavian languages; "und" when there is too little
+    text to tell.
+    """
+    words = [w.lower() for w in _WORD.findall(normalise(text))]
+    if len(words) < 2:
+        return "und"
+    lists = _stop_lists()
+    scores = {iso: sum(w in stops for w in words) / len(words) for iso, stops in lists.items()}
+    letters = set("".join(words))
+    if letters & set("æø"):
+        scores["sv"] *= 0.5
+    if letters & set("äö"):
+        scores["da"] *= 0.5
+        scores["no"] *= 0.5
+    if "å" in letters or "ä" in letters:
+        scores["en"] *= 0.5
+    best = max(scores, key=scores.get)
+    if scores[best] < 0.12 and len(words) < 6 or scores[best] == 0:
+        return "und"
+    return best
+
+
+@lru_cache(maxsize=2)
+def _pipeline(lang: str):
+    import spacy
+
+    return spacy.blank(lang)
+
+
+@lru_cache(maxsize=2)
+def _lemma_table(lang: str):
+    from spacy.lookups import load_lookups
+
+    return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+def _lemma_language(lang: str) -> str:
+    return lang if lang in SUPPORTED else "sv"
+
+
+def lemmas(text: str, lang: str | None = None, keep_stop_words: bool = False) -> list[str]:
+    """Return the lower-case lemmas of the words in ``text`` (stop words left out by default)."""
+    return next(iter(lemmatise([text], lang, keep_stop_words)))
+
+
+def lemmatise(
+    texts: Iterable[str], lang: str | None = None, keep_stop_words: bool = False
+) -> Iterable[list[str]]:
+    """Yield the lemmas of each text; ``lang=None`` detects Swedish or English per text."""
+    stops = _stop_lists()["sv"] | _stop_lists()["en"]
+    for text in texts:
+        clean = normalise(text).lower()
+        code = _lemma_language(lang or language(clean))
+        table = _lemma_table(code)
+        out = []
+        for token in _pipeline(code).tokenizer(clean):
+            word = token.text
+            if not _WORD.fullmatch(word):
+                continue
+            lemma = table.get(word, word)
+            if not keep_stop_words and (word in stops or lemma in stops):
+                continue
+            out.append(lemma)
+        yield out
