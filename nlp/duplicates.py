@@ -87,7 +87,7 @@ def similarity(a: str, b: str) -> float:
     if words_a == words_b:
         return 1.0
     common = len(words_a & words_b)
-    return _combine(np.array([common]), np.array([len(words_a)]), np.array([len(words_b)]))[0]
+    return float(_combine(np.array([common]), np.array([len(words_a)]), np.array([len(words_b)]))[0])
 
 
 def _tokens(text: str) -> list[str]:
@@ -244,13 +244,8 @@ def _components(n: int, edges: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     graph = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    sizes = np.bincount(component)
+    grouped = np.bincount(component)[component] > 1
+    _, first, inverse = np.unique(component[grouped], return_index=True, return_inverse=True)
     labels = np.full(n, -1, dtype=np.int64)
-    grouped = sizes[component] > 1
-    # Number the groups in order of their first member.
-    _, first_seen = np.unique(component[grouped], return_index=True)
-    order = np.argsort(first_seen)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    labels[grouped] = rank[np.unique(component[grouped], return_inverse=True)[1]]
+    labels[grouped] = np.argsort(np.argsort(first))[inverse]  # numbered by first member
     return labels

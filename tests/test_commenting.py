@@ -175,8 +175,11 @@ def test_bad_bodies_are_refused_with_message_and_nothing_saved(
 def test_oversized_text_is_kept_in_the_form(client, auth, open_round, paragraph):
     auth.login()
     body = "ord " * 1300
-    page = _post(client, open_round, paragraph.anchor, body=body).get_data(as_text=True)
+    response = _post(client, open_round, paragraph.anchor, body=body)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
     assert body.strip() in page
+    assert "högst 5000 tecken" in page.lower()
 
 
 def test_hostile_markup_is_neutralised(client, auth, session, open_round, paragraph):
@@ -217,7 +220,7 @@ def test_unknown_target_and_other_rounds_paragraph_are_404(client, auth, session
     assert _post(client, open_round, "p-elsewhere").status_code == 404
     assert _post(client, open_round, "nonsense").status_code == 404
     assert client.get(_url(open_round, "s-nope")).status_code == 404
-    assert foreign
+    assert _post(client, open_round, foreign).status_code == 404
 
 
 def test_anonymous_post_goes_to_login_and_saves_nothing(client, session, open_round, paragraph):
