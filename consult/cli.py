@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
@@ -15,12 +14,11 @@ from .consultations.importer import DraftError, import_markdown
 from .db import get_session
 from .models import Category, Consultation, ModerationMode, Role, Round
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
 
 
 def _local(value: datetime | None):
-    return value.replace(tzinfo=STOCKHOLM) if value is not None else None
+    return value.replace(tzinfo=clock.STOCKHOLM) if value is not None else None
 
 
 @click.command("create-user")

@@ -1,6 +1,10 @@
 """The current time, in one place so that tests can move it."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+# Where the consultations happen: dates are entered and shown in this zone, stored in UTC.
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def now() -> datetime:

@@ -167,16 +167,22 @@ def _signatures(words: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def _candidates(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return distinct pairs (left < right) of texts that share a bucket in some band."""
+    """Return distinct pairs (left < right) of texts that share a bucket in some band.
+
+    Within a band's bucket the texts are ordered by the next band's key, so neighbours
+    that also share that band (the more similar ones) come next to each other; each
+    text is paired with its predecessor and with the bucket's first text.
+    """
     n = len(signatures)
     rng = np.random.default_rng(_SEED + 1)
     mult = rng.integers(1, 2**63, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    keys = [(signatures[:, b * ROWS : (b + 1) * ROWS].astype(np.uint64) * mult).sum(axis=1)
+            for b in range(BANDS)]
     position = np.arange(n)
     codes = []
     for band in range(BANDS):
-        rows = signatures[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
-        key = (rows * mult).sum(axis=1)
-        order = np.argsort(key, kind="stable")
+        key = keys[band]
+        order = np.lexsort((keys[(band + 1) % BANDS], key))
         ordered = key[order]
         member = np.flatnonzero(ordered[1:] == ordered[:-1]) + 1
         if len(member) == 0:

@@ -23,9 +23,7 @@ class DraftError(ValueError):
 @dataclass
 class _SectionDraft:
     level: int
-    heading: str
     number: str
-    anchor: str
     parent: _SectionDraft | None
     children: int = 0
     record: Section | None = field(default=None, repr=False)
@@ -98,7 +96,7 @@ def import_markdown(
                 parent.children += 1
                 number = f"{parent.number}.{parent.children}"
             anchor = _unique(f"s-{_slug(heading)}", anchors)
-            draft = _SectionDraft(level, heading, number, anchor, parent)
+            draft = _SectionDraft(level, number, parent)
             draft.record = Section(
                 document=document,
                 parent=parent.record if parent else None,

@@ -12,13 +12,12 @@ import random
 import secrets
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from .. import sanitise
+from .. import clock, sanitise
 from ..auth.services import organisation_key
 from ..consultations.diff import word_diff
 from ..consultations.importer import import_markdown
@@ -47,7 +46,6 @@ SUMMARY = (
     "tillsammans med kommuner, näringsliv, akademi, civilsamhälle och statliga myndigheter. "
     "Lämna synpunkter på hela förslaget, på ett kapitel eller på enskilda stycken."
 )
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEMO_DOMAIN = "demo.consult.example"
 DEMO_ACCOUNTS = [
     (f"admin@{DEMO_DOMAIN}", "demo-admin-2030", "admin"),
@@ -105,8 +103,8 @@ def _read_json(name: str):
 
 def _round_dates(now: datetime) -> tuple[datetime, datetime]:
     """Open a month ago; close at 23:59:59 Stockholm time, six weeks from now."""
-    closing_day = (now + timedelta(days=42)).astimezone(STOCKHOLM).date()
-    closes = datetime.combine(closing_day, time(23, 59, 59), tzinfo=STOCKHOLM)
+    closing_day = (now + timedelta(days=42)).astimezone(clock.STOCKHOLM).date()
+    closes = datetime.combine(closing_day, time(23, 59, 59), tzinfo=clock.STOCKHOLM)
     return now - timedelta(days=30), closes
 
 
