@@ -207,3 +207,27 @@ def test_secret_key_file_is_private(tmp_path, database_url, monkeypatch):
 def test_demo_refuses_a_database_with_real_consultations(runner, open_round):
     result = runner.invoke(args=["demo"])
     assert result.exit_code != 0 and "real consultations" in result.output
+
+
+def test_withdrawn_comment_with_replies_stays_as_placeholder(client, session, open_round):
+    paragraph = open_round.document.paragraphs[0]
+    parent = factories.make_comment(
+        session,
+        open_round,
+        factories.make_user(session),
+        paragraph=paragraph,
+        body="Tillbakadragen text",
+        status=CommentStatus.WITHDRAWN,
+    )
+    factories.make_comment(
+        session,
+        open_round,
+        factories.make_user(session),
+        parent=parent,
+        paragraph=paragraph,
+        body="Ett svar som ska synas",
+    )
+    page = client.get(_thread_url(open_round, paragraph.anchor)).get_data(as_text=True)
+    assert "Ett svar som ska synas" in page
+    assert "Tillbakadragen text" not in page and "drogs tillbaka" in page
+    assert "0 synpunkter" in page

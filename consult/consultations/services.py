@@ -6,8 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import (
     Agreement,
@@ -220,10 +220,23 @@ def thread(
     sort: str = "new",
     limit: int | None = None,
 ) -> list[Comment]:
-    """Return the top-level comments on ``target`` that ``viewer`` may see, replies loaded."""
+    """Return the top-level comments on ``target`` that ``viewer`` may see, replies loaded.
+
+    A withdrawn comment that others have replied to stays as a placeholder, so that the
+    replies keep their place.
+    """
+    reply = aliased(Comment)
+    answered = exists().where(
+        reply.parent_id == Comment.id, reply.status == CommentStatus.PUBLISHED
+    )
+    withdrawn_but_answered = (Comment.status == CommentStatus.WITHDRAWN) & answered
     query = _on_target(
         select(Comment)
-        .where(Comment.round_id == round_.id, Comment.parent_id.is_(None), visible_to(viewer))
+        .where(
+            Comment.round_id == round_.id,
+            Comment.parent_id.is_(None),
+            or_(visible_to(viewer), withdrawn_but_answered),
+        )
         .options(selectinload(Comment.replies)),
         target,
     )
