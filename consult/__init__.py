@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     from . import cli, templating
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .consultations import bp as consultations_bp
@@ -59,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     cli.init_app(app)
     templating.init_app(app)
     _register_errors(app)

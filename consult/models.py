@@ -83,6 +83,13 @@ class ModerationMode(enum.StrEnum):
     POST = "post"
 
 
+class Commenters(enum.StrEnum):
+    """Who may comment in a round."""
+
+    REGISTERED = "registered"
+    VERIFIED = "verified"
+
+
 class CommentKind(enum.StrEnum):
     COMMENT = "comment"
     QUESTION = "question"
@@ -147,6 +154,8 @@ class Consultation(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -173,6 +182,13 @@ class Round(Base):
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderation: Mapped[ModerationMode] = mapped_column(
         _enum(ModerationMode, "moderation"), default=ModerationMode.POST
+    )
+    # Everyone with an account, or only people whose organisation is verified. Stored and
+    # set by administrators; commenting enforces it once organisations can be verified.
+    commenters: Mapped[Commenters] = mapped_column(
+        _enum(Commenters, "commenters"),
+        default=Commenters.REGISTERED,
+        server_default=Commenters.REGISTERED.value,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -320,3 +336,24 @@ class Agreement(Base):
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """One administration or moderation action: who did what to which object, when and why."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # What was done, as "object.verb", e.g. "round.extend".
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    # The changed fields before and after, as JSON objects.
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()

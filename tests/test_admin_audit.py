@@ -1,0 +1,160 @@
+"""The audit log: entries written with their change, in the change's transaction, and the
+administrators' page that lists and filters them."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from consult import audit
+from consult.admin import services
+from consult.models import AuditEntry, Consultation, Role
+
+from . import factories
+
+
+@pytest.fixture
+def admin(session):
+    return factories.make_user(session, role=Role.ADMIN, name="Ada Admin")
+
+
+def _count(session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def test_entry_belongs_to_the_transaction_of_its_change(session, admin, now, open_round):
+    open_round.closed_at = now.get()
+    audit.record(session, admin, "round.close", open_round, {"closed_at": None}, {"closed_at": 1})
+    session.rollback()
+    assert _count(session) == 0
+    session.refresh(open_round)
+    assert open_round.closed_at is None
+
+
+def test_entry_for_a_new_object_gets_its_id(session, admin, now):
+    consultation = Consultation(slug="ny", title="Ny")
+    session.add(consultation)
+    entry = audit.record(session, admin, "consultation.create", consultation, None, {"slug": "ny"})
+    session.commit()
+    assert entry.object_id == consultation.id is not None
+    assert entry.created_at == now.get()
+    assert entry.before is None and json.loads(entry.after) == {"slug": "ny"}
+
+
+def test_consultation_create_and_edit_record_before_and_after(session, admin, now):
+    consultation = services.create_consultation(
+        session,
+        admin,
+        title="RUS",
+        slug="rus",
+        summary="Om länet.",
+        contact_name="Anna",
+        contact_email="Anna@Example.se",
+        now=now.get(),
+    )
+    now.set(now.get() + timedelta(hours=1))
+    services.edit_consultation(
+        session,
+        admin,
+        consultation.id,
+        title="RUS 2030",
+        slug="rus-2030",
+        summary="Om länet.",
+        contact_name="Anna",
+        contact_email="anna@example.se",
+        now=now.get(),
+    )
+    created, edited = session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+    assert created.action == "consultation.create" and created.before is None
+    assert json.loads(created.after) == {
+        "title": "RUS",
+        "slug": "rus",
+        "summary": "Om länet.",
+        "contact_name": "Anna",
+        "contact_email": "Anna@example.se",
+    }
+    assert edited.action == "consultation.edit" and edited.actor_id == admin.id
+    # Only what changed.
+    assert json.loads(edited.before) == {
+        "title": "RUS",
+        "slug": "rus",
+        "contact_email": "Anna@example.se",
+    }
+    assert json.loads(edited.after) == {
+        "title": "RUS 2030",
+        "slug": "rus-2030",
+        "contact_email": "anna@example.se",
+    }
+    assert edited.created_at == created.created_at + timedelta(hours=1)
+
+
+def test_refused_changes_write_no_entry(session, admin, now, open_round):
+    with pytest.raises(services.Invalid):
+        services.create_consultation(session, admin, title="", slug="x", now=now.get())
+    session.rollback()
+    with pytest.raises(services.Invalid):
+        services.extend(session, admin, open_round.id, closes_at=now.get(), now=now.get())
+    session.rollback()
+    assert _count(session) == 0
+
+
+def _fill_log(session, now, admin, other, round_):
+    for i in range(55):
+        now.set(now.get() + timedelta(minutes=1))
+        actor = admin if i % 5 else other
+        action = "round.extend" if i % 2 else "round.edit"
+        audit.record(session, actor, action, round_, {"n": i}, {"n": i + 1}, f"skäl {i}")
+    session.commit()
+
+
+def test_log_page_lists_entries_newest_first_in_pages(client, auth, session, now, open_round):
+    admin = auth.login(role=Role.ADMIN)
+    other = factories.make_user(session, role=Role.ADMIN, name="Bo Berg")
+    _fill_log(session, now, admin, other, open_round)
+    page = client.get("/admin/logg").get_data(as_text=True)
+    assert "55 händelser" in page
+    assert page.index("skäl 54") < page.index("skäl 53") < page.index("skäl 5<")
+    assert "skäl 4<" not in page
+    assert "Sida 1 av 2" in page
+    second = client.get("/admin/logg?sida=2").get_data(as_text=True)
+    assert "skäl 4<" in second and "skäl 0<" in second and "skäl 54" not in second
+    # Beyond the last page shows the last page.
+    assert "Sida 2 av 2" in client.get("/admin/logg?sida=99").get_data(as_text=True)
+
+
+def test_log_filters_by_action_and_by_actor(client, auth, session, now, open_round):
+    admin = auth.login(role=Role.ADMIN)
+    other = factories.make_user(session, role=Role.ADMIN, name="Bo Berg")
+    _fill_log(session, now, admin, other, open_round)
+    by_action = client.get("/admin/logg?atgard=round.extend").get_data(as_text=True)
+    assert "27 händelser" in by_action and "Sista dag förlängd" in by_action
+    assert "skäl 53" in by_action and "skäl 54" not in by_action
+    by_actor = client.get(f"/admin/logg?av={other.id}").get_data(as_text=True)
+    assert "11 händelser" in by_actor and "skäl 50" in by_actor and "skäl 51" not in by_actor
+    both = client.get(f"/admin/logg?atgard=round.extend&av={other.id}").get_data(as_text=True)
+    assert "5 händelser" in both
+    # The filter form offers the actions and actors that occur.
+    assert 'value="round.edit"' in by_action and f'value="{other.id}" selected' in by_actor
+    # Page links keep the filters.
+    everything = client.get(f"/admin/logg?atgard=round.edit&av={admin.id}")
+    assert "sida=2" not in everything.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["?av=abc", "?sida=0", "?sida=-1", "?atgard=", "?sida=x"])
+def test_odd_log_parameters_are_ignored(client, auth, query):
+    auth.login(role=Role.ADMIN)
+    assert client.get(f"/admin/logg{query}").status_code == 200
+
+
+def test_log_shows_changes_readably(client, auth, session, now, open_round):
+    auth.login(role=Role.ADMIN)
+    client.post(
+        f"/admin/omgang/{open_round.id}/forlang",
+        data={"extend-closes_at": "2027-03-20T16:00", "extend-reason": "Önskemål från kommunerna"},
+    )
+    page = client.get("/admin/logg").get_data(as_text=True)
+    assert "Sista dag förlängd" in page and "Önskemål från kommunerna" in page
+    assert "Stänger:</span> 8 mars 2027 kl. 13.00 → 20 mars 2027 kl. 16.00" in page
+    assert f'href="/admin/omgang/{open_round.id}/"' in page
+    assert "Person" in page  # the actor's name
