@@ -126,8 +126,15 @@ def argumentation(
     if label not in ("topic", "stance"):
         raise ValueError("label must be 'topic' or 'stance'")
     texts, labels = [], []
+    # 621 of the 750 dev sentences are also in train (same sentence_id): as a held-out test
+    # set, dev keeps only the sentences train has not seen.
+    seen = set()
+    if split == "dev":
+        seen = {row["sentence_id"] for row in _jsonl(_root(root) / ARGUMENTATION / "train.jsonl")}
     for name in _splits(split, ("train", "dev")):
         for row in _jsonl(_root(root) / ARGUMENTATION / f"{name}.jsonl"):
+            if row.get("sentence_id") in seen:
+                continue
             texts.append(row["sentence"])
             labels.append(row["topic"] if label == "topic" else STANCE_NAMES[row["label"]])
     return LabelledSet(f"{ARGUMENTATION} {split}", "sv", texts, labels)
