@@ -243,7 +243,10 @@ def _refine(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
     """Polish the split with spherical k-means: move each text to its most similar theme
     centre until nothing moves (measured: +2 to 3 points V-measure over NMF alone)."""
     rows = np.arange(X.shape[0])
-    for _ in range(REFINE_ROUNDS):
+    # Each round multiplies the whole corpus by the centres: on large corpora a few rounds
+    # take most of the gain and keep the time linear.
+    rounds = REFINE_ROUNDS if X.shape[0] <= MINI_BATCH_ABOVE else 3
+    for _ in range(rounds):
         kept = labels >= 0
         membership = sp.csr_matrix(
             (np.ones(kept.sum()), (labels[kept], rows[kept])), shape=(k, X.shape[0])

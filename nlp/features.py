@@ -20,6 +20,7 @@ from .text import lemmatise, normalise
 
 WORD_WEIGHT = 0.7
 FIT_SAMPLE = 40_000
+BATCH = 10_000
 
 
 def char_text(texts: Sequence[str]) -> list[str]:
@@ -79,7 +80,18 @@ class TextVectoriser:
         return self
 
     def transform(self, texts: Sequence[str], lemmas: Sequence[str] | None = None) -> sp.csr_matrix:
-        """Return the TF-IDF rows of ``texts`` (``lemmas`` may be passed if already computed)."""
+        """Return the TF-IDF rows of ``texts`` (``lemmas`` may be passed if already computed);
+        large inputs are transformed in batches to bound the vectoriser's temporary memory."""
+        if len(texts) > BATCH:
+            return sp.vstack(
+                [
+                    self.transform(
+                        texts[i : i + BATCH], None if lemmas is None else lemmas[i : i + BATCH]
+                    )
+                    for i in range(0, len(texts), BATCH)
+                ],
+                format="csr",
+            )
         parts = [self.char.transform(char_text(texts))]
         if self.word is not None:
             words = self.word.transform(lemmas if lemmas is not None else lemma_text(texts))
