@@ -73,7 +73,10 @@ def language(text: str) -> str:
     å/ä/ö and æ/ø to separate the Scandinavian languages; "und" when there is too little
     text to tell.
     """
-    words = [w.lower() for w in _WORD.findall(normalise(text))]
+    return _detect([w.lower() for w in _WORD.findall(normalise(text))])
+
+
+def _detect(words: list[str]) -> str:
     if len(words) < 2:
         return "und"
     lists = _stop_lists()
@@ -119,21 +122,48 @@ def lemmatise(
     texts: Iterable[str], lang: str | None = None, keep_stop_words: bool = False
 ) -> Iterable[list[str]]:
     """Yield the lemmas of each text; ``lang=None`` detects Swedish or English per text."""
-    stops = _stop_lists()["sv"] | _stop_lists()["en"]
     for text in texts:
         clean = normalise(text).lower()
-        code = _lemma_language(lang or language(clean))
-        table = _lemma_table(code)
+        code = _lemma_language(lang or _detect(_WORD.findall(clean)))
+        known = _word_lemmas(code, keep_stop_words)
         out = []
         for token in _pipeline(code).tokenizer(clean):
             word = token.text
-            if not _WORD.fullmatch(word):
-                continue
-            lemma = table.get(word, word)
-            if not keep_stop_words and (word in stops or lemma in stops):
-                continue
-            out.append(lemma)
+            lemma = known.get(word, _MISSING)
+            if lemma is _MISSING:
+                lemma = known[word] = _lemma_of(word, code, keep_stop_words)
+            if lemma is not None:
+                out.append(lemma)
         yield out
+
+
+_MISSING = object()
+# Lemmas already looked up, per language: most words recur, so each is looked up once.
+_CACHE_LIMIT = 1_000_000
+
+
+@lru_cache(maxsize=4)
+def _word_lemmas(code: str, keep_stop_words: bool) -> dict:
+    return {}
+
+
+def _lemma_of(word: str, code: str, keep_stop_words: bool) -> str | None:
+    """The lemma of one lower-case token, or None for non-words and (by default) stop words."""
+    cache = _word_lemmas(code, keep_stop_words)
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    if not _WORD.fullmatch(word):
+        return None
+    lemma = _lemma_table(code).get(word, word)
+    stops = _all_stop_words()
+    if not keep_stop_words and (word in stops or lemma in stops):
+        return None
+    return lemma
+
+
+@lru_cache(maxsize=1)
+def _all_stop_words() -> frozenset[str]:
+    return _stop_lists()["sv"] | _stop_lists()["en"]
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
