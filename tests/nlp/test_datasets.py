@@ -40,6 +40,12 @@ def data(tmp_path, monkeypatch) -> Path:
         root / arg / "dev.jsonl",
         [
             {"sentence_id": "c", "topic": "minimilön", "label": "non", "sentence": "Lönen höjdes."},
+            {
+                "sentence_id": "a",
+                "topic": "kärnkraft",
+                "label": "pro",
+                "sentence": "Kärnkraft är bra.",
+            },
         ],
     )
     _jsonl(
@@ -124,9 +130,15 @@ def test_data_dir_follows_the_environment(data, monkeypatch):
 
 
 def test_argumentation_topics_and_stances(data):
-    everything = datasets.argumentation("all")
-    assert everything.texts == ["Kärnkraft är bra.", "Abort är fel.", "Lönen höjdes."]
-    assert everything.labels == ["kärnkraft", "abort", "minimilön"]
+    everything = datasets.argumentation("all")  # every row of both files
+    assert everything.texts == [
+        "Kärnkraft är bra.",
+        "Abort är fel.",
+        "Lönen höjdes.",
+        "Kärnkraft är bra.",
+    ]
+    assert everything.labels == ["kärnkraft", "abort", "minimilön", "kärnkraft"]
+    # dev leaves out the sentences that train has too (same sentence_id)
     assert datasets.argumentation("dev", label="stance").labels == ["neutral"]
     assert datasets.argumentation("train", label="stance").labels == ["support", "oppose"]
     with pytest.raises(ValueError):
