@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Enum,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true
 
 from .db import Base
 
@@ -110,6 +112,30 @@ class CommentStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ClaimStatus(enum.StrEnum):
+    """Whether staff have checked a user's claim to speak for their organisation."""
+
+    CLAIMED = "claimed"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class ParagraphChange(enum.StrEnum):
+    """How a paragraph of a later round's draft relates to the previous round's draft."""
+
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    NEW = "new"
+
+
+class ReportStatus(enum.StrEnum):
+    OPEN = "open"
+    # Staff looked at the comment and left it (or put it back) as it was.
+    DISMISSED = "dismissed"
+    # Staff agreed and hid the comment.
+    UPHELD = "upheld"
+
+
 class Organisation(Base):
     __tablename__ = "organisation"
 
@@ -119,6 +145,8 @@ class Organisation(Base):
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
     category: Mapped[Category] = mapped_column(_enum(Category, "category"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when staff merged this organisation into another; it then has no members left.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
 
 class User(UserMixin, Base):
@@ -133,8 +161,30 @@ class User(UserMixin, Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The claim to speak for ``organisation``, as checked by staff.
+    organisation_claim: Mapped[ClaimStatus] = mapped_column(
+        _enum(ClaimStatus, "claim_status"),
+        default=ClaimStatus.CLAIMED,
+        server_default=ClaimStatus.CLAIMED.value,
+    )
+    organisation_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A blocked user can sign in and read, but not write, agree or report.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    # E-mail notifications; the in-app list is kept either way.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def is_blocked(self) -> bool:
+        """True while the user is blocked from writing."""
+        return self.blocked_at is not None
+
+    @property
+    def is_verified(self) -> bool:
+        """True when staff have verified that the user speaks for their organisation."""
+        return self.organisation_id is not None and self.organisation_claim == ClaimStatus.VERIFIED
 
     @property
     def is_staff(self) -> bool:
@@ -190,6 +240,11 @@ class Round(Base):
         default=Commenters.REGISTERED,
         server_default=Commenters.REGISTERED.value,
     )
+    # Distinct open reports that hide a comment pending review (post-moderation).
+    report_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # When followers were told that the round opened / closed (the state itself is computed).
+    opening_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closing_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship(back_populates="rounds")
@@ -249,6 +304,11 @@ class Paragraph(Base):
     anchor: Mapped[str] = mapped_column(String(40))
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    # In a later round's draft: the previous round's paragraph this one continues, and how.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("paragraph.id"), index=True)
+    change: Mapped[ParagraphChange | None] = mapped_column(
+        _enum(ParagraphChange, "paragraph_change")
+    )
 
     document: Mapped[Document] = relationship(back_populates="paragraphs")
     section: Mapped[Section | None] = relationship()
@@ -283,10 +343,18 @@ class Comment(Base):
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus, "comment_status"))
     submission_key: Mapped[str] = mapped_column(String(64))
     agreement_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Open reports by distinct users; kept in step with the report table by the moderation service.
+    open_report_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The last moderation decision: when, by whom, why (a reason code and free text).
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    moderation_reason: Mapped[str | None] = mapped_column(String(40))
+    moderation_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
     paragraph: Mapped[Paragraph | None] = relationship()
     section: Mapped[Section | None] = relationship()
     round: Mapped[Round] = relationship()
@@ -357,3 +425,73 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+class Report(Base):
+    """A participant's report that a comment breaks the rules; one per user and comment."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[ReportStatus] = mapped_column(
+        _enum(ReportStatus, "report_status"), default=ReportStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    comment: Mapped[Comment] = relationship()
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+
+
+class Follow(Base):
+    """A user who wants to hear when a consultation's rounds open, change or close."""
+
+    __tablename__ = "follow"
+    __table_args__ = (UniqueConstraint("user_id", "consultation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(Base):
+    """Something a user should know, listed in the app and, if they want, sent by e-mail."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # What happened, e.g. "comment.approved"; the text is rendered from it and ``params``.
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class OutboxEmail(Base):
+    """An e-mail waiting to be sent (or sent); written in the transaction of its cause."""
+
+    __tablename__ = "outbox_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    notification: Mapped[Notification | None] = relationship()

@@ -1,0 +1,61 @@
+"""What each kind of notification says, in the recipient's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+# kind -> (subject, first line). Params are filled in with str.format-style names.
+MESSAGES = {
+    "comment.approved": (
+        _l("Your comment has been published"),
+        _l("Your comment on “{round_title}” was approved by a moderator and is now public."),
+    ),
+    "comment.rejected": (
+        _l("Your comment was not published"),
+        _l("A moderator did not publish your comment on “{round_title}”. Reason: {reason}"),
+    ),
+    "comment.hidden": (
+        _l("Your comment has been hidden"),
+        _l("A moderator hid your comment on “{round_title}”. Reason: {reason}"),
+    ),
+    "comment.unhidden": (
+        _l("Your comment is visible again"),
+        _l("A moderator reviewed your comment on “{round_title}” and made it visible again."),
+    ),
+    "comment.replied": (
+        _l("New reply to your comment"),
+        _l("{replier} replied to your comment on “{round_title}”."),
+    ),
+    "round.opened": (
+        _l("A consultation round has opened"),
+        _l("“{round_title}” is open for comments until {closes_at}."),
+    ),
+    "round.deadline_changed": (
+        _l("A consultation deadline has changed"),
+        _l("The deadline of “{round_title}” is now {closes_at}."),
+    ),
+    "round.closed": (
+        _l("A consultation round has closed"),
+        _l("“{round_title}” is closed. Thank you to everyone who took part."),
+    ),
+    "queue.grew": (
+        _l("Comments are waiting for moderation"),
+        _l("{count} comments in “{round_title}” are waiting for review."),
+    ),
+}
+
+
+def render(kind: str, params: dict, url: str | None) -> tuple[str, str]:
+    """Return the subject and plain-text body of a notification of ``kind``."""
+    subject, line = MESSAGES[kind]
+    body = [str(line).format(**params)]
+    if url:
+        body += ["", url]
+    body += ["", gettext("You can turn these e-mails off in your account settings.")]
+    return str(subject), "\n".join(body)
+
+
+def summary(kind: str, params: dict) -> str:
+    """Return the one-line text shown in the in-app list."""
+    return str(MESSAGES[kind][1]).format(**params)
