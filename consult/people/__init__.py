@@ -1,0 +1,5 @@
+"""Users and organisations: search, roles, organisation claims, blocking and merging.
+
+Staff and administrators reach these pages; changing roles and merging organisations is for
+administrators only. Every service checks the acting user again.
+"""

@@ -1,0 +1,28 @@
+"""Who may write in a round: nobody who is blocked, and only verified people where required.
+
+Kept free of the web layer and of the other services so that the commenting rules, the
+comment actions and the templates can all ask the same question.
+"""
+
+from __future__ import annotations
+
+from ..models import Commenters, Round, User
+
+BLOCKED = "blocked"
+UNVERIFIED = "unverified"
+
+
+def write_refusal(user: User | None, round_: Round) -> str | None:
+    """Return why ``user`` may not comment, reply, edit or agree in ``round_``, or None.
+
+    "blocked": staff blocked the account; "unverified": the round accepts comments only
+    from people whose claim to speak for their organisation staff have verified.
+    Whether the round is open is a separate question (``consultations.services.is_open``).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_blocked:
+        return BLOCKED
+    if round_.commenters == Commenters.VERIFIED and not user.is_verified:
+        return UNVERIFIED
+    return None
