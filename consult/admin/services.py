@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
+from ..consultations import versions
 from ..consultations.importer import DraftError, import_markdown
 from ..consultations.services import RoundState, round_state
 from ..models import (
@@ -397,10 +398,13 @@ def read_draft(draft: DraftFile | None) -> str:
 
 
 def _import(session: Session, round_: Round, markdown: str) -> Document:
+    """Import the draft and link its paragraphs to the previous round's draft, if any."""
     try:
-        return import_markdown(session, round_, markdown, title=round_.consultation.title)
+        document = import_markdown(session, round_, markdown, title=round_.consultation.title)
     except DraftError as error:
         raise Invalid({"draft": _DRAFT_ERRORS.get(str(error), "unreadable")}) from error
+    versions.link_to_previous(session, round_)
+    return document
 
 
 def _draft_counts(session: Session, document: Document | None) -> dict:
