@@ -56,11 +56,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .consultations import bp as consultations_bp
+    from .people import bp as people_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(people_bp)
     cli.init_app(app)
     templating.init_app(app)
     _register_errors(app)

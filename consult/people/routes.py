@@ -1,0 +1,421 @@
+"""Pages for users and organisations: search, a user's page, claims, roles, blocking, merging.
+
+Staff and administrators get here (the blueprint sends anonymous visitors to the login page
+and refuses participants); each service checks the acting user again, so a staff member who
+posts an administrator's form is refused there too. A row action sent by htmx answers with
+its row; without JavaScript the form posts and redirects back with a message.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from .. import clock
+from ..db import get_session
+from ..extensions import htmx
+from ..models import AuditEntry, User
+from ..security import safe_next
+from . import bp, directory, organisations, services
+from .forms import (
+    CLAIM_LABELS,
+    ROLE_LABELS,
+    BlockForm,
+    MergeForm,
+    ReasonForm,
+    RoleForm,
+    apply_errors,
+    refusal_message,
+)
+
+ACTION_LABELS = {
+    "user.block": _l("Blocked"),
+    "user.unblock": _l("Unblocked"),
+    "user.role": _l("Role changed"),
+    "user.verify": _l("Organisation verified"),
+    "user.reject_claim": _l("Organisation claim rejected"),
+}
+
+
+@bp.before_request
+def _staff_only():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_staff:
+        abort(403)
+    return None
+
+
+@bp.after_request
+def _vary_on_htmx(response):
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.app_template_global()
+def role_label(role) -> str:
+    """Return the translated name of a role."""
+    return str(ROLE_LABELS.get(role, role))
+
+
+@bp.app_template_global()
+def claim_label(claim) -> str:
+    """Return the translated name of an organisation claim's state."""
+    return str(CLAIM_LABELS.get(claim, claim))
+
+
+def _refuse(error: services.PeopleError):
+    get_session().rollback()
+    abort(error.code)
+
+
+def _read(function, *args, **kwargs):
+    """Call a reading service as the current user; answer 403/404 for its refusals."""
+    try:
+        return function(get_session(), current_user, *args, **kwargs)
+    except services.PeopleError as error:
+        _refuse(error)
+
+
+def _page_arg() -> int:
+    raw = request.args.get("sida", "1")
+    return min(int(raw), 100_000) if raw.isascii() and raw.isdigit() and raw != "0" else 1
+
+
+# Users
+
+
+@bp.get("/anvandare/")
+def users():
+    """Search users by name, e-mail or organisation; filter by role, block and claim."""
+    filters = directory.Filters(
+        query=request.args.get("q", ""),
+        role=request.args.get("roll", ""),
+        blocked=request.args.get("sparrad", ""),
+        claim=request.args.get("ansprak", ""),
+    )
+    found = _read(directory.search_users, filters, page=_page_arg())
+    return render_template(
+        "people/users.html",
+        found=found,
+        filters=found.filters,
+        args=found.filters.as_args(),
+        make_forms=_forms,
+        claims_waiting=_read(directory.claim_queue, limit=0)[1],
+    )
+
+
+def _history(user: User) -> list[AuditEntry]:
+    return list(
+        get_session().scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "user_account", AuditEntry.object_id == user.id)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        )
+    )
+
+
+def _changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    before = json.loads(entry.before) if entry.before else {}
+    after = json.loads(entry.after) if entry.after else {}
+    shown = []
+    for name in ("role", "organisation_claim", "hidden_comments"):
+        if name in after and before.get(name) != after[name] and after[name] != 0:
+            shown.append((name, before.get(name), after[name]))
+    return shown
+
+
+def _user_page(user: User, failed=None, status: int = 200):
+    return make_response(
+        render_template(
+            "people/user.html",
+            user=user,
+            counts=_read(services.comment_count, user),
+            history=_history(user),
+            changes=_changes,
+            action_labels=ACTION_LABELS,
+            forms=_forms(user, failed),
+        ),
+        status,
+    )
+
+
+def _forms(user: User, failed=None) -> dict:
+    forms = {
+        "role": RoleForm(prefix=f"u{user.id}-role", formdata=None, data={"role": user.role.value}),
+        "block": BlockForm(prefix=f"u{user.id}-block", formdata=None),
+        "reject": ReasonForm(prefix=f"u{user.id}-reject", formdata=None),
+    }
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    return forms
+
+
+@bp.get("/anvandare/<int:user_id>")
+def user(user_id: int):
+    """Show a user: role, organisation claim, block state, comment counts and history."""
+    return _user_page(_read(services.get_user, user_id))
+
+
+def _row(template: str, user: User, *, forms=None, notice=None, error=None, status=200):
+    return make_response(
+        render_template(
+            template,
+            user=user,
+            forms=forms or _forms(user),
+            notice=notice,
+            error=error,
+            back=safe_next(request.form.get("next"), url_for("people.users")),
+        ),
+        status,
+    )
+
+
+def _user_action(user_id: int, name: str, form_class, call, notice, row: str):
+    """Run one action on a user from its form; answer with the row (htmx) or a redirect."""
+    user_ = _read(services.get_user, user_id)
+    form = form_class(prefix=f"u{user_.id}-{name}")
+    session = get_session()
+    back = safe_next(request.form.get("next"), url_for("people.user", user_id=user_.id))
+    template = f"people/_{row}_row.html"
+    try:
+        call(session, user_, form)
+    except services.Invalid as error:
+        session.rollback()
+        apply_errors(form, error.errors)
+        forms = _forms(user_, (name, form))
+        if htmx:
+            return _row(template, user_, forms=forms, status=422)
+        return _user_page(user_, failed=(name, form), status=422)
+    except services.Refused as error:
+        session.rollback()
+        session.refresh(user_)
+        if htmx:
+            return _row(template, user_, error=refusal_message(error.key), status=409)
+        flash(refusal_message(error.key), "error")
+        return redirect(back)
+    except services.PeopleError as error:
+        _refuse(error)
+    if htmx:
+        return _row(template, user_, notice=notice(user_))
+    flash(notice(user_), "success")
+    return redirect(back)
+
+
+@bp.post("/anvandare/<int:user_id>/roll")
+def change_role(user_id: int):
+    """Give a user the participant, staff or administrator role (administrators only)."""
+    return _user_action(
+        user_id,
+        "role",
+        RoleForm,
+        lambda session, user_, form: services.set_role(
+            session,
+            actor=current_user,
+            user_id=user_.id,
+            role=form.role.data or "",
+            reason=form.reason.data,
+            now=clock.now(),
+        ),
+        lambda u: _("%(name)s is now: %(role)s.", name=u.display_name, role=role_label(u.role)),
+        "user",
+    )
+
+
+@bp.post("/anvandare/<int:user_id>/sparra")
+def block(user_id: int):
+    """Block a user from writing, with a reason; optionally hide their published comments."""
+    return _user_action(
+        user_id,
+        "block",
+        BlockForm,
+        lambda session, user_, form: services.block_user(
+            session,
+            actor=current_user,
+            user_id=user_.id,
+            reason=form.reason.data,
+            hide_comments=bool(form.hide_comments.data),
+            now=clock.now(),
+        ),
+        lambda u: _("%(name)s is blocked.", name=u.display_name),
+        "user",
+    )
+
+
+@bp.post("/anvandare/<int:user_id>/hav-sparr")
+def unblock(user_id: int):
+    """Let a blocked user write again (hidden comments stay hidden)."""
+    return _user_action(
+        user_id,
+        "unblock",
+        ReasonForm,
+        lambda session, user_, form: services.unblock_user(
+            session, actor=current_user, user_id=user_.id, now=clock.now()
+        ),
+        lambda u: _(
+            "%(name)s can write again. Comments hidden by the block stay hidden.",
+            name=u.display_name,
+        ),
+        "user",
+    )
+
+
+# Organisation claims
+
+
+@bp.get("/anvandare/ansprak")
+def claims():
+    """List the users whose claim to speak for an organisation is waiting to be checked."""
+    queue, total = _read(directory.claim_queue)
+    return render_template("people/claims.html", queue=queue, total=total, make_forms=_forms)
+
+
+@bp.post("/anvandare/<int:user_id>/verifiera")
+def verify(user_id: int):
+    """Confirm that a user speaks for their organisation."""
+    return _user_action(
+        user_id,
+        "verify",
+        ReasonForm,
+        lambda session, user_, form: services.verify_claim(
+            session, actor=current_user, user_id=user_.id, now=clock.now()
+        ),
+        lambda u: _(
+            "%(name)s is verified for %(organisation)s.",
+            name=u.display_name,
+            organisation=u.organisation.name,
+        ),
+        "claim",
+    )
+
+
+@bp.post("/anvandare/<int:user_id>/avvisa")
+def reject(user_id: int):
+    """Reject a user's claim to speak for their organisation, with a reason."""
+    return _user_action(
+        user_id,
+        "reject",
+        ReasonForm,
+        lambda session, user_, form: services.reject_claim(
+            session, actor=current_user, user_id=user_.id, reason=form.reason.data, now=clock.now()
+        ),
+        lambda u: _(
+            "The claim of %(name)s to speak for %(organisation)s is rejected.",
+            name=u.display_name,
+            organisation=u.organisation.name,
+        ),
+        "claim",
+    )
+
+
+# Organisations
+
+
+@bp.get("/organisationer/")
+def organisation_list():
+    """List organisations with their member and comment counts."""
+    query = request.args.get("q", "")
+    include_merged = request.args.get("sammanslagna") == "1"
+    listed = _read(
+        organisations.list_organisations,
+        query=query,
+        include_merged=include_merged,
+        page=_page_arg(),
+    )
+    args = {
+        k: v
+        for k, v in {"q": query.strip(), "sammanslagna": "1" if include_merged else ""}.items()
+        if v
+    }
+    return render_template(
+        "people/organisations.html",
+        listed=listed,
+        query=query.strip(),
+        include_merged=include_merged,
+        args=args,
+    )
+
+
+def _organisation_page(row: organisations.Row, form: MergeForm | None = None, status=200):
+    session = get_session()
+    members = list(
+        session.scalars(
+            select(User)
+            .where(User.organisation_id == row.organisation.id)
+            .order_by(User.display_name)
+            .limit(100)
+        )
+    )
+    if current_user.is_admin and row.organisation.merged_into_id is None:
+        if form is None:
+            form = MergeForm(formdata=None)
+        targets = _read(organisations.merge_targets, row.organisation)
+        form.target.choices = [SelectChoice(0, _("Choose an organisation"))] + [
+            SelectChoice(o.id, o.name) for o in targets
+        ]
+    else:
+        form = None
+    return make_response(
+        render_template("people/organisation.html", row=row, members=members, form=form), status
+    )
+
+
+@bp.get("/organisationer/<int:organisation_id>")
+def organisation(organisation_id: int):
+    """Show an organisation, its members and (for administrators) the merge form."""
+    return _organisation_page(_read(organisations.get_organisation, organisation_id))
+
+
+@bp.post("/organisationer/<int:organisation_id>/sla-ihop")
+def merge(organisation_id: int):
+    """Merge a duplicate organisation into another (administrators only)."""
+    row = _read(organisations.get_organisation, organisation_id)
+    _read(lambda _session, actor: services.require_admin(actor))
+    form = MergeForm()
+    session = get_session()
+    try:
+        if not form.confirm.data:
+            raise services.Invalid({"confirm": "required"})
+        target = organisations.merge(
+            session,
+            actor=current_user,
+            source_id=row.organisation.id,
+            target_id=form.target.data or None,
+            reason=form.reason.data,
+            now=clock.now(),
+        )
+    except services.Invalid as error:
+        session.rollback()
+        apply_errors(form, error.errors)
+        return _organisation_page(row, form, status=422)
+    except services.Refused as error:
+        session.rollback()
+        flash(refusal_message(error.key), "error")
+        return redirect(url_for("people.organisation", organisation_id=organisation_id))
+    except services.PeopleError as error:
+        _refuse(error)
+    flash(
+        _(
+            "%(source)s is merged into %(target)s.",
+            source=row.organisation.name,
+            target=target.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("people.organisation", organisation_id=target.id))
