@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,14 +24,13 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import NMF, MiniBatchNMF
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from . import persist
 from .duplicates import duplicate_labels
-from .features import TextVectoriser, lemma_text
-from .text import normalise, sentences
+from .features import TextVectoriser, char_text
+from .text import sentences
 
 MAX_THEMES = 70
 # A sentence found in at least this many texts, and this share of them, is boilerplate.
@@ -38,11 +38,21 @@ BOILERPLATE_MIN_TEXTS = 5
 BOILERPLATE_SHARE = 0.02
 K_GRID = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50, 60, 70)
 SELECTION_SAMPLE = 2_000  # texts used to choose k
-PATIENCE = 3
-REFINE_ROUNDS = 20  # candidates in a row without a better silhouette end the search
+PATIENCE = 3  # candidates in a row without a better score end the search for k
+REFINE_ROUNDS = 20
 MINI_BATCH_ABOVE = 20_000  # distinct texts above which NMF runs in mini-batches
-# A text whose cosine similarity to its theme's centre is below this fits no theme.
+# Themes are formed on at most this many distinct texts; the rest are placed at the nearest
+# theme centre, batch by batch (the corpus is never held whole).
+FIT_ROWS = 20_000
+PLACE_BATCH = 10_000
+LARGE = 5_000  # distinct texts above which cheaper approximations are worth their cost
+_LETTER = re.compile(r"[^\W\d_]")
+# A text whose cosine similarity to its theme's centre is below this fits no theme, nor does
+# one whose similarity to its theme is below this share of its similarity to the corpus.
 OUTLIER_SIMILARITY = 0.05
+OUTLIER_CENTRE_RATIO = 0.85
+# A member's similarity to its theme must be at least this share of the theme's median.
+OUTLIER_TYPICAL_SHARE = 0.4
 CENTROID_TERMS = 4_000  # strongest features kept per theme centre (bounds model size)
 KEYWORDS = 8
 REPRESENTATIVES = 5
@@ -67,8 +77,14 @@ class Theme:
 class ThemeModel:
     """Themes found in a corpus, with one assignment per text (-1: fits no theme)."""
 
-    def __init__(self, assignments, themes, vectoriser, centroids, seed=0):
+    def __init__(
+        self, assignments, themes, vectoriser, centroids, seed=0, centre=None, floors=None
+    ):
         self.assignments: list[int] = list(assignments)
+        # What decides outliers (see ``_fits``): the normalised mean of the corpus, and the
+        # least similarity a member of each theme has.
+        self.centre: np.ndarray | None = centre
+        self.floors: np.ndarray | None = floors
         self.themes: list[Theme] = list(themes)
         self.vectoriser: TextVectoriser | None = vectoriser
         self.centroids: sp.csr_matrix | None = centroids
@@ -79,10 +95,14 @@ class ThemeModel:
         texts = _checked(new_texts)
         if not texts or self.centroids is None:
             return [-1] * len(texts)
-        similarity = (self.vectoriser.transform(texts) @ self.centroids.T).toarray()
+        X = self.vectoriser.transform(texts)
+        similarity = (X @ self.centroids.T).toarray()
         best = similarity.argmax(axis=1)
-        fits = similarity[np.arange(len(texts)), best] >= OUTLIER_SIMILARITY
-        return np.where(fits, best, -1).tolist()
+        top = similarity[np.arange(len(texts)), best]
+        k = self.centroids.shape[0]
+        to_centre = X @ self.centre if self.centre is not None else np.zeros(len(texts))
+        floors = self.floors[best] if self.floors is not None else 0.0
+        return np.where(_fits(top, to_centre, k, floors), best, -1).tolist()
 
     def merge_suggestions(
         self, min_similarity: float = MERGE_SIMILARITY
@@ -110,6 +130,9 @@ class ThemeModel:
                     "centroids.shape": np.asarray(centroids.shape),
                 }
             )
+            if self.centre is not None:
+                arrays["centre"] = np.asarray(self.centre, dtype=np.float32)
+                arrays["floors"] = np.asarray(self.floors, dtype=np.float32)
         meta = {"seed": self.seed, "themes": [theme.__dict__ for theme in self.themes]}
         persist.save(path, "theme-model", FORMAT_VERSION, arrays, meta)
 
@@ -126,7 +149,15 @@ class ThemeModel:
                 shape=tuple(arrays["centroids.shape"]),
             )
         themes = [Theme(**theme) for theme in meta["themes"]]
-        return cls(arrays["assignments"].tolist(), themes, vectoriser, centroids, meta["seed"])
+        return cls(
+            arrays["assignments"].tolist(),
+            themes,
+            vectoriser,
+            centroids,
+            meta["seed"],
+            arrays.get("centre"),
+            arrays.get("floors"),
+        )
 
 
 def _checked(texts: Sequence[str]) -> list[str]:
@@ -156,38 +187,131 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
     groups = duplicate_labels(texts) if n > 1 else np.full(1, -1)
     canonical = _canonical_index(groups)  # each text -> the first text of its group
     distinct = np.unique(canonical)
-    content = strip_boilerplate([texts[i] for i in distinct])
-    lemmas = lemma_text(content)
-    has_words = np.array(
-        [bool(words) or _has_letters(texts[i]) for i, words in zip(distinct, lemmas, strict=True)]
-    )
-    distinct, lemmas = (
-        distinct[has_words],
-        [w for w, keep in zip(lemmas, has_words, strict=True) if keep],
-    )
+    distinct = distinct[[bool(_LETTER.search(texts[i])) for i in distinct]]
     if len(distinct) == 0:
         return ThemeModel([-1] * n, [], None, None, seed)
+    content = strip_boilerplate([texts[i] for i in distinct])
+    vectoriser = TextVectoriser().fit(content, seed)
 
-    content = [c for c, keep in zip(content, has_words, strict=True) if keep]
-    vectoriser = TextVectoriser().fit(content, seed, lemmas)
-    X = vectoriser.transform(content, lemmas)
-    if len(distinct) == 1 or X.nnz == 0:
-        labels = np.zeros(len(distinct), dtype=int)
+    fit_rows = _sample(len(content), FIT_ROWS, seed)
+    X = vectoriser.transform([content[i] for i in fit_rows])
+    if len(fit_rows) == 1 or X.nnz == 0:
+        labels = np.zeros(len(fit_rows), dtype=int)
     else:
-        k = min(n_themes, len(distinct)) if n_themes else _choose_k(X, seed)
-        labels = _factorise(X, k, seed)
-
-    centroids, labels = _centroids(X, labels)
+        k = min(n_themes, len(fit_rows)) if n_themes else _choose_k(X, seed)
+        labels = _factorise(X, k, seed, large=X.shape[0] > LARGE)
+    centroids = _mean_vectors(X, labels)
+    centre = normalize(np.asarray(X.mean(axis=0))).ravel()
+    del X
     weights = np.bincount(canonical, minlength=n)[distinct]  # copies per distinct text
-    themes, order = _describe(X, labels, centroids, lemmas, distinct, weights)
-    relabel = np.full(len(themes) + 1, -1)
+    placed = _place_all(vectoriser, content, centroids, centre, weights > 1)
+    themes, order, centroids = _describe(placed, vectoriser, distinct, weights)
+    relabel = np.full(placed.sums.shape[0] + 1, -1)
     relabel[order] = np.arange(len(order))
-    theme_of_distinct = np.where(labels >= 0, relabel[labels], -1)
+    theme_of_distinct = np.where(placed.labels >= 0, relabel[placed.labels], -1)
     per_text = np.full(n, -1)
     lookup = dict(zip(distinct.tolist(), theme_of_distinct.tolist(), strict=True))
     for i, c in enumerate(canonical.tolist()):
         per_text[i] = lookup.get(c, -1)
-    return ThemeModel(per_text.tolist(), themes, vectoriser, centroids[order], seed)
+    floors = placed.floors[order] if len(order) else np.zeros(0, dtype=np.float32)
+    return ThemeModel(per_text.tolist(), themes, vectoriser, centroids, seed, placed.centre, floors)
+
+
+@dataclass
+class Placement:
+    """Every distinct text placed at its nearest theme centre, with what describing needs."""
+
+    labels: np.ndarray  # theme per distinct text, -1 for outliers
+    similarity: np.ndarray  # cosine to its theme's centre
+    sums: sp.csr_matrix  # per theme, the sum of its texts' vectors
+    lemma_counts: sp.csr_matrix  # per theme, lemma counts of its texts (word-view columns)
+    centre: np.ndarray  # the normalised mean of all texts
+    floors: np.ndarray  # per theme, the least similarity of a member (see ``_floors``)
+
+
+def _place_all(
+    vectoriser: TextVectoriser,
+    content: list[str],
+    centroids: np.ndarray,
+    centre: np.ndarray,
+    copied: np.ndarray,
+) -> Placement:
+    """Stream the corpus in batches: place each text at its most similar centre, and sum
+    what the themes' descriptions need, without holding the corpus's vectors at once.
+    A text sent by many (``copied``) is never an outlier for being untypical: it is a voice
+    the theme has to hold."""
+    k = centroids.shape[0]
+    labels, similarity, to_centre = [], [], []
+    sums = sp.csr_matrix((k, vectoriser.n_features), dtype=np.float32)
+    lemma_counts = sp.csr_matrix((k, len(vectoriser.word_vocabulary)), dtype=np.float32)
+    tables = vectoriser.tables()
+    for start in range(0, len(content), PLACE_BATCH):
+        counts = tables.counts(char_text(content[start : start + PLACE_BATCH]))
+        X = vectoriser.weigh(counts)
+        best, sim = _nearest(X, centroids)
+        labels.append(best)
+        similarity.append(sim)
+        to_centre.append(X @ centre)
+        membership = _membership(best, k)
+        sums = sums + membership @ X
+        lemma_counts = lemma_counts + membership @ counts.lemmas
+    labels, similarity = np.concatenate(labels), np.concatenate(similarity)
+    floors = _floors(labels, similarity, k)
+    fits = _fits(similarity, np.concatenate(to_centre), k, floors[labels])
+    labels = np.where(fits | (copied & (labels >= 0)), labels, -1)
+    return Placement(labels, similarity, sums.tocsr(), lemma_counts.tocsr(), centre, floors)
+
+
+def _floors(labels: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:
+    """Return, per theme, the least similarity a member must have: a share of the theme's
+    median member's (a text far less typical than most of a theme's texts is not one of them).
+    The last entry (for label -1) is infinite."""
+    floors = np.full(k + 1, np.inf, dtype=np.float32)
+    for t in range(k):
+        members = similarity[labels == t]
+        if len(members):
+            floors[t] = OUTLIER_TYPICAL_SHARE * np.median(members)
+    return floors
+
+
+def _nearest(X: sp.csr_matrix, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's most similar centre (-1 if none is similar at all) and the cosine."""
+    if centroids.shape[0] == 0:
+        return np.full(X.shape[0], -1), np.zeros(X.shape[0], dtype=np.float32)
+    similarity = np.asarray(X @ centroids.T)
+    best = similarity.argmax(axis=1)
+    top = similarity[np.arange(len(best)), best]
+    return np.where(top > 0, best, -1), top
+
+
+def _fits(similarity: np.ndarray, to_centre: np.ndarray, k: int, floors) -> np.ndarray:
+    """A text fits its theme unless it is far less typical than the theme's usual member
+    (below its floor), or clearly closer to the centre of the whole corpus than to the
+    theme's centre, or unrelated to both: then the theme says nothing about it, and it is
+    left out (-1) rather than forced in. With one theme, the theme is the corpus, and the
+    centre is no test."""
+    fits = (similarity >= OUTLIER_SIMILARITY) & (similarity >= floors)
+    return fits & (similarity >= OUTLIER_CENTRE_RATIO * to_centre) if k > 1 else fits
+
+
+def _membership(labels: np.ndarray, k: int) -> sp.csr_matrix:
+    """Return the k × rows 0/1 matrix of theme membership (rows at -1 belong nowhere)."""
+    kept = np.flatnonzero(labels >= 0)
+    return sp.csr_matrix(
+        (np.ones(len(kept), dtype=np.float32), (labels[kept], kept)), shape=(k, len(labels))
+    )
+
+
+def _mean_vectors(X: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+    """Return each theme's normalised mean vector, dense (k × features; k is small)."""
+    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    return normalize(np.asarray((_membership(labels, k) @ X).todense())).astype(np.float32)
+
+
+def _sample(n: int, size: int, seed: int) -> np.ndarray:
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
 def strip_boilerplate(texts: list[str]) -> list[str]:
@@ -207,10 +331,6 @@ def strip_boilerplate(texts: list[str]) -> list[str]:
     return stripped
 
 
-def _has_letters(text: str) -> bool:
-    return any(c.isalpha() for c in normalise(text))
-
-
 def _canonical_index(groups: np.ndarray) -> np.ndarray:
     canonical = np.arange(len(groups))
     first: dict[int, int] = {}
@@ -228,15 +348,23 @@ def _nmf(k: int, n_rows: int, seed: int):
     return NMF(k, init="nndsvda", random_state=seed, max_iter=300, tol=1e-3)
 
 
-def _factorise(X: sp.csr_matrix, k: int, seed: int) -> np.ndarray:
-    """Split ``X`` into ``k`` non-negative parts; each row joins its strongest part (-1: none)."""
+def _factorise(X: sp.csr_matrix, k: int, seed: int, large: bool = False) -> np.ndarray:
+    """Split ``X`` into ``k`` non-negative parts; each row joins its strongest part (-1: none).
+    On ``large`` corpora the factorisation sees only features shared by two or more rows."""
     k = max(1, min(k, X.shape[0], X.shape[1]))
     if k == 1:
         return np.zeros(X.shape[0], dtype=int)
-    W = _nmf(k, X.shape[0], seed).fit_transform(X)
+    W = _nmf(k, X.shape[0], seed).fit_transform(_shared_columns(X, k) if large else X)
     labels = W.argmax(axis=1)
     labels[W.max(axis=1) <= 0] = -1
     return _refine(X, labels, k)
+
+
+def _shared_columns(X: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Return ``X`` without the features only one of its rows has: they cannot tie texts
+    together, and dropping them makes the factorisation several times cheaper."""
+    shared = np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]) >= 2)
+    return normalize(X[:, shared]) if len(shared) >= k else X
 
 
 def _refine(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
@@ -267,7 +395,7 @@ def _choose_k(X: sp.csr_matrix, seed: int) -> int:
     bound = min(theme_bound(rows), Xs.shape[0] - 1)
     best_k, best_score, worse = 2, -np.inf, 0
     for k in (k for k in K_GRID if k <= bound):
-        labels = _factorise(Xs, k, seed)
+        labels = _factorise(Xs, k, seed, large=rows > LARGE)
         kept = labels >= 0
         if len(set(labels[kept].tolist())) < 2:
             continue
@@ -279,27 +407,6 @@ def _choose_k(X: sp.csr_matrix, seed: int) -> int:
             if worse == PATIENCE:  # past the peak: larger k only splits real themes
                 break
     return best_k
-
-
-def _centroids(X: sp.csr_matrix, labels: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Return each theme's normalised mean vector (strongest terms kept), and the labels with
-    texts far from their theme's centre set to -1 and empty themes dropped."""
-    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    if k == 0:
-        return sp.csr_matrix((0, X.shape[1]), dtype=np.float32), labels
-    kept = labels >= 0
-    membership = sp.csr_matrix(
-        (np.ones(kept.sum(), dtype=np.float32), (labels[kept], np.flatnonzero(kept))),
-        shape=(k, X.shape[0]),
-    )
-    centroids = normalize(membership @ X)
-    centroids = _trim(centroids, CENTROID_TERMS)
-    similarity = np.asarray((X.multiply(centroids[np.maximum(labels, 0)])).sum(axis=1)).ravel()
-    labels = np.where(kept & (similarity >= OUTLIER_SIMILARITY), labels, -1)
-    used = np.unique(labels[labels >= 0])
-    remap = np.full(k, -1)
-    remap[used] = np.arange(len(used))
-    return centroids[used], np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
 
 
 def _trim(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -314,54 +421,62 @@ def _trim(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return normalize(sp.vstack(rows, format="csr")).astype(np.float32)
 
 
-def _describe(X, labels, centroids, lemmas, distinct, weights):
-    """Return the themes (largest first) and the order mapping old theme ids to new places."""
-    k = centroids.shape[0]
-    if k == 0:
-        return [], np.array([], dtype=int)
-    keywords = _class_tfidf_keywords(lemmas, labels, k)
-    similarity = np.asarray((X.multiply(centroids[np.maximum(labels, 0)])).sum(axis=1)).ravel()
+def _describe(placed: Placement, vectoriser: TextVectoriser, distinct, weights):
+    """Return the themes (largest first), the order mapping theme ids to their places, and
+    the themes' stored centres (in that order; themes left empty by outliers are dropped)."""
+    labels = placed.labels
+    k = placed.sums.shape[0]
+    sizes = np.bincount(labels[labels >= 0], weights=weights[labels >= 0], minlength=k)
+    used = np.flatnonzero(np.bincount(labels[labels >= 0], minlength=k) > 0)
+    order = used[np.argsort(-sizes[used], kind="stable")]
+    if len(order) == 0:
+        return [], order, sp.csr_matrix((0, vectoriser.n_features), dtype=np.float32)
+    centroids = _trim(normalize(placed.sums[order]), CENTROID_TERMS)
+    keywords = _class_tfidf_keywords(placed.lemma_counts[order], vectoriser.vocabulary())
     between = (centroids @ centroids.T).toarray()
     np.fill_diagonal(between, -1)
-    sizes = np.array([weights[labels == t].sum() for t in range(k)])
-    order = np.argsort(-sizes, kind="stable")
-    place = np.empty(k, dtype=int)
-    place[order] = np.arange(k)
     themes = []
-    for t in order:
+    for place, t in enumerate(order):
         members = np.flatnonzero(labels == t)
-        typical = members[np.argsort(-similarity[members], kind="stable")][:REPRESENTATIVES]
+        typical = members[np.argsort(-placed.similarity[members], kind="stable")][:REPRESENTATIVES]
         near = [
-            int(j) for j in np.argsort(-between[t], kind="stable")[:NEIGHBOURS] if between[t, j] > 0
+            int(j)
+            for j in np.argsort(-between[place], kind="stable")[:NEIGHBOURS]
+            if between[place, j] > 0
         ]
-        words = keywords[t]
+        words = keywords[place]
         themes.append(
             Theme(
-                label=", ".join(words[:3]).capitalize() if words else f"Tema {place[t] + 1}",
+                label=", ".join(words[:3]).capitalize() if words else f"Tema {place + 1}",
                 keywords=words,
                 size=int(sizes[t]),
                 distinct=len(members),
                 representatives=[int(distinct[i]) for i in typical],
-                neighbours=[int(place[j]) for j in near],
-                neighbour_similarity=[round(float(between[t, j]), 3) for j in near],
+                neighbours=near,
+                neighbour_similarity=[round(float(between[place, j]), 3) for j in near],
             )
         )
-    return themes, order
+    return themes, order, centroids
 
 
-def _class_tfidf_keywords(lemmas: list[str], labels: np.ndarray, k: int) -> list[list[str]]:
+_KEYWORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _class_tfidf_keywords(counts: sp.csr_matrix, words: list[str]) -> list[list[str]]:
     """Class-based TF-IDF: words frequent in a theme and rare across themes (distinct texts)."""
-    docs = [" ".join(lemmas[i] for i in np.flatnonzero(labels == t)) for t in range(k)]
-    if not any(docs):
+    k = counts.shape[0]
+    readable = np.array([bool(_KEYWORD.fullmatch(w)) for w in words], dtype=bool)
+    if not readable.any():
         return [[] for _ in range(k)]
-    counter = CountVectorizer(token_pattern=r"(?u)\b[^\W\d_]{3,}\b", lowercase=False)
-    try:
-        counts = counter.fit_transform(docs).astype(np.float64)
-    except ValueError:  # no word of three letters anywhere
-        return [[] for _ in range(k)]
-    words = counter.get_feature_names_out()
-    tf = normalize(counts, norm="l1")
+    counts = counts[:, np.flatnonzero(readable)].astype(np.float64)
+    words = [w for w, keep in zip(words, readable, strict=True) if keep]
     frequency = np.asarray(counts.sum(axis=0)).ravel()
+    if frequency.sum() == 0:
+        return [[] for _ in range(k)]
+    tf = normalize(counts, norm="l1")
     average = counts.sum() / k
-    weight = tf.multiply(np.log1p(average / frequency)).toarray()
-    return [[words[j] for j in np.argsort(-row)[:KEYWORDS] if row[j] > 0] for row in weight]
+    weight = tf.multiply(np.log1p(average / np.maximum(frequency, 1e-12))).toarray()
+    return [
+        [words[j] for j in np.argsort(-row, kind="stable")[:KEYWORDS] if row[j] > 0]
+        for row in weight
+    ]

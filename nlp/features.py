@@ -3,24 +3,41 @@
 Two views are joined: character n-grams within words (``char_wb``, 3–5) of the normalised,
 lower-cased text, which match the parts of compounds ("bredbandsutbyggnad" shares
 "bredband" with "bredbandet"); and whole-word lemmas without stop words, which carry the
-readable vocabulary. Large corpora fit the vocabulary on a sample; rows stay sparse, so
-the corpus is never held as a dense matrix.
+readable vocabulary.
+
+Both views are built from the space-separated chunks of each text: a corpus of 100,000
+comments has millions of chunks but only tens of thousands of distinct ones, so each
+distinct chunk is analysed once (its n-grams, its lemmas, its language evidence) and a
+text's counts are its chunk counts times those per-chunk tables, one sparse product. The
+n-grams are exactly scikit-learn's ``char_wb`` ones, and the lemmas exactly ``text.lemmatise``.
+Large corpora fit the vocabulary on a sample and are transformed in batches; rows stay
+sparse, so the corpus is never held as a dense matrix.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from .text import lemmatise, normalise
+from .text import (
+    chunk_evidence,
+    chunk_lemmas,
+    detect_from_evidence,
+    lemma_language,
+    lemmatise,
+    normalise,
+)
 
 WORD_WEIGHT = 0.7
 FIT_SAMPLE = 40_000
 BATCH = 10_000
+NGRAMS = (3, 5)
+_CHUNK_CACHE_LIMIT = 300_000
 
 
 def char_text(texts: Sequence[str]) -> list[str]:
@@ -33,112 +50,250 @@ def lemma_text(texts: Sequence[str]) -> list[str]:
     return [" ".join(words) for words in lemmatise(texts)]
 
 
+def char_ngrams(chunk: str) -> list[str]:
+    """Return the ``char_wb`` 3–5-grams of one chunk, as scikit-learn counts them."""
+    word = f" {chunk} "
+    grams = []
+    for n in range(NGRAMS[0], NGRAMS[1] + 1):
+        grams.extend(word[i : i + n] for i in range(max(1, len(word) - n + 1)))
+        if len(word) <= n:  # the whole word was one n-gram: longer ones would repeat it
+            break
+    return grams
+
+
 def _sample(n: int, size: int, seed: int) -> np.ndarray:
     if n <= size:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
+def _growing_index() -> defaultdict:
+    """A dict that gives each new key the next free number."""
+    index: defaultdict = defaultdict()
+    index.default_factory = index.__len__
+    return index
+
+
+@dataclass
+class Counts:
+    """Raw counts of a batch of texts: char n-grams and lemmas (columns of the given indexes)."""
+
+    chars: sp.csr_matrix
+    lemmas: sp.csr_matrix
+
+
+def chunk_matrix(clean: Sequence[str]) -> tuple[sp.csr_matrix, list[str]]:
+    """Return the texts × distinct-chunk count matrix of cleaned texts, and the chunks."""
+    index = _growing_index()
+    indices: list[int] = []
+    indptr = [0]
+    for text in clean:
+        indices.extend(map(index.__getitem__, text.split()))
+        indptr.append(len(indices))
+    counts = sp.csr_matrix(
+        (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64), indptr),
+        shape=(len(clean), len(index)),
+    )
+    counts.sum_duplicates()
+    return counts, list(index)
+
+
+class ChunkTables:
+    """What each distinct chunk contributes (n-grams, lemmas), cached across batches."""
+
+    def __init__(self, grams: dict | None = None, lemmas: dict | None = None):
+        # Fixed indexes (from a fitted vocabulary) drop unknown keys; growing ones add them.
+        self.grams = grams if grams is not None else _growing_index()
+        self.lemmas = lemmas if lemmas is not None else _growing_index()
+        self._gram_rows: dict[str, np.ndarray] = {}
+        self._lemma_rows: dict[tuple[str, str], np.ndarray] = {}
+
+    def _rows(self, cache: dict, key, keys: list[str], index: dict) -> np.ndarray:
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > _CHUNK_CACHE_LIMIT:
+                cache.clear()
+            if isinstance(index, defaultdict):
+                found = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+            else:
+                found = np.array([index[k] for k in keys if k in index], dtype=np.int64)
+            cache[key] = found
+        return found
+
+    def gram_table(self, chunks: list[str]) -> sp.csr_matrix:
+        """Return the chunks × n-gram count matrix."""
+        rows = [self._rows(self._gram_rows, c, char_ngrams(c), self.grams) for c in chunks]
+        return _table(rows, len(self.grams))
+
+    def lemma_table(self, chunks: list[str], code: str) -> sp.csr_matrix:
+        """Return the chunks × lemma count matrix for the lemma table of ``code``."""
+        rows = [
+            self._rows(self._lemma_rows, (code, c), list(chunk_lemmas(c, code)), self.lemmas)
+            for c in chunks
+        ]
+        return _table(rows, len(self.lemmas))
+
+    def counts(self, clean: Sequence[str], lang: str | None = None) -> Counts:
+        """Return the char n-gram and lemma counts of cleaned texts (language per text)."""
+        per_chunk, chunks = chunk_matrix(clean)
+        chars = (per_chunk @ self.gram_table(chunks)).tocsr()
+        if lang is None:
+            evidence = per_chunk @ chunk_evidence(chunks)
+            codes = np.array([lemma_language(c) for c in detect_from_evidence(evidence)])
+        else:
+            codes = np.full(len(clean), lemma_language(lang))
+        lemmas = sp.csr_matrix((len(clean), 0), dtype=np.float32)
+        for code in ("sv", "en"):
+            rows = sp.diags((codes == code).astype(np.float32))
+            if rows.diagonal().any():
+                part = rows @ per_chunk @ self.lemma_table(chunks, code)
+                lemmas = _widen(lemmas, len(self.lemmas)) + _widen(part, len(self.lemmas))
+        return Counts(chars, _widen(lemmas, len(self.lemmas)).tocsr())
+
+
+def _table(rows: list[np.ndarray], width: int) -> sp.csr_matrix:
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    table = sp.csr_matrix(
+        (np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), width)
+    )
+    table.sum_duplicates()
+    return table
+
+
+def _widen(matrix: sp.spmatrix, width: int) -> sp.csr_matrix:
+    """Pad ``matrix`` with empty columns up to ``width`` (growing indexes add columns)."""
+    matrix = matrix.tocsr()
+    if matrix.shape[1] == width:
+        return matrix
+    return sp.csr_matrix(
+        (matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width)
+    )
+
+
+def _vocabulary(counts: sp.csr_matrix, terms: list[str], min_df, max_df, limit) -> list[int]:
+    """Columns kept, as scikit-learn keeps them: document frequency within bounds, then the
+    ``limit`` most frequent terms."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    total = np.asarray(counts.sum(axis=0)).ravel()
+    high = max_df * counts.shape[0] if isinstance(max_df, float) else max_df
+    keep = np.flatnonzero((df >= min_df) & (df <= high))
+    if len(keep) > limit:
+        keep = keep[np.argsort(-total[keep], kind="stable")[:limit]]
+    return sorted(keep.tolist(), key=terms.__getitem__)
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear tf times idf, L2-normalised rows (scikit-learn's TfidfVectorizer)."""
+    counts = counts.tocsr().astype(np.float32)
+    counts.data = np.log(counts.data) + 1
+    return normalize(counts.multiply(idf.astype(np.float32)).tocsr())
+
+
 class TextVectoriser:
     """Joined char n-gram and lemma TF-IDF, L2-normalised rows; fit once, transform many."""
 
     def __init__(self, max_char_features: int = 60_000, max_word_features: int = 30_000):
-        self.char = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 5),
-            sublinear_tf=True,
-            max_df=0.5,
-            max_features=max_char_features,
-            dtype=np.float32,
-        )
-        self.word = TfidfVectorizer(
-            token_pattern=r"\S+",
-            sublinear_tf=True,
-            max_df=0.5,
-            max_features=max_word_features,
-            dtype=np.float32,
-        )
+        self.max_char_features = max_char_features
+        self.max_word_features = max_word_features
+        self.char_vocabulary: dict[str, int] = {}
+        self.char_idf = np.zeros(0)
+        self.word_vocabulary: dict[str, int] = {}
+        self.word_idf = np.zeros(0)
+        self._tables: ChunkTables | None = None
 
     def fit(
         self, texts: Sequence[str], seed: int = 0, lemmas: Sequence[str] | None = None
     ) -> TextVectoriser:
-        """Learn vocabularies and IDF weights (from a sample of large corpora); ``lemmas``,
-        if the caller has them already, spares lemmatising twice."""
+        """Learn vocabularies and IDF weights (from a sample of large corpora). ``lemmas`` is
+        accepted for callers of earlier versions and not needed."""
         if len(texts) == 0:
             raise ValueError("cannot fit on no texts")
-        picked = _sample(len(texts), FIT_SAMPLE, seed)
-        chosen = [texts[i] for i in picked]
-        min_df = 2 if len(chosen) > 500 else 1
-        self.char.set_params(min_df=min_df, max_df=0.5 if len(chosen) > 20 else 1.0)
-        self.word.set_params(min_df=min_df, max_df=0.5 if len(chosen) > 20 else 1.0)
-        self.char.fit(char_text(chosen))
-        chosen_lemmas = [lemmas[i] for i in picked] if lemmas is not None else lemma_text(chosen)
-        if any(chosen_lemmas):
-            self.word.fit(chosen_lemmas)
-        else:
-            self.word = None
+        chosen = [texts[i] for i in _sample(len(texts), FIT_SAMPLE, seed)]
+        tables = ChunkTables()
+        counts = tables.counts(char_text(chosen))
+        n = len(chosen)
+        min_df, max_df = (2 if n > 500 else 1), (0.5 if n > 20 else 1.0)
+        self.char_vocabulary, self.char_idf = _fitted(
+            counts.chars, list(tables.grams), min_df, max_df, self.max_char_features
+        )
+        if not self.char_vocabulary:
+            raise ValueError("empty vocabulary: the texts hold no characters to count")
+        self.word_vocabulary, self.word_idf = _fitted(
+            counts.lemmas, list(tables.lemmas), min_df, max_df, self.max_word_features
+        )
+        self._tables = None
         return self
 
+    def tables(self) -> ChunkTables:
+        """The chunk tables for this vectoriser's vocabularies (made once, then cached)."""
+        if self._tables is None:
+            self._tables = ChunkTables(self.char_vocabulary, self.word_vocabulary)
+        return self._tables
+
     def transform(self, texts: Sequence[str], lemmas: Sequence[str] | None = None) -> sp.csr_matrix:
-        """Return the TF-IDF rows of ``texts`` (``lemmas`` may be passed if already computed);
-        large inputs are transformed in batches to bound the vectoriser's temporary memory."""
-        if len(texts) > BATCH:
-            return sp.vstack(
-                [
-                    self.transform(
-                        texts[i : i + BATCH], None if lemmas is None else lemmas[i : i + BATCH]
-                    )
-                    for i in range(0, len(texts), BATCH)
-                ],
-                format="csr",
-            )
-        parts = [self.char.transform(char_text(texts))]
-        if self.word is not None:
-            words = self.word.transform(lemmas if lemmas is not None else lemma_text(texts))
-            parts.append(words * WORD_WEIGHT)
-        return normalize(sp.hstack(parts, format="csr"))
+        """Return the TF-IDF rows of ``texts``; large inputs are transformed in batches to
+        bound the temporary memory (``lemmas`` is accepted for earlier callers, unused)."""
+        return sp.vstack(
+            [
+                self.weigh(self.tables().counts(char_text(texts[i : i + BATCH])))
+                for i in _starts(texts)
+            ]
+            or [sp.csr_matrix((0, self.n_features), dtype=np.float32)],
+            format="csr",
+        )
+
+    def weigh(self, counts: Counts) -> sp.csr_matrix:
+        """Return the joined, normalised TF-IDF rows of counts in this vocabulary's columns."""
+        parts = [_tfidf(counts.chars, self.char_idf)]
+        if self.word_vocabulary:
+            parts.append(_tfidf(counts.lemmas, self.word_idf) * WORD_WEIGHT)
+        return normalize(sp.hstack(parts, format="csr")).astype(np.float32)
 
     @property
     def n_features(self) -> int:
         """Number of columns of ``transform``'s result."""
-        words = len(self.word.vocabulary_) if self.word is not None else 0
-        return len(self.char.vocabulary_) + words
+        return len(self.char_vocabulary) + len(self.word_vocabulary)
 
     def vocabulary(self) -> list[str]:
         """Return the lemma vocabulary (word view), in column order."""
-        return list(self.word.get_feature_names_out()) if self.word is not None else []
+        return sorted(self.word_vocabulary, key=self.word_vocabulary.__getitem__)
 
     def to_state(self) -> dict:
         """Return arrays and plain values that rebuild this vectoriser (see ``from_state``)."""
         state = {
-            "char_vocabulary": np.array(self.char.get_feature_names_out(), dtype=str),
-            "char_idf": self.char.idf_.astype(np.float32),
+            "char_vocabulary": np.array(
+                sorted(self.char_vocabulary, key=self.char_vocabulary.__getitem__), dtype=str
+            ),
+            "char_idf": self.char_idf.astype(np.float32),
         }
-        if self.word is not None:
-            state["word_vocabulary"] = np.array(self.word.get_feature_names_out(), dtype=str)
-            state["word_idf"] = self.word.idf_.astype(np.float32)
+        if self.word_vocabulary:
+            state["word_vocabulary"] = np.array(self.vocabulary(), dtype=str)
+            state["word_idf"] = self.word_idf.astype(np.float32)
         return state
 
     @classmethod
     def from_state(cls, state: dict) -> TextVectoriser:
         """Rebuild a fitted vectoriser from ``to_state``'s values."""
         made = cls()
-        made.char = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 5),
-            sublinear_tf=True,
-            dtype=np.float32,
-            vocabulary={t: i for i, t in enumerate(state["char_vocabulary"].tolist())},
-        )
-        made.char.idf_ = state["char_idf"].astype(np.float64)
+        made.char_vocabulary = {t: i for i, t in enumerate(state["char_vocabulary"].tolist())}
+        made.char_idf = state["char_idf"].astype(np.float32)
         if "word_vocabulary" in state:
-            made.word = TfidfVectorizer(
-                token_pattern=r"\S+",
-                sublinear_tf=True,
-                dtype=np.float32,
-                vocabulary={t: i for i, t in enumerate(state["word_vocabulary"].tolist())},
-            )
-            made.word.idf_ = state["word_idf"].astype(np.float64)
-        else:
-            made.word = None
+            made.word_vocabulary = {t: i for i, t in enumerate(state["word_vocabulary"].tolist())}
+            made.word_idf = state["word_idf"].astype(np.float32)
         return made
+
+
+def _starts(texts: Sequence[str]) -> range:
+    return range(0, len(texts), BATCH)
+
+
+def _fitted(counts, terms, min_df, max_df, limit) -> tuple[dict[str, int], np.ndarray]:
+    """Return the kept terms (term → column) and their smoothed IDF."""
+    keep = _vocabulary(counts, terms, min_df, max_df, limit)
+    if not keep:
+        return {}, np.zeros(0, dtype=np.float32)
+    df = np.bincount(counts.indices, minlength=counts.shape[1])[keep]
+    idf = np.log((1 + counts.shape[0]) / (1 + df)) + 1
+    return {terms[j]: i for i, j in enumerate(keep)}, idf.astype(np.float32)

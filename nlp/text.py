@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+
+import numpy as np
 
 # Longer texts are cut: no comment needs more to be understood, and it bounds the work.
 MAX_CHARS = 20_000
@@ -109,7 +111,8 @@ def _lemma_table(lang: str):
     return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
 
 
-def _lemma_language(lang: str) -> str:
+def lemma_language(lang: str) -> str:
+    """Return the lemma table used for ``lang``: its own for sv/en, else Swedish."""
     return lang if lang in SUPPORTED else "sv"
 
 
@@ -124,34 +127,37 @@ def lemmatise(
     """Yield the lemmas of each text; ``lang=None`` detects Swedish or English per text."""
     for text in texts:
         clean = normalise(text).lower()
-        code = _lemma_language(lang or _detect(_WORD.findall(clean)))
-        known = _word_lemmas(code, keep_stop_words)
-        out = []
-        for token in _pipeline(code).tokenizer(clean):
-            word = token.text
-            lemma = known.get(word, _MISSING)
-            if lemma is _MISSING:
-                lemma = known[word] = _lemma_of(word, code, keep_stop_words)
-            if lemma is not None:
-                out.append(lemma)
+        code = lemma_language(lang or _detect(_WORD.findall(clean)))
+        out: list[str] = []
+        for chunk in clean.split(" "):
+            out.extend(chunk_lemmas(chunk, code, keep_stop_words))
         yield out
 
 
-_MISSING = object()
-# Lemmas already looked up, per language: most words recur, so each is looked up once.
-_CACHE_LIMIT = 1_000_000
+# Lemmas of whitespace-separated chunks already seen, per language: most chunks recur, and
+# spaCy's tokenizer splits at spaces first, so a chunk's lemmas do not depend on its context.
+_CACHE_LIMIT = 500_000
 
 
 @lru_cache(maxsize=4)
-def _word_lemmas(code: str, keep_stop_words: bool) -> dict:
+def _chunk_cache(code: str, keep_stop_words: bool) -> dict[str, tuple[str, ...]]:
     return {}
+
+
+def chunk_lemmas(chunk: str, code: str, keep_stop_words: bool = False) -> tuple[str, ...]:
+    """Return the lemmas of one lower-case, space-free chunk of text (cached)."""
+    cache = _chunk_cache(code, keep_stop_words)
+    found = cache.get(chunk)
+    if found is None:
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        words = (_lemma_of(t.text, code, keep_stop_words) for t in _pipeline(code).tokenizer(chunk))
+        found = cache[chunk] = tuple(w for w in words if w is not None)
+    return found
 
 
 def _lemma_of(word: str, code: str, keep_stop_words: bool) -> str | None:
     """The lemma of one lower-case token, or None for non-words and (by default) stop words."""
-    cache = _word_lemmas(code, keep_stop_words)
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()
     if not _WORD.fullmatch(word):
         return None
     lemma = _lemma_table(code).get(word, word)
@@ -164,6 +170,41 @@ def _lemma_of(word: str, code: str, keep_stop_words: bool) -> str | None:
 @lru_cache(maxsize=1)
 def _all_stop_words() -> frozenset[str]:
     return _stop_lists()["sv"] | _stop_lists()["en"]
+
+
+def chunk_evidence(chunks: Sequence[str]) -> np.ndarray:
+    """Return, per chunk, what ``_detect`` counts: stop words of each detectable language,
+    words, and whether the words hold æ/ø, ä/ö, å/ä (columns in ``_EVIDENCE`` order)."""
+    lists = _stop_lists()
+    out = np.zeros((len(chunks), len(lists) + 4), dtype=np.float32)
+    for row, chunk in enumerate(chunks):
+        words = _WORD.findall(chunk)
+        if not words:
+            continue
+        for col, stops in enumerate(lists.values()):
+            out[row, col] = sum(w in stops for w in words)
+        letters = set("".join(words))
+        out[row, -4:] = (len(words), bool(letters & _NORDIC), bool(letters & _UMLAUTS),
+                         bool(letters & _SWEDISH))  # fmt: skip
+    return out
+
+
+_NORDIC, _UMLAUTS, _SWEDISH = set("æø"), set("äö"), set("åä")
+
+
+def detect_from_evidence(evidence: np.ndarray) -> list[str]:
+    """Decide each row's language from summed ``chunk_evidence`` rows, exactly as ``_detect``
+    decides from the words themselves (so a corpus is detected with a few array operations)."""
+    codes = list(_stop_lists())
+    words = evidence[:, -4]
+    scores = evidence[:, : len(codes)] / np.maximum(words, 1)[:, None]
+    scores[evidence[:, -3] > 0, codes.index("sv")] *= 0.5
+    scores[np.ix_(evidence[:, -2] > 0, [codes.index("da"), codes.index("no")])] *= 0.5
+    scores[evidence[:, -1] > 0, codes.index("en")] *= 0.5
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(best)), best]
+    unknown = (words < 2) | ((top < 0.12) & (words < 6)) | (top == 0)
+    return ["und" if u else codes[b] for u, b in zip(unknown.tolist(), best.tolist(), strict=True)]
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -118,6 +118,31 @@ def test_assign_places_new_texts_without_reclustering():
     assert model.assign([]) == []
 
 
+def test_comments_that_fit_no_theme_are_left_out():
+    texts, truth = _corpus()
+    generic = [
+        "Jag har inga synpunkter alls på det här.",
+        "Det är bra att ni frågar oss om detta.",
+        "Hej hej, mvh Anna",
+    ]
+    model = nlp.discover_themes(texts + generic, n_themes=3, seed=0)
+    assert model.assignments[-3:] == [-1, -1, -1]
+    assert sum(a == -1 for a in model.assignments[:-3]) <= 2  # the topics' texts stay in
+    assert model.assign(generic[:1] + ["Fler tåg och bättre vägar behövs"])[0] == -1
+    assert model.assign(["Fler tåg och bättre vägar behövs"])[0] >= 0
+
+
+def test_large_corpora_form_themes_on_a_sample_and_place_the_rest(monkeypatch):
+    from nlp import discovery
+
+    texts, truth = _corpus()
+    monkeypatch.setattr(discovery, "FIT_ROWS", 30)
+    monkeypatch.setattr(discovery, "PLACE_BATCH", 7)
+    model = nlp.discover_themes(texts, n_themes=3, seed=0)
+    assert _purity(model.assignments, truth) >= 0.8
+    assert sum(t.size for t in model.themes) == sum(a >= 0 for a in model.assignments)
+
+
 def test_save_and_load_round_trip(tmp_path):
     texts, _ = _corpus()
     model = nlp.discover_themes(texts, n_themes=3, seed=0)

@@ -1,8 +1,16 @@
 """Normalisation, language detection and lemmas."""
 
+import numpy as np
 import pytest
 
-from nlp.text import MAX_CHARS, language, lemmas, normalise
+from nlp.text import (
+    MAX_CHARS,
+    chunk_evidence,
+    detect_from_evidence,
+    language,
+    lemmas,
+    normalise,
+)
 
 
 def test_normalise_quotes_spaces_and_controls():
@@ -46,3 +54,17 @@ def test_english_lemmas():
 
 def test_lemmas_of_garbage_are_empty():
     assert lemmas("\x00\x01 😀 1234 !!") == []
+
+
+def test_language_from_chunk_evidence_agrees_with_language():
+    texts = [
+        "Vi behöver bättre vägar och fler tåg i inlandet.",
+        "We need better roads and more trains in the inland.",
+        "Vi trenger bedre veier og flere tog i innlandet.",
+        "Wir brauchen bessere Straßen und mehr Züge.",
+        "Vi tycker att det är bra, men the trains are late.",
+        "Bra!",
+        "",
+    ]
+    evidence = np.stack([chunk_evidence(normalise(t).lower().split()).sum(axis=0) for t in texts])
+    assert detect_from_evidence(evidence) == [language(t) for t in texts]
