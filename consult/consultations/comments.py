@@ -27,6 +27,7 @@ from ..models import (
     Stance,
     User,
 )
+from ..people.rules import write_refusal
 from .diff import word_diff
 from .services import Target, is_open
 
@@ -51,6 +52,16 @@ class NotFound(CommentError):
     code = 404
 
 
+class WriteRefused(CommentError):
+    """The user may not write in this round; ``reason`` is "blocked" or "unverified"."""
+
+    code = 403
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Invalid(CommentError):
     """Input refused; ``errors`` maps form fields to message keys."""
 
@@ -68,6 +79,21 @@ def _open_round(session: Session, round_id: int, now: datetime) -> Round:
     if not is_open(round_, now):
         raise RoundClosed()
     return round_
+
+
+def _check_writer(session: Session, user: User, round_: Round) -> None:
+    """Refuse a blocked user, and an unverified one in a round for verified organisations."""
+    # Re-read in this transaction, FOR SHARE: a block being applied waits for this write
+    # (and so hides it too), and this write waits for the block.
+    fresh = session.scalar(
+        select(User)
+        .where(User.id == user.id)
+        .with_for_update(read=True, of=User)
+        .execution_options(populate_existing=True)
+    )
+    reason = write_refusal(fresh, round_)
+    if reason is not None:
+        raise WriteRefused(reason)
 
 
 def _clean_body(body: str, max_chars: int, required: bool) -> tuple[str, str]:
@@ -161,6 +187,7 @@ def create_comment(
     if existing is not None:
         return existing
     round_ = _open_round(session, round_id, now)
+    _check_writer(session, author, round_)
     fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)
     comment = Comment(
         round_id=round_.id,
@@ -196,6 +223,7 @@ def create_reply(
     if existing is not None:
         return existing
     round_ = _open_round(session, parent.round_id, now)
+    _check_writer(session, author, round_)
     text, html = _clean_body(body, max_chars, required=True)
     reply = Comment(
         round_id=round_.id,
@@ -266,6 +294,7 @@ def edit_comment(
     """Change ``user``'s own comment while its round is open, keeping the old text as a revision."""
     comment = editable_own_comment(session, user, comment_id)
     round_ = _open_round(session, comment.round_id, now)
+    _check_writer(session, user, round_)
     if comment.parent_id is not None:
         text, html = _clean_body(body, max_chars, required=True)
         fields = {
@@ -316,7 +345,7 @@ def toggle_agreement(session: Session, *, user: User, comment_id: int, now: date
         raise NotFound()
     if comment.author_id == user.id:
         raise NotAllowed()
-    _open_round(session, comment.round_id, now)
+    _check_writer(session, user, _open_round(session, comment.round_id, now))
     removed = session.execute(
         delete(Agreement).where(Agreement.comment_id == comment.id, Agreement.user_id == user.id)
     ).rowcount

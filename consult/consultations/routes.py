@@ -26,6 +26,8 @@ from .. import clock
 from ..db import get_session
 from ..extensions import htmx, limiter
 from ..models import Comment, CommentStatus, Round
+from ..people.notices import write_refusal_message
+from ..people.rules import write_refusal
 from ..security import safe_next
 from ..templating import when
 from . import bp, comments, receipt, services
@@ -204,6 +206,16 @@ def thread(slug: str, number: int, target: str):
         return _render_thread(
             round_, target_, status=409, notice=_closed_message(round_), late_text=form.body.data
         )
+    except comments.WriteRefused as error:
+        get_session().rollback()
+        return _render_thread(
+            round_,
+            target_,
+            # htmx swaps only 2xx, 409 and 422 answers (see base.html).
+            status=409 if htmx else 403,
+            notice=write_refusal_message(error.reason),
+            late_text=form.body.data,
+        )
     except comments.Invalid as error:
         get_session().rollback()
         apply_errors(form, error, _max_chars())
@@ -274,9 +286,12 @@ def comment(comment_id: int):
 def _refusal(error: comments.CommentError, comment_: Comment | None, late_text: str | None = None):
     """Answer a refused write on ``comment_``: the comment with the reason, or an error page."""
     get_session().rollback()
-    if not isinstance(error, comments.RoundClosed) or comment_ is None:
+    if not isinstance(error, comments.RoundClosed | comments.WriteRefused) or comment_ is None:
         abort(error.code)
-    message = _closed_message(comment_.round)
+    if isinstance(error, comments.WriteRefused):
+        message = write_refusal_message(error.reason)
+    else:
+        message = _closed_message(comment_.round)
     if not htmx:
         flash(message, "error")
         return redirect(url_for("consultations.comment", comment_id=comment_.id))
@@ -300,6 +315,8 @@ def edit(comment_id: int):
         abort(error.code)
     if not services.is_open(comment_.round, clock.now()):
         return _refusal(comments.RoundClosed(), comment_)
+    if (refused := write_refusal(current_user, comment_.round)) is not None:
+        return _refusal(comments.WriteRefused(refused), comment_)
     is_reply = comment_.parent_id is not None
     prefix = f"edit-{comment_.id}"
     if is_reply:
@@ -406,6 +423,8 @@ def reply(comment_id: int):
             return redirect(thread_url(top.round, _target_key(top)) + f"#c-{reply_.id}")
     elif not services.is_open(parent.round, clock.now()):
         return _refusal(comments.RoundClosed(), parent)
+    elif (refused := write_refusal(current_user, parent.round)) is not None:
+        return _refusal(comments.WriteRefused(refused), parent)
     template = "consultations/_reply_form.html" if htmx else "consultations/reply.html"
     response = make_response(
         render_template(template, parent=parent, form=form, max_chars=_max_chars()), status

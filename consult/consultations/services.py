@@ -20,6 +20,7 @@ from ..models import (
     Section,
     User,
 )
+from ..people.rules import write_refusal
 
 
 class RoundState(enum.StrEnum):
@@ -334,11 +335,15 @@ def allowed_actions(comment: Comment, viewer: User | None, state: RoundState) ->
         return frozenset()
     actions = set()
     own = comment.author_id == viewer.id
-    if comment.status == CommentStatus.PUBLISHED:
+    # Blocked, or unverified in a round for verified organisations: withdrawing only.
+    may_write = write_refusal(viewer, comment.round) is None
+    if comment.status == CommentStatus.PUBLISHED and may_write:
         if not own:
             actions.add("agree")
         if comment.parent_id is None:
             actions.add("reply")
     if own and comment.status in (CommentStatus.PENDING, CommentStatus.PUBLISHED):
-        actions |= {"edit", "withdraw"}
+        actions.add("withdraw")
+        if may_write:
+            actions.add("edit")
     return frozenset(actions)

@@ -42,6 +42,7 @@ from .forms import (
     apply_errors,
     refusal_message,
 )
+from .rules import write_refusal
 
 ACTION_LABELS = {
     "user.block": _l("Blocked"),
@@ -66,6 +67,12 @@ def _vary_on_htmx(response):
     # The same URL answers with a page or a fragment: caches must keep them apart.
     response.vary.add("HX-Request")
     return response
+
+
+@bp.app_template_global()
+def writing_refused(round_) -> str | None:
+    """Why the current user may not write in ``round_`` ("blocked", "unverified"), or None."""
+    return write_refusal(current_user if current_user.is_authenticated else None, round_)
 
 
 @bp.app_template_global()

@@ -1,0 +1,18 @@
+"""What someone who may not write is told when a comment, reply, edit or agreement is refused.
+
+The round page explains the same at length (templates/people/_write_refusal.html).
+"""
+
+from flask_babel import gettext as _
+
+from .rules import BLOCKED
+
+
+def write_refusal_message(reason: str) -> str:
+    """Return the short message for a write refused for ``reason`` (see ``rules``)."""
+    if reason == BLOCKED:
+        return _("Your account is blocked from writing, so this was not sent. You can still read.")
+    return _(
+        "Only people whose organisation has been verified can write in this round, "
+        "so this was not sent."
+    )
