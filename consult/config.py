@@ -46,4 +46,19 @@ def defaults(instance_path: str) -> dict:
         "COMMENT_MAX_CHARS": int(os.environ.get("CONSULT_COMMENT_MAX_CHARS", "5000")),
         "COMMENTS_PER_PAGE": 50,
         "API_MAX_PER_PAGE": 200,
+        # Notifications: links in e-mails start with BASE_URL; mail goes through SMTP when
+        # SMTP_HOST is set, else it is appended to MAIL_LOG (default instance/mail.log).
+        "BASE_URL": os.environ.get("CONSULT_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_FROM": os.environ.get("CONSULT_MAIL_FROM", "Consult <noreply@consult.invalid>"),
+        "MAIL_LOG": os.environ.get("CONSULT_MAIL_LOG", str(Path(instance_path) / "mail.log")),
+        "SMTP_HOST": os.environ.get("CONSULT_SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("CONSULT_SMTP_PORT", "587")),
+        "SMTP_USER": os.environ.get("CONSULT_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("CONSULT_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _flag("CONSULT_SMTP_STARTTLS", True),
+        "SMTP_TIMEOUT": 30,
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("CONSULT_MAIL_MAX_ATTEMPTS", "5")),
+        # The in-process worker (announcements and sending) of each app server process.
+        "MAIL_WORKER": _flag("CONSULT_MAIL_WORKER", True),
+        "MAIL_WORKER_INTERVAL": int(os.environ.get("CONSULT_MAIL_WORKER_INTERVAL", "30")),
     }

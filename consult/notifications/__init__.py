@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,12 @@ def notify(
     url: str | None = None,
     **params: str | int,
 ) -> Notification:
-    """Record ``kind`` for ``recipient`` and queue an e-mail unless they turned e-mail off."""
+    """Record ``kind`` for ``recipient`` and queue an e-mail unless they turned e-mail off.
+
+    ``url`` is best a path on this site ("/samrad/…"): the in-app list links to it as it is,
+    the e-mail gets it prefixed with the configured ``BASE_URL``. Timestamps go in ``params``
+    as ISO strings named ``*_at`` and are shown in the reader's language.
+    """
     notification = Notification(
         user_id=recipient.id,
         kind=kind,
@@ -37,7 +43,7 @@ def notify(
     session.add(notification)
     if recipient.email_notifications:
         with force_locale(recipient.locale or "sv"):
-            subject, body = render(kind, params, url)
+            subject, body = render(kind, params, absolute_url(url))
         session.add(
             OutboxEmail(
                 notification=notification,
@@ -48,3 +54,10 @@ def notify(
             )
         )
     return notification
+
+
+def absolute_url(url: str | None) -> str | None:
+    """Return ``url`` as an address that works from an e-mail (site paths get ``BASE_URL``)."""
+    if not url or not url.startswith("/") or url.startswith("//") or not has_app_context():
+        return url
+    return current_app.config["BASE_URL"].rstrip("/") + url

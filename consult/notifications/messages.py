@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -41,15 +43,33 @@ MESSAGES = {
     ),
     "queue.grew": (
         _l("Comments are waiting for moderation"),
-        _l("{count} comments in “{round_title}” are waiting for review."),
+        _l("Comments waiting for review in “{round_title}”: {count}."),
     ),
 }
+
+
+def _readable(params: dict) -> dict:
+    """Format the timestamps among ``params`` (ISO strings named ``*_at``) for the reader.
+
+    Dates are stored as ISO strings so that the in-app list shows them in the language and
+    form of whoever reads it, not of whoever caused the notification.
+    """
+    from ..templating import when
+
+    readable = dict(params)
+    for name, value in params.items():
+        if name.endswith("_at") and isinstance(value, str):
+            try:
+                readable[name] = when(datetime.fromisoformat(value))
+            except ValueError:
+                pass
+    return readable
 
 
 def render(kind: str, params: dict, url: str | None) -> tuple[str, str]:
     """Return the subject and plain-text body of a notification of ``kind``."""
     subject, line = MESSAGES[kind]
-    body = [str(line).format(**params)]
+    body = [str(line).format(**_readable(params))]
     if url:
         body += ["", url]
     body += ["", gettext("You can turn these e-mails off in your account settings.")]
@@ -58,4 +78,6 @@ def render(kind: str, params: dict, url: str | None) -> tuple[str, str]:
 
 def summary(kind: str, params: dict) -> str:
     """Return the one-line text shown in the in-app list."""
-    return str(MESSAGES[kind][1]).format(**params)
+    if kind not in MESSAGES:
+        return kind
+    return str(MESSAGES[kind][1]).format(**_readable(params))
