@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .consultations import bp as consultations_bp
+    from .moderation import bp as moderation_bp
     from .notifications import cli as notifications_cli
     from .notifications import worker as notifications_worker
     from .notifications.routes import bp as notifications_bp
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(consultations_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(notifications_bp)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)

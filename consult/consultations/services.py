@@ -261,13 +261,18 @@ def target_count(session: Session, round_: Round, target: Target, viewer: User |
     return session.scalar(query)
 
 
+# Besides published comments, an author sees their own comments that wait for review or that
+# a moderator rejected or hid (with the reason), but not those they withdrew.
+SEEN_BY_AUTHOR = (CommentStatus.PENDING, CommentStatus.REJECTED, CommentStatus.HIDDEN)
+
+
 def visible_to(viewer: User | None):
-    """SQL condition: published, or the viewer's own comment waiting for review."""
+    """SQL condition: published, or the viewer's own comment waiting for or after review."""
     published = Comment.status == CommentStatus.PUBLISHED
     if viewer is None:
         return published
-    own_pending = (Comment.author_id == viewer.id) & (Comment.status == CommentStatus.PENDING)
-    return or_(published, own_pending)
+    own_moderated = (Comment.author_id == viewer.id) & Comment.status.in_(SEEN_BY_AUTHOR)
+    return or_(published, own_moderated)
 
 
 def can_see(comment: Comment, viewer: User | None) -> bool:
@@ -275,7 +280,7 @@ def can_see(comment: Comment, viewer: User | None) -> bool:
     if comment.status == CommentStatus.PUBLISHED:
         return True
     own = viewer is not None and comment.author_id == viewer.id
-    return own and comment.status == CommentStatus.PENDING
+    return own and comment.status in SEEN_BY_AUTHOR
 
 
 def visible_replies(comment: Comment, viewer: User | None) -> list[Comment]:

@@ -1,0 +1,422 @@
+"""Moderation pages: the staff queue with its row and bulk actions, and participants' reports.
+
+The queue (``/moderering/``) is for staff and administrators only: the blueprint sends
+anonymous visitors to the login page and refuses everyone else, and every service checks the
+acting user again. A row action sent by htmx answers with the row; without JavaScript the
+form posts and the queue comes back with a message. Reporting is open to every logged-in,
+non-blocked user except the author, at most a few reports per user in a while.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..consultations.routes import thread_url
+from ..db import get_session
+from ..extensions import htmx, limiter
+from ..models import Comment
+from ..people import forms as people_forms
+from ..people import services as people
+from ..security import safe_next
+from . import bp, reasons, services
+from .forms import BlockForm, BulkForm, ReasonForm, ReportForm, apply_errors, state_message
+
+# URL verb -> service action.
+VERBS = {
+    "godkann": "approve",
+    "avvisa": "reject",
+    "dolj": "hide",
+    "visa": "unhide",
+    "avfarda": "dismiss",
+}
+NOTICES = {
+    "approve": _l("Approved: the comment is published and its author has been told."),
+    "reject": _l("Rejected: the comment is kept but not shown, and its author has been told."),
+    "hide": _l("Hidden: the comment is no longer shown, and its author has been told."),
+    "unhide": _l("Shown again: the reports are dismissed and the author has been told."),
+    "dismiss": _l("The reports are dismissed; the comment stays visible."),
+}
+ACTION_NAMES = {
+    "approve": _l("approved"),
+    "reject": _l("rejected"),
+    "hide": _l("hidden"),
+    "unhide": _l("shown again"),
+    "dismiss": _l("reports dismissed"),
+}
+STATE_LABELS = {
+    "pending": _l("Waiting for review"),
+    "reported": _l("Reported"),
+    "hidden": _l("Hidden after reports"),
+}
+# Open to every logged-in user; everything else in this blueprint is for staff.
+PARTICIPANT_ENDPOINTS = frozenset({"moderation.report"})
+REPORT_RATE_LIMIT = "10 per 10 minutes"
+
+
+def _report_limit() -> str:
+    return current_app.config.get("REPORT_RATE_LIMIT", REPORT_RATE_LIMIT)
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+@bp.before_request
+def _staff_only():
+    if request.endpoint in PARTICIPANT_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_staff:
+        abort(403)
+    return None
+
+
+@bp.after_request
+def _vary_on_htmx(response):
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
+def _viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.app_template_global()
+def can_report(comment: Comment) -> bool:
+    """Whether the current user may report ``comment``."""
+    return services.can_report(comment, _viewer())
+
+
+@bp.app_template_global()
+def has_reported(comment: Comment) -> bool:
+    """Whether the current user has already reported ``comment`` (one query per request)."""
+    if "reported_ids" not in g:
+        g.reported_ids = services.reported_ids(get_session(), _viewer())
+    return comment.id in g.reported_ids
+
+
+@bp.app_template_global()
+def moderation_queue_size() -> int:
+    """The number of comments waiting for staff, for the menu (0 for everyone else)."""
+    viewer = _viewer()
+    if viewer is None or not viewer.is_staff:
+        return 0
+    return services.queue_size(get_session(), viewer)
+
+
+@bp.app_template_global()
+def reason_choices() -> list[tuple[str, str]]:
+    """The reasons a moderator or a reporter can choose, as (code, name)."""
+    return [(code, str(name)) for code, name in reasons.REASONS.items()]
+
+
+@bp.app_template_filter("reason_label")
+def reason_label(code: str | None) -> str:
+    """The reader-facing name of a moderation or report reason code."""
+    return reasons.label(code)
+
+
+def _refuse(error: services.ModerationError):
+    get_session().rollback()
+    abort(error.code)
+
+
+def _read(function, *args, **kwargs):
+    """Call a reading service as the current user; answer 403/404 for its refusals."""
+    try:
+        return function(get_session(), current_user, *args, **kwargs)
+    except services.ModerationError as error:
+        _refuse(error)
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _filters() -> tuple[int | None, str | None]:
+    state = request.args.get("status") or None
+    return _int_arg("omgang"), state if state in services.STATES else None
+
+
+def _queue_url() -> str:
+    round_id, state = _filters()
+    args = {k: v for k, v in {"omgang": round_id, "status": state}.items() if v}
+    return url_for("moderation.queue", **args)
+
+
+def _queue_page(*, failed=None, failed_block=None, bulk_form=None, selected=(), status: int = 200):
+    round_id, state = _filters()
+    return make_response(
+        render_template(
+            "moderation/queue.html",
+            items=_read(services.queue, round_id=round_id, state=state),
+            counts=_read(services.queue_counts, round_id=round_id),
+            rounds=_read(services.queue_rounds),
+            round_id=round_id,
+            state=state,
+            state_labels=STATE_LABELS,
+            failed=failed,
+            bulk_form=bulk_form or BulkForm(formdata=None),
+            selected=set(selected),
+            failed_block=failed_block,
+            back=_queue_url(),
+        ),
+        status,
+    )
+
+
+@bp.get("/moderering/")
+def queue():
+    """List the comments waiting for staff, most reported and oldest first, with filters."""
+    return _queue_page()
+
+
+def _row(item, *, notice=None, error=None, failed=None, block_form=None, status: int = 200):
+    return make_response(
+        render_template(
+            "moderation/_item.html",
+            item=item,
+            notice=notice,
+            error=error,
+            failed=failed,
+            state_labels=STATE_LABELS,
+            block_form=block_form,
+            back=safe_next(request.form.get("next"), url_for("moderation.queue")),
+        ),
+        status,
+    )
+
+
+def _back() -> str:
+    return safe_next(request.form.get("next"), url_for("moderation.queue"))
+
+
+@bp.post("/moderering/synpunkter/<int:comment_id>/<verb>")
+def decide(comment_id: int, verb: str):
+    """Approve, reject, hide, show again or dismiss the reports of one comment."""
+    name = VERBS.get(verb)
+    if name is None:
+        abort(404)
+    session = get_session()
+    form = ReasonForm(prefix=f"{verb}-{comment_id}")
+    extra = {}
+    if name in services.NEEDS_REASON:
+        extra = {"reason": form.reason.data, "note": form.note.data}
+    action = {
+        "approve": services.approve,
+        "reject": services.reject,
+        "hide": services.hide,
+        "unhide": services.unhide,
+        "dismiss": services.dismiss_reports,
+    }[name]
+    try:
+        action(session, current_user, comment_id, now=clock.now(), **extra)
+    except services.Invalid as error:
+        session.rollback()
+        apply_errors(form, error)
+        if htmx:
+            item = _read(services.get_item, comment_id)
+            return _row(item, failed=(verb, form), status=422)
+        return _queue_page(failed=(comment_id, verb, form), status=422)
+    except services.WrongState as error:
+        session.rollback()
+        if htmx:
+            item = _read(services.get_item, comment_id)
+            return _row(item, error=state_message(error.key), status=409)
+        flash(state_message(error.key), "error")
+        return redirect(_back())
+    except services.ModerationError as error:
+        _refuse(error)
+    message = str(NOTICES[name])
+    if htmx:
+        return _row(_read(services.get_item, comment_id), notice=message)
+    flash(message, "success")
+    return redirect(_back())
+
+
+@bp.post("/moderering/synpunkter/<int:comment_id>/blockera")
+def block_author(comment_id: int):
+    """Block the author of a comment (their comments stay; hidden if staff choose so)."""
+    item = _read(services.get_item, comment_id)
+    form = BlockForm(prefix=f"block-{comment_id}")
+    session = get_session()
+    try:
+        people.block_user(
+            session,
+            actor=current_user,
+            user_id=item.comment.author_id,
+            reason=form.reason.data,
+            hide_comments=bool(form.hide_comments.data),
+            now=clock.now(),
+        )
+    except people.Invalid as error:
+        session.rollback()
+        for name, key in error.errors.items():
+            getattr(form, name).errors = [people_forms.error_message(name, key)]
+        if htmx:
+            return _row(_read(services.get_item, comment_id), block_form=form, status=422)
+        return _queue_page(failed_block=(comment_id, form), status=422)
+    except (people.Refused, people.NotAllowed) as error:
+        session.rollback()
+        if error.code == 403 and error.key is None:
+            abort(403)
+        message = people_forms.refusal_message(error.key)
+        if htmx:
+            return _row(_read(services.get_item, comment_id), error=message, status=409)
+        flash(message, "error")
+        return redirect(_back())
+    except people.PeopleError as error:
+        session.rollback()
+        abort(error.code)
+    message = _("%(name)s is blocked.", name=item.comment.author.display_name)
+    if htmx:
+        return _row(_read(services.get_item, comment_id), notice=message)
+    flash(message, "success")
+    return redirect(_back())
+
+
+def _selected_ids() -> list[int]:
+    raw = request.form.getlist("ids")
+    return [int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 10]
+
+
+@bp.post("/moderering/urval")
+def bulk():
+    """Apply one action to every selected comment, all or nothing, and say what was done."""
+    form = BulkForm()
+    ids = _selected_ids()
+    session = get_session()
+    try:
+        count = services.bulk(
+            session,
+            current_user,
+            action=form.action.data or "",
+            comment_ids=ids,
+            reason=form.reason.data,
+            note=form.note.data,
+            now=clock.now(),
+        )
+    except services.Invalid as error:
+        session.rollback()
+        apply_errors(form, error)
+        if "ids" in error.errors:
+            flash(_("Select at least one comment."), "error")
+        return _queue_page(bulk_form=form, selected=ids, status=422)
+    except services.BulkRefused as error:
+        session.rollback()
+        flash(
+            _(
+                "Nothing was changed: comment #%(id)s does not allow it (%(why)s)",
+                id=error.comment_id,
+                why=state_message(error.key),
+            ),
+            "error",
+        )
+        return _queue_page(bulk_form=form, selected=ids, status=409)
+    except services.ModerationError as error:
+        _refuse(error)
+    flash(
+        ngettext(
+            "Done for %(num)s comment: %(action)s.",
+            "Done for %(num)s comments: %(action)s.",
+            count,
+            action=ACTION_NAMES[form.action.data],
+        ),
+        "success",
+    )
+    return redirect(_back())
+
+
+# Reports
+
+
+def _target_key(comment: Comment) -> str:
+    top = comment.parent or comment
+    if top.paragraph is not None:
+        return top.paragraph.anchor
+    if top.section is not None:
+        return top.section.anchor
+    return "doc"
+
+
+def _reportable_or_404(comment_id: int) -> Comment:
+    comment = get_session().get(Comment, comment_id)
+    if comment is None or not services.can_report(comment, current_user):
+        abort(404)
+    return comment
+
+
+def _report_fragment(comment: Comment, form=None, notice=None, status: int = 200):
+    return make_response(
+        render_template(
+            "moderation/_report.html", comment=comment, report_form=form, report_notice=notice
+        ),
+        status,
+    )
+
+
+@bp.route("/synpunkter/<int:comment_id>/anmal", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_report_limit, methods=["POST"], key_func=_per_user)
+def report(comment_id: int):
+    """Report a comment to the moderators (once per person); a page without JavaScript."""
+    session = get_session()
+    if current_user.is_blocked:
+        abort(403)
+    form = ReportForm(prefix=f"report-{comment_id}")
+    if request.method == "GET":
+        comment = _reportable_or_404(comment_id)
+        return render_template("moderation/report.html", comment=comment, form=form)
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    try:
+        services.report(
+            session,
+            reporter=current_user,
+            comment_id=comment_id,
+            reason=form.reason.data,
+            note=form.note.data,
+            now=clock.now(),
+        )
+    except services.Invalid as error:
+        session.rollback()
+        apply_errors(form, error)
+        if htmx:
+            return _report_fragment(comment, form=form, status=422)
+        return make_response(
+            render_template("moderation/report.html", comment=comment, form=form), 422
+        )
+    except services.WrongState as error:
+        session.rollback()
+        message = state_message(error.key)
+        if htmx:
+            return _report_fragment(comment, notice=message, status=409)
+        flash(message, "error")
+        return redirect(thread_url(comment.round, _target_key(comment)))
+    except services.ModerationError as error:
+        _refuse(error)
+    message = _("Thank you. A moderator will look at the comment.")
+    g.pop("reported_ids", None)
+    if htmx:
+        return _report_fragment(comment, notice=message)
+    flash(message, "success")
+    return redirect(thread_url(comment.round, _target_key(comment)) + f"#c-{comment.id}")
