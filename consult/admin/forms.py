@@ -14,7 +14,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateTimeLocalField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from .. import clock
@@ -65,6 +72,16 @@ class LocalDateTimeField(DateTimeLocalField):
         return to_utc(self.data)
 
 
+class WholeNumberField(IntegerField):
+    """A whole number, with a readable message when it is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_("Give a whole number, e.g. 3.")) from error
+
+
 class _AdminForm(FlaskForm):
     class Meta:
         csrf = False
@@ -103,6 +120,15 @@ class RoundForm(_AdminForm):
         default=Commenters.REGISTERED.value,
         validate_choice=False,
     )
+    report_threshold = WholeNumberField(
+        _l("Reports before a comment is hidden"),
+        description=_l(
+            "In a round moderated afterwards, a comment reported by this many different "
+            "people is hidden until staff have looked at it. From 1 to 50."
+        ),
+        default=3,
+        validators=[Optional()],
+    )
 
 
 DRAFT_DESCRIPTION = _l(
@@ -117,6 +143,20 @@ class NewRoundForm(RoundForm):
 
 class DraftForm(_AdminForm):
     draft = FileField(_l("New version of the draft"), description=DRAFT_DESCRIPTION)
+
+
+class ParagraphForm(_AdminForm):
+    text = TextAreaField(
+        _l("Text of the paragraph"),
+        description=_l(
+            "Markdown, as in the imported draft: *italic*, **bold**, a list with one item per "
+            "line starting with -, a table with | between the cells. One paragraph only."
+        ),
+    )
+
+
+class HeadingForm(_AdminForm):
+    heading = StringField(_l("Heading"))
 
 
 class ActionForm(_AdminForm):
@@ -143,6 +183,9 @@ def error_message(field: str, key: str) -> str:
         ("slug", "required"): _("Give a web address."),
         ("draft", "required"): _("Choose the file with the draft."),
         ("closes_at", "required"): _("Give the closing time."),
+        ("text", "too_long"): _("The text is too long for one paragraph."),
+        ("heading", "required"): _("Give a heading."),
+        ("report_threshold", "required"): _("Give a number from 1 to 50."),
         ("draft", "too_long"): _("The draft is too long to be imported."),
     }
     messages = {
@@ -178,6 +221,18 @@ def error_message(field: str, key: str) -> str:
         ),
         "encoding": _("The file is not UTF-8 text. Save it with UTF-8 encoding and try again."),
         "unreadable": _("The file contains characters that cannot be read as text."),
+        "empty_text": _(
+            "The paragraph cannot be empty. To remove it, use Delete on the draft's page."
+        ),
+        "heading_in_text": _(
+            "A paragraph cannot hold a heading (a line starting with #). Change headings "
+            "with Edit heading."
+        ),
+        "one_block": _(
+            "The text holds more than one paragraph (a blank line divides them). Keep it to "
+            "one paragraph, list or table."
+        ),
+        "threshold_range": _("Give a number from 1 to 50."),
     }
     return by_field.get((field, key)) or messages.get(key, _("Check this field."))
 
@@ -191,5 +246,18 @@ def state_message(key: str) -> str:
         "no_draft": _("The round has no draft to comment on."),
         "started": _("The draft can only be replaced before the round opens."),
         "has_comments": _("The draft cannot be replaced: comments have been written on it."),
+        "draft_locked": _(
+            "The round has opened, so its draft can no longer be changed. Participants "
+            "comment on the text as it was when the round opened."
+        ),
+        "first": _("The paragraph is already first in the draft."),
+        "last": _("The paragraph is already last in the draft."),
+        "paragraph_has_comments": _(
+            "The paragraph has comments, so it cannot be deleted. Change its text instead."
+        ),
+        "paragraph_continued": _(
+            "A later round's draft continues this paragraph, so it cannot be deleted."
+        ),
+        "last_paragraph": _("The draft must keep at least one paragraph."),
     }
     return messages.get(key, _("That is not possible in the round's current state."))

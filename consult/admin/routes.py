@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from .. import audit, clock
 from ..consultations import services as reading
+from ..consultations import versions
 from ..db import get_session
 from ..extensions import htmx
 from ..models import Round
@@ -62,6 +63,10 @@ ACTION_LABELS = {
     "round.extend": _l("Deadline extended"),
     "round.reopen": _l("Round reopened"),
     "round.publish": _l("Results published"),
+    "draft.edit_paragraph": _l("Paragraph of the draft changed"),
+    "draft.move_paragraph": _l("Paragraph of the draft moved"),
+    "draft.delete_paragraph": _l("Paragraph of the draft deleted"),
+    "draft.edit_heading": _l("Heading of the draft changed"),
 }
 FIELD_LABELS = {
     "title": _l("Title"),
@@ -79,7 +84,14 @@ FIELD_LABELS = {
     "draft": _l("File"),
     "sections": _l("Sections"),
     "paragraphs": _l("Paragraphs"),
+    "report_threshold": _l("Reports before a comment is hidden"),
+    "paragraph": _l("Paragraph"),
+    "section": _l("Section"),
+    "text": _l("Text"),
+    "heading": _l("Heading"),
 }
+# Fields that say which part of the draft an entry is about: shown even when unchanged.
+CONTEXT_FIELDS = frozenset({"paragraph", "section"})
 OBJECT_LABELS = {"consultation": _l("Consultation"), "round": _l("Round")}
 
 
@@ -227,8 +239,14 @@ def new_round(consultation_id: int):
     """Add a round to a consultation, with its draft from a .docx or .md file."""
     consultation = _read(services.get_consultation, consultation_id)
     form = NewRoundForm()
+    previous = consultation.rounds[-1] if consultation.rounds else None
     if request.method == "GET":
         form.title.data = _("Consultation round %(n)s", n=len(consultation.rounds) + 1)
+        if previous is not None:
+            # The previous round's rules are the likeliest choice; its dates have passed.
+            form.moderation.data = previous.moderation.value
+            form.commenters.data = previous.commenters.value
+            form.report_threshold.data = previous.report_threshold
     if form.validate_on_submit():
         try:
             round_ = services.create_round(
@@ -240,6 +258,7 @@ def new_round(consultation_id: int):
                 closes_at=form.closes_at.utc,
                 moderation=form.moderation.data,
                 commenters=form.commenters.data,
+                report_threshold=form.report_threshold.data,
                 draft=_draft_file(form.draft),
                 now=clock.now(),
             )
@@ -255,7 +274,12 @@ def new_round(consultation_id: int):
             )
             return redirect(url_for("admin.round_page", round_id=round_.id))
     return _form_page(
-        "admin/round_form.html", form, consultation=consultation, round=None, locked=False
+        "admin/round_form.html",
+        form,
+        consultation=consultation,
+        round=None,
+        locked=False,
+        previous=previous,
     )
 
 
@@ -296,6 +320,7 @@ def _round_page(round_: Round, failed=None, status: int = 200):
             changes=_changes(entries),
             admin_labels=_labels(),
             editable=_state(round_) in services.EDITABLE_STATES,
+            previous_round=versions.previous_round(get_session(), round_),
         ),
         status,
     )
@@ -316,6 +341,7 @@ def edit_round(round_id: int):
                 "closes_at": to_local(round_.closes_at),
                 "moderation": round_.moderation.value,
                 "commenters": round_.commenters.value,
+                "report_threshold": round_.report_threshold,
             }
         )
     if form.validate_on_submit():
@@ -329,6 +355,7 @@ def edit_round(round_id: int):
                 closes_at=round_.closes_at if locked else form.closes_at.utc,
                 moderation=round_.moderation.value if locked else form.moderation.data,
                 commenters=round_.commenters.value if locked else form.commenters.data,
+                report_threshold=form.report_threshold.data,
                 now=clock.now(),
             )
         except services.Invalid as error:
@@ -402,6 +429,7 @@ def preview(round_id: int):
         consultation=round_.consultation,
         view=view,
         state=_state(round_),
+        previous_round=versions.previous_round(get_session(), round_),
     )
 
 
@@ -575,7 +603,7 @@ def _changes(entries) -> dict[int, list[tuple[str, str, str]]]:
         rows = []
         for change in audit.changes(entry):
             before, after = _shown(change.field, change.before), _shown(change.field, change.after)
-            if before != after:
+            if before != after or change.field in CONTEXT_FIELDS:
                 rows.append((str(FIELD_LABELS.get(change.field, change.field)), before, after))
         shown[entry.id] = rows
     return shown

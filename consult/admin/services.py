@@ -38,14 +38,16 @@ from ..models import (
     Section,
     User,
 )
-from ..notifications import events as notification_events
 from . import docx
 
 MAX_DRAFT_BYTES = 10 * 1024 * 1024
 DRAFT_SUFFIXES = (".md", ".markdown", ".docx")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 CONSULTATION_FIELDS = ("title", "slug", "summary", "contact_name", "contact_email")
-ROUND_FIELDS = ("title", "opens_at", "closes_at", "moderation", "commenters")
+ROUND_FIELDS = ("title", "opens_at", "closes_at", "moderation", "commenters", "report_threshold")
+REPORT_THRESHOLDS = range(1, 51)
+# An argument left out: the setting stays as it is.
+KEEP = object()
 DATE_FIELDS = ("opens_at", "closes_at", "closed_at", "results_published_at")
 # Settings that shape a round for everyone taking part: fixed once it has opened.
 LOCKED_WHEN_STARTED = ("opens_at", "closes_at", "moderation", "commenters")
@@ -340,9 +342,14 @@ def _clean_round(
     commenters: str,
     now: datetime,
     *,
+    report_threshold: int | None = 3,
     check_future: bool = True,
 ) -> dict:
     errors = {}
+    if report_threshold is None:
+        errors["report_threshold"] = "required"
+    elif report_threshold not in REPORT_THRESHOLDS:
+        errors["report_threshold"] = "threshold_range"
     title = " ".join((title or "").split())
     if not title:
         errors["title"] = "required"
@@ -370,6 +377,7 @@ def _clean_round(
         "closes_at": closes_at,
         "moderation": moderation_,
         "commenters": commenters_,
+        "report_threshold": report_threshold,
     }
 
 
@@ -432,12 +440,24 @@ def create_round(
     commenters: str,
     draft: DraftFile | None,
     now: datetime,
+    report_threshold: int | None = 3,
 ) -> Round:
-    """Add a round with its draft to a consultation; without dates it stays a draft."""
+    """Add a round with its draft to a consultation; without dates it stays a draft.
+
+    A later round's draft is matched to the previous round's (see consultations.versions).
+    """
     consultation = get_consultation(session, actor, consultation_id)
     errors = {}
     try:
-        fields = _clean_round(title, opens_at, closes_at, moderation, commenters, now)
+        fields = _clean_round(
+            title,
+            opens_at,
+            closes_at,
+            moderation,
+            commenters,
+            now,
+            report_threshold=report_threshold,
+        )
     except Invalid as error:
         errors = error.errors
     try:
@@ -477,13 +497,26 @@ def edit_round(
     moderation: str,
     commenters: str,
     now: datetime,
+    report_threshold: int | None | object = KEEP,
 ) -> Round:
-    """Change a round's settings; dates, moderation and who may comment only before it opens."""
+    """Change a round's settings; dates, moderation and who may comment only before it opens.
+
+    The report threshold may change at any time: it is how staff want to moderate.
+    """
     require_admin(actor)
     round_ = _locked_round(session, round_id)
+    if report_threshold is KEEP:
+        report_threshold = round_.report_threshold
     started = round_state(round_, now) not in EDITABLE_STATES
     fields = _clean_round(
-        title, opens_at, closes_at, moderation, commenters, now, check_future=not started
+        title,
+        opens_at,
+        closes_at,
+        moderation,
+        commenters,
+        now,
+        report_threshold=report_threshold,
+        check_future=not started,
     )
     before = audit.snapshot(round_, ROUND_FIELDS)
     if started:
@@ -660,7 +693,6 @@ def extend(
         if closes_at <= round_.closes_at:
             raise Invalid({"closes_at": "not_later"})
         round_.closes_at = closes_at
-        notification_events.deadline_changed(session, round_, now=now)
 
     return _dated_action(
         session,
@@ -694,7 +726,6 @@ def reopen(
         round_.closed_at = None
         if closes_at is not None:
             round_.closes_at = closes_at
-        notification_events.deadline_changed(session, round_, now=now)
 
     return _dated_action(
         session,

@@ -44,6 +44,16 @@ class SectionChanges:
         """Count the items of this section (not its subsections) with ``change``."""
         return sum(1 for item in self.items if item.change == change)
 
+    def runs(self) -> list[tuple[str, list[Item]]]:
+        """Return the items with consecutive unchanged ones grouped, to fold them."""
+        runs: list[tuple[str, list[Item]]] = []
+        for item in self.items:
+            if item.change == "unchanged" and runs and runs[-1][0] == "unchanged":
+                runs[-1][1].append(item)
+            else:
+                runs.append((item.change, [item]))
+        return runs
+
 
 @dataclass
 class RemovedSection:

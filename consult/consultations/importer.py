@@ -14,6 +14,8 @@ from .. import sanitise
 from ..models import Document, Paragraph, Round, Section
 
 MAX_SOURCE_CHARS = 1_000_000
+# The longest text one paragraph of the draft may be given when it is fixed by hand.
+MAX_BLOCK_CHARS = 50_000
 
 
 class DraftError(ValueError):
@@ -132,6 +134,33 @@ def import_markdown(
         raise DraftError("The draft has no paragraphs.")
     session.flush()
     return document
+
+
+def render_block(markdown: str) -> tuple[str, str]:
+    """Return the sanitised HTML and plain text of one block of draft Markdown.
+
+    Used to fix a paragraph's text: the result is exactly what the importer would store.
+    Raises DraftError unless ``markdown`` is one paragraph, list, table or quote with text.
+    """
+    if len(markdown) > MAX_BLOCK_CHARS:
+        raise DraftError("The text is too long.")
+    try:
+        tokens = sanitise.parse_document(sanitise.normalise_text(markdown))
+    except sanitise.UnsafeText as error:
+        raise DraftError("The draft is not readable text.") from error
+    rendered = []
+    for kind, *rest in _blocks(tokens):
+        if kind == "heading":
+            raise DraftError("A paragraph cannot hold a heading.")
+        html = sanitise.document_html(rest[0])
+        text = sanitise.plain_text(html)
+        if text:
+            rendered.append((html, text))
+    if not rendered:
+        raise DraftError("The text is empty.")
+    if len(rendered) > 1:
+        raise DraftError("The text holds more than one paragraph.")
+    return rendered[0]
 
 
 def _unique(anchor: str, taken: set[str]) -> str:
