@@ -53,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, templating
     from .admin import bp as admin_bp
+    from .analysis import bp as analysis_bp
+    from .analysis.cli import init_app as init_analysis_cli
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .consultations import bp as consultations_bp
@@ -66,6 +68,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(consultations_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(analysis_bp)
+    init_analysis_cli(app)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(notifications_bp)
     notifications_cli.init_app(app)

@@ -46,6 +46,14 @@ def defaults(instance_path: str) -> dict:
         "COMMENT_MAX_CHARS": int(os.environ.get("CONSULT_COMMENT_MAX_CHARS", "5000")),
         "COMMENTS_PER_PAGE": 50,
         "API_MAX_PER_PAGE": 200,
+        # Analysis jobs: an RQ queue on this Redis when set, else a thread pool in the app.
+        "ANALYSIS_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),
+        "ANALYSIS_QUEUE": "consult-analysis",
+        "ANALYSIS_THREADS": 1,
+        "ANALYSIS_JOB_TIMEOUT": 60 * 60,
+        # A queued or running job that has not reported progress for this long has died.
+        "ANALYSIS_STALE_MINUTES": 60,
+        "ANALYSIS_COMMENTS_PER_PAGE": 25,
         # Notifications: links in e-mails start with BASE_URL; mail goes through SMTP when
         # SMTP_HOST is set, else it is appended to MAIL_LOG (default instance/mail.log).
         "BASE_URL": os.environ.get("CONSULT_BASE_URL", "http://127.0.0.1:5000"),

@@ -10,16 +10,19 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import true
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.sql.expression import false, true
 
 from .db import Base
 
@@ -495,3 +498,139 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     notification: Mapped[Notification | None] = relationship()
+
+
+class AnalysisStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Origin(enum.StrEnum):
+    """Who made a theme or a theme tag: the theme engine, or a staff member."""
+
+    MODEL = "model"
+    STAFF = "staff"
+
+
+class Analysis(Base):
+    """One run of the theme engine over a round's comments, with its progress and outcome."""
+
+    __tablename__ = "analysis"
+    __table_args__ = (
+        # At most one queued or running job per round: a second start fails on insert.
+        Index(
+            "uq_analysis_active_round",
+            "round_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    status: Mapped[AnalysisStatus] = mapped_column(
+        _enum(AnalysisStatus, "analysis_status"), default=AnalysisStatus.QUEUED
+    )
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    # The step under way, as a message key (see consult.analysis.labels).
+    message: Mapped[str] = mapped_column(String(60), default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    comment_count: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Touched with every progress step: a running job that stops being touched has died.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The fitted theme model in nlp's safe file format (numpy arrays + JSON, no pickle).
+    model_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    started_by: Mapped[User | None] = relationship()
+    round: Mapped[Round] = relationship()
+
+
+class Theme(Base):
+    """A theme of a round's comments, found by the engine or made by staff."""
+
+    __tablename__ = "theme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    # The run that found it (None for a theme staff made by hand).
+    analysis_id: Mapped[int | None] = mapped_column(ForeignKey("analysis.id"), index=True)
+    # Its number in that run's saved model, for placing new comments.
+    model_index: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # JSON lists: the engine's keywords, and the ids of its most typical comments.
+    keywords: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    representative_ids: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    origin: Mapped[Origin] = mapped_column(_enum(Origin, "origin"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Optimistic locking: an update names the version it read and fails if it changed since.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a later run replaced it; its tags stay as history.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ThemeAssignment(Base):
+    """A comment tagged with a theme, by the engine or by staff; removed tags are kept."""
+
+    __tablename__ = "theme_assignment"
+    __table_args__ = (Index("ix_theme_assignment_theme_removed", "theme_id", "removed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
+    source: Mapped[Origin] = mapped_column(_enum(Origin, "origin"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    score: Mapped[float | None] = mapped_column(Float)
+    # Placed into the themes of a finished analysis when the comment was published.
+    after_analysis: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    comment: Mapped[Comment] = relationship()
+    theme: Mapped[Theme] = relationship()
+
+    @property
+    def confirmed(self) -> bool:
+        """True once staff have confirmed the tag."""
+        return self.confirmed_at is not None
+
+
+class CampaignGroup(Base):
+    """Near-identical comments (a campaign or template answer) found by one analysis."""
+
+    __tablename__ = "campaign_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analysis.id"), index=True)
+    # The first comment of the group, shown for all of them.
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"))
+    size: Mapped[int] = mapped_column(Integer)
+
+    comment: Mapped[Comment] = relationship()
+
+
+class AnalysedComment(Base):
+    """What one analysis read in one comment: its campaign, if any, and the engine's stance."""
+
+    __tablename__ = "analysed_comment"
+    __table_args__ = (UniqueConstraint("analysis_id", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analysis.id"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_group.id"), index=True)
+    # support / oppose / change / neutral, as nlp.stance reads the text.
+    stance: Mapped[str] = mapped_column(String(20))

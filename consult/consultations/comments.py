@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import sanitise
+from ..analysis.placement import place_quietly
 from ..models import (
     Agreement,
     Comment,
@@ -200,7 +201,11 @@ def create_comment(
         updated_at=now,
         **fields,
     )
-    return _insert_once(session, comment)
+    saved = _insert_once(session, comment)
+    if saved is comment and saved.status == CommentStatus.PUBLISHED:
+        # In a round already analysed, the new comment joins the themes at once.
+        place_quietly(session, saved, now)
+    return saved
 
 
 def create_reply(

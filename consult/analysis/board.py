@@ -1,0 +1,285 @@
+"""The theme board of a round: what each theme holds, by whom, where in the draft, how meant.
+
+Counts come from the current tags (not removed, on themes not retired) of the round's
+published top-level comments, aggregated in the database; only the few comments shown as
+examples are loaded whole.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    AnalysedComment,
+    Analysis,
+    CampaignGroup,
+    Category,
+    Comment,
+    CommentStatus,
+    Paragraph,
+    Section,
+    Stance,
+    Theme,
+    ThemeAssignment,
+    User,
+)
+from . import services
+
+UNASSIGNED_SHOWN = 10
+REPRESENTATIVES_SHOWN = 3
+NO_STANCE = "none"
+
+
+@dataclass
+class Example:
+    """A comment shown for a theme; ``campaign_size`` > 0 when it stands for a campaign."""
+
+    comment: Comment
+    campaign_size: int = 0
+
+
+@dataclass
+class ThemeCard:
+    theme: Theme
+    keywords: list[str]
+    comments: int
+    organisations: int
+    categories: list[tuple[Category, int]]
+    chapters: list[tuple[Section | None, int]]
+    stances: list[tuple[str, int]]
+    examples: list[Example]
+
+
+@dataclass
+class Matrix:
+    """Comments per chapter (rows) and theme (columns); ``None`` is the draft as a whole."""
+
+    chapters: list[Section | None]
+    themes: list[Theme]
+    cells: dict[tuple[int | None, int], int]
+    highest: int
+
+    def count(self, chapter: Section | None, theme: Theme) -> int:
+        """Return the number of comments of ``theme`` on ``chapter``."""
+        return self.cells.get((chapter.id if chapter else None, theme.id), 0)
+
+    def shade(self, chapter: Section | None, theme: Theme) -> int:
+        """Return a shade from 0 (none) to 5 (the most of any cell)."""
+        value = self.count(chapter, theme)
+        if not value or not self.highest:
+            return 0
+        # Square roots, so that one very large cell does not wash out all the others.
+        return max(1, round(5 * math.sqrt(value / self.highest)))
+
+
+@dataclass
+class Board:
+    analysis: Analysis | None
+    total: int
+    themes: list[ThemeCard] = field(default_factory=list)
+    campaigns: list[Example] = field(default_factory=list)
+    unassigned: list[Comment] = field(default_factory=list)
+    unassigned_count: int = 0
+    matrix: Matrix | None = None
+
+
+def current_tags(round_id: int):
+    """Select (theme id, comment id) of the round's current tags on published comments."""
+    return (
+        select(ThemeAssignment.theme_id, ThemeAssignment.comment_id)
+        .join(Theme, Theme.id == ThemeAssignment.theme_id)
+        .join(Comment, Comment.id == ThemeAssignment.comment_id)
+        .where(
+            Theme.round_id == round_id,
+            Theme.retired_at.is_(None),
+            ThemeAssignment.removed_at.is_(None),
+            Comment.status == CommentStatus.PUBLISHED,
+        )
+    )
+
+
+def chapter_of(sections: dict[int, Section]):
+    """Return a function mapping a section id to its top-level chapter."""
+    cache: dict[int | None, Section | None] = {None: None}
+
+    def find(section_id: int | None) -> Section | None:
+        if section_id not in cache:
+            section = sections.get(section_id)
+            while section is not None and section.parent_id is not None:
+                section = sections[section.parent_id]
+            cache[section_id] = section
+        return cache[section_id]
+
+    return find
+
+
+def round_sections(session: Session, round_) -> dict[int, Section]:
+    """Return the sections of the round's draft by id."""
+    if round_.document is None:
+        return {}
+    return {s.id: s for s in round_.document.sections}
+
+
+def build(session: Session, user: User | None, round_id: int) -> Board:
+    """Return the theme board of round ``round_id`` for a staff member."""
+    round_ = services.get_round(session, user, round_id)
+    analysis = services.latest_result(session, round_id)
+    board = Board(analysis=analysis, total=services.comment_count(session, round_id))
+    if analysis is None:
+        return board
+    tags = current_tags(round_id).subquery()
+    themes = {
+        t.id: t
+        for t in session.scalars(
+            select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None))
+        )
+    }
+    sizes = dict(
+        session.execute(
+            select(tags.c.theme_id, func.count(func.distinct(tags.c.comment_id))).group_by(
+                tags.c.theme_id
+            )
+        ).all()
+    )
+    organisations = dict(
+        session.execute(
+            select(tags.c.theme_id, func.count(func.distinct(Comment.author_organisation_id)))
+            .join(Comment, Comment.id == tags.c.comment_id)
+            .group_by(tags.c.theme_id)
+        ).all()
+    )
+    categories = _grouped(session, tags, Comment.author_category)
+    stances = _grouped(session, tags, Comment.stance)
+    sections = round_sections(session, round_)
+    chapter = chapter_of(sections)
+    places = _places(session, tags, chapter)
+    campaign_size = _campaign_sizes(session, analysis.id)
+    ordered = sorted(themes.values(), key=lambda t: (-sizes.get(t.id, 0), t.position, t.id))
+    examples = _examples(session, ordered, campaign_size)
+    for theme in ordered:
+        board.themes.append(
+            ThemeCard(
+                theme=theme,
+                keywords=json.loads(theme.keywords or "[]"),
+                comments=sizes.get(theme.id, 0),
+                organisations=organisations.get(theme.id, 0),
+                categories=sorted(
+                    ((Category(c), n) for c, n in categories[theme.id].items()),
+                    key=lambda item: -item[1],
+                ),
+                chapters=sorted(
+                    places[theme.id].items(),
+                    key=lambda item: item[0].position if item[0] else -1,
+                ),
+                stances=[
+                    (key, stances[theme.id].get(key, 0))
+                    for key in [*(s.value for s in Stance), NO_STANCE]
+                    if stances[theme.id].get(key, 0)
+                ],
+                examples=examples.get(theme.id, []),
+            )
+        )
+    board.campaigns = _campaigns(session, analysis.id)
+    board.unassigned_count, board.unassigned = _unassigned(session, round_id)
+    board.matrix = _matrix(ordered, places, sections)
+    return board
+
+
+def _grouped(session: Session, tags, column) -> dict[int, Counter]:
+    rows = session.execute(
+        select(tags.c.theme_id, column, func.count())
+        .join(Comment, Comment.id == tags.c.comment_id)
+        .group_by(tags.c.theme_id, column)
+    )
+    grouped: dict[int, Counter] = defaultdict(Counter)
+    for theme_id, value, count in rows:
+        key = getattr(value, "value", value) or NO_STANCE
+        grouped[theme_id][key] += count
+    return grouped
+
+
+def _places(session: Session, tags, chapter) -> dict[int, Counter]:
+    """Count each theme's comments per chapter of the draft (a paragraph's or a section's)."""
+    section_id = func.coalesce(Paragraph.section_id, Comment.section_id)
+    rows = session.execute(
+        select(tags.c.theme_id, section_id, func.count())
+        .join(Comment, Comment.id == tags.c.comment_id)
+        .outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
+        .group_by(tags.c.theme_id, section_id)
+    )
+    places: dict[int, Counter] = defaultdict(Counter)
+    for theme_id, section, count in rows:
+        places[theme_id][chapter(section)] += count
+    return places
+
+
+def _campaign_sizes(session: Session, analysis_id: int) -> dict[int, int]:
+    """Return comment id → size of its campaign, for the comments in a campaign."""
+    rows = session.execute(
+        select(AnalysedComment.comment_id, CampaignGroup.size)
+        .join(CampaignGroup, CampaignGroup.id == AnalysedComment.campaign_id)
+        .where(AnalysedComment.analysis_id == analysis_id)
+    )
+    return dict(rows.all())
+
+
+def _examples(session: Session, themes: list[Theme], campaign_size) -> dict[int, list[Example]]:
+    wanted = {
+        t.id: json.loads(t.representative_ids or "[]")[:REPRESENTATIVES_SHOWN] for t in themes
+    }
+    ids = {i for chosen in wanted.values() for i in chosen}
+    comments = {
+        c.id: c
+        for c in session.scalars(
+            select(Comment).where(Comment.id.in_(ids), Comment.status == CommentStatus.PUBLISHED)
+        )
+    }
+    return {
+        theme_id: [Example(comments[i], campaign_size.get(i, 0)) for i in chosen if i in comments]
+        for theme_id, chosen in wanted.items()
+    }
+
+
+def _campaigns(session: Session, analysis_id: int) -> list[Example]:
+    groups = session.scalars(
+        select(CampaignGroup)
+        .where(CampaignGroup.analysis_id == analysis_id)
+        .order_by(CampaignGroup.size.desc(), CampaignGroup.id)
+    )
+    return [Example(group.comment, group.size) for group in groups]
+
+
+def _unassigned(session: Session, round_id: int) -> tuple[int, list[Comment]]:
+    tagged = current_tags(round_id).with_only_columns(ThemeAssignment.comment_id)
+    query = (
+        select(Comment)
+        .where(
+            Comment.round_id == round_id,
+            Comment.status == CommentStatus.PUBLISHED,
+            Comment.parent_id.is_(None),
+            Comment.id.not_in(tagged),
+        )
+        .order_by(Comment.id)
+    )
+    count = session.scalar(query.with_only_columns(func.count(Comment.id)).order_by(None))
+    return count, list(session.scalars(query.limit(UNASSIGNED_SHOWN)))
+
+
+def _matrix(themes: list[Theme], places, sections: dict[int, Section]) -> Matrix:
+    chapters: list[Section | None] = sorted(
+        (s for s in sections.values() if s.parent_id is None), key=lambda s: s.position
+    )
+    if any(None in places[t.id] for t in themes):
+        chapters = [None, *chapters]
+    cells = {
+        (chapter.id if chapter else None, theme.id): count
+        for theme in themes
+        for chapter, count in places[theme.id].items()
+    }
+    return Matrix(chapters, themes, cells, max(cells.values(), default=0))

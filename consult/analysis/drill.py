@@ -1,0 +1,240 @@
+"""The comments of one theme (or of none), filtered, searched and paginated for staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import (
+    AnalysedComment,
+    CampaignGroup,
+    Category,
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Paragraph,
+    Section,
+    Stance,
+    Theme,
+    ThemeAssignment,
+    User,
+)
+from . import services
+from .board import NO_STANCE, chapter_of, current_tags, round_sections
+
+UNASSIGNED = "ingen"
+SEARCH_MAX = 200
+
+
+@dataclass
+class Filters:
+    """The drill-down's filters as given in the query string; unknown values are ignored."""
+
+    chapter: int | None = None
+    category: str = ""
+    organisation: int | None = None
+    stance: str = ""
+    kind: str = ""
+    campaign: str = ""  # "yes", "no" or ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        """Read filters from request arguments, dropping values that are not valid."""
+
+        def number(name: str) -> int | None:
+            value = args.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        def choice(name: str, allowed) -> str:
+            value = args.get(name, "")
+            return value if value in allowed else ""
+
+        return cls(
+            chapter=number("kapitel"),
+            category=choice("kategori", {c.value for c in Category}),
+            organisation=number("organisation"),
+            stance=choice("hallning", {*(s.value for s in Stance), NO_STANCE}),
+            kind=choice("typ", {k.value for k in CommentKind}),
+            campaign=choice("kampanj", {"yes", "no"}),
+            q=" ".join(args.get("q", "").split())[:SEARCH_MAX],
+        )
+
+    def query_args(self) -> dict[str, str | int]:
+        """Return the filters as query-string arguments (for pagination links)."""
+        values = {
+            "kapitel": self.chapter,
+            "kategori": self.category,
+            "organisation": self.organisation,
+            "hallning": self.stance,
+            "typ": self.kind,
+            "kampanj": self.campaign,
+            "q": self.q,
+        }
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        """True when any filter is set."""
+        return bool(self.query_args())
+
+
+@dataclass
+class Item:
+    comment: Comment
+    chapter: Section | None
+    campaign_size: int
+    engine_stance: str | None
+    placed_after: bool
+
+
+@dataclass
+class Page:
+    theme: Theme | None
+    filters: Filters
+    items: list[Item]
+    total: int
+    page: int
+    pages: int
+    chapters: list[Section] = field(default_factory=list)
+    organisations: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def comments(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    theme_key: str,
+    filters: Filters,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
+    """Return one page of the comments of theme ``theme_key`` (an id, or UNASSIGNED)."""
+    round_ = services.get_round(session, user, round_id)
+    analysis = services.latest_result(session, round_id)
+    tags = current_tags(round_id)
+    theme = None
+    if theme_key != UNASSIGNED:
+        theme = session.get(Theme, int(theme_key)) if theme_key.isdigit() else None
+        if theme is None or theme.round_id != round_id or theme.retired_at is not None:
+            raise services.NotFound()
+    conditions = [
+        Comment.round_id == round_id,
+        Comment.status == CommentStatus.PUBLISHED,
+        Comment.parent_id.is_(None),
+    ]
+    if theme is None:
+        conditions.append(Comment.id.not_in(tags.with_only_columns(ThemeAssignment.comment_id)))
+    else:
+        in_theme = tags.where(ThemeAssignment.theme_id == theme.id)
+        conditions.append(Comment.id.in_(in_theme.with_only_columns(ThemeAssignment.comment_id)))
+    sections = round_sections(session, round_)
+    chapter = chapter_of(sections)
+    base = select(Comment).outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
+    organisations = _organisations(session, base.where(*conditions))
+    conditions += _filter_conditions(filters, sections, chapter, analysis)
+    query = base.where(*conditions)
+    total = session.scalar(query.with_only_columns(func.count(Comment.id)))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = list(
+        session.scalars(
+            query.options(
+                selectinload(Comment.paragraph).selectinload(Paragraph.section),
+                selectinload(Comment.section),
+            )
+            .order_by(Comment.created_at, Comment.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    items = _items(session, rows, analysis, theme, chapter)
+    chapters = sorted(
+        (s for s in sections.values() if s.parent_id is None), key=lambda s: s.position
+    )
+    return Page(theme, filters, items, total, page, pages, chapters, organisations)
+
+
+def _filter_conditions(filters: Filters, sections, chapter, analysis) -> list:
+    conditions = []
+    if filters.chapter is not None:
+        inside = [
+            s for s in sections if chapter(s) is not None and chapter(s).id == filters.chapter
+        ]
+        section_id = func.coalesce(Paragraph.section_id, Comment.section_id)
+        conditions.append(section_id.in_(inside or [-1]))
+    if filters.category:
+        conditions.append(Comment.author_category == Category(filters.category))
+    if filters.organisation is not None:
+        conditions.append(Comment.author_organisation_id == filters.organisation)
+    if filters.stance == NO_STANCE:
+        conditions.append(Comment.stance.is_(None))
+    elif filters.stance:
+        conditions.append(Comment.stance == Stance(filters.stance))
+    if filters.kind:
+        conditions.append(Comment.kind == CommentKind(filters.kind))
+    if filters.campaign and analysis is not None:
+        in_campaign = select(AnalysedComment.comment_id).where(
+            AnalysedComment.analysis_id == analysis.id, AnalysedComment.campaign_id.is_not(None)
+        )
+        if filters.campaign == "yes":
+            conditions.append(Comment.id.in_(in_campaign))
+        else:
+            conditions.append(Comment.id.not_in(in_campaign))
+    if filters.q:
+        pattern = _like(filters.q)
+        conditions.append(
+            or_(
+                Comment.body.ilike(pattern, escape="\\"),
+                Comment.proposed_text.ilike(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def _organisations(session: Session, query) -> list[tuple[int, str]]:
+    rows = session.execute(
+        query.with_only_columns(Comment.author_organisation_id, Comment.author_organisation_name)
+        .where(Comment.author_organisation_id.is_not(None))
+        .distinct()
+    )
+    named = {organisation_id: name for organisation_id, name in rows}
+    return sorted(named.items(), key=lambda item: (item[1] or "").lower())
+
+
+def _items(session: Session, rows: list[Comment], analysis, theme, chapter) -> list[Item]:
+    ids = [c.id for c in rows]
+    readings: dict[int, tuple[str, int]] = {}
+    if analysis is not None and ids:
+        found = session.execute(
+            select(AnalysedComment.comment_id, AnalysedComment.stance, CampaignGroup.size)
+            .outerjoin(CampaignGroup, CampaignGroup.id == AnalysedComment.campaign_id)
+            .where(AnalysedComment.analysis_id == analysis.id, AnalysedComment.comment_id.in_(ids))
+        )
+        readings = {comment_id: (stance, size or 0) for comment_id, stance, size in found}
+    placed: set[int] = set()
+    if theme is not None and ids:
+        placed = set(
+            session.scalars(
+                select(ThemeAssignment.comment_id).where(
+                    ThemeAssignment.theme_id == theme.id,
+                    ThemeAssignment.comment_id.in_(ids),
+                    ThemeAssignment.removed_at.is_(None),
+                    ThemeAssignment.after_analysis.is_(True),
+                )
+            )
+        )
+    items = []
+    for comment in rows:
+        stance, size = readings.get(comment.id, (None, 0))
+        section_id = comment.paragraph.section_id if comment.paragraph else comment.section_id
+        items.append(Item(comment, chapter(section_id), size, stance, comment.id in placed))
+    return items

@@ -1,0 +1,28 @@
+"""Reader-facing texts for analysis jobs: their steps, refusals and failures, translated."""
+
+from flask_babel import lazy_gettext as _l
+
+STEP_TEXTS = {
+    "queued": _l("Waiting for its turn"),
+    "reading": _l("Reading the comments"),
+    "campaigns": _l("Looking for campaigns and near-identical comments"),
+    "themes": _l("Finding themes"),
+    "stance": _l("Reading stances"),
+    "saving": _l("Saving the themes"),
+    "done": _l("Done"),
+    "failed": _l("Stopped"),
+}
+ERROR_TEXTS = {
+    "no_comments": _l("The round has no published comments to analyse."),
+    "stale": _l("The analysis stopped reporting progress and was given up. Start it again."),
+}
+REFUSAL_TEXTS = {
+    "running": _l("An analysis of this round is already under way."),
+    "no_comments": _l("The round has no published comments to analyse."),
+}
+ENGINE_STANCE_TEXTS = {
+    "support": _l("supports"),
+    "oppose": _l("opposes"),
+    "change": _l("wants a change"),
+    "neutral": _l("neutral"),
+}

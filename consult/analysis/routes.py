@@ -1,0 +1,176 @@
+"""Analysis pages for staff: start a job and watch it, the theme board, a theme's comments.
+
+Only staff and administrators get here: the blueprint sends anonymous visitors to the login
+page and refuses everyone else, and every service checks the acting user again. Starting a
+job is a form post that redirects; sent by htmx it answers with the progress fragment, which
+polls every two seconds until the job has finished.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock, labels
+from ..db import get_session
+from ..extensions import htmx
+from ..models import AnalysisStatus, Category, CommentKind, Stance
+from . import board, bp, drill, queue, services
+from .board import NO_STANCE
+from .charts import share_bars
+from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, REFUSAL_TEXTS, STEP_TEXTS
+
+
+@bp.before_request
+def _staff_only():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_staff:
+        abort(403)
+    return None
+
+
+@bp.after_request
+def _vary_on_htmx(response):
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
+def _call(function, *args, **kwargs):
+    """Call a service as the current user; answer 403/404 for its refusals."""
+    try:
+        return function(get_session(), current_user, *args, **kwargs)
+    except (services.NotAllowed, services.NotFound) as error:
+        get_session().rollback()
+        abort(error.code)
+
+
+def _texts() -> dict:
+    return {
+        "steps": STEP_TEXTS,
+        "errors": ERROR_TEXTS,
+        "engine_stances": ENGINE_STANCE_TEXTS,
+        "categories": labels.CATEGORY_LABELS,
+        "kinds": labels.KIND_LABELS,
+        "stances": labels.STANCE_LABELS,
+        "active": (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING),
+    }
+
+
+@bp.get("/")
+def index():
+    """List the consultations and their rounds, each with a link to its theme board."""
+    return render_template("analysis/index.html", consultations=_call(services.rounds))
+
+
+@bp.get("/omgang/<int:round_id>/")
+def round_page(round_id: int):
+    """Show a round's analysis: the job controls and progress, then the theme board."""
+    round_ = _call(services.get_round, round_id)
+    result = _call(board.build, round_id)
+    return render_template(
+        "analysis/round.html",
+        round=round_,
+        consultation=round_.consultation,
+        board=result,
+        job=services.latest_job(get_session(), round_id),
+        category_chart=_category_chart,
+        **_texts(),
+    )
+
+
+def _category_chart(card: board.ThemeCard):
+    rows = [(str(labels.CATEGORY_LABELS[c]), n) for c, n in card.categories]
+    return share_bars(rows, title=card.theme.name)
+
+
+@bp.post("/omgang/<int:round_id>/starta")
+def start(round_id: int):
+    """Queue an analysis of the round and hand it to the worker."""
+    stale = timedelta(minutes=current_app.config["ANALYSIS_STALE_MINUTES"])
+    refusal = None
+    try:
+        job = _call(services.start, round_id, now=clock.now(), stale_after=stale)
+    except services.WrongState as error:
+        get_session().rollback()
+        refusal, job = REFUSAL_TEXTS[error.key], error.job
+    else:
+        queue.dispatch(current_app._get_current_object(), job.id)
+    if htmx:
+        return _progress(round_id, job, refusal, status=409 if refusal else 200)
+    if refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(str(STEP_TEXTS["queued"]), "success")
+    return redirect(url_for("analysis.round_page", round_id=round_id) + "#analysis-h")
+
+
+@bp.get("/omgang/<int:round_id>/status")
+def status(round_id: int):
+    """Answer htmx polling with the progress fragment; others go to the round's page."""
+    job = _call(services.job_status, round_id)
+    if not htmx:
+        return redirect(url_for("analysis.round_page", round_id=round_id))
+    return _progress(round_id, job, polled=True)
+
+
+def _progress(round_id: int, job, refusal=None, status: int = 200, polled: bool = False):
+    session = get_session()
+    return make_response(
+        render_template(
+            "analysis/_progress.html",
+            round_id=round_id,
+            job=job,
+            refusal=refusal,
+            polled=polled,
+            total=services.comment_count(session, round_id),
+            analysed=services.latest_result(session, round_id) is not None,
+            **_texts(),
+        ),
+        status,
+    )
+
+
+@bp.get("/omgang/<int:round_id>/tema/<theme_key>")
+def theme(round_id: int, theme_key: str):
+    """List a theme's comments (or the unassigned ones), filtered and paginated."""
+    round_ = _call(services.get_round, round_id)
+    filters = drill.Filters.from_args(request.args)
+    page = request.args.get("sida", "1")
+    result = _call(
+        drill.comments,
+        round_id,
+        theme_key,
+        filters,
+        page=int(page) if page.isdigit() else 1,
+        per_page=current_app.config["ANALYSIS_COMMENTS_PER_PAGE"],
+    )
+    return render_template(
+        "analysis/theme.html",
+        round=round_,
+        consultation=round_.consultation,
+        result=result,
+        theme_key=theme_key,
+        chapter_options=[(c.id, f"{c.number} {c.heading}") for c in result.chapters],
+        category_options=[(c.value, labels.CATEGORY_LABELS[c]) for c in Category],
+        stance_options=[
+            *((s.value, labels.STANCE_LABELS[s]) for s in Stance),
+            (NO_STANCE, _("Not given")),
+        ],
+        kind_options=[(k.value, labels.KIND_LABELS[k]) for k in CommentKind],
+        campaign_options=[("yes", _("In a campaign")), ("no", _("Not in a campaign"))],
+        **_texts(),
+    )
