@@ -208,6 +208,8 @@ def test_a_blocked_user_sees_why_instead_of_the_form(client, auth, session, now,
     _block(session, now, user)
     page = client.get(_round_url(open_round)).get_data(as_text=True)
     assert "write-refusal" in page and "Upprepade personangrepp" in page
+    # The paragraph toggles still open the threads, without inviting a comment.
+    assert "toggle-action" not in page
     thread = client.get(_thread_url(open_round)).get_data(as_text=True)
     assert "write-refusal" in thread
     assert 'name="doc-body"' not in thread
