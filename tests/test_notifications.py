@@ -76,6 +76,7 @@ def test_every_kind_renders_in_swedish_and_english(app, session, now, kind):
         assert "{" not in email.body and "}" not in email.body
         assert "http://127.0.0.1:5000/mina-synpunkter" in email.body
     assert "inställningar" in sv.body
+    assert sv.body.endswith("http://127.0.0.1:5000/notiser/installningar")
     assert "settings" in en.body
     if kind.startswith("round."):
         assert "RUS 2030" in sv.body
@@ -357,3 +358,28 @@ def test_queues_of_different_rounds_are_told_separately(session, now, pre_round,
     assert events.announce_queues(session, now=now.get()) == 2
     now.set(now.get() + timedelta(minutes=5))
     assert events.announce_queues(session, now=now.get()) == 0
+
+
+def test_two_workers_tell_staff_of_a_grown_queue_once(app, session, now, pre_round):
+    factories.make_user(session, role=Role.STAFF)
+    _pending(session, pre_round, now)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            with app.test_request_context():
+                own = db.get_session()
+                barrier.wait()
+                results.append(events.announce_queues(own, now=now.get()))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(results) == [0, 1]
+    assert len(_notifications(session, kind="queue.grew")) == 1

@@ -38,6 +38,7 @@ from ..models import (
     Section,
     User,
 )
+from ..notifications import events as notification_events
 from . import docx
 
 MAX_DRAFT_BYTES = 10 * 1024 * 1024
@@ -693,6 +694,7 @@ def extend(
         if closes_at <= round_.closes_at:
             raise Invalid({"closes_at": "not_later"})
         round_.closes_at = closes_at
+        notification_events.deadline_changed(session, round_, now=now)
 
     return _dated_action(
         session,
@@ -726,6 +728,7 @@ def reopen(
         round_.closed_at = None
         if closes_at is not None:
             round_.closes_at = closes_at
+        notification_events.deadline_changed(session, round_, now=now)
 
     return _dated_action(
         session,

@@ -28,6 +28,8 @@ from ..models import (
     Stance,
     User,
 )
+from ..notifications import events as notification_events
+from ..notifications.services import start_following
 from ..people.rules import write_refusal
 from .diff import word_diff
 from .services import Target, is_open
@@ -201,6 +203,8 @@ def create_comment(
         updated_at=now,
         **fields,
     )
+    # Writing in a consultation follows it: the writer hears when its rounds change.
+    start_following(session, author, round_.consultation_id, now=now)
     saved = _insert_once(session, comment)
     if saved is comment and saved.status == CommentStatus.PUBLISHED:
         # In a round already analysed, the new comment joins the themes at once.
@@ -244,6 +248,8 @@ def create_reply(
         created_at=now,
         updated_at=now,
     )
+    start_following(session, author, round_.consultation_id, now=now)
+    notification_events.comment_replied(session, reply, parent, now=now)
     return _insert_once(session, reply)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,8 @@ def notify(
     session.add(notification)
     if recipient.email_notifications:
         with force_locale(recipient.locale or "sv"):
-            subject, body = render(kind, params, absolute_url(url))
+            settings = absolute_url(url_for("notifications.settings", _external=False))
+            subject, body = render(kind, params, absolute_url(url), settings)
         session.add(
             OutboxEmail(
                 notification=notification,

@@ -66,13 +66,17 @@ def _readable(params: dict) -> dict:
     return readable
 
 
-def render(kind: str, params: dict, url: str | None) -> tuple[str, str]:
+def render(
+    kind: str, params: dict, url: str | None, settings_url: str | None = None
+) -> tuple[str, str]:
     """Return the subject and plain-text body of a notification of ``kind``."""
     subject, line = MESSAGES[kind]
     body = [str(line).format(**_readable(params))]
     if url:
         body += ["", url]
     body += ["", gettext("You can turn these e-mails off in your account settings.")]
+    if settings_url:
+        body.append(settings_url)
     return str(subject), "\n".join(body)
 
 

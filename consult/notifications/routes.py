@@ -172,8 +172,9 @@ def follow(slug: str):
         else _("You no longer follow this consultation.")
     )
     if htmx:
+        # The new button and its status line say what changed; focus stays on the button.
         return render_template(
-            "notifications/_follow.html", consultation=consultation, notice=notice
+            "notifications/_follow.html", consultation=consultation, refocus=True
         )
     flash(notice, "success")
     fallback = url_for("consultations.consultation", slug=consultation.slug)
