@@ -87,7 +87,12 @@ class Item:
     chapter: Section | None
     campaign_size: int
     engine_stance: str | None
-    placed_after: bool
+    tag: ThemeAssignment | None  # the comment's current tag on the theme shown, if any
+
+    @property
+    def placed_after(self) -> bool:
+        """True when the engine placed the comment after the analysis had run."""
+        return self.tag is not None and self.tag.after_analysis
 
 
 @dataclass
@@ -220,21 +225,40 @@ def _items(session: Session, rows: list[Comment], analysis, theme, chapter) -> l
             .where(AnalysedComment.analysis_id == analysis.id, AnalysedComment.comment_id.in_(ids))
         )
         readings = {comment_id: (stance, size or 0) for comment_id, stance, size in found}
-    placed: set[int] = set()
+    tags: dict[int, ThemeAssignment] = {}
     if theme is not None and ids:
-        placed = set(
-            session.scalars(
-                select(ThemeAssignment.comment_id).where(
+        tags = {
+            tag.comment_id: tag
+            for tag in session.scalars(
+                select(ThemeAssignment).where(
                     ThemeAssignment.theme_id == theme.id,
                     ThemeAssignment.comment_id.in_(ids),
                     ThemeAssignment.removed_at.is_(None),
-                    ThemeAssignment.after_analysis.is_(True),
                 )
             )
-        )
+        }
     items = []
     for comment in rows:
         stance, size = readings.get(comment.id, (None, 0))
         section_id = comment.paragraph.section_id if comment.paragraph else comment.section_id
-        items.append(Item(comment, chapter(section_id), size, stance, comment.id in placed))
+        items.append(Item(comment, chapter(section_id), size, stance, tags.get(comment.id)))
     return items
+
+
+def item(session: Session, round_, theme: Theme | None, comment: Comment) -> Item:
+    """Return one comment as the drill-down shows it (after a change to its tags)."""
+    analysis = services.latest_result(session, round_.id)
+    return _items(session, [comment], analysis, theme, chapter_of(round_sections(session, round_)))[
+        0
+    ]
+
+
+def themes_of_round(session: Session, round_id: int) -> list[Theme]:
+    """Return the round's current themes by name, for choosing where to move a comment."""
+    return list(
+        session.scalars(
+            select(Theme)
+            .where(Theme.round_id == round_id, Theme.retired_at.is_(None))
+            .order_by(Theme.name)
+        )
+    )

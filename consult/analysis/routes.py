@@ -26,10 +26,11 @@ from flask_login import current_user
 from .. import clock, labels
 from ..db import get_session
 from ..extensions import htmx
-from ..models import AnalysisStatus, Category, CommentKind, Stance
-from . import board, bp, drill, queue, services
+from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
+from . import board, bp, corrections, drill, queue, services
 from .board import NO_STANCE
 from .charts import share_bars
+from .forms import ThemeForm, apply_errors
 from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, REFUSAL_TEXTS, STEP_TEXTS
 
 
@@ -147,6 +148,10 @@ def _progress(round_id: int, job, refusal=None, status: int = 200, polled: bool 
 @bp.get("/omgang/<int:round_id>/tema/<theme_key>")
 def theme(round_id: int, theme_key: str):
     """List a theme's comments (or the unassigned ones), filtered and paginated."""
+    return _theme_page(round_id, theme_key)
+
+
+def _theme_page(round_id: int, theme_key: str, form: ThemeForm | None = None, **extra):
     round_ = _call(services.get_round, round_id)
     filters = drill.Filters.from_args(request.args)
     page = request.args.get("sida", "1")
@@ -158,19 +163,109 @@ def theme(round_id: int, theme_key: str):
         page=int(page) if page.isdigit() else 1,
         per_page=current_app.config["ANALYSIS_COMMENTS_PER_PAGE"],
     )
+    if form is None and result.theme is not None:
+        form = ThemeForm(formdata=None, obj=result.theme)
+    status = 409 if extra.get("conflict") else 422 if form and form.errors else 200
+    return make_response(
+        render_template(
+            "analysis/theme.html",
+            round=round_,
+            consultation=round_.consultation,
+            result=result,
+            theme_key=theme_key,
+            form=form,
+            themes=drill.themes_of_round(get_session(), round_id),
+            chapter_options=[(c.id, f"{c.number} {c.heading}") for c in result.chapters],
+            category_options=[(c.value, labels.CATEGORY_LABELS[c]) for c in Category],
+            stance_options=[
+                *((s.value, labels.STANCE_LABELS[s]) for s in Stance),
+                (NO_STANCE, _("Not given")),
+            ],
+            kind_options=[(k.value, labels.KIND_LABELS[k]) for k in CommentKind],
+            campaign_options=[("yes", _("In a campaign")), ("no", _("Not in a campaign"))],
+            **extra,
+            **_texts(),
+        ),
+        status,
+    )
+
+
+@bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/redigera")
+def edit_theme(round_id: int, theme_id: int):
+    """Rename and describe a theme, refusing if someone else saved it since the form loaded."""
+    form = ThemeForm()
+    version = form.version.data or ""
+    try:
+        _call(
+            corrections.edit_theme,
+            round_id,
+            theme_id,
+            name=form.name.data or "",
+            description=form.description.data or "",
+            version=int(version) if version.isdigit() else -1,
+            now=clock.now(),
+        )
+    except corrections.Invalid as error:
+        get_session().rollback()
+        apply_errors(form, error.errors)
+        return _theme_page(round_id, str(theme_id), form)
+    except corrections.Conflict as error:
+        # Keep what this person wrote in the form, now based on the saved version, and
+        # show what the other person saved: nothing is lost and nothing overwritten.
+        form.version.data = str(error.theme.version)
+        return _theme_page(round_id, str(theme_id), form, conflict=error.theme)
+    flash(_("The theme is saved."), "success")
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
+
+
+def _comment_id_action(round_id: int, comment_id: int, theme_id: int, notice: str):
+    """Answer a tag action: the comment's row for htmx, else back to the theme's page."""
+    if not htmx:
+        flash(notice, "success")
+        return redirect(
+            url_for("analysis.theme", round_id=round_id, theme_key=theme_id) + f"#ac-{comment_id}"
+        )
+    session = get_session()
+    round_ = _call(services.get_round, round_id)
+    theme = corrections.current_theme(session, round_id, theme_id)
+    comment = session.get(Comment, comment_id)
     return render_template(
-        "analysis/theme.html",
+        "analysis/_comment.html",
+        item=drill.item(session, round_, theme, comment),
         round=round_,
-        consultation=round_.consultation,
-        result=result,
-        theme_key=theme_key,
-        chapter_options=[(c.id, f"{c.number} {c.heading}") for c in result.chapters],
-        category_options=[(c.value, labels.CATEGORY_LABELS[c]) for c in Category],
-        stance_options=[
-            *((s.value, labels.STANCE_LABELS[s]) for s in Stance),
-            (NO_STANCE, _("Not given")),
-        ],
-        kind_options=[(k.value, labels.KIND_LABELS[k]) for k in CommentKind],
-        campaign_options=[("yes", _("In a campaign")), ("no", _("Not in a campaign"))],
+        result=drill.Page(theme, drill.Filters(), [], 0, 1, 1),
+        themes=drill.themes_of_round(session, round_id),
+        notice=notice,
         **_texts(),
     )
+
+
+def _form_int(name: str) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit():
+        abort(400)
+    return int(value)
+
+
+@bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/flytta")
+def move_tag(round_id: int, comment_id: int):
+    """Move a comment from one theme to another."""
+    from_theme, to_theme = _form_int("from_theme"), _form_int("to_theme")
+    tag = _call(
+        corrections.move_tag,
+        round_id,
+        comment_id,
+        from_theme_id=from_theme,
+        to_theme_id=to_theme,
+        now=clock.now(),
+    )
+    notice = _("Moved to the theme “%(name)s”.", name=tag.theme.name)
+    return _comment_id_action(round_id, comment_id, from_theme, notice)
+
+
+@bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/bekrafta")
+def confirm_tag(round_id: int, comment_id: int):
+    """Confirm the engine's tag of a comment."""
+    theme_id = _form_int("theme")
+    _call(corrections.confirm_tag, round_id, comment_id, theme_id, now=clock.now())
+    return _comment_id_action(round_id, comment_id, theme_id, _("The theme is confirmed."))

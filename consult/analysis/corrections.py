@@ -1,0 +1,194 @@
+"""Staff corrections to the engine's work: rename and describe a theme, move a comment's tag
+to another theme, confirm a tag. Each is audited in the transaction of its change.
+
+A theme carries a version: an edit names the version its form was loaded with and is refused
+(Conflict) if someone saved the theme since, so nobody overwrites another's words unseen.
+Tags are never overwritten either: a moved tag is marked removed, and the new one records who
+made it and when.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..models import Comment, Origin, Theme, ThemeAssignment, User
+from .services import AnalysisError, NotFound, require_staff
+
+NAME_MAX = 200
+DESCRIPTION_MAX = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Conflict(AnalysisError):
+    """The theme changed since the form was loaded; ``theme`` is its current state."""
+
+    code = 409
+
+    def __init__(self, theme: Theme):
+        super().__init__("conflict")
+        self.theme = theme
+
+
+class Invalid(AnalysisError):
+    """Input refused; ``errors`` maps fields to message keys."""
+
+    code = 422
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def clean_name(value: str) -> str:
+    """Return a theme name as one line of printable text."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())
+
+
+def clean_description(value: str) -> str:
+    """Return a description without control characters, lines kept, ends trimmed."""
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def current_theme(session: Session, round_id: int, theme_id: int) -> Theme:
+    """Return a theme of the round that a later run has not replaced, or raise NotFound."""
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.round_id != round_id or theme.retired_at is not None:
+        raise NotFound()
+    return theme
+
+
+def edit_theme(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    theme_id: int,
+    *,
+    name: str,
+    description: str,
+    version: int,
+    now: datetime,
+) -> Theme:
+    """Rename and describe a theme if it is still at ``version``; Conflict otherwise."""
+    require_staff(user)
+    theme = current_theme(session, round_id, theme_id)
+    name, description = clean_name(name), clean_description(description)
+    errors = {}
+    if not name:
+        errors["name"] = "required"
+    elif len(name) > NAME_MAX:
+        errors["name"] = "too_long"
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = "too_long"
+    if errors:
+        raise Invalid(errors)
+    if theme.version != version:
+        raise Conflict(theme)
+    before = audit.snapshot(theme, ("name", "description"))
+    theme.name, theme.description = name, description
+    after = audit.snapshot(theme, ("name", "description"))
+    if before == after:
+        return theme
+    audit.record(session, user, "theme.edit", theme, *audit.changed(before, after), now=now)
+    try:
+        session.commit()
+    except StaleDataError:
+        # Saved by someone else between our read and our write.
+        session.rollback()
+        raise Conflict(current_theme(session, round_id, theme_id)) from None
+    return theme
+
+
+def _active_tag(session: Session, comment_id: int, theme_id: int) -> ThemeAssignment | None:
+    return session.scalar(
+        select(ThemeAssignment).where(
+            ThemeAssignment.comment_id == comment_id,
+            ThemeAssignment.theme_id == theme_id,
+            ThemeAssignment.removed_at.is_(None),
+        )
+    )
+
+
+def _comment(session: Session, round_id: int, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.round_id != round_id:
+        raise NotFound()
+    return comment
+
+
+def move_tag(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    comment_id: int,
+    *,
+    from_theme_id: int,
+    to_theme_id: int,
+    now: datetime,
+) -> ThemeAssignment:
+    """Move a comment's tag from one theme to another; the old tag is kept as removed."""
+    require_staff(user)
+    comment = _comment(session, round_id, comment_id)
+    current_theme(session, round_id, from_theme_id)
+    target = current_theme(session, round_id, to_theme_id)
+    old = _active_tag(session, comment.id, from_theme_id)
+    if old is None:
+        raise NotFound()
+    if from_theme_id == to_theme_id:
+        return old
+    old.removed_at, old.removed_by_id = now, user.id
+    tag = _active_tag(session, comment.id, target.id)
+    if tag is None:
+        tag = ThemeAssignment(
+            comment_id=comment.id,
+            theme_id=target.id,
+            source=Origin.STAFF,
+            assigned_by_id=user.id,
+            assigned_at=now,
+            confirmed_at=now,
+            confirmed_by_id=user.id,
+        )
+        session.add(tag)
+    audit.record(
+        session,
+        user,
+        "theme_assignment.move",
+        comment,
+        {"theme_id": from_theme_id},
+        {"theme_id": target.id},
+        now=now,
+    )
+    session.commit()
+    return tag
+
+
+def confirm_tag(
+    session: Session, user: User | None, round_id: int, comment_id: int, theme_id: int, *, now
+) -> ThemeAssignment:
+    """Record that a staff member agrees with a comment's tag."""
+    require_staff(user)
+    comment = _comment(session, round_id, comment_id)
+    current_theme(session, round_id, theme_id)
+    tag = _active_tag(session, comment.id, theme_id)
+    if tag is None:
+        raise NotFound()
+    if tag.confirmed_at is not None:
+        return tag
+    tag.confirmed_at, tag.confirmed_by_id = now, user.id
+    audit.record(
+        session,
+        user,
+        "theme_assignment.confirm",
+        comment,
+        {"theme_id": theme_id, "confirmed": False},
+        {"theme_id": theme_id, "confirmed": True},
+        now=now,
+    )
+    session.commit()
+    return tag

@@ -1,0 +1,36 @@
+"""Forms of the analysis pages; the services decide what is valid, these only parse."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+
+from .corrections import DESCRIPTION_MAX, NAME_MAX
+
+ERROR_TEXTS = {
+    ("name", "required"): _l("Give the theme a name."),
+    ("name", "too_long"): _l("The name is too long (at most %(max)s characters).", max=NAME_MAX),
+    ("description", "too_long"): _l(
+        "The description is too long (at most %(max)s characters).", max=DESCRIPTION_MAX
+    ),
+}
+
+
+class ThemeForm(FlaskForm):
+    """Name and description of a theme, with the version the form was loaded at."""
+
+    class Meta:
+        csrf = False  # CSRFProtect checks every post; the template sends the token
+
+    name = StringField(_l("Name"))
+    description = TextAreaField(
+        _l("Description"), description=_l("What the comments of this theme are about.")
+    )
+    version = HiddenField()
+
+
+def apply_errors(form: ThemeForm, errors: dict[str, str]) -> None:
+    """Show the service's refusals next to their fields."""
+    for field, key in errors.items():
+        getattr(form, field).errors = [str(ERROR_TEXTS[(field, key)])]
