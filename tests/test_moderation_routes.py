@@ -506,3 +506,19 @@ def test_staff_cannot_block_an_administrator(client, auth, session, open_round):
     assert 'role="alert"' in response.get_data(as_text=True)
     session.refresh(admin)
     assert not admin.is_blocked
+
+
+def test_the_queue_says_when_it_shows_only_the_first_comments(
+    client, auth, session, pre_round, monkeypatch
+):
+    from consult.moderation import services
+
+    monkeypatch.setattr(services, "QUEUE_LIMIT", 2)
+    for _ in range(3):
+        factories.make_comment(
+            session, pre_round, factories.make_user(session), status=CommentStatus.PENDING
+        )
+    auth.login(role=Role.STAFF)
+    page = client.get("/moderering/").get_data(as_text=True)
+    assert page.count('class="queue-item') == 2
+    assert re.search(r'role="status">\s*3 ', page)

@@ -171,7 +171,7 @@ def queue(
     *,
     round_id: int | None = None,
     state: str | None = None,
-    limit: int = QUEUE_LIMIT,
+    limit: int | None = None,
 ) -> list[QueueItem]:
     """Return the comments waiting for staff: most open reports first, then oldest first."""
     require_staff(actor)
@@ -186,7 +186,7 @@ def queue(
             selectinload(Comment.parent),
         )
         .order_by(Comment.open_report_count.desc(), Comment.created_at, Comment.id)
-        .limit(limit)
+        .limit(limit or QUEUE_LIMIT)
     )
     return _with_reports(session, list(comments))
 
