@@ -237,6 +237,7 @@ def test_only_staff_may_correct(client, auth, session, analysed, role):
             {"from_theme": tag.theme_id, "to_theme": target.id},
         ),
         (f"{base}/synpunkt/{tag.comment_id}/bekrafta", {"theme": tag.theme_id}),
+        (f"{base}/synpunkt/{tag.comment_id}/tagga", {"theme": target.id}),
     ]
     for url, data in posts:
         response = client.post(url, data=data)
@@ -267,3 +268,35 @@ def test_the_services_refuse_participants_too(session, analysed, now):
             version=1,
             now=now.get(),
         )
+
+
+def test_a_comment_without_a_theme_can_be_given_one(client, auth, session, analysed):
+    comment = analysed.comments[0]
+    for tag in session.scalars(
+        select(ThemeAssignment).where(ThemeAssignment.comment_id == comment.id)
+    ):
+        session.delete(tag)
+    session.commit()
+    theme = session.scalars(select(Theme).where(Theme.retired_at.is_(None))).first()
+    auth.login(analysed.staff)
+    listed = client.get(f"/analys/omgang/{analysed.round.id}/tema/ingen").get_data(as_text=True)
+    assert f'id="ac-{comment.id}"' in listed
+
+    row = client.post(
+        f"/analys/omgang/{analysed.round.id}/synpunkt/{comment.id}/tagga",
+        data={"theme": theme.id},
+        headers={"HX-Request": "true"},
+    )
+    assert row.status_code == 200
+    assert theme.name in row.get_data(as_text=True)
+    assert 'name="theme"' not in row.get_data(as_text=True)  # no second "add" form
+    session.expire_all()
+    tag = tag_of(session, comment)
+    assert (tag.theme_id, tag.source, tag.assigned_by_id) == (
+        theme.id,
+        Origin.STAFF,
+        analysed.staff.id,
+    )
+    assert "theme_assignment.add" in audit_actions(session)
+    listed = client.get(f"/analys/omgang/{analysed.round.id}/tema/ingen").get_data(as_text=True)
+    assert f'id="ac-{comment.id}"' not in listed

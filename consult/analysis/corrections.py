@@ -1,5 +1,6 @@
 """Staff corrections to the engine's work: rename and describe a theme, move a comment's tag
-to another theme, confirm a tag. Each is audited in the transaction of its change.
+to another theme, tag a comment by hand, confirm a tag. Each is audited in the transaction
+of its change.
 
 A theme carries a version: an edit names the version its form was loaded with and is refused
 (Conflict) if someone saved the theme since, so nobody overwrites another's words unseen.
@@ -163,6 +164,39 @@ def move_tag(
         {"theme_id": from_theme_id},
         {"theme_id": target.id},
         now=now,
+    )
+    session.commit()
+    return tag
+
+
+def add_tag(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    comment_id: int,
+    theme_id: int,
+    *,
+    now: datetime,
+) -> ThemeAssignment:
+    """Tag a comment with a theme by hand (e.g. one the engine left without a theme)."""
+    require_staff(user)
+    comment = _comment(session, round_id, comment_id)
+    theme = current_theme(session, round_id, theme_id)
+    tag = _active_tag(session, comment.id, theme.id)
+    if tag is not None:
+        return tag
+    tag = ThemeAssignment(
+        comment_id=comment.id,
+        theme_id=theme.id,
+        source=Origin.STAFF,
+        assigned_by_id=user.id,
+        assigned_at=now,
+        confirmed_at=now,
+        confirmed_by_id=user.id,
+    )
+    session.add(tag)
+    audit.record(
+        session, user, "theme_assignment.add", comment, None, {"theme_id": theme.id}, now=now
     )
     session.commit()
     return tag

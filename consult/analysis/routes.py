@@ -111,7 +111,7 @@ def start(round_id: int):
     else:
         queue.dispatch(current_app._get_current_object(), job.id)
     if htmx:
-        return _progress(round_id, job, refusal, status=409 if refusal else 200)
+        return _progress(round_id, job, refusal, status=409 if refusal else 200, started=True)
     if refusal:
         flash(str(refusal), "error")
     else:
@@ -128,7 +128,9 @@ def status(round_id: int):
     return _progress(round_id, job, polled=True)
 
 
-def _progress(round_id: int, job, refusal=None, status: int = 200, polled: bool = False):
+def _progress(
+    round_id: int, job, refusal=None, status: int = 200, polled: bool = False, started=False
+):
     session = get_session()
     return make_response(
         render_template(
@@ -137,6 +139,7 @@ def _progress(round_id: int, job, refusal=None, status: int = 200, polled: bool 
             job=job,
             refusal=refusal,
             polled=polled,
+            started=started,
             total=services.comment_count(session, round_id),
             analysed=services.latest_result(session, round_id) is not None,
             **_texts(),
@@ -218,16 +221,18 @@ def edit_theme(round_id: int, theme_id: int):
     return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
 
 
-def _comment_id_action(round_id: int, comment_id: int, theme_id: int, notice: str):
-    """Answer a tag action: the comment's row for htmx, else back to the theme's page."""
+def _comment_id_action(round_id: int, comment_id: int, theme_key: str, notice: str):
+    """Answer a tag action: the comment's row for htmx, else back to the list it came from."""
     if not htmx:
         flash(notice, "success")
         return redirect(
-            url_for("analysis.theme", round_id=round_id, theme_key=theme_id) + f"#ac-{comment_id}"
+            url_for("analysis.theme", round_id=round_id, theme_key=theme_key) + f"#ac-{comment_id}"
         )
     session = get_session()
     round_ = _call(services.get_round, round_id)
-    theme = corrections.current_theme(session, round_id, theme_id)
+    theme = None
+    if theme_key != drill.UNASSIGNED:
+        theme = corrections.current_theme(session, round_id, int(theme_key))
     comment = session.get(Comment, comment_id)
     return render_template(
         "analysis/_comment.html",
@@ -236,6 +241,7 @@ def _comment_id_action(round_id: int, comment_id: int, theme_id: int, notice: st
         result=drill.Page(theme, drill.Filters(), [], 0, 1, 1),
         themes=drill.themes_of_round(session, round_id),
         notice=notice,
+        done=True,
         **_texts(),
     )
 
@@ -260,7 +266,7 @@ def move_tag(round_id: int, comment_id: int):
         now=clock.now(),
     )
     notice = _("Moved to the theme “%(name)s”.", name=tag.theme.name)
-    return _comment_id_action(round_id, comment_id, from_theme, notice)
+    return _comment_id_action(round_id, comment_id, str(from_theme), notice)
 
 
 @bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/bekrafta")
@@ -268,4 +274,13 @@ def confirm_tag(round_id: int, comment_id: int):
     """Confirm the engine's tag of a comment."""
     theme_id = _form_int("theme")
     _call(corrections.confirm_tag, round_id, comment_id, theme_id, now=clock.now())
-    return _comment_id_action(round_id, comment_id, theme_id, _("The theme is confirmed."))
+    return _comment_id_action(round_id, comment_id, str(theme_id), _("The theme is confirmed."))
+
+
+@bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/tagga")
+def add_tag(round_id: int, comment_id: int):
+    """Give a comment without a theme a theme by hand."""
+    theme_id = _form_int("theme")
+    tag = _call(corrections.add_tag, round_id, comment_id, theme_id, now=clock.now())
+    notice = _("Added to the theme “%(name)s”.", name=tag.theme.name)
+    return _comment_id_action(round_id, comment_id, drill.UNASSIGNED, notice)
