@@ -17,7 +17,7 @@ sparse, so the corpus is never held as a dense matrix.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +40,7 @@ NGRAMS = (3, 5)
 _CHUNK_CACHE_LIMIT = 300_000
 
 
-def char_text(texts: Sequence[str]) -> list[str]:
+def char_text(texts: Iterable[str]) -> list[str]:
     """Return the texts as the character view sees them: normalised and lower-cased."""
     return [normalise(t).lower() for t in texts]
 
@@ -208,23 +208,28 @@ class TextVectoriser:
     ) -> TextVectoriser:
         """Learn vocabularies and IDF weights (from a sample of large corpora). ``lemmas`` is
         accepted for callers of earlier versions and not needed."""
-        if len(texts) == 0:
+        self.fit_transform_clean(char_text(texts[i] for i in _sample(len(texts), FIT_SAMPLE, seed)))
+        return self
+
+    def fit_transform_clean(self, clean: Sequence[str]) -> sp.csr_matrix:
+        """Learn vocabularies and IDF weights from texts already cleaned (``char_text``), and
+        return their rows, counting each text once."""
+        if len(clean) == 0:
             raise ValueError("cannot fit on no texts")
-        chosen = [texts[i] for i in _sample(len(texts), FIT_SAMPLE, seed)]
         tables = ChunkTables()
-        counts = tables.counts(char_text(chosen))
-        n = len(chosen)
+        counts = tables.counts(clean)
+        n = len(clean)
         min_df, max_df = (2 if n > 500 else 1), (0.5 if n > 20 else 1.0)
-        self.char_vocabulary, self.char_idf = _fitted(
+        char_columns, self.char_vocabulary, self.char_idf = _fitted(
             counts.chars, list(tables.grams), min_df, max_df, self.max_char_features
         )
         if not self.char_vocabulary:
             raise ValueError("empty vocabulary: the texts hold no characters to count")
-        self.word_vocabulary, self.word_idf = _fitted(
+        word_columns, self.word_vocabulary, self.word_idf = _fitted(
             counts.lemmas, list(tables.lemmas), min_df, max_df, self.max_word_features
         )
         self._tables = None
-        return self
+        return self.weigh(Counts(counts.chars[:, char_columns], counts.lemmas[:, word_columns]))
 
     def tables(self) -> ChunkTables:
         """The chunk tables for this vectoriser's vocabularies (made once, then cached)."""
@@ -235,11 +240,12 @@ class TextVectoriser:
     def transform(self, texts: Sequence[str], lemmas: Sequence[str] | None = None) -> sp.csr_matrix:
         """Return the TF-IDF rows of ``texts``; large inputs are transformed in batches to
         bound the temporary memory (``lemmas`` is accepted for earlier callers, unused)."""
+        return self.transform_clean(char_text(texts))
+
+    def transform_clean(self, clean: Sequence[str]) -> sp.csr_matrix:
+        """Return the TF-IDF rows of texts already cleaned (``char_text``), in batches."""
         return sp.vstack(
-            [
-                self.weigh(self.tables().counts(char_text(texts[i : i + BATCH])))
-                for i in _starts(texts)
-            ]
+            [self.weigh(self.tables().counts(clean[i : i + BATCH])) for i in _starts(clean)]
             or [sp.csr_matrix((0, self.n_features), dtype=np.float32)],
             format="csr",
         )
@@ -289,11 +295,12 @@ def _starts(texts: Sequence[str]) -> range:
     return range(0, len(texts), BATCH)
 
 
-def _fitted(counts, terms, min_df, max_df, limit) -> tuple[dict[str, int], np.ndarray]:
-    """Return the kept terms (term → column) and their smoothed IDF."""
+def _fitted(counts, terms, min_df, max_df, limit) -> tuple[list[int], dict[str, int], np.ndarray]:
+    """Return the kept columns of ``counts``, the kept terms (term → column) and their
+    smoothed IDF."""
     keep = _vocabulary(counts, terms, min_df, max_df, limit)
     if not keep:
-        return {}, np.zeros(0, dtype=np.float32)
+        return [], {}, np.zeros(0, dtype=np.float32)
     df = np.bincount(counts.indices, minlength=counts.shape[1])[keep]
     idf = np.log((1 + counts.shape[0]) / (1 + df)) + 1
-    return {terms[j]: i for i, j in enumerate(keep)}, idf.astype(np.float32)
+    return keep, {terms[j]: i for i, j in enumerate(keep)}, idf.astype(np.float32)
