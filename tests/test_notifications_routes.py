@@ -180,6 +180,8 @@ def test_mark_all_read(app, client, login, session, now):
     response = client.post("/notiser/las-alla", headers=HTMX)
     html = response.get_data(as_text=True)
     assert 'id="notification-list"' in html and "Unread" not in html
+    # One confirmation for the list, not one per row.
+    assert html.count("All notifications are marked as read.") == 1
     assert all(_fresh(session, Notification, i).read_at == now.get() for i in ids)
     assert _fresh(session, Notification, theirs.id).read_at is None
 

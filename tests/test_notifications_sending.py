@@ -312,3 +312,18 @@ def test_the_in_process_worker_can_be_turned_off(database_url, now):
     app.test_client().get("/healthz")
     assert "notifications_worker" not in app.extensions
     app.extensions["db_engine"].dispose()
+
+
+def test_the_worker_loop_survives_a_failed_pass_and_stops_when_asked(app, monkeypatch):
+    stop = threading.Event()
+    passes = []
+
+    def tick(app_):
+        passes.append(app_)
+        if len(passes) == 1:
+            raise RuntimeError("database restarting")
+        stop.set()
+
+    monkeypatch.setattr(worker, "tick", tick)
+    worker.run(app, stop, interval=0)
+    assert passes == [app, app]

@@ -103,7 +103,7 @@ def mark_read(notification_id: int):
         return _refused(error)
     if htmx:
         return render_template(
-            "notifications/_item_swap.html", item=item, notice=_("Marked as read.")
+            "notifications/_item_swap.html", item=item, item_notice=_("Marked as read.")
         )
     flash(_("Marked as read."), "success")
     return redirect(_list_url())
