@@ -2,6 +2,7 @@
 reordered, split and merged paragraphs, stored links, and the "what changed" pages."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from consult.admin import services
 from consult.consultations import changes, versions
 from consult.consultations.versions import Block, match
-from consult.models import Paragraph, ParagraphChange, Role
+from consult.models import Commenters, ModerationMode, Paragraph, ParagraphChange, Role
 
 from . import factories
 
@@ -75,6 +76,14 @@ def test_a_split_paragraph_marks_both_parts_changed_and_linked_to_the_old_one():
     # Only one part takes over the old paragraph's identity.
     assert [new for new, old in result.heirs.items() if old == 1] == [11]
     assert result.removed == {}
+
+
+def test_an_uneven_split_links_the_short_part_too():
+    short = "Strategin gäller hela länet."
+    long_text = f"{TRAINS} {CLIMATE} {CULTURE} {SCHOOLS}"
+    result = match(blocks(f"{short} {long_text}"), blocks(short, long_text, start=11))
+    assert result.links == {11: (1, CHANGED), 12: (1, CHANGED)}
+    assert result.heirs == {12: 1}
 
 
 def test_a_paragraph_split_in_three_links_every_part():
@@ -265,3 +274,101 @@ def test_previous_round_is_the_latest_earlier_round_with_a_draft(session, admin,
     second = _second_round(session, admin, first_round, now)
     assert versions.previous_round(session, second) == first_round
     assert versions.previous_round(session, first_round) is None
+
+
+# The pages: public "what changed", the round page's links, and the administration's view
+
+
+@pytest.fixture
+def second_round(session, admin, first_round, now):
+    round_ = _second_round(session, admin, first_round, now)
+    services.open_now(
+        session, admin, round_.id, now=now.get(), closes_at=now.get() + timedelta(days=30)
+    )
+    return round_
+
+
+def test_the_public_page_shows_what_changed_by_section(client, session, first_round, second_round):
+    author = factories.make_user(session)
+    factories.make_comment(session, first_round, author, paragraph=_by_text(first_round)[TRAINS])
+    slug = second_round.consultation.slug
+    response = client.get(f"/samrad/{slug}/omgang/2/andringar")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    # The changed paragraph as a word diff, with text cues besides the styling.
+    assert '<del><span class="visually-hidden">' in page
+    assert "före" in page and "<ins>" in page
+    # The new paragraph marked, the removed one listed (its whole section went).
+    assert 'class="change-item change-new"' in page
+    assert 'class="change-item change-removed"' in page and CULTURE in page
+    # Unchanged paragraphs are folded.
+    assert '<details class="unchanged-run">' in page
+    # The earlier version's comments stay in round 1, one link away.
+    old = _by_text(first_round)[TRAINS]
+    assert f'/samrad/{slug}/omgang/1/synpunkter/{old.anchor}"' in page
+
+
+def test_the_round_page_links_to_the_changes_and_the_earlier_round(
+    client, session, first_round, second_round
+):
+    slug = second_round.consultation.slug
+    page = client.get(f"/samrad/{slug}/").get_data(as_text=True)
+    assert f'href="/samrad/{slug}/omgang/2/andringar"' in page
+    assert f'href="/samrad/{slug}/omgang/1/"' in page
+    # The changed and the new paragraph are marked in the draft; unchanged ones are not.
+    assert page.count('class="change-mark change-changed"') == 1
+    assert page.count('class="change-mark change-new"') == 1
+    first_page = client.get(f"/samrad/{slug}/omgang/1/").get_data(as_text=True)
+    assert "change-mark" not in first_page and "/andringar" not in first_page
+
+
+def test_a_first_round_has_no_changes_page(client, first_round):
+    slug = first_round.consultation.slug
+    assert client.get(f"/samrad/{slug}/omgang/1/andringar").status_code == 404
+
+
+def test_staff_see_what_changed_on_the_admin_round_page(client, auth, session, first_round, now):
+    admin = auth.login(role=Role.ADMIN)
+    second = _second_round(session, admin, first_round, now)
+    page = client.get(f"/admin/omgang/{second.id}/").get_data(as_text=True)
+    assert f'href="/admin/omgang/{second.id}/andringar"' in page
+    changes_page = client.get(f"/admin/omgang/{second.id}/andringar")
+    assert changes_page.status_code == 200
+    assert 'class="change-item change-changed"' in changes_page.get_data(as_text=True)
+
+
+def test_a_new_round_form_takes_the_previous_rounds_settings(client, auth, session, first_round):
+    first_round.moderation = ModerationMode.PRE
+    first_round.commenters = Commenters.VERIFIED
+    first_round.report_threshold = 7
+    session.commit()
+    auth.login(role=Role.ADMIN)
+    page = client.get(f"/admin/samrad/{first_round.consultation_id}/ny-omgang").get_data(
+        as_text=True
+    )
+    assert re.search(r'value="pre"[^>]*checked|checked[^>]*value="pre"', page)
+    assert re.search(r'value="verified"[^>]*checked|checked[^>]*value="verified"', page)
+    assert re.search(r'name="report_threshold"[^>]*value="7"', page)
+
+
+@pytest.mark.parametrize(("value", "stored"), [("5", 5), ("1", 1), ("50", 50)])
+def test_the_report_threshold_is_set_on_the_round_form(
+    client, auth, session, first_round, value, stored
+):
+    auth.login(role=Role.ADMIN)
+    url = f"/admin/omgang/{first_round.id}/redigera"
+    response = client.post(url, data={"title": "Omgång 1", "report_threshold": value})
+    assert response.status_code == 302
+    session.refresh(first_round)
+    assert first_round.report_threshold == stored
+
+
+@pytest.mark.parametrize("value", ["0", "51", "tre", ""])
+def test_a_bad_report_threshold_is_refused(client, auth, session, first_round, value):
+    auth.login(role=Role.ADMIN)
+    url = f"/admin/omgang/{first_round.id}/redigera"
+    response = client.post(url, data={"title": "Nytt namn", "report_threshold": value})
+    assert response.status_code == 422
+    assert 'id="report_threshold-error"' in response.get_data(as_text=True)
+    session.refresh(first_round)
+    assert (first_round.report_threshold, first_round.title) == (3, "Remissomgång 1")

@@ -9,7 +9,10 @@ its whole section went, in a list of removed sections.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -19,6 +22,8 @@ from sqlalchemy.orm import Session
 from ..models import Comment, CommentStatus, Paragraph, Round, Section
 from . import services, versions
 from .diff import word_diff
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
 
 
 @dataclass
@@ -32,6 +37,8 @@ class Item:
     merged_into: Paragraph | None = None
     # Published comments on the previous version, in the previous round.
     earlier_comments: int = 0
+    # True for a part of a previous paragraph that was split into several.
+    split: bool = False
 
 
 @dataclass
@@ -117,22 +124,28 @@ def compare(session: Session, round_: Round) -> Changes | None:
     new_in_order.extend(view.preamble)
     collect(view.sections)
     successor: dict[int, Paragraph] = {}
+    parts: Counter = Counter()
     for paragraph in new_in_order:
         if paragraph.previous_id is not None:
             successor.setdefault(paragraph.previous_id, paragraph)
+            parts[paragraph.previous_id] += 1
 
     def item_for(paragraph: Paragraph) -> Item:
         previous = old_by_id.get(paragraph.previous_id)
         change = (paragraph.change or "new") if previous is not None else "new"
+        split = previous is not None and parts[previous.id] > 1
         diff = None
         if change == "changed":
-            diff = word_diff(previous.text, paragraph.text, **cues)
+            # A part of a split is compared with the part of the old text it came from.
+            old_text = aligned_span(previous.text, paragraph.text) if split else previous.text
+            diff = word_diff(old_text, paragraph.text, **cues)
         return Item(
             str(change),
             paragraph,
             previous,
             diff,
             earlier_comments=counts.get(previous.id, 0) if previous is not None else 0,
+            split=split,
         )
 
     # Place each removed paragraph next to where its neighbours went.
@@ -198,6 +211,15 @@ def compare(session: Session, round_: Round) -> Changes | None:
     for paragraph in new_in_order:
         totals[item_for_change(paragraph, old_by_id)] += 1
     return Changes(round_, earlier, preamble, sections, removed_sections, totals)
+
+
+def aligned_span(old: str, new: str) -> str:
+    """Return the stretch of ``old`` that ``new`` was taken from (first to last shared word)."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    blocks = [m for m in SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks() if m.size]
+    if not blocks:
+        return old
+    return "".join(a[blocks[0].a : blocks[-1].a + blocks[-1].size]).strip()
 
 
 def item_for_change(paragraph: Paragraph, old_by_id: dict[int, Paragraph]) -> str:

@@ -30,7 +30,7 @@ from ..people.notices import write_refusal_message
 from ..people.rules import write_refusal
 from ..security import safe_next
 from ..templating import when
-from . import bp, comments, receipt, services
+from . import bp, changes, comments, receipt, results, services, versions
 from .forms import CommentForm, ReplyForm, apply_errors
 
 
@@ -122,12 +122,31 @@ def _round_page(round_: Round):
     view = services.document_view(get_session(), round_)
     if view is None:
         abort(404)
+    state = services.round_state(round_, clock.now())
+    published = state == services.RoundState.PUBLISHED
     return render_template(
         "consultations/round.html",
         round=round_,
         consultation=round_.consultation,
         view=view,
-        state=services.round_state(round_, clock.now()),
+        state=state,
+        previous_round=versions.previous_round(get_session(), round_),
+        results=results.round_results(get_session(), round_) if published else None,
+    )
+
+
+@bp.get("/samrad/<slug>/omgang/<int:number>/andringar")
+def round_changes(slug: str, number: int):
+    """Show what changed in a round's draft since the previous round, section by section."""
+    round_ = _round_or_404(slug, number)
+    compared = changes.compare(get_session(), round_)
+    if compared is None:
+        abort(404)
+    return render_template(
+        "consultations/changes.html",
+        round=round_,
+        consultation=round_.consultation,
+        changes=compared,
     )
 
 

@@ -30,9 +30,9 @@ THRESHOLD = 0.5
 # The share of a paragraph's words that must come from another for it to be a part of a split
 # (or, the other way round, for a removed paragraph to have been merged into a new one).
 CONTAINED = 0.7
-# A part of a split must bring at least this share of the old paragraph's words that the
-# paragraphs already continuing it do not hold.
-MIN_GAIN = 0.2
+# A part of a split must account for old words that the paragraphs already continuing the
+# old paragraph do not hold: at least this many per word of the part.
+MIN_GAIN = 0.5
 _WORDS = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 
 
@@ -143,11 +143,14 @@ def match(previous: Sequence[Block], current: Sequence[Block]) -> Matching:
     ]
 
     def gain(old_id: int, old_tokens: list[str], new_id: int) -> float:
+        """Return how many old words ``new_id`` newly accounts for, per word of its own."""
+
         def joined(ids):
             return [w for i in sorted(ids, key=position.get) for w in words_of[i]]
 
         held = parts.get(old_id, [])
-        return contained(old_tokens, joined([*held, new_id])) - contained(old_tokens, joined(held))
+        more = contained(old_tokens, joined([*held, new_id])) - contained(old_tokens, joined(held))
+        return more * len(old_tokens) / max(len(words_of[new_id]), 1)
 
     for j, (new_id, tokens) in enumerate(new_words):
         if j in used_new:
