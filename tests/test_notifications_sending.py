@@ -66,6 +66,8 @@ def _emails(session):
 class Recorder:
     """A backend that keeps what it was asked to send, failing while ``failures`` is set."""
 
+    transfer_encoding = "quoted-printable"
+
     def __init__(self, failures=0, pause=None):
         self.sent, self.failures, self.pause = [], failures, pause
         self._lock = threading.Lock()
@@ -101,6 +103,8 @@ def test_file_backend_appends_rfc5322_messages(app, session, now, mail_log):
     assert first["Subject"] == "En remissomgång har stängt"
     assert first["Message-ID"].startswith("<outbox.")
     body = first.get_content()
+    # The file reads as plain text, without transfer encoding.
+    assert "Remissomgång 1" in mail_log.read_text(encoding="utf-8")
     assert "Regional utvecklingsstrategi – Remissomgång 1" in body
     assert "http://127.0.0.1:5000/samrad/rus/" in body
     (email, _second) = _emails(session)
@@ -161,6 +165,8 @@ def test_smtp_backend_when_configured(app, session, now, monkeypatch):
     assert (smtp.host, smtp.port) == ("smtp.example.se", 2525)
     assert smtp.calls == ["ehlo", "starttls", "ehlo", ("login", "consult", "hemligt"), "quit"]
     assert [m["To"] for m in smtp.messages] == [p.email for p in people]
+    # 7-bit safe on the wire, whatever the server supports.
+    assert smtp.messages[0]["Content-Transfer-Encoding"] == "quoted-printable"
 
 
 def test_smtp_without_starttls_or_login(app, session, now, monkeypatch):

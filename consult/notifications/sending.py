@@ -45,6 +45,8 @@ BATCH = 100
 class FileBackend:
     """Append each message to an mbox-style text file (the default: works offline)."""
 
+    # Plain UTF-8 text, so that the file reads as it is (SMTP gets quoted-printable).
+    transfer_encoding = "8bit"
     _lock = threading.Lock()
 
     def __init__(self, path: str):
@@ -71,6 +73,8 @@ class FileBackend:
 
 class SmtpBackend:
     """Send through an SMTP server, one connection per batch, STARTTLS and login if set."""
+
+    transfer_encoding = "quoted-printable"
 
     def __init__(
         self,
@@ -141,7 +145,9 @@ def backend_from_config(config) -> FileBackend | SmtpBackend:
     return FileBackend(config["MAIL_LOG"])
 
 
-def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
+def build_message(
+    email: OutboxEmail, sender: str, transfer_encoding: str = "quoted-printable"
+) -> EmailMessage:
     """Return the RFC 5322 message for an outbox row."""
     message = EmailMessage()
     message["From"] = sender
@@ -151,7 +157,7 @@ def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "consult.invalid"
     # The same id on every attempt, so a receiving server can spot a repeat.
     message["Message-ID"] = f"<outbox.{email.id}.{int(email.created_at.timestamp())}@{domain}>"
-    message.set_content(email.body)
+    message.set_content(email.body, cte=transfer_encoding)
     return message
 
 
@@ -212,7 +218,8 @@ def send_pending(session: Session, backend, *, now: datetime, limit: int = BATCH
             if not _claim(session, email_id, attempts, now):
                 continue
             email = session.get(OutboxEmail, email_id, populate_existing=True)
-            message, had_error = build_message(email, config["MAIL_FROM"]), email.last_error
+            message = build_message(email, config["MAIL_FROM"], backend.transfer_encoding)
+            had_error = email.last_error
             # No transaction stays open while the server is talking.
             session.rollback()
             try:
