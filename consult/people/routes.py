@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -31,7 +30,7 @@ from ..db import get_session
 from ..extensions import htmx
 from ..models import AuditEntry, User
 from ..security import safe_next
-from . import bp, directory, organisations, services
+from . import bp, directory, labels, organisations, services
 from .forms import (
     CLAIM_LABELS,
     ROLE_LABELS,
@@ -43,14 +42,6 @@ from .forms import (
     refusal_message,
 )
 from .rules import write_refusal
-
-ACTION_LABELS = {
-    "user.block": _l("Blocked"),
-    "user.unblock": _l("Unblocked"),
-    "user.role": _l("Role changed"),
-    "user.verify": _l("Organisation verified"),
-    "user.reject_claim": _l("Organisation claim rejected"),
-}
 
 
 @bp.before_request
@@ -156,7 +147,7 @@ def _user_page(user: User, failed=None, status: int = 200):
             counts=_read(services.comment_count, user),
             history=_history(user),
             changes=_changes,
-            action_labels=ACTION_LABELS,
+            action_labels=labels.ACTION_LABELS,
             forms=_forms(user, failed),
         ),
         status,
