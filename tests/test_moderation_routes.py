@@ -522,3 +522,13 @@ def test_the_queue_says_when_it_shows_only_the_first_comments(
     page = client.get("/moderering/").get_data(as_text=True)
     assert page.count('class="queue-item') == 2
     assert re.search(r'role="status">\s*3 ', page)
+
+
+def test_the_report_page_works_without_javascript(client, auth, published):
+    auth.login(role=Role.PARTICIPANT)
+    response = client.get(f"/synpunkter/{published.id}/anmal")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "En skarp synpunkt." in page
+    assert f'name="report-{published.id}-reason"' in page
+    assert f'action="/synpunkter/{published.id}/anmal"' in page
