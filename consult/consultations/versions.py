@@ -16,9 +16,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,19 +75,34 @@ def ratio(a: list[str], b: list[str]) -> float:
     return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio()
 
 
-def contained(part: list[str], whole: list[str]) -> float:
-    """Return the share of ``part``'s words found, in order, in ``whole``."""
+@lru_cache(maxsize=4096)
+def _bag(tokens: tuple[str, ...]) -> Counter:
+    return Counter(tokens)
+
+
+def contained(part: list[str], whole: list[str], at_least: float = 0.0) -> float:
+    """Return the share of ``part``'s words found, in order, in ``whole``.
+
+    Below ``at_least`` the answer may be any smaller number: the shared words counted
+    regardless of order bound it from above, which is far cheaper than the alignment.
+    """
     if not part:
         return 0.0
+    shared = sum((_bag(tuple(part)) & _bag(tuple(whole))).values()) / len(part)
+    if shared < at_least:
+        return shared
     matcher = difflib.SequenceMatcher(a=part, b=whole, autojunk=False)
     return sum(block.size for block in matcher.get_matching_blocks()) / len(part)
 
 
 def _similar_pairs(old: list[tuple[int, list[str]]], new: list[tuple[int, list[str]]]):
     """Yield (score, distance, old index, new index) for every pair above the threshold."""
-    for i, (_, a) in enumerate(old):
-        for j, (_, b) in enumerate(new):
-            matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for j, (_, b) in enumerate(new):
+        # The second sequence is indexed once and compared with every old paragraph.
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(b)
+        for i, (_, a) in enumerate(old):
+            matcher.set_seq1(a)
             # The cheap upper bounds skip most unrelated pairs before the real ratio.
             if matcher.real_quick_ratio() < THRESHOLD or matcher.quick_ratio() < THRESHOLD:
                 continue
@@ -155,12 +171,11 @@ def match(previous: Sequence[Block], current: Sequence[Block]) -> Matching:
     for j, (new_id, tokens) in enumerate(new_words):
         if j in used_new:
             continue
-        fitting = [
-            (contained(tokens, old_tokens), old_id, old_tokens)
+        shares = [
+            (contained(tokens, old_tokens, CONTAINED), old_id, old_tokens)
             for old_id, old_tokens in candidates
-            if contained(tokens, old_tokens) >= CONTAINED
         ]
-        fitting = [f for f in fitting if gain(f[1], f[2], new_id) >= MIN_GAIN]
+        fitting = [f for f in shares if f[0] >= CONTAINED and gain(f[1], f[2], new_id) >= MIN_GAIN]
         if fitting:
             _, old_id, _ = max(fitting, key=lambda f: f[0])
             result.links[new_id] = (old_id, ParagraphChange.CHANGED)
@@ -184,9 +199,10 @@ def merged_into(removed: Sequence[Block], current: Sequence[Block]) -> dict[int,
     found = {}
     for block in removed:
         own = words(block.text)
-        best = max(current_words, key=lambda c: contained(own, c[1]), default=None)
-        if best is not None and contained(own, best[1]) >= CONTAINED:
-            found[block.id] = best[0]
+        shares = [(contained(own, tokens, CONTAINED), new_id) for new_id, tokens in current_words]
+        share, new_id = max(shares, default=(0.0, None))
+        if share >= CONTAINED:
+            found[block.id] = new_id
     return found
 
 
