@@ -372,3 +372,37 @@ def test_a_bad_report_threshold_is_refused(client, auth, session, first_round, v
     assert 'id="report_threshold-error"' in response.get_data(as_text=True)
     session.refresh(first_round)
     assert (first_round.report_threshold, first_round.title) == (3, "Remissomgång 1")
+
+
+def test_a_draft_that_a_later_round_continues_cannot_be_replaced(session, admin, now):
+    first = factories.make_round(
+        session,
+        opens_at=now.get() + timedelta(days=5),
+        closes_at=now.get() + timedelta(days=30),
+        markdown=FIRST,
+    )
+    _second_round(session, admin, first, now)
+    with pytest.raises(services.WrongState) as refused:
+        services.replace_draft(
+            session,
+            admin,
+            first.id,
+            draft=services.DraftFile("ny.md", io.BytesIO(SECOND.encode())),
+            now=now.get(),
+        )
+    assert refused.value.key == "draft_continued"
+    session.rollback()
+    session.expire_all()
+    assert {p.text for p in first.document.paragraphs} == {TRAINS, CLIMATE, SCHOOLS, CULTURE}
+
+
+@pytest.mark.parametrize("role", [None, Role.PARTICIPANT, Role.STAFF, Role.ADMIN])
+def test_everyone_may_read_what_changed(client, auth, first_round, second_round, role):
+    if role is not None:
+        auth.login(role=role)
+    slug = second_round.consultation.slug
+    assert client.get(f"/samrad/{slug}/omgang/2/andringar").status_code == 200
+    assert (
+        client.get(f"/samrad/{slug}/omgang/2/andringar", headers={"HX-Request": "true"}).status_code
+        == 200
+    )

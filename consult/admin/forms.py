@@ -259,5 +259,9 @@ def state_message(key: str) -> str:
             "A later round's draft continues this paragraph, so it cannot be deleted."
         ),
         "last_paragraph": _("The draft must keep at least one paragraph."),
+        "draft_continued": _(
+            "A later round's draft has been compared with this one, so it cannot be replaced. "
+            "Fix single paragraphs instead."
+        ),
     }
     return messages.get(key, _("That is not possible in the round's current state."))

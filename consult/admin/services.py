@@ -554,6 +554,8 @@ def replace_draft(
         raise WrongState("started")
     if _comment_count(session, round_):
         raise WrongState("has_comments")
+    if round_.document is not None and _continued_later(session, round_.document):
+        raise WrongState("draft_continued")
     markdown = read_draft(draft)
     old = round_.document
     before = _draft_counts(session, old)
@@ -568,6 +570,17 @@ def replace_draft(
     audit.record(session, actor, "round.replace_draft", round_, before, after, now=now)
     session.commit()
     return round_
+
+
+def _continued_later(session: Session, document: Document) -> bool:
+    """True when a later round's draft is linked to paragraphs of ``document``."""
+    own = select(Paragraph.id).where(Paragraph.document_id == document.id)
+    return (
+        session.scalar(
+            select(func.count()).select_from(Paragraph).where(Paragraph.previous_id.in_(own))
+        )
+        > 0
+    )
 
 
 # Round actions
