@@ -329,7 +329,10 @@ def test_the_worker_loop_survives_a_failed_pass_and_stops_when_asked(app, monkey
         if len(passes) == 1:
             raise RuntimeError("database restarting")
         stop.set()
+        return worker.Tick(opened=0, closed=0, queues=0, sent=2, failed=0)
 
     monkeypatch.setattr(worker, "tick", tick)
-    worker.run(app, stop, interval=0)
+    reported = []
+    worker.run(app, stop, interval=0, report=reported.append)
     assert passes == [app, app]
+    assert [r.sent for r in reported] == [2]

@@ -40,7 +40,7 @@ def worker_command(interval: float | None) -> None:
     interval = interval or app.config["MAIL_WORKER_INTERVAL"]
     click.echo(f"Sending notifications every {interval:g} s; stop with Ctrl-C.")
     try:
-        worker.run(app, threading.Event(), interval)
+        worker.run(app, threading.Event(), interval, lambda r: click.echo(_report(r)))
     except KeyboardInterrupt:
         click.echo("Stopped.")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -45,13 +46,24 @@ def tick(app: Flask) -> Tick:
     return Tick(announced.opened, announced.closed, queues, result.sent, result.failed)
 
 
-def run(app: Flask, stop: threading.Event, interval: float) -> None:
-    """Call ``tick`` every ``interval`` seconds until ``stop`` is set; errors are logged."""
+def run(
+    app: Flask,
+    stop: threading.Event,
+    interval: float,
+    report: Callable[[Tick], None] | None = None,
+) -> None:
+    """Call ``tick`` every ``interval`` seconds until ``stop`` is set; errors are logged.
+
+    ``report`` is given the result of every pass that did something.
+    """
     while not stop.is_set():
         try:
-            tick(app)
+            result = tick(app)
         except Exception:  # noqa: BLE001 - a failed pass must not end the worker
             log.exception("Notification pass failed; trying again in %s s", interval)
+        else:
+            if report is not None and any(vars(result).values()):
+                report(result)
         stop.wait(interval)
 
 
