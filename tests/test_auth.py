@@ -45,6 +45,19 @@ def test_register_with_new_organisation_reuses_same_name(client, session):
     assert len(session.scalars(select(Organisation)).all()) == 1
 
 
+def test_registration_joins_the_organisation_a_duplicate_was_merged_into(client, session):
+    kept = factories.make_organisation(session, "Region Västerbotten")
+    duplicate = factories.make_organisation(session, "Region Vasterbotten")
+    duplicate.merged_into_id = kept.id
+    session.commit()
+    form = client.get("/konto/registrera").get_data(as_text=True)
+    assert "Region Västerbotten" in form and "Region Vasterbotten" not in form
+
+    _register(client, new_organisation="region vasterbotten")
+    user = session.scalar(select(User).where(User.email == "anna@umea.example"))
+    assert user.organisation_id == kept.id
+
+
 def test_private_individual_needs_no_organisation(client, session):
     response = _register(client, category="privatperson")
     assert response.status_code == 302

@@ -39,8 +39,25 @@ def hash_password(password: str) -> str:
 
 
 def organisations(session: Session) -> list[Organisation]:
-    """Return all organisations, ordered by name."""
-    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    """Return the organisations people can join (not those merged away), ordered by name."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.merged_into_id.is_(None))
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def _current(session: Session, organisation: Organisation | None) -> Organisation | None:
+    """Follow merges to the organisation that now stands for ``organisation``."""
+    seen = set()
+    while organisation is not None and organisation.merged_into_id is not None:
+        if organisation.id in seen:
+            break
+        seen.add(organisation.id)
+        organisation = session.get(Organisation, organisation.merged_into_id)
+    return organisation
 
 
 def find_or_create_organisation(session: Session, name: str, category: Category) -> Organisation:
@@ -50,7 +67,7 @@ def find_or_create_organisation(session: Session, name: str, category: Category)
         select(Organisation).where(Organisation.name_key == organisation_key(clean))
     )
     if found is not None:
-        return found
+        return _current(session, found)
     organisation = Organisation(name=clean, name_key=organisation_key(clean), category=category)
     session.add(organisation)
     session.flush()
@@ -78,7 +95,7 @@ def register(
         if new_organisation.strip():
             organisation = find_or_create_organisation(session, new_organisation, category)
         elif organisation_id is not None:
-            organisation = session.get(Organisation, organisation_id)
+            organisation = _current(session, session.get(Organisation, organisation_id))
         if organisation is None:
             raise RegistrationError("organisation_id", "required")
     user = User(
