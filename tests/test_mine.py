@@ -20,6 +20,19 @@ def test_my_comments_lists_own_comments_with_status(client, auth, session, open_
     assert "Tillbakadragen" in page
 
 
+def test_my_comments_say_why_a_moderator_rejected_one(client, auth, session, open_round):
+    user = auth.login()
+    comment = factories.make_comment(
+        session, open_round, user, body="Ring mig på 070-1234567", status=CommentStatus.REJECTED
+    )
+    comment.moderation_reason = "personal_data"
+    comment.moderation_note = "Telefonnummer"
+    session.commit()
+    page = client.get("/mina-synpunkter").get_data(as_text=True)
+    assert "Telefonnummer" in page
+    assert "personal_data" not in page  # the reason is named, not shown as its code
+
+
 def test_receipt_is_a_text_download_of_what_was_submitted(client, auth, session, open_round):
     user = auth.login()
     paragraph = open_round.document.paragraphs[0]
