@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from consult.admin import drafts, services
 from consult.admin.markdown import to_markdown
+from consult.consultations.importer import render_block
+from consult.demo import DATA
 from consult.models import AuditEntry, Paragraph, ParagraphChange, Role, Section
 
 from . import factories
@@ -549,3 +551,41 @@ def test_the_log_names_the_paragraph_even_when_only_its_text_changed(
     assert "Strategin gäller 2020–2030. → Nytt." in page
     assert "1 Inledning" in page
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+# The Markdown an administrator edits gives back exactly the HTML the importer stored
+
+
+ROUND_TRIP = """Text med *kursiv*, **fet**, `kod`, en [länk](https://example.se/a_b?x=1&y=2) och
+https://region.se/sida. Rad två efter brytning\\
+med hård brytning. 1. inte en lista
+
+1. Först
+2. Sedan
+   - underpunkt
+   - annan
+
+- lös lista
+
+- andra punkten
+
+> Ett citat
+> med två rader
+
+| A | B |
+|---|---|
+| x \\| y | *z* |
+
+Tecken: # * _ < > & [ ] \\\\ ! ~ | 3) och - + = i början:
+
+\\- inte en punkt
+"""
+
+
+def test_every_paragraph_round_trips_through_markdown(session):
+    markdown = (DATA / "strategy.md").read_text(encoding="utf-8") + "\n\n" + ROUND_TRIP
+    round_ = factories.make_round(session, opens_at=None, closes_at=None, markdown=markdown)
+    paragraphs = round_.document.paragraphs
+    assert len(paragraphs) > 60
+    for paragraph in paragraphs:
+        assert render_block(to_markdown(paragraph.html)) == (paragraph.html, paragraph.text)
