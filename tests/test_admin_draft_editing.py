@@ -3,6 +3,7 @@ who may, when, what the audit log keeps, and the htmx and no-JavaScript paths.""
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -548,7 +549,11 @@ def test_the_log_names_the_paragraph_even_when_only_its_text_changed(
         session, admin, scheduled_round.id, paragraph.id, markdown="Nytt.", now=now.get()
     )
     page = client.get(f"/admin/omgang/{scheduled_round.id}/").get_data(as_text=True)
-    assert "Strategin gäller 2020–2030. → Nytt." in page
+    # The new text as a word diff against the old, with text cues besides the styling.
+    assert re.search(
+        r"<del><span class=\"visually-hidden\">[^<]+</span>Strategin gäller 2020–2030\.</del>", page
+    )
+    assert re.search(r"<ins><span class=\"visually-hidden\">[^<]+</span>Nytt\.</ins>", page)
     assert "1 Inledning" in page
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 1
 

@@ -26,6 +26,7 @@ from flask_login import current_user
 from .. import audit, clock
 from ..consultations import services as reading
 from ..consultations import versions
+from ..consultations.diff import word_diff
 from ..db import get_session
 from ..extensions import htmx
 from ..models import Round
@@ -603,7 +604,12 @@ def _changes(entries) -> dict[int, list[tuple[str, str, str]]]:
         rows = []
         for change in audit.changes(entry):
             before, after = _shown(change.field, change.before), _shown(change.field, change.after)
-            if before != after or change.field in CONTEXT_FIELDS:
+            if change.field == "text" and change.before and change.after:
+                # A paragraph's new text reads best as a word diff against the old one.
+                before = after = word_diff(
+                    change.before, change.after, removed_cue=_("Removed:"), added_cue=_("Added:")
+                )
+            if before != after or change.field in CONTEXT_FIELDS or change.field == "text":
                 rows.append((str(FIELD_LABELS.get(change.field, change.field)), before, after))
         shown[entry.id] = rows
     return shown
