@@ -634,3 +634,51 @@ class AnalysedComment(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_group.id"), index=True)
     # support / oppose / change / neutral, as nlp.stance reads the text.
     stance: Mapped[str] = mapped_column(String(20))
+
+
+class Response(enum.StrEnum):
+    """How the region answers a theme's or a paragraph's comments."""
+
+    ACCEPTED = "accepted"
+    PARTLY = "partly_accepted"
+    NOT_ACCEPTED = "not_accepted"
+    NOTED = "noted"
+
+
+class WorkStatus(enum.StrEnum):
+    """How far staff have come with a synthesis entry."""
+
+    NOT_STARTED = "not_started"
+    DRAFTED = "drafted"
+    REVIEWED = "reviewed"
+
+
+class Synthesis(Base):
+    """Staff's summary of, and the region's response to, the comments on a theme or a paragraph.
+
+    Exactly one of ``theme_id`` and ``paragraph_id`` is set.
+    """
+
+    __tablename__ = "synthesis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), unique=True)
+    paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraph.id"), unique=True)
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    response: Mapped[Response | None] = mapped_column(_enum(Response, "synthesis_response"))
+    motivation: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[WorkStatus] = mapped_column(
+        _enum(WorkStatus, "work_status"), default=WorkStatus.NOT_STARTED
+    )
+    # Optimistic locking, as for themes: a save names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    theme: Mapped[Theme | None] = relationship()
+    paragraph: Mapped[Paragraph | None] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
