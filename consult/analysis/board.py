@@ -133,90 +133,80 @@ def build(session: Session, user: User | None, round_id: int) -> Board:
     board = Board(analysis=analysis, total=services.comment_count(session, round_id))
     if analysis is None:
         return board
-    tags = current_tags(round_id).subquery()
-    themes = {
-        t.id: t
-        for t in session.scalars(
-            select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None))
-        )
-    }
-    sizes = dict(
-        session.execute(
-            select(tags.c.theme_id, func.count(func.distinct(tags.c.comment_id))).group_by(
-                tags.c.theme_id
-            )
-        ).all()
+    themes = list(
+        session.scalars(select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None)))
     )
-    organisations = dict(
-        session.execute(
-            select(tags.c.theme_id, func.count(func.distinct(Comment.author_organisation_id)))
-            .join(Comment, Comment.id == tags.c.comment_id)
-            .group_by(tags.c.theme_id)
-        ).all()
-    )
-    categories = _grouped(session, tags, Comment.author_category)
-    stances = _grouped(session, tags, Comment.stance)
     sections = round_sections(session, round_)
-    chapter = chapter_of(sections)
-    places = _places(session, tags, chapter)
+    tally = _tally(session, round_id, chapter_of(sections))
     campaign_size = _campaign_sizes(session, analysis.id)
-    ordered = sorted(themes.values(), key=lambda t: (-sizes.get(t.id, 0), t.position, t.id))
+    ordered = sorted(themes, key=lambda t: (-tally.sizes[t.id], t.position, t.id))
     examples = _examples(session, ordered, campaign_size)
     for theme in ordered:
+        stances = tally.stances[theme.id]
         board.themes.append(
             ThemeCard(
                 theme=theme,
                 keywords=json.loads(theme.keywords or "[]"),
-                comments=sizes.get(theme.id, 0),
-                organisations=organisations.get(theme.id, 0),
+                comments=tally.sizes[theme.id],
+                organisations=tally.organisations[theme.id],
                 categories=sorted(
-                    ((Category(c), n) for c, n in categories[theme.id].items()),
+                    ((Category(c), n) for c, n in tally.categories[theme.id].items()),
                     key=lambda item: -item[1],
                 ),
                 chapters=sorted(
-                    places[theme.id].items(),
+                    tally.places[theme.id].items(),
                     key=lambda item: item[0].position if item[0] else -1,
                 ),
                 stances=[
-                    (key, stances[theme.id].get(key, 0))
+                    (key, stances[key])
                     for key in [*(s.value for s in Stance), NO_STANCE]
-                    if stances[theme.id].get(key, 0)
+                    if stances[key]
                 ],
                 examples=examples.get(theme.id, []),
             )
         )
     board.campaigns = _campaigns(session, analysis.id)
-    board.unassigned_count, board.unassigned = _unassigned(session, round_id)
-    board.matrix = _matrix(ordered, places, sections)
+    board.unassigned_count = board.total - tally.tagged
+    board.unassigned = _unassigned(session, round_id)
+    board.matrix = _matrix(ordered, tally.places, sections)
     return board
 
 
-def _grouped(session: Session, tags, column) -> dict[int, Counter]:
-    rows = session.execute(
-        select(tags.c.theme_id, column, func.count())
-        .join(Comment, Comment.id == tags.c.comment_id)
-        .group_by(tags.c.theme_id, column)
-    )
-    grouped: dict[int, Counter] = defaultdict(Counter)
-    for theme_id, value, count in rows:
-        key = getattr(value, "value", value) or NO_STANCE
-        grouped[theme_id][key] += count
-    return grouped
+@dataclass
+class _Tally:
+    sizes: Counter = field(default_factory=Counter)
+    organisations: Counter = field(default_factory=Counter)  # distinct, per theme
+    categories: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+    stances: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+    places: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+    tagged: int = 0  # distinct comments with a current tag
 
 
-def _places(session: Session, tags, chapter) -> dict[int, Counter]:
-    """Count each theme's comments per chapter of the draft (a paragraph's or a section's)."""
-    section_id = func.coalesce(Paragraph.section_id, Comment.section_id)
-    rows = session.execute(
-        select(tags.c.theme_id, section_id, func.count())
-        .join(Comment, Comment.id == tags.c.comment_id)
-        .outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
-        .group_by(tags.c.theme_id, section_id)
+def _tally(session: Session, round_id: int, chapter) -> _Tally:
+    """Count every theme's comments by category, stance and chapter, and its organisations.
+
+    Grouped in the database (a few thousand rows even for 40,000 comments) rather than one
+    query per figure: the tags are joined to their comments three times instead of six.
+    """
+    tags = current_tags(round_id).outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
+    section = func.coalesce(Paragraph.section_id, Comment.section_id)
+    grouped = tags.with_only_columns(
+        ThemeAssignment.theme_id, Comment.author_category, Comment.stance, section, func.count()
+    ).group_by(ThemeAssignment.theme_id, Comment.author_category, Comment.stance, section)
+    tally = _Tally()
+    for theme_id, category, stance, section_id, count in session.execute(grouped):
+        tally.sizes[theme_id] += count
+        tally.categories[theme_id][category.value] += count
+        tally.stances[theme_id][stance.value if stance else NO_STANCE] += count
+        tally.places[theme_id][chapter(section_id)] += count
+    organisations = tags.with_only_columns(
+        ThemeAssignment.theme_id, func.count(func.distinct(Comment.author_organisation_id))
+    ).group_by(ThemeAssignment.theme_id)
+    tally.organisations.update(dict(session.execute(organisations).all()))
+    tally.tagged = session.scalar(
+        tags.with_only_columns(func.count(func.distinct(ThemeAssignment.comment_id)))
     )
-    places: dict[int, Counter] = defaultdict(Counter)
-    for theme_id, section, count in rows:
-        places[theme_id][chapter(section)] += count
-    return places
+    return tally
 
 
 def _campaign_sizes(session: Session, analysis_id: int) -> dict[int, int]:
@@ -255,20 +245,44 @@ def _campaigns(session: Session, analysis_id: int) -> list[Example]:
     return [Example(group.comment, group.size) for group in groups]
 
 
-def _unassigned(session: Session, round_id: int) -> tuple[int, list[Comment]]:
-    tagged = current_tags(round_id).with_only_columns(ThemeAssignment.comment_id)
+def has_current_tag(round_id: int, theme_id: int | None = None):
+    """Return a condition: the (outer) comment has a current tag, on ``theme_id`` if given.
+
+    Written so that both SQLite and PostgreSQL answer it from the tag indexes: a theme's
+    comments by (theme, removed_at), any current tag by the comment's own tags.
+    """
+    if theme_id is not None:
+        return Comment.id.in_(
+            select(ThemeAssignment.comment_id).where(
+                ThemeAssignment.theme_id == theme_id, ThemeAssignment.removed_at.is_(None)
+            )
+        )
+    current = select(Theme.id).where(Theme.round_id == round_id, Theme.retired_at.is_(None))
+    return (
+        select(ThemeAssignment.id)
+        .where(
+            ThemeAssignment.comment_id == Comment.id,
+            ThemeAssignment.removed_at.is_(None),
+            ThemeAssignment.theme_id.in_(current),
+        )
+        .exists()
+    )
+
+
+def _unassigned(session: Session, round_id: int) -> list[Comment]:
+    """Return the first comments of the round that have no current tag."""
     query = (
         select(Comment)
         .where(
             Comment.round_id == round_id,
             Comment.status == CommentStatus.PUBLISHED,
             Comment.parent_id.is_(None),
-            Comment.id.not_in(tagged),
+            ~has_current_tag(round_id),
         )
         .order_by(Comment.id)
+        .limit(UNASSIGNED_SHOWN)
     )
-    count = session.scalar(query.with_only_columns(func.count(Comment.id)).order_by(None))
-    return count, list(session.scalars(query.limit(UNASSIGNED_SHOWN)))
+    return list(session.scalars(query))
 
 
 def _matrix(themes: list[Theme], places, sections: dict[int, Section]) -> Matrix:

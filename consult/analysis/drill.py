@@ -22,7 +22,7 @@ from ..models import (
     User,
 )
 from . import services
-from .board import NO_STANCE, chapter_of, current_tags, round_sections
+from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
 
 UNASSIGNED = "ingen"
 SEARCH_MAX = 200
@@ -125,7 +125,6 @@ def comments(
     """Return one page of the comments of theme ``theme_key`` (an id, or UNASSIGNED)."""
     round_ = services.get_round(session, user, round_id)
     analysis = services.latest_result(session, round_id)
-    tags = current_tags(round_id)
     theme = None
     if theme_key != UNASSIGNED:
         theme = session.get(Theme, int(theme_key)) if theme_key.isdigit() else None
@@ -137,10 +136,9 @@ def comments(
         Comment.parent_id.is_(None),
     ]
     if theme is None:
-        conditions.append(Comment.id.not_in(tags.with_only_columns(ThemeAssignment.comment_id)))
+        conditions.append(~has_current_tag(round_id))
     else:
-        in_theme = tags.where(ThemeAssignment.theme_id == theme.id)
-        conditions.append(Comment.id.in_(in_theme.with_only_columns(ThemeAssignment.comment_id)))
+        conditions.append(has_current_tag(round_id, theme.id))
     sections = round_sections(session, round_)
     chapter = chapter_of(sections)
     base = select(Comment).outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
@@ -187,13 +185,16 @@ def _filter_conditions(filters: Filters, sections, chapter, analysis) -> list:
     if filters.kind:
         conditions.append(Comment.kind == CommentKind(filters.kind))
     if filters.campaign and analysis is not None:
-        in_campaign = select(AnalysedComment.comment_id).where(
-            AnalysedComment.analysis_id == analysis.id, AnalysedComment.campaign_id.is_not(None)
+        in_campaign = (
+            select(AnalysedComment.id)
+            .where(
+                AnalysedComment.comment_id == Comment.id,
+                AnalysedComment.analysis_id == analysis.id,
+                AnalysedComment.campaign_id.is_not(None),
+            )
+            .exists()
         )
-        if filters.campaign == "yes":
-            conditions.append(Comment.id.in_(in_campaign))
-        else:
-            conditions.append(Comment.id.not_in(in_campaign))
+        conditions.append(in_campaign if filters.campaign == "yes" else ~in_campaign)
     if filters.q:
         pattern = _like(filters.q)
         conditions.append(
