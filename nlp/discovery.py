@@ -5,9 +5,14 @@
 2. The distinct texts become TF-IDF vectors (``features.TextVectoriser``: character n-grams
    that survive Swedish compounds, plus lemmas).
 3. Non-negative matrix factorisation splits the vectors into ``k`` parts; each text joins
-   the part that explains most of it. ``k`` is given, or chosen by the cosine silhouette of
-   the split over a grid of candidates between 2 and a bound that grows with the data.
-4. Texts too far from every theme's centre are left out (-1) rather than forced in.
+   the part that explains most of it, and spherical k-means polishes the split. ``k`` is
+   given, or chosen by the cosine silhouette of the split over a grid of candidates between
+   2 and a bound that grows with the data. On large corpora the themes are formed on a
+   sample of ``FIT_ROWS`` distinct texts (factorised on their most shared features).
+4. Every distinct text is then placed at its nearest theme centre, streaming the corpus in
+   batches (its vectors are never held at once). A text far less typical than its theme's
+   usual member, or closer to the corpus as a whole than to its theme, is left out (-1)
+   rather than forced in; a text sent by many is never left out for being untypical.
 5. Each theme is described by class-based TF-IDF over lemmas (readable words, not n-grams),
    its most typical texts, and the themes closest to it (merge suggestions).
 """
