@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import worker as notifications_worker
     from .notifications.routes import bp as notifications_bp
     from .people import bp as people_bp
+    from .synthesis import bp as synthesis_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
@@ -72,9 +73,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_analysis_cli(app)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(synthesis_bp)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)
-    app.register_blueprint(people_bp)
     cli.init_app(app)
     templating.init_app(app)
     _register_errors(app)

@@ -1,0 +1,255 @@
+"""Exports of a round's comments (CSV, .xlsx) and of its themes (JSON), for staff.
+
+Comments are read in batches over a server-side cursor (``yield_per``) and written out one
+row at a time: the CSV is a generator the response streams, the workbook is written in
+openpyxl's write-only mode to a temporary file. Neither holds all rows in memory. The themes
+of each comment come from correlated subqueries, so each row is complete as it is read.
+
+A cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
+carriage return) is prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from .. import labels
+from ..analysis.board import chapter_of, round_sections
+from ..analysis.services import get_round, latest_result
+from ..models import (
+    AnalysedComment,
+    CampaignGroup,
+    Comment,
+    Origin,
+    Paragraph,
+    Section,
+    Theme,
+    ThemeAssignment,
+    User,
+)
+from .labels import RESPONSE_LABELS, STATUS_LABELS
+
+BATCH = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+THEME_SEPARATOR = "; "
+
+
+def neutralise(value):
+    """Return ``value`` safe for a spreadsheet cell: text that looks like a formula is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def headers() -> list[str]:
+    """Return the column names of the comment exports, translated."""
+    return [
+        _("Comment"),
+        _("Written"),
+        _("Reply to"),
+        _("Section"),
+        _("Paragraph"),
+        _("Kind"),
+        _("Stance"),
+        _("Stakeholder category"),
+        _("Organisation"),
+        _("Text"),
+        _("Proposed wording"),
+        _("Themes (model)"),
+        _("Themes (staff)"),
+        _("Campaign"),
+        _("Moderation state"),
+    ]
+
+
+def _themes(source: Origin):
+    """A correlated subquery: the names of a comment's current themes from ``source``."""
+    tag = aliased(ThemeAssignment)
+    theme = aliased(Theme)
+    return (
+        select(func.aggregate_strings(theme.name, THEME_SEPARATOR))
+        .select_from(tag)
+        .join(theme, theme.id == tag.theme_id)
+        .where(
+            tag.comment_id == Comment.id,
+            tag.removed_at.is_(None),
+            tag.source == source,
+            theme.retired_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+def _query(session: Session, round_id: int):
+    analysis = latest_result(session, round_id)
+    query = (
+        select(
+            Comment,
+            Paragraph.number,
+            func.coalesce(Paragraph.section_id, Comment.section_id),
+            _themes(Origin.MODEL),
+            _themes(Origin.STAFF),
+            CampaignGroup.id,
+            CampaignGroup.size,
+        )
+        .outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
+        .outerjoin(
+            AnalysedComment,
+            and_(
+                AnalysedComment.comment_id == Comment.id,
+                AnalysedComment.analysis_id == (analysis.id if analysis else -1),
+            ),
+        )
+        .outerjoin(CampaignGroup, CampaignGroup.id == AnalysedComment.campaign_id)
+        .where(Comment.round_id == round_id)
+        .order_by(Comment.id)
+    )
+    return query.execution_options(yield_per=BATCH)
+
+
+def rows(session: Session, user: User | None, round_id: int) -> Iterator[tuple[object, list]]:
+    """Yield (chapter, cells) for every comment of the round, in order, neutralised."""
+    round_ = get_round(session, user, round_id)
+    sections = round_sections(session, round_)
+    chapter = chapter_of(sections)
+    for comment, paragraph, section_id, model, staff, campaign, size in session.execute(
+        _query(session, round_id)
+    ):
+        section = sections.get(section_id)
+        cells = [
+            comment.id,
+            comment.created_at.replace(tzinfo=None, microsecond=0),
+            comment.parent_id,
+            f"{section.number} {section.heading}".strip() if section else "",
+            paragraph or "",
+            str(labels.KIND_LABELS[comment.kind]),
+            str(labels.STANCE_LABELS[comment.stance]) if comment.stance else "",
+            str(labels.CATEGORY_LABELS[comment.author_category]),
+            comment.author_organisation_name or "",
+            comment.body,
+            comment.proposed_text or "",
+            model or "",
+            staff or "",
+            _("Campaign %(id)s (%(size)s comments)", id=campaign, size=size) if campaign else "",
+            str(labels.STATUS_LABELS[comment.status]),
+        ]
+        yield chapter(section_id), [neutralise(c) for c in cells]
+
+
+def csv_lines(session: Session, user: User | None, round_id: int) -> Iterator[str]:
+    """Yield the CSV export line by line (with a byte-order mark, for Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def take() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    generated = rows(session, user, round_id)  # checks access before the first byte
+    writer.writerow(headers())
+    yield "\ufeff" + take()
+    for _chapter, cells in generated:
+        writer.writerow(["" if c is None else c for c in cells])
+        yield take()
+
+
+def _sheet_title(section: Section | None, used: set[str]) -> str:
+    base = f"{section.number} {section.heading}" if section else _("The draft as a whole")
+    for char in "[]:*?/\\":
+        base = base.replace(char, " ")
+    title, n = base[:31].strip() or "-", 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)].strip() + suffix, n + 1
+    used.add(title.lower())
+    return title
+
+
+def xlsx_file(session: Session, user: User | None, round_id: int) -> str:
+    """Write the workbook to a temporary file and return its path (the caller removes it).
+
+    One sheet with all comments, then one per chapter of the draft, written row by row.
+    """
+    generated = rows(session, user, round_id)
+    workbook = Workbook(write_only=True)
+    used: set[str] = set()
+    everything = workbook.create_sheet(_sheet_title_all(used))
+    everything.append(headers())
+    sheets: dict[int | None, object] = {}
+    for chapter, cells in generated:
+        everything.append(cells)
+        key = chapter.id if chapter else None
+        if key not in sheets:
+            sheets[key] = workbook.create_sheet(_sheet_title(chapter, used))
+            sheets[key].append(headers())
+        sheets[key].append(cells)
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="consult-export-")
+    os.close(handle)
+    workbook.save(path)
+    return path
+
+
+def _sheet_title_all(used: set[str]) -> str:
+    title = _("All comments")[:31]
+    used.add(title.lower())
+    return title
+
+
+def themes_json(session: Session, user: User | None, round_id: int) -> str:
+    """Return the round's current themes with their figures, summaries and responses as JSON."""
+    from .services import overview
+
+    result = overview(session, user, round_id)
+    themes = []
+    for row in result.themes:
+        entry = row.entry
+        themes.append(
+            {
+                "id": row.theme.id,
+                "name": row.theme.name,
+                "description": row.theme.description,
+                "keywords": json.loads(row.theme.keywords or "[]"),
+                "origin": row.theme.origin.value,
+                "comments": row.comments,
+                "summary": entry.summary if entry else "",
+                "response": entry.response.value if entry and entry.response else None,
+                "response_label": str(RESPONSE_LABELS[entry.response])
+                if entry and entry.response
+                else None,
+                "motivation": entry.motivation if entry else "",
+                "status": (entry.status if entry else "not_started"),
+                "status_label": str(STATUS_LABELS[entry.status if entry else "not_started"]),
+            }
+        )
+    paragraphs = [
+        {
+            "paragraph": row.paragraph.number,
+            "comments": row.comments,
+            "summary": row.entry.summary,
+            "response": row.entry.response.value if row.entry.response else None,
+            "motivation": row.entry.motivation,
+            "status": row.entry.status.value,
+        }
+        for row in result.paragraphs
+        if row.entry is not None
+    ]
+    round_ = result.round
+    document = {
+        "consultation": round_.consultation.title,
+        "round": round_.number,
+        "themes": themes,
+        "paragraphs": paragraphs,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str)

@@ -1,0 +1,28 @@
+"""Reader-facing names of responses and work statuses, and the form's error texts."""
+
+from flask_babel import lazy_gettext as _l
+
+from ..models import Response, WorkStatus
+from .services import TEXT_MAX
+
+RESPONSE_LABELS = {
+    Response.ACCEPTED: _l("Accepted"),
+    Response.PARTLY: _l("Partly accepted"),
+    Response.NOT_ACCEPTED: _l("Not accepted"),
+    Response.NOTED: _l("Noted"),
+}
+STATUS_LABELS = {
+    WorkStatus.NOT_STARTED: _l("Not started"),
+    WorkStatus.DRAFTED: _l("Drafted"),
+    WorkStatus.REVIEWED: _l("Reviewed"),
+}
+ERROR_TEXTS = {
+    ("summary", "too_long"): _l("The text is too long (at most %(max)s characters).", max=TEXT_MAX),
+    ("motivation", "too_long"): _l(
+        "The text is too long (at most %(max)s characters).", max=TEXT_MAX
+    ),
+    ("response", "invalid"): _l("Choose one of the responses."),
+    ("status", "invalid"): _l("Choose one of the statuses."),
+    ("response", "required_when_reviewed"): _l("A reviewed entry needs a response."),
+    ("summary", "required_when_reviewed"): _l("A reviewed entry needs a summary."),
+}

@@ -1,0 +1,138 @@
+"""Synthesis pages for staff: the round's overview, and the form for one theme or paragraph.
+
+Only staff and administrators get here (the blueprint refuses others and every service
+checks again). Saving is a form post that redirects back to the overview; sent by htmx it
+answers with the form fragment, saved or with its errors, in place.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..db import get_session
+from ..extensions import htmx
+from . import bp, services
+from .forms import EntryForm
+from .labels import RESPONSE_LABELS, STATUS_LABELS
+
+
+@bp.before_request
+def _staff_only():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_staff:
+        abort(403)
+    return None
+
+
+@bp.after_request
+def _vary_on_htmx(response):
+    response.vary.add("HX-Request")
+    return response
+
+
+def call(function, *args, **kwargs):
+    """Call a service as the current user; answer 403/404 for its refusals."""
+    try:
+        return function(get_session(), current_user, *args, **kwargs)
+    except (services.NotAllowed, services.NotFound) as error:
+        get_session().rollback()
+        abort(error.code)
+
+
+def texts() -> dict:
+    """Labels the synthesis templates share."""
+    return {"responses": RESPONSE_LABELS, "work_statuses": STATUS_LABELS}
+
+
+@bp.get("/omgang/<int:round_id>/")
+def overview(round_id: int):
+    """List the round's themes and commented paragraphs with the status of their entries."""
+    result = call(services.overview, round_id)
+    return render_template(
+        "synthesis/overview.html",
+        overview=result,
+        round=result.round,
+        consultation=result.round.consultation,
+        **texts(),
+    )
+
+
+@bp.get("/omgang/<int:round_id>/tema/<int:theme_id>")
+def theme(round_id: int, theme_id: int):
+    """Show the synthesis form of a theme."""
+    return _page(call(services.target, round_id, theme_id=theme_id))
+
+
+@bp.get("/omgang/<int:round_id>/stycke/<int:paragraph_id>")
+def paragraph(round_id: int, paragraph_id: int):
+    """Show the synthesis form of a paragraph."""
+    return _page(call(services.target, round_id, paragraph_id=paragraph_id))
+
+
+@bp.post("/omgang/<int:round_id>/tema/<int:theme_id>")
+def save_theme(round_id: int, theme_id: int):
+    """Save a theme's synthesis."""
+    return _save(call(services.target, round_id, theme_id=theme_id))
+
+
+@bp.post("/omgang/<int:round_id>/stycke/<int:paragraph_id>")
+def save_paragraph(round_id: int, paragraph_id: int):
+    """Save a paragraph's synthesis."""
+    return _save(call(services.target, round_id, paragraph_id=paragraph_id))
+
+
+def _save(where: services.Target):
+    form = EntryForm()
+    version = form.version.data or ""
+    try:
+        call(
+            services.save,
+            where,
+            summary=form.summary.data or "",
+            response=form.response.data or "",
+            motivation=form.motivation.data or "",
+            status=form.status.data or "",
+            version=int(version) if version.isdigit() else -1,
+            now=clock.now(),
+        )
+    except services.Invalid as error:
+        get_session().rollback()
+        form.apply_errors(error.errors)
+        return _page(where, form, status=422)
+    except services.Conflict as error:
+        # Keep this person's text in the form, now based on the saved version, and show
+        # what the other person saved: nothing is lost and nothing overwritten.
+        form.version.data = str(error.entry.version)
+        return _page(where, form, conflict=error.entry, status=409)
+    if htmx:
+        return _page(where, saved=True)
+    flash(_("The synthesis is saved."), "success")
+    anchor = f"#s-theme-{where.theme.id}" if where.theme else f"#s-p-{where.paragraph.id}"
+    return redirect(url_for("synthesis.overview", round_id=where.round.id) + anchor)
+
+
+def _page(where: services.Target, form=None, *, conflict=None, saved=False, status=200):
+    entry = services.entry(get_session(), where)
+    form = form or EntryForm.of(entry)
+    template = "synthesis/_entry.html" if htmx else "synthesis/entry.html"
+    return make_response(
+        render_template(
+            template,
+            where=where,
+            round=where.round,
+            consultation=where.round.consultation,
+            entry=entry,
+            form=form,
+            conflict=conflict,
+            saved=saved,
+            **texts(),
+        ),
+        status,
+    )
+
+
+from . import downloads  # noqa: E402,F401
