@@ -112,7 +112,6 @@ def comment_replied(session: Session, reply: Comment, parent: Comment, *, now: d
 class Announced:
     opened: int = 0
     closed: int = 0
-    queues: int = 0
 
 
 def _claim(session: Session, round_id: int, column, now: datetime) -> bool:
