@@ -9,8 +9,9 @@ from consult import clock
 from consult.models import AuditEntry, Response, Role, Synthesis, WorkStatus
 from consult.synthesis import services
 
-from . import factories
-from .test_analysis_board import analysed  # noqa: F401  (fixture)
+from . import factories, test_analysis_board
+
+analysed = test_analysis_board.analysed  # the small analysed round, as a fixture here too
 
 
 def first_theme(session, seeded):
@@ -23,7 +24,7 @@ def save(session, user, where, version=0, **fields):
     return services.save(session, user, where, version=version, now=clock.now(), **values)
 
 
-def test_a_staff_member_writes_a_theme_synthesis_and_it_is_audited(session, analysed):  # noqa: F811
+def test_a_staff_member_writes_a_theme_synthesis_and_it_is_audited(session, analysed):
     theme = first_theme(session, analysed)
     where = services.target(session, analysed.staff, analysed.round.id, theme_id=theme.id)
 
@@ -40,7 +41,7 @@ def test_a_staff_member_writes_a_theme_synthesis_and_it_is_audited(session, anal
 
 def test_a_second_editor_with_an_old_version_gets_a_conflict_and_overwrites_nothing(
     session,
-    analysed,  # noqa: F811
+    analysed,
 ):
     theme = first_theme(session, analysed)
     where = services.target(session, analysed.staff, analysed.round.id, theme_id=theme.id)
@@ -58,7 +59,7 @@ def test_a_second_editor_with_an_old_version_gets_a_conflict_and_overwrites_noth
     assert session.scalars(select(Synthesis)).one().version == 2
 
 
-def test_a_paragraph_synthesis_and_its_refusals(session, analysed):  # noqa: F811
+def test_a_paragraph_synthesis_and_its_refusals(session, analysed):
     paragraph = analysed.comments[0].paragraph
     round_id = analysed.round.id
     where = services.target(session, analysed.staff, round_id, paragraph_id=paragraph.id)
@@ -76,7 +77,7 @@ def test_a_paragraph_synthesis_and_its_refusals(session, analysed):  # noqa: F81
     assert [r.paragraph.id for r in rows if r.entry] == [paragraph.id]
 
 
-def test_participants_and_strangers_are_refused_by_the_service(session, analysed):  # noqa: F811
+def test_participants_and_strangers_are_refused_by_the_service(session, analysed):
     participant = factories.make_user(session)
     theme = first_theme(session, analysed)
     with pytest.raises(services.NotAllowed):
@@ -89,7 +90,7 @@ def test_participants_and_strangers_are_refused_by_the_service(session, analysed
     assert session.scalars(select(Synthesis)).all() == []
 
 
-def test_a_paragraph_of_another_round_is_not_found(session, analysed, now):  # noqa: F811
+def test_a_paragraph_of_another_round_is_not_found(session, analysed, now):
     other = factories.make_round(session, opens_at=now.get(), closes_at=None)
     paragraph = other.document.paragraphs[0]
     with pytest.raises(services.NotFound):
@@ -99,7 +100,7 @@ def test_a_paragraph_of_another_round_is_not_found(session, analysed, now):  # n
 # Routes
 
 
-def test_routes_refuse_anonymous_and_participants(client, auth, analysed):  # noqa: F811
+def test_routes_refuse_anonymous_and_participants(client, auth, analysed):
     url = f"/sammanstallning/omgang/{analysed.round.id}/"
     response = client.get(url)
     assert response.status_code == 302 and "logga-in" in response.location
@@ -113,7 +114,7 @@ def test_staff_and_admins_save_from_the_form_without_javascript(
     client,
     auth,
     session,
-    analysed,  # noqa: F811
+    analysed,
     role,
 ):
     auth.login(role=role)
@@ -143,7 +144,7 @@ def test_htmx_save_answers_with_the_form_and_a_conflict_keeps_the_text(
     client,
     auth,
     session,
-    analysed,  # noqa: F811
+    analysed,
 ):
     auth.login(role=Role.STAFF)
     paragraph = analysed.comments[0].paragraph

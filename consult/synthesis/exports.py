@@ -118,8 +118,16 @@ def _query(session: Session, round_id: int):
 
 
 def rows(session: Session, user: User | None, round_id: int) -> Iterator[tuple[object, list]]:
-    """Yield (chapter, cells) for every comment of the round, in order, neutralised."""
+    """Return an iterator of (chapter, cells) for every comment of the round, neutralised.
+
+    Access is checked at once, not when the first row is read.
+    """
     round_ = get_round(session, user, round_id)
+    return _rows(session, round_)
+
+
+def _rows(session: Session, round_) -> Iterator[tuple[object, list]]:
+    round_id = round_.id
     sections = round_sections(session, round_)
     chapter = chapter_of(sections)
     for comment, paragraph, section_id, model, staff, campaign, size in session.execute(
@@ -157,12 +165,16 @@ def csv_lines(session: Session, user: User | None, round_id: int) -> Iterator[st
         buffer.truncate()
         return text
 
-    generated = rows(session, user, round_id)  # checks access before the first byte
-    writer.writerow(headers())
-    yield "\ufeff" + take()
-    for _chapter, cells in generated:
-        writer.writerow(["" if c is None else c for c in cells])
-        yield take()
+    generated = rows(session, user, round_id)  # checks access before the response starts
+
+    def lines() -> Iterator[str]:
+        writer.writerow(headers())
+        yield "\ufeff" + take()
+        for _chapter, cells in generated:
+            writer.writerow(["" if c is None else c for c in cells])
+            yield take()
+
+    return lines()
 
 
 def _sheet_title(section: Section | None, used: set[str]) -> str:

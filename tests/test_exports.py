@@ -1,0 +1,186 @@
+"""Exports of a round's comments (CSV, .xlsx) and themes (JSON), and the synthesis report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import docx
+import pytest
+from openpyxl import load_workbook
+
+from consult import clock
+from consult.models import CommentStatus, Role
+from consult.synthesis import exports, services
+
+from . import factories, test_analysis_board
+
+analysed = test_analysis_board.analysed  # the small analysed round, as a fixture here too
+
+FORMULA = '=HYPERLINK("http://evil.example","klicka")'
+
+
+def base(seeded) -> str:
+    return f"/sammanstallning/omgang/{seeded.round.id}/"
+
+
+@pytest.fixture
+def formula_comment(session, analysed):
+    comment = analysed.comments[0]
+    comment.body = FORMULA
+    comment.author_organisation_name = "@Kommunen"
+    session.commit()
+    return comment
+
+
+def test_neutralise_quotes_what_a_spreadsheet_would_run():
+    assert [exports.neutralise(v) for v in ["=1+1", "+46", "-2", "@x", "\tA", "\rB"]] == [
+        "'=1+1",
+        "'+46",
+        "'-2",
+        "'@x",
+        "'\tA",
+        "'\rB",
+    ]
+    assert exports.neutralise("Bra förslag") == "Bra förslag"
+    assert exports.neutralise(-2) == -2
+
+
+@pytest.mark.parametrize("suffix", ["synpunkter.csv", "synpunkter.xlsx", "teman.json", "rapport"])
+def test_downloads_refuse_anonymous_and_participants(client, auth, analysed, suffix):
+    response = client.get(base(analysed) + suffix)
+    assert response.status_code == 302 and "logga-in" in response.location
+    auth.login()
+    assert client.get(base(analysed) + suffix).status_code == 403
+
+
+def test_the_service_refuses_a_participant(session, analysed):
+    with pytest.raises(services.NotAllowed):
+        exports.xlsx_file(session, factories.make_user(session), analysed.round.id)
+    with pytest.raises(services.NotAllowed):
+        exports.csv_lines(session, None, analysed.round.id)
+
+
+def test_csv_holds_every_comment_with_its_themes_and_neutralised_cells(
+    client,
+    auth,
+    session,
+    analysed,
+    formula_comment,
+):
+    auth.login(role=Role.STAFF)
+    response = client.get(base(analysed) + "synpunkter.csv")
+
+    assert response.status_code == 200
+    assert response.is_streamed
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header, body = rows[0], rows[1:]
+    # Every comment of the round: published, the reply and the hidden one.
+    assert len(body) == len(analysed.comments) + 2
+    by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in body}
+    row = by_id[formula_comment.id]
+    assert row[header[9]] == "'" + FORMULA
+    assert row[header[8]] == "'@Kommunen"
+    assert row[header[11]]  # the engine's theme
+    assert by_id[analysed.hidden.id][header[14]] in {
+        "Dold av en moderator",
+        "Hidden by a moderator",
+    }
+    assert by_id[analysed.reply.id][header[2]] == str(analysed.comments[0].id)
+    campaign = by_id[analysed.campaign[0].id]
+    assert str(len(analysed.campaign)) in campaign[header[13]]
+
+
+def test_xlsx_has_all_comments_and_a_sheet_per_section(
+    client, auth, session, analysed, formula_comment
+):
+    auth.login(role=Role.ADMIN)
+    response = client.get(base(analysed) + "synpunkter.xlsx")
+
+    assert response.status_code == 200
+    data = response.data
+    response.close()
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    everything = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert len(everything) == 1 + len(analysed.comments) + 2
+    sections = workbook.worksheets[1:]
+    assert sections  # the traffic and school comments sit in chapters of the draft
+    per_section = [list(ws.iter_rows(values_only=True)) for ws in sections]
+    assert sum(len(rows) - 1 for rows in per_section) == len(everything) - 1
+    traffic = analysed.comments[0].paragraph.section
+    while traffic.parent is not None:
+        traffic = traffic.parent
+    sheet = next(ws for ws in sections if ws.title.startswith(traffic.number))
+    assert analysed.comments[0].id in [row[0] for row in sheet.iter_rows(values_only=True)]
+    cells = {row[0]: row for row in everything[1:]}
+    assert cells[formula_comment.id][9] == "'" + FORMULA
+    assert cells[formula_comment.id][8] == "'@Kommunen"
+
+
+def test_themes_json_has_names_counts_and_responses(client, auth, session, analysed):
+    row = services.overview(session, analysed.staff, analysed.round.id).themes[0]
+    where = services.target(session, analysed.staff, analysed.round.id, theme_id=row.theme.id)
+    services.save(
+        session,
+        analysed.staff,
+        where,
+        summary="Sammanfattat.",
+        response="noted",
+        motivation="Noterat.",
+        status="reviewed",
+        version=0,
+        now=clock.now(),
+    )
+    auth.login(role=Role.STAFF)
+
+    data = json.loads(client.get(base(analysed) + "teman.json").data)
+
+    first = data["themes"][0]
+    assert first["name"] == row.theme.name
+    assert first["comments"] == row.comments
+    assert first["summary"] == "Sammanfattat."
+    assert first["response"] == "noted"
+    assert first["status"] == "reviewed"
+
+
+def test_the_docx_report_has_figures_themes_and_a_quotation(client, auth, session, analysed):
+    overview = services.overview(session, analysed.staff, analysed.round.id)
+    theme = overview.themes[0].theme
+    where = services.target(session, analysed.staff, analysed.round.id, theme_id=theme.id)
+    services.save(
+        session,
+        analysed.staff,
+        where,
+        summary="Järnvägen är viktig för många.",
+        response="accepted",
+        motivation="Strategin prioriterar banan.",
+        status="reviewed",
+        version=0,
+        now=clock.now(),
+    )
+    auth.login(role=Role.STAFF)
+
+    response = client.get(base(analysed) + "rapport.docx")
+
+    assert response.status_code == 200
+    document = docx.Document(io.BytesIO(response.data))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert theme.name in headings
+    texts = [p.text for p in document.paragraphs]
+    assert "Järnvägen är viktig för många." in texts
+    assert "Strategin prioriterar banan." in texts
+    published = [c for c in analysed.comments if c.status == CommentStatus.PUBLISHED]
+    figures = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert str(len(published)) in figures.values()
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    bodies = {c.body for c in analysed.comments}
+    assert any(q.split("”")[1] in bodies for q in quotes if q.startswith("”"))
+
+
+def test_the_printable_report_shows_the_figures_and_the_chart(client, auth, analysed):
+    auth.login(role=Role.STAFF)
+    page = client.get(base(analysed) + "rapport").get_data(as_text=True)
+    assert '<svg class="share-chart"' in page
+    assert f"<dd>{len(analysed.comments)}</dd>" in page
