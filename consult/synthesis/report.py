@@ -38,10 +38,16 @@ class Report:
     themes: list[ThemeSection]
     paragraphs: list[Row]
 
-    def theme_chart(self):
-        """Return the themes' shares of the comments as an SVG bar chart."""
-        rows = [(t.row.theme.name, t.row.comments) for t in self.themes]
-        return share_bars(rows, title=_("Comments per theme"))
+    def theme_shares(self) -> list[tuple[str, int, int]]:
+        """Return (theme name, comments, percent of the round's comments) per theme.
+
+        A table rather than the board's SVG chart: theme names are too long for its labels.
+        """
+        total = self.comments or 1
+        return [
+            (t.row.theme.name, t.row.comments, round(100 * t.row.comments / total))
+            for t in self.themes
+        ]
 
     def category_chart(self):
         """Return the stakeholder categories' shares of the comments as an SVG bar chart."""
