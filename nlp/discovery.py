@@ -99,8 +99,16 @@ class ThemeModel:
     def assign(self, new_texts: Sequence[str]) -> list[int]:
         """Place ``new_texts`` into the existing themes without re-clustering (-1: none fits)."""
         texts = _checked(new_texts)
-        if not texts or self.centroids is None:
+        if not texts or self.centroids is None or self.centroids.shape[0] == 0:
             return [-1] * len(texts)
+        # In batches, so that placing a whole corpus never holds all of its vectors.
+        return [
+            theme
+            for start in range(0, len(texts), PLACE_BATCH)
+            for theme in self._assign_batch(texts[start : start + PLACE_BATCH])
+        ]
+
+    def _assign_batch(self, texts: list[str]) -> list[int]:
         X = self.vectoriser.transform(texts)
         similarity = (X @ self.centroids.T).toarray()
         best = similarity.argmax(axis=1)
