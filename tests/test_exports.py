@@ -93,6 +93,15 @@ def test_csv_holds_every_comment_with_its_themes_and_neutralised_cells(
     assert str(len(analysed.campaign)) in campaign[header[13]]
 
 
+def test_the_csv_stream_survives_the_request_closing_its_session(app, session, analysed):
+    with app.test_request_context():
+        lines = exports.csv_lines(session, analysed.staff, analysed.round.id)
+        session.close()  # what the request's teardown does before a streamed body is read
+        rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff"))))
+
+    assert len(rows) == 1 + len(analysed.comments) + 2
+
+
 def test_xlsx_has_all_comments_and_a_sheet_per_section(
     client, auth, session, analysed, formula_comment
 ):

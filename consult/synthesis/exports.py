@@ -123,16 +123,15 @@ def rows(session: Session, user: User | None, round_id: int) -> Iterator[tuple[o
     Access is checked at once, not when the first row is read.
     """
     round_ = get_round(session, user, round_id)
-    return _rows(session, round_)
-
-
-def _rows(session: Session, round_) -> Iterator[tuple[object, list]]:
-    round_id = round_.id
+    # Read now: a streamed response reads the rows after the request's session was closed
+    # (detached objects keep what they loaded, but cannot load more).
     sections = round_sections(session, round_)
+    return _rows(session, sections, _query(session, round_id))
+
+
+def _rows(session: Session, sections, query) -> Iterator[tuple[object, list]]:
     chapter = chapter_of(sections)
-    for comment, paragraph, section_id, model, staff, campaign, size in session.execute(
-        _query(session, round_id)
-    ):
+    for comment, paragraph, section_id, model, staff, campaign, size in session.execute(query):
         section = sections.get(section_id)
         cells = [
             comment.id,
@@ -168,11 +167,14 @@ def csv_lines(session: Session, user: User | None, round_id: int) -> Iterator[st
     generated = rows(session, user, round_id)  # checks access before the response starts
 
     def lines() -> Iterator[str]:
-        writer.writerow(headers())
-        yield "\ufeff" + take()
-        for _chapter, cells in generated:
-            writer.writerow(["" if c is None else c for c in cells])
-            yield take()
+        try:
+            writer.writerow(headers())
+            yield "\ufeff" + take()
+            for _chapter, cells in generated:
+                writer.writerow(["" if c is None else c for c in cells])
+                yield take()
+        finally:
+            session.close()  # the request's teardown ran before the stream was read
 
     return lines()
 
