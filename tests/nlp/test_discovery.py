@@ -141,6 +141,9 @@ def test_large_corpora_form_themes_on_a_sample_and_place_the_rest(monkeypatch):
     model = nlp.discover_themes(texts, n_themes=3, seed=0)
     assert _purity(model.assignments, truth) >= 0.8
     assert sum(t.size for t in model.themes) == sum(a >= 0 for a in model.assignments)
+    in_batches = model.assign(texts)
+    monkeypatch.setattr(discovery, "PLACE_BATCH", 10_000)
+    assert model.assign(texts) == in_batches
 
 
 def test_save_and_load_round_trip(tmp_path):
