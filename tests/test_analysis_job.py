@@ -21,10 +21,12 @@ from consult.models import (
     AnalysisStatus,
     AuditEntry,
     CampaignGroup,
+    CommentStatus,
     Role,
     Theme,
     ThemeAssignment,
 )
+from consult.moderation import services as moderation
 
 from . import factories
 from .conftest import make_config
@@ -291,6 +293,26 @@ def test_a_comment_in_a_round_never_analysed_gets_no_theme(app, session, seeded,
     )
     assert comment.id is not None
     assert session.scalar(select(func.count(ThemeAssignment.id))) == 0
+
+
+def test_a_comment_approved_by_a_moderator_is_placed_once(app, session, seeded, now):
+    jobs.run(session, start(session, seeded).id)
+    pending = factories.make_comment(
+        session,
+        seeded.round,
+        factories.make_user(session),
+        body="Skolan behöver fler lärare, lärarbristen i skolan är stor.",
+        status=CommentStatus.PENDING,
+    )
+
+    moderation.approve(session, seeded.staff, pending.id, now=now.get())
+    moderation.hide(session, seeded.staff, pending.id, reason="off_topic", now=now.get())
+    moderation.unhide(session, seeded.staff, pending.id, now=now.get())
+
+    tags = session.scalars(
+        select(ThemeAssignment).where(ThemeAssignment.comment_id == pending.id)
+    ).all()
+    assert len(tags) == 1 and tags[0].after_analysis is True
 
 
 # Redis / RQ

@@ -68,6 +68,13 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
     """Tag a published top-level comment with its nearest theme of the last analysis."""
     if comment.status != CommentStatus.PUBLISHED or comment.parent_id is not None:
         return None
+    already_tagged = session.scalar(
+        select(ThemeAssignment.id)
+        .where(ThemeAssignment.comment_id == comment.id, ThemeAssignment.removed_at.is_(None))
+        .limit(1)
+    )
+    if already_tagged is not None:
+        return None
     analysis_id = session.scalar(
         select(Analysis.id)
         .where(Analysis.round_id == comment.round_id, Analysis.status == AnalysisStatus.DONE)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
+from ..analysis.placement import place_quietly
 from ..models import (
     Comment,
     CommentStatus,
@@ -415,7 +416,15 @@ def _act(
     comment = _locked_comment(session, comment_id)
     _ACTIONS[name](session, actor, comment, code, text, now)
     session.commit()
+    _place_if_published([comment], session, now)
     return comment
+
+
+def _place_if_published(comments: list[Comment], session: Session, now: datetime) -> None:
+    """Put comments that just became public into the themes of an analysed round."""
+    for comment in comments:
+        if comment.status == CommentStatus.PUBLISHED:
+            place_quietly(session, comment, now)
 
 
 def approve(session: Session, actor: User, comment_id: int, *, now: datetime) -> Comment:
@@ -473,6 +482,7 @@ def bulk(
     if errors:
         raise Invalid(errors)
     ids = sorted(set(comment_ids))
+    decided = []
     for comment_id in ids:
         try:
             comment = _locked_comment(session, comment_id)
@@ -480,7 +490,9 @@ def bulk(
         except (WrongState, NotFound) as error:
             session.rollback()
             raise BulkRefused(comment_id, getattr(error, "key", "not_found")) from error
+        decided.append(comment)
     session.commit()
+    _place_if_published(decided, session, now)
     return len(ids)
 
 
