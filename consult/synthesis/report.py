@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from docx import Document
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -145,7 +146,7 @@ def docx_bytes(report: Report) -> bytes:
         row, entry = section.row, section.row.entry
         document.add_heading(row.theme.name, level=2)
         document.add_paragraph(
-            _("%(num)s comments", num=row.comments)
+            ngettext("%(num)s comment", "%(num)s comments", row.comments)
             + " · "
             + str(STATUS_LABELS[entry.status if entry else "not_started"])
         )
