@@ -1,6 +1,7 @@
 """Commenting through HTTP: htmx and no-JavaScript paths, edits, replies, agreements."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -291,6 +292,16 @@ def test_cannot_agree_with_own_comment(client, auth, session, open_round):
     user = auth.login()
     comment = _comment(session, open_round, author=user)
     assert client.post(f"/synpunkter/{comment.id}/instam").status_code == 403
+
+
+def test_reply_page_form_posts_normally_as_its_thread_is_not_on_the_page(
+    client, auth, session, open_round
+):
+    parent = _comment(session, open_round)
+    auth.login()
+    page = client.get(f"/synpunkter/{parent.id}/svara").get_data(as_text=True)
+    assert f'id="c-{parent.id}"' not in page  # the htmx target of the inline form
+    assert re.search(r"<div hx-disable>\s*<form id=\"reply-form-", page)
 
 
 def test_reply_is_one_level_deep(client, auth, session, open_round):

@@ -91,6 +91,18 @@ def test_approve_publishes_audits_and_tells_the_author(session, now, pre_round, 
     assert session.scalar(select(func.count()).select_from(OutboxEmail)) == 1
 
 
+def test_approving_a_reply_tells_the_author_of_the_comment_it_answers(
+    session, now, pre_round, staff
+):
+    parent = factories.make_comment(session, pre_round, factories.make_user(session))
+    reply = _pending(session, pre_round, parent=parent)
+
+    services.approve(session, staff, reply.id, now=now.get())
+
+    (notice,) = _notifications(session, parent.author)
+    assert notice.kind == "comment.replied"
+
+
 def test_reject_keeps_the_comment_with_the_reason_and_tells_the_author(
     session, now, pre_round, staff
 ):

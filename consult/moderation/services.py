@@ -35,6 +35,7 @@ from ..models import (
     User,
 )
 from ..notifications import notify
+from ..notifications.events import comment_replied
 from . import reasons
 
 AUDITED = ("status", "open_report_count", "moderation_reason", "moderation_note")
@@ -322,6 +323,8 @@ def _approve(session, actor, comment, reason, note, now) -> None:
         now=now,
     )
     _tell_author(session, comment, "comment.approved", now)
+    if comment.parent is not None:
+        comment_replied(session, comment, comment.parent, now=now)
 
 
 def _reject(session, actor, comment, reason, note, now) -> None:
