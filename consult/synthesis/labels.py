@@ -26,3 +26,17 @@ ERROR_TEXTS = {
     ("response", "required_when_reviewed"): _l("A reviewed entry needs a response."),
     ("summary", "required_when_reviewed"): _l("A reviewed entry needs a summary."),
 }
+
+# Names for the audit entries of the synthesis, for the administration's audit log to merge
+# (``ACTION_LABELS | synthesis.labels.AUDIT_ACTION_LABELS``, likewise for fields and objects).
+AUDIT_ACTION_LABELS = {
+    "synthesis.create": _l("Synthesis written"),
+    "synthesis.edit": _l("Synthesis edited"),
+}
+AUDIT_FIELD_LABELS = {
+    "summary": _l("Summary"),
+    "response": _l("Response"),
+    "motivation": _l("Motivation"),
+    "status": _l("Status of the work"),
+}
+AUDIT_OBJECT_LABELS = {"synthesis": _l("Synthesis")}
