@@ -158,3 +158,26 @@ def test_log_shows_changes_readably(client, auth, session, now, open_round):
     assert "Stänger:</span> 8 mars 2027 kl. 13.00 → 20 mars 2027 kl. 16.00" in page
     assert f'href="/admin/omgang/{open_round.id}/"' in page
     assert "Person" in page  # the actor's name
+
+
+def test_log_names_what_moderation_and_the_people_pages_recorded(
+    client, auth, session, now, open_round
+):
+    from consult.moderation import services as moderation
+    from consult.people import services as people
+
+    admin = auth.login(role=Role.ADMIN)
+    comment = factories.make_comment(session, open_round, factories.make_user(session))
+    moderation.hide(session, admin, comment.id, reason="offensive", now=now.get())
+    people.block_user(
+        session,
+        actor=admin,
+        user_id=comment.author_id,
+        reason="Upprepade påhopp",
+        hide_comments=False,
+        now=now.get(),
+    )
+    page = client.get("/admin/logg").get_data(as_text=True)
+    assert ">comment.hide<" not in page and ">user.block<" not in page
+    assert page.count("Synpunkt dold") >= 2  # the filter's choice and the entry
+    assert page.count("Spärrad") >= 2

@@ -24,13 +24,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit, clock
+from ..analysis import labels as analysis_labels
 from ..consultations import services as reading
 from ..consultations import versions
 from ..consultations.diff import word_diff
 from ..db import get_session
 from ..extensions import htmx
 from ..models import Round
+from ..moderation import labels as moderation_labels
+from ..people import labels as people_labels
 from ..security import safe_next
+from ..synthesis import labels as synthesis_labels
 from ..templating import when
 from . import bp, services
 from .forms import (
@@ -94,6 +98,28 @@ FIELD_LABELS = {
 # Fields that say which part of the draft an entry is about: shown even when unchanged.
 CONTEXT_FIELDS = frozenset({"paragraph", "section"})
 OBJECT_LABELS = {"consultation": _l("Consultation"), "round": _l("Round")}
+# The log also holds what the other areas record; each names its own entries.
+ALL_ACTION_LABELS = (
+    ACTION_LABELS
+    | people_labels.ACTION_LABELS
+    | moderation_labels.AUDIT_ACTION_LABELS
+    | analysis_labels.AUDIT_ACTION_LABELS
+    | synthesis_labels.AUDIT_ACTION_LABELS
+)
+ALL_FIELD_LABELS = (
+    FIELD_LABELS
+    | people_labels.FIELD_LABELS
+    | moderation_labels.AUDIT_FIELD_LABELS
+    | analysis_labels.AUDIT_FIELD_LABELS
+    | synthesis_labels.AUDIT_FIELD_LABELS
+)
+ALL_OBJECT_LABELS = (
+    OBJECT_LABELS
+    | people_labels.OBJECT_LABELS
+    | moderation_labels.AUDIT_OBJECT_LABELS
+    | analysis_labels.AUDIT_OBJECT_LABELS
+    | synthesis_labels.AUDIT_OBJECT_LABELS
+)
 
 
 @bp.url_value_preprocessor
@@ -573,9 +599,9 @@ def publish_results(round_id: int):
 
 def _labels() -> dict:
     return {
-        "actions": ACTION_LABELS,
-        "fields": FIELD_LABELS,
-        "objects": OBJECT_LABELS,
+        "actions": ALL_ACTION_LABELS,
+        "fields": ALL_FIELD_LABELS,
+        "objects": ALL_OBJECT_LABELS,
         "moderation": MODERATION_LABELS,
         "commenters": COMMENTERS_LABELS,
     }
@@ -610,7 +636,7 @@ def _changes(entries) -> dict[int, list[tuple[str, str, str]]]:
                     change.before, change.after, removed_cue=_("Removed:"), added_cue=_("Added:")
                 )
             if before != after or change.field in CONTEXT_FIELDS or change.field == "text":
-                rows.append((str(FIELD_LABELS.get(change.field, change.field)), before, after))
+                rows.append((str(ALL_FIELD_LABELS.get(change.field, change.field)), before, after))
         shown[entry.id] = rows
     return shown
 

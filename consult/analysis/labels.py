@@ -26,3 +26,20 @@ ENGINE_STANCE_TEXTS = {
     "change": _l("wants a change"),
     "neutral": _l("neutral"),
 }
+
+# Names for the audit entries of the analysis, for the administration's audit log.
+AUDIT_ACTION_LABELS = {
+    "analysis.start": _l("Analysis started"),
+    "theme.edit": _l("Theme renamed or described"),
+    "theme_assignment.move": _l("Comment moved to another theme"),
+    "theme_assignment.add": _l("Comment given a theme"),
+    "theme_assignment.confirm": _l("Theme of a comment confirmed"),
+}
+AUDIT_FIELD_LABELS = {
+    "round_id": _l("Round (number)"),
+    "name": _l("Name"),
+    "description": _l("Description"),
+    "theme_id": _l("Theme (number)"),
+    "confirmed": _l("Confirmed"),
+}
+AUDIT_OBJECT_LABELS = {"analysis": _l("Analysis"), "theme": _l("Theme")}
