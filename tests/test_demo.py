@@ -5,7 +5,15 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from consult import demo
-from consult.models import Category, Comment, CommentKind, Consultation, Organisation, User
+from consult.models import (
+    Category,
+    ClaimStatus,
+    Comment,
+    CommentKind,
+    Consultation,
+    Organisation,
+    User,
+)
 
 
 def test_demo_loads_a_full_consultation_once(session, now):
@@ -34,6 +42,11 @@ def test_demo_loads_a_full_consultation_once(session, now):
     assert categories >= set(Category) - {Category.INDIVIDUAL}
     assert session.scalar(select(func.count()).select_from(Organisation)) >= 20
     assert all(c.created_at <= now.get() for c in comments)
+    claims = Counter(
+        (u.category, u.organisation_claim) for u in session.scalars(select(User)) if u.organisation
+    )
+    assert claims[(Category.MUNICIPALITY, ClaimStatus.VERIFIED)] > 0  # "verifierad" on comments
+    assert claims[(Category.BUSINESS, ClaimStatus.CLAIMED)] > 0  # and work in the claim queue
 
     before = session.scalar(select(func.count()).select_from(Comment))
     assert demo.load(session, now.get()) is False

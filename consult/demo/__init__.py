@@ -24,6 +24,7 @@ from ..consultations.importer import import_markdown
 from ..models import (
     Agreement,
     Category,
+    ClaimStatus,
     Comment,
     CommentKind,
     CommentStatus,
@@ -47,6 +48,7 @@ SUMMARY = (
     "Lämna synpunkter på hela förslaget, på ett kapitel eller på enskilda stycken."
 )
 DEMO_DOMAIN = "demo.consult.example"
+PRE_VERIFIED = (Category.MUNICIPALITY, Category.REGION, Category.STATE_AGENCY, Category.ACADEMIA)
 DEMO_ACCOUNTS = [
     (f"admin@{DEMO_DOMAIN}", "demo-admin-2030", "admin"),
     (f"handlaggare@{DEMO_DOMAIN}", "demo-handlaggare-2030", "staff"),
@@ -199,6 +201,7 @@ def _demo_accounts(session: Session, organisations) -> dict[str, User]:
                 role=Role(role),
                 category=category,
                 organisation=_first_of(organisations, category),
+                organisation_claim=ClaimStatus.VERIFIED,
             )
             session.add(user)
         made[role] = user
@@ -215,6 +218,12 @@ def _people(session: Session, organisations, password_hash: str) -> dict[str, Us
             password_hash=password_hash,
             category=Category(entry["category"]),
             organisation=organisation,
+            # Staff have already checked the public bodies; the rest wait in the claim queue.
+            organisation_claim=(
+                ClaimStatus.VERIFIED
+                if Category(entry["category"]) in PRE_VERIFIED
+                else ClaimStatus.CLAIMED
+            ),
         )
         session.add(user)
         people[entry["key"]] = user
