@@ -131,10 +131,9 @@ def test_participants_cannot_block_or_unblock(session, now, writer):
         )
 
 
-def test_staff_cannot_block_an_admin_but_an_admin_can(session, now):
+def test_staff_cannot_block_an_admin(session, now):
     staff = factories.make_user(session, role=Role.STAFF)
     admin = factories.make_user(session, role=Role.ADMIN)
-    other_admin = factories.make_user(session, role=Role.ADMIN)
     with pytest.raises(services.NotAllowed) as refused:
         services.block_user(
             session, actor=staff, user_id=admin.id, reason="x", hide_comments=False, now=now.get()
@@ -142,15 +141,41 @@ def test_staff_cannot_block_an_admin_but_an_admin_can(session, now):
     assert refused.value.key == "admin"
     session.rollback()
     assert not session.get(User, admin.id).is_blocked
+
+
+@pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN])
+def test_a_role_is_taken_away_before_a_block(session, now, role):
+    """A blocked moderator could still moderate: the role must go first."""
+    admin = factories.make_user(session, role=Role.ADMIN)
+    colleague = factories.make_user(session, role=role)
+    with pytest.raises(services.Refused) as refused:
+        services.block_user(
+            session,
+            actor=admin,
+            user_id=colleague.id,
+            reason="Konto kapat",
+            hide_comments=False,
+            now=now.get(),
+        )
+    assert refused.value.key == "has_role"
+    session.rollback()
+    assert not session.get(User, colleague.id).is_blocked
+
+    services.set_role(session, actor=admin, user_id=colleague.id, role="participant", now=now.get())
     services.block_user(
         session,
-        actor=other_admin,
-        user_id=admin.id,
+        actor=admin,
+        user_id=colleague.id,
         reason="Konto kapat",
         hide_comments=False,
         now=now.get(),
     )
-    assert session.get(User, admin.id).is_blocked
+    assert session.get(User, colleague.id).is_blocked
+    with pytest.raises(services.Refused) as refused:
+        services.set_role(session, actor=admin, user_id=colleague.id, role="staff", now=now.get())
+    assert refused.value.key == "blocked"
+    session.rollback()
+    assert session.get(User, colleague.id).role == Role.PARTICIPANT
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN])
@@ -161,15 +186,6 @@ def test_nobody_blocks_themselves(session, now, role):
             session, actor=actor, user_id=actor.id, reason="x", hide_comments=False, now=now.get()
         )
     assert refused.value.key == "self"
-
-
-def test_staff_can_block_other_staff(session, now):
-    staff = factories.make_user(session, role=Role.STAFF)
-    colleague = factories.make_user(session, role=Role.STAFF)
-    services.block_user(
-        session, actor=staff, user_id=colleague.id, reason="x", hide_comments=False, now=now.get()
-    )
-    assert session.get(User, colleague.id).is_blocked
 
 
 def test_blocking_twice_or_unblocking_an_unblocked_user_is_refused(session, now, writer):

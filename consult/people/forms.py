@@ -85,6 +85,11 @@ def refusal_message(key: str | None) -> str:
         "self": _("You cannot block yourself."),
         "admin": _("Only an administrator can block or unblock an administrator."),
         "already_blocked": _("The user is already blocked."),
+        "has_role": _(
+            "Staff and administrators cannot be blocked. An administrator first makes them a "
+            "participant."
+        ),
+        "blocked": _("A blocked user cannot be given a role. Unblock them first."),
         "not_blocked": _("The user is not blocked."),
         "last_admin": _(
             "This is the last administrator. Make someone else an administrator first."

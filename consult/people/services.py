@@ -117,6 +117,9 @@ def _check_may_block(actor: User, user: User) -> None:
         raise Refused("self")
     if user.is_admin and not actor.is_admin:
         raise NotAllowed("admin")
+    if user.is_staff:
+        # A blocked moderator could still moderate: the role goes first, then the block.
+        raise Refused("has_role")
 
 
 def block_user(
@@ -223,6 +226,8 @@ def set_role(
         return user
     if user.role == Role.ADMIN and admins <= 1:
         raise Refused("last_admin")
+    if new_role != Role.PARTICIPANT and user.is_blocked:
+        raise Refused("blocked")
     before = audit.snapshot(user, ("role",))
     user.role = new_role
     audit.record(

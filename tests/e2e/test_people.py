@@ -132,7 +132,7 @@ def test_staff_verify_and_block_from_the_rows_and_the_author_is_told(browser, li
 def test_an_admin_merges_a_duplicate_organisation(browser, live_server, world):
     admin = logged_in(browser, live_server, world.admin)
     admin.goto(live_server.at("/admin/"))
-    admin.locator("a[href='/admin/anvandare/']").click()
+    admin.locator("main a[href='/admin/anvandare/']").click()
     admin.locator("nav.people-nav a[href='/admin/organisationer/']").click()
     assert_accessible(admin, "organisation list")
     admin.locator(f"#organisation-{world.duplicate_id} a").click()
