@@ -20,6 +20,7 @@ from consult.models import (
     Role,
     Round,
 )
+from consult.moderation import services as moderation
 from consult.notifications import events, notify
 from consult.notifications.messages import MESSAGES
 
@@ -334,19 +335,23 @@ def test_staff_hear_of_the_first_waiting_comment_then_at_most_hourly(session, no
     assert "Remissomgång 1" in first.body and ": 1." in first.body
 
 
-def test_comments_hidden_after_reports_count_as_waiting(session, now, open_round):
-    factories.make_user(session, role=Role.STAFF)
+def test_reported_comments_count_as_waiting_as_in_the_queue_staff_see(session, now, open_round):
+    staff = factories.make_user(session, role=Role.STAFF)
     hidden = factories.make_comment(session, open_round, factories.make_user(session))
     hidden.status = CommentStatus.HIDDEN
     hidden.moderation_reason = "reports"
     hidden.moderated_at = now.get()
+    hidden.open_report_count = 3
+    reported = factories.make_comment(session, open_round, factories.make_user(session))
+    reported.open_report_count = 1  # below the threshold: shown, but staff should look
     blocked = factories.make_comment(session, open_round, factories.make_user(session))
     blocked.status = CommentStatus.HIDDEN
     blocked.moderation_reason = "blocked"
     session.commit()
     assert events.announce_queues(session, now=now.get()) == 1
     (notification,) = _notifications(session, kind="queue.grew")
-    assert json.loads(notification.params)["count"] == 1
+    assert json.loads(notification.params)["count"] == 2
+    assert moderation.queue_size(session, staff) == 2
 
 
 def test_queues_of_different_rounds_are_told_separately(session, now, pre_round, open_round):

@@ -34,6 +34,7 @@ from ..models import (
     Round,
     User,
 )
+from ..moderation_queue import in_queue
 from ..notifications import notify
 from ..notifications.events import comment_replied
 from . import reasons
@@ -118,15 +119,6 @@ def clean_reason(reason: str | None, note: str | None, *, field_name: str = "rea
 # The queue
 
 
-def _in_queue(state: str | None):
-    pending = Comment.status == CommentStatus.PENDING
-    reported = (Comment.status == CommentStatus.PUBLISHED) & (Comment.open_report_count > 0)
-    hidden = (Comment.status == CommentStatus.HIDDEN) & (Comment.open_report_count > 0)
-    return {"pending": pending, "reported": reported, "hidden": hidden}.get(
-        state, pending | reported | hidden
-    )
-
-
 @dataclass
 class QueueItem:
     """A comment waiting for a decision, with its open reports."""
@@ -177,7 +169,7 @@ def queue(
 ) -> list[QueueItem]:
     """Return the comments waiting for staff: most open reports first, then oldest first."""
     require_staff(actor)
-    query = select(Comment).where(_in_queue(state))
+    query = select(Comment).where(in_queue(state))
     if round_id is not None:
         query = query.where(Comment.round_id == round_id)
     comments = session.scalars(
@@ -198,7 +190,7 @@ def queue_counts(session: Session, actor: User, *, round_id: int | None = None) 
     require_staff(actor)
     counts = {}
     for state in STATES:
-        query = select(func.count()).select_from(Comment).where(_in_queue(state))
+        query = select(func.count()).select_from(Comment).where(in_queue(state))
         if round_id is not None:
             query = query.where(Comment.round_id == round_id)
         counts[state] = session.scalar(query)
@@ -209,7 +201,7 @@ def queue_counts(session: Session, actor: User, *, round_id: int | None = None) 
 def queue_size(session: Session, actor: User) -> int:
     """Count every comment waiting for staff (for the menu)."""
     require_staff(actor)
-    return session.scalar(select(func.count()).select_from(Comment).where(_in_queue(None)))
+    return session.scalar(select(func.count()).select_from(Comment).where(in_queue(None)))
 
 
 def queue_rounds(session: Session, actor: User) -> list[Round]:

@@ -22,7 +22,18 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from ..consultations.services import RoundState, round_state
-from ..models import Comment, CommentStatus, Follow, Notification, Role, Round, User
+from ..models import (
+    Comment,
+    CommentStatus,
+    Follow,
+    Notification,
+    Report,
+    ReportStatus,
+    Role,
+    Round,
+    User,
+)
+from ..moderation_queue import in_queue
 from . import notify
 
 log = logging.getLogger(__name__)
@@ -177,16 +188,14 @@ def _announce(session: Session, round_id: int, column, kind: str, now: datetime)
 # The moderation queue
 
 
-def in_queue():
-    """SQL condition: a comment waiting for staff (pending, or hidden after reports)."""
-    return (Comment.status == CommentStatus.PENDING) | (
-        (Comment.status == CommentStatus.HIDDEN) & (Comment.moderation_reason == "reports")
-    )
-
-
 def _entered_queue():
-    # When a comment joined the queue: written or edited (pending), or hidden after reports.
-    return func.coalesce(Comment.moderated_at, Comment.updated_at)
+    # When a comment joined the queue: its latest open report, or when it was written or edited.
+    latest_report = (
+        select(func.max(Report.created_at))
+        .where(Report.comment_id == Comment.id, Report.status == ReportStatus.OPEN)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest_report, Comment.updated_at)
 
 
 def _last_queue_notice(session: Session, round_id: int) -> datetime | None:
@@ -208,7 +217,7 @@ def announce_queues(session: Session, *, now: datetime) -> int:
     """
     rows = session.execute(
         select(Comment.round_id, func.count(), func.max(_entered_queue()))
-        .where(in_queue())
+        .where(in_queue())  # the queue exactly as staff see it
         .group_by(Comment.round_id)
     ).all()
     session.rollback()
