@@ -3,6 +3,7 @@ round, failures that change nothing, the command line, and placing new comments.
 
 from __future__ import annotations
 
+import copy
 import threading
 import uuid
 from datetime import timedelta
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from consult import clock
-from consult.analysis import jobs, queue, services
+from consult.analysis import corrections, jobs, queue, services
 from consult.consultations import comments as commenting
 from consult.consultations.services import Target
 from consult.models import (
@@ -27,6 +28,7 @@ from consult.models import (
     ThemeAssignment,
 )
 from consult.moderation import services as moderation
+from consult.synthesis import services as synthesis
 
 from . import factories
 from .conftest import make_config
@@ -200,17 +202,163 @@ def test_a_failed_job_says_why_and_keeps_the_last_result(app, session, seeded, m
     assert start(session, seeded).status == AnalysisStatus.QUEUED
 
 
-def test_a_second_run_retires_the_first_runs_themes_but_keeps_their_tags(app, session, seeded):
-    jobs.run(session, start(session, seeded).id)
-    first = {t.id for t in current_themes(session, seeded.round.id)}
-    jobs.run(session, start(session, seeded).id)
+def theme_of(session, comment) -> Theme:
+    return session.scalars(
+        select(Theme)
+        .join(ThemeAssignment, ThemeAssignment.theme_id == Theme.id)
+        .where(ThemeAssignment.comment_id == comment.id, ThemeAssignment.removed_at.is_(None))
+    ).one()
 
-    second = {t.id for t in current_themes(session, seeded.round.id)}
-    assert second and not first & second
-    old_tags = session.scalars(
-        select(ThemeAssignment).where(ThemeAssignment.theme_id.in_(first))
+
+def live_tags(session, theme_id):
+    return session.scalars(
+        select(ThemeAssignment).where(
+            ThemeAssignment.theme_id == theme_id, ThemeAssignment.removed_at.is_(None)
+        )
     ).all()
-    assert old_tags and all(t.removed_at == clock.now() for t in old_tags)
+
+
+def test_a_second_run_keeps_the_themes_and_replaces_their_model_tags(app, session, seeded):
+    jobs.run(session, start(session, seeded).id)
+    first = {t.id: t.name for t in current_themes(session, seeded.round.id)}
+    first_tags = {t.id for t in session.scalars(select(ThemeAssignment))}
+    second_job = start(session, seeded)
+    jobs.run(session, second_job.id)
+    session.expire_all()
+
+    themes = current_themes(session, seeded.round.id)
+    # The same comments give the same clusters: each is matched to its theme of the last run.
+    assert {t.id: t.name for t in themes} == first
+    assert all(t.analysis_id == second_job.id for t in themes)
+    old = session.scalars(select(ThemeAssignment).where(ThemeAssignment.id.in_(first_tags))).all()
+    assert old and all(t.removed_at == clock.now() for t in old)
+    new = [t for t in session.scalars(select(ThemeAssignment)) if t.id not in first_tags]
+    assert len(new) == len(old) and all(t.removed_at is None for t in new)
+
+
+def test_re_running_keeps_staff_names_confirmed_tags_and_synthesis(
+    app, session, seeded, client, now
+):
+    jobs.run(session, start(session, seeded).id)
+    school = theme_of(session, seeded.comments[10])
+    corrections.edit_theme(
+        session,
+        seeded.staff,
+        seeded.round.id,
+        school.id,
+        name="Lärarbristen",
+        description="",
+        version=school.version,
+        now=now.get(),
+    )
+    confirmed = corrections.confirm_tag(
+        session, seeded.staff, seeded.round.id, seeded.comments[10].id, school.id, now=now.get()
+    )
+    where = synthesis.target(session, seeded.staff, seeded.round.id, theme_id=school.id)
+    synthesis.save(
+        session,
+        seeded.staff,
+        where,
+        summary="Många vill ha fler lärare.",
+        response="accepted",
+        motivation="Vi satsar på lärarutbildningen.",
+        status="reviewed",
+        version=0,
+        now=now.get(),
+    )
+    version = session.get(Theme, school.id).version
+
+    jobs.run(session, start(session, seeded).id)
+    session.expire_all()
+
+    theme = session.get(Theme, school.id)
+    assert theme.retired_at is None
+    assert (theme.name, theme.version) == ("Lärarbristen", version)
+    tag = session.get(ThemeAssignment, confirmed.id)
+    assert tag.removed_at is None and tag.confirmed
+    # The confirmed comment is not tagged a second time by the engine.
+    assert [t.id for t in live_tags(session, school.id) if t.comment_id == tag.comment_id] == [
+        tag.id
+    ]
+    assert len(live_tags(session, school.id)) >= len(SCHOOL) - 2
+    seeded.round.results_published_at = now.get() - timedelta(hours=1)
+    session.commit()
+    round_ = seeded.round
+    html = client.get(f"/samrad/{round_.consultation.slug}/omgang/{round_.number}/").get_data(
+        as_text=True
+    )
+    assert "Lärarbristen" in html
+    assert "Många vill ha fler lärare." in html
+
+
+def test_re_running_does_not_put_a_comment_back_where_staff_took_it_out(app, session, seeded, now):
+    jobs.run(session, start(session, seeded).id)
+    comment = seeded.comments[10]
+    school, traffic = theme_of(session, comment), theme_of(session, seeded.comments[0])
+    corrections.move_tag(
+        session,
+        seeded.staff,
+        seeded.round.id,
+        comment.id,
+        from_theme_id=school.id,
+        to_theme_id=traffic.id,
+        now=now.get(),
+    )
+
+    jobs.run(session, start(session, seeded).id)
+    session.expire_all()
+
+    assert theme_of(session, comment).id == traffic.id
+
+
+def test_old_themes_no_cluster_matches_retire_unless_staff_worked_on_them(
+    app, session, seeded, now, monkeypatch
+):
+    jobs.run(session, start(session, seeded).id)
+    school = theme_of(session, seeded.comments[10])
+    traffic = theme_of(session, seeded.comments[0])
+    corrections.edit_theme(
+        session,
+        seeded.staff,
+        seeded.round.id,
+        school.id,
+        name=school.name,
+        description="Skolan och lärarna.",
+        version=school.version,
+        now=now.get(),
+    )
+    real = jobs.read
+
+    def scattered(comments, progress):
+        # The new run leaves the school and traffic comments without a theme.
+        reading = real(comments, progress)
+        model = copy.copy(reading.model)
+        gone = {c.id for c in seeded.comments[:20]}
+        model.assignments = [
+            -1 if comment_id in gone else theme
+            for comment_id, theme in zip(
+                reading.comment_ids, reading.model.assignments, strict=True
+            )
+        ]
+        return jobs.Reading(reading.comment_ids, reading.campaigns, model, reading.stances)
+
+    monkeypatch.setattr(jobs, "read", scattered)
+    jobs.run(session, start(session, seeded).id)
+    session.expire_all()
+
+    kept = session.get(Theme, school.id)
+    assert kept.retired_at is None and kept.description == "Skolan och lärarna."
+    assert live_tags(session, school.id)
+    assert session.get(Theme, traffic.id).retired_at == clock.now()
+    assert live_tags(session, traffic.id) == []
+
+
+def test_clusters_are_matched_one_to_one_on_enough_shared_comments():
+    old = {1: {1, 2, 3, 4}, 2: {5, 6, 7, 8}, 3: {9, 10}}
+    new = {0: {1, 2, 3}, 1: {1, 2, 4}, 2: {5, 11, 12, 13, 14, 15, 16, 17}, 3: {9, 20}}
+    # 0 and 1 both fit theme 1 best (0 more so); 2 shares too little with 2;
+    # 3 shares half of itself with 3.
+    assert jobs.match(old, new) == {0: 1, 3: 3}
 
 
 def test_a_round_without_comments_cannot_be_analysed(app, session, open_round):

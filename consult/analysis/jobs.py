@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 import nlp
@@ -28,10 +28,12 @@ from ..models import (
     AnalysedComment,
     Analysis,
     AnalysisStatus,
+    AuditEntry,
     CampaignGroup,
     Comment,
     CommentStatus,
     Origin,
+    Synthesis,
     Theme,
     ThemeAssignment,
 )
@@ -40,6 +42,9 @@ from ..models import (
 CAMPAIGN_MIN_SIZE = 3
 THEME_NAME_MAX = 200
 ERROR_MAX = 2000
+# A new cluster takes over an old theme when they share this much (see ``match``).
+MATCH_JACCARD = 0.3
+MATCH_SHARE = 0.5
 
 
 class NothingToAnalyse(Exception):
@@ -152,8 +157,14 @@ def model_bytes(model: nlp.ThemeModel) -> bytes:
 
 
 def save(session: Session, job: Analysis, comments, reading: Reading, when: datetime) -> None:
-    """Write the reading as themes, tags and campaign groups; retire the last run's themes."""
-    _retire_model_themes(session, job.round_id, when)
+    """Write the reading as themes, tags and campaign groups, keeping staff's work.
+
+    Each theme the engine found is matched to the current model theme it shares the most
+    comments with (see ``match``). A matched theme keeps its id, description, synthesis and
+    the name staff gave it (a name staff never changed follows the engine's new label); its
+    model tags are replaced by the new run's, while tags staff made or confirmed stay. Old
+    themes that no new theme matches are retired, unless staff have worked on them.
+    """
     ids = reading.comment_ids
     campaign_of: dict[int, CampaignGroup] = {}
     for members in reading.campaigns:
@@ -161,34 +172,82 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         session.add(group)
         for index in members:
             campaign_of[index] = group
-    themes = []
+    members_of: dict[int, set[int]] = {}
+    for index, theme in enumerate(reading.model.assignments):
+        if theme >= 0:
+            members_of.setdefault(int(theme), set()).add(ids[index])
+    previous = _previous_themes(session, job.round_id)
+    matched = match(
+        {theme.id: tags for theme, tags in previous.values()},
+        {
+            position: members_of.get(position, set())
+            for position in range(len(reading.model.themes))
+        },
+    )
+    touched = _touched(session, job.round_id, list(previous))
+    kept_tags = _kept_tags(session, job.round_id)
+    refused = _removed_by_staff(session, job.round_id)
+    themes: list[Theme] = []
     for position, found in enumerate(reading.model.themes):
         representatives = _representatives(found.representatives, campaign_of, ids)
-        themes.append(
-            Theme(
-                round_id=job.round_id,
-                analysis_id=job.id,
-                model_index=position,
-                name=theme_name(found.label),
-                keywords=json.dumps(found.keywords, ensure_ascii=False),
-                representative_ids=json.dumps(representatives),
-                origin=Origin.MODEL,
-                position=position,
-                created_at=when,
-            )
-        )
-    session.add_all(themes)
-    session.flush()
-    tags = [
-        {
-            "comment_id": ids[index],
-            "theme_id": themes[theme].id,
-            "source": Origin.MODEL,
-            "assigned_at": when,
+        values = {
+            "analysis_id": job.id,
+            "model_index": position,
+            "keywords": json.dumps(found.keywords, ensure_ascii=False),
+            "representative_ids": json.dumps(representatives),
+            "position": position,
         }
-        for index, theme in enumerate(reading.model.assignments)
-        if theme >= 0
-    ]
+        old_id = matched.get(position)
+        if old_id is None:
+            theme = Theme(
+                round_id=job.round_id,
+                name=theme_name(found.label),
+                origin=Origin.MODEL,
+                created_at=when,
+                **values,
+            )
+            session.add(theme)
+        else:
+            theme = previous[old_id][0]
+            if old_id not in touched.renamed:
+                name = theme_name(found.label)
+                if name != theme.name:
+                    # A new name is a change staff with the form open must see (version).
+                    values["name"] = name
+                    values["version"] = Theme.version + 1
+            session.execute(update(Theme).where(Theme.id == old_id).values(**values))
+            # Model tags are replaced; tags staff made or confirmed stay.
+            session.execute(
+                update(ThemeAssignment)
+                .where(
+                    ThemeAssignment.theme_id == old_id,
+                    ThemeAssignment.removed_at.is_(None),
+                    ThemeAssignment.source == Origin.MODEL,
+                    ThemeAssignment.confirmed_at.is_(None),
+                )
+                .values(removed_at=when)
+            )
+        themes.append(theme)
+    retiring = [i for i in previous if i not in matched.values() and i not in touched.any]
+    _retire(session, retiring, when)
+    session.flush()
+    tags = []
+    for index, theme in enumerate(reading.model.assignments):
+        if theme < 0:
+            continue
+        comment_id, theme_id = ids[index], themes[theme].id
+        # Staff's word on a comment wins: a comment staff tagged or confirmed is not re-tagged
+        # by the engine, nor put back in a theme staff took it out of.
+        if comment_id in kept_tags or (comment_id, theme_id) in refused:
+            continue
+        tags.append(
+            {
+                "comment_id": comment_id,
+                "theme_id": theme_id,
+                "source": Origin.MODEL,
+                "assigned_at": when,
+            }
+        )
     if tags:
         session.execute(insert(ThemeAssignment), tags)
     rows = [
@@ -210,6 +269,120 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
     job.updated_at = when
 
 
+def match(old: dict[int, set[int]], new: dict[int, set[int]]) -> dict[int, int]:
+    """Pair new clusters with old themes by shared comments; return {new position: old id}.
+
+    One-to-one, best overlap first. A pair counts only if the two share enough comments: a
+    Jaccard index of at least MATCH_JACCARD, or at least MATCH_SHARE of the new cluster.
+    """
+    pairs = []
+    for position, members in new.items():
+        for theme_id, tagged in old.items():
+            shared = len(members & tagged)
+            if not shared:
+                continue
+            jaccard = shared / len(members | tagged)
+            if jaccard >= MATCH_JACCARD or shared >= MATCH_SHARE * len(members):
+                pairs.append((-jaccard, -shared, position, theme_id))
+    pairs.sort()
+    matched: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, _, position, theme_id in pairs:
+        if position not in matched and theme_id not in taken:
+            matched[position] = theme_id
+            taken.add(theme_id)
+    return matched
+
+
+@dataclass
+class Touched:
+    """The current model themes staff have worked on."""
+
+    renamed: set[int]
+    any: set[int]
+
+
+def _previous_themes(session: Session, round_id: int) -> dict[int, tuple[Theme, set[int]]]:
+    """Return the round's current model themes, each with the comments it is tagged on."""
+    themes = session.scalars(
+        select(Theme).where(
+            Theme.round_id == round_id, Theme.origin == Origin.MODEL, Theme.retired_at.is_(None)
+        )
+    ).all()
+    found = {theme.id: (theme, set()) for theme in themes}
+    if found:
+        rows = session.execute(
+            select(ThemeAssignment.theme_id, ThemeAssignment.comment_id).where(
+                ThemeAssignment.theme_id.in_(list(found)), ThemeAssignment.removed_at.is_(None)
+            )
+        )
+        for theme_id, comment_id in rows:
+            found[theme_id][1].add(comment_id)
+    return found
+
+
+def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:
+    """Find which of ``theme_ids`` staff renamed, described, wrote a synthesis for or tagged."""
+    if not theme_ids:
+        return Touched(set(), set())
+    renamed = set()
+    edits = session.execute(
+        select(AuditEntry.object_id, AuditEntry.after).where(
+            AuditEntry.action == "theme.edit",
+            AuditEntry.object_type == Theme.__tablename__,
+            AuditEntry.object_id.in_(theme_ids),
+        )
+    )
+    for theme_id, after in edits:
+        if "name" in json.loads(after or "{}"):
+            renamed.add(theme_id)
+    described = session.scalars(
+        select(Theme.id).where(Theme.id.in_(theme_ids), Theme.description != "")
+    )
+    written = session.scalars(select(Synthesis.theme_id).where(Synthesis.theme_id.in_(theme_ids)))
+    tagged = session.scalars(
+        select(ThemeAssignment.theme_id)
+        .where(
+            ThemeAssignment.theme_id.in_(theme_ids),
+            ThemeAssignment.removed_at.is_(None),
+            or_(ThemeAssignment.source == Origin.STAFF, ThemeAssignment.confirmed_at.is_not(None)),
+        )
+        .distinct()
+    )
+    return Touched(renamed, renamed | set(described) | set(written) | set(tagged))
+
+
+def _kept_tags(session: Session, round_id: int) -> set[int]:
+    """Return the comments of the round with a live tag that staff made or confirmed."""
+    return set(
+        session.scalars(
+            select(ThemeAssignment.comment_id)
+            .join(Theme, Theme.id == ThemeAssignment.theme_id)
+            .where(
+                Theme.round_id == round_id,
+                Theme.retired_at.is_(None),
+                ThemeAssignment.removed_at.is_(None),
+                or_(
+                    ThemeAssignment.source == Origin.STAFF,
+                    ThemeAssignment.confirmed_at.is_not(None),
+                ),
+            )
+        )
+    )
+
+
+def _removed_by_staff(session: Session, round_id: int) -> set[tuple[int, int]]:
+    """Return the (comment, theme) pairs of the round whose tag staff removed."""
+    return set(
+        (comment_id, theme_id)
+        for comment_id, theme_id in session.execute(
+            select(ThemeAssignment.comment_id, ThemeAssignment.theme_id)
+            .join(Theme, Theme.id == ThemeAssignment.theme_id)
+            .where(Theme.round_id == round_id, ThemeAssignment.removed_by_id.is_not(None))
+        )
+    )
+
+
 def _representatives(indices, campaign_of, ids) -> list[int]:
     """Return the comment ids of a theme's typical texts, one per campaign."""
     chosen, seen = [], set()
@@ -222,19 +395,18 @@ def _representatives(indices, campaign_of, ids) -> list[int]:
     return chosen
 
 
-def _retire_model_themes(session: Session, round_id: int, when: datetime) -> None:
+def _retire(session: Session, theme_ids: list[int], when: datetime) -> None:
     # Tags on a retired theme are kept as history but no longer count.
-    retiring = select(Theme.id).where(
-        Theme.round_id == round_id, Theme.origin == Origin.MODEL, Theme.retired_at.is_(None)
-    )
+    if not theme_ids:
+        return
     session.execute(
         update(ThemeAssignment)
-        .where(ThemeAssignment.theme_id.in_(retiring), ThemeAssignment.removed_at.is_(None))
+        .where(ThemeAssignment.theme_id.in_(theme_ids), ThemeAssignment.removed_at.is_(None))
         .values(removed_at=when)
     )
     session.execute(
         update(Theme)
-        .where(Theme.round_id == round_id, Theme.origin == Origin.MODEL, Theme.retired_at.is_(None))
+        .where(Theme.id.in_(theme_ids))
         .values(retired_at=when, version=Theme.version + 1)
     )
 
