@@ -327,6 +327,19 @@ def test_a_first_round_has_no_changes_page(client, first_round):
     assert client.get(f"/samrad/{slug}/omgang/1/andringar").status_code == 404
 
 
+def test_a_draft_that_never_opened_is_not_shown_through_a_later_round(
+    client, session, admin, first_round, second_round
+):
+    first_round.opens_at = first_round.closes_at = None  # round 1 was never made public
+    session.commit()
+    slug = second_round.consultation.slug
+    assert client.get(f"/samrad/{slug}/omgang/2/andringar").status_code == 404
+    response = client.get(f"/samrad/{slug}/omgang/2/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "/omgang/1/" not in page and "/andringar" not in page
+
+
 def test_staff_see_what_changed_on_the_admin_round_page(client, auth, session, first_round, now):
     admin = auth.login(role=Role.ADMIN)
     second = _second_round(session, admin, first_round, now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from difflib import SequenceMatcher
 
 from flask_babel import gettext as _
@@ -93,9 +94,14 @@ def _earlier_counts(session: Session, round_: Round) -> dict[int, int]:
     return dict(rows.all())
 
 
-def compare(session: Session, round_: Round) -> Changes | None:
-    """Return what changed in the draft of ``round_`` since the previous round's draft."""
-    earlier = versions.previous_round(session, round_)
+def compare(
+    session: Session, round_: Round, *, public_at: datetime | None = None
+) -> Changes | None:
+    """Return what changed in the draft of ``round_`` since the previous round's draft.
+
+    ``public_at`` limits the comparison to an earlier round that participants could see.
+    """
+    earlier = versions.previous_round(session, round_, public_at=public_at)
     view = services.document_view(session, round_)
     if earlier is None or view is None:
         return None

@@ -130,7 +130,7 @@ def _round_page(round_: Round):
         consultation=round_.consultation,
         view=view,
         state=state,
-        previous_round=versions.previous_round(get_session(), round_),
+        previous_round=versions.previous_round(get_session(), round_, public_at=clock.now()),
         results=results.round_results(get_session(), round_) if published else None,
     )
 
@@ -139,7 +139,7 @@ def _round_page(round_: Round):
 def round_changes(slug: str, number: int):
     """Show what changed in a round's draft since the previous round, section by section."""
     round_ = _round_or_404(slug, number)
-    compared = changes.compare(get_session(), round_)
+    compared = changes.compare(get_session(), round_, public_at=clock.now())
     if compared is None:
         abort(404)
     return render_template(

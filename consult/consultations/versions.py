@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -206,10 +207,20 @@ def merged_into(removed: Sequence[Block], current: Sequence[Block]) -> dict[int,
     return found
 
 
-def previous_round(session: Session, round_: Round) -> Round | None:
-    """Return the latest earlier round of the same consultation that has a draft."""
+def previous_round(
+    session: Session, round_: Round, *, public_at: datetime | None = None
+) -> Round | None:
+    """Return the latest earlier round of the same consultation that has a draft.
+
+    With ``public_at``, only a round that had opened by then counts: a draft that was never
+    shown to participants is not shown to them through a later round either.
+    """
     earlier = [
-        r for r in round_.consultation.rounds if r.number < round_.number and r.document is not None
+        r
+        for r in round_.consultation.rounds
+        if r.number < round_.number
+        and r.document is not None
+        and (public_at is None or (r.opens_at is not None and r.opens_at <= public_at))
     ]
     return earlier[-1] if earlier else None
 
