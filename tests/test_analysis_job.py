@@ -361,6 +361,36 @@ def test_clusters_are_matched_one_to_one_on_enough_shared_comments():
     assert jobs.match(old, new) == {0: 1, 3: 3}
 
 
+def test_a_job_given_up_while_it_ran_saves_nothing(app, session, seeded, now, monkeypatch):
+    real = jobs.read
+    later = {}
+
+    def slow(comments, progress):
+        reading = real(comments, progress)
+        # The engine took so long that the job was given up and another one started.
+        now.set(now.get() + STALE + timedelta(minutes=1))
+        later["job"] = start(session, seeded)
+        return reading
+
+    monkeypatch.setattr(jobs, "read", slow)
+    first = start(session, seeded)
+    assert jobs.run(session, first.id) is True
+
+    given_up = reload(session, first)
+    assert (given_up.status, given_up.error) == (AnalysisStatus.FAILED, "stale")
+    assert given_up.model_file is None
+    assert current_themes(session, seeded.round.id) == []
+    assert session.scalar(select(func.count(ThemeAssignment.id))) == 0
+    assert session.scalar(select(func.count(AnalysedComment.id))) == 0
+    assert session.scalar(select(func.count(CampaignGroup.id))) == 0
+    assert reload(session, later["job"]).status == AnalysisStatus.QUEUED
+
+    monkeypatch.setattr(jobs, "read", real)
+    jobs.run(session, later["job"].id)
+    assert reload(session, later["job"]).status == AnalysisStatus.DONE
+    assert current_themes(session, seeded.round.id)
+
+
 def test_a_round_without_comments_cannot_be_analysed(app, session, open_round):
     staff = factories.make_user(session, role=Role.STAFF)
     with pytest.raises(services.WrongState) as refused:

@@ -51,6 +51,10 @@ class NothingToAnalyse(Exception):
     """The round has no published comments."""
 
 
+class Superseded(Exception):
+    """The job is no longer running (given up as stale, say): its results are not saved."""
+
+
 @dataclass
 class Reading:
     """What the engine made of a round's comments."""
@@ -125,6 +129,10 @@ def run(session: Session, analysis_id: int) -> bool:
         progress(90, "saving")
         save(session, job, comments, reading, now())
         session.commit()
+    except Superseded:
+        # Someone gave the job up while it ran, and may have started another: change nothing.
+        session.rollback()
+        return True
     except Exception as error:  # noqa: BLE001 - any failure is recorded on the job
         session.rollback()
         fail(session, analysis_id, error, now())
@@ -165,6 +173,17 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
     model tags are replaced by the new run's, while tags staff made or confirmed stay. Old
     themes that no new theme matches are retired, unless staff have worked on them.
     """
+    # Claim the finish first, in this transaction: a job given up as stale while the engine
+    # ran (and perhaps followed by a new job) must not overwrite the round's themes. On
+    # PostgreSQL the row stays locked until commit, so it cannot be given up meanwhile.
+    finished = session.execute(
+        update(Analysis)
+        .where(Analysis.id == job.id, Analysis.status == AnalysisStatus.RUNNING)
+        .values(status=AnalysisStatus.DONE, updated_at=when)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not finished:
+        raise Superseded()
     ids = reading.comment_ids
     campaign_of: dict[int, CampaignGroup] = {}
     for members in reading.campaigns:
