@@ -93,6 +93,26 @@ def test_csv_holds_every_comment_with_its_themes_and_neutralised_cells(
     assert str(len(analysed.campaign)) in campaign[header[13]]
 
 
+def test_withdrawn_comments_are_left_out_of_the_exports(client, auth, session, analysed):
+    withdrawn = analysed.comments[1]
+    withdrawn.status = CommentStatus.WITHDRAWN
+    session.commit()
+    auth.login(role=Role.STAFF)
+
+    text = client.get(base(analysed) + "synpunkter.csv").get_data(as_text=True)
+    ids = [int(r[0]) for r in list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]]
+    assert withdrawn.id not in ids
+    assert len(ids) == len(analysed.comments) + 1  # the rest, the reply and the hidden one
+    assert withdrawn.body not in text
+
+    response = client.get(base(analysed) + "synpunkter.xlsx")
+    data = response.data
+    response.close()
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    for sheet in workbook.worksheets:
+        assert withdrawn.id not in [row[0] for row in sheet.iter_rows(values_only=True)]
+
+
 def test_the_csv_stream_survives_the_request_closing_its_session(app, session, analysed):
     with app.test_request_context():
         lines = exports.csv_lines(session, analysed.staff, analysed.round.id)

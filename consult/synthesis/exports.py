@@ -7,6 +7,8 @@ of each comment come from correlated subqueries, so each row is complete as it i
 
 A cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
 carriage return) is prefixed with an apostrophe.
+
+Withdrawn comments are left out: they are their authors' to take back.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..models import (
     AnalysedComment,
     CampaignGroup,
     Comment,
+    CommentStatus,
     Origin,
     Paragraph,
     Section,
@@ -111,14 +114,14 @@ def _query(session: Session, round_id: int):
             ),
         )
         .outerjoin(CampaignGroup, CampaignGroup.id == AnalysedComment.campaign_id)
-        .where(Comment.round_id == round_id)
+        .where(Comment.round_id == round_id, Comment.status != CommentStatus.WITHDRAWN)
         .order_by(Comment.id)
     )
     return query.execution_options(yield_per=BATCH)
 
 
 def rows(session: Session, user: User | None, round_id: int) -> Iterator[tuple[object, list]]:
-    """Return an iterator of (chapter, cells) for every comment of the round, neutralised.
+    """Return an iterator of (chapter, cells) for the round's comments (not the withdrawn).
 
     Access is checked at once, not when the first row is read.
     """
