@@ -143,9 +143,13 @@ def test_xlsx_has_all_comments_and_a_sheet_per_section(
         traffic = traffic.parent
     sheet = next(ws for ws in sections if ws.title.startswith(traffic.number))
     assert analysed.comments[0].id in [row[0] for row in sheet.iter_rows(values_only=True)]
-    cells = {row[0]: row for row in everything[1:]}
-    assert cells[formula_comment.id][9] == "'" + FORMULA
-    assert cells[formula_comment.id][8] == "'@Kommunen"
+    # Formula-like text is a text cell shown exactly as written (no apostrophe), never run.
+    editable = load_workbook(io.BytesIO(data))
+    for ws in [editable.worksheets[0], editable[sheet.title]]:
+        row = next(r for r in ws.iter_rows() if r[0].value == formula_comment.id)
+        for cell, text in [(row[9], FORMULA), (row[8], "@Kommunen")]:
+            assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    assert all(c.data_type != "f" for ws in editable for r in ws.iter_rows() for c in r)
 
 
 def test_themes_json_has_names_counts_and_responses(client, auth, session, analysed):

@@ -5,8 +5,9 @@ row at a time: the CSV is a generator the response streams, the workbook is writ
 openpyxl's write-only mode to a temporary file. Neither holds all rows in memory. The themes
 of each comment come from correlated subqueries, so each row is complete as it is read.
 
-A cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
-carriage return) is prefixed with an apostrophe.
+Text that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
+carriage return) is never run: in the CSV it is prefixed with an apostrophe; in the .xlsx it is
+written as a text cell with Excel's quote prefix, so it shows exactly as written.
 
 Withdrawn comments are left out: they are their authors' to take back.
 """
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -47,11 +49,30 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 THEME_SEPARATOR = "; "
 
 
+def looks_like_formula(value) -> bool:
+    """Return True for text a spreadsheet would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def neutralise(value):
-    """Return ``value`` safe for a spreadsheet cell: text that looks like a formula is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Return ``value`` safe for a CSV cell: text that looks like a formula is quoted."""
+    if looks_like_formula(value):
         return "'" + value
     return value
+
+
+def text_cells(sheet, cells: list) -> list:
+    """Return ``cells`` for a write-only sheet; text that looks like a formula becomes a text
+    cell with the quote prefix (shown as written, never evaluated, also after an edit)."""
+    out = []
+    for value in cells:
+        if looks_like_formula(value):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            value = cell
+        out.append(value)
+    return out
 
 
 def headers() -> list[str]:
@@ -121,7 +142,9 @@ def _query(session: Session, round_id: int):
 
 
 def rows(session: Session, user: User | None, round_id: int) -> Iterator[tuple[object, list]]:
-    """Return an iterator of (chapter, cells) for the round's comments (not the withdrawn).
+    """Return an iterator of (chapter, cells) for every comment of the round but the withdrawn.
+
+    The cells are as written; the CSV and the workbook each make formula-like text safe.
 
     Access is checked at once, not when the first row is read.
     """
@@ -153,7 +176,7 @@ def _rows(session: Session, sections, query) -> Iterator[tuple[object, list]]:
             _("Campaign %(id)s (%(size)s comments)", id=campaign, size=size) if campaign else "",
             str(labels.STATUS_LABELS[comment.status]),
         ]
-        yield chapter(section_id), [neutralise(c) for c in cells]
+        yield chapter(section_id), cells
 
 
 def csv_lines(session: Session, user: User | None, round_id: int) -> Iterator[str]:
@@ -174,7 +197,7 @@ def csv_lines(session: Session, user: User | None, round_id: int) -> Iterator[st
             writer.writerow(headers())
             yield "\ufeff" + take()
             for _chapter, cells in generated:
-                writer.writerow(["" if c is None else c for c in cells])
+                writer.writerow(["" if c is None else neutralise(c) for c in cells])
                 yield take()
         finally:
             session.close()  # the request's teardown ran before the stream was read
@@ -206,12 +229,12 @@ def xlsx_file(session: Session, user: User | None, round_id: int) -> str:
     everything.append(headers())
     sheets: dict[int | None, object] = {}
     for chapter, cells in generated:
-        everything.append(cells)
+        everything.append(text_cells(everything, cells))
         key = chapter.id if chapter else None
         if key not in sheets:
             sheets[key] = workbook.create_sheet(_sheet_title(chapter, used))
             sheets[key].append(headers())
-        sheets[key].append(cells)
+        sheets[key].append(text_cells(sheets[key], cells))
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="consult-export-")
     os.close(handle)
     workbook.save(path)
