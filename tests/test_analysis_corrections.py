@@ -223,6 +223,28 @@ def test_confirming_a_tag_records_who_and_when_once(client, auth, session, analy
     assert audit_actions(session).count("theme_assignment.confirm") == 1
 
 
+def test_a_theme_retired_meanwhile_answers_not_found_not_an_error(
+    client, auth, session, analysed, now, monkeypatch
+):
+    comment = analysed.comments[0]
+    tag = tag_of(session, comment)
+    real = corrections.confirm_tag
+
+    def confirm_then_retire(session, user, round_id, comment_id, theme_id, *, now):
+        # A re-run of the analysis retires the theme between the confirm and the answer.
+        confirmed = real(session, user, round_id, comment_id, theme_id, now=now)
+        session.get(Theme, theme_id).retired_at = now
+        session.commit()
+        return confirmed
+
+    monkeypatch.setattr(corrections, "confirm_tag", confirm_then_retire)
+    auth.login(analysed.staff)
+    url = f"/analys/omgang/{analysed.round.id}/synpunkt/{comment.id}/bekrafta"
+
+    response = client.post(url, data={"theme": tag.theme_id}, headers={"HX-Request": "true"})
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("role", [None, Role.PARTICIPANT])
 def test_only_staff_may_correct(client, auth, session, analysed, role):
     tag = tag_of(session, analysed.comments[0])

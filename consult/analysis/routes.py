@@ -232,7 +232,8 @@ def _comment_id_action(round_id: int, comment_id: int, theme_key: str, notice: s
     round_ = _call(services.get_round, round_id)
     theme = None
     if theme_key != drill.UNASSIGNED:
-        theme = corrections.current_theme(session, round_id, int(theme_key))
+        # The theme may have been replaced meanwhile (a new run retired it): not found.
+        theme = _call(lambda s, _user: corrections.current_theme(s, round_id, int(theme_key)))
     comment = session.get(Comment, comment_id)
     return render_template(
         "analysis/_comment.html",
