@@ -189,3 +189,37 @@ def test_concurrent_reports_keep_the_count_exact(app, session, now, comment):
     assert failures == []
     session.expire_all()
     assert session.get(Comment, comment.id).open_report_count == len(reporters)
+
+
+def test_lowering_the_threshold_hides_comments_already_reported_that_often(
+    session, now, comment, open_round
+):
+    from consult.admin import services as admin_services
+
+    _report(session, comment, now)
+    _report(session, comment, now)
+    untouched = factories.make_comment(session, open_round, factories.make_user(session))
+    _report(session, untouched, now)
+    admin = factories.make_user(session, role=Role.ADMIN)
+
+    admin_services.edit_round(
+        session,
+        admin,
+        open_round.id,
+        title=open_round.title,
+        opens_at=open_round.opens_at,
+        closes_at=open_round.closes_at,
+        moderation=open_round.moderation.value,
+        commenters=open_round.commenters.value,
+        now=now.get(),
+        report_threshold=2,
+    )
+
+    session.expire_all()
+    assert session.get(Comment, comment.id).status == CommentStatus.HIDDEN
+    assert session.get(Comment, comment.id).moderation_reason == "reports"
+    assert session.get(Comment, untouched.id).status == CommentStatus.PUBLISHED
+    notices = session.scalars(
+        select(Notification).where(Notification.user_id == comment.author_id)
+    ).all()
+    assert [n.kind for n in notices] == ["comment.hidden"]

@@ -38,6 +38,7 @@ from ..models import (
     Section,
     User,
 )
+from ..moderation import services as moderation_services
 from ..notifications import events as notification_events
 from . import docx
 
@@ -502,7 +503,8 @@ def edit_round(
 ) -> Round:
     """Change a round's settings; dates, moderation and who may comment only before it opens.
 
-    The report threshold may change at any time: it is how staff want to moderate.
+    The report threshold may change at any time: it is how staff want to moderate. Lowered,
+    it hides at once the comments that already have that many reports.
     """
     require_admin(actor)
     round_ = _locked_round(session, round_id)
@@ -534,6 +536,9 @@ def edit_round(
         *audit.changed(before, audit.snapshot(round_, ROUND_FIELDS)),
         now=now,
     )
+    if started and round_.report_threshold < before["report_threshold"]:
+        # A lower threshold applies to the reports already made, not only to the next one.
+        moderation_services.apply_threshold(session, round_, now)
     session.commit()
     return round_
 

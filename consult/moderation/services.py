@@ -561,17 +561,41 @@ def report(
         .where(Report.comment_id == comment.id, Report.status == ReportStatus.OPEN)
     )
     if comment.open_report_count >= comment.round.report_threshold:
-        _decide(
-            session,
-            None,
-            comment,
-            action="comment.hide",
-            status=CommentStatus.HIDDEN,
-            reason=reasons.REPORTS,
-            note=None,
-            reports=None,
-            now=now,
-        )
-        _tell_author(session, comment, "comment.hidden", now, reason=reasons.REPORTS, note=None)
+        _hide_after_reports(session, comment, now)
     session.commit()
     return entry
+
+
+def _hide_after_reports(session: Session, comment: Comment, now: datetime) -> None:
+    """Hide a comment pending review because enough people reported it; tell its author."""
+    _decide(
+        session,
+        None,
+        comment,
+        action="comment.hide",
+        status=CommentStatus.HIDDEN,
+        reason=reasons.REPORTS,
+        note=None,
+        reports=None,
+        now=now,
+    )
+    _tell_author(session, comment, "comment.hidden", now, reason=reasons.REPORTS, note=None)
+
+
+def apply_threshold(session: Session, round_: Round, now: datetime) -> int:
+    """Hide the round's shown comments that already have as many reports as its threshold.
+
+    For a threshold lowered after the round opened; the caller commits. Returns how many.
+    """
+    over = session.scalars(
+        select(Comment)
+        .where(
+            Comment.round_id == round_.id,
+            Comment.status == CommentStatus.PUBLISHED,
+            Comment.open_report_count >= round_.report_threshold,
+        )
+        .with_for_update(of=Comment)
+    ).all()
+    for comment in over:
+        _hide_after_reports(session, comment, now)
+    return len(over)
