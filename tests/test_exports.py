@@ -47,7 +47,9 @@ def test_neutralise_quotes_what_a_spreadsheet_would_run():
     assert exports.neutralise(-2) == -2
 
 
-@pytest.mark.parametrize("suffix", ["synpunkter.csv", "synpunkter.xlsx", "teman.json", "rapport"])
+@pytest.mark.parametrize(
+    "suffix", ["synpunkter.csv", "synpunkter.xlsx", "teman.json", "rapport", "rapport.docx"]
+)
 def test_downloads_refuse_anonymous_and_participants(client, auth, analysed, suffix):
     response = client.get(base(analysed) + suffix)
     assert response.status_code == 302 and "logga-in" in response.location

@@ -109,6 +109,36 @@ def test_routes_refuse_anonymous_and_participants(client, auth, analysed):
     assert client.post(url + "stycke/1", data={}).status_code == 403
 
 
+@pytest.mark.parametrize("who", ["anonymous", "participant"])
+def test_theme_and_paragraph_pages_refuse_anonymous_and_participants(
+    client, auth, session, analysed, who
+):
+    base = f"/sammanstallning/omgang/{analysed.round.id}/"
+    theme = base + f"tema/{first_theme(session, analysed).id}"
+    paragraph = base + f"stycke/{analysed.comments[0].paragraph.id}"
+    form = {"summary": "Inbrytning", "response": "accepted", "status": "drafted", "version": "0"}
+    if who == "participant":
+        auth.login()
+    answers = [
+        client.get(theme),
+        client.post(theme, data=form),
+        client.get(paragraph),
+        client.post(paragraph, data=form),
+    ]
+    for response in answers:
+        if who == "anonymous":
+            assert response.status_code == 302 and "logga-in" in response.location
+        else:
+            assert response.status_code == 403
+    assert session.scalars(select(Synthesis)).all() == []
+
+    # The same addresses are real pages for staff.
+    client.post("/konto/logga-ut")
+    auth.login(analysed.staff)
+    assert client.get(theme).status_code == 200
+    assert client.get(paragraph).status_code == 200
+
+
 @pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN])
 def test_staff_and_admins_save_from_the_form_without_javascript(
     client,
