@@ -8,7 +8,7 @@ HTMX := static/vendor/htmx.min.js
 AXE := static/vendor/axe.min.js
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard consult/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup run test test-sqlite test-postgres browser lint translations-extract bench-page clean
+.PHONY: setup run test test-sqlite test-postgres browser lint translations-extract bench-page bench-board clean
 
 setup: $(VENV)/.installed $(HTMX) $(AXE) $(CATALOGUES)
 
@@ -64,6 +64,13 @@ translations-extract: setup
 ## bench-page: median time of the consultation page with the full demo data
 bench-page: setup
 	$(BIN)/python -m tests.bench_page
+
+## bench-board: median and p90 of the theme board and a drill-down against a running app
+## (after flask demo, flask demo-large and flask analysis run rus-vasterbotten-2030-stor 1;
+## BENCH_URL is the app, CONSULT_DATABASE_URL its database)
+BENCH_URL ?= http://127.0.0.1:5198
+bench-board: setup
+	$(BIN)/python -m tests.bench_board --url $(BENCH_URL)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -111,7 +111,31 @@ def demo_command(force):
         click.echo(f"  {role:<12} {email:<32} {password}")
 
 
+@click.command("demo-large")
+@click.option("--comments", default=40_000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=0, show_default=True, help="Seed for the synthetic texts.")
+@with_appcontext
+def demo_large_command(comments, seed):
+    """Load a second, large synthetic round for timing the analysis pages (once only)."""
+    from .demo import large
+
+    session = get_session()
+    if large.exists(session):
+        raise click.ClickException(
+            f"The large round ({large.SLUG}) is already loaded "
+            f"with {large.comment_count(session)} comments; nothing changed."
+        )
+    large.load(session, clock.now(), comments, seed)
+    round_id = session.scalar(
+        select(Round.id).join(Consultation).where(Consultation.slug == large.SLUG)
+    )
+    click.echo(
+        f"Loaded {large.comment_count(session)} comments into {large.SLUG}, round 1 "
+        f"(id {round_id}). Analyse it with: flask analysis run {large.SLUG} 1"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (create_user_command, import_draft_command, demo_command):
+    for command in (create_user_command, import_draft_command, demo_command, demo_large_command):
         app.cli.add_command(command)
