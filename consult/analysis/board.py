@@ -29,7 +29,7 @@ from ..models import (
     ThemeAssignment,
     User,
 )
-from . import services
+from . import agreement, services
 
 UNASSIGNED_SHOWN = 10
 REPRESENTATIVES_SHOWN = 3
@@ -87,6 +87,7 @@ class Board:
     unassigned: list[Comment] = field(default_factory=list)
     unassigned_count: int = 0
     matrix: Matrix | None = None
+    agreement: agreement.Agreement | None = None
 
 
 def current_tags(round_id: int):
@@ -169,6 +170,7 @@ def build(session: Session, user: User | None, round_id: int) -> Board:
     board.unassigned_count = board.total - tally.tagged
     board.unassigned = _unassigned(session, round_id)
     board.matrix = _matrix(ordered, tally.places, sections)
+    board.agreement = agreement.for_round(session, round_id)
     return board
 
 

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -89,8 +90,14 @@ def round_page(round_id: int):
         board=result,
         job=services.latest_job(get_session(), round_id),
         category_chart=_category_chart,
+        score=_score,
         **_texts(),
     )
+
+
+def _score(value: float) -> str:
+    """Return an F1 score with two decimals in the page's locale (0,82 in Swedish)."""
+    return format_decimal(value, format="0.00")
 
 
 def _category_chart(card: board.ThemeCard):
