@@ -1,6 +1,7 @@
 """Security headers and safe redirects, shared by all blueprints."""
 
-from flask import Flask
+from flask import Blueprint, Flask, abort, current_app, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -39,3 +40,30 @@ def safe_next(target: str | None, fallback: str) -> str:
     if any(ord(c) < 32 for c in target):
         return fallback
     return target
+
+
+def vary_on_htmx(bp: Blueprint) -> None:
+    """Mark ``bp``'s responses as varying with HX-Request: one URL answers with a page or a
+    fragment, and caches must keep them apart."""
+
+    @bp.after_request
+    def _vary(response):
+        response.vary.add("HX-Request")
+        return response
+
+
+def staff_only(bp: Blueprint, *, except_endpoints: frozenset[str] = frozenset()) -> None:
+    """Send anonymous visitors of ``bp`` to the login page and refuse non-staff with 403.
+
+    The services check again; this gate keeps every view of the area behind the same door.
+    """
+
+    @bp.before_request
+    def _staff_only():
+        if request.endpoint in except_endpoints:
+            return None
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not current_user.is_staff:
+            abort(403)
+        return None

@@ -33,7 +33,7 @@ from ..extensions import htmx
 from ..models import Round
 from ..moderation import labels as moderation_labels
 from ..people import labels as people_labels
-from ..security import safe_next
+from ..security import safe_next, vary_on_htmx
 from ..synthesis import labels as synthesis_labels
 from ..templating import when
 from . import bp, services
@@ -151,11 +151,7 @@ def _too_large(_error):
     return redirect(request.path)
 
 
-@bp.after_request
-def _vary_on_htmx(response):
-    # The same URL answers with a page or a fragment: caches must keep them apart.
-    response.vary.add("HX-Request")
-    return response
+vary_on_htmx(bp)
 
 
 def _refuse(error: services.AdminError):

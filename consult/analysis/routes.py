@@ -28,27 +28,17 @@ from .. import clock, labels
 from ..db import get_session
 from ..extensions import htmx
 from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
+from ..security import staff_only, vary_on_htmx
 from . import board, bp, corrections, drill, queue, services
 from .board import NO_STANCE
 from .charts import share_bars
 from .forms import ThemeForm, apply_errors
 from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, REFUSAL_TEXTS, STEP_TEXTS
 
-
-@bp.before_request
-def _staff_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_staff:
-        abort(403)
-    return None
+staff_only(bp)
 
 
-@bp.after_request
-def _vary_on_htmx(response):
-    # The same URL answers with a page or a fragment: caches must keep them apart.
-    response.vary.add("HX-Request")
-    return response
+vary_on_htmx(bp)
 
 
 def _call(function, *args, **kwargs):

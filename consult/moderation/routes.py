@@ -32,7 +32,7 @@ from ..extensions import htmx, limiter
 from ..models import Comment
 from ..people import forms as people_forms
 from ..people import services as people
-from ..security import safe_next
+from ..security import safe_next, staff_only, vary_on_htmx
 from . import bp, reasons, services
 from .forms import BlockForm, BulkForm, ReasonForm, ReportForm, apply_errors, state_message
 
@@ -76,22 +76,10 @@ def _per_user() -> str:
     return f"user:{current_user.get_id()}"
 
 
-@bp.before_request
-def _staff_only():
-    if request.endpoint in PARTICIPANT_ENDPOINTS:
-        return None
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_staff:
-        abort(403)
-    return None
+staff_only(bp, except_endpoints=PARTICIPANT_ENDPOINTS)
 
 
-@bp.after_request
-def _vary_on_htmx(response):
-    # The same URL answers with a page or a fragment: caches must keep them apart.
-    response.vary.add("HX-Request")
-    return response
+vary_on_htmx(bp)
 
 
 def _viewer():

@@ -12,7 +12,6 @@ import json
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -29,7 +28,7 @@ from .. import clock
 from ..db import get_session
 from ..extensions import htmx
 from ..models import AuditEntry, User
-from ..security import safe_next
+from ..security import safe_next, staff_only, vary_on_htmx
 from . import bp, directory, labels, organisations, services
 from .forms import (
     CLAIM_LABELS,
@@ -43,21 +42,10 @@ from .forms import (
 )
 from .rules import write_refusal
 
-
-@bp.before_request
-def _staff_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_staff:
-        abort(403)
-    return None
+staff_only(bp)
 
 
-@bp.after_request
-def _vary_on_htmx(response):
-    # The same URL answers with a page or a fragment: caches must keep them apart.
-    response.vary.add("HX-Request")
-    return response
+vary_on_htmx(bp)
 
 
 @bp.app_template_global()

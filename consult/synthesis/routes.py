@@ -7,31 +7,22 @@ answers with the form fragment, saved or with its errors, in place.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
 from ..db import get_session
 from ..extensions import htmx
+from ..security import staff_only, vary_on_htmx
 from . import bp, services
 from .forms import EntryForm
 from .labels import RESPONSE_LABELS, STATUS_LABELS
 
-
-@bp.before_request
-def _staff_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_staff:
-        abort(403)
-    return None
+staff_only(bp)
 
 
-@bp.after_request
-def _vary_on_htmx(response):
-    response.vary.add("HX-Request")
-    return response
+vary_on_htmx(bp)
 
 
 def call(function, *args, **kwargs):
