@@ -300,5 +300,7 @@ def test_confirmation_is_shown_once_per_thread(page: Page, live_server, seed: Se
         form.locator(f"textarea[name='{anchor}-body']").press_sequentially(text)
         form.locator("button[type='submit']").click()
         expect(thread.locator("article.comment").filter(has_text=text)).to_have_count(1)
+        # The confirmation takes focus once htmx settles; typing before that loses keys.
+        expect(thread.locator(".notice")).to_be_focused()
     expect(thread.locator("article.comment")).to_have_count(2)
     expect(thread.locator(".notice")).to_have_count(1, timeout=1_000)
