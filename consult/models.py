@@ -547,6 +547,10 @@ class Analysis(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The fitted theme model in nlp's safe file format (numpy arrays + JSON, no pickle).
     model_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # The tagger trained on staff's tags when the run started (nlp's safe format), if enough.
+    tagger_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # JSON {model theme index: theme id or null}: where the run put each theme it found.
+    theme_map: Mapped[str | None] = mapped_column(Text)
 
     started_by: Mapped[User | None] = relationship()
     round: Mapped[Round] = relationship()
@@ -573,8 +577,19 @@ class Theme(Base):
     # Optimistic locking: an update names the version it read and fails if it changed since.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Set when a later run replaced it; its tags stay as history.
+    # Set when a later run replaced it, or staff merged, split or deleted it; tags stay as history.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was retired: "rerun", "merged", "split" or "deleted" (None while current).
+    retired_reason: Mapped[str | None] = mapped_column(String(20))
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The theme it was merged into, and the theme it was split from.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+
+    merged_into: Mapped[Theme | None] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id]
+    )
+    retired_by: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -606,6 +621,28 @@ class ThemeAssignment(Base):
     def confirmed(self) -> bool:
         """True once staff have confirmed the tag."""
         return self.confirmed_at is not None
+
+
+class ThemeProposal(Base):
+    """The tagger's proposal that a comment belongs to a theme staff made by hand.
+
+    Not a tag: it counts nowhere until staff accept it (which makes a staff tag) or reject it.
+    """
+
+    __tablename__ = "theme_proposal"
+    __table_args__ = (Index("ix_theme_proposal_theme_decided", "theme_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+
+    comment: Mapped[Comment] = relationship()
+    theme: Mapped[Theme] = relationship()
 
 
 class CampaignGroup(Base):
