@@ -57,6 +57,21 @@ def clean_description(value: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
+def checked_text(name: str, description: str) -> tuple[str, str]:
+    """Return a theme's name and description cleaned, or raise Invalid saying what is wrong."""
+    name, description = clean_name(name), clean_description(description)
+    errors = {}
+    if not name:
+        errors["name"] = "required"
+    elif len(name) > NAME_MAX:
+        errors["name"] = "too_long"
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = "too_long"
+    if errors:
+        raise Invalid(errors)
+    return name, description
+
+
 def current_theme(session: Session, round_id: int, theme_id: int) -> Theme:
     """Return a theme of the round that a later run has not replaced, or raise NotFound."""
     theme = session.get(Theme, theme_id)
@@ -79,16 +94,7 @@ def edit_theme(
     """Rename and describe a theme if it is still at ``version``; Conflict otherwise."""
     require_staff(user)
     theme = current_theme(session, round_id, theme_id)
-    name, description = clean_name(name), clean_description(description)
-    errors = {}
-    if not name:
-        errors["name"] = "required"
-    elif len(name) > NAME_MAX:
-        errors["name"] = "too_long"
-    if len(description) > DESCRIPTION_MAX:
-        errors["description"] = "too_long"
-    if errors:
-        raise Invalid(errors)
+    name, description = checked_text(name, description)
     if theme.version != version:
         raise Conflict(theme)
     before = audit.snapshot(theme, ("name", "description"))
@@ -106,7 +112,8 @@ def edit_theme(
     return theme
 
 
-def _active_tag(session: Session, comment_id: int, theme_id: int) -> ThemeAssignment | None:
+def active_tag(session: Session, comment_id: int, theme_id: int) -> ThemeAssignment | None:
+    """Return the comment's live tag of the theme, if any."""
     return session.scalar(
         select(ThemeAssignment).where(
             ThemeAssignment.comment_id == comment_id,
@@ -116,11 +123,86 @@ def _active_tag(session: Session, comment_id: int, theme_id: int) -> ThemeAssign
     )
 
 
-def _comment(session: Session, round_id: int, comment_id: int) -> Comment:
+def round_comment(session: Session, round_id: int, comment_id: int) -> Comment:
+    """Return a comment of the round, or raise NotFound."""
     comment = session.get(Comment, comment_id)
     if comment is None or comment.round_id != round_id:
         raise NotFound()
     return comment
+
+
+def staff_tag(
+    comment_id: int, theme_id: int, user: User, now: datetime, **extra
+) -> ThemeAssignment:
+    """Return a new tag made by staff member ``user`` (confirmed by them unless ``extra`` says)."""
+    values = {"confirmed_at": now, "confirmed_by_id": user.id, **extra}
+    return ThemeAssignment(
+        comment_id=comment_id,
+        theme_id=theme_id,
+        source=Origin.STAFF,
+        assigned_by_id=user.id,
+        assigned_at=now,
+        **values,
+    )
+
+
+def moved(
+    session: Session, user: User, comment: Comment, from_theme_id: int, target: Theme, now
+) -> ThemeAssignment:
+    """Move ``comment``'s tag to ``target`` and audit it; the caller commits."""
+    old = active_tag(session, comment.id, from_theme_id)
+    if old is None:
+        raise NotFound()
+    if from_theme_id == target.id:
+        return old
+    old.removed_at, old.removed_by_id = now, user.id
+    tag = active_tag(session, comment.id, target.id)
+    if tag is None:
+        tag = staff_tag(comment.id, target.id, user, now)
+        session.add(tag)
+    audit.record(
+        session,
+        user,
+        "theme_assignment.move",
+        comment,
+        {"theme_id": from_theme_id},
+        {"theme_id": target.id},
+        now=now,
+    )
+    return tag
+
+
+def added(session: Session, user: User, comment: Comment, theme: Theme, now) -> ThemeAssignment:
+    """Tag ``comment`` with ``theme`` by hand and audit it (no-op if tagged); caller commits."""
+    tag = active_tag(session, comment.id, theme.id)
+    if tag is not None:
+        return tag
+    tag = staff_tag(comment.id, theme.id, user, now)
+    session.add(tag)
+    audit.record(
+        session, user, "theme_assignment.add", comment, None, {"theme_id": theme.id}, now=now
+    )
+    return tag
+
+
+def confirmed(session: Session, user: User, comment: Comment, theme_id: int, now):
+    """Confirm ``comment``'s tag of ``theme_id`` and audit it (once); the caller commits."""
+    tag = active_tag(session, comment.id, theme_id)
+    if tag is None:
+        raise NotFound()
+    if tag.confirmed_at is not None:
+        return tag
+    tag.confirmed_at, tag.confirmed_by_id = now, user.id
+    audit.record(
+        session,
+        user,
+        "theme_assignment.confirm",
+        comment,
+        {"theme_id": theme_id, "confirmed": False},
+        {"theme_id": theme_id, "confirmed": True},
+        now=now,
+    )
+    return tag
 
 
 def move_tag(
@@ -135,36 +217,10 @@ def move_tag(
 ) -> ThemeAssignment:
     """Move a comment's tag from one theme to another; the old tag is kept as removed."""
     require_staff(user)
-    comment = _comment(session, round_id, comment_id)
+    comment = round_comment(session, round_id, comment_id)
     current_theme(session, round_id, from_theme_id)
     target = current_theme(session, round_id, to_theme_id)
-    old = _active_tag(session, comment.id, from_theme_id)
-    if old is None:
-        raise NotFound()
-    if from_theme_id == to_theme_id:
-        return old
-    old.removed_at, old.removed_by_id = now, user.id
-    tag = _active_tag(session, comment.id, target.id)
-    if tag is None:
-        tag = ThemeAssignment(
-            comment_id=comment.id,
-            theme_id=target.id,
-            source=Origin.STAFF,
-            assigned_by_id=user.id,
-            assigned_at=now,
-            confirmed_at=now,
-            confirmed_by_id=user.id,
-        )
-        session.add(tag)
-    audit.record(
-        session,
-        user,
-        "theme_assignment.move",
-        comment,
-        {"theme_id": from_theme_id},
-        {"theme_id": target.id},
-        now=now,
-    )
+    tag = moved(session, user, comment, from_theme_id, target, now)
     session.commit()
     return tag
 
@@ -180,24 +236,9 @@ def add_tag(
 ) -> ThemeAssignment:
     """Tag a comment with a theme by hand (e.g. one the engine left without a theme)."""
     require_staff(user)
-    comment = _comment(session, round_id, comment_id)
+    comment = round_comment(session, round_id, comment_id)
     theme = current_theme(session, round_id, theme_id)
-    tag = _active_tag(session, comment.id, theme.id)
-    if tag is not None:
-        return tag
-    tag = ThemeAssignment(
-        comment_id=comment.id,
-        theme_id=theme.id,
-        source=Origin.STAFF,
-        assigned_by_id=user.id,
-        assigned_at=now,
-        confirmed_at=now,
-        confirmed_by_id=user.id,
-    )
-    session.add(tag)
-    audit.record(
-        session, user, "theme_assignment.add", comment, None, {"theme_id": theme.id}, now=now
-    )
+    tag = added(session, user, comment, theme, now)
     session.commit()
     return tag
 
@@ -207,22 +248,8 @@ def confirm_tag(
 ) -> ThemeAssignment:
     """Record that a staff member agrees with a comment's tag."""
     require_staff(user)
-    comment = _comment(session, round_id, comment_id)
+    comment = round_comment(session, round_id, comment_id)
     current_theme(session, round_id, theme_id)
-    tag = _active_tag(session, comment.id, theme_id)
-    if tag is None:
-        raise NotFound()
-    if tag.confirmed_at is not None:
-        return tag
-    tag.confirmed_at, tag.confirmed_by_id = now, user.id
-    audit.record(
-        session,
-        user,
-        "theme_assignment.confirm",
-        comment,
-        {"theme_id": theme_id, "confirmed": False},
-        {"theme_id": theme_id, "confirmed": True},
-        now=now,
-    )
+    tag = confirmed(session, user, comment, theme_id, now)
     session.commit()
     return tag

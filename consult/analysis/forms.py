@@ -16,6 +16,11 @@ ERROR_TEXTS = {
     ),
 }
 
+# Refusals of the operations on whole themes, by (field, key).
+OPERATION_ERRORS = {
+    ("others", "required"): _l("Choose at least one theme to merge into this one."),
+}
+
 
 class ThemeForm(FlaskForm):
     """Name and description of a theme, with the version the form was loaded at."""

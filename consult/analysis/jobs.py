@@ -203,11 +203,27 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             for position in range(len(reading.model.themes))
         },
     )
+    redirected = _redirects(
+        session,
+        job.round_id,
+        {
+            position: members_of.get(position, set())
+            for position in range(len(reading.model.themes))
+            if position not in matched
+        },
+        previous,
+    )
     touched = _touched(session, job.round_id, list(previous))
     kept_tags = _kept_tags(session, job.round_id)
     refused = _removed_by_staff(session, job.round_id)
-    themes: list[Theme] = []
+    themes: list[Theme | None] = []
     for position, found in enumerate(reading.model.themes):
+        if position in redirected:
+            # Staff merged this theme into another (its comments go there) or deleted it
+            # (its comments stay without a theme): it does not come back.
+            target = redirected[position]
+            themes.append(previous[target][0] if target is not None else None)
+            continue
         representatives = _representatives(found.representatives, campaign_of, ids)
         values = {
             "analysis_id": job.id,
@@ -228,7 +244,10 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             session.add(theme)
         else:
             theme = previous[old_id][0]
-            if old_id not in touched.renamed:
+            if theme in themes:
+                themes.append(theme)
+                continue
+            if old_id not in touched.renamed and theme.origin == Origin.MODEL:
                 name = theme_name(found.label)
                 if name != theme.name:
                     # A new name is a change staff with the form open must see (version).
@@ -247,12 +266,22 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
                 .values(removed_at=when)
             )
         themes.append(theme)
-    retiring = [i for i in previous if i not in matched.values() and i not in touched.any]
+    retiring = [
+        i
+        for i, (theme, _) in previous.items()
+        if i not in matched.values() and i not in touched.any and theme.origin == Origin.MODEL
+    ]
     _retire(session, retiring, when)
     session.flush()
+    job.theme_map = json.dumps(
+        {
+            str(position): theme.id if theme is not None else None
+            for position, theme in enumerate(themes)
+        }
+    )
     tags = []
     for index, theme in enumerate(reading.model.assignments):
-        if theme < 0:
+        if theme < 0 or themes[theme] is None:
             continue
         comment_id, theme_id = ids[index], themes[theme].id
         # Staff's word on a comment wins: a comment staff tagged or confirmed is not re-tagged
@@ -322,11 +351,9 @@ class Touched:
 
 
 def _previous_themes(session: Session, round_id: int) -> dict[int, tuple[Theme, set[int]]]:
-    """Return the round's current model themes, each with the comments it is tagged on."""
+    """Return the round's current themes (the engine's and staff's), each with its comments."""
     themes = session.scalars(
-        select(Theme).where(
-            Theme.round_id == round_id, Theme.origin == Origin.MODEL, Theme.retired_at.is_(None)
-        )
+        select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None))
     ).all()
     found = {theme.id: (theme, set()) for theme in themes}
     if found:
@@ -338,6 +365,46 @@ def _previous_themes(session: Session, round_id: int) -> dict[int, tuple[Theme, 
         for theme_id, comment_id in rows:
             found[theme_id][1].add(comment_id)
     return found
+
+
+def _redirects(
+    session: Session,
+    round_id: int,
+    unmatched: dict[int, set[int]],
+    previous: dict[int, tuple[Theme, set[int]]],
+) -> dict[int, int | None]:
+    """Return {new position: current theme id, or None} for clusters of themes staff retired.
+
+    A cluster that matches (as in ``match``) the comments a theme had before staff merged it
+    goes to the current theme it was merged into; one that matches a deleted theme gets
+    None: its comments stay without a theme.
+    """
+    from .themes import DELETED, MERGED, successor
+
+    gone = session.scalars(
+        select(Theme).where(Theme.round_id == round_id, Theme.retired_reason.in_([MERGED, DELETED]))
+    ).all()
+    if not gone or not unmatched:
+        return {}
+    former: dict[int, set[int]] = {theme.id: set() for theme in gone}
+    rows = session.execute(
+        select(ThemeAssignment.theme_id, ThemeAssignment.comment_id).where(
+            ThemeAssignment.theme_id.in_(list(former))
+        )
+    )
+    for theme_id, comment_id in rows:
+        former[theme_id].add(comment_id)
+    by_id = {theme.id: theme for theme in gone}
+    redirected: dict[int, int | None] = {}
+    for position, theme_id in match(former, unmatched).items():
+        theme = by_id[theme_id]
+        if theme.retired_reason == DELETED:
+            redirected[position] = None
+            continue
+        target = successor(session, theme)
+        if target is not None and target.id in previous:
+            redirected[position] = target.id
+    return redirected
 
 
 def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:
@@ -426,7 +493,7 @@ def _retire(session: Session, theme_ids: list[int], when: datetime) -> None:
     session.execute(
         update(Theme)
         .where(Theme.id.in_(theme_ids))
-        .values(retired_at=when, version=Theme.version + 1)
+        .values(retired_at=when, retired_reason="rerun", version=Theme.version + 1)
     )
 
 

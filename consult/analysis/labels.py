@@ -34,6 +34,8 @@ AUDIT_ACTION_LABELS = {
     "theme_assignment.move": _l("Comment moved to another theme"),
     "theme_assignment.add": _l("Comment given a theme"),
     "theme_assignment.confirm": _l("Theme of a comment confirmed"),
+    "theme.merge": _l("Theme merged into another"),
+    "theme.delete": _l("Theme deleted"),
 }
 AUDIT_FIELD_LABELS = {
     "round_id": _l("Round (number)"),
@@ -41,5 +43,8 @@ AUDIT_FIELD_LABELS = {
     "description": _l("Description"),
     "theme_id": _l("Theme (number)"),
     "confirmed": _l("Confirmed"),
+    "merged_into_id": _l("Merged into (number)"),
+    "moved": _l("Comments moved"),
+    "comments": _l("Comments"),
 }
 AUDIT_OBJECT_LABELS = {"analysis": _l("Analysis"), "theme": _l("Theme")}

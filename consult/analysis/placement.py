@@ -7,6 +7,7 @@ Placing must never stop a comment from being published: failures are logged and 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -89,13 +90,7 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
     index = model.assign([comment_text(comment)])[0]
     if index < 0:
         return None
-    theme = session.scalar(
-        select(Theme).where(
-            Theme.analysis_id == analysis_id,
-            Theme.model_index == index,
-            Theme.retired_at.is_(None),
-        )
-    )
+    theme = _theme_of(session, analysis_id, index)
     if theme is None:
         return None
     tag = ThemeAssignment(
@@ -108,6 +103,21 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
     session.add(tag)
     session.commit()
     return tag
+
+
+def _theme_of(session: Session, analysis_id: int, index: int) -> Theme | None:
+    """Return the current theme the analysis put its model theme ``index`` in, if any."""
+    theme_map = session.scalar(select(Analysis.theme_map).where(Analysis.id == analysis_id))
+    if theme_map is not None:
+        theme_id = json.loads(theme_map).get(str(index))
+        theme = session.get(Theme, theme_id) if theme_id is not None else None
+    else:  # analyses saved before the theme map
+        theme = session.scalar(
+            select(Theme).where(Theme.analysis_id == analysis_id, Theme.model_index == index)
+        )
+    if theme is None or theme.retired_at is not None:
+        return None
+    return theme
 
 
 def place_quietly(session: Session, comment: Comment, now: datetime) -> None:

@@ -20,7 +20,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,10 +29,10 @@ from ..db import get_session
 from ..extensions import htmx
 from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
 from ..security import staff_only, vary_on_htmx
-from . import board, bp, corrections, drill, queue, services
+from . import board, bp, corrections, drill, queue, services, themes
 from .board import NO_STANCE
 from .charts import share_bars
-from .forms import ThemeForm, apply_errors
+from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
 from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, REFUSAL_TEXTS, STEP_TEXTS
 
 staff_only(bp)
@@ -147,7 +147,22 @@ def _progress(
 
 @bp.get("/omgang/<int:round_id>/tema/<theme_key>")
 def theme(round_id: int, theme_key: str):
-    """List a theme's comments (or the unassigned ones), filtered and paginated."""
+    """List a theme's comments (or the unassigned ones), filtered and paginated.
+
+    A theme staff merged, split or deleted says what became of it instead.
+    """
+    if theme_key.isdigit():
+        gone = _call(themes.retired_theme, round_id, int(theme_key))
+        if gone is not None:
+            round_ = _call(services.get_round, round_id)
+            return render_template(
+                "analysis/retired.html",
+                round=round_,
+                consultation=round_.consultation,
+                theme=gone,
+                successor=themes.successor(get_session(), gone),
+                parts=themes.parts_of(get_session(), gone),
+            )
     return _theme_page(round_id, theme_key)
 
 
@@ -165,7 +180,8 @@ def _theme_page(round_id: int, theme_key: str, form: ThemeForm | None = None, **
     )
     if form is None and result.theme is not None:
         form = ThemeForm(formdata=None, obj=result.theme)
-    status = 409 if extra.get("conflict") else 422 if form and form.errors else 200
+    invalid = (form and form.errors) or extra.get("operation_error")
+    status = 409 if extra.get("conflict") else 422 if invalid else 200
     return make_response(
         render_template(
             "analysis/theme.html",
@@ -282,3 +298,71 @@ def add_tag(round_id: int, comment_id: int):
     tag = _call(corrections.add_tag, round_id, comment_id, theme_id, now=clock.now())
     notice = _("Added to the theme “%(name)s”.", name=tag.theme.name)
     return _comment_id_action(round_id, comment_id, drill.UNASSIGNED, notice)
+
+
+def _version() -> int:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else -1
+
+
+def _operation_failed(round_id: int, theme_id: int, error, field: str | None = None):
+    """Answer a refused theme operation: the theme's page with the reason, nothing changed."""
+    get_session().rollback()
+    if isinstance(error, corrections.Conflict):
+        return _theme_page(round_id, str(theme_id), conflict=error.theme, operation_conflict=True)
+    key = next(iter(error.errors.items()))
+    return _theme_page(
+        round_id, str(theme_id), operation_error=str(OPERATION_ERRORS[key]), operation=field
+    )
+
+
+@bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/sla-ihop")
+def merge_themes(round_id: int, theme_id: int):
+    """Merge the chosen themes into this one."""
+    others = [int(v) for v in request.form.getlist("others") if v.isdigit()]
+    try:
+        theme = _call(
+            themes.merge_themes,
+            round_id,
+            theme_id,
+            others=others,
+            version=_version(),
+            now=clock.now(),
+        )
+    except (corrections.Invalid, corrections.Conflict) as error:
+        return _operation_failed(round_id, theme_id, error, "merge")
+    flash(
+        ngettext(
+            "%(num)s theme was merged into “%(name)s”.",
+            "%(num)s themes were merged into “%(name)s”.",
+            len(set(others) - {theme_id}),
+            name=theme.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
+
+
+@bp.route("/omgang/<int:round_id>/tema/<int:theme_id>/ta-bort", methods=["GET", "POST"])
+def delete_theme(round_id: int, theme_id: int):
+    """Ask to confirm deleting a theme (GET); delete it (POST) and go back to the board."""
+    round_ = _call(services.get_round, round_id)
+    theme = _call(lambda s, _user: corrections.current_theme(s, round_id, theme_id))
+    if request.method == "GET":
+        return render_template(
+            "analysis/delete.html",
+            round=round_,
+            consultation=round_.consultation,
+            theme=theme,
+            count=themes.live_count(get_session(), theme.id),
+        )
+    name = theme.name
+    try:
+        _call(themes.delete_theme, round_id, theme_id, version=_version(), now=clock.now())
+    except corrections.Conflict as error:
+        return _operation_failed(round_id, theme_id, error)
+    flash(
+        _("The theme “%(name)s” is deleted; its comments are without a theme.", name=name),
+        "success",
+    )
+    return redirect(url_for("analysis.round_page", round_id=round_id))

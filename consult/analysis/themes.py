@@ -1,0 +1,190 @@
+"""Staff's operations on whole themes: merge, delete (and, in their own modules, create, split).
+
+Nothing is deleted from the database. A theme merged into another, split or deleted is
+*retired* with a reason (``retired_reason``), who did it and when; its tags are kept as
+history, marked removed by that staff member. A merged theme names the theme it went into
+(``merged_into_id``). Each operation names the version of the theme its form was loaded at
+and is refused (Conflict) if someone saved the theme since; each is audited in the
+transaction of its change, and either happens whole or not at all.
+
+A re-run of the analysis does not bring these themes back (see ``jobs.save``): a cluster
+that matches a merged theme's former comments goes into the theme it was merged into, and
+one that matches a deleted theme's former comments is left without a theme.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..models import Theme, ThemeAssignment, User
+from .corrections import Conflict, Invalid, current_theme, staff_tag
+from .services import require_staff
+
+MERGED, SPLIT, DELETED, RERUN = "merged", "split", "deleted", "rerun"
+
+
+def live_tags(session: Session, theme_id: int) -> list[ThemeAssignment]:
+    """Return a theme's live (not removed) tags, oldest first."""
+    return list(
+        session.scalars(
+            select(ThemeAssignment)
+            .where(ThemeAssignment.theme_id == theme_id, ThemeAssignment.removed_at.is_(None))
+            .order_by(ThemeAssignment.id)
+        )
+    )
+
+
+def retire(theme: Theme, user: User, reason: str, now: datetime, **extra) -> None:
+    """Mark ``theme`` retired by ``user`` for ``reason`` (the caller commits)."""
+    theme.retired_at, theme.retired_by_id, theme.retired_reason = now, user.id, reason
+    for name, value in extra.items():
+        setattr(theme, name, value)
+
+
+def transfer(
+    session: Session, user: User, tags: list[ThemeAssignment], target_id: int, now: datetime
+) -> int:
+    """Move ``tags`` to theme ``target_id`` as staff's tags; return how many comments moved.
+
+    The old tags are kept, removed by ``user``; a new tag keeps the old one's confirmation
+    and score. A comment already on the target keeps its one tag there (no duplicates).
+    """
+    on_target = set(
+        session.scalars(
+            select(ThemeAssignment.comment_id).where(
+                ThemeAssignment.theme_id == target_id, ThemeAssignment.removed_at.is_(None)
+            )
+        )
+    )
+    count = 0
+    for tag in tags:
+        tag.removed_at, tag.removed_by_id = now, user.id
+        if tag.comment_id in on_target:
+            continue
+        on_target.add(tag.comment_id)
+        session.add(
+            staff_tag(
+                tag.comment_id,
+                target_id,
+                user,
+                now,
+                confirmed_at=tag.confirmed_at,
+                confirmed_by_id=tag.confirmed_by_id,
+                score=tag.score,
+            )
+        )
+        count += 1
+    return count
+
+
+def _commit(session: Session, round_id: int, theme_id: int) -> None:
+    try:
+        session.commit()
+    except StaleDataError:
+        # Someone saved one of the themes between our read and our write.
+        session.rollback()
+        raise Conflict(current_theme(session, round_id, theme_id)) from None
+
+
+def merge_themes(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    theme_id: int,
+    *,
+    others: list[int],
+    version: int,
+    now: datetime,
+) -> Theme:
+    """Merge the themes ``others`` into theme ``theme_id``; return it.
+
+    Their live tags move to it (duplicates collapse to one), and they are retired, each
+    saying it was merged into this theme.
+    """
+    require_staff(user)
+    target = current_theme(session, round_id, theme_id)
+    ids = list(dict.fromkeys(i for i in others if i != theme_id))
+    if not ids:
+        raise Invalid({"others": "required"})
+    merged = [current_theme(session, round_id, i) for i in ids]
+    if target.version != version:
+        raise Conflict(target)
+    for theme in merged:
+        moved = transfer(session, user, live_tags(session, theme.id), target.id, now)
+        retire(theme, user, MERGED, now, merged_into_id=target.id)
+        audit.record(
+            session,
+            user,
+            "theme.merge",
+            theme,
+            {"name": theme.name},
+            {"merged_into_id": target.id, "moved": moved},
+            now=now,
+        )
+    # A merge changes what the theme is: bump its version (checked against concurrent saves).
+    flag_modified(target, "name")
+    _commit(session, round_id, theme_id)
+    return target
+
+
+def delete_theme(
+    session: Session, user: User | None, round_id: int, theme_id: int, *, version: int, now
+) -> Theme:
+    """Delete a theme: its comments lose its tag (kept as history) and it is retired."""
+    require_staff(user)
+    theme = current_theme(session, round_id, theme_id)
+    if theme.version != version:
+        raise Conflict(theme)
+    tags = live_tags(session, theme.id)
+    for tag in tags:
+        tag.removed_at, tag.removed_by_id = now, user.id
+    retire(theme, user, DELETED, now)
+    audit.record(
+        session,
+        user,
+        "theme.delete",
+        theme,
+        {"name": theme.name, "comments": len(tags)},
+        None,
+        now=now,
+    )
+    _commit(session, round_id, theme_id)
+    return theme
+
+
+def successor(session: Session, theme: Theme) -> Theme | None:
+    """Return the current theme a merged theme's comments went to (following merges)."""
+    seen = set()
+    while theme is not None and theme.retired_reason == MERGED and theme.id not in seen:
+        seen.add(theme.id)
+        theme = session.get(Theme, theme.merged_into_id)
+    if theme is None or theme.retired_at is not None:
+        return None
+    return theme
+
+
+def live_count(session: Session, theme_id: int) -> int:
+    """Return how many comments a theme is tagged on now."""
+    return len(live_tags(session, theme_id))
+
+
+def retired_theme(session: Session, user: User | None, round_id: int, theme_id: int):
+    """Return the round's theme ``theme_id`` if staff merged, split or deleted it, else None."""
+    require_staff(user)
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.round_id != round_id or theme.retired_reason in (None, RERUN):
+        return None
+    return theme
+
+
+def parts_of(session: Session, theme: Theme) -> list[Theme]:
+    """Return the themes a theme was split into."""
+    return list(
+        session.scalars(select(Theme).where(Theme.split_from_id == theme.id).order_by(Theme.id))
+    )
