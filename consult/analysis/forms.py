@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
+from .bulk import MAX_COMMENTS
 from .corrections import DESCRIPTION_MAX, NAME_MAX
 
 ERROR_TEXTS = {
@@ -19,6 +20,14 @@ ERROR_TEXTS = {
 # Refusals of the operations on whole themes, by (field, key).
 OPERATION_ERRORS = {
     ("others", "required"): _l("Choose at least one theme to merge into this one."),
+    ("comments", "required"): _l("Select at least one comment."),
+    ("comments", "too_many"): _l("Select at most %(max)s comments at a time.", max=MAX_COMMENTS),
+    ("comments", "changed"): _l(
+        "Nothing was changed: a selected comment is no longer in this theme. Reload the page."
+    ),
+    ("action", "unknown"): _l("Choose what to do with the selected comments."),
+    ("to_theme", "required"): _l("Choose a theme."),
+    ("from_theme", "required"): _l("Choose a theme."),
 }
 
 

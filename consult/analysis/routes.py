@@ -29,7 +29,7 @@ from ..db import get_session
 from ..extensions import htmx
 from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
 from ..security import staff_only, vary_on_htmx
-from . import board, bp, corrections, drill, queue, services, themes
+from . import board, bp, bulk, corrections, drill, history, queue, services, themes
 from .board import NO_STANCE
 from .charts import share_bars
 from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
@@ -366,3 +366,51 @@ def delete_theme(round_id: int, theme_id: int):
         "success",
     )
     return redirect(url_for("analysis.round_page", round_id=round_id))
+
+
+def _optional_int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/omgang/<int:round_id>/synpunkter")
+def bulk_tags(round_id: int):
+    """Move, add or confirm the tags of the selected comments, all or nothing."""
+    back = request.form.get("back", drill.UNASSIGNED)
+    if back != drill.UNASSIGNED and not back.isdigit():
+        abort(400)
+    try:
+        count = _call(
+            bulk.apply,
+            round_id,
+            action=request.form.get("action", ""),
+            comment_ids=[int(v) for v in request.form.getlist("comments") if v.isdigit()],
+            from_theme_id=_optional_int("from_theme"),
+            to_theme_id=_optional_int("to_theme"),
+            now=clock.now(),
+        )
+    except corrections.Invalid as error:
+        get_session().rollback()
+        key = next(iter(error.errors.items()))
+        return _theme_page(
+            round_id, back, operation_error=str(OPERATION_ERRORS[key]), operation="bulk"
+        )
+    flash(ngettext("%(num)s comment changed.", "%(num)s comments changed.", count), "success")
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=back) + "#list-h")
+
+
+@bp.get("/omgang/<int:round_id>/synpunkt/<int:comment_id>/historik")
+def comment_history(round_id: int, comment_id: int):
+    """Show the history of a comment's themes: the list alone for htmx, else a page."""
+    comment, entries = _call(history.of_comment, round_id, comment_id)
+    if htmx:
+        return render_template("analysis/_history.html", entries=entries, round_id=round_id)
+    round_ = _call(services.get_round, round_id)
+    return render_template(
+        "analysis/history.html",
+        round=round_,
+        consultation=round_.consultation,
+        comment=comment,
+        entries=entries,
+        round_id=round_id,
+    )

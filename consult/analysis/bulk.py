@@ -1,0 +1,74 @@
+"""Tag actions on many comments at once: move, add or confirm, all or nothing.
+
+Each comment gets the same change (and audit entry) as the one-comment action would give it,
+in one transaction: if any selected comment cannot take the change (it left the theme
+meanwhile, say), nothing is changed and the refusal says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Comment, User
+from .corrections import Invalid, active_tag, added, confirmed, current_theme, moved
+from .services import NotFound, require_staff
+
+ACTIONS = ("move", "add", "confirm")
+MAX_COMMENTS = 500
+
+
+def apply(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    *,
+    action: str,
+    comment_ids: list[int],
+    from_theme_id: int | None,
+    to_theme_id: int | None,
+    now: datetime,
+) -> int:
+    """Apply ``action`` to the comments ``comment_ids``; return how many there were.
+
+    ``move`` needs both themes, ``add`` the target, ``confirm`` the theme the comments are in
+    (``from_theme_id``). Raises Invalid for a bad request and for comments no longer in the
+    theme, NotFound for comments or themes that are not the round's.
+    """
+    require_staff(user)
+    ids = list(dict.fromkeys(comment_ids))
+    if action not in ACTIONS:
+        raise Invalid({"action": "unknown"})
+    if not ids:
+        raise Invalid({"comments": "required"})
+    if len(ids) > MAX_COMMENTS:
+        raise Invalid({"comments": "too_many"})
+    source = current_theme(session, round_id, from_theme_id) if from_theme_id else None
+    if action in ("move", "add"):
+        if not to_theme_id:
+            raise Invalid({"to_theme": "required"})
+        target = current_theme(session, round_id, to_theme_id)
+    if action in ("move", "confirm") and source is None:
+        raise Invalid({"from_theme": "required"})
+    comments = session.scalars(
+        select(Comment).where(Comment.id.in_(ids), Comment.round_id == round_id)
+    ).all()
+    if len(comments) != len(ids):
+        raise NotFound()
+    try:
+        for comment in sorted(comments, key=lambda c: c.id):
+            if source is not None and active_tag(session, comment.id, source.id) is None:
+                raise Invalid({"comments": "changed"})
+            if action == "move":
+                moved(session, user, comment, source.id, target, now)
+            elif action == "add":
+                added(session, user, comment, target, now)
+            else:
+                confirmed(session, user, comment, source.id, now)
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return len(ids)
