@@ -37,6 +37,7 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
+from . import training
 
 # Near-identical comments from at least this many people count as a campaign.
 CAMPAIGN_MIN_SIZE = 3
@@ -63,6 +64,8 @@ class Reading:
     campaigns: list[list[int]]  # index lists, one per campaign
     model: nlp.ThemeModel
     stances: list[str]
+    # Trained on staff's confirmed tags (see ``training``); None when there are too few.
+    tagger: nlp.ThemeTagger | None = None
 
 
 def comment_text(comment: Comment) -> str:
@@ -126,6 +129,8 @@ def run(session: Session, analysis_id: int) -> bool:
         if not comments:
             raise NothingToAnalyse()
         reading = read(comments, progress)
+        progress(85, "training")
+        reading.tagger = training.train_quietly(session, job.round_id)
         progress(90, "saving")
         save(session, job, comments, reading, now())
         session.commit()
@@ -279,11 +284,32 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             for position, theme in enumerate(themes)
         }
     )
+    engine = [
+        themes[theme].id if theme >= 0 and themes[theme] is not None else None
+        for theme in reading.model.assignments
+    ]
+    if reading.tagger is not None:
+        # Staff's corrections steer the unreviewed comments (see ``training``).
+        open_ = [i for i, comment_id in enumerate(ids) if comment_id not in kept_tags]
+        current = set(
+            session.scalars(
+                select(Theme.id).where(Theme.round_id == job.round_id, Theme.retired_at.is_(None))
+            )
+        )
+        steered = training.steer(
+            reading.tagger,
+            [comment_text(comments[i]) for i in open_],
+            [engine[i] for i in open_],
+            current,
+        )
+        for i, theme_id in zip(open_, steered, strict=True):
+            engine[i] = theme_id
+        job.tagger_file = training.tagger_bytes(reading.tagger)
     tags = []
-    for index, theme in enumerate(reading.model.assignments):
-        if theme < 0 or themes[theme] is None:
+    for index, theme_id in enumerate(engine):
+        if theme_id is None:
             continue
-        comment_id, theme_id = ids[index], themes[theme].id
+        comment_id = ids[index]
         # Staff's word on a comment wins: a comment staff tagged or confirmed is not re-tagged
         # by the engine, nor put back in a theme staff took it out of.
         if comment_id in kept_tags or (comment_id, theme_id) in refused:

@@ -8,6 +8,7 @@ STEP_TEXTS = {
     "campaigns": _l("Looking for campaigns and near-identical comments"),
     "themes": _l("Finding themes"),
     "stance": _l("Reading stances"),
+    "training": _l("Learning from staff's corrections"),
     "saving": _l("Saving the themes"),
     "done": _l("Done"),
     "failed": _l("Stopped"),

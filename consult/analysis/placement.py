@@ -1,7 +1,9 @@
 """Place a newly published comment into the themes of the round's last analysis at once.
 
-The saved model's ``assign`` puts the comment in the nearest theme (or none); the tag is
-marked as placed after the analysis, so staff can tell it from the tags the run itself made.
+The saved model's ``assign`` puts the comment in the nearest theme (or none), and the tagger
+trained on staff's corrections, saved with the same analysis, may steer it to another theme
+(see ``training``). The tag is marked as placed after the analysis, so staff can tell it
+from the tags the run itself made.
 Placing must never stop a comment from being published: failures are logged and skipped.
 """
 
@@ -29,11 +31,12 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
+from . import training
 from .jobs import comment_text
 
 log = logging.getLogger(__name__)
 CACHED_MODELS = 4
-_cache: OrderedDict[int, nlp.ThemeModel] = OrderedDict()
+_cache: OrderedDict = OrderedDict()  # analysis id or ("tagger", id) -> model or tagger
 _cache_lock = threading.Lock()
 
 
@@ -65,6 +68,22 @@ def model_of(session: Session, analysis_id: int) -> nlp.ThemeModel | None:
     return model
 
 
+def tagger_of(session: Session, analysis_id: int) -> nlp.ThemeTagger | None:
+    """Return the staff-trained tagger saved with an analysis, if any (kept in memory)."""
+    key = ("tagger", analysis_id)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    data = session.scalar(select(Analysis.tagger_file).where(Analysis.id == analysis_id))
+    tagger = training.load_tagger(data) if data is not None else None
+    with _cache_lock:
+        _cache[key] = tagger
+        while len(_cache) > CACHED_MODELS:
+            _cache.popitem(last=False)
+    return tagger
+
+
 def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment | None:
     """Tag a published top-level comment with its nearest theme of the last analysis."""
     if comment.status != CommentStatus.PUBLISHED or comment.parent_id is not None:
@@ -87,10 +106,15 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
     model = model_of(session, analysis_id)
     if model is None:
         return None
-    index = model.assign([comment_text(comment)])[0]
-    if index < 0:
-        return None
-    theme = _theme_of(session, analysis_id, index)
+    text = comment_text(comment)
+    index = model.assign([text])[0]
+    theme = _theme_of(session, analysis_id, index) if index >= 0 else None
+    tagger = tagger_of(session, analysis_id)
+    if tagger is not None:
+        # Staff's corrections up to the last run steer the engine's choice (see training).
+        current = {t.id: t for t in training.current_themes(session, comment.round_id)}
+        chosen = training.steer(tagger, [text], [theme.id if theme else None], set(current))[0]
+        theme = current.get(chosen)
     if theme is None:
         return None
     tag = ThemeAssignment(

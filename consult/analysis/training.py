@@ -1,0 +1,170 @@
+"""Staff's corrections train the tagger that steers the engine's tags.
+
+What exactly happens:
+
+* **Examples.** Every live, *confirmed* tag on a current theme of the round is an example:
+  tags staff made by hand or moved (they are confirmed when made) and engine tags staff
+  confirmed. Tags that only moved with a whole theme (merge, split) are not examples unless
+  they were confirmed before, so one click on a theme does not outweigh reviewed comments.
+  A comment's examples are the set of its confirmed themes (the tagger is multi-label). The
+  newest ``MAX_EXAMPLES`` comments are used.
+* **Training.** With at least ``MIN_EXAMPLES`` example comments over at least ``MIN_THEMES``
+  themes, ``nlp.ThemeTagger.fit`` learns one calibrated classifier per theme, with each
+  theme's name, description and keywords as a prior. Fewer examples: no tagger, the engine's
+  clusters decide alone.
+* **Re-running the analysis** (``jobs.run``) trains the tagger before saving. For each comment
+  staff have *not* reviewed, the engine's theme is kept if the tagger predicts it, if the
+  tagger predicts none of the current themes (no fallback to its top label), or if staff
+  have no examples of the engine's theme (the tagger cannot judge it); otherwise the comment
+  goes to the predicted theme with the highest score. A comment the engine left without a
+  theme goes to the best theme the tagger predicts, if any. So unreviewed comments like the
+  ones staff moved follow them, and comments like the ones staff confirmed stay.
+  The tagger is saved with the analysis (``Analysis.tagger_file``).
+* **Placing a new comment** (``placement.place``) does the same with that saved tagger on the
+  theme the engine's model assigns: corrections made since the last run count from the
+  next run on.
+* **A theme made by hand** gets its proposals from ``proposals``: the tagger trained on the
+  examples (or, with too few, a zero-shot tagger from the themes' descriptions) scores every
+  comment, and those it tags with the new theme are proposed, with their scores.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import nlp
+
+from ..models import Comment, CommentStatus, Theme, ThemeAssignment
+
+log = logging.getLogger(__name__)
+MIN_EXAMPLES = 6
+MIN_THEMES = 2
+MAX_EXAMPLES = 3000
+
+
+def describe(theme: Theme) -> str:
+    """Return what the tagger reads about a theme: its name, description and keywords."""
+    keywords = " ".join(json.loads(theme.keywords or "[]"))
+    return "\n".join(part for part in (theme.name, theme.description, keywords) if part)
+
+
+def current_themes(session: Session, round_id: int) -> list[Theme]:
+    """Return the round's current themes."""
+    return list(
+        session.scalars(
+            select(Theme)
+            .where(Theme.round_id == round_id, Theme.retired_at.is_(None))
+            .order_by(Theme.id)
+        )
+    )
+
+
+def examples(session: Session, round_id: int) -> tuple[list[str], list[set[str]]]:
+    """Return the texts of the comments staff reviewed and each one's set of theme ids."""
+    from .jobs import comment_text
+
+    rows = session.execute(
+        select(Comment, ThemeAssignment.theme_id)
+        .join(ThemeAssignment, ThemeAssignment.comment_id == Comment.id)
+        .join(Theme, Theme.id == ThemeAssignment.theme_id)
+        .where(
+            Theme.round_id == round_id,
+            Theme.retired_at.is_(None),
+            ThemeAssignment.removed_at.is_(None),
+            ThemeAssignment.confirmed_at.is_not(None),
+            Comment.status == CommentStatus.PUBLISHED,
+        )
+        .order_by(ThemeAssignment.confirmed_at.desc(), ThemeAssignment.id.desc())
+    )
+    labels: dict[int, set[str]] = {}
+    texts: dict[int, str] = {}
+    for comment, theme_id in rows:
+        if comment.id not in labels and len(labels) >= MAX_EXAMPLES:
+            continue
+        labels.setdefault(comment.id, set()).add(str(theme_id))
+        texts[comment.id] = comment_text(comment)
+    ids = sorted(labels)
+    return [texts[i] for i in ids], [labels[i] for i in ids]
+
+
+def enough(labels: Sequence[set[str]]) -> bool:
+    """Return True if the examples are enough to train on."""
+    return len(labels) >= MIN_EXAMPLES and len(set().union(*labels)) >= MIN_THEMES
+
+
+def train(session: Session, round_id: int) -> nlp.ThemeTagger | None:
+    """Return a tagger trained on staff's confirmed tags in the round, or None if too few."""
+    texts, labels = examples(session, round_id)
+    if not enough(labels):
+        return None
+    used = set().union(*labels)
+    descriptions = {
+        str(theme.id): describe(theme)
+        for theme in current_themes(session, round_id)
+        if str(theme.id) in used
+    }
+    return nlp.ThemeTagger.fit(texts, labels, descriptions=descriptions, seed=0)
+
+
+def train_quietly(session: Session, round_id: int) -> nlp.ThemeTagger | None:
+    """Call ``train``; log any failure and return None (the engine then decides alone)."""
+    try:
+        return train(session, round_id)
+    except Exception:  # noqa: BLE001 - steering is an improvement, never a reason to fail
+        log.exception("Could not train the tagger on staff's tags of round %s", round_id)
+        return None
+
+
+def steer(
+    tagger: nlp.ThemeTagger,
+    texts: Sequence[str],
+    engine: Sequence[int | None],
+    allowed: set[int],
+) -> list[int | None]:
+    """Return each text's theme: the engine's, unless the tagger predicts others (see above)."""
+    if not texts:
+        return []
+    predicted = tagger.predict(list(texts), top_fallback=False)
+    scores = tagger.scores(list(texts))
+    known = {int(label) for label in tagger.labels}
+    chosen = []
+    for theme_id, labels, score in zip(engine, predicted, scores, strict=True):
+        candidates = {int(label) for label in labels} & allowed
+        if not candidates or theme_id in candidates:
+            chosen.append(theme_id)
+        elif theme_id is None or theme_id in known:
+            chosen.append(max(candidates, key=lambda c: (score[str(c)], -c)))
+        else:
+            # The tagger knows nothing of the engine's theme: no ground to overrule it.
+            chosen.append(theme_id)
+    return chosen
+
+
+def tagger_bytes(tagger: nlp.ThemeTagger) -> bytes:
+    """Return the tagger in nlp's safe file format."""
+    handle, path = tempfile.mkstemp(suffix=".npz")
+    os.close(handle)
+    try:
+        tagger.save(path)
+        with open(path, "rb") as saved:
+            return saved.read()
+    finally:
+        os.unlink(path)
+
+
+def load_tagger(data: bytes) -> nlp.ThemeTagger:
+    """Read a tagger stored by ``tagger_bytes`` (no pickle is ever loaded)."""
+    handle, path = tempfile.mkstemp(suffix=".npz")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        return nlp.ThemeTagger.load(path)
+    finally:
+        os.unlink(path)
