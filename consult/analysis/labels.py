@@ -37,6 +37,8 @@ AUDIT_ACTION_LABELS = {
     "theme_assignment.confirm": _l("Theme of a comment confirmed"),
     "theme.merge": _l("Theme merged into another"),
     "theme.delete": _l("Theme deleted"),
+    "theme.create": _l("Theme created by hand"),
+    "theme_proposal.reject": _l("Proposed theme of a comment rejected"),
 }
 AUDIT_FIELD_LABELS = {
     "round_id": _l("Round (number)"),

@@ -29,7 +29,7 @@ from ..db import get_session
 from ..extensions import htmx
 from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
 from ..security import staff_only, vary_on_htmx
-from . import board, bp, bulk, corrections, drill, history, queue, services, themes
+from . import board, bp, bulk, corrections, drill, history, proposals, queue, services, themes
 from .board import NO_STANCE
 from .charts import share_bars
 from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
@@ -180,6 +180,10 @@ def _theme_page(round_id: int, theme_key: str, form: ThemeForm | None = None, **
     )
     if form is None and result.theme is not None:
         form = ThemeForm(formdata=None, obj=result.theme)
+    if result.theme is not None:
+        extra["proposals"], extra["proposal_total"] = proposals.pending(
+            get_session(), result.theme.id
+        )
     invalid = (form and form.errors) or extra.get("operation_error")
     status = 409 if extra.get("conflict") else 422 if invalid else 200
     return make_response(
@@ -414,3 +418,66 @@ def comment_history(round_id: int, comment_id: int):
         entries=entries,
         round_id=round_id,
     )
+
+
+@bp.route("/omgang/<int:round_id>/nytt-tema", methods=["GET", "POST"])
+def new_theme(round_id: int):
+    """Make a theme by hand (GET: the form); the tagger then proposes its comments."""
+    round_ = _call(services.get_round, round_id)
+    form = ThemeForm() if request.method == "POST" else ThemeForm(formdata=None)
+    if request.method == "POST":
+        try:
+            theme, count = _call(
+                proposals.create_theme,
+                round_id,
+                name=form.name.data or "",
+                description=form.description.data or "",
+                now=clock.now(),
+            )
+        except corrections.Invalid as error:
+            get_session().rollback()
+            apply_errors(form, error.errors)
+        else:
+            flash(
+                ngettext(
+                    "The theme is created. %(num)s comment is proposed for it.",
+                    "The theme is created. %(num)s comments are proposed for it.",
+                    count,
+                ),
+                "success",
+            )
+            return redirect(
+                url_for("analysis.theme", round_id=round_id, theme_key=theme.id) + "#proposals-h"
+            )
+    return make_response(
+        render_template(
+            "analysis/new_theme.html", round=round_, consultation=round_.consultation, form=form
+        ),
+        422 if form.errors else 200,
+    )
+
+
+def _decide(round_id: int, proposal_id: int, accept: bool):
+    proposal = _call(proposals.decide, round_id, proposal_id, accept=accept, now=clock.now())
+    notice = _("Added to the theme.") if accept else _("The proposal is rejected.")
+    if not htmx:
+        flash(notice, "success")
+        return redirect(
+            url_for("analysis.theme", round_id=round_id, theme_key=proposal.theme_id)
+            + "#proposals-h"
+        )
+    return render_template(
+        "analysis/_proposal.html", proposal=proposal, round_id=round_id, notice=notice
+    )
+
+
+@bp.post("/omgang/<int:round_id>/forslag/<int:proposal_id>/godta")
+def accept_proposal(round_id: int, proposal_id: int):
+    """Accept the tagger's proposal: the comment gets the theme."""
+    return _decide(round_id, proposal_id, True)
+
+
+@bp.post("/omgang/<int:round_id>/forslag/<int:proposal_id>/avvisa")
+def reject_proposal(round_id: int, proposal_id: int):
+    """Reject the tagger's proposal."""
+    return _decide(round_id, proposal_id, False)

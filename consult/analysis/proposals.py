@@ -1,0 +1,153 @@
+"""Themes staff make by hand, and the comments the tagger proposes for them.
+
+A theme made by hand has a name and a description. On creation the tagger (see
+``training``) scores every comment the analysis reads against all the round's current themes
+and proposes the comments it tags with the new one: trained on staff's confirmed tags when
+there are enough, otherwise zero-shot from the themes' names, descriptions and keywords.
+Proposals are not tags: they count nowhere until staff accept one (it becomes staff's tag,
+confirmed) or reject it. Hand-made themes are never retired or renamed by a re-run.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import nlp
+
+from .. import audit
+from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
+from . import training
+from .corrections import added, checked_text, current_theme, round_comment
+from .services import NotFound, get_round, require_staff
+
+MAX_PROPOSALS = 500
+# The zero-shot tagger learns its vocabulary from at most this many of the round's comments.
+CORPUS_SAMPLE = 5000
+SHOWN = 50
+
+
+def create_theme(
+    session: Session, user: User | None, round_id: int, *, name: str, description: str, now
+) -> tuple[Theme, int]:
+    """Make a theme by hand and store the tagger's proposals for it; return it and their number."""
+    get_round(session, user, round_id)
+    name, description = checked_text(name, description)
+    theme = Theme(
+        round_id=round_id,
+        name=name,
+        description=description,
+        origin=Origin.STAFF,
+        created_at=now,
+    )
+    session.add(theme)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "theme.create",
+        theme,
+        None,
+        {"name": name, "description": description},
+        now=now,
+    )
+    count = propose(session, theme, now)
+    session.commit()
+    return theme, count
+
+
+def _tagger(session: Session, round_id: int, texts: list[str]) -> nlp.ThemeTagger:
+    descriptions = {
+        str(theme.id): training.describe(theme)
+        for theme in training.current_themes(session, round_id)
+    }
+    examples, labels = training.examples(session, round_id)
+    if training.enough(labels):
+        return nlp.ThemeTagger.fit(examples, labels, descriptions=descriptions, seed=0)
+    corpus = texts if len(texts) <= CORPUS_SAMPLE else random.Random(0).sample(texts, CORPUS_SAMPLE)
+    return nlp.ThemeTagger.from_descriptions(descriptions, corpus=corpus, seed=0)
+
+
+def propose(session: Session, theme: Theme, now: datetime) -> int:
+    """Store the tagger's proposals for ``theme`` (best first, at most MAX_PROPOSALS)."""
+    from .jobs import analysed_comments, comment_text
+
+    comments = list(session.scalars(analysed_comments(session, theme.round_id)))
+    if not comments:
+        return 0
+    tagged = set(
+        session.scalars(
+            select(ThemeAssignment.comment_id).where(
+                ThemeAssignment.theme_id == theme.id, ThemeAssignment.removed_at.is_(None)
+            )
+        )
+    )
+    texts = [comment_text(c) for c in comments]
+    tagger = _tagger(session, theme.round_id, texts)
+    label = str(theme.id)
+    found = []
+    for comment, labels, scores in zip(
+        comments, tagger.predict(texts, top_fallback=False), tagger.scores(texts), strict=True
+    ):
+        if label in labels and comment.id not in tagged:
+            found.append((-scores[label], comment.id))
+    found.sort()
+    session.add_all(
+        ThemeProposal(theme_id=theme.id, comment_id=comment_id, score=-score, created_at=now)
+        for score, comment_id in found[:MAX_PROPOSALS]
+    )
+    return min(len(found), MAX_PROPOSALS)
+
+
+def pending(session: Session, theme_id: int, limit: int = SHOWN) -> tuple[list[ThemeProposal], int]:
+    """Return a theme's undecided proposals, best first (at most ``limit``), and their number."""
+    where = (ThemeProposal.theme_id == theme_id, ThemeProposal.decided_at.is_(None))
+    total = session.scalar(select(func.count(ThemeProposal.id)).where(*where))
+    shown = session.scalars(
+        select(ThemeProposal)
+        .where(*where)
+        .order_by(ThemeProposal.score.desc(), ThemeProposal.id)
+        .limit(limit)
+    ).all()
+    return list(shown), total or 0
+
+
+def _pending_proposal(session: Session, round_id: int, proposal_id: int) -> ThemeProposal:
+    proposal = session.get(ThemeProposal, proposal_id)
+    if proposal is None or proposal.decided_at is not None:
+        raise NotFound()
+    current_theme(session, round_id, proposal.theme_id)
+    round_comment(session, round_id, proposal.comment_id)
+    return proposal
+
+
+def decide(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    proposal_id: int,
+    *,
+    accept: bool,
+    now: datetime,
+) -> ThemeProposal:
+    """Accept a proposal (the comment gets staff's tag of the theme) or reject it."""
+    require_staff(user)
+    proposal = _pending_proposal(session, round_id, proposal_id)
+    proposal.decided_at, proposal.decided_by_id, proposal.accepted = now, user.id, accept
+    if accept:
+        added(session, user, proposal.comment, proposal.theme, now)
+    else:
+        audit.record(
+            session,
+            user,
+            "theme_proposal.reject",
+            proposal.comment,
+            None,
+            {"theme_id": proposal.theme_id},
+            now=now,
+        )
+    session.commit()
+    return proposal

@@ -1,0 +1,127 @@
+"""Themes made by hand: the tagger proposes comments, staff accept or reject them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from consult.analysis import proposals
+from consult.models import AuditEntry, Origin, Role, Theme, ThemeProposal
+
+from . import test_analysis_corrections
+from .test_analysis_seed import BROADBAND, SCHOOL
+from .test_analysis_themes import english, live, rerun
+
+analysed = test_analysis_corrections.analysed
+NEW = "/analys/omgang/{round}/nytt-tema"
+FIBRE = {"name": "Fiber och bredband", "description": "Fiber, bredband och byanät på landsbygden."}
+
+
+def make_fibre(session, seeded, now) -> Theme:
+    theme, _ = proposals.create_theme(
+        session, seeded.staff, seeded.round.id, now=now.get(), **FIBRE
+    )
+    return theme
+
+
+def test_staff_create_a_theme_and_the_tagger_proposes_its_comments(client, auth, session, analysed):
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    form = client.get(NEW.format(round=analysed.round.id))
+    assert form.status_code == 200 and 'name="description"' in form.get_data(as_text=True)
+
+    response = client.post(NEW.format(round=analysed.round.id), data=FIBRE)
+
+    assert response.status_code == 302
+    theme = session.scalars(select(Theme).where(Theme.name == FIBRE["name"])).one()
+    assert theme.origin == Origin.STAFF and theme.description == FIBRE["description"]
+    proposed = {
+        p.comment.body
+        for p in session.scalars(select(ThemeProposal).where(ThemeProposal.theme_id == theme.id))
+    }
+    assert proposed and proposed <= set(BROADBAND) | set(SCHOOL) and proposed & set(BROADBAND)
+    assert len(proposed & set(BROADBAND)) > len(proposed - set(BROADBAND))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "proposed comments" in page and "Proposed" in page and "of 100" in page
+    # Proposals are not tags: the theme has no comments yet.
+    assert "0 comments" in page
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "theme.create")).one()
+    assert entry.object_id == theme.id
+
+
+def test_accepting_tags_the_comment_and_rejecting_does_not(client, auth, session, analysed, now):
+    theme = make_fibre(session, analysed, now)
+    first, second = session.scalars(
+        select(ThemeProposal).where(ThemeProposal.theme_id == theme.id).order_by(ThemeProposal.id)
+    ).all()[:2]
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    base = f"/analys/omgang/{analysed.round.id}/forslag"
+
+    row = client.post(f"{base}/{first.id}/godta", headers={"HX-Request": "true"})
+    assert row.status_code == 200
+    assert row.get_data(as_text=True).lstrip().startswith(f'<li id="tp-{first.id}"')
+    plain = client.post(f"{base}/{second.id}/avvisa")
+    assert plain.status_code == 302 and plain.headers["Location"].endswith("#proposals-h")
+
+    session.expire_all()
+    assert theme.id in live(session, [first.comment_id])[first.comment_id]
+    assert theme.id not in live(session, [second.comment_id])[second.comment_id]
+    assert (first.accepted, second.accepted) == (True, False)
+    assert second.decided_by_id == analysed.staff.id
+    again = client.post(f"{base}/{first.id}/godta")
+    assert again.status_code == 404
+
+
+def test_a_name_is_required_and_nothing_is_made_without_one(client, auth, session, analysed):
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+
+    response = client.post(
+        NEW.format(round=analysed.round.id), data={"name": " ", "description": "x"}
+    )
+
+    assert response.status_code == 422
+    assert "Give the theme a name." in response.get_data(as_text=True)
+    assert session.scalars(select(Theme).where(Theme.origin == Origin.STAFF)).all() == []
+
+
+def test_a_hand_made_theme_survives_a_rerun(session, analysed, now):
+    theme = make_fibre(session, analysed, now)
+    proposal = session.scalars(
+        select(ThemeProposal).where(ThemeProposal.theme_id == theme.id)
+    ).first()
+    proposals.decide(
+        session, analysed.staff, analysed.round.id, proposal.id, accept=True, now=now.get()
+    )
+
+    rerun(session, analysed, now)
+
+    theme = session.get(Theme, theme.id)
+    assert theme.retired_at is None and theme.name == FIBRE["name"]
+    assert theme.id in live(session, [proposal.comment_id])[proposal.comment_id]
+
+
+@pytest.mark.parametrize("role", [None, Role.PARTICIPANT])
+def test_only_staff_may_create_themes_or_decide_proposals(
+    client, auth, session, analysed, now, role
+):
+    theme = make_fibre(session, analysed, now)
+    proposal = session.scalars(
+        select(ThemeProposal).where(ThemeProposal.theme_id == theme.id)
+    ).first()
+    if role is not None:
+        auth.login(role=role)
+    answers = [
+        client.get(NEW.format(round=analysed.round.id)),
+        client.post(NEW.format(round=analysed.round.id), data={"name": "X"}),
+        client.post(f"/analys/omgang/{analysed.round.id}/forslag/{proposal.id}/godta"),
+    ]
+    for response in answers:
+        if role is None:
+            assert response.status_code == 302 and "/konto/logga-in" in response.headers["Location"]
+        else:
+            assert response.status_code == 403
+    session.expire_all()
+    assert session.get(ThemeProposal, proposal.id).decided_at is None
+    assert session.scalars(select(Theme).where(Theme.name == "X")).all() == []
