@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
+from pathlib import Path
 
 import docx
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from consult import clock
 from consult.models import CommentStatus, Role
@@ -72,6 +75,9 @@ def test_csv_holds_every_comment_with_its_themes_and_neutralised_cells(
     formula_comment,
 ):
     auth.login(role=Role.STAFF)
+    # Read before the request: the stream closes the session these objects belong to.
+    formula_id, hidden_id, reply_id = formula_comment.id, analysed.hidden.id, analysed.reply.id
+    first_id, campaign_id = analysed.comments[0].id, analysed.campaign[0].id
     response = client.get(base(analysed) + "synpunkter.csv")
 
     assert response.status_code == 200
@@ -82,16 +88,16 @@ def test_csv_holds_every_comment_with_its_themes_and_neutralised_cells(
     # Every comment of the round: published, the reply and the hidden one.
     assert len(body) == len(analysed.comments) + 2
     by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in body}
-    row = by_id[formula_comment.id]
+    row = by_id[formula_id]
     assert row[header[9]] == "'" + FORMULA
     assert row[header[8]] == "'@Kommunen"
     assert row[header[11]]  # the engine's theme
-    assert by_id[analysed.hidden.id][header[14]] in {
+    assert by_id[hidden_id][header[14]] in {
         "Dold av en moderator",
         "Hidden by a moderator",
     }
-    assert by_id[analysed.reply.id][header[2]] == str(analysed.comments[0].id)
-    campaign = by_id[analysed.campaign[0].id]
+    assert by_id[reply_id][header[2]] == str(first_id)
+    campaign = by_id[campaign_id]
     assert str(len(analysed.campaign)) in campaign[header[13]]
 
 
@@ -219,3 +225,67 @@ def test_the_printable_report_shows_the_figures_and_the_chart(client, auth, anal
     page = client.get(base(analysed) + "rapport").get_data(as_text=True)
     assert '<svg class="share-chart"' in page
     assert f"<dd>{len(analysed.comments)}</dd>" in page
+
+
+def _written(tmp_path, rows: list[list], *, titles=("Första",)) -> Path:
+    from consult.synthesis.xlsx import Workbook
+
+    workbook = Workbook(exports.looks_like_formula)
+    for title in titles:
+        sheet = workbook.create_sheet(title)
+        sheet.append(["Id", "Skriven", "Text"], heading=True)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / "out.xlsx"
+    workbook.save(str(path))
+    return path
+
+
+def test_the_workbook_keeps_numbers_dates_and_text_as_a_spreadsheet_reads_them(tmp_path):
+    written = datetime(2026, 3, 1, 14, 30)
+    text = 'Tåg & buss <snabbt> "nu"\nrad två\r\ntre'
+    path = _written(tmp_path, [[7, written, text], [8, None, ""], [9, written, "=1+1"]])
+
+    workbook = load_workbook(path)
+    sheet = workbook["Första"]
+    assert sheet["A1"].value == "Id" and sheet["A1"].font.b
+    assert [sheet["A2"].value, sheet["B2"].value, sheet["C2"].value] == [7, written, text]
+    assert sheet["B2"].is_date
+    assert [sheet["B3"].value, sheet["C3"].value] == [None, None]  # empty cells stay empty
+    assert (sheet["C4"].value, sheet["C4"].data_type, sheet["C4"].quotePrefix) == (
+        "=1+1",
+        "s",
+        True,
+    )
+    assert sheet.freeze_panes == "A2"  # the headings stay in view
+
+
+def test_the_workbook_leaves_out_characters_xml_cannot_hold(tmp_path):
+    path = _written(tmp_path, [[1, None, "före\x00\x07\x1befter\ttabb"]])
+    assert load_workbook(path)["Första"]["C2"].value == "föreefter\ttabb"
+
+
+def test_the_workbook_has_its_sheets_in_order_and_names_with_xml_characters(tmp_path):
+    path = _written(tmp_path, [[1, None, "a"]], titles=("B & <C>", 'A "citat"'))
+    assert load_workbook(path, read_only=True).sheetnames == ["B & <C>", 'A "citat"']
+
+
+def test_the_xlsx_sheets_follow_the_draft_after_the_draft_as_a_whole(
+    client, auth, session, analysed
+):
+    from consult.models import Section
+
+    auth.login(role=Role.STAFF)
+    response = client.get(base(analysed) + "synpunkter.xlsx")
+    data = response.data
+    response.close()
+
+    names = load_workbook(io.BytesIO(data), read_only=True).sheetnames[1:]
+    chapters = session.scalars(
+        select(Section)
+        .where(Section.document_id == analysed.round.document.id, Section.parent_id.is_(None))
+        .order_by(Section.position)
+    ).all()
+    # The fixture has comments on the whole draft and on two chapters.
+    assert names[0] in {"Utkastet som helhet", "The draft as a whole"}
+    assert names[1:] == [f"{c.number} {c.heading}" for c in chapters]
