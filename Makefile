@@ -74,3 +74,12 @@ bench-board: setup
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor
+
+## bench-exports: wall time and memory of the .xlsx and CSV exports of the large round through
+## their download routes (after flask demo, flask demo-large --comments 100000 and, for the
+## theme columns, flask analysis run rus-vasterbotten-2030-stor 1; BENCH_DATABASES is one or
+## more database URLs, default $CONSULT_DATABASE_URL)
+.PHONY: bench-exports
+BENCH_DATABASES ?= $(CONSULT_DATABASE_URL)
+bench-exports: setup
+	$(BIN)/python -m tests.bench_exports $(foreach url,$(BENCH_DATABASES),--database-url $(url))
