@@ -28,6 +28,9 @@ OPERATION_ERRORS = {
     ("action", "unknown"): _l("Choose what to do with the selected comments."),
     ("to_theme", "required"): _l("Choose a theme."),
     ("from_theme", "required"): _l("Choose a theme."),
+    ("parts", "range"): _l("Choose between 2 and 5 new themes."),
+    ("parts", "too_few"): _l("The theme has too few comments to split into that many themes."),
+    ("parts", "not_separable"): _l("The comments could not be told apart into several themes."),
 }
 
 

@@ -38,6 +38,7 @@ AUDIT_ACTION_LABELS = {
     "theme.merge": _l("Theme merged into another"),
     "theme.delete": _l("Theme deleted"),
     "theme.create": _l("Theme created by hand"),
+    "theme.split": _l("Theme split into several"),
     "theme_proposal.reject": _l("Proposed theme of a comment rejected"),
 }
 AUDIT_FIELD_LABELS = {
@@ -49,5 +50,6 @@ AUDIT_FIELD_LABELS = {
     "merged_into_id": _l("Merged into (number)"),
     "moved": _l("Comments moved"),
     "comments": _l("Comments"),
+    "parts": _l("Split into (numbers)"),
 }
 AUDIT_OBJECT_LABELS = {"analysis": _l("Analysis"), "theme": _l("Theme")}

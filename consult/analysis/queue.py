@@ -31,6 +31,35 @@ def dispatch(app: Flask, analysis_id: int) -> Future | None:
     return executor(app).submit(_run_in_app, app, analysis_id)
 
 
+def dispatch_split(app: Flask, *args) -> Future | None:
+    """Hand a theme split (see ``split.run_in_background``'s arguments) to the queue."""
+    if app.config["ANALYSIS_REDIS_URL"]:
+        rq_queue(app).enqueue(
+            "consult.analysis.queue.run_split",
+            *args,
+            job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
+            result_ttl=0,
+        )
+        return None
+    return executor(app).submit(_split_in_app, app, *args)
+
+
+def _split_in_app(app: Flask, *args) -> bool:
+    from . import split
+
+    with app.app_context():
+        return split.run_in_background(get_session(), *args)
+
+
+def run_split(*args) -> bool:
+    """RQ entry point for a theme split, like ``run_job``."""
+    if has_app_context():
+        return _split_in_app(current_app._get_current_object(), *args)
+    from .. import create_app
+
+    return _split_in_app(create_app(), *args)
+
+
 def executor(app: Flask) -> ThreadPoolExecutor:
     """Return the app's thread pool for analysis jobs, creating it on first use."""
     pool = app.extensions.get(EXECUTOR_KEY)

@@ -29,7 +29,19 @@ from ..db import get_session
 from ..extensions import htmx
 from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
 from ..security import staff_only, vary_on_htmx
-from . import board, bp, bulk, corrections, drill, history, proposals, queue, services, themes
+from . import (
+    board,
+    bp,
+    bulk,
+    corrections,
+    drill,
+    history,
+    proposals,
+    queue,
+    services,
+    split,
+    themes,
+)
 from .board import NO_STANCE
 from .charts import share_bars
 from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
@@ -481,3 +493,37 @@ def accept_proposal(round_id: int, proposal_id: int):
 def reject_proposal(round_id: int, proposal_id: int):
     """Reject the tagger's proposal."""
     return _decide(round_id, proposal_id, False)
+
+
+@bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/dela")
+def split_theme(round_id: int, theme_id: int):
+    """Split the theme into the number of parts chosen (in the background if it is large)."""
+    parts = request.form.get("parts", "")
+    app = current_app._get_current_object()
+    try:
+        created = _call(
+            split.split_theme,
+            round_id,
+            theme_id,
+            parts=int(parts) if parts.isdigit() else -1,
+            version=_version(),
+            now=clock.now(),
+            dispatch=lambda *args: queue.dispatch_split(app, *args),
+        )
+    except (corrections.Invalid, corrections.Conflict) as error:
+        return _operation_failed(round_id, theme_id, error, "split")
+    if created is None:
+        flash(
+            _("The theme is being split. Reload the page in a moment to see the new themes."),
+            "success",
+        )
+    else:
+        flash(
+            ngettext(
+                "The theme is split into %(num)s theme.",
+                "The theme is split into %(num)s themes.",
+                len(created),
+            ),
+            "success",
+        )
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))

@@ -1,0 +1,149 @@
+"""Splitting a theme: its comments re-clustered into new themes, at once or in the background."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from consult.analysis import queue, split, themes
+from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
+
+from . import test_analysis_corrections
+from .test_analysis_seed import BROADBAND, SCHOOL
+from .test_analysis_themes import BASE, english, live, members, rerun
+
+analysed = test_analysis_corrections.analysed
+
+
+def theme_of_text(session, seeded, text) -> int:
+    comment = next(c for c in seeded.comments if c.body == text)
+    return next(iter(live(session, [comment.id])[comment.id]))
+
+
+def school_and_broadband(session, seeded, now) -> Theme:
+    """Merge the broadband theme into the school theme: one theme to split again."""
+    school = session.get(Theme, theme_of_text(session, seeded, SCHOOL[0]))
+    broadband = theme_of_text(session, seeded, BROADBAND[0])
+    themes.merge_themes(
+        session,
+        seeded.staff,
+        seeded.round.id,
+        school.id,
+        others=[broadband],
+        version=school.version,
+        now=now.get(),
+    )
+    session.expire_all()
+    return session.get(Theme, school.id)
+
+
+def ids_of(seeded, texts) -> list[int]:
+    return [c.id for c in seeded.comments if c.body in texts]
+
+
+def test_staff_split_a_theme_and_its_comments_go_to_the_new_themes(
+    client, auth, session, analysed, now
+):
+    mixed = school_and_broadband(session, analysed, now)
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=mixed.id)
+    assert 'id="split-parts" name="parts"' in client.get(url).get_data(as_text=True)
+
+    response = client.post(url + "/dela", data={"parts": "2", "version": str(mixed.version)})
+
+    assert response.status_code == 302
+    session.expire_all()
+    old = session.get(Theme, mixed.id)
+    assert old.retired_reason == "split"
+    parts = session.scalars(select(Theme).where(Theme.split_from_id == mixed.id)).all()
+    assert len(parts) == 2 and all(p.origin == Origin.STAFF for p in parts)
+    school = {next(iter(t)) for t in live(session, ids_of(analysed, SCHOOL)).values()}
+    broadband = {next(iter(t)) for t in live(session, ids_of(analysed, BROADBAND)).values()}
+    assert len(school) == 1 and len(broadband) == 1 and school != broadband
+    assert {p.id for p in parts} == school | broadband
+    history = session.scalars(select(ThemeAssignment).where(ThemeAssignment.theme_id == mixed.id))
+    assert all(t.removed_by_id == analysed.staff.id for t in history)
+    assert session.scalars(select(AuditEntry).where(AuditEntry.action == "theme.split")).one()
+    page = client.get(url).get_data(as_text=True)
+    assert "This theme was split into:" in page and all(p.name in page for p in parts)
+
+
+def test_the_split_holds_after_a_rerun(session, analysed, now):
+    mixed = school_and_broadband(session, analysed, now)
+    parts = split.apply(
+        session,
+        analysed.staff,
+        analysed.round.id,
+        mixed.id,
+        parts=2,
+        version=mixed.version,
+        now=now.get(),
+    )
+    before = live(session, ids_of(analysed, SCHOOL + BROADBAND))
+
+    rerun(session, analysed, now)
+
+    assert live(session, ids_of(analysed, SCHOOL + BROADBAND)) == before
+    assert all(session.get(Theme, p.id).retired_at is None for p in parts)
+
+
+def test_a_large_theme_is_split_in_the_background(
+    client, auth, session, analysed, now, monkeypatch
+):
+    mixed = school_and_broadband(session, analysed, now)
+    handed = []
+    monkeypatch.setattr(split, "INLINE_MAX", 5)
+    monkeypatch.setattr(queue, "dispatch_split", lambda app, *args: handed.append(args))
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=mixed.id)
+
+    response = client.post(url + "/dela", data={"parts": "2", "version": str(mixed.version)})
+
+    assert response.status_code == 302
+    assert "being split" in client.get(url).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Theme, mixed.id).retired_at is None
+    assert handed == [(analysed.round.id, mixed.id, analysed.staff.id, 2, mixed.version)]
+    assert split.run_in_background(session, *handed[0]) is True
+    assert split.run_in_background(session, *handed[0]) is False  # asked twice: once
+    session.expire_all()
+    assert session.get(Theme, mixed.id).retired_reason == "split"
+    assert len(session.scalars(select(Theme).where(Theme.split_from_id == mixed.id)).all()) == 2
+
+
+def test_a_bad_number_of_parts_or_an_old_form_changes_nothing(client, auth, session, analysed, now):
+    mixed = school_and_broadband(session, analysed, now)
+    before = members(session, mixed.id)
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=mixed.id) + "/dela"
+
+    wrong = client.post(url, data={"parts": "9", "version": str(mixed.version)})
+    assert wrong.status_code == 422 and "between 2 and 5" in wrong.get_data(as_text=True)
+    stale = client.post(url, data={"parts": "2", "version": "0"})
+    assert stale.status_code == 409
+
+    session.expire_all()
+    assert members(session, mixed.id) == before
+    assert session.get(Theme, mixed.id).retired_at is None
+
+
+@pytest.mark.parametrize("role", [None, Role.PARTICIPANT])
+def test_only_staff_may_split(client, auth, session, analysed, role):
+    theme_id = theme_of_text(session, analysed, SCHOOL[0])
+    if role is not None:
+        auth.login(role=role)
+
+    response = client.post(
+        BASE.format(round=analysed.round.id, theme=theme_id) + "/dela",
+        data={"parts": "2", "version": "1"},
+    )
+
+    if role is None:
+        assert response.status_code == 302 and "/konto/logga-in" in response.headers["Location"]
+    else:
+        assert response.status_code == 403
+    session.expire_all()
+    assert session.get(Theme, theme_id).retired_at is None
