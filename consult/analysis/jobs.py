@@ -172,11 +172,18 @@ def model_bytes(model: nlp.ThemeModel) -> bytes:
 def save(session: Session, job: Analysis, comments, reading: Reading, when: datetime) -> None:
     """Write the reading as themes, tags and campaign groups, keeping staff's work.
 
-    Each theme the engine found is matched to the current model theme it shares the most
-    comments with (see ``match``). A matched theme keeps its id, description, synthesis and
-    the name staff gave it (a name staff never changed follows the engine's new label); its
-    model tags are replaced by the new run's, while tags staff made or confirmed stay. Old
-    themes that no new theme matches are retired, unless staff have worked on them.
+    Each theme the engine found is matched to the current theme (the engine's or one staff
+    made, split off or merged into) it shares the most comments with (see ``match``). A
+    matched theme keeps its id, description, synthesis and the name staff gave it (a name
+    staff never changed follows the engine's new label; themes staff made keep theirs); its
+    model tags are replaced by the new run's, while tags staff made or confirmed stay. A
+    theme found again that matches none of them but matches a theme staff merged goes into
+    the theme it was merged into, and one that matches a theme staff deleted is dropped (its
+    comments stay without a theme): see ``_redirects``. Old engine themes that no new theme
+    matches are retired, unless staff have worked on them; staff's themes are never retired.
+    With a tagger trained on staff's tags (``reading.tagger``), unreviewed comments are
+    steered as ``training`` describes, and the map of found themes to themes is saved for
+    placing new comments.
     """
     # Claim the finish first, in this transaction: a job given up as stale while the engine
     # ran (and perhaps followed by a new job) must not overwrite the round's themes. On

@@ -21,7 +21,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 import nlp
 
@@ -30,7 +29,7 @@ from ..models import Comment, Origin, Theme, User
 from .corrections import Conflict, Invalid, current_theme
 from .jobs import comment_text, theme_name
 from .services import require_staff
-from .themes import SPLIT, live_tags, retire, transfer
+from .themes import SPLIT, commit_or_conflict, live_tags, retire, transfer
 
 log = logging.getLogger(__name__)
 PARTS = range(2, 6)
@@ -98,11 +97,7 @@ def apply(
         {"parts": [t.id for t in created]},
         now=now,
     )
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict(current_theme(session, round_id, theme_id)) from None
+    commit_or_conflict(session, round_id, theme_id)
     return created
 
 

@@ -83,7 +83,8 @@ def transfer(
     return count
 
 
-def _commit(session: Session, round_id: int, theme_id: int) -> None:
+def commit_or_conflict(session: Session, round_id: int, theme_id: int) -> None:
+    """Commit; if a theme was saved by someone else meanwhile, roll back and raise Conflict."""
     try:
         session.commit()
     except StaleDataError:
@@ -129,7 +130,7 @@ def merge_themes(
         )
     # A merge changes what the theme is: bump its version (checked against concurrent saves).
     flag_modified(target, "name")
-    _commit(session, round_id, theme_id)
+    commit_or_conflict(session, round_id, theme_id)
     return target
 
 
@@ -154,7 +155,7 @@ def delete_theme(
         None,
         now=now,
     )
-    _commit(session, round_id, theme_id)
+    commit_or_conflict(session, round_id, theme_id)
     return theme
 
 

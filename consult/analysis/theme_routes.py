@@ -1,0 +1,242 @@
+"""Analysis pages for staff's operations on whole themes and on many comments at once.
+
+Merge, delete (with a confirmation page), split and create a theme by hand; accept or reject
+the tagger's proposals; act on many selected comments; read a comment's history of themes.
+Same rules as ``routes``: staff only (the blueprint and every service check), a form post
+that redirects without JavaScript, and a refused operation shows why and changes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .. import clock
+from ..db import get_session
+from ..extensions import htmx
+from . import bp, bulk, corrections, drill, history, proposals, queue, services, split, themes
+from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
+from .routes import _call, _theme_page
+
+
+def _version() -> int:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else -1
+
+
+def _operation_failed(round_id: int, theme_id: int, error, field: str | None = None):
+    """Answer a refused theme operation: the theme's page with the reason, nothing changed."""
+    get_session().rollback()
+    if isinstance(error, corrections.Conflict):
+        return _theme_page(round_id, str(theme_id), conflict=error.theme, operation_conflict=True)
+    key = next(iter(error.errors.items()))
+    return _theme_page(
+        round_id, str(theme_id), operation_error=str(OPERATION_ERRORS[key]), operation=field
+    )
+
+
+@bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/sla-ihop")
+def merge_themes(round_id: int, theme_id: int):
+    """Merge the chosen themes into this one."""
+    others = [int(v) for v in request.form.getlist("others") if v.isdigit()]
+    try:
+        theme = _call(
+            themes.merge_themes,
+            round_id,
+            theme_id,
+            others=others,
+            version=_version(),
+            now=clock.now(),
+        )
+    except (corrections.Invalid, corrections.Conflict) as error:
+        return _operation_failed(round_id, theme_id, error, "merge")
+    flash(
+        ngettext(
+            "%(num)s theme was merged into “%(name)s”.",
+            "%(num)s themes were merged into “%(name)s”.",
+            len(set(others) - {theme_id}),
+            name=theme.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
+
+
+@bp.route("/omgang/<int:round_id>/tema/<int:theme_id>/ta-bort", methods=["GET", "POST"])
+def delete_theme(round_id: int, theme_id: int):
+    """Ask to confirm deleting a theme (GET); delete it (POST) and go back to the board."""
+    round_ = _call(services.get_round, round_id)
+    theme = _call(lambda s, _user: corrections.current_theme(s, round_id, theme_id))
+    if request.method == "GET":
+        return render_template(
+            "analysis/delete.html",
+            round=round_,
+            consultation=round_.consultation,
+            theme=theme,
+            count=themes.live_count(get_session(), theme.id),
+        )
+    name = theme.name
+    try:
+        _call(themes.delete_theme, round_id, theme_id, version=_version(), now=clock.now())
+    except corrections.Conflict as error:
+        return _operation_failed(round_id, theme_id, error)
+    flash(
+        _("The theme “%(name)s” is deleted; its comments are without a theme.", name=name),
+        "success",
+    )
+    return redirect(url_for("analysis.round_page", round_id=round_id))
+
+
+def _optional_int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/omgang/<int:round_id>/synpunkter")
+def bulk_tags(round_id: int):
+    """Move, add or confirm the tags of the selected comments, all or nothing."""
+    back = request.form.get("back", drill.UNASSIGNED)
+    if back != drill.UNASSIGNED and not back.isdigit():
+        abort(400)
+    try:
+        count = _call(
+            bulk.apply,
+            round_id,
+            action=request.form.get("action", ""),
+            comment_ids=[int(v) for v in request.form.getlist("comments") if v.isdigit()],
+            from_theme_id=_optional_int("from_theme"),
+            to_theme_id=_optional_int("to_theme"),
+            now=clock.now(),
+        )
+    except corrections.Invalid as error:
+        get_session().rollback()
+        key = next(iter(error.errors.items()))
+        return _theme_page(
+            round_id, back, operation_error=str(OPERATION_ERRORS[key]), operation="bulk"
+        )
+    flash(ngettext("%(num)s comment changed.", "%(num)s comments changed.", count), "success")
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=back) + "#list-h")
+
+
+@bp.get("/omgang/<int:round_id>/synpunkt/<int:comment_id>/historik")
+def comment_history(round_id: int, comment_id: int):
+    """Show the history of a comment's themes: the list alone for htmx, else a page."""
+    comment, entries = _call(history.of_comment, round_id, comment_id)
+    if htmx:
+        return render_template("analysis/_history.html", entries=entries, round_id=round_id)
+    round_ = _call(services.get_round, round_id)
+    return render_template(
+        "analysis/history.html",
+        round=round_,
+        consultation=round_.consultation,
+        comment=comment,
+        entries=entries,
+        round_id=round_id,
+    )
+
+
+@bp.route("/omgang/<int:round_id>/nytt-tema", methods=["GET", "POST"])
+def new_theme(round_id: int):
+    """Make a theme by hand (GET: the form); the tagger then proposes its comments."""
+    round_ = _call(services.get_round, round_id)
+    form = ThemeForm() if request.method == "POST" else ThemeForm(formdata=None)
+    if request.method == "POST":
+        try:
+            theme, count = _call(
+                proposals.create_theme,
+                round_id,
+                name=form.name.data or "",
+                description=form.description.data or "",
+                now=clock.now(),
+            )
+        except corrections.Invalid as error:
+            get_session().rollback()
+            apply_errors(form, error.errors)
+        else:
+            flash(
+                ngettext(
+                    "The theme is created. %(num)s comment is proposed for it.",
+                    "The theme is created. %(num)s comments are proposed for it.",
+                    count,
+                ),
+                "success",
+            )
+            return redirect(
+                url_for("analysis.theme", round_id=round_id, theme_key=theme.id) + "#proposals-h"
+            )
+    return make_response(
+        render_template(
+            "analysis/new_theme.html", round=round_, consultation=round_.consultation, form=form
+        ),
+        422 if form.errors else 200,
+    )
+
+
+def _decide(round_id: int, proposal_id: int, accept: bool):
+    proposal = _call(proposals.decide, round_id, proposal_id, accept=accept, now=clock.now())
+    notice = _("Added to the theme.") if accept else _("The proposal is rejected.")
+    if not htmx:
+        flash(notice, "success")
+        return redirect(
+            url_for("analysis.theme", round_id=round_id, theme_key=proposal.theme_id)
+            + "#proposals-h"
+        )
+    return render_template(
+        "analysis/_proposal.html", proposal=proposal, round_id=round_id, notice=notice
+    )
+
+
+@bp.post("/omgang/<int:round_id>/forslag/<int:proposal_id>/godta")
+def accept_proposal(round_id: int, proposal_id: int):
+    """Accept the tagger's proposal: the comment gets the theme."""
+    return _decide(round_id, proposal_id, True)
+
+
+@bp.post("/omgang/<int:round_id>/forslag/<int:proposal_id>/avvisa")
+def reject_proposal(round_id: int, proposal_id: int):
+    """Reject the tagger's proposal."""
+    return _decide(round_id, proposal_id, False)
+
+
+@bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/dela")
+def split_theme(round_id: int, theme_id: int):
+    """Split the theme into the number of parts chosen (in the background if it is large)."""
+    parts = request.form.get("parts", "")
+    app = current_app._get_current_object()
+    try:
+        created = _call(
+            split.split_theme,
+            round_id,
+            theme_id,
+            parts=int(parts) if parts.isdigit() else -1,
+            version=_version(),
+            now=clock.now(),
+            dispatch=lambda *args: queue.dispatch_split(app, *args),
+        )
+    except (corrections.Invalid, corrections.Conflict) as error:
+        return _operation_failed(round_id, theme_id, error, "split")
+    if created is None:
+        flash(
+            _("The theme is being split. Reload the page in a moment to see the new themes."),
+            "success",
+        )
+    else:
+        flash(
+            ngettext(
+                "The theme is split into %(num)s theme.",
+                "The theme is split into %(num)s themes.",
+                len(created),
+            ),
+            "success",
+        )
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
