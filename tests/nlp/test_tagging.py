@@ -181,6 +181,71 @@ def test_load_refuses_other_files(tmp_path):
         ThemeTagger.load(path)
 
 
+# -- mutually exclusive labels, large example sets, older files --------------------------------
+
+
+@pytest.fixture(scope="module")
+def exclusive():
+    """A tagger fitted on examples that each carry exactly one label, and held-out data."""
+    texts, sets = synthetic(200, seed=11, two_share=0)
+    return ThemeTagger.fit(texts, sets), synthetic(100, seed=12, two_share=0)
+
+
+def test_one_label_per_example_gives_one_label_per_text(exclusive):
+    tagger, (texts, sets) = exclusive
+    predicted = tagger.predict(texts + ["Vården är bra men tågen är alltid sena.", ""])
+    assert all(len(p) == 1 for p in predicted[:-1]) and predicted[-1] == set()
+    assert sample_f1(sets, predicted[: len(texts)]) > 0.9
+    # Scores are class probabilities: they sum to one and the top one is the prediction.
+    for row, label in zip(tagger.scores(texts), predicted, strict=False):
+        assert sum(row.values()) == pytest.approx(1.0)
+        assert {max(row, key=row.get)} == label
+    # Calibrated: the mean top score is close to how often the top label is right.
+    top = np.array([max(row.values()) for row in tagger.scores(texts)])
+    right = np.array([p == g for p, g in zip(predicted, sets, strict=False)])
+    assert abs(top.mean() - right.mean()) < 0.1
+
+
+def test_exclusive_tagger_round_trip_and_label_next(exclusive, tmp_path):
+    tagger, (texts, _) = exclusive
+    tagger.save(tmp_path / "exclusive.npz")
+    loaded = ThemeTagger.load(tmp_path / "exclusive.npz")
+    assert loaded.scores(texts) == tagger.scores(texts)
+    assert loaded.predict(texts) == tagger.predict(texts)
+    clear, mixed = "Skolan och lärarna behöver mer pengar.", "Vägarna, skolan och vården."
+    assert tagger.to_label_next([clear, mixed], 1) == [1]
+
+
+def test_a_few_multi_label_examples_keep_the_multi_label_tagger():
+    texts, sets = synthetic(120, seed=13, two_share=0.2)
+    predicted = ThemeTagger.fit(texts, sets).predict(["Vården är bra men tågen är alltid sena."])
+    assert predicted == [{"Vård", "Trafik"}]
+
+
+def test_many_examples_are_learnt_from_a_sample(monkeypatch):
+    import nlp.tagging
+
+    monkeypatch.setattr(nlp.tagging, "MAX_ROWS", 60)
+    texts, sets = synthetic(150, seed=14)
+    tagger = ThemeTagger.fit(texts, sets)
+    assert len(tagger.examples[0]) == 150  # all kept for fit_more
+    held_texts, held_sets = synthetic(80, seed=15)
+    assert sample_f1(held_sets, tagger.predict(held_texts)) > 0.7
+    assert ThemeTagger.fit(texts, sets).scores(held_texts) == tagger.scores(held_texts)
+
+
+def test_a_version_1_file_still_loads(tagger, data, tmp_path):
+    from nlp import persist
+
+    _, (texts, _) = data
+    path = tmp_path / "v1.npz"
+    tagger.save(path)
+    arrays, meta = persist.load(path, "theme-tagger", 2)
+    del meta["exclusive_scale"]
+    persist.save(path, "theme-tagger", 1, arrays, meta)
+    assert ThemeTagger.load(path).predict(texts) == tagger.predict(texts)
+
+
 # -- from descriptions -------------------------------------------------------------------------
 
 RUS = {
