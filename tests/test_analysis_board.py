@@ -208,3 +208,26 @@ def test_the_drill_down_page_filters_by_query_string(client, auth, session, anal
     assert 'class="quoted"' in page  # the paragraph in context
     bad = client.get(url, query_string={"kategori": "<script>", "sida": "x"})
     assert bad.status_code == 200
+
+
+def test_a_comment_in_two_themes_counts_in_both_and_not_as_unassigned(session, analysed):
+    from consult.analysis import corrections
+
+    traffic = theme_of(session, analysed.comments[0])
+    school = analysed.comments[10]
+    before = board.build(session, analysed.staff, analysed.round.id)
+    corrections.add_tag(
+        session, analysed.staff, analysed.round.id, school.id, traffic.id, now=clock.now()
+    )
+    after = board.build(session, analysed.staff, analysed.round.id)
+
+    def card(result):
+        return next(c for c in result.themes if c.theme.id == traffic.id)
+
+    assert card(after).comments == card(before).comments + 1
+    assert card(after).organisations == card(before).organisations + (
+        1 if school.author_organisation_id else 0
+    )
+    assert sum(n for _, n in card(after).categories) == card(after).comments
+    assert after.unassigned_count == before.unassigned_count
+    assert after.total == before.total

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Comment, CommentStatus, Origin, Theme, ThemeAssignment
@@ -83,23 +83,55 @@ def agreement(
     return Agreement(n=n, f1=point, low=min(float(low), point), high=max(float(high), point))
 
 
-def reviewed_pairs(session: Session, round_id: int) -> list[Pair]:
-    """Return (model tags, staff's final tags) of each reviewed comment of the round."""
-    rows = session.execute(
-        select(
-            ThemeAssignment.comment_id,
-            ThemeAssignment.theme_id,
-            ThemeAssignment.source,
-            ThemeAssignment.confirmed_at,
-            ThemeAssignment.removed_at,
-            ThemeAssignment.removed_by_id,
-        )
-        .join(Theme, Theme.id == ThemeAssignment.theme_id)
+def staff_touched():
+    """Return a condition: staff confirmed, made or removed the tag.
+
+    Written exactly as the partial index ``ix_theme_assignment_staff`` is (with the literal
+    'staff'), so that SQLite and PostgreSQL find the few such tags from the index instead of
+    reading every tag of the round.
+    """
+    return or_(
+        ThemeAssignment.confirmed_at.is_not(None),
+        ThemeAssignment.source == literal_column("'staff'"),
+        ThemeAssignment.removed_by_id.is_not(None),
+    )
+
+
+def _on_current_themes(query, round_id: int):
+    """Restrict a query on tags to the round's current themes and published comments."""
+    return (
+        query.join(Theme, Theme.id == ThemeAssignment.theme_id)
         .join(Comment, Comment.id == ThemeAssignment.comment_id)
         .where(
             Theme.round_id == round_id,
             Theme.retired_at.is_(None),
             Comment.status == CommentStatus.PUBLISHED,
+        )
+    )
+
+
+def reviewed_pairs(session: Session, round_id: int) -> list[Pair]:
+    """Return (model tags, staff's final tags) of each reviewed comment of the round.
+
+    Only the comments with a tag staff touched are read (found through the partial index),
+    then all their tags: a few rows even when the round has 40,000 comments.
+    """
+    touched = _on_current_themes(select(ThemeAssignment.comment_id), round_id).where(
+        staff_touched()
+    )
+    rows = session.execute(
+        _on_current_themes(
+            select(
+                ThemeAssignment.comment_id,
+                ThemeAssignment.theme_id,
+                ThemeAssignment.source,
+                ThemeAssignment.confirmed_at,
+                ThemeAssignment.removed_at,
+                ThemeAssignment.removed_by_id,
+            ),
+            round_id,
+        ).where(
+            ThemeAssignment.comment_id.in_(touched),
             or_(ThemeAssignment.removed_at.is_(None), ThemeAssignment.removed_by_id.isnot(None)),
         )
     )
