@@ -1,11 +1,17 @@
-"""The comments of one theme (or of none), filtered, searched and paginated for staff."""
+"""The comments of one theme (or of none), filtered, searched and paginated for staff.
+
+By default the drill-down shows what the analysis reads and the board counts: published,
+top-level comments. The moderation-state filter also reaches comments hidden, withdrawn or
+rejected after they were tagged (their tags stay), and comments never published.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from ..models import (
     AnalysedComment,
@@ -26,6 +32,21 @@ from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
 
 UNASSIGNED = "ingen"
 SEARCH_MAX = 200
+ANY_STATE = "all"
+PARAGRAPH_LABEL_MAX = 60
+
+# The moderation-state filter; "" (the default) is published, what the analysis reads.
+STATE_OPTIONS = [
+    (CommentStatus.HIDDEN.value, _l("Hidden by a moderator")),
+    (CommentStatus.WITHDRAWN.value, _l("Withdrawn by the author")),
+    (CommentStatus.REJECTED.value, _l("Rejected by a moderator")),
+    (CommentStatus.PENDING.value, _l("Waiting for moderation")),
+    (ANY_STATE, _l("Any state")),
+]
+CONFIRMED_OPTIONS = [
+    ("yes", _l("Confirmed or set by staff")),
+    ("no", _l("Not confirmed")),
+]
 
 
 @dataclass
@@ -33,11 +54,14 @@ class Filters:
     """The drill-down's filters as given in the query string; unknown values are ignored."""
 
     chapter: int | None = None
+    paragraph: int | None = None  # a paragraph of the draft, inside the chapter if one is set
     category: str = ""
     organisation: int | None = None
     stance: str = ""
     kind: str = ""
     campaign: str = ""  # "yes", "no" or ""
+    state: str = ""  # a moderation state other than published, ANY_STATE, or "" (published)
+    confirmed: str = ""  # "yes", "no" or "": whether staff confirmed the tag on the theme
     q: str = ""
 
     @classmethod
@@ -54,11 +78,14 @@ class Filters:
 
         return cls(
             chapter=number("kapitel"),
+            paragraph=number("stycke"),
             category=choice("kategori", {c.value for c in Category}),
             organisation=number("organisation"),
             stance=choice("hallning", {*(s.value for s in Stance), NO_STANCE}),
             kind=choice("typ", {k.value for k in CommentKind}),
             campaign=choice("kampanj", {"yes", "no"}),
+            state=choice("status", {value for value, _ in STATE_OPTIONS}),
+            confirmed=choice("bekraftad", {value for value, _ in CONFIRMED_OPTIONS}),
             q=" ".join(args.get("q", "").split())[:SEARCH_MAX],
         )
 
@@ -66,11 +93,14 @@ class Filters:
         """Return the filters as query-string arguments (for pagination links)."""
         values = {
             "kapitel": self.chapter,
+            "stycke": self.paragraph,
             "kategori": self.category,
             "organisation": self.organisation,
             "hallning": self.stance,
             "typ": self.kind,
             "kampanj": self.campaign,
+            "status": self.state,
+            "bekraftad": self.confirmed,
             "q": self.q,
         }
         return {k: v for k, v in values.items() if v not in (None, "")}
@@ -105,6 +135,10 @@ class Page:
     pages: int
     chapters: list[Section] = field(default_factory=list)
     organisations: list[tuple[int, str]] = field(default_factory=list)
+    # The paragraph filter's options, grouped by chapter (only the chosen chapter's if any).
+    paragraphs: list[tuple[Section | None, list[tuple[int, str]]]] = field(default_factory=list)
+    state_options: list = field(default_factory=lambda: list(STATE_OPTIONS))
+    confirmed_options: list = field(default_factory=lambda: list(CONFIRMED_OPTIONS))
 
 
 def _like(text: str) -> str:
@@ -130,50 +164,149 @@ def comments(
         theme = session.get(Theme, int(theme_key)) if theme_key.isdigit() else None
         if theme is None or theme.round_id != round_id or theme.retired_at is not None:
             raise services.NotFound()
-    conditions = [
-        Comment.round_id == round_id,
-        Comment.status == CommentStatus.PUBLISHED,
-        Comment.parent_id.is_(None),
-    ]
+    draft = _Draft.of(session, round_)
+    filters = draft.checked(filters, theme)
+    conditions = [Comment.round_id == round_id, Comment.parent_id.is_(None)]
+    if filters.state != ANY_STATE:
+        conditions.append(Comment.status == CommentStatus(filters.state or "published"))
     if theme is None:
         conditions.append(~has_current_tag(round_id))
     else:
-        conditions.append(has_current_tag(round_id, theme.id))
-    sections = round_sections(session, round_)
-    chapter = chapter_of(sections)
-    base = select(Comment).outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
-    organisations = _organisations(session, base.where(*conditions))
-    conditions += _filter_conditions(filters, sections, chapter, analysis)
-    query = base.where(*conditions)
+        confirmed = {"yes": True, "no": False}.get(filters.confirmed)
+        conditions.append(has_current_tag(round_id, theme.id, confirmed=confirmed))
+    organisations = _organisations(session, select(Comment).where(*conditions))
+    conditions += _filter_conditions(filters, draft, analysis)
+    query = select(Comment).where(*conditions)
     total = session.scalar(query.with_only_columns(func.count(Comment.id)))
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    rows = list(
+    # The page's ids first (a narrow sort), then only those comments whole.
+    ids = list(
         session.scalars(
-            query.options(
-                selectinload(Comment.paragraph).selectinload(Paragraph.section),
-                selectinload(Comment.section),
-            )
+            query.with_only_columns(Comment.id)
             .order_by(Comment.created_at, Comment.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
     )
-    items = _items(session, rows, analysis, theme, chapter)
-    chapters = sorted(
-        (s for s in sections.values() if s.parent_id is None), key=lambda s: s.position
+    loaded = {
+        c.id: c
+        for c in session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(ids))
+            .options(
+                selectinload(Comment.paragraph).selectinload(Paragraph.section),
+                selectinload(Comment.section),
+            )
+        )
+    }
+    rows = [loaded[i] for i in ids]
+    items = _items(session, rows, analysis, theme, draft.chapter)
+    return Page(
+        theme,
+        filters,
+        items,
+        total,
+        page,
+        pages,
+        draft.chapters,
+        organisations,
+        paragraphs=draft.paragraph_options(filters.chapter),
     )
-    return Page(theme, filters, items, total, page, pages, chapters, organisations)
 
 
-def _filter_conditions(filters: Filters, sections, chapter, analysis) -> list:
+@dataclass
+class _Draft:
+    """The round's draft as the filters need it: sections, chapters and paragraphs."""
+
+    sections: dict[int, Section]
+    paragraphs: list[Paragraph]  # in reading order, with id, section, number and text only
+
+    @classmethod
+    def of(cls, session: Session, round_) -> _Draft:
+        """Load the sections and the paragraphs (without their HTML) of the round's draft."""
+        paragraphs = []
+        if round_.document is not None:
+            paragraphs = list(
+                session.scalars(
+                    select(Paragraph)
+                    .options(
+                        load_only(
+                            Paragraph.id, Paragraph.section_id, Paragraph.number, Paragraph.text
+                        )
+                    )
+                    .where(Paragraph.document_id == round_.document.id)
+                    .order_by(Paragraph.position)
+                )
+            )
+        return cls(round_sections(session, round_), paragraphs)
+
+    def __post_init__(self) -> None:
+        self.chapter = chapter_of(self.sections)
+        self.chapters = sorted(
+            (s for s in self.sections.values() if s.parent_id is None), key=lambda s: s.position
+        )
+
+    def chapter_id(self, section_id: int | None) -> int | None:
+        """Return the id of the chapter holding section ``section_id`` (None for none)."""
+        found = self.chapter(section_id)
+        return found.id if found is not None else None
+
+    def checked(self, filters: Filters, theme: Theme | None) -> Filters:
+        """Drop a chapter or paragraph not in this draft (or a paragraph outside the chapter),
+        and the confirmation filter where there is no theme (no tag to confirm)."""
+        chapter = filters.chapter if filters.chapter in {c.id for c in self.chapters} else None
+        paragraph = next((p for p in self.paragraphs if p.id == filters.paragraph), None)
+        if paragraph is not None and chapter is not None:
+            if self.chapter_id(paragraph.section_id) != chapter:
+                paragraph = None
+        return replace(
+            filters,
+            chapter=chapter,
+            paragraph=paragraph.id if paragraph is not None else None,
+            confirmed=filters.confirmed if theme is not None else "",
+        )
+
+    def in_chapter(self, chapter_id: int):
+        """Return a condition: the comment is on chapter ``chapter_id`` (a paragraph or a
+        section of it), placed as the board places it (a paragraph's section first)."""
+        inside = [s for s in self.sections if self.chapter_id(s) == chapter_id]
+        on_paragraphs = [p.id for p in self.paragraphs if p.section_id in inside]
+        unplaced = [p.id for p in self.paragraphs if p.section_id is None]
+        on_section = Comment.section_id.in_(inside or [-1])
+        return or_(
+            Comment.paragraph_id.in_(on_paragraphs or [-1]),
+            and_(
+                or_(Comment.paragraph_id.is_(None), Comment.paragraph_id.in_(unplaced or [-1])),
+                on_section,
+            ),
+        )
+
+    def paragraph_options(self, chapter_id: int | None):
+        """Return the paragraph filter's options grouped by chapter, only the chosen one's
+        when a chapter is chosen."""
+        groups: dict[int | None, list[tuple[int, str]]] = {}
+        for paragraph in self.paragraphs:
+            key = self.chapter_id(paragraph.section_id)
+            if chapter_id is None or key == chapter_id:
+                groups.setdefault(key, []).append((paragraph.id, _paragraph_label(paragraph)))
+        return [(self.sections.get(key), rows) for key, rows in groups.items()]
+
+
+def _paragraph_label(paragraph: Paragraph) -> str:
+    """Return "number: the opening words…" for a paragraph option."""
+    text = " ".join(paragraph.text.split())
+    if len(text) > PARAGRAPH_LABEL_MAX:
+        text = text[:PARAGRAPH_LABEL_MAX].rsplit(" ", 1)[0] + "…"
+    return f"{paragraph.number}: {text}"
+
+
+def _filter_conditions(filters: Filters, draft: _Draft, analysis) -> list:
     conditions = []
     if filters.chapter is not None:
-        inside = [
-            s for s in sections if chapter(s) is not None and chapter(s).id == filters.chapter
-        ]
-        section_id = func.coalesce(Paragraph.section_id, Comment.section_id)
-        conditions.append(section_id.in_(inside or [-1]))
+        conditions.append(draft.in_chapter(filters.chapter))
+    if filters.paragraph is not None:
+        conditions.append(Comment.paragraph_id == filters.paragraph)
     if filters.category:
         conditions.append(Comment.author_category == Category(filters.category))
     if filters.organisation is not None:
