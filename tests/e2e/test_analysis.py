@@ -80,9 +80,10 @@ def test_staff_rename_a_theme_and_move_a_comment(page: Page, live_server, analys
         pytest.skip("needs the analysis of the previous test")
     page.locator(".theme-card h3 a").first.click()
 
-    page.locator(".theme-edit summary").click()
+    edit = page.locator("details.theme-edit").filter(has=page.locator("#name"))
+    edit.locator("summary").click()
     page.locator("#name").fill("Järnvägen i länet")
-    page.locator(".theme-edit button[type='submit']").click()
+    edit.locator("button[type='submit']").click()
     expect(page.locator("h1")).to_have_text("Järnvägen i länet")
 
     first = page.locator("article.analysis-comment").first
@@ -95,3 +96,29 @@ def test_staff_rename_a_theme_and_move_a_comment(page: Page, live_server, analys
     assert page.evaluate("() => window.__marker") == 1, "moving reloaded the page"
     screenshot(page, "analysis-theme")
     assert_accessible(page, "theme drill-down")
+
+
+def test_staff_move_several_comments_at_once_and_read_a_history(
+    page: Page, live_server, analysable
+):
+    log_in(page, live_server, analysable.email)
+    page.goto(live_server.at(f"/analys/omgang/{analysable.round_id}/"))
+    if page.locator(".theme-card").count() == 0:
+        pytest.skip("needs the analysis of the first test")
+    page.locator(".theme-card h3 a").first.click()
+    articles = page.locator("article.analysis-comment")
+    chosen = [articles.nth(i).get_attribute("id") for i in range(2)]
+
+    for article_id in chosen:
+        page.locator(f"#{article_id} .select-comment input").check()
+    page.locator("#bulk-action").select_option("move")
+    page.locator("#bulk-form button[type='submit']").click()
+
+    for article_id in chosen:
+        expect(page.locator(f"#{article_id}")).to_have_count(0)
+    # The history disclosure loads the list of the comment's tags in place (htmx).
+    first = page.locator("article.analysis-comment").first
+    first.locator(".history-disclosure summary").click()
+    expect(first.locator("ol.history li").first).to_be_visible()
+    screenshot(page, "analysis-bulk-history")
+    assert_accessible(page, "theme page after a bulk move")
