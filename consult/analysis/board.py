@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload, load_only, selectinload
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from ..models import (
     AnalysedComment,
@@ -100,6 +100,9 @@ def current_tags(round_id: int):
             Theme.round_id == round_id,
             Theme.retired_at.is_(None),
             ThemeAssignment.removed_at.is_(None),
+            # Implied by the theme's round; spelt out so that SQLite starts from the round's
+            # comments in their covering index instead of reading each tagged comment's row.
+            Comment.round_id == round_id,
             Comment.status == CommentStatus.PUBLISHED,
         )
     )
@@ -245,17 +248,15 @@ def _examples(session: Session, themes: list[Theme], analysis_id: int) -> dict[i
 
 
 def _campaigns(session: Session, analysis_id: int) -> list[Example]:
-    groups = session.scalars(
-        select(CampaignGroup)
-        .options(
-            selectinload(CampaignGroup.comment).options(
-                load_only(Comment.id, Comment.body), lazyload(Comment.author)
-            )
-        )
+    """Return each campaign of the analysis as its first comment (its text only) and size."""
+    rows = session.execute(
+        select(Comment, CampaignGroup.size)
+        .join(CampaignGroup, CampaignGroup.comment_id == Comment.id)
+        .options(load_only(Comment.id, Comment.body), lazyload(Comment.author))
         .where(CampaignGroup.analysis_id == analysis_id)
         .order_by(CampaignGroup.size.desc(), CampaignGroup.id)
     )
-    return [Example(group.comment, group.size) for group in groups]
+    return [Example(comment, size) for comment, size in rows]
 
 
 def has_current_tag(round_id: int, theme_id: int | None = None, confirmed: bool | None = None):
