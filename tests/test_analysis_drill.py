@@ -288,3 +288,23 @@ def test_the_page_offers_the_new_filters_labelled_and_keeps_them_when_paging(
     assert 'name="bekraftad"' not in unassigned  # no tag to confirm there
     bad = client.get(url, query_string={"stycke": "x", "status": "<b>", "bekraftad": "1"})
     assert bad.status_code == 200 and "<b>" not in bad.get_data(as_text=True)
+
+
+def test_a_page_past_the_end_shows_the_last_page(session, analysed, traffic):
+    everything = listed(session, analysed, traffic.id)
+    last = drill.comments(
+        session,
+        analysed.staff,
+        analysed.round.id,
+        str(traffic.id),
+        drill.Filters(),
+        page=99,
+        per_page=3,
+    )
+    assert last.page == last.pages == -(-everything.total // 3)
+    assert last.total == everything.total
+    assert [i.comment.id for i in last.items] == [i.comment.id for i in everything.items][
+        (last.pages - 1) * 3 :
+    ]
+    empty = listed(session, analysed, traffic.id, q="finns-inte-någonstans")
+    assert (empty.total, empty.page, empty.pages, empty.items) == (0, 1, 1, [])

@@ -177,18 +177,8 @@ def comments(
     organisations = _organisations(session, select(Comment).where(*conditions))
     conditions += _filter_conditions(filters, draft, analysis)
     query = select(Comment).where(*conditions)
-    total = session.scalar(query.with_only_columns(func.count(Comment.id)))
+    ids, total, page = _page_ids(session, query, max(page, 1), per_page)
     pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    # The page's ids first (a narrow sort), then only those comments whole.
-    ids = list(
-        session.scalars(
-            query.with_only_columns(Comment.id)
-            .order_by(Comment.created_at, Comment.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
     loaded = {
         c.id: c
         for c in session.scalars(
@@ -213,6 +203,31 @@ def comments(
         organisations,
         paragraphs=draft.paragraph_options(filters.chapter),
     )
+
+
+def _page_ids(session: Session, query, page: int, per_page: int) -> tuple[list[int], int, int]:
+    """Return the ids on ``page`` (the last page if it is beyond), the total, and the page.
+
+    One pass gives both the page and the total (a window count), so a text search reads
+    the theme's comments once; a page past the end costs a count and a second look.
+    """
+
+    def fetch(number: int) -> list:
+        return session.execute(
+            query.with_only_columns(Comment.id, func.count().over())
+            .order_by(Comment.created_at, Comment.id)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        ).all()
+
+    rows = fetch(page)
+    if rows:
+        return [row[0] for row in rows], rows[0][1], page
+    total = session.scalar(query.with_only_columns(func.count(Comment.id)))
+    last = max(1, -(-total // per_page))
+    if total == 0 or last == page:
+        return [], total, page if total else 1
+    return [row[0] for row in fetch(last)], total, last
 
 
 @dataclass
