@@ -11,7 +11,9 @@ then the app is served (e.g. on port 5198 with CONSULT_SECURE_COOKIES=0) and::
     python -m tests.bench_board --url http://127.0.0.1:5198 --database-url $CONSULT_DATABASE_URL
 
 It logs in as the demo staff account, GETs each page ``--repeats`` times after one warm-up
-request and prints the median and p90 beside the 300 ms target (issue 5, "Performance").
+request and prints the median and p90 beside the 300 ms target (issue 5, "Performance"):
+the board, the largest theme's drill-down unfiltered and with three kinds of filter, and
+the comments without a theme.
 The database URL is read (never written) to find the round, the largest theme and the dialect.
 """
 
@@ -34,6 +36,10 @@ from consult.demo.large import SLUG
 from consult.models import Comment, Consultation, Round, Theme, ThemeAssignment
 
 TARGET_MS = 300
+# The drill-down's filters timed besides the unfiltered page (issue 5, "Drill-down").
+FILTER = {"kategori": "kommun", "hallning": "agree"}
+SEARCH = {"q": "järnväg"}
+STATE = {"bekraftad": "no", "status": "all"}
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -118,12 +124,14 @@ def main(argv: list[str] | None = None) -> None:
     base = args.url.rstrip("/")
     dialect, round_id, comments, theme_id, in_theme = _find(args.database_url)
     opener = _login(base)
+    theme = f"{base}/analys/omgang/{round_id}/tema/{theme_id}"
     rows = [
         (f"theme board, {comments} comments", f"{base}/analys/omgang/{round_id}/"),
-        (
-            f"drill-down, largest theme ({in_theme} comments)",
-            f"{base}/analys/omgang/{round_id}/tema/{theme_id}",
-        ),
+        (f"drill-down, largest theme ({in_theme} comments)", theme),
+        ("  filtered: municipalities that agree", f"{theme}?{urlencode(FILTER)}"),
+        ("  filtered: text search", f"{theme}?{urlencode(SEARCH)}"),
+        ("  filtered: not confirmed, any state", f"{theme}?{urlencode(STATE)}"),
+        ("drill-down, comments without a theme", f"{base}/analys/omgang/{round_id}/tema/ingen"),
     ]
     print(f"database: {dialect}; app: {base}; {args.repeats} requests per page")
     print(f"{'page':<52} {'median ms':>10} {'p90 ms':>8} {'target ms':>10}")
