@@ -151,6 +151,7 @@ def test_the_history_shows_who_tagged_moved_and_when(client, auth, session, anal
         to_theme_id=target.id,
         now=now.get(),
     )
+    analysed.staff.display_name = "Anna <b>Berg</b>"
     auth.login(analysed.staff)
     english(session, analysed.staff)
     url = f"/analys/omgang/{analysed.round.id}/synpunkt/{comment_id}/historik"
@@ -162,8 +163,9 @@ def test_the_history_shows_who_tagged_moved_and_when(client, auth, session, anal
     )
     assert "<html" not in fragment
     assert f"<strong>{source.name}</strong>: tagged by the engine" in fragment
-    assert f"removed by {analysed.staff.display_name}" in fragment
-    assert f"<strong>{target.name}</strong>: tagged by {analysed.staff.display_name}" in fragment
+    name = "Anna &lt;b&gt;Berg&lt;/b&gt;"  # shown as written, never as markup
+    assert f"removed by {name}" in fragment
+    assert f"<strong>{target.name}</strong>: tagged by {name}" in fragment
     full = client.get(url).get_data(as_text=True)
     assert "<html" in full and "tagged by the engine" in full
     tags = session.scalars(
