@@ -324,7 +324,7 @@ class Comment(Base):
     __table_args__ = (
         UniqueConstraint("author_id", "submission_key"),
         # Covering: the round's comments by state with the figures the theme board and the
-        # drill-down count and filter by, read from here instead of the (wide) rows.
+        # drill-down count, filter and sort by, read from here instead of the (wide) rows.
         Index(
             "ix_comment_round_figures",
             "round_id",
@@ -336,6 +336,7 @@ class Comment(Base):
             "paragraph_id",
             "section_id",
             "author_organisation_id",
+            "created_at",
         ),
     )
 

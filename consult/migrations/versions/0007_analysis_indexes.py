@@ -3,8 +3,9 @@
 Indexes that let the theme board and the drill-down of a 40,000-comment round answer fast
 on SQLite and PostgreSQL: covering indexes on the tags (by theme and by comment, each with
 the other id); a covering index on the round's comments by state, with the figures the
-pages count and filter by (category, stance, kind, place, organisation); and a partial
-index on the few tags staff confirmed, made or removed (read by the agreement figure).
+pages count, filter and sort by (category, stance, kind, place, organisation, time); and
+a partial index on the few tags staff confirmed, made or removed (read by the agreement
+figure).
 
 Revision ID: 0007
 Revises: 0006
@@ -37,6 +38,7 @@ def upgrade() -> None:
                 "paragraph_id",
                 "section_id",
                 "author_organisation_id",
+                "created_at",
             ],
             unique=False,
         )
