@@ -88,13 +88,13 @@ def propose(session: Session, theme: Theme, now: datetime) -> int:
     texts = [comment_text(c) for c in comments]
     tagger = _tagger(session, theme.round_id, texts)
     label = str(theme.id)
-    found = []
-    for comment, labels, scores in zip(
-        comments, tagger.predict(texts, top_fallback=False), tagger.scores(texts), strict=True
-    ):
-        if label in labels and comment.id not in tagged:
-            found.append((-scores[label], comment.id))
-    found.sort()
+    chosen = [
+        i
+        for i, labels in enumerate(tagger.predict(texts, top_fallback=False))
+        if label in labels and comments[i].id not in tagged
+    ]
+    scores = tagger.scores([texts[i] for i in chosen])
+    found = sorted((-score[label], comments[i].id) for i, score in zip(chosen, scores, strict=True))
     session.add_all(
         ThemeProposal(theme_id=theme.id, comment_id=comment_id, score=-score, created_at=now)
         for score, comment_id in found[:MAX_PROPOSALS]

@@ -132,18 +132,25 @@ def steer(
     if not texts:
         return []
     predicted = tagger.predict(list(texts), top_fallback=False)
-    scores = tagger.scores(list(texts))
     known = {int(label) for label in tagger.labels}
-    chosen = []
-    for theme_id, labels, score in zip(engine, predicted, scores, strict=True):
+    chosen: list[int | None] = []
+    ties: dict[int, set[int]] = {}  # position -> candidates, scored below in one batch
+    for position, (theme_id, labels) in enumerate(zip(engine, predicted, strict=True)):
         candidates = {int(label) for label in labels} & allowed
         if not candidates or theme_id in candidates:
             chosen.append(theme_id)
-        elif theme_id is None or theme_id in known:
-            chosen.append(max(candidates, key=lambda c: (score[str(c)], -c)))
-        else:
+        elif theme_id is not None and theme_id not in known:
             # The tagger knows nothing of the engine's theme: no ground to overrule it.
             chosen.append(theme_id)
+        elif len(candidates) == 1:
+            chosen.append(next(iter(candidates)))
+        else:
+            chosen.append(None)
+            ties[position] = candidates
+    if ties:
+        scores = tagger.scores([texts[i] for i in ties])
+        for (position, candidates), score in zip(ties.items(), scores, strict=True):
+            chosen[position] = max(candidates, key=lambda c: (score[str(c)], -c))
     return chosen
 
 
