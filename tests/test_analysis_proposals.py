@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from consult.analysis import proposals
+from consult.analysis import proposals, queue
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeProposal
 
 from . import test_analysis_corrections
@@ -125,3 +125,25 @@ def test_only_staff_may_create_themes_or_decide_proposals(
     session.expire_all()
     assert session.get(ThemeProposal, proposal.id).decided_at is None
     assert session.scalars(select(Theme).where(Theme.name == "X")).all() == []
+
+
+def test_in_a_large_round_the_proposals_are_found_in_the_background(
+    client, auth, session, analysed, monkeypatch
+):
+    handed = []
+    monkeypatch.setattr(proposals, "INLINE_MAX", 5)
+    monkeypatch.setattr(queue, "dispatch_proposals", lambda app, theme_id: handed.append(theme_id))
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+
+    response = client.post(NEW.format(round=analysed.round.id), data=FIBRE)
+
+    assert response.status_code == 302
+    assert "reload the page in a moment" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    theme = session.scalars(select(Theme).where(Theme.name == FIBRE["name"])).one()
+    assert handed == [theme.id]
+    assert session.scalars(select(ThemeProposal)).all() == []
+    assert proposals.propose_in_background(session, theme.id) is True
+    assert session.scalars(select(ThemeProposal).where(ThemeProposal.theme_id == theme.id)).all()

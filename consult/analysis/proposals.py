@@ -4,12 +4,15 @@ A theme made by hand has a name and a description. On creation the tagger (see
 ``training``) scores every comment the analysis reads against all the round's current themes
 and proposes the comments it tags with the new one: trained on staff's confirmed tags when
 there are enough, otherwise zero-shot from the themes' names, descriptions and keywords.
-Proposals are not tags: they count nowhere until staff accept one (it becomes staff's tag,
-confirmed) or reject it. Hand-made themes are never retired or renamed by a re-run.
+In a large round the proposals are found in the background queue and appear on the
+theme's page when they are ready. Proposals are not tags: they count nowhere until staff
+accept one (it becomes staff's tag, confirmed) or reject it. Hand-made themes are never
+retired or renamed by a re-run.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import datetime
 
@@ -18,22 +21,36 @@ from sqlalchemy.orm import Session
 
 import nlp
 
-from .. import audit
+from .. import audit, clock
 from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
 from . import training
 from .corrections import added, checked_text, current_theme, round_comment
-from .services import NotFound, get_round, require_staff
+from .services import NotFound, comment_count, get_round, require_staff
 
+log = logging.getLogger(__name__)
 MAX_PROPOSALS = 500
+# Scoring a round takes about 5 s per 40,000 comments: larger rounds are scored in the queue.
+INLINE_MAX = 5000
 # The zero-shot tagger learns its vocabulary from at most this many of the round's comments.
 CORPUS_SAMPLE = 5000
 SHOWN = 50
 
 
 def create_theme(
-    session: Session, user: User | None, round_id: int, *, name: str, description: str, now
-) -> tuple[Theme, int]:
-    """Make a theme by hand and store the tagger's proposals for it; return it and their number."""
+    session: Session,
+    user: User | None,
+    round_id: int,
+    *,
+    name: str,
+    description: str,
+    now,
+    dispatch=None,
+) -> tuple[Theme, int | None]:
+    """Make a theme by hand and store the tagger's proposals; return it and their number.
+
+    In a round of more than INLINE_MAX comments, with ``dispatch`` given, the proposals are
+    left to ``dispatch(theme_id)`` (the background queue) and the number is None.
+    """
     get_round(session, user, round_id)
     name, description = checked_text(name, description)
     theme = Theme(
@@ -54,9 +71,28 @@ def create_theme(
         {"name": name, "description": description},
         now=now,
     )
+    if dispatch is not None and comment_count(session, round_id) > INLINE_MAX:
+        session.commit()
+        dispatch(theme.id)
+        return theme, None
     count = propose(session, theme, now)
     session.commit()
     return theme, count
+
+
+def propose_in_background(session: Session, theme_id: int) -> bool:
+    """Store the proposals for a theme made by hand, handed to the queue; log any failure."""
+    try:
+        theme = session.get(Theme, theme_id)
+        if theme is None or theme.retired_at is not None:
+            return False
+        propose(session, theme, clock.now())
+        session.commit()
+    except Exception:  # noqa: BLE001 - nobody waits for the answer; the theme stays as made
+        session.rollback()
+        log.exception("Could not propose comments for theme %s", theme_id)
+        return False
+    return True
 
 
 def _tagger(session: Session, round_id: int, texts: list[str]) -> nlp.ThemeTagger:

@@ -60,6 +60,35 @@ def run_split(*args) -> bool:
     return _split_in_app(create_app(), *args)
 
 
+def dispatch_proposals(app: Flask, theme_id: int) -> Future | None:
+    """Hand the proposals for a theme made by hand to the queue."""
+    if app.config["ANALYSIS_REDIS_URL"]:
+        rq_queue(app).enqueue(
+            "consult.analysis.queue.run_proposals",
+            theme_id,
+            job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
+            result_ttl=0,
+        )
+        return None
+    return executor(app).submit(_proposals_in_app, app, theme_id)
+
+
+def _proposals_in_app(app: Flask, theme_id: int) -> bool:
+    from . import proposals
+
+    with app.app_context():
+        return proposals.propose_in_background(get_session(), theme_id)
+
+
+def run_proposals(theme_id: int) -> bool:
+    """RQ entry point for the proposals of a theme made by hand, like ``run_job``."""
+    if has_app_context():
+        return _proposals_in_app(current_app._get_current_object(), theme_id)
+    from .. import create_app
+
+    return _proposals_in_app(create_app(), theme_id)
+
+
 def executor(app: Flask) -> ThreadPoolExecutor:
     """Return the app's thread pool for analysis jobs, creating it on first use."""
     pool = app.extensions.get(EXECUTOR_KEY)

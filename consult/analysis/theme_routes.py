@@ -149,6 +149,7 @@ def comment_history(round_id: int, comment_id: int):
 def new_theme(round_id: int):
     """Make a theme by hand (GET: the form); the tagger then proposes its comments."""
     round_ = _call(services.get_round, round_id)
+    app = current_app._get_current_object()
     form = ThemeForm() if request.method == "POST" else ThemeForm(formdata=None)
     if request.method == "POST":
         try:
@@ -158,19 +159,13 @@ def new_theme(round_id: int):
                 name=form.name.data or "",
                 description=form.description.data or "",
                 now=clock.now(),
+                dispatch=lambda theme_id: queue.dispatch_proposals(app, theme_id),
             )
         except corrections.Invalid as error:
             get_session().rollback()
             apply_errors(form, error.errors)
         else:
-            flash(
-                ngettext(
-                    "The theme is created. %(num)s comment is proposed for it.",
-                    "The theme is created. %(num)s comments are proposed for it.",
-                    count,
-                ),
-                "success",
-            )
+            flash(_created_notice(count), "success")
             return redirect(
                 url_for("analysis.theme", round_id=round_id, theme_key=theme.id) + "#proposals-h"
             )
@@ -179,6 +174,19 @@ def new_theme(round_id: int):
             "analysis/new_theme.html", round=round_, consultation=round_.consultation, form=form
         ),
         422 if form.errors else 200,
+    )
+
+
+def _created_notice(count: int | None) -> str:
+    if count is None:
+        return _(
+            "The theme is created. The tagger is looking for its comments: reload the page"
+            " in a moment to see its proposals."
+        )
+    return ngettext(
+        "The theme is created. %(num)s comment is proposed for it.",
+        "The theme is created. %(num)s comments are proposed for it.",
+        count,
     )
 
 
