@@ -147,3 +147,16 @@ def test_only_staff_may_split(client, auth, session, analysed, role):
         assert response.status_code == 403
     session.expire_all()
     assert session.get(Theme, theme_id).retired_at is None
+
+
+def test_the_in_process_queue_runs_a_split_handed_to_it(app, session, analysed, now):
+    mixed = school_and_broadband(session, analysed, now)
+    args = (analysed.round.id, mixed.id, analysed.staff.id, 2, mixed.version)
+
+    session.commit()  # end this session's read, so it sees what the worker thread wrote
+
+    assert queue.dispatch_split(app, *args).result(timeout=120) is True
+
+    session.rollback()
+    session.expire_all()
+    assert session.get(Theme, mixed.id).retired_reason == "split"
