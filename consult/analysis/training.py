@@ -16,9 +16,11 @@ What exactly happens:
   staff have *not* reviewed, the engine's theme is kept if the tagger predicts it, if the
   tagger predicts none of the current themes (no fallback to its top label), or if staff
   have no examples of the engine's theme (the tagger cannot judge it); otherwise the comment
-  goes to the predicted theme with the highest score. A comment the engine left without a
-  theme goes to the best theme the tagger predicts, if any. So unreviewed comments like the
-  ones staff moved follow them, and comments like the ones staff confirmed stay.
+  goes to the predicted theme with the highest score, provided that score is at least
+  ``STEER_MIN`` and ``STEER_MARGIN`` above the engine's theme's score. A comment the engine
+  left without a theme goes to the best theme the tagger predicts, on the same condition.
+  So unreviewed comments like the ones staff moved follow them, and comments like the ones
+  staff confirmed stay.
   The tagger is saved with the analysis (``Analysis.tagger_file``).
 * **Placing a new comment** (``placement.place``) does the same with that saved tagger on the
   theme the engine's model assigns: corrections made since the last run count from the
@@ -47,6 +49,10 @@ log = logging.getLogger(__name__)
 MIN_EXAMPLES = 6
 MIN_THEMES = 2
 MAX_EXAMPLES = 3000
+# The tagger overrules the engine only when sure: its theme scores at least STEER_MIN and at
+# least STEER_MARGIN more than the engine's theme.
+STEER_MIN = 0.5
+STEER_MARGIN = 0.2
 
 
 def describe(theme: Theme) -> str:
@@ -133,24 +139,21 @@ def steer(
         return []
     predicted = tagger.predict(list(texts), top_fallback=False)
     known = {int(label) for label in tagger.labels}
-    chosen: list[int | None] = []
-    ties: dict[int, set[int]] = {}  # position -> candidates, scored below in one batch
+    chosen: list[int | None] = list(engine)
+    doubtful: dict[int, set[int]] = {}  # position -> candidates, scored below in one batch
     for position, (theme_id, labels) in enumerate(zip(engine, predicted, strict=True)):
         candidates = {int(label) for label in labels} & allowed
-        if not candidates or theme_id in candidates:
-            chosen.append(theme_id)
-        elif theme_id is not None and theme_id not in known:
-            # The tagger knows nothing of the engine's theme: no ground to overrule it.
-            chosen.append(theme_id)
-        elif len(candidates) == 1:
-            chosen.append(next(iter(candidates)))
-        else:
-            chosen.append(None)
-            ties[position] = candidates
-    if ties:
-        scores = tagger.scores([texts[i] for i in ties])
-        for (position, candidates), score in zip(ties.items(), scores, strict=True):
-            chosen[position] = max(candidates, key=lambda c: (score[str(c)], -c))
+        # Keep the engine's theme if the tagger agrees, has nothing to say, or knows nothing
+        # of that theme (no examples: no ground to overrule it).
+        if candidates and theme_id not in candidates and (theme_id is None or theme_id in known):
+            doubtful[position] = candidates
+    if doubtful:
+        scores = tagger.scores([texts[i] for i in doubtful])
+        for (position, candidates), score in zip(doubtful.items(), scores, strict=True):
+            best = max(candidates, key=lambda c: (score[str(c)], -c))
+            engine_score = score.get(str(engine[position]), 0.0)
+            if score[str(best)] >= STEER_MIN and score[str(best)] - engine_score >= STEER_MARGIN:
+                chosen[position] = best
     return chosen
 
 
