@@ -38,6 +38,12 @@ ROUTES = {
 }
 
 
+def _cpu_s() -> float:
+    """The process's CPU time so far (user and system), in seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _rss_mb() -> float:
     """The process's peak resident memory so far, in MB (Linux reports kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -98,6 +104,7 @@ def child(database_url: str, kind: str, trace: bool) -> dict:
     before = _rss_mb()
     if trace:
         tracemalloc.start()
+    cpu = _cpu_s()
     start = time.perf_counter()
     response = client.get(ROUTES[kind].format(round_id=round_id), buffered=False)
     size, first = 0, None
@@ -107,6 +114,7 @@ def child(database_url: str, kind: str, trace: bool) -> dict:
         size += len(chunk)
     response.close()
     elapsed = time.perf_counter() - start
+    cpu = _cpu_s() - cpu
     peak_traced = tracemalloc.get_traced_memory()[1] if trace else None
     if trace:
         tracemalloc.stop()
@@ -118,6 +126,7 @@ def child(database_url: str, kind: str, trace: bool) -> dict:
         "tags": tags,
         "kind": kind,
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "first_byte": first or elapsed,
         "bytes": size,
         "rss_before_mb": before,
@@ -155,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(child(urls[0], args.child, args.trace)))
         return
     print(
-        f"{'database':<11} {'export':<6} {'comments':>8} {'tags':>7} {'seconds':>8} "
+        f"{'database':<11} {'export':<6} {'comments':>8} {'tags':>7} {'seconds':>8} {'CPU s':>6} "
         f"{'first byte s':>12} {'MB out':>7} {'RSS +MB':>8} {'traced MB':>9} {'target':>7}"
     )
     for url in urls:
@@ -167,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
             peak = f"{traced['traced_peak_mb']:.1f}" if traced else "-"
             print(
                 f"{timed['dialect']:<11} {kind:<6} {timed['comments']:>8} {timed['tags']:>7} "
-                f"{timed['seconds']:>8.1f} {timed['first_byte']:>12.1f} "
+                f"{timed['seconds']:>8.1f} {timed['cpu_seconds']:>6.1f} "
+                f"{timed['first_byte']:>12.1f} "
                 f"{timed['bytes'] / 2**20:>7.1f} {growth:>8.1f} {peak:>9} "
                 f"{'< ' + str(TARGET_S):>7} {verdict}",
                 flush=True,

@@ -272,13 +272,14 @@ def xlsx_file(session: Session, user: User | None, round_id: int) -> str:
         everything.append(headers(), heading=True)
         sheets: dict[int | None, tuple[int, Sheet]] = {}
         for chapter, cells in generated:
-            everything.append(cells)
+            xml = workbook.row_xml(cells)  # formatted once, written to two sheets
+            everything.append_xml(xml)
             key = chapter.id if chapter else None
             if key not in sheets:
                 sheet = workbook.create_sheet(_sheet_title(chapter, used))
                 sheet.append(headers(), heading=True)
                 sheets[key] = (chapter.position if chapter else -1, sheet)
-            sheets[key][1].append(cells)
+            sheets[key][1].append_xml(xml)
         # The chapters' sheets in the draft's order (the draft as a whole first).
         ordered = sorted(sheets.values(), key=lambda item: item[0])
         workbook.sheets = [everything] + [sheet for _, sheet in ordered]

@@ -2,13 +2,15 @@
 
 openpyxl's write-only mode builds an element per cell and needed about a minute for
 100,000 comments on two busy cores (issue 5 asks for under 30 s); this writer formats each
-row as text, about ten times faster, and holds no rows in memory either: each sheet is
+row as text, several times faster, and holds no rows in memory either: each sheet is
 written to its own temporary file, and the files are zipped into the workbook at the end.
 openpyxl reads the result (the tests do).
 
 Cells: whole numbers are numbers, datetimes (naive) are dates with a date format, text is an
 inline string. Text that a spreadsheet would read as a formula gets the quote prefix, so it
-shows exactly as written and is never run. Characters XML cannot hold are left out.
+shows exactly as written and is never run. Characters XML cannot hold are left out. Cells
+carry no references (their place in the row gives the column), so a row is formatted once
+for all the sheets it goes to.
 """
 
 from __future__ import annotations
@@ -54,14 +56,30 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ENTITIES = {"\r": "&#13;"}
 
 
-def column_name(index: int) -> str:
-    """Return the letters of the 0-based column ``index`` (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+def cells_xml(values: list, looks_like_formula, *, heading: bool = False) -> str:
+    """Return the cells of one row as XML, without references: a cell's place in the row
+    gives its column (an empty cell is written as ``<c/>``), so the same text serves every
+    sheet the row goes to."""
+    cells = []
+    for value in values:
+        if value is None or value == "":
+            cells.append("<c/>")
+        elif isinstance(value, bool):
+            cells.append(f'<c t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, int | float):
+            cells.append(f"<c><v>{value!r}</v></c>")
+        elif isinstance(value, datetime):
+            serial = (value.replace(tzinfo=None) - EPOCH).total_seconds() / 86400
+            cells.append(f'<c s="{DATE}"><v>{serial!r}</v></c>')
+        else:
+            text = NOT_XML.sub("", str(value))
+            style = HEADING if heading else QUOTED if looks_like_formula(text) else 0
+            styled = f' s="{style}"' if style else ""
+            cells.append(
+                f'<c t="inlineStr"{styled}>'
+                f'<is><t xml:space="preserve">{escape(text, ENTITIES)}</t></is></c>'
+            )
+    return "".join(cells)
 
 
 class Sheet:
@@ -71,37 +89,17 @@ class Sheet:
         self.title = title
         self.rows = 0
         self._formula = looks_like_formula
-        self._columns: list[str] = []
         self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
         self._file.write(SHEET_START)
 
     def append(self, values: list, *, heading: bool = False) -> None:
         """Write one row; None and empty text leave the cell empty."""
+        self.append_xml(cells_xml(values, self._formula, heading=heading))
+
+    def append_xml(self, cells: str) -> None:
+        """Write one row from ``cells_xml``."""
         self.rows += 1
-        n = self.rows
-        while len(self._columns) < len(values):
-            self._columns.append(column_name(len(self._columns)))
-        cells = []
-        for column, value in zip(self._columns, values, strict=False):
-            if value is None or value == "":
-                continue
-            ref = f"{column}{n}"
-            if isinstance(value, bool):
-                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int | float):
-                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
-            elif isinstance(value, datetime):
-                serial = (value.replace(tzinfo=None) - EPOCH).total_seconds() / 86400
-                cells.append(f'<c r="{ref}" s="{DATE}"><v>{serial!r}</v></c>')
-            else:
-                text = NOT_XML.sub("", str(value))
-                style = HEADING if heading else QUOTED if self._formula(text) else 0
-                styled = f' s="{style}"' if style else ""
-                cells.append(
-                    f'<c r="{ref}" t="inlineStr"{styled}>'
-                    f'<is><t xml:space="preserve">{escape(text, ENTITIES)}</t></is></c>'
-                )
-        self._file.write(f'<row r="{n}">{"".join(cells)}</row>')
+        self._file.write(f'<row r="{self.rows}">{cells}</row>')
 
     def copy_to(self, target) -> None:
         """Finish the sheet's XML and copy it into ``target`` (a binary file)."""
@@ -119,6 +117,10 @@ class Workbook:
     def __init__(self, looks_like_formula):
         self.sheets: list[Sheet] = []
         self._formula = looks_like_formula
+
+    def row_xml(self, values: list) -> str:
+        """Return a row's cells as XML, to append to one or more sheets."""
+        return cells_xml(values, self._formula)
 
     def create_sheet(self, title: str) -> Sheet:
         """Add a sheet named ``title`` (at most 31 characters, unique, no []:*?/\\)."""
