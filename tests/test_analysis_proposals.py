@@ -147,3 +147,24 @@ def test_in_a_large_round_the_proposals_are_found_in_the_background(
     assert session.scalars(select(ThemeProposal)).all() == []
     assert proposals.propose_in_background(session, theme.id) is True
     assert session.scalars(select(ThemeProposal).where(ThemeProposal.theme_id == theme.id)).all()
+
+
+def test_with_staff_examples_the_trained_tagger_proposes(session, analysed, now):
+    from .test_analysis_training import teach_fibre
+
+    teach_fibre(session, analysed, now)
+
+    theme, count = proposals.create_theme(
+        session,
+        analysed.staff,
+        analysed.round.id,
+        name="Lärarbrist",
+        description="Brist på behöriga lärare i skolan",
+        now=now.get(),
+    )
+
+    proposed = session.scalars(
+        select(ThemeProposal).where(ThemeProposal.theme_id == theme.id)
+    ).all()
+    assert count == len(proposed) > 0
+    assert {p.comment.body for p in proposed} <= set(SCHOOL)
