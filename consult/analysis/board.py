@@ -12,7 +12,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, lazyload, load_only
 
 from ..models import (
@@ -200,18 +200,20 @@ def _tally(session: Session, round_id: int, chapter) -> _Tally:
     section = func.coalesce(Paragraph.section_id, Comment.section_id)
     key = (
         ThemeAssignment.theme_id,
-        Comment.author_category,
-        Comment.stance,
+        # The stored values as they are: thousands of rows need no enum objects.
+        type_coerce(Comment.author_category, String),
+        type_coerce(Comment.stance, String),
         section,
         Comment.author_organisation_id,
     )
     grouped = tags.with_only_columns(*key, func.count()).group_by(*key)
     tally = _Tally()
     organisations: set[tuple[int, int]] = set()
-    for theme_id, category, stance, section_id, organisation_id, count in session.execute(grouped):
+    rows = session.execute(grouped)
+    for theme_id, category, stance, section_id, organisation_id, count in rows:
         tally.sizes[theme_id] += count
-        tally.categories[theme_id][category.value] += count
-        tally.stances[theme_id][stance.value if stance else NO_STANCE] += count
+        tally.categories[theme_id][category] += count
+        tally.stances[theme_id][stance or NO_STANCE] += count
         tally.places[theme_id][chapter(section_id)] += count
         if organisation_id is not None:
             organisations.add((theme_id, organisation_id))
