@@ -238,7 +238,7 @@ def _cross_fit(X, y, weights, folds, seed: int, c: float = C):
     return (coef / len(folds)).astype(np.float32), intercept / len(folds), decision
 
 
-def _fit_label(X, y, weights, folds, seed: int):
+def _fit_label(X, y, weights, seed: int):
     """Return coef, intercept, Platt (a, b), and out-of-fold log-odds (None: no CV)."""
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     if n_pos == 0 or n_neg == 0:
@@ -247,8 +247,7 @@ def _fit_label(X, y, weights, folds, seed: int):
     if min(n_pos, n_neg) < MIN_CV:
         coef, intercept = _regression(X, y, weights, seed)
         return coef, intercept, (1.0, 0.0), None
-    label_folds = folds if folds is not None else _folds(y, seed)
-    coef, intercept, decision = _cross_fit(X, y, weights, label_folds, seed)
+    coef, intercept, decision = _cross_fit(X, y, weights, _folds(y, seed), seed)
     a, b = _platt(decision, y)
     return coef, intercept, (a, b), a * decision + b
 
@@ -297,6 +296,33 @@ def _macro_f1(Y: np.ndarray, chosen: np.ndarray) -> float:
     tp = (Y & chosen).sum(axis=0)
     wrong = (Y ^ chosen).sum(axis=0)
     return float(np.mean(2 * tp / np.maximum(2 * tp + wrong, 1)))
+
+
+def _fit_multi(X, sets: list[frozenset[str]], names: list[str], n_docs: int, seed: int):
+    """Fit labels that may overlap: one calibrated regression per label, with the last
+    ``n_docs`` rows of ``X`` (the first ``n_docs`` labels' descriptions) as a prior.
+
+    Return coef, intercept, Platt (a, b) and threshold per label, the description vectors
+    and each label's evidence weight (see the module's docstring).
+    """
+    all_sets = sets + [frozenset([n]) for n in names[:n_docs]]
+    sample_weight = np.array([1.0] * len(sets) + [DESCRIPTION_WEIGHT] * n_docs)
+    prior = np.zeros((len(names), X.shape[1]), np.float32)
+    if n_docs:
+        prior[:n_docs] = X[len(sets) :].toarray()
+    counts = np.array([sum(n in s for s in sets) for n in names], dtype=float)
+    has = prior.any(axis=1)
+    evidence = np.where(has, counts / (counts + EVIDENCE), 1.0)
+    described = _described_logodds(X, np.ascontiguousarray(prior[has].T), has)
+    coef, intercept = np.zeros_like(prior), np.zeros(len(names))
+    platt, thresholds = np.tile([1.0, 0.0], (len(names), 1)), np.full(len(names), 0.5)
+    for j, name in enumerate(names):
+        y = np.array([name in s for s in all_sets])
+        coef[j], intercept[j], platt[j], learnt = _fit_label(X, y, sample_weight, seed)
+        if learnt is not None:
+            blended = evidence[j] * learnt + (1 - evidence[j]) * described[:, j]
+            thresholds[j] = _best_threshold(expit(blended), y)
+    return coef, intercept, platt, thresholds, prior, evidence
 
 
 def _described_logodds(X: sp.csr_matrix, prior_t: np.ndarray, described: np.ndarray) -> np.ndarray:
@@ -379,7 +405,6 @@ class ThemeTagger:
         rows = _learning_rows(len(texts), seed)
         sets = [all_labelled[i] for i in rows]
         all_texts = [texts[i] for i in rows] + docs
-        all_sets = sets + [frozenset([n]) for n in desc_names]
         vectoriser, X = _vectorised(all_texts, seed)
         exclusive_scale = None
         if not docs and _single_label(sets, names):
@@ -388,24 +413,9 @@ class ThemeTagger:
             prior, evidence = np.zeros_like(coef), np.ones(n)
             platt, thresholds = np.tile([1.0, 0.0], (n, 1)), np.full(n, 0.5)
         else:
-            sample_weight = np.array([1.0] * len(sets) + [DESCRIPTION_WEIGHT] * len(docs))
-            prior = np.zeros((len(names), X.shape[1]), np.float32)
-            if docs:
-                prior[: len(docs)] = X[len(sets) :].toarray()
-            counts = np.array([sum(n in s for s in sets) for n in names], dtype=float)
-            has = prior.any(axis=1)
-            evidence = np.where(has, counts / (counts + EVIDENCE), 1.0)
-            described = _described_logodds(X, np.ascontiguousarray(prior[has].T), has)
-            coef, intercept = np.zeros_like(prior), np.zeros(len(names))
-            platt, thresholds = np.tile([1.0, 0.0], (len(names), 1)), np.full(len(names), 0.5)
-            for j, name in enumerate(names):
-                y = np.array([name in s for s in all_sets])
-                coef[j], intercept[j], platt[j], learnt = _fit_label(
-                    X, y, sample_weight, None, seed
-                )
-                if learnt is not None:
-                    blended = evidence[j] * learnt + (1 - evidence[j]) * described[:, j]
-                    thresholds[j] = _best_threshold(expit(blended), y)
+            coef, intercept, platt, thresholds, prior, evidence = _fit_multi(
+                X, sets, names, len(docs), seed
+            )
         sets = all_labelled
         return cls(
             names,
