@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
@@ -289,3 +289,21 @@ def test_the_xlsx_sheets_follow_the_draft_after_the_draft_as_a_whole(
     # The fixture has comments on the whole draft and on two chapters.
     assert names[0] in {"Utkastet som helhet", "The draft as a whole"}
     assert names[1:] == [f"{c.number} {c.heading}" for c in chapters]
+
+
+def test_the_exports_give_the_time_written_in_swedish_time(client, auth, session, analysed):
+    comment = analysed.comments[0]
+    comment.created_at = datetime(2026, 7, 1, 10, 30, tzinfo=UTC)  # 12.30 in Stockholm (CEST)
+    session.commit()
+    comment_id = comment.id
+    auth.login(role=Role.STAFF)
+
+    text = client.get(base(analysed) + "synpunkter.csv").get_data(as_text=True)
+    row = next(r for r in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if r[0] == str(comment_id))
+    assert row[1] == "2026-07-01 12:30:00"
+    response = client.get(base(analysed) + "synpunkter.xlsx")
+    data = response.data
+    response.close()
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == comment_id)
+    assert row[1] == datetime(2026, 7, 1, 12, 30)

@@ -9,7 +9,8 @@ Text that a spreadsheet would read as a formula (starting with =, +, -, @, a tab
 carriage return) is never run: in the CSV it is prefixed with an apostrophe; in the .xlsx it is
 a text cell with Excel's quote prefix, so it shows exactly as written.
 
-Withdrawn comments are left out: they are their authors' to take back.
+Withdrawn comments are left out: they are their authors' to take back. Times are Swedish
+local time, as everywhere else in the app.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from .. import labels
+from .. import clock, labels
 from ..analysis.board import chapter_of, round_sections
 from ..analysis.services import get_round, latest_result
 from ..models import (
@@ -202,7 +203,7 @@ def _rows(session: Session, sections, texts: _Texts, query) -> Iterator[tuple[ob
     ) in session.execute(query):
         cells = [
             id_,
-            created_at.replace(tzinfo=None, microsecond=0),
+            created_at.astimezone(clock.STOCKHOLM).replace(tzinfo=None, microsecond=0),
             parent_id,
             texts.sections.get(section_id, ""),
             paragraph or "",
