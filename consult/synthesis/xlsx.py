@@ -15,6 +15,7 @@ for all the sheets it goes to.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import zipfile
@@ -101,6 +102,11 @@ class Sheet:
         self.rows += 1
         self._file.write(f'<row r="{self.rows}">{cells}</row>')
 
+    def size(self) -> int:
+        """Return the bytes written so far (UTF-8), before the closing tags."""
+        self._file.flush()
+        return os.fstat(self._file.fileno()).st_size + len(SHEET_END)
+
     def copy_to(self, target) -> None:
         """Finish the sheet's XML and copy it into ``target`` (a binary file)."""
         self._file.write(SHEET_END)
@@ -142,7 +148,9 @@ class Workbook:
             package.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(count))
             package.writestr("xl/styles.xml", STYLES)
             for n, sheet in enumerate(self.sheets, start=1):
-                with package.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as out:
+                # ZIP64 only when a sheet needs it: some spreadsheet programs warn about it.
+                large = sheet.size() >= zipfile.ZIP64_LIMIT
+                with package.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=large) as out:
                     sheet.copy_to(out)
 
     def discard(self) -> None:
