@@ -270,3 +270,27 @@ def test_deleting_from_an_old_page_changes_nothing(client, auth, session, analys
     assert response.status_code == 409
     session.expire_all()
     assert session.get(Theme, theme.id).retired_at is None
+
+
+@pytest.mark.parametrize("into_bigger", [True, False])
+def test_a_rerun_after_a_merge_tags_each_comment_once(session, analysed, now, into_bigger):
+    bigger, smaller = biggest_two(session, analysed.round.id)
+    target, merged = (bigger, smaller) if into_bigger else (smaller, bigger)
+    count = len(current_themes(session, analysed.round.id))
+    themes.merge_themes(
+        session,
+        analysed.staff,
+        analysed.round.id,
+        target.id,
+        others=[merged.id],
+        version=target.version,
+        now=now.get(),
+    )
+    before = members(session, target.id)
+
+    rerun(session, analysed, now)
+
+    tags = themes.live_tags(session, target.id)
+    assert len(tags) == len({tag.comment_id for tag in tags})  # no comment counted twice
+    assert members(session, target.id) >= before  # the target keeps its own comments too
+    assert len(current_themes(session, analysed.round.id)) == count - 1

@@ -177,9 +177,9 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
     matched theme keeps its id, description, synthesis and the name staff gave it (a name
     staff never changed follows the engine's new label; themes staff made keep theirs); its
     model tags are replaced by the new run's, while tags staff made or confirmed stay. A
-    theme found again that matches none of them but matches a theme staff merged goes into
+    theme found again that matches a theme staff merged (by the comments it had) goes into
     the theme it was merged into, and one that matches a theme staff deleted is dropped (its
-    comments stay without a theme): see ``_redirects``. Old engine themes that no new theme
+    comments stay without a theme): see ``_pair``. Old engine themes that no new theme
     matches are retired, unless staff have worked on them; staff's themes are never retired.
     With a tagger trained on staff's tags (``reading.tagger``), unreviewed comments are
     steered as ``training`` describes, and the map of found themes to themes is saved for
@@ -208,22 +208,14 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         if theme >= 0:
             members_of.setdefault(int(theme), set()).add(ids[index])
     previous = _previous_themes(session, job.round_id)
-    matched = match(
-        {theme.id: tags for theme, tags in previous.values()},
-        {
-            position: members_of.get(position, set())
-            for position in range(len(reading.model.themes))
-        },
-    )
-    redirected = _redirects(
+    matched, redirected = _pair(
         session,
         job.round_id,
+        previous,
         {
             position: members_of.get(position, set())
             for position in range(len(reading.model.themes))
-            if position not in matched
         },
-        previous,
     )
     touched = _touched(session, job.round_id, list(previous))
     kept_tags = _kept_tags(session, job.round_id)
@@ -256,9 +248,6 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             session.add(theme)
         else:
             theme = previous[old_id][0]
-            if theme in themes:
-                themes.append(theme)
-                continue
             if old_id not in touched.renamed and theme.origin == Origin.MODEL:
                 name = theme_name(found.label)
                 if name != theme.name:
@@ -266,22 +255,25 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
                     values["name"] = name
                     values["version"] = Theme.version + 1
             session.execute(update(Theme).where(Theme.id == old_id).values(**values))
-            # Model tags are replaced; tags staff made or confirmed stay.
-            session.execute(
-                update(ThemeAssignment)
-                .where(
-                    ThemeAssignment.theme_id == old_id,
-                    ThemeAssignment.removed_at.is_(None),
-                    ThemeAssignment.source == Origin.MODEL,
-                    ThemeAssignment.confirmed_at.is_(None),
-                )
-                .values(removed_at=when)
-            )
         themes.append(theme)
+    # The themes this run tags (found again, or taking a merged theme's cluster): their model
+    # tags are replaced, once each; tags staff made or confirmed stay.
+    renewed = set(matched.values()) | {i for i in redirected.values() if i is not None}
+    if renewed:
+        session.execute(
+            update(ThemeAssignment)
+            .where(
+                ThemeAssignment.theme_id.in_(sorted(renewed)),
+                ThemeAssignment.removed_at.is_(None),
+                ThemeAssignment.source == Origin.MODEL,
+                ThemeAssignment.confirmed_at.is_(None),
+            )
+            .values(removed_at=when)
+        )
     retiring = [
         i
         for i, (theme, _) in previous.items()
-        if i not in matched.values() and i not in touched.any and theme.origin == Origin.MODEL
+        if i not in renewed and i not in touched.any and theme.origin == Origin.MODEL
     ]
     _retire(session, retiring, when)
     session.flush()
@@ -400,44 +392,57 @@ def _previous_themes(session: Session, round_id: int) -> dict[int, tuple[Theme, 
     return found
 
 
-def _redirects(
+def _pair(
     session: Session,
     round_id: int,
-    unmatched: dict[int, set[int]],
     previous: dict[int, tuple[Theme, set[int]]],
-) -> dict[int, int | None]:
-    """Return {new position: current theme id, or None} for clusters of themes staff retired.
+    clusters: dict[int, set[int]],
+) -> tuple[dict[int, int], dict[int, int | None]]:
+    """Pair the new clusters with the current themes and with the themes staff retired.
 
-    A cluster that matches (as in ``match``) the comments a theme had before staff merged it
-    goes to the current theme it was merged into; one that matches a deleted theme gets
+    Returns ({position: current theme id}, {position: current theme id or None}). The
+    clusters are matched (see ``match``, one-to-one) against the current themes and, on an
+    equal footing, against the comments each theme staff merged or deleted had before. A
+    cluster paired with a merged theme goes to the current theme it was merged into (its
+    comments are now there, so it must not come back beside it nor take that theme's place);
+    one paired with a deleted theme, or with a theme merged into one later deleted, gets
     None: its comments stay without a theme.
     """
-    from .themes import DELETED, MERGED, successor
+    from .themes import DELETED, MERGED
 
-    gone = session.scalars(
-        select(Theme).where(Theme.round_id == round_id, Theme.retired_reason.in_([MERGED, DELETED]))
-    ).all()
-    if not gone or not unmatched:
-        return {}
-    former: dict[int, set[int]] = {theme.id: set() for theme in gone}
-    rows = session.execute(
-        select(ThemeAssignment.theme_id, ThemeAssignment.comment_id).where(
-            ThemeAssignment.theme_id.in_(list(former))
+    gone = {
+        theme.id: theme
+        for theme in session.scalars(
+            select(Theme).where(
+                Theme.round_id == round_id, Theme.retired_reason.in_([MERGED, DELETED])
+            )
         )
-    )
-    for theme_id, comment_id in rows:
-        former[theme_id].add(comment_id)
-    by_id = {theme.id: theme for theme in gone}
+    }
+    former: dict[int, set[int]] = {theme_id: set() for theme_id in gone}
+    if gone:
+        rows = session.execute(
+            select(ThemeAssignment.theme_id, ThemeAssignment.comment_id).where(
+                ThemeAssignment.theme_id.in_(list(gone))
+            )
+        )
+        for theme_id, comment_id in rows:
+            former[theme_id].add(comment_id)
+    paired = match({**{i: tags for i, (_, tags) in previous.items()}, **former}, clusters)
+    matched = {position: i for position, i in paired.items() if i in previous}
     redirected: dict[int, int | None] = {}
-    for position, theme_id in match(former, unmatched).items():
-        theme = by_id[theme_id]
-        if theme.retired_reason == DELETED:
-            redirected[position] = None
-            continue
-        target = successor(session, theme)
-        if target is not None and target.id in previous:
-            redirected[position] = target.id
-    return redirected
+    for position, theme_id in paired.items():
+        if theme_id in gone:
+            theme = gone[theme_id]
+            for _ in range(len(gone)):  # follow later merges (never a cycle)
+                if theme.retired_reason != MERGED or theme.merged_into_id not in gone:
+                    break
+                theme = gone[theme.merged_into_id]
+            if theme.retired_reason == DELETED:
+                redirected[position] = None
+            elif theme.merged_into_id in previous:
+                redirected[position] = theme.merged_into_id
+            # Merged into a theme since split or replaced: found as a new theme.
+    return matched, redirected
 
 
 def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:
