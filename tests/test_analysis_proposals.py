@@ -168,3 +168,26 @@ def test_with_staff_examples_the_trained_tagger_proposes(session, analysed, now)
     ).all()
     assert count == len(proposed) > 0
     assert {p.comment.body for p in proposed} <= set(SCHOOL)
+
+
+def test_the_theme_page_loads_the_proposed_comments_in_one_query(session, analysed, now):
+    from sqlalchemy import event
+
+    theme_id = make_fibre(session, analysed, now).id
+    session.expire_all()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        shown, total = proposals.pending(session, theme_id)
+        bodies = [p.comment.body for p in shown]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert total == len(shown) >= 2 and all(bodies)
+    statements = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(statements) <= 3  # the count, the proposals, their comments: not one per comment

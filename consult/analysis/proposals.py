@@ -17,7 +17,7 @@ import random
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 import nlp
 
@@ -145,6 +145,7 @@ def pending(session: Session, theme_id: int, limit: int = SHOWN) -> tuple[list[T
     shown = session.scalars(
         select(ThemeProposal)
         .where(*where)
+        .options(selectinload(ThemeProposal.comment))  # the page shows each one's text
         .order_by(ThemeProposal.score.desc(), ThemeProposal.id)
         .limit(limit)
     ).all()
