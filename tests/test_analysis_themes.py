@@ -294,3 +294,19 @@ def test_a_rerun_after_a_merge_tags_each_comment_once(session, analysed, now, in
     assert len(tags) == len({tag.comment_id for tag in tags})  # no comment counted twice
     assert members(session, target.id) >= before  # the target keeps its own comments too
     assert len(current_themes(session, analysed.round.id)) == count - 1
+
+
+def test_a_repeated_delete_or_split_shows_what_became_of_the_theme(client, auth, session, analysed):
+    doomed = biggest_two(session, analysed.round.id)[1]
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=doomed.id)
+    data = {"version": str(doomed.version)}
+    assert client.post(url + "/ta-bort", data=data).status_code == 302
+
+    for again in (client.post(url + "/ta-bort", data=data), client.get(url + "/ta-bort")):
+        # A double click, or the back button: no error page, the theme's fate instead.
+        assert again.status_code == 302 and again.headers["Location"].endswith(url)
+    again = client.post(url + "/dela", data={"version": str(doomed.version), "parts": "2"})
+    assert again.status_code == 302 and again.headers["Location"].endswith(url)
+    assert "This theme was deleted" in client.get(url).get_data(as_text=True)

@@ -72,9 +72,22 @@ def merge_themes(round_id: int, theme_id: int):
     return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
 
 
+def _already_gone(round_id: int, theme_id: int):
+    """Return a redirect to the page saying what became of a theme staff retired, or None.
+
+    A repeated post (a double click, the back button) then shows the theme's fate, not 404.
+    """
+    if _call(themes.retired_theme, round_id, theme_id) is None:
+        return None
+    return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
+
+
 @bp.route("/omgang/<int:round_id>/tema/<int:theme_id>/ta-bort", methods=["GET", "POST"])
 def delete_theme(round_id: int, theme_id: int):
     """Ask to confirm deleting a theme (GET); delete it (POST) and go back to the board."""
+    gone = _already_gone(round_id, theme_id)
+    if gone is not None:
+        return gone
     round_ = _call(services.get_round, round_id)
     theme = _call(lambda s, _user: corrections.current_theme(s, round_id, theme_id))
     if request.method == "GET":
@@ -219,6 +232,9 @@ def reject_proposal(round_id: int, proposal_id: int):
 @bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/dela")
 def split_theme(round_id: int, theme_id: int):
     """Split the theme into the number of parts chosen (in the background if it is large)."""
+    gone = _already_gone(round_id, theme_id)
+    if gone is not None:
+        return gone
     parts = request.form.get("parts", "")
     app = current_app._get_current_object()
     try:
