@@ -191,3 +191,17 @@ def test_the_theme_page_loads_the_proposed_comments_in_one_query(session, analys
     assert total == len(shown) >= 2 and all(bodies)
     statements = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(statements) <= 3  # the count, the proposals, their comments: not one per comment
+
+
+def test_creating_the_same_theme_twice_makes_one(client, auth, session, analysed):
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+
+    first = client.post(NEW.format(round=analysed.round.id), data=FIBRE)
+    again = client.post(
+        NEW.format(round=analysed.round.id), data={**FIBRE, "name": " fiber OCH bredband"}
+    )
+
+    assert first.status_code == 302 and again.status_code == 422
+    assert "A theme of this round already has this name." in again.get_data(as_text=True)
+    assert len(session.scalars(select(Theme).where(Theme.origin == Origin.STAFF)).all()) == 1

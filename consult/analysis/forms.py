@@ -12,6 +12,7 @@ from .corrections import DESCRIPTION_MAX, NAME_MAX
 ERROR_TEXTS = {
     ("name", "required"): _l("Give the theme a name."),
     ("name", "too_long"): _l("The name is too long (at most %(max)s characters).", max=NAME_MAX),
+    ("name", "taken"): _l("A theme of this round already has this name."),
     ("description", "too_long"): _l(
         "The description is too long (at most %(max)s characters).", max=DESCRIPTION_MAX
     ),

@@ -24,7 +24,7 @@ import nlp
 from .. import audit, clock
 from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
 from . import training
-from .corrections import added, checked_text, current_theme, round_comment
+from .corrections import Invalid, added, checked_text, current_theme, round_comment
 from .services import NotFound, comment_count, get_round, require_staff
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,11 @@ def create_theme(
     """
     get_round(session, user, round_id)
     name, description = checked_text(name, description)
+    if any(
+        t.name.casefold() == name.casefold() for t in training.current_themes(session, round_id)
+    ):
+        # A repeated post (or a second colleague) must not make the theme twice.
+        raise Invalid({"name": "taken"})
     theme = Theme(
         round_id=round_id,
         name=name,
