@@ -310,3 +310,45 @@ def test_a_repeated_delete_or_split_shows_what_became_of_the_theme(client, auth,
     again = client.post(url + "/dela", data={"version": str(doomed.version), "parts": "2"})
     assert again.status_code == 302 and again.headers["Location"].endswith(url)
     assert "This theme was deleted" in client.get(url).get_data(as_text=True)
+
+
+def test_a_new_comment_like_a_merged_theme_goes_where_it_was_merged(session, analysed, now):
+    import uuid
+
+    from consult.analysis import placement
+    from consult.consultations import comments as commenting
+    from consult.consultations.services import Target
+
+    from . import factories
+    from .test_analysis_seed import SCHOOL
+
+    school = next(
+        t
+        for t in current_themes(session, analysed.round.id)
+        if any(c.body == SCHOOL[0] for c in analysed.comments if c.id in members(session, t.id))
+    )
+    target = next(t for t in current_themes(session, analysed.round.id) if t.id != school.id)
+    themes.merge_themes(
+        session,
+        analysed.staff,
+        analysed.round.id,
+        target.id,
+        others=[school.id],
+        version=target.version,
+        now=now.get(),
+    )
+    placement._cache.clear()
+
+    comment = commenting.create_comment(
+        session,
+        author=factories.make_user(session),
+        round_id=analysed.round.id,
+        target=Target(key="document"),
+        kind="comment",
+        body="Skolan behöver fler lärare, lärarbristen i skolan är stor.",
+        submission_key=uuid.uuid4().hex,
+        now=now.get(),
+        max_chars=5000,
+    )
+
+    assert live(session, [comment.id])[comment.id] == {target.id}

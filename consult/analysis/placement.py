@@ -33,6 +33,7 @@ from ..models import (
 )
 from . import training
 from .jobs import comment_text
+from .themes import successor
 
 log = logging.getLogger(__name__)
 CACHED_MODELS = 4
@@ -139,9 +140,11 @@ def _theme_of(session: Session, analysis_id: int, index: int) -> Theme | None:
         theme = session.scalar(
             select(Theme).where(Theme.analysis_id == analysis_id, Theme.model_index == index)
         )
-    if theme is None or theme.retired_at is not None:
+    if theme is None:
         return None
-    return theme
+    # A theme staff merged since the analysis: its comments, and so this one, are in the
+    # theme it went into (a deleted or split theme places nothing).
+    return successor(session, theme) if theme.retired_at is not None else theme
 
 
 def place_quietly(session: Session, comment: Comment, now: datetime) -> None:
