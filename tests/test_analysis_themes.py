@@ -352,3 +352,19 @@ def test_a_new_comment_like_a_merged_theme_goes_where_it_was_merged(session, ana
     )
 
     assert live(session, [comment.id])[comment.id] == {target.id}
+
+
+def test_a_repeated_merge_changes_nothing_more_and_says_it_is_done(client, auth, session, analysed):
+    target, merged = biggest_two(session, analysed.round.id)
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=target.id)
+    data = {"others": [str(merged.id)], "version": str(target.version)}
+    assert client.post(url + "/sla-ihop", data=data).status_code == 302
+    version = session.get(Theme, target.id).version
+
+    again = client.post(url + "/sla-ihop", data=data)
+
+    assert again.status_code == 302 and again.headers["Location"].endswith(url)
+    session.expire_all()
+    assert session.get(Theme, target.id).version == version

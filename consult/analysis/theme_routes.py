@@ -49,6 +49,10 @@ def _operation_failed(round_id: int, theme_id: int, error, field: str | None = N
 def merge_themes(round_id: int, theme_id: int):
     """Merge the chosen themes into this one."""
     others = [int(v) for v in request.form.getlist("others") if v.isdigit()]
+    gone = [_call(themes.retired_theme, round_id, i) for i in set(others) - {theme_id}]
+    if gone and all(g is not None and g.merged_into_id == theme_id for g in gone):
+        # The same merge again (a double click, the back button): it is done already.
+        return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
     try:
         theme = _call(
             themes.merge_themes,
