@@ -1,8 +1,8 @@
 """Exports of a round's comments (CSV, .xlsx) and of its themes (JSON), for staff.
 
 Comments are read in batches over a server-side cursor (``yield_per``) and written out one
-row at a time: the CSV is a generator the response streams, the workbook is written sheet by
-sheet to temporary files (``xlsx.py``) and zipped. Neither holds all rows in memory. The themes
+row at a time: the CSV is a generator the response streams, the workbook is written in
+openpyxl's write-only mode to a temporary file. Neither holds all rows in memory. The themes
 of each comment come from correlated subqueries, so each row is complete as it is read.
 
 Text that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
@@ -24,6 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -43,9 +47,9 @@ from ..models import (
     User,
 )
 from .labels import RESPONSE_LABELS, STATUS_LABELS
-from .xlsx import Sheet, Workbook
 
 BATCH = 1000
+BOLD = Font(bold=True)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 THEME_SEPARATOR = "; "
 
@@ -263,38 +267,62 @@ def xlsx_file(session: Session, user: User | None, round_id: int) -> str:
     """Write the workbook to a temporary file and return its path (the caller removes it).
 
     One sheet with all comments, then one per chapter of the draft in the draft's order,
-    written row by row.
+    written row by row in openpyxl's write-only mode.
     """
     generated = rows(session, user, round_id)
-    workbook = Workbook(looks_like_formula)
-    try:
-        used: set[str] = set()
-        everything = workbook.create_sheet(_sheet_title_all(used))
-        everything.append(headers(), heading=True)
-        sheets: dict[int | None, tuple[int, Sheet]] = {}
-        for chapter, cells in generated:
-            xml = workbook.row_xml(cells)  # formatted once, written to two sheets
-            everything.append_xml(xml)
-            key = chapter.id if chapter else None
-            if key not in sheets:
-                sheet = workbook.create_sheet(_sheet_title(chapter, used))
-                sheet.append(headers(), heading=True)
-                sheets[key] = (chapter.position if chapter else -1, sheet)
-            sheets[key][1].append_xml(xml)
-        # The chapters' sheets in the draft's order (the draft as a whole first).
-        ordered = sorted(sheets.values(), key=lambda item: item[0])
-        workbook.sheets = [everything] + [sheet for _, sheet in ordered]
-        handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="consult-export-")
-        os.close(handle)
-    except BaseException:
-        workbook.discard()
-        raise
+    workbook = Workbook(write_only=True)
+    used: set[str] = set()
+    everything = _new_sheet(workbook, _sheet_title_all(used))
+    sheets: dict[int | None, tuple[int, object]] = {}
+    for chapter, cells in generated:
+        everything.append(_cells(everything, cells))
+        key = chapter.id if chapter else None
+        if key not in sheets:
+            sheet = _new_sheet(workbook, _sheet_title(chapter, used))
+            sheets[key] = (chapter.position if chapter else -1, sheet)
+        sheet = sheets[key][1]
+        sheet.append(_cells(sheet, cells))
+    # The chapters' sheets in the draft's order (the draft as a whole first).
+    for place, (_position, sheet) in enumerate(sorted(sheets.values(), key=lambda s: s[0]), 1):
+        workbook.move_sheet(sheet.title, place - workbook.sheetnames.index(sheet.title))
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="consult-export-")
+    os.close(handle)
     try:
         workbook.save(path)
     except BaseException:
         os.unlink(path)
         raise
     return path
+
+
+def _new_sheet(workbook: Workbook, title: str):
+    """Add a write-only sheet with a bold heading row that stays in view."""
+    sheet = workbook.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    heading = []
+    for text in headers():
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = BOLD
+        heading.append(cell)
+    sheet.append(heading)
+    return sheet
+
+
+def _cells(sheet, values: list) -> list:
+    """Return a row for a write-only sheet: characters XML cannot hold are left out, and text
+    a spreadsheet would run as a formula becomes a text cell with the quote prefix (shown as
+    written, never evaluated, also after an edit)."""
+    out = []
+    for value in values:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if looks_like_formula(value):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cell.quotePrefix = True
+                value = cell
+        out.append(value)
+    return out
 
 
 def _sheet_title_all(used: set[str]) -> str:
