@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from consult import clock
-from consult.analysis import agreement, board, corrections, jobs, services
+from consult.analysis import agreement, board, corrections, jobs, services, themes
 from consult.models import Theme, ThemeAssignment
 
 from .test_analysis_seed import reuse_engine_results, seed_round
@@ -131,6 +131,22 @@ def test_the_query_pairs_the_models_tags_with_staffs_on_reviewed_comments(sessio
     assert result.n == 3 and result.f1 == pytest.approx(4 / 7)
     assert not result.enough
     assert board.build(session, staff, round_id).agreement == result
+
+
+
+def test_a_merge_alone_is_no_review_of_the_merged_comments(session, analysed):
+    round_id, staff, now = analysed.round.id, analysed.staff, clock.now()
+    (c0, t0), *rest = _single_tagged(session, analysed)
+    other = next(t for _c, t in rest if t != t0)
+    corrections.confirm_tag(session, staff, round_id, c0, t0, now=now)
+    target = session.get(Theme, t0)
+
+    themes.merge_themes(
+        session, staff, round_id, t0, others=[other], version=target.version, now=now
+    )
+
+    # Only the comment staff confirmed counts; the merged theme's comments were not judged.
+    assert agreement.for_round(session, round_id).n == 1
 
 
 # The board

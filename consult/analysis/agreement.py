@@ -1,7 +1,8 @@
 """How well the model's tags agree with staff's, on the comments staff have reviewed.
 
 A comment counts as reviewed when, among the round's current themes, staff confirmed one of
-its tags, tagged it by hand, or removed one of the model's tags. For each, the model's tags
+its tags (moving or adding a tag confirms it) or removed one of the model's tags; tags that a
+merge or split moved are not a review of the comment unless they were confirmed before. For each, the model's tags
 are the model-made ones (including those staff later removed) and staff's are the live tags
 after their corrections. Agreement is the micro-averaged F1 over those comments, with a
 percentile bootstrap interval from resampling comments (fixed seed, so the page is stable).
@@ -144,9 +145,9 @@ def reviewed_pairs(session: Session, round_id: int) -> list[Pair]:
             model[comment_id].add(theme_id)
         if live:
             staff[comment_id].add(theme_id)
-        if (live and (confirmed_at is not None or source == Origin.STAFF)) or (
-            not live and removed_by_id is not None
-        ):
+        # A staff tag is a review only when confirmed (moving or adding one confirms it): a
+        # merge or split moves tags as staff's without anyone judging each comment.
+        if (live and confirmed_at is not None) or (not live and removed_by_id is not None):
             reviewed.add(comment_id)
     return [(frozenset(model[c]), frozenset(staff[c])) for c in sorted(reviewed)]
 
