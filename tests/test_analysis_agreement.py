@@ -133,7 +133,6 @@ def test_the_query_pairs_the_models_tags_with_staffs_on_reviewed_comments(sessio
     assert board.build(session, staff, round_id).agreement == result
 
 
-
 def test_a_merge_alone_is_no_review_of_the_merged_comments(session, analysed):
     round_id, staff, now = analysed.round.id, analysed.staff, clock.now()
     (c0, t0), *rest = _single_tagged(session, analysed)

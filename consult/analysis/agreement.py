@@ -1,11 +1,12 @@
 """How well the model's tags agree with staff's, on the comments staff have reviewed.
 
 A comment counts as reviewed when, among the round's current themes, staff confirmed one of
-its tags (moving or adding a tag confirms it) or removed one of the model's tags; tags that a
-merge or split moved are not a review of the comment unless they were confirmed before. For each, the model's tags
-are the model-made ones (including those staff later removed) and staff's are the live tags
-after their corrections. Agreement is the micro-averaged F1 over those comments, with a
-percentile bootstrap interval from resampling comments (fixed seed, so the page is stable).
+its tags (moving or adding a tag confirms it) or removed one of the model's tags; tags that
+a merge or split moved are not a review of the comment unless they were confirmed before.
+For each, the model's tags are the model-made ones (including those staff later removed) and
+staff's are the live tags after their corrections. Agreement is the micro-averaged F1 over
+those comments, with a percentile bootstrap interval from resampling comments (fixed seed,
+so the page is stable).
 """
 
 from __future__ import annotations
