@@ -368,3 +368,17 @@ def test_a_repeated_merge_changes_nothing_more_and_says_it_is_done(client, auth,
     assert again.status_code == 302 and again.headers["Location"].endswith(url)
     session.expire_all()
     assert session.get(Theme, target.id).version == version
+
+
+def test_a_refused_merge_does_not_open_the_rename_form(client, auth, session, analysed):
+    target, merged = biggest_two(session, analysed.round.id)
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=target.id) + "/sla-ihop"
+
+    stale = client.post(url, data={"others": [str(merged.id)], "version": "0"})
+
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Someone else changed this theme" in html
+    # Only the merge was refused: the rename form stays closed, nothing to save there.
+    assert '<details class="theme-edit" open>' not in html
