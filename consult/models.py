@@ -701,6 +701,8 @@ class AnalysedComment(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_group.id"), index=True)
     # support / oppose / change / neutral, as nlp.stance reads the text.
     stance: Mapped[str] = mapped_column(String(20))
+    # The language nlp.language reads in the text: "sv", "en", another ISO code, or "und".
+    language: Mapped[str] = mapped_column(String(8), default="und", server_default="und")
 
 
 class Response(enum.StrEnum):

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from consult import clock
 from consult.analysis import corrections, drill
-from consult.models import Category, CommentStatus, Paragraph, Section
+from consult.models import AnalysedComment, Category, CommentStatus, Paragraph, Section
 
 from . import factories, test_analysis_board
 from .test_analysis_board import theme_of
@@ -243,19 +243,27 @@ def test_new_and_old_filters_combine(session, analysed, traffic):
 def test_filters_survive_the_query_string_and_ignore_nonsense():
     filters = drill.Filters.from_args(
         MultiDict(
-            {"stycke": "12", "status": "hidden", "bekraftad": "no", "kapitel": "3", "q": " a  b "}
+            {
+                "stycke": "12",
+                "status": "hidden",
+                "bekraftad": "no",
+                "kapitel": "3",
+                "sprak": "en",
+                "q": " a  b ",
+            }
         )
     )
-    assert (filters.paragraph, filters.state, filters.confirmed, filters.q) == (
+    assert (filters.paragraph, filters.state, filters.confirmed, filters.language, filters.q) == (
         12,
         "hidden",
         "no",
+        "en",
         "a b",
     )
     as_sent = {name: str(value) for name, value in filters.query_args().items()}
     assert drill.Filters.from_args(MultiDict(as_sent)) == filters
     nonsense = drill.Filters.from_args(
-        MultiDict({"stycke": "-1", "status": "published'", "bekraftad": "maybe"})
+        MultiDict({"stycke": "-1", "status": "published'", "bekraftad": "maybe", "sprak": "fi"})
     )
     assert nonsense == drill.Filters() and not nonsense.active
 
@@ -308,3 +316,34 @@ def test_a_page_past_the_end_shows_the_last_page(session, analysed, traffic):
     ]
     empty = listed(session, analysed, traffic.id, q="finns-inte-någonstans")
     assert (empty.total, empty.page, empty.pages, empty.items) == (0, 1, 1, [])
+
+
+# Language
+
+
+def test_the_analysis_reads_each_comments_language(session, analysed):
+    languages = session.scalars(
+        select(AnalysedComment.language).where(
+            AnalysedComment.comment_id.in_([c.id for c in analysed.comments[:5]])
+        )
+    ).all()
+    assert languages == ["sv"] * 5  # the seeded comments are Swedish
+
+
+def test_the_language_filter_keeps_the_comments_read_in_that_language(session, analysed, traffic):
+    english = analysed.comments[0]
+    read = session.scalars(
+        select(AnalysedComment).where(AnalysedComment.comment_id == english.id)
+    ).one()
+    read.language = "en"
+    session.commit()
+    everything = bodies(listed(session, analysed, traffic.id))
+
+    assert bodies(listed(session, analysed, traffic.id, language="en")) == {english.body}
+    assert bodies(listed(session, analysed, traffic.id, language="sv")) == everything - {
+        english.body
+    }
+    assert bodies(listed(session, analysed, traffic.id, language="other")) == set()
+    read.language = "und"
+    session.commit()
+    assert bodies(listed(session, analysed, traffic.id, language="other")) == {english.body}

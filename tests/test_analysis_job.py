@@ -340,7 +340,9 @@ def test_old_themes_no_cluster_matches_retire_unless_staff_worked_on_them(
                 reading.comment_ids, reading.model.assignments, strict=True
             )
         ]
-        return jobs.Reading(reading.comment_ids, reading.campaigns, model, reading.stances)
+        return jobs.Reading(
+            reading.comment_ids, reading.campaigns, model, reading.stances, reading.languages
+        )
 
     monkeypatch.setattr(jobs, "read", scattered)
     jobs.run(session, start(session, seeded).id)
@@ -455,6 +457,11 @@ def test_a_new_comment_is_placed_into_the_themes_at_once(app, session, seeded, n
     assert tag.after_analysis is True
     assert tag.theme_id == school_theme
     assert tag.assigned_at == now.get()
+    # Read like the run's comments, so the drill-down's language and stance filters find it.
+    reading = session.scalars(
+        select(AnalysedComment).where(AnalysedComment.comment_id == comment.id)
+    ).one()
+    assert reading.language == "sv"
 
 
 def test_a_comment_in_a_round_never_analysed_gets_no_theme(app, session, seeded, now):

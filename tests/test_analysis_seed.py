@@ -172,6 +172,8 @@ def reuse_engine_results(monkeypatch) -> None:
         if key not in _readings:
             _readings[key] = real(comments, progress)
         found = _readings[key]
-        return jobs.Reading([c.id for c in comments], found.campaigns, found.model, found.stances)
+        return jobs.Reading(
+            [c.id for c in comments], found.campaigns, found.model, found.stances, found.languages
+        )
 
     monkeypatch.setattr(jobs, "read", cached)

@@ -43,6 +43,13 @@ STATE_OPTIONS = [
     (CommentStatus.PENDING.value, _l("Waiting for moderation")),
     (ANY_STATE, _l("Any state")),
 ]
+# The language filter: what the analysis read in each comment ("other" includes undetermined).
+LANGUAGE_OPTIONS = [
+    ("sv", _l("Swedish")),
+    ("en", _l("English")),
+    ("other", _l("Other or undetermined")),
+]
+KNOWN_LANGUAGES = ("sv", "en")
 CONFIRMED_OPTIONS = [
     ("yes", _l("Confirmed or set by staff")),
     ("no", _l("Not confirmed")),
@@ -60,6 +67,7 @@ class Filters:
     stance: str = ""
     kind: str = ""
     campaign: str = ""  # "yes", "no" or ""
+    language: str = ""  # "sv", "en", "other" or ""
     state: str = ""  # a moderation state other than published, ANY_STATE, or "" (published)
     confirmed: str = ""  # "yes", "no" or "": whether staff confirmed the tag on the theme
     q: str = ""
@@ -84,6 +92,7 @@ class Filters:
             stance=choice("hallning", {*(s.value for s in Stance), NO_STANCE}),
             kind=choice("typ", {k.value for k in CommentKind}),
             campaign=choice("kampanj", {"yes", "no"}),
+            language=choice("sprak", {value for value, _ in LANGUAGE_OPTIONS}),
             state=choice("status", {value for value, _ in STATE_OPTIONS}),
             confirmed=choice("bekraftad", {value for value, _ in CONFIRMED_OPTIONS}),
             q=" ".join(args.get("q", "").split())[:SEARCH_MAX],
@@ -99,6 +108,7 @@ class Filters:
             "hallning": self.stance,
             "typ": self.kind,
             "kampanj": self.campaign,
+            "sprak": self.language,
             "status": self.state,
             "bekraftad": self.confirmed,
             "q": self.q,
@@ -138,6 +148,7 @@ class Page:
     # The paragraph filter's options, grouped by chapter (only the chosen chapter's if any).
     paragraphs: list[tuple[Section | None, list[tuple[int, str]]]] = field(default_factory=list)
     state_options: list = field(default_factory=lambda: list(STATE_OPTIONS))
+    language_options: list = field(default_factory=lambda: list(LANGUAGE_OPTIONS))
     confirmed_options: list = field(default_factory=lambda: list(CONFIRMED_OPTIONS))
 
 
@@ -343,6 +354,8 @@ def _filter_conditions(filters: Filters, draft: _Draft, analysis) -> list:
             .exists()
         )
         conditions.append(in_campaign if filters.campaign == "yes" else ~in_campaign)
+    if filters.language and analysis is not None:
+        conditions.append(_in_language(filters.language, analysis.id))
     if filters.q:
         pattern = _like(filters.q)
         conditions.append(
@@ -352,6 +365,17 @@ def _filter_conditions(filters: Filters, draft: _Draft, analysis) -> list:
             )
         )
     return conditions
+
+
+def _in_language(language: str, analysis_id: int):
+    """Return a condition: the analysis read the comment as ``language`` ("other": neither
+    Swedish nor English, or a comment the analysis did not read)."""
+    read_as = select(AnalysedComment.id).where(
+        AnalysedComment.comment_id == Comment.id, AnalysedComment.analysis_id == analysis_id
+    )
+    if language == "other":
+        return ~read_as.where(AnalysedComment.language.in_(KNOWN_LANGUAGES)).exists()
+    return read_as.where(AnalysedComment.language == language).exists()
 
 
 def _organisations(session: Session, query) -> list[tuple[int, str]]:

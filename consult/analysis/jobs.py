@@ -64,6 +64,7 @@ class Reading:
     campaigns: list[list[int]]  # index lists, one per campaign
     model: nlp.ThemeModel
     stances: list[str]
+    languages: list[str]
     # Trained on staff's confirmed tags (see ``training``); None when there are too few.
     tagger: nlp.ThemeTagger | None = None
 
@@ -146,7 +147,7 @@ def run(session: Session, analysis_id: int) -> bool:
 
 
 def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Reading:
-    """Run the engine over ``comments``: campaigns, themes and stance."""
+    """Run the engine over ``comments``: campaigns, themes, stance and language."""
     texts = [comment_text(c) for c in comments]
     progress(10, "campaigns")
     campaigns = [g for g in nlp.find_duplicates(texts) if len(g) >= CAMPAIGN_MIN_SIZE]
@@ -154,7 +155,8 @@ def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Readi
     model = nlp.discover_themes(texts, seed=0)
     progress(75, "stance")
     stances = nlp.stance(texts)
-    return Reading([c.id for c in comments], campaigns, model, stances)
+    languages = [nlp.language(text) for text in texts]
+    return Reading([c.id for c in comments], campaigns, model, stances, languages)
 
 
 def model_bytes(model: nlp.ThemeModel) -> bytes:
@@ -329,6 +331,7 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             "comment_id": comment_id,
             "campaign_id": campaign_of[index].id if index in campaign_of else None,
             "stance": reading.stances[index],
+            "language": reading.languages[index],
         }
         for index, comment_id in enumerate(ids)
     ]

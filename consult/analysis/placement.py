@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 import nlp
 
 from ..models import (
+    AnalysedComment,
     Analysis,
     AnalysisStatus,
     Comment,
@@ -108,6 +109,7 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
     if model is None:
         return None
     text = comment_text(comment)
+    _record_reading(session, analysis_id, comment.id, text)
     index = model.assign([text])[0]
     theme = _theme_of(session, analysis_id, index) if index >= 0 else None
     tagger = tagger_of(session, analysis_id)
@@ -117,6 +119,7 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
         chosen = training.steer(tagger, [text], [theme.id if theme else None], set(current))[0]
         theme = current.get(chosen)
     if theme is None:
+        session.commit()  # the reading, without a theme
         return None
     tag = ThemeAssignment(
         comment_id=comment.id,
@@ -128,6 +131,25 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
     session.add(tag)
     session.commit()
     return tag
+
+
+def _record_reading(session: Session, analysis_id: int, comment_id: int, text: str) -> None:
+    """Store the stance and language the engine reads in a comment that came after the run,
+    as the run did for the others (the drill-down filters by them)."""
+    known = session.scalar(
+        select(AnalysedComment.id).where(
+            AnalysedComment.analysis_id == analysis_id, AnalysedComment.comment_id == comment_id
+        )
+    )
+    if known is None:
+        session.add(
+            AnalysedComment(
+                analysis_id=analysis_id,
+                comment_id=comment_id,
+                stance=nlp.stance([text])[0],
+                language=nlp.language(text),
+            )
+        )
 
 
 def _theme_of(session: Session, analysis_id: int, index: int) -> Theme | None:
