@@ -74,6 +74,19 @@ def test_the_board_shows_a_campaign_once_with_its_count(session, analysed):
         assert len(campaign_examples) <= 1
 
 
+def test_the_board_lists_only_the_largest_campaigns_and_says_how_many_there_are(
+    client, auth, session, analysed, monkeypatch
+):
+    monkeypatch.setattr(board, "CAMPAIGNS_SHOWN", 0)
+    result = board.build(session, analysed.staff, analysed.round.id)
+    assert result.campaigns == [] and result.campaign_count == 1
+
+    monkeypatch.setattr(board, "CAMPAIGNS_SHOWN", 1)
+    auth.login(analysed.staff)
+    page = client.get(f"/analys/omgang/{analysed.round.id}/").get_data(as_text=True)
+    assert "largest of" not in page and "största av" not in page  # all of them are shown
+
+
 def test_the_matrix_counts_comments_per_chapter_and_theme(session, analysed):
     result = board.build(session, analysed.staff, analysed.round.id)
     matrix = result.matrix

@@ -33,6 +33,7 @@ from . import agreement, services
 
 UNASSIGNED_SHOWN = 10
 REPRESENTATIVES_SHOWN = 3
+CAMPAIGNS_SHOWN = 20
 NO_STANCE = "none"
 
 
@@ -83,7 +84,8 @@ class Board:
     analysis: Analysis | None
     total: int
     themes: list[ThemeCard] = field(default_factory=list)
-    campaigns: list[Example] = field(default_factory=list)
+    campaigns: list[Example] = field(default_factory=list)  # the largest CAMPAIGNS_SHOWN
+    campaign_count: int = 0
     unassigned: list[Comment] = field(default_factory=list)
     unassigned_count: int = 0
     matrix: Matrix | None = None
@@ -169,6 +171,9 @@ def build(session: Session, user: User | None, round_id: int) -> Board:
             )
         )
     board.campaigns = _campaigns(session, analysis.id)
+    board.campaign_count = session.scalar(
+        select(func.count(CampaignGroup.id)).where(CampaignGroup.analysis_id == analysis.id)
+    )
     board.unassigned_count = session.scalar(
         _unassigned_query(round_id).with_only_columns(func.count(Comment.id))
     )
@@ -250,13 +255,18 @@ def _examples(session: Session, themes: list[Theme], analysis_id: int) -> dict[i
 
 
 def _campaigns(session: Session, analysis_id: int) -> list[Example]:
-    """Return each campaign of the analysis as its first comment (its text only) and size."""
+    """Return the largest campaigns of the analysis as first comment (text only) and size.
+
+    A synthetic or very repetitive round can have hundreds; each theme's drill-down lists
+    the rest (filter "campaign").
+    """
     rows = session.execute(
         select(Comment, CampaignGroup.size)
         .join(CampaignGroup, CampaignGroup.comment_id == Comment.id)
         .options(load_only(Comment.id, Comment.body), lazyload(Comment.author))
         .where(CampaignGroup.analysis_id == analysis_id)
         .order_by(CampaignGroup.size.desc(), CampaignGroup.id)
+        .limit(CAMPAIGNS_SHOWN)
     )
     return [Example(comment, size) for comment, size in rows]
 
