@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Comment, User
-from .corrections import Invalid, active_tag, added, confirmed, current_theme, moved
+from .corrections import (
+    Invalid,
+    active_tag,
+    added,
+    confirmed,
+    current_theme,
+    lock_themes,
+    moved,
+)
 from .services import NotFound, require_staff
 
 ACTIONS = ("move", "add", "confirm")
@@ -45,6 +53,7 @@ def apply(
         raise Invalid({"comments": "required"})
     if len(ids) > MAX_COMMENTS:
         raise Invalid({"comments": "too_many"})
+    lock_themes(session, round_id, from_theme_id, to_theme_id)
     source = current_theme(session, round_id, from_theme_id) if from_theme_id else None
     if action in ("move", "add"):
         if not to_theme_id:

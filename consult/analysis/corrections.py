@@ -72,6 +72,29 @@ def checked_text(name: str, description: str) -> tuple[str, str]:
     return name, description
 
 
+def lock_themes(session: Session, round_id: int, *theme_ids: int | None) -> None:
+    """Hold the given themes until the transaction ends, re-read, and raise NotFound if one
+    is no longer a current theme of the round.
+
+    Every change of tags and every merge, split or delete takes this first, so a tag cannot
+    land on a theme that another staff member is retiring at the same moment. PostgreSQL
+    locks the rows (in id order, so two writers never wait on each other in a circle);
+    SQLite has one writer at a time and refuses a write based on an outdated read.
+    """
+    ids = sorted({i for i in theme_ids if i})
+    themes = session.scalars(
+        select(Theme)
+        .where(Theme.id.in_(ids))
+        .order_by(Theme.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    if len(themes) != len(ids) or any(
+        t.round_id != round_id or t.retired_at is not None for t in themes
+    ):
+        raise NotFound()
+
+
 def current_theme(session: Session, round_id: int, theme_id: int) -> Theme:
     """Return a theme of the round that a later run has not replaced, or raise NotFound."""
     theme = session.get(Theme, theme_id)
@@ -217,8 +240,8 @@ def move_tag(
 ) -> ThemeAssignment:
     """Move a comment's tag from one theme to another; the old tag is kept as removed."""
     require_staff(user)
+    lock_themes(session, round_id, from_theme_id, to_theme_id)
     comment = round_comment(session, round_id, comment_id)
-    current_theme(session, round_id, from_theme_id)
     target = current_theme(session, round_id, to_theme_id)
     tag = moved(session, user, comment, from_theme_id, target, now)
     session.commit()
@@ -236,6 +259,7 @@ def add_tag(
 ) -> ThemeAssignment:
     """Tag a comment with a theme by hand (e.g. one the engine left without a theme)."""
     require_staff(user)
+    lock_themes(session, round_id, theme_id)
     comment = round_comment(session, round_id, comment_id)
     theme = current_theme(session, round_id, theme_id)
     tag = added(session, user, comment, theme, now)
@@ -248,8 +272,8 @@ def confirm_tag(
 ) -> ThemeAssignment:
     """Record that a staff member agrees with a comment's tag."""
     require_staff(user)
+    lock_themes(session, round_id, theme_id)
     comment = round_comment(session, round_id, comment_id)
-    current_theme(session, round_id, theme_id)
     tag = confirmed(session, user, comment, theme_id, now)
     session.commit()
     return tag

@@ -24,7 +24,7 @@ import nlp
 from .. import audit, clock
 from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
 from . import training
-from .corrections import Invalid, added, checked_text, current_theme, round_comment
+from .corrections import Invalid, added, checked_text, lock_themes, round_comment
 from .services import NotFound, comment_count, get_round, require_staff
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def _pending_proposal(session: Session, round_id: int, proposal_id: int) -> Them
     proposal = session.get(ThemeProposal, proposal_id)
     if proposal is None or proposal.decided_at is not None:
         raise NotFound()
-    current_theme(session, round_id, proposal.theme_id)
+    lock_themes(session, round_id, proposal.theme_id)
     round_comment(session, round_id, proposal.comment_id)
     return proposal
 

@@ -26,7 +26,7 @@ import nlp
 
 from .. import audit, clock
 from ..models import Comment, Origin, Theme, User
-from .corrections import Conflict, Invalid, current_theme
+from .corrections import Conflict, Invalid, current_theme, lock_themes
 from .jobs import comment_text, theme_name
 from .services import require_staff
 from .themes import SPLIT, commit_or_conflict, live_tags, retire, transfer
@@ -54,6 +54,8 @@ def apply(
     session: Session, user: User, round_id: int, theme_id: int, *, parts: int, version: int, now
 ) -> list[Theme]:
     """Re-cluster the theme's comments into ``parts`` new themes and retire it; return them."""
+    require_staff(user)
+    lock_themes(session, round_id, theme_id)
     theme, _ = check(session, user, round_id, theme_id, parts=parts, version=version)
     tags = live_tags(session, theme.id)
     comments = {

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..models import Theme, ThemeAssignment, User
-from .corrections import Conflict, Invalid, current_theme, staff_tag
+from .corrections import Conflict, Invalid, current_theme, lock_themes, staff_tag
 from .services import require_staff
 
 MERGED, SPLIT, DELETED, RERUN = "merged", "split", "deleted", "rerun"
@@ -109,10 +109,11 @@ def merge_themes(
     saying it was merged into this theme.
     """
     require_staff(user)
-    target = current_theme(session, round_id, theme_id)
     ids = list(dict.fromkeys(i for i in others if i != theme_id))
     if not ids:
         raise Invalid({"others": "required"})
+    lock_themes(session, round_id, theme_id, *ids)
+    target = current_theme(session, round_id, theme_id)
     merged = [current_theme(session, round_id, i) for i in ids]
     if target.version != version:
         raise Conflict(target)
@@ -139,6 +140,7 @@ def delete_theme(
 ) -> Theme:
     """Delete a theme: its comments lose its tag (kept as history) and it is retired."""
     require_staff(user)
+    lock_themes(session, round_id, theme_id)
     theme = current_theme(session, round_id, theme_id)
     if theme.version != version:
         raise Conflict(theme)
