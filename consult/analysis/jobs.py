@@ -11,9 +11,7 @@ another comment ("Håller med!") rather than the draft, and would pull themes to
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +35,7 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
-from . import training
+from . import stored, training
 
 # Near-identical comments from at least this many people count as a campaign.
 CAMPAIGN_MIN_SIZE = 3
@@ -157,18 +155,6 @@ def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Readi
     stances = nlp.stance(texts)
     languages = [nlp.language(text) for text in texts]
     return Reading([c.id for c in comments], campaigns, model, stances, languages)
-
-
-def model_bytes(model: nlp.ThemeModel) -> bytes:
-    """Return the model in nlp's safe file format (numpy arrays and JSON, never pickle)."""
-    handle, path = tempfile.mkstemp(suffix=".npz")
-    os.close(handle)
-    try:
-        model.save(path)
-        with open(path, "rb") as saved:
-            return saved.read()
-    finally:
-        os.unlink(path)
 
 
 def save(session: Session, job: Analysis, comments, reading: Reading, when: datetime) -> None:
@@ -305,7 +291,7 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         )
         for i, theme_id in zip(open_, steered, strict=True):
             engine[i] = theme_id
-        job.tagger_file = training.tagger_bytes(reading.tagger)
+        job.tagger_file = stored.to_bytes(reading.tagger)
     tags = []
     for index, theme_id in enumerate(engine):
         if theme_id is None:
@@ -336,7 +322,7 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         for index, comment_id in enumerate(ids)
     ]
     session.execute(insert(AnalysedComment), rows)
-    job.model_file = model_bytes(reading.model)
+    job.model_file = stored.to_bytes(reading.model)
     job.comment_count = len(ids)
     job.status = AnalysisStatus.DONE
     job.progress = 100

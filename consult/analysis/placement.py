@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections import OrderedDict
 from datetime import datetime
@@ -32,7 +30,7 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
-from . import training
+from . import stored, training
 from .jobs import comment_text
 from .themes import successor
 
@@ -40,17 +38,6 @@ log = logging.getLogger(__name__)
 CACHED_MODELS = 4
 _cache: OrderedDict = OrderedDict()  # analysis id or ("tagger", id) -> model or tagger
 _cache_lock = threading.Lock()
-
-
-def load_model(data: bytes) -> nlp.ThemeModel:
-    """Read a model stored by the job (nlp's safe format: no pickle is ever loaded)."""
-    handle, path = tempfile.mkstemp(suffix=".npz")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        return nlp.ThemeModel.load(path)
-    finally:
-        os.unlink(path)
 
 
 def model_of(session: Session, analysis_id: int) -> nlp.ThemeModel | None:
@@ -62,7 +49,7 @@ def model_of(session: Session, analysis_id: int) -> nlp.ThemeModel | None:
     data = session.scalar(select(Analysis.model_file).where(Analysis.id == analysis_id))
     if data is None:
         return None
-    model = load_model(data)
+    model = stored.from_bytes(nlp.ThemeModel, data)
     with _cache_lock:
         _cache[analysis_id] = model
         while len(_cache) > CACHED_MODELS:
@@ -78,7 +65,7 @@ def tagger_of(session: Session, analysis_id: int) -> nlp.ThemeTagger | None:
             _cache.move_to_end(key)
             return _cache[key]
     data = session.scalar(select(Analysis.tagger_file).where(Analysis.id == analysis_id))
-    tagger = training.load_tagger(data) if data is not None else None
+    tagger = stored.from_bytes(nlp.ThemeTagger, data) if data is not None else None
     with _cache_lock:
         _cache[key] = tagger
         while len(_cache) > CACHED_MODELS:

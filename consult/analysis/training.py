@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -155,26 +153,3 @@ def steer(
             if score[str(best)] >= STEER_MIN and score[str(best)] - engine_score >= STEER_MARGIN:
                 chosen[position] = best
     return chosen
-
-
-def tagger_bytes(tagger: nlp.ThemeTagger) -> bytes:
-    """Return the tagger in nlp's safe file format."""
-    handle, path = tempfile.mkstemp(suffix=".npz")
-    os.close(handle)
-    try:
-        tagger.save(path)
-        with open(path, "rb") as saved:
-            return saved.read()
-    finally:
-        os.unlink(path)
-
-
-def load_tagger(data: bytes) -> nlp.ThemeTagger:
-    """Read a tagger stored by ``tagger_bytes`` (no pickle is ever loaded)."""
-    handle, path = tempfile.mkstemp(suffix=".npz")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        return nlp.ThemeTagger.load(path)
-    finally:
-        os.unlink(path)
