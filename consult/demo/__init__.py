@@ -29,6 +29,7 @@ from ..models import (
     CommentKind,
     CommentStatus,
     Consultation,
+    Document,
     ModerationMode,
     Organisation,
     Paragraph,
@@ -120,25 +121,8 @@ def load(session: Session, now: datetime) -> bool:
     accounts = _demo_accounts(session, organisations)
     people = _people(session, organisations, unusable)
 
-    opens_at, closes_at = _round_dates(now)
-    consultation = Consultation(slug=SLUG, title=TITLE, summary=SUMMARY, owner=accounts["admin"])
-    round_ = Round(
-        consultation=consultation,
-        number=1,
-        title="Remissomgång 1",
-        opens_at=opens_at,
-        closes_at=closes_at,
-        moderation=ModerationMode.POST,
-    )
-    session.add_all([consultation, round_])
-    counter = iter(range(1, 10_000))
-    document = import_markdown(
-        session,
-        round_,
-        (DATA / "strategy.md").read_text(encoding="utf-8"),
-        title=TITLE,
-        new_key=lambda: hashlib.sha256(f"{SLUG}:{next(counter)}".encode()).hexdigest()[:12],
-    )
+    round_, document = open_demo_round(session, SLUG, TITLE, SUMMARY, accounts["admin"], now)
+    opens_at = round_.opens_at
     targets = _targets(session, document.id)
     data = _read_json("comments.json")
     written = _comments(session, round_, targets, people, data["comments"], now, opens_at, rng)
@@ -162,6 +146,33 @@ def load(session: Session, now: datetime) -> bool:
     _agreements(session, written, data["comments"], list(people.values()), rng)
     session.commit()
     return True
+
+
+def open_demo_round(
+    session: Session, slug: str, title: str, summary: str, owner: User, now: datetime
+) -> tuple[Round, Document]:
+    """Add a consultation with one open, post-moderated round on the demo draft; return the
+    round and its draft (paragraph keys derived from the slug, so a reload gives the same)."""
+    opens_at, closes_at = _round_dates(now)
+    consultation = Consultation(slug=slug, title=title, summary=summary, owner=owner)
+    round_ = Round(
+        consultation=consultation,
+        number=1,
+        title="Remissomgång 1",
+        opens_at=opens_at,
+        closes_at=closes_at,
+        moderation=ModerationMode.POST,
+    )
+    session.add_all([consultation, round_])
+    counter = iter(range(1, 10_000))
+    document = import_markdown(
+        session,
+        round_,
+        (DATA / "strategy.md").read_text(encoding="utf-8"),
+        title=title,
+        new_key=lambda: hashlib.sha256(f"{slug}:{next(counter)}".encode()).hexdigest()[:12],
+    )
+    return round_, document
 
 
 def _organisations(session: Session) -> dict[str, Organisation]:

@@ -7,7 +7,6 @@ time. Loading is idempotent: a second load finds the consultation and changes no
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import secrets
@@ -18,7 +17,6 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from .. import sanitise
-from ..consultations.importer import import_markdown
 from ..models import (
     Category,
     ClaimStatus,
@@ -26,14 +24,13 @@ from ..models import (
     CommentKind,
     CommentStatus,
     Consultation,
-    ModerationMode,
     Organisation,
     Role,
     Round,
     Stance,
     User,
 )
-from . import DATA, FIRST_NAMES, LAST_NAMES, _organisations, _read_json, _round_dates, _targets
+from . import FIRST_NAMES, LAST_NAMES, _organisations, _read_json, _targets, open_demo_round
 
 SLUG = "rus-vasterbotten-2030-stor"
 TITLE = "Regional utvecklingsstrategi för Västerbottens län 2020–2030 (stor testomgång)"
@@ -62,25 +59,7 @@ def load(session: Session, now: datetime, comments: int, seed: int = 0) -> bool:
     people = _participants(session, organisations, participant_count(comments), rng)
     admin = session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
 
-    opens_at, closes_at = _round_dates(now)
-    consultation = Consultation(slug=SLUG, title=TITLE, summary=SUMMARY, owner=admin)
-    round_ = Round(
-        consultation=consultation,
-        number=1,
-        title="Remissomgång 1",
-        opens_at=opens_at,
-        closes_at=closes_at,
-        moderation=ModerationMode.POST,
-    )
-    session.add_all([consultation, round_])
-    counter = iter(range(1, 10_000))
-    document = import_markdown(
-        session,
-        round_,
-        (DATA / "strategy.md").read_text(encoding="utf-8"),
-        title=TITLE,
-        new_key=lambda: hashlib.sha256(f"{SLUG}:{next(counter)}".encode()).hexdigest()[:12],
-    )
+    round_, document = open_demo_round(session, SLUG, TITLE, SUMMARY, admin, now)
     session.flush()
     targets = _targets(session, document.id)
     entries = [
@@ -91,7 +70,7 @@ def load(session: Session, now: datetime, comments: int, seed: int = 0) -> bool:
     sentences = [
         [s for s in SENTENCE.split(e["text"].strip()) if s] or [e["text"]] for e in entries
     ]
-    span = (now - opens_at).total_seconds()
+    span = (now - round_.opens_at).total_seconds()
     batch: list[dict] = []
     for _ in range(comments):
         i = rng.randrange(len(entries))
