@@ -29,6 +29,7 @@ from ..models import (
 )
 from . import services
 from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
+from .training import current_themes
 
 UNASSIGNED = "ingen"
 SEARCH_MAX = 200
@@ -428,10 +429,4 @@ def item(session: Session, round_, theme: Theme | None, comment: Comment) -> Ite
 
 def themes_of_round(session: Session, round_id: int) -> list[Theme]:
     """Return the round's current themes by name, for choosing where to move a comment."""
-    return list(
-        session.scalars(
-            select(Theme)
-            .where(Theme.round_id == round_id, Theme.retired_at.is_(None))
-            .order_by(Theme.name)
-        )
-    )
+    return current_themes(session, round_id, order_by=Theme.name)

@@ -59,13 +59,13 @@ def describe(theme: Theme) -> str:
     return "\n".join(part for part in (theme.name, theme.description, keywords) if part)
 
 
-def current_themes(session: Session, round_id: int) -> list[Theme]:
-    """Return the round's current themes."""
+def current_themes(session: Session, round_id: int, order_by=Theme.id) -> list[Theme]:
+    """Return the round's current themes (not retired), by id unless told otherwise."""
     return list(
         session.scalars(
             select(Theme)
             .where(Theme.round_id == round_id, Theme.retired_at.is_(None))
-            .order_by(Theme.id)
+            .order_by(order_by)
         )
     )
 
