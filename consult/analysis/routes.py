@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from .. import clock, labels
 from ..db import get_session
@@ -40,6 +39,7 @@ from . import (
     themes,
 )
 from .board import NO_STANCE
+from .calls import call
 from .charts import share_bars
 from .forms import ThemeForm, apply_errors
 from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, REFUSAL_TEXTS, STEP_TEXTS
@@ -48,15 +48,6 @@ staff_only(bp)
 
 
 vary_on_htmx(bp)
-
-
-def _call(function, *args, **kwargs):
-    """Call a service as the current user; answer 403/404 for its refusals."""
-    try:
-        return function(get_session(), current_user, *args, **kwargs)
-    except (services.NotAllowed, services.NotFound) as error:
-        get_session().rollback()
-        abort(error.code)
 
 
 def _texts() -> dict:
@@ -74,14 +65,14 @@ def _texts() -> dict:
 @bp.get("/")
 def index():
     """List the consultations and their rounds, each with a link to its theme board."""
-    return render_template("analysis/index.html", consultations=_call(services.rounds))
+    return render_template("analysis/index.html", consultations=call(services.rounds))
 
 
 @bp.get("/omgang/<int:round_id>/")
 def round_page(round_id: int):
     """Show a round's analysis: the job controls and progress, then the theme board."""
-    round_ = _call(services.get_round, round_id)
-    result = _call(board.build, round_id)
+    round_ = call(services.get_round, round_id)
+    result = call(board.build, round_id)
     return render_template(
         "analysis/round.html",
         round=round_,
@@ -110,7 +101,7 @@ def start(round_id: int):
     stale = timedelta(minutes=current_app.config["ANALYSIS_STALE_MINUTES"])
     refusal = None
     try:
-        job = _call(services.start, round_id, now=clock.now(), stale_after=stale)
+        job = call(services.start, round_id, now=clock.now(), stale_after=stale)
     except services.WrongState as error:
         get_session().rollback()
         refusal, job = REFUSAL_TEXTS[error.key], error.job
@@ -128,7 +119,7 @@ def start(round_id: int):
 @bp.get("/omgang/<int:round_id>/status")
 def status(round_id: int):
     """Answer htmx polling with the progress fragment; others go to the round's page."""
-    job = _call(services.job_status, round_id)
+    job = call(services.job_status, round_id)
     if not htmx:
         return redirect(url_for("analysis.round_page", round_id=round_id))
     return _progress(round_id, job, polled=True)
@@ -161,9 +152,9 @@ def theme(round_id: int, theme_key: str):
     A theme staff merged, split or deleted says what became of it instead.
     """
     if theme_key.isdigit():
-        gone = _call(themes.retired_theme, round_id, int(theme_key))
+        gone = call(themes.retired_theme, round_id, int(theme_key))
         if gone is not None:
-            round_ = _call(services.get_round, round_id)
+            round_ = call(services.get_round, round_id)
             return render_template(
                 "analysis/retired.html",
                 round=round_,
@@ -176,10 +167,10 @@ def theme(round_id: int, theme_key: str):
 
 
 def _theme_page(round_id: int, theme_key: str, form: ThemeForm | None = None, **extra):
-    round_ = _call(services.get_round, round_id)
+    round_ = call(services.get_round, round_id)
     filters = drill.Filters.from_args(request.args)
     page = request.args.get("sida", "1")
-    result = _call(
+    result = call(
         drill.comments,
         round_id,
         theme_key,
@@ -225,7 +216,7 @@ def edit_theme(round_id: int, theme_id: int):
     form = ThemeForm()
     version = form.version.data or ""
     try:
-        _call(
+        call(
             corrections.edit_theme,
             round_id,
             theme_id,
@@ -255,11 +246,11 @@ def _comment_id_action(round_id: int, comment_id: int, theme_key: str, notice: s
             url_for("analysis.theme", round_id=round_id, theme_key=theme_key) + f"#ac-{comment_id}"
         )
     session = get_session()
-    round_ = _call(services.get_round, round_id)
+    round_ = call(services.get_round, round_id)
     theme = None
     if theme_key != drill.UNASSIGNED:
         # The theme may have been replaced meanwhile (a new run retired it): not found.
-        theme = _call(lambda s, _user: corrections.current_theme(s, round_id, int(theme_key)))
+        theme = call(lambda s, _user: corrections.current_theme(s, round_id, int(theme_key)))
     comment = session.get(Comment, comment_id)
     return render_template(
         "analysis/_comment.html",
@@ -284,7 +275,7 @@ def _form_int(name: str) -> int:
 def move_tag(round_id: int, comment_id: int):
     """Move a comment from one theme to another."""
     from_theme, to_theme = _form_int("from_theme"), _form_int("to_theme")
-    tag = _call(
+    tag = call(
         corrections.move_tag,
         round_id,
         comment_id,
@@ -300,7 +291,7 @@ def move_tag(round_id: int, comment_id: int):
 def confirm_tag(round_id: int, comment_id: int):
     """Confirm the engine's tag of a comment."""
     theme_id = _form_int("theme")
-    _call(corrections.confirm_tag, round_id, comment_id, theme_id, now=clock.now())
+    call(corrections.confirm_tag, round_id, comment_id, theme_id, now=clock.now())
     return _comment_id_action(round_id, comment_id, str(theme_id), _("The theme is confirmed."))
 
 
@@ -308,7 +299,7 @@ def confirm_tag(round_id: int, comment_id: int):
 def add_tag(round_id: int, comment_id: int):
     """Give a comment without a theme a theme by hand."""
     theme_id = _form_int("theme")
-    tag = _call(corrections.add_tag, round_id, comment_id, theme_id, now=clock.now())
+    tag = call(corrections.add_tag, round_id, comment_id, theme_id, now=clock.now())
     notice = _("Added to the theme “%(name)s”.", name=tag.theme.name)
     return _comment_id_action(round_id, comment_id, drill.UNASSIGNED, notice)
 

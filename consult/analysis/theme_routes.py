@@ -25,8 +25,9 @@ from .. import clock
 from ..db import get_session
 from ..extensions import htmx
 from . import bp, bulk, corrections, drill, history, proposals, queue, services, split, themes
+from .calls import call
 from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
-from .routes import _call, _theme_page
+from .routes import _theme_page
 
 
 def _version() -> int:
@@ -49,12 +50,12 @@ def _operation_failed(round_id: int, theme_id: int, error, field: str | None = N
 def merge_themes(round_id: int, theme_id: int):
     """Merge the chosen themes into this one."""
     others = [int(v) for v in request.form.getlist("others") if v.isdigit()]
-    gone = [_call(themes.retired_theme, round_id, i) for i in set(others) - {theme_id}]
+    gone = [call(themes.retired_theme, round_id, i) for i in set(others) - {theme_id}]
     if gone and all(g is not None and g.merged_into_id == theme_id for g in gone):
         # The same merge again (a double click, the back button): it is done already.
         return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
     try:
-        theme = _call(
+        theme = call(
             themes.merge_themes,
             round_id,
             theme_id,
@@ -81,7 +82,7 @@ def _already_gone(round_id: int, theme_id: int):
 
     A repeated post (a double click, the back button) then shows the theme's fate, not 404.
     """
-    if _call(themes.retired_theme, round_id, theme_id) is None:
+    if call(themes.retired_theme, round_id, theme_id) is None:
         return None
     return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
 
@@ -92,8 +93,8 @@ def delete_theme(round_id: int, theme_id: int):
     gone = _already_gone(round_id, theme_id)
     if gone is not None:
         return gone
-    round_ = _call(services.get_round, round_id)
-    theme = _call(lambda s, _user: corrections.current_theme(s, round_id, theme_id))
+    round_ = call(services.get_round, round_id)
+    theme = call(lambda s, _user: corrections.current_theme(s, round_id, theme_id))
     if request.method == "GET":
         return render_template(
             "analysis/delete.html",
@@ -104,7 +105,7 @@ def delete_theme(round_id: int, theme_id: int):
         )
     name = theme.name
     try:
-        _call(themes.delete_theme, round_id, theme_id, version=_version(), now=clock.now())
+        call(themes.delete_theme, round_id, theme_id, version=_version(), now=clock.now())
     except corrections.Conflict as error:
         return _operation_failed(round_id, theme_id, error)
     flash(
@@ -126,7 +127,7 @@ def bulk_tags(round_id: int):
     if back != drill.UNASSIGNED and not back.isdigit():
         abort(400)
     try:
-        count = _call(
+        count = call(
             bulk.apply,
             round_id,
             action=request.form.get("action", ""),
@@ -148,10 +149,10 @@ def bulk_tags(round_id: int):
 @bp.get("/omgang/<int:round_id>/synpunkt/<int:comment_id>/historik")
 def comment_history(round_id: int, comment_id: int):
     """Show the history of a comment's themes: the list alone for htmx, else a page."""
-    comment, entries = _call(history.of_comment, round_id, comment_id)
+    comment, entries = call(history.of_comment, round_id, comment_id)
     if htmx:
         return render_template("analysis/_history.html", entries=entries, round_id=round_id)
-    round_ = _call(services.get_round, round_id)
+    round_ = call(services.get_round, round_id)
     return render_template(
         "analysis/history.html",
         round=round_,
@@ -165,12 +166,12 @@ def comment_history(round_id: int, comment_id: int):
 @bp.route("/omgang/<int:round_id>/nytt-tema", methods=["GET", "POST"])
 def new_theme(round_id: int):
     """Make a theme by hand (GET: the form); the tagger then proposes its comments."""
-    round_ = _call(services.get_round, round_id)
+    round_ = call(services.get_round, round_id)
     app = current_app._get_current_object()
     form = ThemeForm() if request.method == "POST" else ThemeForm(formdata=None)
     if request.method == "POST":
         try:
-            theme, count = _call(
+            theme, count = call(
                 proposals.create_theme,
                 round_id,
                 name=form.name.data or "",
@@ -208,7 +209,7 @@ def _created_notice(count: int | None) -> str:
 
 
 def _decide(round_id: int, proposal_id: int, accept: bool):
-    proposal = _call(proposals.decide, round_id, proposal_id, accept=accept, now=clock.now())
+    proposal = call(proposals.decide, round_id, proposal_id, accept=accept, now=clock.now())
     notice = _("Added to the theme.") if accept else _("The proposal is rejected.")
     if not htmx:
         flash(notice, "success")
@@ -242,7 +243,7 @@ def split_theme(round_id: int, theme_id: int):
     parts = request.form.get("parts", "")
     app = current_app._get_current_object()
     try:
-        created = _call(
+        created = call(
             split.split_theme,
             round_id,
             theme_id,

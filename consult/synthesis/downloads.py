@@ -9,9 +9,10 @@ import os
 from flask import Response, render_template, send_file, stream_with_context
 
 from .. import labels
+from ..analysis.calls import call
 from ..models import Round
 from . import bp, exports, report
-from .routes import call, texts
+from .routes import texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -7,11 +7,11 @@ answers with the form fragment, saved or with its errors, in place.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from .. import clock
+from ..analysis.calls import call
 from ..db import get_session
 from ..extensions import htmx
 from ..security import staff_only, vary_on_htmx
@@ -23,15 +23,6 @@ staff_only(bp)
 
 
 vary_on_htmx(bp)
-
-
-def call(function, *args, **kwargs):
-    """Call a service as the current user; answer 403/404 for its refusals."""
-    try:
-        return function(get_session(), current_user, *args, **kwargs)
-    except (services.NotAllowed, services.NotFound) as error:
-        get_session().rollback()
-        abort(error.code)
 
 
 def texts() -> dict:
