@@ -29,7 +29,7 @@ from ..models import Comment, Origin, Theme, User
 from .corrections import Conflict, Invalid, current_theme, lock_themes
 from .jobs import comment_text, theme_name
 from .services import require_staff
-from .themes import SPLIT, commit_or_conflict, live_tags, retire, transfer
+from .themes import SPLIT, commit_or_conflict, live_count, live_tags, retire, transfer
 
 log = logging.getLogger(__name__)
 PARTS = range(2, 6)
@@ -44,7 +44,7 @@ def check(session: Session, user: User | None, round_id: int, theme_id: int, *, 
         raise Invalid({"parts": "range"})
     if theme.version != version:
         raise Conflict(theme)
-    count = len(live_tags(session, theme.id))
+    count = live_count(session, theme.id)
     if count < 2 * parts:
         raise Invalid({"parts": "too_few"})
     return theme, count

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -174,7 +174,11 @@ def successor(session: Session, theme: Theme) -> Theme | None:
 
 def live_count(session: Session, theme_id: int) -> int:
     """Return how many comments a theme is tagged on now."""
-    return len(live_tags(session, theme_id))
+    return session.scalar(
+        select(func.count(ThemeAssignment.id)).where(
+            ThemeAssignment.theme_id == theme_id, ThemeAssignment.removed_at.is_(None)
+        )
+    )
 
 
 def retired_theme(session: Session, user: User | None, round_id: int, theme_id: int):
