@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+import spacy
 
 from nlp.text import (
     MAX_CHARS,
+    _tokens,
     chunk_evidence,
     detect_from_evidence,
     language,
@@ -68,3 +70,13 @@ def test_language_from_chunk_evidence_agrees_with_language():
     ]
     evidence = np.stack([chunk_evidence(normalise(t).lower().split()).sum(axis=0) for t in texts])
     assert detect_from_evidence(evidence) == [language(t) for t in texts]
+
+
+@pytest.mark.parametrize("code", ["sv", "en"])
+def test_chunks_are_split_as_spacy_splits_them(code):
+    # Chunks of letters only skip the tokenizer unless it has a special case for them.
+    tokenizer = spacy.blank(code).tokenizer
+    chunks = ["vägar", "vägar,", "t.ex.", "cannot", "don't", "e12", "umeå/skellefteå", "(tåg)"]
+    for chunk in chunks + ["gonna", "dvs", "bl.a.", "öl", "co2-utsläpp", "10%", "ok!"]:
+        assert _tokens(chunk, code) == [token.text for token in tokenizer(chunk)]
+    assert code == "sv" or _tokens("cannot", code) == ["can", "not"]
