@@ -5,10 +5,14 @@
 2. The distinct texts become TF-IDF vectors (``features.TextVectoriser``: character n-grams
    that survive Swedish compounds, plus lemmas).
 3. Non-negative matrix factorisation splits the vectors into ``k`` parts; each text joins
-   the part that explains most of it, and spherical k-means polishes the split. ``k`` is
-   given, or chosen by the cosine silhouette of the split over a grid of candidates between
-   2 and a bound that grows with the data. On large corpora the themes are formed on a
-   sample of ``FIT_ROWS`` distinct texts (factorised on their most shared features).
+   the part that explains most of it, and spherical k-means polishes the split. Up to
+   ``LARGE`` distinct texts the final split minimises the Kullback-Leibler divergence (more
+   precise, slower); larger corpora use the Frobenius norm. ``k`` is given, or chosen by
+   the cosine silhouette of the split over a grid of candidates between 2 and a bound that
+   grows with the data, searched until (up to ``LARGE`` distinct texts) the silhouette
+   above what the same split reaches by chance stops improving. On large corpora the
+   themes are formed on a sample of ``FIT_ROWS`` distinct texts (factorised on their most
+   shared features).
 4. Every distinct text is then placed at its nearest theme centre, streaming the corpus in
    batches (its vectors are never held at once). A text far less typical than its theme's
    usual member, or closer to the corpus as a whole than to its theme, is left out (-1)
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import NMF, MiniBatchNMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
@@ -44,6 +50,8 @@ BOILERPLATE_SHARE = 0.02
 K_GRID = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50, 60, 70)
 SELECTION_SAMPLE = 2_000  # texts used to choose k
 PATIENCE = 3  # candidates in a row without a better score end the search for k
+DENSE_CELLS = 20_000_000  # a sample this small (rows × features) is compared dense
+SELECTION_ROUNDS = 5  # polish rounds of the candidate splits of large corpora
 REFINE_ROUNDS = 20
 MINI_BATCH_ABOVE = 20_000  # distinct texts above which NMF runs in mini-batches
 # Themes are formed on at most this many distinct texts; the rest are placed at the nearest
@@ -52,6 +60,15 @@ FIT_ROWS = 20_000
 PLACE_BATCH = 10_000
 LARGE = 5_000  # distinct texts above which cheaper approximations are worth their cost
 SHARED_COLUMNS = 8_000  # features the factorisation models on large corpora
+# On corpora of at most LARGE distinct texts the final split minimises the Kullback-Leibler
+# divergence (word counts behave like Poisson counts) on this many shared features. Measured
+# on SuperLim argumentation: V-measure 0.770 → 0.795 over the Frobenius split; it costs about
+# 10 s more on 4,200 texts, so the larger corpora keep the faster Frobenius split.
+PRECISE_COLUMNS = 20_000
+# Choosing k: the search goes on while a split's silhouette, less this many times what the
+# same split reaches on the texts with their features shuffled between them (chance level,
+# which grows with k on sparse text), still improves.
+CHANCE_WEIGHT = 2.0
 _LETTER = re.compile(r"[^\W\d_]")
 # A text whose cosine similarity to its theme's centre is below this fits no theme, nor does
 # one whose similarity to its theme is below this share of its similarity to the corpus.
@@ -213,7 +230,8 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
         labels = np.zeros(len(fit_rows), dtype=int)
     else:
         k = min(n_themes, len(fit_rows)) if n_themes else _choose_k(X, seed)
-        labels = _factorise(X, k, seed, large=X.shape[0] > LARGE)
+        large = X.shape[0] > LARGE
+        labels = _factorise(X, k, seed, large=large, precise=not large)
     centroids = _mean_vectors(X, labels)
     centre = normalize(np.asarray(X.mean(axis=0))).ravel()
     del X
@@ -354,7 +372,17 @@ def _canonical_index(groups: np.ndarray) -> np.ndarray:
     return canonical
 
 
-def _nmf(k: int, n_rows: int, seed: int):
+def _nmf(k: int, n_rows: int, seed: int, precise: bool = False):
+    if precise:
+        return NMF(
+            k,
+            init="nndsvda",
+            solver="mu",
+            beta_loss="kullback-leibler",
+            random_state=seed,
+            max_iter=50,
+            tol=1e-3,
+        )
     if n_rows > MINI_BATCH_ABOVE:
         return MiniBatchNMF(
             k, init="nndsvda", batch_size=2048, random_state=seed, max_iter=50, tol=1e-3
@@ -362,34 +390,52 @@ def _nmf(k: int, n_rows: int, seed: int):
     return NMF(k, init="nndsvda", random_state=seed, max_iter=300, tol=1e-3)
 
 
-def _factorise(X: sp.csr_matrix, k: int, seed: int, large: bool = False) -> np.ndarray:
+def _factorise(
+    X: sp.csr_matrix,
+    k: int,
+    seed: int,
+    large: bool = False,
+    precise: bool = False,
+    rounds: int | None = None,
+) -> np.ndarray:
     """Split ``X`` into ``k`` non-negative parts; each row joins its strongest part (-1: none).
-    On ``large`` corpora the factorisation sees only features shared by two or more rows."""
+    On ``large`` corpora the factorisation sees only features shared by two or more rows;
+    ``precise`` is the slower Kullback-Leibler split of the final themes of smaller corpora;
+    ``rounds`` bounds the polish (see ``_refine``)."""
     k = max(1, min(k, X.shape[0], X.shape[1]))
     if k == 1:
         return np.zeros(X.shape[0], dtype=int)
-    W = _nmf(k, X.shape[0], seed).fit_transform(_shared_columns(X, k) if large else X)
+    if precise:
+        modelled = _shared_columns(X, k, PRECISE_COLUMNS)
+    else:
+        modelled = _shared_columns(X, k, SHARED_COLUMNS) if large else X
+    with warnings.catch_warnings():
+        # A split that has not converged in its iterations is close enough: the polish
+        # below settles it (and the chance splits of ``_choose_k`` seldom converge).
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        W = _nmf(k, X.shape[0], seed, precise).fit_transform(modelled)
     labels = W.argmax(axis=1)
     labels[W.max(axis=1) <= 0] = -1
-    return _refine(X, labels, k)
+    return _refine(X, labels, k, rounds)
 
 
-def _shared_columns(X: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Return ``X`` with only the ``SHARED_COLUMNS`` features most rows share (at least two):
-    a feature of one row cannot tie texts together, and the factorisation's cost grows with
+def _shared_columns(X: sp.csr_matrix, k: int, columns: int) -> sp.csr_matrix:
+    """Return ``X`` with only the ``columns`` features most rows share (at least two): a
+    feature of one row cannot tie texts together, and the factorisation's cost grows with
     the features it models."""
     df = np.bincount(X.indices, minlength=X.shape[1])
     shared = np.flatnonzero(df >= 2)
-    shared = np.sort(shared[np.argsort(-df[shared], kind="stable")[:SHARED_COLUMNS]])
+    shared = np.sort(shared[np.argsort(-df[shared], kind="stable")[:columns]])
     return normalize(X[:, shared]) if len(shared) >= k else X
 
 
-def _refine(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
+def _refine(X: sp.csr_matrix, labels: np.ndarray, k: int, rounds: int | None = None) -> np.ndarray:
     """Polish the split with spherical k-means: move each text to its most similar theme
     centre until nothing moves (measured: +2 to 3 points V-measure over NMF alone)."""
     # Each round multiplies the whole corpus by the centres: on large corpora a few rounds
     # take most of the gain and keep the time linear.
-    rounds = REFINE_ROUNDS if X.shape[0] <= MINI_BATCH_ABOVE else 3
+    if rounds is None:
+        rounds = REFINE_ROUNDS if X.shape[0] <= MINI_BATCH_ABOVE else 3
     for _ in range(rounds):
         # Dense centres (k is small): a sparse matrix times a dense one is far cheaper
         # than the product of two sparse ones.
@@ -403,28 +449,72 @@ def _refine(X: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
 
 
 def _choose_k(X: sp.csr_matrix, seed: int) -> int:
-    """Pick the number of themes with the best cosine silhouette on a sample."""
+    """Pick the number of themes whose split of a sample has the best cosine silhouette,
+    among the candidates up to where structure stops growing. Sparse text gains silhouette
+    from every added theme, structure or not, so the search ends once the silhouette above
+    chance (what the same split reaches on the sample with its features shuffled between
+    texts) has not improved for ``PATIENCE`` candidates. Measured on SIB-200, where the
+    texts have little structure: without the correction the search split noise into 25
+    themes (7 topics)."""
     rows = X.shape[0]
     sample = np.random.default_rng(seed).choice(rows, min(rows, SELECTION_SAMPLE), replace=False)
     Xs = X[np.sort(sample)]
+    large = rows > LARGE
+    if large:  # the sample's shared features are enough to compare splits, and far cheaper
+        Xs = _shared_columns(Xs, 2, SHARED_COLUMNS)
     bound = min(theme_bound(rows), Xs.shape[0] - 1)
     # Cosine distances between the sample's texts, once for every candidate k.
-    distances = np.clip(1 - (Xs @ Xs.T).toarray(), 0, 2)
-    np.fill_diagonal(distances, 0)
-    best_k, best_score, worse = 2, -np.inf, 0
+    distances = _cosine_distances(Xs)
+    if not large:  # the correction doubles the cost: paid where the corpus is small
+        chance = _shuffled(Xs, seed)
+        chance_distances = _cosine_distances(chance)
+    best_k, best_score, best_above_chance, worse = 2, -np.inf, -np.inf, 0
     for k in (k for k in K_GRID if k <= bound):
-        labels = _factorise(Xs, k, seed, large=rows > LARGE)
-        kept = np.flatnonzero(labels >= 0)
-        if len(set(labels[kept].tolist())) < 2:
+        score = _silhouette(Xs, distances, k, seed, large)
+        if score is None:
             continue
-        score = silhouette_score(distances[np.ix_(kept, kept)], labels[kept], metric="precomputed")
         if score > best_score:
-            best_k, best_score, worse = k, score, 0
+            best_k, best_score = k, score
+        above_chance = score
+        if not large:
+            above_chance -= CHANCE_WEIGHT * (_silhouette(chance, chance_distances, k, seed) or 0)
+        if above_chance > best_above_chance:
+            best_above_chance, worse = above_chance, 0
         else:
             worse += 1
             if worse == PATIENCE:  # past the peak: larger k only splits real themes
                 break
     return best_k
+
+
+def _shuffled(X: sp.csr_matrix, seed: int) -> sp.csr_matrix:
+    """Return ``X`` with every stored value moved to a random row of its column: the same
+    features and weights, without the co-occurrences that make themes."""
+    coo = X.tocoo()
+    rows = np.random.default_rng(seed + 1).integers(0, X.shape[0], coo.nnz)
+    return normalize(sp.csr_matrix((coo.data, (rows, coo.col)), shape=X.shape))
+
+
+def _cosine_distances(X: sp.csr_matrix) -> np.ndarray:
+    # A narrow sample (shared features only) multiplies far faster as a dense array.
+    if X.shape[0] * X.shape[1] <= DENSE_CELLS:
+        dense = X.toarray()
+        similarity = dense @ dense.T
+    else:
+        similarity = (X @ X.T).toarray()
+    distances = np.clip(1 - similarity, 0, 2)
+    np.fill_diagonal(distances, 0)
+    return distances
+
+
+def _silhouette(X, distances, k: int, seed: int, large: bool = False) -> float | None:
+    """Return the cosine silhouette of ``X``'s split into ``k`` (None: fewer than 2 parts).
+    On ``large`` corpora the split is polished less: it only has to rank the candidates."""
+    labels = _factorise(X, k, seed, rounds=SELECTION_ROUNDS if large else None)
+    kept = np.flatnonzero(labels >= 0)
+    if len(set(labels[kept].tolist())) < 2:
+        return None
+    return silhouette_score(distances[np.ix_(kept, kept)], labels[kept], metric="precomputed")
 
 
 def _trim(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:

@@ -86,6 +86,17 @@ def test_chooses_the_number_of_themes_within_bounds():
     assert theme_bound(10**7) == 70 and theme_bound(3) == 2
 
 
+def test_texts_without_structure_are_not_split_into_many_themes():
+    # Words drawn at random: every split is noise. The silhouette alone grows with each
+    # theme added (it chose the bound, 16, here); above chance it stops early.
+    rng = random.Random(7)
+    syllables = ["ka", "lo", "mi", "ter", "sun", "va", "rö", "bä", "gen", "dal", "skog", "hav"]
+    words = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))) for _ in range(600)]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 16))) for _ in range(250)]
+    model = nlp.discover_themes(texts, seed=0)
+    assert 2 <= len(model.themes) <= theme_bound(len(texts)) // 2
+
+
 def test_is_deterministic_for_a_seed():
     texts, _ = _corpus()
     first = nlp.discover_themes(texts, seed=3)
