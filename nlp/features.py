@@ -299,6 +299,8 @@ def _fitted(counts, terms, min_df, max_df, limit) -> tuple[list[int], dict[str, 
     """Return the kept columns of ``counts``, the kept terms (term → column) and their
     smoothed IDF."""
     keep = _vocabulary(counts, terms, min_df, max_df, limit)
+    if not keep:  # every term is in most texts (one sentence reworded): they are all there is
+        keep = _vocabulary(counts, terms, min_df, 1.0, limit)
     if not keep:
         return [], {}, np.zeros(0, dtype=np.float32)
     df = np.bincount(counts.indices, minlength=counts.shape[1])[keep]

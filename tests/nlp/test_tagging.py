@@ -399,6 +399,16 @@ def test_fit_refuses_caller_mistakes(texts, labels, message):
         ThemeTagger.fit(texts, labels)
 
 
+def test_fit_learns_from_texts_that_all_use_the_same_words():
+    # Every n-gram is in every text, so the usual cut of terms in most texts left nothing.
+    words = "vi vill ha fler tåg och bättre vägar i inlandet nu tack".split()
+    texts = [" ".join(words[i:] + words[:i]) for i in range(len(words))] * 3
+    labels = [{"Trafik"} if i % 2 else {"Landsbygd"} for i in range(len(texts))]
+    tagger = ThemeTagger.fit(texts, labels)
+    predicted = tagger.predict(texts[:4])
+    assert all(found and found <= {"Trafik", "Landsbygd"} for found in predicted)
+
+
 def test_other_caller_mistakes(tagger):
     with pytest.raises(ValueError, match="non-empty mapping"):
         ThemeTagger.from_descriptions({})
