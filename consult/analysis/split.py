@@ -6,8 +6,8 @@ renames it; it records which theme it was split from), the comments' tags move t
 part as staff's tags (history kept, as in a merge), and the old theme is retired as split.
 Comments the engine cannot place go to the largest part.
 
-Small themes are split at once. Re-clustering a large theme takes seconds (about 5 s for
-10,000 comments), so a theme with more than ``INLINE_MAX`` comments is split in the
+Small themes are split at once. Re-clustering a large theme takes seconds (about 4 s for
+1,000 comments), so a theme with more than ``INLINE_MAX`` comments is split in the
 background (the analysis job queue: the app's thread pool, or RQ with Redis); the page says
 so and the parts appear when it is done. The split checks the theme's version when it
 writes, so a theme changed meanwhile, or a split asked for twice, changes nothing more.
@@ -33,7 +33,7 @@ from .themes import SPLIT, commit_or_conflict, live_count, live_tags, retire, tr
 
 log = logging.getLogger(__name__)
 PARTS = range(2, 6)
-INLINE_MAX = 2000
+INLINE_MAX = 1000
 
 
 def check(session: Session, user: User | None, round_id: int, theme_id: int, *, parts, version):
