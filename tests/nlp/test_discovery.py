@@ -88,7 +88,7 @@ def test_chooses_the_number_of_themes_within_bounds():
 
 def test_texts_without_structure_are_not_split_into_many_themes():
     # Words drawn at random: every split is noise. The silhouette alone grows with each
-    # theme added (it chose the bound, 16, here); above chance it stops early.
+    # theme added (searching by it alone gave 11 themes here); above chance it stops early.
     rng = random.Random(7)
     syllables = ["ka", "lo", "mi", "ter", "sun", "va", "rö", "bä", "gen", "dal", "skog", "hav"]
     words = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))) for _ in range(600)]
