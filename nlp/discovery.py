@@ -63,8 +63,8 @@ SHARED_COLUMNS = 8_000  # features the factorisation models on large corpora
 # On corpora of more than PRECISE_FROM and at most LARGE distinct texts the final split
 # minimises the Kullback-Leibler divergence (word counts behave like Poisson counts) on this
 # many shared features. Measured on SuperLim argumentation (4,200 texts): V-measure 0.770 →
-# 0.795, at 6.6 → 14.2 s; so larger corpora keep the faster Frobenius split. Smaller ones
-# too: on a few hundred texts it split worse (SweFAQ, 110 texts: 0.704 → 0.680).
+# 0.795, in more than twice the time; so larger corpora keep the faster Frobenius split.
+# Smaller ones too: on a few hundred texts it split worse (SweFAQ, 110 texts: 0.704 → 0.680).
 PRECISE_FROM = 500
 PRECISE_COLUMNS = 20_000
 # Choosing k: the search goes on while a split's silhouette, less this many times what the
