@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from nlp.features import TextVectoriser, char_ngrams, char_text
+from nlp.features import FEW, TextVectoriser, char_ngrams, char_text
 from nlp.text import lemmatise
 
 TEXTS = [
@@ -41,6 +42,17 @@ def test_rows_are_unit_length_and_similar_texts_are_close():
     assert np.allclose(norms[:5], 1, atol=1e-5) and norms[5] == 0
     similarity = (X @ X.T).toarray()
     assert similarity[0, 1] > similarity[0, 3]
+
+
+def test_a_few_texts_get_the_rows_a_large_batch_gives_them():
+    mixed = [*TEXTS, "🙂🙂", "Vägen vägen vägen, the road!", "x" * 100_000, "\x00\x01\x02"]
+    vectoriser = TextVectoriser().fit(mixed)
+    many = mixed * (FEW // len(mixed) + 1)  # more than FEW: counted as one batch
+    batch = vectoriser.transform(many)[: len(mixed)]
+    one_by_one = [vectoriser.transform([text]) for text in mixed]
+    assert all(row.nnz == batch[i].nnz for i, row in enumerate(one_by_one))
+    assert abs(batch - sp.vstack(one_by_one)).max() < 1e-6
+    assert vectoriser.transform(mixed[:2]).shape == (2, vectoriser.n_features)
 
 
 def test_state_round_trip_gives_the_same_rows():
