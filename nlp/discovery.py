@@ -40,7 +40,7 @@ from sklearn.preprocessing import normalize
 
 from . import persist
 from .duplicates import duplicate_labels
-from .features import TextVectoriser, char_text
+from .features import TextVectoriser
 from .text import sentences
 
 MAX_THEMES = 70
@@ -223,11 +223,11 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
     distinct = distinct[[bool(_LETTER.search(texts[i])) for i in distinct]]
     if len(distinct) == 0:
         return ThemeModel([-1] * n, [], None, None, seed)
-    content = strip_boilerplate([texts[i] for i in distinct])
-    clean = char_text(content)
+    clean = [text.lower() for text in strip_boilerplate([texts[i] for i in distinct])]
     fit_rows = _sample(len(clean), FIT_ROWS, seed)
     vectoriser = TextVectoriser()
-    X = vectoriser.fit_transform_clean([clean[i] for i in fit_rows])
+    counts = vectoriser.fit_counts([clean[i] for i in fit_rows])
+    X = vectoriser.weigh(counts)
     if len(fit_rows) == 1 or X.nnz == 0:
         labels = np.zeros(len(fit_rows), dtype=int)
     else:
@@ -236,9 +236,10 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
         labels = _factorise(X, k, seed, large=large, precise=PRECISE_FROM < X.shape[0] <= LARGE)
     centroids = _mean_vectors(X, labels)
     centre = normalize(np.asarray(X.mean(axis=0))).ravel()
-    del X
     weights = np.bincount(canonical, minlength=n)[distinct]  # copies per distinct text
-    placed = _place_all(vectoriser, clean, centroids, centre, weights > 1)
+    fitted = (fit_rows, X, counts.lemmas)
+    del X, counts
+    placed = _place_all(vectoriser, clean, fitted, centroids, centre, weights > 1)
     themes, order, centroids = _describe(placed, vectoriser, distinct, weights)
     relabel = np.full(placed.sums.shape[0] + 1, -1)
     relabel[order] = np.arange(len(order))
@@ -266,32 +267,42 @@ class Placement:
 def _place_all(
     vectoriser: TextVectoriser,
     clean: list[str],
+    fitted: tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix],
     centroids: np.ndarray,
     centre: np.ndarray,
     copied: np.ndarray,
 ) -> Placement:
     """Stream the corpus in batches: place each text at its most similar centre, and sum
     what the themes' descriptions need, without holding the corpus's vectors at once.
-    A text sent by many (``copied``) is never an outlier for being untypical: it is a voice
-    the theme has to hold."""
+    The texts the themes were formed on come ``fitted`` (their indices, rows and lemma
+    counts) and are not counted again. A text sent by many (``copied``) is never an
+    outlier for being untypical: it is a voice the theme has to hold."""
     k = centroids.shape[0]
+    fit_rows, fit_X, fit_lemmas = fitted
+    rest = np.setdiff1d(np.arange(len(clean)), fit_rows)
     labels, similarity, to_centre = [], [], []
     sums = sp.csr_matrix((k, vectoriser.n_features), dtype=np.float32)
     lemma_counts = sp.csr_matrix((k, len(vectoriser.word_vocabulary)), dtype=np.float32)
     tables = vectoriser.tables()
-    for start in range(0, len(clean), PLACE_BATCH):
-        counts = tables.counts(clean[start : start + PLACE_BATCH])
-        X = vectoriser.weigh(counts)
+
+    def batches():
+        yield fit_X, fit_lemmas
+        for start in range(0, len(rest), PLACE_BATCH):
+            counts = tables.counts([clean[i] for i in rest[start : start + PLACE_BATCH]])
+            yield vectoriser.weigh(counts), counts.lemmas
+
+    for X, lemmas in batches():
         best, sim = _nearest(X, centroids)
         labels.append(best)
         similarity.append(sim)
         to_centre.append(X @ centre)
         membership = _membership(best, k)
         sums = sums + membership @ X
-        lemma_counts = lemma_counts + membership @ counts.lemmas
-    labels, similarity = np.concatenate(labels), np.concatenate(similarity)
+        lemma_counts = lemma_counts + membership @ lemmas
+    order = np.argsort(np.concatenate([fit_rows, rest]), kind="stable")  # back to text order
+    labels, similarity = np.concatenate(labels)[order], np.concatenate(similarity)[order]
     floors = _floors(labels, similarity, k)
-    fits = _fits(similarity, np.concatenate(to_centre), k, floors[labels])
+    fits = _fits(similarity, np.concatenate(to_centre)[order], k, floors[labels])
     labels = np.where(fits | (copied & (labels >= 0)), labels, -1)
     return Placement(labels, similarity, sums.tocsr(), lemma_counts.tocsr(), centre, floors)
 
@@ -349,19 +360,18 @@ def _sample(n: int, size: int, seed: int) -> np.ndarray:
 
 
 def strip_boilerplate(texts: list[str]) -> list[str]:
-    """Remove sentences that recur word for word across many texts ("Tack för möjligheten att
-    lämna synpunkter."): they say nothing about the theme and would pull unrelated texts
-    together. A text made only of such sentences is kept whole."""
+    """Return the texts normalised, without the sentences that recur word for word across
+    many texts ("Tack för möjligheten att lämna synpunkter."): they say nothing about the
+    theme and would pull unrelated texts together. A text made only of such sentences is
+    kept whole."""
     split = [sentences(t) for t in texts]
     counts = Counter(s.lower() for parts in split for s in set(parts))
     floor = max(BOILERPLATE_MIN_TEXTS, BOILERPLATE_SHARE * len(texts))
     common = {s for s, c in counts.items() if c >= floor}
-    if not common:
-        return texts
     stripped = []
-    for text, parts in zip(texts, split, strict=True):
+    for parts in split:
         kept = [p for p in parts if p.lower() not in common]
-        stripped.append(" ".join(kept) if kept else text)
+        stripped.append(" ".join(kept or parts))
     return stripped
 
 

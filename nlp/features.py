@@ -237,6 +237,11 @@ class TextVectoriser:
     def fit_transform_clean(self, clean: Sequence[str]) -> sp.csr_matrix:
         """Learn vocabularies and IDF weights from texts already cleaned (``char_text``), and
         return their rows, counting each text once."""
+        return self.weigh(self.fit_counts(clean))
+
+    def fit_counts(self, clean: Sequence[str]) -> Counts:
+        """Learn vocabularies and IDF weights from texts already cleaned (``char_text``), and
+        return their counts in the learnt columns (``weigh`` makes them rows)."""
         if len(clean) == 0:
             raise ValueError("cannot fit on no texts")
         tables = ChunkTables()
@@ -252,7 +257,7 @@ class TextVectoriser:
             counts.lemmas, list(tables.lemmas), min_df, max_df, self.max_word_features
         )
         self._tables = None
-        return self.weigh(Counts(counts.chars[:, char_columns], counts.lemmas[:, word_columns]))
+        return Counts(counts.chars[:, char_columns], counts.lemmas[:, word_columns])
 
     def tables(self) -> ChunkTables:
         """The chunk tables for this vectoriser's vocabularies (made once, then cached)."""
