@@ -46,7 +46,7 @@ at a fraction of the time.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +78,7 @@ TEMPERATURE = 0.05  # softmax temperature over cosine similarities (zero-shot sc
 CLOSE = 0.8  # zero-shot: also predict labels within this share of the top similarity
 NEAR_IDENTICAL = 0.8  # to_label_next: skip texts this similar to one already picked
 _EPS = 1e-6
+PREDICT_BATCH = 10_000  # texts scored at once (bounds the memory their feature rows take)
 
 
 def _label_sets(labels: Sequence) -> list[frozenset[str]]:
@@ -112,6 +113,12 @@ def _texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise ValueError("texts must be a list of strings, not one string")
     return list(texts)
+
+
+def _batches(texts: list[str]) -> Iterator[list[str]]:
+    """Yield ``texts`` in slices of PREDICT_BATCH: a batch's feature rows are held at once."""
+    for start in range(0, len(texts), PREDICT_BATCH):
+        yield texts[start : start + PREDICT_BATCH]
 
 
 def _vectorised(texts: list[str], seed: int) -> tuple[TextVectoriser, sp.csr_matrix]:
@@ -493,11 +500,11 @@ class ThemeTagger:
 
     def scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Return one {label: score in 0..1} per text (calibrated when fitted on examples)."""
-        texts = _texts(texts)
-        if not texts:
-            return []
-        matrix, _ = self._matrix(texts)
-        return [dict(zip(self.labels, map(float, row), strict=True)) for row in matrix]
+        return [
+            dict(zip(self.labels, map(float, row), strict=True))
+            for batch in _batches(_texts(texts))
+            for row in self._matrix(batch)[0]
+        ]
 
     def predict(self, texts: Sequence[str], top_fallback: bool | None = None) -> list[set[str]]:
         """Return the labels of each text (none for a text with nothing to go on).
@@ -506,10 +513,14 @@ class ThemeTagger:
         ``top_fallback`` is on (the tagger's default unless given), the top-scoring label.
         Zero-shot: the top label plus any whose similarity is within ``CLOSE`` of it.
         """
-        texts = _texts(texts)
-        if not texts:
-            return []
         fallback = self.top_fallback if top_fallback is None else top_fallback
+        return [
+            labels
+            for batch in _batches(_texts(texts))
+            for labels in self._predict_batch(batch, fallback)
+        ]
+
+    def _predict_batch(self, texts: list[str], fallback: bool) -> list[set[str]]:
         matrix, X = self._matrix(texts)
         blank = np.diff(X.indptr) == 0
         if self.exclusive_scale is not None:

@@ -420,3 +420,16 @@ def test_other_caller_mistakes(tagger):
         tagger.to_label_next(["Tågen."], -1)
     with pytest.raises(ValueError, match="label sets"):
         tagger.fit_more(["Tågen."], [])
+
+
+def test_large_inputs_are_scored_in_batches_with_the_same_result(tagger, data, monkeypatch):
+    import nlp.tagging
+
+    _, (texts, _) = data
+    predicted, scores = tagger.predict(texts), tagger.scores(texts)
+    monkeypatch.setattr(nlp.tagging, "PREDICT_BATCH", 7)  # 80 texts: 12 batches, one short
+    assert tagger.predict(texts) == predicted
+    in_batches = tagger.scores(texts)
+    assert len(in_batches) == len(scores)
+    for row, expected in zip(in_batches, scores, strict=True):
+        assert row == pytest.approx(expected, abs=1e-6)
