@@ -134,15 +134,17 @@ class ChunkTables:
         ]
 
     def evidence(self, chunks: list[str]) -> np.ndarray:
-        """Return ``chunk_evidence`` of distinct ``chunks``, each chunk analysed once."""
-        missing = [c for c in chunks if c not in self._evidence]
-        if len(self._evidence) + len(missing) > _CHUNK_CACHE_LIMIT:
-            self._evidence.clear()
-            missing = chunks
-        self._evidence.update(zip(missing, chunk_evidence(missing), strict=True))
-        if not chunks:
-            return chunk_evidence([])
-        return np.stack([self._evidence[c] for c in chunks])
+        """Return ``chunk_evidence`` of ``chunks``, each chunk analysed once (cached)."""
+        # Rows are taken before the cache may be cleared: another thread may clear it too.
+        rows = [self._evidence.get(c) for c in chunks]
+        missing = [c for c, row in zip(chunks, rows, strict=True) if row is None]
+        if missing:
+            if len(self._evidence) + len(missing) > _CHUNK_CACHE_LIMIT:
+                self._evidence.clear()
+            new = dict(zip(missing, chunk_evidence(missing), strict=True))
+            self._evidence.update(new)
+            rows = [new[c] if row is None else row for c, row in zip(chunks, rows, strict=True)]
+        return np.stack(rows) if rows else chunk_evidence([])
 
     def counts(self, clean: Sequence[str], lang: str | None = None) -> Counts:
         """Return the char n-gram and lemma counts of cleaned texts (language per text)."""

@@ -66,3 +66,14 @@ def test_fit_refuses_nothing_to_learn_from():
         TextVectoriser().fit([])
     with pytest.raises(ValueError):
         TextVectoriser().fit(["", "   "])
+
+
+def test_rows_stay_the_same_when_the_chunk_caches_overflow(monkeypatch):
+    import nlp.features
+
+    vectoriser = TextVectoriser().fit(TEXTS)
+    expected = vectoriser.transform(TEXTS * 3)
+    monkeypatch.setattr(nlp.features, "_CHUNK_CACHE_LIMIT", 3)  # cleared again and again
+    fresh = TextVectoriser.from_state(vectoriser.to_state())
+    assert abs(fresh.transform(TEXTS * 3) - expected).max() < 1e-6
+    assert abs(fresh.transform(TEXTS[:2]) - expected[:2]).max() < 1e-6
