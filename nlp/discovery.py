@@ -237,9 +237,10 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
     centroids = _mean_vectors(X, labels)
     centre = normalize(np.asarray(X.mean(axis=0))).ravel()
     weights = np.bincount(canonical, minlength=n)[distinct]  # copies per distinct text
-    fitted = (fit_rows, X, counts.lemmas)
+    placing = Placing(vectoriser, centroids, centre)
+    placing.add(fit_rows, X, counts.lemmas)  # the texts the themes were formed on, as counted
     del X, counts
-    placed = _place_all(vectoriser, clean, fitted, centroids, centre, weights > 1)
+    placed = _place_rest(placing, vectoriser, clean, weights > 1)
     themes, order, centroids = _describe(placed, vectoriser, distinct, weights)
     relabel = np.full(placed.sums.shape[0] + 1, -1)
     relabel[order] = np.arange(len(order))
@@ -264,47 +265,55 @@ class Placement:
     floors: np.ndarray  # per theme, the least similarity of a member (see ``_floors``)
 
 
-def _place_all(
-    vectoriser: TextVectoriser,
-    clean: list[str],
-    fitted: tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix],
-    centroids: np.ndarray,
-    centre: np.ndarray,
-    copied: np.ndarray,
+class Placing:
+    """Texts placed batch by batch at their most similar theme centre, with the sums the
+    themes' descriptions need; a batch's vectors are not kept."""
+
+    def __init__(self, vectoriser: TextVectoriser, centroids: np.ndarray, centre: np.ndarray):
+        self.centroids, self.centre = centroids, centre
+        k = centroids.shape[0]
+        self.sums = sp.csr_matrix((k, vectoriser.n_features), dtype=np.float32)
+        self.lemma_counts = sp.csr_matrix((k, len(vectoriser.word_vocabulary)), dtype=np.float32)
+        self.rows, self.labels, self.similarity, self.to_centre = [], [], [], []
+
+    def add(self, rows: np.ndarray, X: sp.csr_matrix, lemmas: sp.csr_matrix) -> None:
+        """Place the texts ``rows`` (indices), given their vectors and lemma counts."""
+        best, sim = _nearest(X, self.centroids)
+        membership = _membership(best, self.centroids.shape[0])
+        self.sums = self.sums + membership @ X
+        self.lemma_counts = self.lemma_counts + membership @ lemmas
+        self.rows.append(rows)
+        self.labels.append(best)
+        self.similarity.append(sim)
+        self.to_centre.append(X @ self.centre)
+
+    def placement(self, copied: np.ndarray) -> Placement:
+        """Return the placement of every text added, in index order, with outliers at -1.
+        A text sent by many (``copied``) is never an outlier for being untypical: it is a
+        voice the theme has to hold."""
+        order = np.argsort(np.concatenate(self.rows), kind="stable")
+        labels = np.concatenate(self.labels)[order]
+        similarity = np.concatenate(self.similarity)[order]
+        k = self.centroids.shape[0]
+        floors = _floors(labels, similarity, k)
+        fits = _fits(similarity, np.concatenate(self.to_centre)[order], k, floors[labels])
+        labels = np.where(fits | (copied & (labels >= 0)), labels, -1)
+        sums, lemma_counts = self.sums.tocsr(), self.lemma_counts.tocsr()
+        return Placement(labels, similarity, sums, lemma_counts, self.centre, floors)
+
+
+def _place_rest(
+    placing: Placing, vectoriser: TextVectoriser, clean: list[str], copied: np.ndarray
 ) -> Placement:
-    """Stream the corpus in batches: place each text at its most similar centre, and sum
-    what the themes' descriptions need, without holding the corpus's vectors at once.
-    The texts the themes were formed on come ``fitted`` (their indices, rows and lemma
-    counts) and are not counted again. A text sent by many (``copied``) is never an
-    outlier for being untypical: it is a voice the theme has to hold."""
-    k = centroids.shape[0]
-    fit_rows, fit_X, fit_lemmas = fitted
-    rest = np.setdiff1d(np.arange(len(clean)), fit_rows)
-    labels, similarity, to_centre = [], [], []
-    sums = sp.csr_matrix((k, vectoriser.n_features), dtype=np.float32)
-    lemma_counts = sp.csr_matrix((k, len(vectoriser.word_vocabulary)), dtype=np.float32)
+    """Place the texts not yet added to ``placing``, streaming them in batches (the
+    corpus's vectors are never held at once), and return the placement of all."""
+    rest = np.setdiff1d(np.arange(len(clean)), np.concatenate(placing.rows))
     tables = vectoriser.tables()
-
-    def batches():
-        yield fit_X, fit_lemmas
-        for start in range(0, len(rest), PLACE_BATCH):
-            counts = tables.counts([clean[i] for i in rest[start : start + PLACE_BATCH]])
-            yield vectoriser.weigh(counts), counts.lemmas
-
-    for X, lemmas in batches():
-        best, sim = _nearest(X, centroids)
-        labels.append(best)
-        similarity.append(sim)
-        to_centre.append(X @ centre)
-        membership = _membership(best, k)
-        sums = sums + membership @ X
-        lemma_counts = lemma_counts + membership @ lemmas
-    order = np.argsort(np.concatenate([fit_rows, rest]), kind="stable")  # back to text order
-    labels, similarity = np.concatenate(labels)[order], np.concatenate(similarity)[order]
-    floors = _floors(labels, similarity, k)
-    fits = _fits(similarity, np.concatenate(to_centre)[order], k, floors[labels])
-    labels = np.where(fits | (copied & (labels >= 0)), labels, -1)
-    return Placement(labels, similarity, sums.tocsr(), lemma_counts.tocsr(), centre, floors)
+    for start in range(0, len(rest), PLACE_BATCH):
+        rows = rest[start : start + PLACE_BATCH]
+        counts = tables.counts([clean[i] for i in rows])
+        placing.add(rows, vectoriser.weigh(counts), counts.lemmas)
+    return placing.placement(copied)
 
 
 def _floors(labels: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:

@@ -8,7 +8,8 @@ readable vocabulary.
 Both views are built from the space-separated chunks of each text: a corpus of 100,000
 comments has millions of chunks but only tens of thousands of distinct ones, so each
 distinct chunk is analysed once (its n-grams, its lemmas, its language evidence) and a
-text's counts are its chunk counts times those per-chunk tables, one sparse product. The
+text's counts are its chunk counts times those per-chunk tables (one sparse product for a
+batch; a few texts are summed one by one, where scipy's per-call cost would dominate). The
 n-grams are exactly scikit-learn's ``char_wb`` ones, and the lemmas exactly ``text.lemmatise``.
 Large corpora fit the vocabulary on a sample and are transformed in batches; rows stay
 sparse, so the corpus is never held as a dense matrix.
@@ -100,7 +101,8 @@ def chunk_matrix(clean: Sequence[str]) -> tuple[sp.csr_matrix, list[str]]:
 
 
 class ChunkTables:
-    """What each distinct chunk contributes (n-grams, lemmas), cached across batches."""
+    """What each distinct chunk contributes (n-grams, lemmas, language evidence), cached
+    across batches."""
 
     def __init__(self, grams: dict | None = None, lemmas: dict | None = None):
         # Fixed indexes (from a fitted vocabulary) drop unknown keys; growing ones add them.
@@ -146,15 +148,11 @@ class ChunkTables:
             rows = [new[c] if row is None else row for c, row in zip(chunks, rows, strict=True)]
         return np.stack(rows) if rows else chunk_evidence([])
 
-    def counts(self, clean: Sequence[str], lang: str | None = None) -> Counts:
+    def counts(self, clean: Sequence[str]) -> Counts:
         """Return the char n-gram and lemma counts of cleaned texts (language per text)."""
         per_chunk, chunks = chunk_matrix(clean)
         chars = (per_chunk @ _table(self.gram_rows(chunks), len(self.grams))).tocsr()
-        if lang is None:
-            evidence = per_chunk @ self.evidence(chunks)
-            codes = np.array([lemma_language(c) for c in detect_from_evidence(evidence)])
-        else:
-            codes = np.full(len(clean), lemma_language(lang))
+        codes = np.array(_lemma_codes(per_chunk @ self.evidence(chunks)))
         lemmas = sp.csr_matrix((len(clean), 0), dtype=np.float32)
         for code in ("sv", "en"):
             rows = sp.diags((codes == code).astype(np.float32))
@@ -162,6 +160,11 @@ class ChunkTables:
                 part = rows @ per_chunk @ _table(self.lemma_rows(chunks, code), len(self.lemmas))
                 lemmas = _widen(lemmas, len(self.lemmas)) + _widen(part, len(self.lemmas))
         return Counts(chars, _widen(lemmas, len(self.lemmas)).tocsr())
+
+
+def _lemma_codes(evidence: np.ndarray) -> list[str]:
+    """Return the lemma table of each text (a row of summed ``chunk_evidence``)."""
+    return [lemma_language(code) for code in detect_from_evidence(evidence)]
 
 
 def _table(rows: list[np.ndarray], width: int) -> sp.csr_matrix:
@@ -233,7 +236,7 @@ class TextVectoriser:
     ) -> TextVectoriser:
         """Learn vocabularies and IDF weights (from a sample of large corpora). ``lemmas`` is
         accepted for callers of earlier versions and not needed."""
-        self.fit_transform_clean(char_text(texts[i] for i in _sample(len(texts), FIT_SAMPLE, seed)))
+        self.fit_counts(char_text(texts[i] for i in _sample(len(texts), FIT_SAMPLE, seed)))
         return self
 
     def fit_transform_clean(self, clean: Sequence[str]) -> sp.csr_matrix:
@@ -273,7 +276,8 @@ class TextVectoriser:
         return self.transform_clean(char_text(texts))
 
     def transform_clean(self, clean: Sequence[str]) -> sp.csr_matrix:
-        """Return the TF-IDF rows of texts already cleaned (``char_text``), in batches."""
+        """Return the TF-IDF rows of texts already cleaned (``char_text``): a few text by
+        text, more in batches."""
         if 0 < len(clean) <= FEW:
             return self._transform_few(clean)
         return sp.vstack(
@@ -292,7 +296,7 @@ class TextVectoriser:
             chunk_counts = Counter(text.split())
             chunks = list(chunk_counts)
             times = np.fromiter(chunk_counts.values(), dtype=np.float64, count=len(chunks))
-            code = lemma_language(detect_from_evidence((times @ tables.evidence(chunks))[None])[0])
+            code = _lemma_codes((times @ tables.evidence(chunks))[None])[0]
             char_columns, char_values = _tfidf_row(tables.gram_rows(chunks), times, self.char_idf)
             word_columns, word_values = _tfidf_row(
                 tables.lemma_rows(chunks, code), times, self.word_idf

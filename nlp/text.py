@@ -47,12 +47,9 @@ def normalise(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])
-    # Most texts need neither substitution, and a search is cheaper than a sub that
-    # finds nothing; str.split splits at exactly the characters regex's \s matches.
-    if _REPLACEABLE.search(text):
-        text = _REPLACEABLE.sub(lambda m: _REPLACEMENTS[m.group()], text)
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
+    text = _REPLACEABLE.sub(lambda m: _REPLACEMENTS[m.group()], text)
+    text = _CONTROL.sub("", text)
+    # str.split splits at exactly the characters regex's \s matches, three times faster.
     return " ".join(text.split())[:MAX_CHARS]
 
 

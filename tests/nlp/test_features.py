@@ -50,7 +50,9 @@ def test_a_few_texts_get_the_rows_a_large_batch_gives_them():
     many = mixed * (FEW // len(mixed) + 1)  # more than FEW: counted as one batch
     batch = vectoriser.transform(many)[: len(mixed)]
     one_by_one = [vectoriser.transform([text]) for text in mixed]
-    assert all(row.nnz == batch[i].nnz for i, row in enumerate(one_by_one))
+    assert all(
+        row.nnz == batch[i].nnz and row.dtype == batch.dtype for i, row in enumerate(one_by_one)
+    )
     assert abs(batch - sp.vstack(one_by_one)).max() < 1e-6
     assert vectoriser.transform(mixed[:2]).shape == (2, vectoriser.n_features)
 
