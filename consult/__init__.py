@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db, security
 from .config import defaults
+from .errors import Refusal
 from .extensions import babel, csrf, htmx, limiter, login_manager
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -128,5 +129,7 @@ def _register_errors(app: Flask) -> None:
             return jsonify(error=code), code
         return render_template("error.html", code=code), code
 
-    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
+    for code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500):
         app.register_error_handler(code, lambda error, code=code: render_error(code, error))
+    # A service's refusal that its route did not render itself answers with its status.
+    app.register_error_handler(Refusal, lambda error: render_error(error.code, error))

@@ -1,0 +1,64 @@
+"""What every route does the same way: call a service as the signed-in user, read numbers from
+the request, and answer a form page with the right status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import make_response, render_template, request
+from flask_login import current_user
+
+from .db import get_session
+
+# Ids and page numbers fit a 32-bit integer column (PostgreSQL refuses larger ones).
+INT_MAX = 2**31 - 1
+
+
+def call(function, *args, **kwargs):
+    """Call a service with the request's session and the current user.
+
+    Refusals the route does not catch reach the app's error handler, which rolls back and
+    answers with their status (403, 404, 409 or 422).
+    """
+    return function(get_session(), current_user, *args, **kwargs)
+
+
+def parse_int(raw: str | None, *, minimum: int = 0, maximum: int = INT_MAX) -> int | None:
+    """Return ``raw`` as an int within [minimum, maximum], or None for anything else.
+
+    Only ASCII digits count: ``"²".isdigit()`` is true but ``int("²")`` fails.
+    """
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not raw or len(raw) > 12 or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if minimum <= value <= maximum else None
+
+
+def int_arg(name: str, *, minimum: int = 0, maximum: int = INT_MAX) -> int | None:
+    """A number from the query string, or None when it is missing or not a number."""
+    return parse_int(request.args.get(name), minimum=minimum, maximum=maximum)
+
+
+def int_field(name: str, *, minimum: int = 0, maximum: int = INT_MAX) -> int | None:
+    """A number from the posted form, or None when it is missing or not a number."""
+    return parse_int(request.form.get(name), minimum=minimum, maximum=maximum)
+
+
+def int_list(values: Iterable[str]) -> list[int]:
+    """The numbers among ``values`` (e.g. ``request.form.getlist("comments")``), in order."""
+    parsed = (parse_int(value) for value in values)
+    return [value for value in parsed if value is not None]
+
+
+def page_arg(name: str = "sida", *, last: int = 100_000) -> int:
+    """The page number asked for: 1 when missing or not a page, at most ``last``."""
+    return min(parse_int(request.args.get(name), minimum=1) or 1, last)
+
+
+def form_page(template: str, form, **context):
+    """Render a form page: 422 when the form has errors, so clients and tests can tell."""
+    status = 422 if form.errors else 200
+    return make_response(render_template(template, form=form, **context), status)
