@@ -51,8 +51,17 @@ def defaults(instance_path: str) -> dict:
         "ANALYSIS_QUEUE": "consult-analysis",
         "ANALYSIS_THREADS": 1,
         "ANALYSIS_JOB_TIMEOUT": 60 * 60,
-        # A queued or running job that has not reported progress for this long has died.
-        "ANALYSIS_STALE_MINUTES": 60,
+        # A job waiting this long for a worker is given up (its worker is gone).
+        "ANALYSIS_STALE_MINUTES": int(os.environ.get("CONSULT_ANALYSIS_STALE_MINUTES", "60")),
+        # A running job writes a heartbeat this often; one silent for DEAD_SECONDS has died
+        # (its worker was killed, ran out of memory, the machine restarted).
+        "ANALYSIS_HEARTBEAT_SECONDS": float(
+            os.environ.get("CONSULT_ANALYSIS_HEARTBEAT_SECONDS", "15")
+        ),
+        "ANALYSIS_DEAD_SECONDS": float(os.environ.get("CONSULT_ANALYSIS_DEAD_SECONDS", "120")),
+        # Load the theme engine's language data when the background runner starts (not in a
+        # request), so the first new comment of an analysed round is placed without delay.
+        "ANALYSIS_WARM": _flag("CONSULT_ANALYSIS_WARM", True),
         "ANALYSIS_COMMENTS_PER_PAGE": 25,
         # Notifications: links in e-mails start with BASE_URL; mail goes through SMTP when
         # SMTP_HOST is set, else it is appended to MAIL_LOG (default instance/mail.log).

@@ -558,6 +558,9 @@ class Analysis(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Touched with every progress step: a running job that stops being touched has died.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written every few seconds by the running job, between its steps too: a running job
+    # whose heartbeat stops has died (see consult.analysis.services.expire_stale).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The fitted theme model in nlp's safe file format (numpy arrays + JSON, no pickle).
     model_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))

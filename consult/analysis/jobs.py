@@ -11,12 +11,14 @@ another comment ("Håller med!") rather than the draft, and would pull themes to
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 import nlp
@@ -37,6 +39,9 @@ from ..models import (
 )
 from . import stored, training
 
+log = logging.getLogger(__name__)
+# Seconds between a running job's heartbeats (the app passes ANALYSIS_HEARTBEAT_SECONDS).
+HEARTBEAT_SECONDS = 15.0
 # Near-identical comments from at least this many people count as a campaign.
 CAMPAIGN_MIN_SIZE = 3
 THEME_NAME_MAX = 200
@@ -51,7 +56,7 @@ class NothingToAnalyse(Exception):
 
 
 class Superseded(Exception):
-    """The job is no longer running (given up as stale, say): its results are not saved."""
+    """The job is no longer running (cancelled, given up as dead): its results are not saved."""
 
 
 @dataclass
@@ -93,10 +98,12 @@ def theme_name(label: str) -> str:
     return name.strip()[:THEME_NAME_MAX] or "–"
 
 
-def run(session: Session, analysis_id: int) -> bool:
+def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECONDS) -> bool:
     """Run the queued job ``analysis_id``; return False if it was not queued (already taken).
 
-    Claiming the job is one conditional update, so a job delivered twice runs once.
+    Claiming the job is one conditional update, so a job delivered twice runs once. While it
+    runs, a thread writes its heartbeat every ``heartbeat`` seconds (see ``Heartbeat``); a job
+    that staff cancelled or that was given up as dead stops at its next step, saving nothing.
     """
     now = clock.now
     claimed = session.execute(
@@ -106,6 +113,7 @@ def run(session: Session, analysis_id: int) -> bool:
             status=AnalysisStatus.RUNNING,
             started_at=now(),
             updated_at=now(),
+            heartbeat_at=now(),
             progress=1,
             message="reading",
         )
@@ -116,25 +124,28 @@ def run(session: Session, analysis_id: int) -> bool:
     job = session.get(Analysis, analysis_id)
 
     def progress(percent: int, message: str) -> None:
-        session.execute(
+        still_running = session.execute(
             update(Analysis)
-            .where(Analysis.id == analysis_id)
-            .values(progress=percent, message=message, updated_at=now())
-        )
+            .where(Analysis.id == analysis_id, Analysis.status == AnalysisStatus.RUNNING)
+            .values(progress=percent, message=message, updated_at=now(), heartbeat_at=now())
+        ).rowcount
         session.commit()
+        if not still_running:
+            raise Superseded()
 
     try:
-        comments = list(session.scalars(analysed_comments(session, job.round_id)))
-        if not comments:
-            raise NothingToAnalyse()
-        reading = read(comments, progress)
-        progress(85, "training")
-        reading.tagger = training.train_quietly(session, job.round_id)
-        progress(90, "saving")
-        save(session, job, comments, reading, now())
-        session.commit()
+        with Heartbeat(session.get_bind(), analysis_id, heartbeat):
+            comments = list(session.scalars(analysed_comments(session, job.round_id)))
+            if not comments:
+                raise NothingToAnalyse()
+            reading = read(comments, progress)
+            progress(85, "training")
+            reading.tagger = training.train_quietly(session, job.round_id)
+            progress(90, "saving")
+            save(session, job, comments, reading, now())
+            session.commit()
     except Superseded:
-        # Someone gave the job up while it ran, and may have started another: change nothing.
+        # Cancelled or given up while it ran (another job may have started): change nothing.
         session.rollback()
         return True
     except Exception as error:  # noqa: BLE001 - any failure is recorded on the job
@@ -142,6 +153,54 @@ def run(session: Session, analysis_id: int) -> bool:
         fail(session, analysis_id, error, now())
         return True
     return True
+
+
+class Heartbeat:
+    """Write a running job's ``heartbeat_at`` every ``interval`` seconds from its own thread.
+
+    The engine's longest steps report no progress for minutes; the heartbeat goes on beside
+    them, so a job whose heartbeat stops has died (its process was killed) and can be told
+    from one that is merely slow. Each beat is its own short transaction on its own
+    connection; a beat that fails (a locked SQLite database, say) is logged and tried again.
+    It stops when the job is no longer running (cancelled, given up) or has ended.
+    """
+
+    def __init__(self, engine: Engine, analysis_id: int, interval: float):
+        self.engine = engine
+        self.analysis_id = analysis_id
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(
+            target=self._beat_until_stopped, name=f"analysis-heartbeat-{analysis_id}", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=10)
+
+    def _beat_until_stopped(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                if not beat(self.engine, self.analysis_id):
+                    return
+            except Exception:  # noqa: BLE001 - a missed beat is retried at the next one
+                log.warning("Analysis %s: could not write its heartbeat", self.analysis_id)
+
+
+def beat(engine: Engine, analysis_id: int) -> bool:
+    """Write one heartbeat of a running job; return False if the job is no longer running."""
+    with Session(engine) as session:
+        running = session.execute(
+            update(Analysis)
+            .where(Analysis.id == analysis_id, Analysis.status == AnalysisStatus.RUNNING)
+            .values(heartbeat_at=clock.now())
+        ).rowcount
+        session.commit()
+    return bool(running)
 
 
 def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Reading:
@@ -155,6 +214,28 @@ def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Readi
     stances = nlp.stance(texts)
     languages = [nlp.language(text) for text in texts]
     return Reading([c.id for c in comments], campaigns, model, stances, languages)
+
+
+@dataclass
+class StaffWork:
+    """What staff did to the round's themes and tags before the run saves, which it keeps."""
+
+    touched: Touched  # the current themes staff renamed, described, wrote for or tagged
+    kept_tags: set[int]  # comments with a live tag staff made or confirmed
+    refused: set[tuple[int, int]]  # (comment, theme) pairs whose tag staff removed
+
+
+@dataclass
+class Pairing:
+    """How the run's clusters meet the current themes (see ``_pair``)."""
+
+    previous: dict[int, tuple[Theme, set[int]]]  # current theme id -> (theme, its comments)
+    matched: dict[int, int]  # cluster position -> current theme it continues
+    redirected: dict[int, int | None]  # cluster position -> theme merged into, None if deleted
+
+    def renewed(self) -> set[int]:
+        """The current themes this run tags: found again, or taking a merged theme's cluster."""
+        return set(self.matched.values()) | {i for i in self.redirected.values() if i is not None}
 
 
 def save(session: Session, job: Analysis, comments, reading: Reading, when: datetime) -> None:
@@ -172,10 +253,38 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
     With a tagger trained on staff's tags (``reading.tagger``), unreviewed comments are
     steered as ``training`` describes, and the map of found themes to themes is saved for
     placing new comments.
+
+    The steps, in order, each a function of its own: claim the finish, save the campaigns,
+    pair the clusters with the current themes, note staff's work, save the themes, renew
+    their model tags and retire the unmatched, choose each comment's theme, save the tags,
+    save the readings, and mark the job done.
     """
-    # Claim the finish first, in this transaction: a job given up as stale while the engine
-    # ran (and perhaps followed by a new job) must not overwrite the round's themes. On
-    # PostgreSQL the row stays locked until commit, so it cannot be given up meanwhile.
+    _claim_finish(session, job, when)
+    campaign_of = _save_campaigns(session, job, reading)
+    pairing = _pair_clusters(session, job.round_id, reading)
+    staff = _staff_work(session, job.round_id, list(pairing.previous))
+    themes = _save_themes(session, job, reading, pairing, staff, campaign_of, when)
+    _renew_and_retire(session, pairing, staff, when)
+    session.flush()
+    job.theme_map = json.dumps(
+        {
+            str(position): theme.id if theme is not None else None
+            for position, theme in enumerate(themes)
+        }
+    )
+    chosen = _choose_themes(session, job, comments, reading, themes, staff)
+    _save_tags(session, reading.comment_ids, chosen, staff, when)
+    _save_readings(session, job, reading, campaign_of)
+    _finish(job, reading, when)
+
+
+def _claim_finish(session: Session, job: Analysis, when: datetime) -> None:
+    """Mark the job done in this transaction, or raise Superseded if it no longer runs.
+
+    Claimed first: a job given up or cancelled while the engine ran (and perhaps followed by
+    a new job) must not overwrite the round's themes. On PostgreSQL the row stays locked
+    until commit, so it cannot be given up meanwhile.
+    """
     finished = session.execute(
         update(Analysis)
         .where(Analysis.id == job.id, Analysis.status == AnalysisStatus.RUNNING)
@@ -184,6 +293,10 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
     ).rowcount
     if not finished:
         raise Superseded()
+
+
+def _save_campaigns(session: Session, job: Analysis, reading: Reading) -> dict[int, CampaignGroup]:
+    """Add a campaign group per campaign; return {comment index: its group}."""
     ids = reading.comment_ids
     campaign_of: dict[int, CampaignGroup] = {}
     for members in reading.campaigns:
@@ -191,30 +304,55 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         session.add(group)
         for index in members:
             campaign_of[index] = group
+    return campaign_of
+
+
+def _pair_clusters(session: Session, round_id: int, reading: Reading) -> Pairing:
+    """Pair each cluster the engine found with the current theme it continues, if any."""
+    ids = reading.comment_ids
     members_of: dict[int, set[int]] = {}
     for index, theme in enumerate(reading.model.assignments):
         if theme >= 0:
             members_of.setdefault(int(theme), set()).add(ids[index])
-    previous = _previous_themes(session, job.round_id)
-    matched, redirected = _pair(
-        session,
-        job.round_id,
-        previous,
-        {
-            position: members_of.get(position, set())
-            for position in range(len(reading.model.themes))
-        },
+    clusters = {
+        position: members_of.get(position, set()) for position in range(len(reading.model.themes))
+    }
+    previous = _previous_themes(session, round_id)
+    matched, redirected = _pair(session, round_id, previous, clusters)
+    return Pairing(previous, matched, redirected)
+
+
+def _staff_work(session: Session, round_id: int, theme_ids: list[int]) -> StaffWork:
+    """Note what staff did, before this run changes any theme or tag."""
+    return StaffWork(
+        _touched(session, round_id, theme_ids),
+        _kept_tags(session, round_id),
+        _removed_by_staff(session, round_id),
     )
-    touched = _touched(session, job.round_id, list(previous))
-    kept_tags = _kept_tags(session, job.round_id)
-    refused = _removed_by_staff(session, job.round_id)
+
+
+def _save_themes(
+    session: Session,
+    job: Analysis,
+    reading: Reading,
+    pairing: Pairing,
+    staff: StaffWork,
+    campaign_of: dict[int, CampaignGroup],
+    when: datetime,
+) -> list[Theme | None]:
+    """Add or update a theme per cluster; return them by cluster position.
+
+    A cluster redirected to a theme staff merged it into gives that theme; one staff deleted
+    gives None.
+    """
+    ids = reading.comment_ids
     themes: list[Theme | None] = []
     for position, found in enumerate(reading.model.themes):
-        if position in redirected:
+        if position in pairing.redirected:
             # Staff merged this theme into another (its comments go there) or deleted it
             # (its comments stay without a theme): it does not come back.
-            target = redirected[position]
-            themes.append(previous[target][0] if target is not None else None)
+            target = pairing.redirected[position]
+            themes.append(pairing.previous[target][0] if target is not None else None)
             continue
         representatives = _representatives(found.representatives, campaign_of, ids)
         values = {
@@ -224,7 +362,7 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             "representative_ids": json.dumps(representatives),
             "position": position,
         }
-        old_id = matched.get(position)
+        old_id = pairing.matched.get(position)
         if old_id is None:
             theme = Theme(
                 round_id=job.round_id,
@@ -235,8 +373,8 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             )
             session.add(theme)
         else:
-            theme = previous[old_id][0]
-            if old_id not in touched.renamed and theme.origin == Origin.MODEL:
+            theme = pairing.previous[old_id][0]
+            if old_id not in staff.touched.renamed and theme.origin == Origin.MODEL:
                 name = theme_name(found.label)
                 if name != theme.name:
                     # A new name is a change staff with the form open must see (version).
@@ -244,9 +382,14 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
                     values["version"] = Theme.version + 1
             session.execute(update(Theme).where(Theme.id == old_id).values(**values))
         themes.append(theme)
-    # The themes this run tags (found again, or taking a merged theme's cluster): their model
-    # tags are replaced, once each; tags staff made or confirmed stay.
-    renewed = set(matched.values()) | {i for i in redirected.values() if i is not None}
+    return themes
+
+
+def _renew_and_retire(session: Session, pairing: Pairing, staff: StaffWork, when: datetime) -> None:
+    """End the model tags of the themes this run tags (once each; tags staff made or
+    confirmed stay), and retire the old engine themes no cluster continues and staff left
+    alone."""
+    renewed = pairing.renewed()
     if renewed:
         session.execute(
             update(ThemeAssignment)
@@ -260,46 +403,63 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         )
     retiring = [
         i
-        for i, (theme, _) in previous.items()
-        if i not in renewed and i not in touched.any and theme.origin == Origin.MODEL
+        for i, (theme, _) in pairing.previous.items()
+        if i not in renewed and i not in staff.touched.any and theme.origin == Origin.MODEL
     ]
     _retire(session, retiring, when)
-    session.flush()
-    job.theme_map = json.dumps(
-        {
-            str(position): theme.id if theme is not None else None
-            for position, theme in enumerate(themes)
-        }
-    )
-    engine = [
+
+
+def _choose_themes(
+    session: Session,
+    job: Analysis,
+    comments,
+    reading: Reading,
+    themes: list[Theme | None],
+    staff: StaffWork,
+) -> list[int | None]:
+    """Return each comment's theme id (or None): the engine's, steered by the tagger trained
+    on staff's corrections when there is one (see ``training``), which is saved with the job."""
+    ids = reading.comment_ids
+    chosen = [
         themes[theme].id if theme >= 0 and themes[theme] is not None else None
         for theme in reading.model.assignments
     ]
-    if reading.tagger is not None:
-        # Staff's corrections steer the unreviewed comments (see ``training``).
-        open_ = [i for i, comment_id in enumerate(ids) if comment_id not in kept_tags]
-        current = set(
-            session.scalars(
-                select(Theme.id).where(Theme.round_id == job.round_id, Theme.retired_at.is_(None))
-            )
+    if reading.tagger is None:
+        return chosen
+    open_ = [i for i, comment_id in enumerate(ids) if comment_id not in staff.kept_tags]
+    current = set(
+        session.scalars(
+            select(Theme.id).where(Theme.round_id == job.round_id, Theme.retired_at.is_(None))
         )
-        steered = training.steer(
-            reading.tagger,
-            [comment_text(comments[i]) for i in open_],
-            [engine[i] for i in open_],
-            current,
-        )
-        for i, theme_id in zip(open_, steered, strict=True):
-            engine[i] = theme_id
-        job.tagger_file = stored.to_bytes(reading.tagger)
+    )
+    steered = training.steer(
+        reading.tagger,
+        [comment_text(comments[i]) for i in open_],
+        [chosen[i] for i in open_],
+        current,
+    )
+    for i, theme_id in zip(open_, steered, strict=True):
+        chosen[i] = theme_id
+    job.tagger_file = stored.to_bytes(reading.tagger)
+    return chosen
+
+
+def _save_tags(
+    session: Session,
+    ids: list[int],
+    chosen: list[int | None],
+    staff: StaffWork,
+    when: datetime,
+) -> None:
+    """Tag each comment with its chosen theme, unless staff already decided about it."""
     tags = []
-    for index, theme_id in enumerate(engine):
+    for index, theme_id in enumerate(chosen):
         if theme_id is None:
             continue
         comment_id = ids[index]
         # Staff's word on a comment wins: a comment staff tagged or confirmed is not re-tagged
         # by the engine, nor put back in a theme staff took it out of.
-        if comment_id in kept_tags or (comment_id, theme_id) in refused:
+        if comment_id in staff.kept_tags or (comment_id, theme_id) in staff.refused:
             continue
         tags.append(
             {
@@ -311,6 +471,12 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         )
     if tags:
         session.execute(insert(ThemeAssignment), tags)
+
+
+def _save_readings(
+    session: Session, job: Analysis, reading: Reading, campaign_of: dict[int, CampaignGroup]
+) -> None:
+    """Store what the run read in each comment: its campaign, stance and language."""
     rows = [
         {
             "analysis_id": job.id,
@@ -319,11 +485,15 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             "stance": reading.stances[index],
             "language": reading.languages[index],
         }
-        for index, comment_id in enumerate(ids)
+        for index, comment_id in enumerate(reading.comment_ids)
     ]
     session.execute(insert(AnalysedComment), rows)
+
+
+def _finish(job: Analysis, reading: Reading, when: datetime) -> None:
+    """Store the model and the figures on the job, and mark it done."""
     job.model_file = stored.to_bytes(reading.model)
-    job.comment_count = len(ids)
+    job.comment_count = len(reading.comment_ids)
     job.status = AnalysisStatus.DONE
     job.progress = 100
     job.message = "done"
