@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from consult import clock, create_app, db
+from consult.analysis import queue
 from consult.extensions import limiter
 
 from . import factories
@@ -107,6 +108,8 @@ def app(database_url, now):
     app = create_app(make_config(database_url))
     app.test_client_class = CsrfClient
     yield app
+    # Background work (placing new comments) ends before the next test's rows arrive.
+    queue.shutdown(app)
     engine = app.extensions["db_engine"]
     empty_tables(engine)
     engine.dispose()
@@ -157,3 +160,18 @@ class Auth:
 @pytest.fixture
 def auth(client, session):
     return Auth(client, session)
+
+
+@pytest.fixture
+def placed(app, session):
+    """Return a function that waits until the app's background has placed the comments
+    handed to it so far (new comments join an analysis's themes in the background)."""
+
+    def wait() -> None:
+        pool = app.extensions.get(queue.PLACEMENT_EXECUTOR_KEY)
+        if pool is not None:
+            # One thread, first in first out: this runs after everything handed before it.
+            pool.submit(lambda: None).result(timeout=120)
+        session.commit()  # end the test's transaction, to read what the background wrote
+
+    return wait

@@ -379,7 +379,7 @@ def test_a_job_given_up_while_it_ran_saves_nothing(app, session, seeded, now, mo
     assert jobs.run(session, first.id) is True
 
     given_up = reload(session, first)
-    assert (given_up.status, given_up.error) == (AnalysisStatus.FAILED, "stale")
+    assert (given_up.status, given_up.error) == (AnalysisStatus.FAILED, "dead")
     assert given_up.model_file is None
     assert current_themes(session, seeded.round.id) == []
     assert session.scalar(select(func.count(ThemeAssignment.id))) == 0
@@ -430,7 +430,7 @@ def test_the_command_runs_an_analysis_in_the_foreground(app, session, seeded, ru
     assert "No round 7" in missing.output
 
 
-def test_a_new_comment_is_placed_into_the_themes_at_once(app, session, seeded, now):
+def test_a_new_comment_joins_the_themes_in_the_background(app, session, seeded, now, placed):
     jobs.run(session, start(session, seeded).id)
     school_comment = seeded.comments[len(seeded.comments) - CAMPAIGN_SIZE - 20]
     assert school_comment.body == SCHOOL[0]
@@ -450,6 +450,7 @@ def test_a_new_comment_is_placed_into_the_themes_at_once(app, session, seeded, n
         now=now.get(),
         max_chars=5000,
     )
+    placed()
 
     tag = session.scalars(
         select(ThemeAssignment).where(ThemeAssignment.comment_id == comment.id)
@@ -464,7 +465,7 @@ def test_a_new_comment_is_placed_into_the_themes_at_once(app, session, seeded, n
     assert reading.language == "sv"
 
 
-def test_a_comment_in_a_round_never_analysed_gets_no_theme(app, session, seeded, now):
+def test_a_comment_in_a_round_never_analysed_gets_no_theme(app, session, seeded, now, placed):
     comment = commenting.create_comment(
         session,
         author=factories.make_user(session),
@@ -476,11 +477,12 @@ def test_a_comment_in_a_round_never_analysed_gets_no_theme(app, session, seeded,
         now=now.get(),
         max_chars=5000,
     )
+    placed()
     assert comment.id is not None
     assert session.scalar(select(func.count(ThemeAssignment.id))) == 0
 
 
-def test_a_comment_approved_by_a_moderator_is_placed_once(app, session, seeded, now):
+def test_a_comment_approved_by_a_moderator_is_placed_once(app, session, seeded, now, placed):
     jobs.run(session, start(session, seeded).id)
     pending = factories.make_comment(
         session,
@@ -491,8 +493,10 @@ def test_a_comment_approved_by_a_moderator_is_placed_once(app, session, seeded, 
     )
 
     moderation.approve(session, seeded.staff, pending.id, now=now.get())
+    placed()
     moderation.hide(session, seeded.staff, pending.id, reason="off_topic", now=now.get())
     moderation.unhide(session, seeded.staff, pending.id, now=now.get())
+    placed()
 
     tags = session.scalars(
         select(ThemeAssignment).where(ThemeAssignment.comment_id == pending.id)

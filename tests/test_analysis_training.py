@@ -86,7 +86,9 @@ def test_without_enough_corrections_the_engine_decides_alone(session, analysed, 
     assert job.tagger_file is None
 
 
-def test_a_new_comment_is_placed_where_staff_put_comments_like_it(session, analysed, now):
+def test_a_new_comment_is_placed_where_staff_put_comments_like_it(
+    session, analysed, now, placed
+):
     fibre, broadband_theme = teach_fibre(session, analysed, now)
     rerun(session, analysed, now)
     placement._cache.clear()
@@ -102,6 +104,7 @@ def test_a_new_comment_is_placed_where_staff_put_comments_like_it(session, analy
         now=now.get(),
         max_chars=5000,
     )
+    placed()
 
     tag = session.scalars(
         select(ThemeAssignment).where(ThemeAssignment.comment_id == comment.id)

@@ -1,8 +1,7 @@
-"""``flask analysis``: run an RQ worker for analysis jobs, or run one analysis in the foreground."""
+"""``flask analysis``: run an RQ worker for analysis jobs, run one analysis in the foreground,
+or place the comments published since each round's last analysis."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import click
 from flask import current_app
@@ -12,25 +11,31 @@ from sqlalchemy import select
 from .. import clock
 from ..db import get_session
 from ..models import AnalysisStatus, Consultation, Round
-from . import jobs, services
+from . import jobs, placement, queue, services
 from .labels import ERROR_TEXTS, REFUSAL_TEXTS
 
 analysis_cli = AppGroup("analysis", help="Theme analysis of a round's comments.")
 
 
 @analysis_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker_command(burst: bool) -> None:
-    """Run analysis jobs from the Redis queue (needs CONSULT_REDIS_URL)."""
-    from rq import Worker
+    """Run analysis jobs and placing passes from Redis (needs CONSULT_REDIS_URL).
 
-    from .queue import rq_queue
-
+    The theme engine's language data is loaded before the first job is taken, so every job
+    (run in a process forked from this one) starts with it loaded. Placing new comments
+    comes before analysis jobs.
+    """
     if not current_app.config["ANALYSIS_REDIS_URL"]:
         raise click.ClickException("Set CONSULT_REDIS_URL: without it jobs run inside the app.")
-    queue = rq_queue(current_app)
-    click.echo(f"Waiting for analysis jobs on {queue.name}.")
-    Worker([queue], connection=queue.connection).work(burst=burst)
+    app = current_app._get_current_object()
+    analyses = queue.rq_queue(app)
+    placing = queue.rq_queue(app, queue.placement_queue_name(app))
+    click.echo("Loading the theme engine's language data…")
+    placement.warm()
+    click.echo(f"Waiting for jobs on {placing.name} and {analyses.name}.")
+    worker = queue.worker_class(app)([placing, analyses], connection=analyses.connection)
+    worker.work(burst=burst)
 
 
 @analysis_cli.command("run")
@@ -44,19 +49,29 @@ def run_command(slug: str, number: int) -> None:
     )
     if round_ is None:
         raise click.ClickException(f"No round {number} in consultation {slug!r}.")
-    stale = timedelta(minutes=current_app.config["ANALYSIS_STALE_MINUTES"])
+    config = current_app.config
     try:
-        job = services.start_as_system(session, round_, now=clock.now(), stale_after=stale)
+        job = services.start_as_system(session, round_, now=clock.now(), **services.limits(config))
     except services.WrongState as error:
         raise click.ClickException(str(REFUSAL_TEXTS[error.key])) from error
     click.echo(f"Analysing round {number} of {slug} (job {job.id})…")
-    jobs.run(session, job.id)
+    jobs.run(session, job.id, heartbeat=config["ANALYSIS_HEARTBEAT_SECONDS"])
     session.refresh(job)
     if job.status != AnalysisStatus.DONE:
         raise click.ClickException(f"The analysis failed: {ERROR_TEXTS.get(job.error, job.error)}")
     click.echo(f"Done: {job.comment_count} comments read.")
+    # Comments published while it ran join its themes now.
+    placement.place_round(session, round_.id)
+
+
+@analysis_cli.command("place")
+def place_command() -> None:
+    """Place every comment published since its round's last analysis (a catch-up pass)."""
+    placed = placement.place_all(get_session())
+    click.echo(f"{placed} comments placed.")
 
 
 def init_app(app) -> None:
-    """Register ``flask analysis``."""
+    """Register ``flask analysis``, and the start of the app's background runner."""
     app.cli.add_command(analysis_cli)
+    queue.init_app(app)

@@ -712,3 +712,31 @@ def fail(session: Session, analysis_id: int, error: Exception, when: datetime) -
         )
     )
     session.commit()
+
+
+def give_up(session: Session, analysis_id: int, reason: str, when: datetime) -> bool:
+    """Mark job ``analysis_id`` failed for ``reason`` if it is still queued or running, in
+    its own transaction; return whether it was. The job, if it still runs somewhere, stops
+    at its next step and saves nothing (see ``run``)."""
+    given_up = session.execute(
+        update(Analysis)
+        .where(
+            Analysis.id == analysis_id,
+            Analysis.status.in_((AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)),
+        )
+        .values(
+            status=AnalysisStatus.FAILED,
+            error=reason,
+            message="failed",
+            finished_at=when,
+            updated_at=when,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return bool(given_up)
+
+
+def round_of(session: Session, analysis_id: int) -> int | None:
+    """Return the round job ``analysis_id`` analyses."""
+    return session.scalar(select(Analysis.round_id).where(Analysis.id == analysis_id))

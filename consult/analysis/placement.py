@@ -1,10 +1,17 @@
-"""Place a newly published comment into the themes of the round's last analysis at once.
+"""Place newly published comments into the themes of the round's last analysis, shortly
+after they are published, in the background.
 
-The saved model's ``assign`` puts the comment in the nearest theme (or none), and the tagger
-trained on staff's corrections, saved with the same analysis, may steer it to another theme
-(see ``training``). The tag is marked as placed after the analysis, so staff can tell it
-from the tags the run itself made.
-Placing must never stop a comment from being published: failures are logged and skipped.
+Publishing a comment only hands its round to the background (``place_quietly``: a thread
+of the app, or the RQ placement queue; see ``queue``), so no request waits for the theme
+engine. The background pass (``place_round``) places every published top-level comment of
+the round that the last analysis has not read: the saved model's ``assign`` puts each in the
+nearest theme (or none), and the tagger trained on staff's corrections, saved with the same
+analysis, may steer it to another theme (see ``training``). The tag is marked as placed after
+the analysis, so staff can tell it from the tags the run itself made.
+
+Nothing is lost when placing fails: a comment the analysis has not read (no reading stored
+for it) is simply not yet themed, and the next pass for its round places it, as does the
+pass after each analysis run and ``flask analysis place``.
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import nlp
 
+from .. import clock
 from ..models import (
     AnalysedComment,
     Analysis,
@@ -30,7 +40,7 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
-from . import stored, training
+from . import queue, stored, training
 from .jobs import comment_text
 from .themes import successor
 
@@ -73,30 +83,127 @@ def tagger_of(session: Session, analysis_id: int) -> nlp.ThemeTagger | None:
     return tagger
 
 
-def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment | None:
-    """Tag a published top-level comment with its nearest theme of the last analysis."""
+def place_quietly(session: Session, comment: Comment, now: datetime) -> None:
+    """Hand a comment that was just committed to the background, which places it into the
+    themes of the round's last analysis shortly after; never waits, never raises.
+
+    ``session`` and ``now`` are the caller's; the background uses its own session and time.
+    """
     if comment.status != CommentStatus.PUBLISHED or comment.parent_id is not None:
-        return None
+        return
+    if not has_app_context():
+        return  # not themed yet: the round's next pass places it
+    try:
+        queue.dispatch_placement(current_app._get_current_object(), comment.round_id)
+    except Exception:  # noqa: BLE001 - placing is a convenience; publishing already happened
+        log.exception("Could not hand comment %s to placing; a later pass places it", comment.id)
+
+
+def place_round(session: Session, round_id: int) -> int:
+    """Place the round's published comments its last analysis has not read; return how many
+    were placed. A comment that fails is logged and left for the next pass."""
+    analysis_id = last_analysis(session, round_id)
+    if analysis_id is None:
+        return 0
+    placed = 0
+    for comment_id in session.scalars(unread(round_id, analysis_id)).all():
+        try:
+            comment = session.get(Comment, comment_id)
+            placed += place(session, analysis_id, comment, clock.now())
+        except Exception:  # noqa: BLE001 - one comment must not stop the others
+            session.rollback()
+            log.exception("Could not place comment %s into the round's themes", comment_id)
+    return placed
+
+
+def place_all(session: Session) -> int:
+    """Run a pass over every round with a finished analysis; return how many were placed."""
+    rounds = session.scalars(
+        select(Analysis.round_id).where(Analysis.status == AnalysisStatus.DONE).distinct()
+    ).all()
+    return sum(place_round(session, round_id) for round_id in rounds)
+
+
+def last_analysis(session: Session, round_id: int) -> int | None:
+    """Return the id of the round's last finished analysis, whose themes new comments join."""
+    return session.scalar(
+        select(Analysis.id)
+        .where(Analysis.round_id == round_id, Analysis.status == AnalysisStatus.DONE)
+        .order_by(Analysis.id.desc())
+        .limit(1)
+    )
+
+
+def unread(round_id: int, analysis_id: int):
+    """Select the ids of the round's published top-level comments ``analysis_id`` has not
+    read (neither in its run nor placed since), oldest first."""
+    read = exists().where(
+        AnalysedComment.analysis_id == analysis_id, AnalysedComment.comment_id == Comment.id
+    )
+    return (
+        select(Comment.id)
+        .where(
+            Comment.round_id == round_id,
+            Comment.status == CommentStatus.PUBLISHED,
+            Comment.parent_id.is_(None),
+            ~read,
+        )
+        .order_by(Comment.id)
+    )
+
+
+def place(session: Session, analysis_id: int, comment: Comment, now: datetime) -> bool:
+    """Read ``comment`` as analysis ``analysis_id`` would and tag it with the theme it fits,
+    in one transaction; return False if another pass placed it first.
+
+    The stored reading (stance, language) marks the comment as read by the analysis; the
+    database keeps one reading per analysis and comment, so two passes place it once.
+    """
+    model = model_of(session, analysis_id)
+    if model is None:
+        return False
+    text = comment_text(comment)
+    session.add(
+        AnalysedComment(
+            analysis_id=analysis_id,
+            comment_id=comment.id,
+            stance=nlp.stance([text])[0],
+            language=nlp.language(text),
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return False
+    theme = _chosen_theme(session, analysis_id, comment, text, model)
     already_tagged = session.scalar(
         select(ThemeAssignment.id)
         .where(ThemeAssignment.comment_id == comment.id, ThemeAssignment.removed_at.is_(None))
         .limit(1)
     )
-    if already_tagged is not None:
-        return None
-    analysis_id = session.scalar(
-        select(Analysis.id)
-        .where(Analysis.round_id == comment.round_id, Analysis.status == AnalysisStatus.DONE)
-        .order_by(Analysis.id.desc())
-        .limit(1)
-    )
-    if analysis_id is None:
-        return None
-    model = model_of(session, analysis_id)
-    if model is None:
-        return None
-    text = comment_text(comment)
-    _record_reading(session, analysis_id, comment.id, text)
+    if theme is not None and already_tagged is None:
+        session.add(
+            ThemeAssignment(
+                comment_id=comment.id,
+                theme_id=theme.id,
+                source=Origin.MODEL,
+                assigned_at=now,
+                after_analysis=True,
+            )
+        )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def _chosen_theme(
+    session: Session, analysis_id: int, comment: Comment, text: str, model: nlp.ThemeModel
+) -> Theme | None:
+    """Return the current theme the saved model, steered by staff's tagger, puts ``text`` in."""
     index = model.assign([text])[0]
     theme = _theme_of(session, analysis_id, index) if index >= 0 else None
     tagger = tagger_of(session, analysis_id)
@@ -105,38 +212,16 @@ def place(session: Session, comment: Comment, now: datetime) -> ThemeAssignment 
         current = {t.id: t for t in training.current_themes(session, comment.round_id)}
         chosen = training.steer(tagger, [text], [theme.id if theme else None], set(current))[0]
         theme = current.get(chosen)
-    if theme is None:
-        session.commit()  # the reading, without a theme
-        return None
-    tag = ThemeAssignment(
-        comment_id=comment.id,
-        theme_id=theme.id,
-        source=Origin.MODEL,
-        assigned_at=now,
-        after_analysis=True,
-    )
-    session.add(tag)
-    session.commit()
-    return tag
+    return theme
 
 
-def _record_reading(session: Session, analysis_id: int, comment_id: int, text: str) -> None:
-    """Store the stance and language the engine reads in a comment that came after the run,
-    as the run did for the others (the drill-down filters by them)."""
-    known = session.scalar(
-        select(AnalysedComment.id).where(
-            AnalysedComment.analysis_id == analysis_id, AnalysedComment.comment_id == comment_id
-        )
-    )
-    if known is None:
-        session.add(
-            AnalysedComment(
-                analysis_id=analysis_id,
-                comment_id=comment_id,
-                stance=nlp.stance([text])[0],
-                language=nlp.language(text),
-            )
-        )
+def warm() -> None:
+    """Load what the theme engine loads on first use (spaCy's language data, the stop-word
+    lists): the background runner calls this when it starts, not a request."""
+    for text, lang in (("Skolan behöver fler lärare.", "sv"), ("Schools need teachers.", "en")):
+        nlp.lemmas(text, lang)
+        nlp.language(text)
+    nlp.stance(["Vi stöder förslaget om fler lärare."])
 
 
 def _theme_of(session: Session, analysis_id: int, index: int) -> Theme | None:
@@ -154,12 +239,3 @@ def _theme_of(session: Session, analysis_id: int, index: int) -> Theme | None:
     # A theme staff merged since the analysis: its comments, and so this one, are in the
     # theme it went into (a deleted or split theme places nothing).
     return successor(session, theme) if theme.retired_at is not None else theme
-
-
-def place_quietly(session: Session, comment: Comment, now: datetime) -> None:
-    """Call ``place`` after the comment is committed; log and swallow any failure."""
-    try:
-        place(session, comment, now)
-    except Exception:  # noqa: BLE001 - placing is a convenience; publishing already happened
-        session.rollback()
-        log.exception("Could not place comment %s into the round's themes", comment.id)

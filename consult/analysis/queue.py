@@ -3,18 +3,37 @@
 With ``CONSULT_REDIS_URL`` set, jobs go to the RQ queue ``ANALYSIS_QUEUE`` and a separate
 process started with ``flask analysis worker`` runs them; otherwise a small thread pool owned
 by the app runs them, outliving the request that started them.
+
+Placing new comments into a round's themes (``placement``) runs here too, never in the request
+that published them: in a thread of its own in the app (which loads the theme engine's
+language data when the app serves its first request), or on the RQ queue
+``ANALYSIS_QUEUE-placement``, which the workers take before analysis jobs.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session
+from werkzeug.utils import import_string
 
+from .. import clock
 from ..db import get_session
 from . import jobs
 
+log = logging.getLogger(__name__)
 EXECUTOR_KEY = "analysis_executor"
+PLACEMENT_EXECUTOR_KEY = "analysis_placement_executor"
+WAITING_KEY = "analysis_placement_waiting"
+WARMED_KEY = "analysis_placement_warmed"
+REDIS_KEY = "analysis_redis"
+# Named, not imported: placement uses this module, and the workers import it by name anyway.
+PLACE_ROUND = "consult.analysis.placement.place_round"
+WARM = "consult.analysis.placement.warm"
+_waiting_lock = threading.Lock()
 
 
 def dispatch(app: Flask, analysis_id: int) -> Future | None:
@@ -23,7 +42,7 @@ def dispatch(app: Flask, analysis_id: int) -> Future | None:
         rq_queue(app).enqueue(
             "consult.analysis.queue.run_job",
             analysis_id,
-            job_id=f"consult-analysis-{analysis_id}",
+            job_id=analysis_job_id(analysis_id),
             job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
             result_ttl=0,
         )
@@ -100,18 +119,27 @@ def executor(app: Flask) -> ThreadPoolExecutor:
     return pool
 
 
-def rq_queue(app: Flask):
-    """Return the RQ queue for analysis jobs on the configured Redis."""
+def rq_queue(app: Flask, name: str | None = None):
+    """Return the RQ queue for analysis jobs (or the queue ``name``) on the configured Redis."""
     from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(app.config["ANALYSIS_REDIS_URL"])
-    return Queue(app.config["ANALYSIS_QUEUE"], connection=connection)
+    connection = Redis.from_url(app.config["ANALYSIS_REDIS_URL"], socket_connect_timeout=2)
+    return Queue(name or app.config["ANALYSIS_QUEUE"], connection=connection)
 
 
 def _run_in_app(app: Flask, analysis_id: int) -> bool:
     with app.app_context():
-        return jobs.run(get_session(), analysis_id)
+        session = get_session()
+        ran = jobs.run(session, analysis_id, heartbeat=app.config["ANALYSIS_HEARTBEAT_SECONDS"])
+        round_id = jobs.round_of(session, analysis_id)
+    if ran and round_id is not None:
+        # Comments published while the job ran are not in it: place them now.
+        try:
+            dispatch_placement(app, round_id)
+        except Exception:  # noqa: BLE001 - the next comment's pass places them
+            log.exception("Could not hand round %s's new comments to placing", round_id)
+    return ran
 
 
 def run_job(analysis_id: int) -> bool:
@@ -122,3 +150,185 @@ def run_job(analysis_id: int) -> bool:
     from .. import create_app
 
     return _run_in_app(create_app(), analysis_id)
+
+
+def dispatch_placement(app: Flask, round_id: int) -> Future | None:
+    """Hand a placing pass over the round's new comments to the background; never waits.
+
+    The pass (``placement.place_round``) places every published comment of the round that
+    its last analysis has not read yet, so one pass catches up on comments an earlier pass
+    missed. With Redis it goes to the RQ queue ``placement_queue_name``; otherwise to the
+    app's placement thread, where a pass already waiting for the same round takes it in.
+    """
+    if app.config["ANALYSIS_REDIS_URL"]:
+        from rq import Queue
+
+        Queue(placement_queue_name(app), connection=_redis(app)).enqueue(
+            "consult.analysis.queue.run_task",
+            PLACE_ROUND,
+            round_id,
+            job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
+            result_ttl=0,
+            failure_ttl=24 * 60 * 60,
+        )
+        return None
+    waiting = app.extensions.setdefault(WAITING_KEY, set())
+    with _waiting_lock:
+        if round_id in waiting:
+            return None
+        waiting.add(round_id)
+    return placement_executor(app).submit(_place_round_in_app, app, round_id)
+
+
+def _place_round_in_app(app: Flask, round_id: int) -> int:
+    with _waiting_lock:
+        # Comments committed from now on need another pass: let the next one be queued.
+        app.extensions.setdefault(WAITING_KEY, set()).discard(round_id)
+    return _task_in_app(app, PLACE_ROUND, round_id)
+
+
+def placement_executor(app: Flask) -> ThreadPoolExecutor:
+    """Return the app's thread for placing new comments (apart from analysis jobs, which
+    would keep it waiting for minutes), creating it on first use."""
+    with _waiting_lock:
+        pool = app.extensions.get(PLACEMENT_EXECUTOR_KEY)
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="placement")
+            app.extensions[PLACEMENT_EXECUTOR_KEY] = pool
+    return pool
+
+
+def placement_queue_name(app: Flask) -> str:
+    """Return the name of the RQ queue for placing new comments (the workers take it first)."""
+    return f"{app.config['ANALYSIS_QUEUE']}-placement"
+
+
+def _task_in_app(app: Flask, path: str, *args):
+    with app.app_context():
+        return import_string(path)(get_session(), *args)
+
+
+def run_task(path: str, *args):
+    """RQ entry point for a task ``path`` (a function taking a session first), like
+    ``run_job``."""
+    if has_app_context():
+        return _task_in_app(current_app._get_current_object(), path, *args)
+    from .. import create_app
+
+    return _task_in_app(create_app(), path, *args)
+
+
+def start_background(app: Flask) -> None:
+    """Start the app's placement thread and load the theme engine's language data in it, so
+    the first new comment is placed without a wait (nothing of it happens in a request).
+
+    With Redis the RQ worker does this when it starts (``flask analysis worker``).
+    """
+    if app.config["ANALYSIS_REDIS_URL"] or WARMED_KEY in app.extensions:
+        return
+    with _waiting_lock:
+        if WARMED_KEY in app.extensions:
+            return
+        app.extensions[WARMED_KEY] = True
+    placement_executor(app).submit(_warm)
+
+
+def _warm() -> None:
+    try:
+        import_string(WARM)()
+    except Exception:  # noqa: BLE001 - the first placement loads what it needs instead
+        log.exception("Could not load the theme engine's language data in advance")
+
+
+def shutdown(app: Flask) -> None:
+    """Wait for the app's background threads to finish what they were handed, and stop them."""
+    for key in (PLACEMENT_EXECUTOR_KEY, EXECUTOR_KEY):
+        pool = app.extensions.pop(key, None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+    app.extensions.pop(WAITING_KEY, None)
+
+
+def init_app(app: Flask) -> None:
+    """Start the background runner with the app's first request (not in tests, not with
+    Redis). Not at import: ``flask db upgrade`` and other commands create the app too."""
+    if app.config["TESTING"] or not app.config["ANALYSIS_WARM"]:
+        return
+
+    @app.before_request
+    def _start_background() -> None:
+        if WARMED_KEY not in app.extensions:
+            start_background(app)
+
+
+def stop(app: Flask, analysis_id: int) -> None:
+    """Stop job ``analysis_id`` in the RQ worker after staff cancelled it (best effort).
+
+    A queued job is taken off the queue and a running one's work horse is stopped. In the
+    thread pool a thread cannot be stopped: the job stops at its next step (see ``jobs``).
+    """
+    if not app.config["ANALYSIS_REDIS_URL"]:
+        return
+    from rq.command import send_stop_job_command
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    connection = _redis(app)
+    job_id = analysis_job_id(analysis_id)
+    try:
+        job = Job.fetch(job_id, connection=connection)
+        status = job.get_status()
+        if status == JobStatus.STARTED:
+            send_stop_job_command(connection, job_id)
+        elif status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+            job.cancel()
+    except (NoSuchJobError, InvalidJobOperation):
+        return
+    except Exception:  # noqa: BLE001 - the job is marked cancelled already; it stops at its next step
+        log.exception("Could not stop analysis job %s in the RQ worker", analysis_id)
+
+
+def analysis_job_id(analysis_id: int) -> str:
+    """Return the RQ job id of analysis job ``analysis_id``."""
+    return f"consult-analysis-{analysis_id}"
+
+
+def analysis_id_of(job_id: str) -> int | None:
+    """Return the analysis job id an RQ job id names, or None for other jobs."""
+    prefix = analysis_job_id(0)[:-1]
+    rest = job_id[len(prefix) :] if job_id.startswith(prefix) else ""
+    return int(rest) if rest.isascii() and rest.isdigit() else None
+
+
+def worker_class(app: Flask):
+    """Return the RQ worker class for analysis jobs: RQ's own, telling the app at once when
+    a job's work horse dies (killed, out of memory), instead of leaving it "under way"."""
+    from rq import Worker
+
+    class AnalysisWorker(Worker):
+        def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
+            super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+            analysis_id = analysis_id_of(job.id)
+            if analysis_id is None:
+                return
+            try:
+                with Session(app.extensions["db_engine"]) as session:
+                    jobs.mark_dead(session, analysis_id, "worker_killed", clock.now())
+            except Exception:  # noqa: BLE001 - the heartbeat limit catches it instead
+                log.exception("Could not record that analysis job %s died", analysis_id)
+
+    return AnalysisWorker
+
+
+def _redis(app: Flask):
+    """Return the app's Redis connection (made once; quick to give up on an unreachable
+    server, so that a request handing work to it never hangs)."""
+    connection = app.extensions.get(REDIS_KEY)
+    if connection is None:
+        from redis import Redis
+
+        connection = Redis.from_url(
+            app.config["ANALYSIS_REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+        )
+        app.extensions[REDIS_KEY] = connection
+    return connection

@@ -14,11 +14,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, errors
 from ..models import Analysis, AnalysisStatus, Comment, Consultation, Round, User
 from .jobs import analysed_comments
 
 ACTIVE = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
+# Defaults of ANALYSIS_STALE_MINUTES and ANALYSIS_DEAD_SECONDS (see ``expire_stale``).
+STALE_AFTER = timedelta(minutes=60)
+DEAD_AFTER = timedelta(minutes=2)
 
 
 class AnalysisError(Exception):
@@ -90,50 +93,151 @@ def latest_result(session: Session, round_id: int) -> Analysis | None:
     )
 
 
-def job_status(session: Session, user: User | None, round_id: int) -> Analysis | None:
-    """Return the round's most recent job for a staff member (for the progress bar)."""
+def job_status(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    *,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    dead_after: timedelta = DEAD_AFTER,
+) -> Analysis | None:
+    """Return the round's most recent job for a staff member (for the progress bar).
+
+    Given ``now``, a job that has died is first marked failed (see ``expire_stale``), so the
+    page shows it as such.
+    """
     get_round(session, user, round_id)
+    if now is not None:
+        expire_stale(session, round_id, now, stale_after, dead_after)
+        session.commit()
     return latest_job(session, round_id)
 
 
-def expire_stale(session: Session, round_id: int, now: datetime, after: timedelta) -> None:
-    """Mark the round's jobs that stopped reporting progress ``after`` ago as failed.
+def limits(config) -> dict[str, timedelta]:
+    """Return the app's limits for giving jobs up, as ``start``'s and ``job_status``'s
+    keyword arguments (``ANALYSIS_STALE_MINUTES``, ``ANALYSIS_DEAD_SECONDS``)."""
+    return {
+        "stale_after": timedelta(minutes=config["ANALYSIS_STALE_MINUTES"]),
+        "dead_after": timedelta(seconds=config["ANALYSIS_DEAD_SECONDS"]),
+    }
 
-    A worker that was killed (a restart, out of memory) leaves its job running for ever;
-    this frees the round for a new job.
+
+def expire_stale(
+    session: Session,
+    round_id: int,
+    now: datetime,
+    after: timedelta,
+    dead_after: timedelta = DEAD_AFTER,
+) -> None:
+    """Mark the round's jobs that have died as failed, freeing the round for a new job.
+
+    A running job writes a heartbeat every few seconds (see ``jobs.Heartbeat``): one silent
+    for ``dead_after`` has died (its worker was killed, ran out of memory, the machine
+    restarted) and fails as "dead". A job still queued ``after`` its last change never found a
+    worker (it was lost with a restarted app) and fails as "stale". A job marked failed that
+    still runs somewhere stops at its next step and saves nothing.
     """
+    gave_up = {"status": AnalysisStatus.FAILED, "message": "failed", "finished_at": now}
     session.execute(
         update(Analysis)
         .where(
             Analysis.round_id == round_id,
-            Analysis.status.in_(ACTIVE),
+            Analysis.status == AnalysisStatus.QUEUED,
             Analysis.updated_at < now - after,
         )
-        .values(status=AnalysisStatus.FAILED, error="stale", message="failed", finished_at=now)
+        .values(error="stale", **gave_up)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Analysis)
+        .where(
+            Analysis.round_id == round_id,
+            Analysis.status == AnalysisStatus.RUNNING,
+            func.coalesce(Analysis.heartbeat_at, Analysis.updated_at) < now - dead_after,
+        )
+        .values(error="dead", **gave_up)
+        .execution_options(synchronize_session=False)
     )
 
 
+def cancel(session: Session, user: User | None, round_id: int, *, now: datetime) -> Analysis:
+    """Stop the round's queued or running job on a staff member's word (audited).
+
+    The job is marked failed as "cancelled" at once, which frees the round for a new start;
+    if it still runs it stops at its next step and saves nothing. WrongState("not_running")
+    if no job is queued or running (it finished meanwhile, say).
+    """
+    get_round(session, user, round_id)
+    job = session.scalar(
+        select(Analysis).where(Analysis.round_id == round_id, Analysis.status.in_(ACTIVE))
+    )
+    before = job and {"status": job.status.value, "progress": job.progress}
+    stopped = (
+        job is not None
+        and session.execute(
+            update(Analysis)
+            .where(Analysis.id == job.id, Analysis.status.in_(ACTIVE))
+            .values(
+                status=AnalysisStatus.FAILED,
+                error="cancelled",
+                message="failed",
+                finished_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
+    if not stopped:
+        session.rollback()
+        raise errors.WrongState("not_running", job=latest_job(session, round_id))
+    audit.record(session, user, "analysis.cancel", job, before, {"status": "failed"}, now=now)
+    session.commit()
+    session.refresh(job)
+    return job
+
+
 def start(
-    session: Session, user: User | None, round_id: int, *, now: datetime, stale_after: timedelta
+    session: Session,
+    user: User | None,
+    round_id: int,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    dead_after: timedelta = DEAD_AFTER,
 ) -> Analysis:
-    """Queue an analysis of the round; WrongState("running") if one is queued or running."""
+    """Queue an analysis of the round; WrongState("running") if one is queued or running.
+
+    A job that has died (see ``expire_stale``) does not count: it is marked failed first.
+    """
     round_ = get_round(session, user, round_id)
-    return _queue(session, user, round_, now=now, stale_after=stale_after)
+    return _queue(session, user, round_, now=now, stale_after=stale_after, dead_after=dead_after)
 
 
 def start_as_system(
-    session: Session, round_: Round, *, now: datetime, stale_after: timedelta
+    session: Session,
+    round_: Round,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    dead_after: timedelta = DEAD_AFTER,
 ) -> Analysis:
     """Queue an analysis from the command line (no acting user; audited as the system)."""
-    return _queue(session, None, round_, now=now, stale_after=stale_after)
+    return _queue(session, None, round_, now=now, stale_after=stale_after, dead_after=dead_after)
 
 
 def _queue(
-    session: Session, actor: User | None, round_: Round, *, now: datetime, stale_after: timedelta
+    session: Session,
+    actor: User | None,
+    round_: Round,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    dead_after: timedelta,
 ) -> Analysis:
     if not comment_count(session, round_.id):
         raise WrongState("no_comments")
-    expire_stale(session, round_.id, now, stale_after)
+    expire_stale(session, round_.id, now, stale_after, dead_after)
     job = Analysis(
         round_id=round_.id,
         status=AnalysisStatus.QUEUED,
