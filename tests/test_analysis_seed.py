@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from consult import sanitise
 from consult.analysis import jobs
+from consult.analysis.selection import comment_text
 from consult.models import (
     Category,
     Comment,
@@ -168,7 +169,7 @@ def reuse_engine_results(monkeypatch) -> None:
     real = jobs.read
 
     def cached(comments, progress):
-        key = tuple(jobs.comment_text(c) for c in comments)
+        key = tuple(comment_text(c) for c in comments)
         if key not in _readings:
             _readings[key] = real(comments, progress)
         found = _readings[key]

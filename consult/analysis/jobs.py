@@ -31,13 +31,13 @@ from ..models import (
     AuditEntry,
     CampaignGroup,
     Comment,
-    CommentStatus,
     Origin,
     Synthesis,
     Theme,
     ThemeAssignment,
 )
 from . import stored, training
+from .selection import analysed_comments, comment_text
 
 log = logging.getLogger(__name__)
 # Seconds between a running job's heartbeats (the app passes ANALYSIS_HEARTBEAT_SECONDS).
@@ -70,26 +70,6 @@ class Reading:
     languages: list[str]
     # Trained on staff's confirmed tags (see ``training``); None when there are too few.
     tagger: nlp.ThemeTagger | None = None
-
-
-def comment_text(comment: Comment) -> str:
-    """Return the text the engine reads for a comment: its body and any proposed wording."""
-    if comment.proposed_text:
-        return f"{comment.body}\n{comment.proposed_text}"
-    return comment.body
-
-
-def analysed_comments(session: Session, round_id: int):
-    """Select the comments an analysis reads: published, top-level, oldest first."""
-    return (
-        select(Comment)
-        .where(
-            Comment.round_id == round_id,
-            Comment.status == CommentStatus.PUBLISHED,
-            Comment.parent_id.is_(None),
-        )
-        .order_by(Comment.id)
-    )
 
 
 def theme_name(label: str) -> str:

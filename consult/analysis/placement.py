@@ -41,7 +41,7 @@ from ..models import (
     ThemeAssignment,
 )
 from . import queue, stored, training
-from .jobs import comment_text
+from .selection import comment_text
 from .themes import successor
 
 log = logging.getLogger(__name__)

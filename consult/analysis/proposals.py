@@ -114,7 +114,7 @@ def _tagger(session: Session, round_id: int, texts: list[str]) -> nlp.ThemeTagge
 
 def propose(session: Session, theme: Theme, now: datetime) -> int:
     """Store the tagger's proposals for ``theme`` (best first, at most MAX_PROPOSALS)."""
-    from .jobs import analysed_comments, comment_text
+    from .selection import analysed_comments, comment_text
 
     comments = list(session.scalars(analysed_comments(session, theme.round_id)))
     if not comments:

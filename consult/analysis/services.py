@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit, errors
 from ..models import Analysis, AnalysisStatus, Comment, Consultation, Round, User
-from .jobs import analysed_comments
+from .selection import analysed_comments
 
 ACTIVE = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
 # Defaults of ANALYSIS_STALE_MINUTES and ANALYSIS_DEAD_SECONDS (see ``expire_stale``).

@@ -27,7 +27,8 @@ import nlp
 from .. import audit, clock
 from ..models import Comment, Origin, Theme, User
 from .corrections import Conflict, Invalid, current_theme, lock_themes
-from .jobs import comment_text, theme_name
+from .jobs import theme_name
+from .selection import comment_text
 from .services import require_staff
 from .themes import SPLIT, commit_or_conflict, live_count, live_tags, retire, transfer
 

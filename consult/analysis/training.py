@@ -72,7 +72,7 @@ def current_themes(session: Session, round_id: int, order_by=Theme.id) -> list[T
 
 def examples(session: Session, round_id: int) -> tuple[list[str], list[set[str]]]:
     """Return the texts of the comments staff reviewed and each one's set of theme ids."""
-    from .jobs import comment_text
+    from .selection import comment_text
 
     rows = session.execute(
         select(Comment, ThemeAssignment.theme_id)
