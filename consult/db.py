@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.cli import with_appcontext
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -26,6 +26,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# How long a SQLite writer waits for another one to finish before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Requests with these methods only read (a few write a little, after reading nothing).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not the driver, begin transactions (see _begin_sqlite).
     dbapi_connection.isolation_level = None
@@ -33,18 +39,43 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def expect_writes() -> None:
+    """Say that the current app context's transactions will write (see ``_begin_sqlite``).
+
+    Background work that writes (the notification worker, jobs) calls this before its first
+    query; state-changing requests (POST and the like) need not: they are writers already.
+    """
+    g.db_writes = True
+
+
+def _writes_expected() -> bool:
+    if has_app_context() and g.get("db_writes"):
+        return True
+    return has_request_context() and request.method not in READING_METHODS
 
 
 def _begin_sqlite(connection) -> None:
     # pysqlite would only begin at the first write, so a check read before it would not be
     # part of the writing transaction. Beginning here makes every unit of work one snapshot.
-    connection.exec_driver_sql("BEGIN")
+    #
+    # A writer begins IMMEDIATE: it takes SQLite's write lock at once, waiting (busy_timeout)
+    # while another writer holds it. A deferred transaction that reads first and writes later
+    # cannot wait: if another writer committed since its snapshot was taken, SQLite refuses its
+    # first write at once with "database is locked" (SQLITE_BUSY_SNAPSHOT in WAL mode).
+    # Readers stay deferred, so pages are never held up by writers.
+    if connection.get_execution_options().get("sqlite_immediate", _writes_expected()):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and
+    immediate write transactions (writers wait for each other instead of failing)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

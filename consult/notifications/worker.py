@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from .. import clock
-from ..db import get_session
+from ..db import expect_writes, get_session
 from . import events, sending
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def tick(app: Flask) -> Tick:
     """Run one pass: announcements first, so that their e-mails go out in the same pass."""
     # A request context gives url_for the site's address for the links it builds.
     with app.test_request_context(base_url=app.config["BASE_URL"]):
+        expect_writes()
         session = get_session()
         now = clock.now()
         announced = events.announce_rounds(session, now=now)

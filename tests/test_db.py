@@ -1,0 +1,165 @@
+"""The embedded SQLite database under concurrent writers: they wait for each other, none fails."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import threading
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select, text
+
+from consult import create_app, db
+from consult.consultations import comments
+from consult.consultations.services import Target
+from consult.models import Comment, Round, User
+
+from . import factories
+from .conftest import make_config
+
+WRITERS = 6
+WRITES_EACH = 8
+
+
+@pytest.fixture
+def sqlite_only(session):
+    if session.bind.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL has row locks")
+
+
+def _post_comments(app, user_id: int, round_id: int, now, barrier: threading.Barrier) -> int:
+    """Write WRITES_EACH comments as one user, each in a POST request's own session."""
+    barrier.wait()
+    written = 0
+    for n in range(WRITES_EACH):
+        with app.test_request_context("/", method="POST"):
+            session = db.get_session()
+            user = session.get(User, user_id)
+            round_ = session.get(Round, round_id)
+            paragraph = round_.document.paragraphs[n % 2]
+            comments.create_comment(
+                session,
+                author=user,
+                round_id=round_id,
+                target=Target(paragraph.anchor, paragraph=paragraph),
+                kind="comment",
+                body=f"Synpunkt {n} från {user.display_name}.",
+                submission_key=f"{user_id}-{n}",
+                now=now,
+                max_chars=5000,
+            )
+            written += 1
+    return written
+
+
+def test_sqlite_writers_in_requests_wait_for_each_other_instead_of_failing(
+    app, session, sqlite_only, open_round, now
+):
+    users = [factories.make_user(session).id for _ in range(WRITERS)]
+    barrier = threading.Barrier(WRITERS)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        futures = [
+            pool.submit(_post_comments, app, user_id, open_round.id, now.get(), barrier)
+            for user_id in users
+        ]
+        # Before writers began IMMEDIATE, several raised "database is locked" here.
+        written = [future.result() for future in futures]
+    assert written == [WRITES_EACH] * WRITERS
+    session.rollback()
+    assert session.scalar(select(func.count(Comment.id))) == WRITERS * WRITES_EACH
+
+
+def test_sqlite_agreements_from_concurrent_requests_are_all_counted(
+    app, session, sqlite_only, open_round, now
+):
+    author = factories.make_user(session)
+    target = factories.make_comment(session, open_round, author)
+    users = [factories.make_user(session).id for _ in range(WRITERS * 2)]
+    barrier = threading.Barrier(len(users))
+
+    def agree(user_id: int) -> bool:
+        barrier.wait()
+        with app.test_request_context("/", method="POST"):
+            session_ = db.get_session()
+            user = session_.get(User, user_id)
+            return comments.toggle_agreement(
+                session_, user=user, comment_id=target.id, now=now.get()
+            )
+
+    with ThreadPoolExecutor(len(users)) as pool:
+        agreed = list(pool.map(agree, users))
+    assert agreed == [True] * len(users)
+    session.expire_all()
+    assert session.get(Comment, target.id).agreement_count == len(users)
+
+
+def test_sqlite_keeps_wal_foreign_keys_and_a_busy_timeout(app, session, sqlite_only):
+    assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_reading_requests_do_not_take_the_write_lock(app, sqlite_only):
+    # A page being read must not hold up writers: GET requests begin deferred transactions.
+    with app.test_request_context("/", method="GET"):
+        reader = db.get_session()
+        reader.execute(text("SELECT 1"))
+        with app.test_request_context("/", method="POST"):
+            # A new app context: its own session and connection.
+            with app.app_context():
+                writer = db.get_session()
+                writer.execute(text("SELECT 1"))
+                writer.execute(text("UPDATE consultation SET title = title WHERE id = -1"))
+                writer.commit()
+        reader.rollback()
+
+
+def test_concurrent_comment_posts_to_the_served_app_all_succeed(
+    database_url, session, sqlite_only, open_round
+):
+    from werkzeug.serving import make_server
+
+    users = [factories.make_user(session) for _ in range(WRITERS)]
+    paragraph = open_round.document.paragraphs[0]
+    slug = open_round.consultation.slug
+    served = create_app(make_config(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=False))
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    barrier = threading.Barrier(WRITERS)
+
+    def post_as(user) -> list[int]:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+        def post(path: str, fields: dict) -> int:
+            data = urllib.parse.urlencode(fields).encode()
+            try:
+                with opener.open(base + path, data=data, timeout=60) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        post("/konto/logga-in", {"email": user.email, "password": factories.PASSWORD})
+        barrier.wait()
+        path = f"/samrad/{slug}/omgang/1/synpunkter/{paragraph.anchor}"
+        key = paragraph.anchor
+        return [
+            post(path, {f"{key}-kind": "comment", f"{key}-body": f"Nr {n}"})
+            for n in range(WRITES_EACH)
+        ]
+
+    try:
+        with ThreadPoolExecutor(WRITERS) as pool:
+            statuses = [s for result in pool.map(post_as, users) for s in result]
+    finally:
+        server.shutdown()
+        server.server_close()
+        served.extensions["db_engine"].dispose()
+    # Each post redirects to the thread, which answers 200 (urllib follows the redirect).
+    assert statuses == [200] * (WRITERS * WRITES_EACH)
+    session.rollback()
+    assert session.scalar(select(func.count(Comment.id))) == WRITERS * WRITES_EACH
