@@ -18,32 +18,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..errors import Conflict, Invalid, NotFound
 from ..models import Comment, Origin, Theme, ThemeAssignment, User
-from .services import AnalysisError, NotFound, require_staff
+from ..permissions import require_staff
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-class Conflict(AnalysisError):
-    """The theme changed since the form was loaded; ``theme`` is its current state."""
-
-    code = 409
-
-    def __init__(self, theme: Theme):
-        super().__init__("conflict")
-        self.theme = theme
-
-
-class Invalid(AnalysisError):
-    """Input refused; ``errors`` maps fields to message keys."""
-
-    code = 422
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def clean_name(value: str) -> str:

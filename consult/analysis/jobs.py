@@ -30,6 +30,7 @@ from ..models import (
     CampaignGroup,
     Comment,
     Origin,
+    RetiredReason,
     Synthesis,
     Theme,
     ThemeAssignment,
@@ -377,7 +378,7 @@ def _pair(
     one paired with a deleted theme, or with a theme merged into one later deleted, gets
     None: its comments stay without a theme.
     """
-    from .themes import DELETED, MERGED
+    DELETED, MERGED = RetiredReason.DELETED, RetiredReason.MERGED
 
     gone = {
         theme.id: theme
@@ -500,7 +501,7 @@ def _retire(session: Session, theme_ids: list[int], when: datetime) -> None:
     session.execute(
         update(Theme)
         .where(Theme.id.in_(theme_ids))
-        .values(retired_at=when, retired_reason="rerun", version=Theme.version + 1)
+        .values(retired_at=when, retired_reason=RetiredReason.RERUN, version=Theme.version + 1)
     )
 
 

@@ -22,10 +22,13 @@ from sqlalchemy.orm import Session, selectinload
 import nlp
 
 from .. import audit, clock
+from ..errors import Invalid, NotFound
 from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
+from ..permissions import require_staff
 from . import training
-from .corrections import Invalid, added, checked_text, lock_themes, round_comment
-from .services import NotFound, comment_count, get_round, require_staff
+from .corrections import added, checked_text, lock_themes, round_comment
+from .selection import analysed_comments, comment_text
+from .services import comment_count, get_round
 
 log = logging.getLogger(__name__)
 MAX_PROPOSALS = 500
@@ -114,8 +117,6 @@ def _tagger(session: Session, round_id: int, texts: list[str]) -> nlp.ThemeTagge
 
 def propose(session: Session, theme: Theme, now: datetime) -> int:
     """Store the tagger's proposals for ``theme`` (best first, at most MAX_PROPOSALS)."""
-    from .selection import analysed_comments, comment_text
-
     comments = list(session.scalars(analysed_comments(session, theme.round_id)))
     if not comments:
         return 0

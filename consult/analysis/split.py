@@ -25,12 +25,14 @@ from sqlalchemy.orm import Session
 import nlp
 
 from .. import audit, clock
-from ..models import Comment, Origin, Theme, User
-from .corrections import Conflict, Invalid, current_theme, lock_themes
+from ..errors import Conflict, Invalid
+from ..models import Comment, Origin, RetiredReason, Theme, User
+from ..permissions import require_staff
+from .corrections import current_theme, lock_themes
+from .handover import resolve_proposals
 from .jobs import theme_name
 from .selection import comment_text
-from .services import require_staff
-from .themes import SPLIT, commit_or_conflict, live_count, live_tags, retire, transfer
+from .themes import commit_or_conflict, live_count, live_tags, retire, transfer
 
 log = logging.getLogger(__name__)
 PARTS = range(2, 6)
@@ -90,7 +92,9 @@ def apply(
         session.flush()
         transfer(session, user, members, new.id, now)
         created.append(new)
-    retire(theme, user, SPLIT, now)
+    # Its synthesis stays with it (the report lists it); its proposals are closed.
+    resolve_proposals(session, user, theme, now)
+    retire(theme, user, RetiredReason.SPLIT, now)
     audit.record(
         session,
         user,
