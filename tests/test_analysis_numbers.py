@@ -46,9 +46,7 @@ def world(session, open_round, now):
     session.add(ThemeAssignment(comment_id=comment.id, theme_id=theme.id, source=Origin.STAFF))
     proposal = ThemeProposal(theme_id=theme.id, comment_id=other.id, score=0.9)
     session.add(proposal)
-    session.add(
-        Synthesis(round_id=open_round.id, theme_id=theme.id, summary="Kort.", version=None)
-    )
+    session.add(Synthesis(round_id=open_round.id, theme_id=theme.id, summary="Kort.", version=None))
     session.commit()
     return {
         "staff": staff,
@@ -122,9 +120,7 @@ def test_a_superscript_theme_number_is_not_found(client, auth, world):
 
 
 @pytest.mark.parametrize("odd", ODD_NUMBERS)
-def test_odd_numbers_in_forms_and_query_strings_are_no_server_error(
-    app, client, auth, world, odd
-):
+def test_odd_numbers_in_forms_and_query_strings_are_no_server_error(app, client, auth, world, odd):
     auth.login(world["staff"])
     values = {**world, "theme_key": world["theme_id"]}
     for rule in numbered_rules(app):

@@ -28,7 +28,6 @@ ERROR_TEXTS = {
 }
 
 
-
 def texts() -> dict:
     """Labels the synthesis templates share."""
     return {"responses": RESPONSE_LABELS, "work_statuses": STATUS_LABELS}

@@ -105,4 +105,3 @@ def _page(where: services.Target, form=None, *, conflict=None, saved=False, stat
         ),
         status,
     )
-
