@@ -579,10 +579,25 @@ class Analysis(Base):
     round: Mapped[Round] = relationship()
 
 
+# A current theme's name is its own in the round; retired themes keep theirs as history.
+# (The services also refuse names that differ only in letter case.)
+CURRENT_THEME = "retired_at IS NULL"
+
+
 class Theme(Base):
     """A theme of a round's comments, found by the engine or made by staff."""
 
     __tablename__ = "theme"
+    __table_args__ = (
+        Index(
+            "uq_theme_round_current_name",
+            "round_id",
+            "name",
+            unique=True,
+            sqlite_where=text(CURRENT_THEME),
+            postgresql_where=text(CURRENT_THEME),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -679,7 +694,11 @@ class ThemeProposal(Base):
     """
 
     __tablename__ = "theme_proposal"
-    __table_args__ = (Index("ix_theme_proposal_theme_decided", "theme_id", "decided_at"),)
+    __table_args__ = (
+        Index("ix_theme_proposal_theme_decided", "theme_id", "decided_at"),
+        # A comment is proposed for a theme once (the decision is kept on that row).
+        Index("uq_theme_proposal_theme_comment", "theme_id", "comment_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))

@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +22,7 @@ from .. import audit
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Comment, Origin, Theme, ThemeAssignment, User
 from ..permissions import require_staff
+from .naming import Names
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 2000
@@ -101,6 +103,8 @@ def edit_theme(
     name, description = checked_text(name, description)
     if theme.version != version:
         raise Conflict(theme)
+    if Names(session, round_id).taken(name, theme.id):
+        raise Invalid({"name": "taken"})
     before = audit.snapshot(theme, ("name", "description"))
     theme.name, theme.description = name, description
     after = audit.snapshot(theme, ("name", "description"))
@@ -113,6 +117,10 @@ def edit_theme(
         # Saved by someone else between our read and our write.
         session.rollback()
         raise Conflict(current_theme(session, round_id, theme_id)) from None
+    except IntegrityError:
+        # Another theme took the name between our check and our write.
+        session.rollback()
+        raise Invalid({"name": "taken"}) from None
     return theme
 
 

@@ -36,6 +36,7 @@ from ..models import (
     ThemeAssignment,
 )
 from . import stored, training
+from .naming import Names
 from .selection import analysed_comments, comment_text
 
 # Near-identical comments from at least this many people count as a campaign.
@@ -189,6 +190,17 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
     touched = _touched(session, job.round_id, list(previous))
     kept_tags = _kept_tags(session, job.round_id)
     refused = _removed_by_staff(session, job.round_id)
+    # The themes this run tags (found again, or taking a merged theme's cluster): their model
+    # tags are replaced, once each; tags staff made or confirmed stay.
+    renewed = set(matched.values()) | {i for i in redirected.values() if i is not None}
+    retiring = [
+        i
+        for i, (theme, _) in previous.items()
+        if i not in renewed and i not in touched.any and theme.origin == Origin.MODEL
+    ]
+    # Retired first, so that their names are free for the themes found now (see naming).
+    _retire(session, retiring, when)
+    names = Names(session, job.round_id)
     themes: list[Theme | None] = []
     for position, found in enumerate(reading.model.themes):
         if position in redirected:
@@ -209,7 +221,7 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         if old_id is None:
             theme = Theme(
                 round_id=job.round_id,
-                name=theme_name(found.label),
+                name=names.claim(theme_name(found.label)),
                 origin=Origin.MODEL,
                 created_at=when,
                 **values,
@@ -218,16 +230,13 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         else:
             theme = previous[old_id][0]
             if old_id not in touched.renamed and theme.origin == Origin.MODEL:
-                name = theme_name(found.label)
+                name = names.claim(theme_name(found.label), old_id)
                 if name != theme.name:
                     # A new name is a change staff with the form open must see (version).
                     values["name"] = name
                     values["version"] = Theme.version + 1
             session.execute(update(Theme).where(Theme.id == old_id).values(**values))
         themes.append(theme)
-    # The themes this run tags (found again, or taking a merged theme's cluster): their model
-    # tags are replaced, once each; tags staff made or confirmed stay.
-    renewed = set(matched.values()) | {i for i in redirected.values() if i is not None}
     if renewed:
         session.execute(
             update(ThemeAssignment)
@@ -239,12 +248,6 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             )
             .values(removed_at=when)
         )
-    retiring = [
-        i
-        for i, (theme, _) in previous.items()
-        if i not in renewed and i not in touched.any and theme.origin == Origin.MODEL
-    ]
-    _retire(session, retiring, when)
     session.flush()
     job.theme_map = json.dumps(
         {

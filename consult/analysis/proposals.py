@@ -17,6 +17,7 @@ import random
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 import nlp
@@ -27,6 +28,7 @@ from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
 from ..permissions import require_staff
 from . import training
 from .corrections import added, checked_text, lock_themes, round_comment
+from .naming import Names
 from .selection import analysed_comments, comment_text
 from .services import comment_count, get_round
 
@@ -56,9 +58,7 @@ def create_theme(
     """
     get_round(session, user, round_id)
     name, description = checked_text(name, description)
-    if any(
-        t.name.casefold() == name.casefold() for t in training.current_themes(session, round_id)
-    ):
+    if Names(session, round_id).taken(name):
         # A repeated post (or a second colleague) must not make the theme twice.
         raise Invalid({"name": "taken"})
     theme = Theme(
@@ -69,7 +69,12 @@ def create_theme(
         created_at=now,
     )
     session.add(theme)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Made at the same moment by someone else (the database holds names unique).
+        session.rollback()
+        raise Invalid({"name": "taken"}) from None
     audit.record(
         session,
         user,
@@ -126,6 +131,10 @@ def propose(session: Session, theme: Theme, now: datetime) -> int:
                 ThemeAssignment.theme_id == theme.id, ThemeAssignment.removed_at.is_(None)
             )
         )
+    )
+    # A comment is proposed for a theme once (the database holds it too).
+    tagged |= set(
+        session.scalars(select(ThemeProposal.comment_id).where(ThemeProposal.theme_id == theme.id))
     )
     texts = [comment_text(c) for c in comments]
     tagger = _tagger(session, theme.round_id, texts)

@@ -31,6 +31,7 @@ from ..permissions import require_staff
 from .corrections import current_theme, lock_themes
 from .handover import resolve_proposals
 from .jobs import theme_name
+from .naming import Names
 from .selection import comment_text
 from .themes import commit_or_conflict, live_count, live_tags, retire, transfer
 
@@ -74,13 +75,17 @@ def apply(
     groups: list[list] = [[] for _ in found]
     for tag, index in zip(tags, model.assignments, strict=True):
         groups[index if index >= 0 else 0].append(tag)
+    # Retired first, so that a part may take the theme's name (see naming).
+    retire(theme, user, RetiredReason.SPLIT, now)
+    session.flush()
+    names = Names(session, round_id)
     created = []
     for position, (part, members) in enumerate(zip(found, groups, strict=True)):
         if not members:
             continue
         new = Theme(
             round_id=round_id,
-            name=theme_name(part.label),
+            name=names.claim(theme_name(part.label)),
             origin=Origin.STAFF,
             split_from_id=theme.id,
             keywords=json.dumps(part.keywords, ensure_ascii=False),
@@ -94,7 +99,6 @@ def apply(
         created.append(new)
     # Its synthesis stays with it (the report lists it); its proposals are closed.
     resolve_proposals(session, user, theme, now)
-    retire(theme, user, RetiredReason.SPLIT, now)
     audit.record(
         session,
         user,
