@@ -3,7 +3,8 @@ tagger's undecided proposals. Nothing is dropped silently.
 
 * **Synthesis.** A merged theme's summary, response and motivation go to the theme it was
   merged into: as they are when that theme has none, otherwise appended under a note naming
-  the merged theme (the response is kept if the target has none). The target's entry is then
+  the merged theme, in the site's language (the merged theme's response is used only if
+  the target has none). The target's entry is then
   a draft again, since its text changed. A split or deleted theme keeps its entry, and the
   report shows it with the retired theme.
 * **Proposals.** A merged theme's undecided proposals move to the theme it went into, unless
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,7 +63,10 @@ def carry_synthesis(
         before = None
     else:
         before = audit.snapshot(entry, SYNTHESIS_FIELDS)
-        note = _("From the merged theme “%(name)s”:", name=source.name)
+        # The note becomes part of the text, which the report and the public read: it is
+        # written in the site's language, whoever merges.
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            note = _("From the merged theme “%(name)s”:", name=source.name)
         entry.summary = _joined(entry.summary, carried.summary, note)
         entry.motivation = _joined(entry.motivation, carried.motivation, note)
         entry.response = entry.response or carried.response

@@ -73,6 +73,7 @@ def report_page(round_id: int):
         round=result.round,
         consultation=result.round.consultation,
         categories=labels.CATEGORY_LABELS,
+        retired_note=report.retired_note,
         **texts(),
     )
 
