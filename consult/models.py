@@ -528,6 +528,15 @@ class Origin(enum.StrEnum):
     STAFF = "staff"
 
 
+class RetiredReason(enum.StrEnum):
+    """Why a theme is no longer current (stored as these words in ``theme.retired_reason``)."""
+
+    RERUN = "rerun"  # a later run of the analysis replaced it
+    MERGED = "merged"  # staff merged it into another theme (``merged_into_id``)
+    SPLIT = "split"  # staff split it into new themes (their ``split_from_id``)
+    DELETED = "deleted"  # staff deleted it; its comments are without a theme
+
+
 class Analysis(Base):
     """One run of the theme engine over a round's comments, with its progress and outcome."""
 
@@ -573,10 +582,25 @@ class Analysis(Base):
     round: Mapped[Round] = relationship()
 
 
+# A current theme's name is its own in the round; retired themes keep theirs as history.
+# (The services also refuse names that differ only in letter case.)
+CURRENT_THEME = "retired_at IS NULL"
+
+
 class Theme(Base):
     """A theme of a round's comments, found by the engine or made by staff."""
 
     __tablename__ = "theme"
+    __table_args__ = (
+        Index(
+            "uq_theme_round_current_name",
+            "round_id",
+            "name",
+            unique=True,
+            sqlite_where=text(CURRENT_THEME),
+            postgresql_where=text(CURRENT_THEME),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -596,8 +620,18 @@ class Theme(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when a later run replaced it, or staff merged, split or deleted it; tags stay as history.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Why it was retired: "rerun", "merged", "split" or "deleted" (None while current).
-    retired_reason: Mapped[str | None] = mapped_column(String(20))
+    # Why it was retired (None while current). A plain string column holding the enum's
+    # values, without a check constraint, as it always was.
+    retired_reason: Mapped[RetiredReason | None] = mapped_column(
+        Enum(
+            RetiredReason,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda members: [m.value for m in members],
+            validate_strings=True,
+        )
+    )
     retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The theme it was merged into, and the theme it was split from.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
@@ -663,7 +697,11 @@ class ThemeProposal(Base):
     """
 
     __tablename__ = "theme_proposal"
-    __table_args__ = (Index("ix_theme_proposal_theme_decided", "theme_id", "decided_at"),)
+    __table_args__ = (
+        Index("ix_theme_proposal_theme_decided", "theme_id", "decided_at"),
+        # A comment is proposed for a theme once (the decision is kept on that row).
+        Index("uq_theme_proposal_theme_comment", "theme_id", "comment_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from consult import clock
+from consult import clock, errors
 from consult.analysis import board, drill, jobs, services
 from consult.models import Category, Theme, ThemeAssignment
 
@@ -142,7 +142,7 @@ def test_a_finished_job_stops_the_polling(client, auth, analysed):
 def test_the_drill_down_lists_a_themes_comments_with_their_paragraph(session, analysed):
     traffic = theme_of(session, analysed.comments[0])
     page = drill.comments(
-        session, analysed.staff, analysed.round.id, str(traffic.id), drill.Filters()
+        session, analysed.staff, analysed.round.id, traffic.id, drill.Filters()
     )
     bodies = {item.comment.body for item in page.items}
     assert analysed.comments[0].body in bodies
@@ -159,7 +159,7 @@ def test_drill_down_filters_combine(session, analysed):
             session,
             analysed.staff,
             analysed.round.id,
-            str(traffic.id),
+            traffic.id,
             drill.Filters(**filters),
         )
         return {item.comment.body for item in page.items}
@@ -180,13 +180,13 @@ def test_drill_down_filters_combine(session, analysed):
 def test_drill_down_paginates(session, analysed):
     traffic = theme_of(session, analysed.comments[0])
     first = drill.comments(
-        session, analysed.staff, analysed.round.id, str(traffic.id), drill.Filters(), per_page=3
+        session, analysed.staff, analysed.round.id, traffic.id, drill.Filters(), per_page=3
     )
     second = drill.comments(
         session,
         analysed.staff,
         analysed.round.id,
-        str(traffic.id),
+        traffic.id,
         drill.Filters(),
         page=2,
         per_page=3,
@@ -197,7 +197,7 @@ def test_drill_down_paginates(session, analysed):
 
 def test_the_unassigned_list_holds_the_comments_without_a_theme(session, analysed):
     tagged = set(session.scalars(select(ThemeAssignment.comment_id)))
-    page = drill.comments(session, analysed.staff, analysed.round.id, "ingen", drill.Filters())
+    page = drill.comments(session, analysed.staff, analysed.round.id, None, drill.Filters())
     assert {i.comment.id for i in page.items} == {c.id for c in analysed.comments} - tagged
 
 
@@ -206,8 +206,8 @@ def test_a_theme_of_another_round_is_not_found(session, analysed, now):
 
     other = factories.make_round(session, opens_at=now.get(), closes_at=now.get())
     traffic = theme_of(session, analysed.comments[0])
-    with pytest.raises(services.NotFound):
-        drill.comments(session, analysed.staff, other.id, str(traffic.id), drill.Filters())
+    with pytest.raises(errors.NotFound):
+        drill.comments(session, analysed.staff, other.id, traffic.id, drill.Filters())
 
 
 def test_the_drill_down_page_filters_by_query_string(client, auth, session, analysed):

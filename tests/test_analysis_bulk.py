@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from consult.analysis import bulk, corrections, services
+from consult import errors
+from consult.analysis import bulk, corrections
 from consult.models import AuditEntry, Origin, Role, ThemeAssignment
 
 from . import test_analysis_corrections
@@ -126,7 +127,7 @@ def test_only_staff_may_act_in_bulk_or_read_the_history(client, auth, session, a
             assert response.status_code == 403
     session.expire_all()
     assert live(session, chosen) == before
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         bulk.apply(
             session,
             None,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from consult import clock
+from consult import clock, errors
 from consult.analysis import board, corrections, jobs, services
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
@@ -275,11 +275,11 @@ def test_only_staff_may_correct(client, auth, session, analysed, role):
 def test_the_services_refuse_participants_too(session, analysed, now):
     participant = factories.make_user(session)
     tag = tag_of(session, analysed.comments[0])
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         corrections.confirm_tag(
             session, participant, analysed.round.id, tag.comment_id, tag.theme_id, now=now.get()
         )
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         corrections.edit_theme(
             session,
             participant,

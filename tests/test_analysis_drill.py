@@ -25,7 +25,7 @@ def listed(session, seeded, theme_key, *, per_page=100, **filters) -> drill.Page
         session,
         seeded.staff,
         seeded.round.id,
-        str(theme_key),
+        None if theme_key == drill.UNASSIGNED else theme_key,
         drill.Filters(**filters),
         per_page=per_page,
     )
@@ -304,7 +304,7 @@ def test_a_page_past_the_end_shows_the_last_page(session, analysed, traffic):
         session,
         analysed.staff,
         analysed.round.id,
-        str(traffic.id),
+        traffic.id,
         drill.Filters(),
         page=99,
         per_page=3,

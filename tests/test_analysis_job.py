@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from consult import clock
+from consult import clock, errors
 from consult.analysis import corrections, jobs, queue, services
 from consult.consultations import comments as commenting
 from consult.consultations.services import Target
@@ -146,10 +146,10 @@ def test_a_second_round_waits_in_the_queue_while_the_worker_is_busy(
 
 def test_one_queued_or_running_job_per_round(app, session, seeded):
     job = start(session, seeded)
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(errors.WrongState) as refused:
         start(session, seeded)
     assert refused.value.key == "running"
-    assert refused.value.job.id == job.id
+    assert refused.value.context["job"].id == job.id
     assert session.scalar(select(func.count(Analysis.id))) == 1
     assert session.scalar(select(func.count(AuditEntry.id))) == 1
 
@@ -395,14 +395,14 @@ def test_a_job_given_up_while_it_ran_saves_nothing(app, session, seeded, now, mo
 
 def test_a_round_without_comments_cannot_be_analysed(app, session, open_round):
     staff = factories.make_user(session, role=Role.STAFF)
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(errors.WrongState) as refused:
         services.start(session, staff, open_round.id, now=clock.now(), stale_after=STALE)
     assert refused.value.key == "no_comments"
 
 
 def test_participants_cannot_start_an_analysis(app, session, seeded):
     participant = factories.make_user(session)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         start(session, seeded, user=participant)
     assert session.scalar(select(func.count(Analysis.id))) == 0
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from consult import clock
-from consult.analysis import corrections, services
+from consult import clock, errors
+from consult.analysis import corrections
 from consult.models import Theme, ThemeAssignment, User
 
 from . import test_analysis_board
@@ -47,7 +47,7 @@ def test_a_move_onto_a_theme_being_retired_waits_and_is_refused(app, session, an
                     now=clock.now(),
                 )
                 outcome.append("moved")
-            except services.NotFound:
+            except errors.NotFound:
                 outcome.append("refused")
 
     mover = threading.Thread(target=move)

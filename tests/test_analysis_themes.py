@@ -8,7 +8,7 @@ import flask_babel
 import pytest
 from sqlalchemy import select
 
-from consult import clock
+from consult import clock, errors
 from consult.analysis import jobs, services, themes
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
@@ -201,7 +201,7 @@ def test_only_staff_may_merge_or_delete(client, auth, session, analysed, role):
     assert len(current_themes(session, analysed.round.id)) >= 2
     assert session.get(Theme, target.id).retired_at is None
     participant = auth.login(role=Role.PARTICIPANT) if role is None else None
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         themes.delete_theme(
             session,
             participant,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from consult import clock
+from consult import clock, errors
 from consult.models import AuditEntry, Response, Role, Synthesis, WorkStatus
 from consult.synthesis import services
 
@@ -48,10 +48,10 @@ def test_a_second_editor_with_an_old_version_gets_a_conflict_and_overwrites_noth
     save(session, analysed.staff, where, summary="Först.")
     other = factories.make_user(session, role=Role.STAFF)
 
-    with pytest.raises(services.Conflict) as error:
+    with pytest.raises(errors.Conflict) as error:
         save(session, other, where, version=0, summary="Sen.")
 
-    assert error.value.entry.summary == "Först."
+    assert error.value.current.summary == "Först."
     session.expire_all()
     assert session.scalars(select(Synthesis)).one().summary == "Först."
     # Based on the version just seen, the save goes through.
@@ -64,10 +64,10 @@ def test_a_paragraph_synthesis_and_its_refusals(session, analysed):
     round_id = analysed.round.id
     where = services.target(session, analysed.staff, round_id, paragraph_id=paragraph.id)
 
-    with pytest.raises(services.Invalid) as error:
+    with pytest.raises(errors.Invalid) as error:
         save(session, analysed.staff, where, response="", status="reviewed")
     assert error.value.errors == {"response": "required_when_reviewed"}
-    with pytest.raises(services.Invalid):
+    with pytest.raises(errors.Invalid):
         save(session, analysed.staff, where, response="maybe")
     assert session.scalars(select(Synthesis)).all() == []
 
@@ -80,12 +80,12 @@ def test_a_paragraph_synthesis_and_its_refusals(session, analysed):
 def test_participants_and_strangers_are_refused_by_the_service(session, analysed):
     participant = factories.make_user(session)
     theme = first_theme(session, analysed)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         services.overview(session, participant, analysed.round.id)
     where = services.target(session, analysed.staff, analysed.round.id, theme_id=theme.id)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         save(session, participant, where)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         save(session, None, where)
     assert session.scalars(select(Synthesis)).all() == []
 
@@ -93,7 +93,7 @@ def test_participants_and_strangers_are_refused_by_the_service(session, analysed
 def test_a_paragraph_of_another_round_is_not_found(session, analysed, now):
     other = factories.make_round(session, opens_at=now.get(), closes_at=None)
     paragraph = other.document.paragraphs[0]
-    with pytest.raises(services.NotFound):
+    with pytest.raises(errors.NotFound):
         services.target(session, analysed.staff, analysed.round.id, paragraph_id=paragraph.id)
 
 

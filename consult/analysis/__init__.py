@@ -2,6 +2,15 @@
 
 from flask import Blueprint
 
-bp = Blueprint("analysis", __name__, url_prefix="/analys")
+from ..security import staff_only, vary_on_htmx
 
-from . import routes  # noqa: E402,F401
+bp = Blueprint("analysis", __name__, url_prefix="/analys")
+staff_only(bp)
+vary_on_htmx(bp)
+
+# The route modules add their views to ``bp``; they import the shared page helpers
+# (``pages``), never each other.
+from . import routes, theme_routes  # noqa: E402,F401
+from .pages import ids_in_range  # noqa: E402
+
+ids_in_range(bp)

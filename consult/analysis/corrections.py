@@ -14,36 +14,19 @@ import re
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..errors import Conflict, Invalid, NotFound
 from ..models import Comment, Origin, Theme, ThemeAssignment, User
-from .services import AnalysisError, NotFound, require_staff
+from ..permissions import require_staff
+from .naming import Names
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-class Conflict(AnalysisError):
-    """The theme changed since the form was loaded; ``theme`` is its current state."""
-
-    code = 409
-
-    def __init__(self, theme: Theme):
-        super().__init__("conflict")
-        self.theme = theme
-
-
-class Invalid(AnalysisError):
-    """Input refused; ``errors`` maps fields to message keys."""
-
-    code = 422
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def clean_name(value: str) -> str:
@@ -120,6 +103,8 @@ def edit_theme(
     name, description = checked_text(name, description)
     if theme.version != version:
         raise Conflict(theme)
+    if Names(session, round_id).taken(name, theme.id):
+        raise Invalid({"name": "taken"})
     before = audit.snapshot(theme, ("name", "description"))
     theme.name, theme.description = name, description
     after = audit.snapshot(theme, ("name", "description"))
@@ -132,6 +117,10 @@ def edit_theme(
         # Saved by someone else between our read and our write.
         session.rollback()
         raise Conflict(current_theme(session, round_id, theme_id)) from None
+    except IntegrityError:
+        # Another theme took the name between our check and our write.
+        session.rollback()
+        raise Invalid({"name": "taken"}) from None
     return theme
 
 

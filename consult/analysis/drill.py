@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
+from ..errors import NotFound
 from ..models import (
     AnalysedComment,
     CampaignGroup,
@@ -21,14 +22,18 @@ from ..models import (
     CommentKind,
     CommentStatus,
     Paragraph,
+    Round,
     Section,
     Stance,
     Theme,
     ThemeAssignment,
+    ThemeProposal,
     User,
 )
-from . import services
+from ..web import parse_int
+from . import proposals, services
 from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
+from .corrections import current_theme, round_comment
 from .training import current_themes
 
 UNASSIGNED = "ingen"
@@ -78,8 +83,7 @@ class Filters:
         """Read filters from request arguments, dropping values that are not valid."""
 
         def number(name: str) -> int | None:
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return parse_int(args.get(name))
 
         def choice(name: str, allowed) -> str:
             value = args.get(name, "")
@@ -162,20 +166,20 @@ def comments(
     session: Session,
     user: User | None,
     round_id: int,
-    theme_key: str,
+    theme_id: int | None,
     filters: Filters,
     *,
     page: int = 1,
     per_page: int = 25,
 ) -> Page:
-    """Return one page of the comments of theme ``theme_key`` (an id, or UNASSIGNED)."""
+    """Return one page of the comments of theme ``theme_id`` (None: those without a theme)."""
     round_ = services.get_round(session, user, round_id)
     analysis = services.latest_result(session, round_id)
     theme = None
-    if theme_key != UNASSIGNED:
-        theme = session.get(Theme, int(theme_key)) if theme_key.isdigit() else None
+    if theme_id is not None:
+        theme = session.get(Theme, theme_id)
         if theme is None or theme.round_id != round_id or theme.retired_at is not None:
-            raise services.NotFound()
+            raise NotFound()
     draft = _Draft.of(session, round_)
     filters = draft.checked(filters, theme)
     conditions = [Comment.round_id == round_id, Comment.parent_id.is_(None)]
@@ -419,12 +423,64 @@ def _items(session: Session, rows: list[Comment], analysis, theme, chapter) -> l
     return items
 
 
-def item(session: Session, round_, theme: Theme | None, comment: Comment) -> Item:
-    """Return one comment as the drill-down shows it (after a change to its tags)."""
-    analysis = services.latest_result(session, round_.id)
-    return _items(session, [comment], analysis, theme, chapter_of(round_sections(session, round_)))[
-        0
-    ]
+@dataclass
+class ThemeView:
+    """A theme's page: its comments, the round's themes to move them to, and the tagger's
+    undecided proposals (the best ``proposals.SHOWN``, and how many there are)."""
+
+    round: Round
+    page: Page
+    themes: list[Theme]
+    proposals: list[ThemeProposal]
+    proposal_total: int
+
+
+def theme_view(
+    session: Session,
+    user: User | None,
+    round_id: int,
+    theme_id: int | None,
+    filters: Filters,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+) -> ThemeView:
+    """Return the page of theme ``theme_id`` (None: the comments without a theme) for staff."""
+    found = comments(session, user, round_id, theme_id, filters, page=page, per_page=per_page)
+    shown, total = [], 0
+    if found.theme is not None:
+        shown, total = proposals.pending(session, found.theme.id)
+    return ThemeView(
+        services.get_round(session, user, round_id),
+        found,
+        themes_of_round(session, round_id),
+        shown,
+        total,
+    )
+
+
+@dataclass
+class Row:
+    """One comment of a theme's list as it is now, after a change to its tags."""
+
+    round: Round
+    theme: Theme | None
+    item: Item
+    themes: list[Theme]
+
+
+def row(
+    session: Session, user: User | None, round_id: int, theme_id: int | None, comment_id: int
+) -> Row:
+    """Return comment ``comment_id`` as theme ``theme_id``'s list shows it (None: the list of
+    comments without a theme); NotFound if the theme is no longer current (a new run)."""
+    round_ = services.get_round(session, user, round_id)
+    theme = current_theme(session, round_id, theme_id) if theme_id is not None else None
+    comment = round_comment(session, round_id, comment_id)
+    analysis = services.latest_result(session, round_id)
+    chapter = chapter_of(round_sections(session, round_))
+    item = _items(session, [comment], analysis, theme, chapter)[0]
+    return Row(round_, theme, item, themes_of_round(session, round_id))
 
 
 def themes_of_round(session: Session, round_id: int) -> list[Theme]:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Origin, Theme, ThemeAssignment, User
+from ..permissions import require_staff
 from .corrections import round_comment
-from .services import require_staff
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,13 @@ from ..models import (
     CampaignGroup,
     Comment,
     Origin,
+    RetiredReason,
     Synthesis,
     Theme,
     ThemeAssignment,
 )
 from . import stored, training
+from .naming import Names
 from .selection import analysed_comments, comment_text
 
 log = logging.getLogger(__name__)
@@ -235,16 +237,18 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
     placing new comments.
 
     The steps, in order, each a function of its own: claim the finish, save the campaigns,
-    pair the clusters with the current themes, note staff's work, save the themes, renew
-    their model tags and retire the unmatched, choose each comment's theme, save the tags,
+    pair the clusters with the current themes, note staff's work, retire the unmatched, save
+    the themes, renew their model tags, choose each comment's theme, save the tags,
     save the readings, and mark the job done.
     """
     _claim_finish(session, job, when)
     campaign_of = _save_campaigns(session, job, reading)
     pairing = _pair_clusters(session, job.round_id, reading)
     staff = _staff_work(session, job.round_id, list(pairing.previous))
+    # Retired first, so that their names are free for the themes found now (see naming).
+    _retire_unmatched(session, pairing, staff, when)
     themes = _save_themes(session, job, reading, pairing, staff, campaign_of, when)
-    _renew_and_retire(session, pairing, staff, when)
+    _renew_tags(session, pairing, when)
     session.flush()
     job.theme_map = json.dumps(
         {
@@ -326,6 +330,7 @@ def _save_themes(
     gives None.
     """
     ids = reading.comment_ids
+    names = Names(session, job.round_id)
     themes: list[Theme | None] = []
     for position, found in enumerate(reading.model.themes):
         if position in pairing.redirected:
@@ -346,7 +351,7 @@ def _save_themes(
         if old_id is None:
             theme = Theme(
                 round_id=job.round_id,
-                name=theme_name(found.label),
+                name=names.claim(theme_name(found.label)),
                 origin=Origin.MODEL,
                 created_at=when,
                 **values,
@@ -355,7 +360,7 @@ def _save_themes(
         else:
             theme = pairing.previous[old_id][0]
             if old_id not in staff.touched.renamed and theme.origin == Origin.MODEL:
-                name = theme_name(found.label)
+                name = names.claim(theme_name(found.label), old_id)
                 if name != theme.name:
                     # A new name is a change staff with the form open must see (version).
                     values["name"] = name
@@ -365,10 +370,22 @@ def _save_themes(
     return themes
 
 
-def _renew_and_retire(session: Session, pairing: Pairing, staff: StaffWork, when: datetime) -> None:
-    """End the model tags of the themes this run tags (once each; tags staff made or
-    confirmed stay), and retire the old engine themes no cluster continues and staff left
-    alone."""
+def _retire_unmatched(
+    session: Session, pairing: Pairing, staff: StaffWork, when: datetime
+) -> None:
+    """Retire the old engine themes no cluster continues and staff left alone."""
+    renewed = pairing.renewed()
+    retiring = [
+        i
+        for i, (theme, _) in pairing.previous.items()
+        if i not in renewed and i not in staff.touched.any and theme.origin == Origin.MODEL
+    ]
+    _retire(session, retiring, when)
+
+
+def _renew_tags(session: Session, pairing: Pairing, when: datetime) -> None:
+    """End the model tags of the themes this run tags, once each; tags staff made or
+    confirmed stay."""
     renewed = pairing.renewed()
     if renewed:
         session.execute(
@@ -381,12 +398,6 @@ def _renew_and_retire(session: Session, pairing: Pairing, staff: StaffWork, when
             )
             .values(removed_at=when)
         )
-    retiring = [
-        i
-        for i, (theme, _) in pairing.previous.items()
-        if i not in renewed and i not in staff.touched.any and theme.origin == Origin.MODEL
-    ]
-    _retire(session, retiring, when)
 
 
 def _choose_themes(
@@ -547,7 +558,7 @@ def _pair(
     one paired with a deleted theme, or with a theme merged into one later deleted, gets
     None: its comments stay without a theme.
     """
-    from .themes import DELETED, MERGED
+    DELETED, MERGED = RetiredReason.DELETED, RetiredReason.MERGED
 
     gone = {
         theme.id: theme
@@ -670,7 +681,7 @@ def _retire(session: Session, theme_ids: list[int], when: datetime) -> None:
     session.execute(
         update(Theme)
         .where(Theme.id.in_(theme_ids))
-        .values(retired_at=when, retired_reason="rerun", version=Theme.version + 1)
+        .values(retired_at=when, retired_reason=RetiredReason.RERUN, version=Theme.version + 1)
     )
 
 

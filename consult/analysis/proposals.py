@@ -17,15 +17,20 @@ import random
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 import nlp
 
 from .. import audit, clock
+from ..errors import Invalid, NotFound
 from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
+from ..permissions import require_staff
 from . import training
-from .corrections import Invalid, added, checked_text, lock_themes, round_comment
-from .services import NotFound, comment_count, get_round, require_staff
+from .corrections import added, checked_text, lock_themes, round_comment
+from .naming import Names
+from .selection import analysed_comments, comment_text
+from .services import comment_count, get_round
 
 log = logging.getLogger(__name__)
 MAX_PROPOSALS = 500
@@ -53,9 +58,7 @@ def create_theme(
     """
     get_round(session, user, round_id)
     name, description = checked_text(name, description)
-    if any(
-        t.name.casefold() == name.casefold() for t in training.current_themes(session, round_id)
-    ):
+    if Names(session, round_id).taken(name):
         # A repeated post (or a second colleague) must not make the theme twice.
         raise Invalid({"name": "taken"})
     theme = Theme(
@@ -66,7 +69,12 @@ def create_theme(
         created_at=now,
     )
     session.add(theme)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Made at the same moment by someone else (the database holds names unique).
+        session.rollback()
+        raise Invalid({"name": "taken"}) from None
     audit.record(
         session,
         user,
@@ -114,8 +122,6 @@ def _tagger(session: Session, round_id: int, texts: list[str]) -> nlp.ThemeTagge
 
 def propose(session: Session, theme: Theme, now: datetime) -> int:
     """Store the tagger's proposals for ``theme`` (best first, at most MAX_PROPOSALS)."""
-    from .selection import analysed_comments, comment_text
-
     comments = list(session.scalars(analysed_comments(session, theme.round_id)))
     if not comments:
         return 0
@@ -125,6 +131,10 @@ def propose(session: Session, theme: Theme, now: datetime) -> int:
                 ThemeAssignment.theme_id == theme.id, ThemeAssignment.removed_at.is_(None)
             )
         )
+    )
+    # A comment is proposed for a theme once (the database holds it too).
+    tagged |= set(
+        session.scalars(select(ThemeProposal.comment_id).where(ThemeProposal.theme_id == theme.id))
     )
     texts = [comment_text(c) for c in comments]
     tagger = _tagger(session, theme.round_id, texts)

@@ -1,4 +1,5 @@
-"""Analysis pages for staff: start a job and watch it, the theme board, a theme's comments.
+"""Analysis pages for staff: start a job and watch it, the theme board, a theme's comments and
+the actions on one comment's tags.
 
 Only staff and administrators get here: the blueprint sends anonymous visitors to the login
 page and refuses everyone else, and every service checks the acting user again. Starting a
@@ -10,56 +11,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import format_decimal
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from .. import clock, labels
-from ..db import get_session
+from .. import clock
+from ..errors import Conflict, Invalid, WrongState
 from ..extensions import htmx
-from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
-from ..security import staff_only, vary_on_htmx
-from . import (
-    board,
-    bp,
-    corrections,
-    drill,
-    proposals,
-    queue,
-    services,
-    themes,
-)
-from .board import NO_STANCE
-from .calls import call
-from .charts import share_bars
+from ..web import call, int_field
+from . import board, bp, corrections, drill, queue, services, themes
 from .forms import ThemeForm, apply_errors
-from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, REFUSAL_TEXTS, STEP_TEXTS
-
-staff_only(bp)
-
-
-vary_on_htmx(bp)
-
-
-def _texts() -> dict:
-    return {
-        "steps": STEP_TEXTS,
-        "errors": ERROR_TEXTS,
-        "engine_stances": ENGINE_STANCE_TEXTS,
-        "categories": labels.CATEGORY_LABELS,
-        "kinds": labels.KIND_LABELS,
-        "stances": labels.STANCE_LABELS,
-        "active": (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING),
-    }
+from .labels import REFUSAL_TEXTS, STEP_TEXTS
+from .pages import (
+    category_chart,
+    comment_row,
+    posted_version,
+    progress,
+    rollback,
+    score,
+    texts,
+    theme_id_of,
+    theme_page,
+)
 
 
 @bp.get("/")
@@ -72,27 +44,16 @@ def index():
 def round_page(round_id: int):
     """Show a round's analysis: the job controls and progress, then the theme board."""
     round_ = call(services.get_round, round_id)
-    result = call(board.build, round_id)
     return render_template(
         "analysis/round.html",
         round=round_,
         consultation=round_.consultation,
-        board=result,
-        job=services.latest_job(get_session(), round_id),
-        category_chart=_category_chart,
-        score=_score,
-        **_texts(),
+        board=call(board.build, round_id),
+        job=call(services.job_status, round_id),
+        category_chart=category_chart,
+        score=score,
+        **texts(),
     )
-
-
-def _score(value: float) -> str:
-    """Return an F1 score with two decimals in the page's locale (0,82 in Swedish)."""
-    return format_decimal(value, format="0.00")
-
-
-def _category_chart(card: board.ThemeCard):
-    rows = [(str(labels.CATEGORY_LABELS[c]), n) for c, n in card.categories]
-    return share_bars(rows, title=card.theme.name)
 
 
 @bp.post("/omgang/<int:round_id>/starta")
@@ -102,13 +63,13 @@ def start(round_id: int):
     refusal = None
     try:
         job = call(services.start, round_id, now=clock.now(), stale_after=stale)
-    except services.WrongState as error:
-        get_session().rollback()
-        refusal, job = REFUSAL_TEXTS[error.key], error.job
+    except WrongState as error:
+        rollback()
+        refusal, job = REFUSAL_TEXTS[error.key], error.context.get("job")
     else:
         queue.dispatch(current_app._get_current_object(), job.id)
     if htmx:
-        return _progress(round_id, job, refusal, status=409 if refusal else 200, started=True)
+        return progress(round_id, job, refusal, status=409 if refusal else 200, started=True)
     if refusal:
         flash(str(refusal), "error")
     else:
@@ -122,27 +83,7 @@ def status(round_id: int):
     job = call(services.job_status, round_id)
     if not htmx:
         return redirect(url_for("analysis.round_page", round_id=round_id))
-    return _progress(round_id, job, polled=True)
-
-
-def _progress(
-    round_id: int, job, refusal=None, status: int = 200, polled: bool = False, started=False
-):
-    session = get_session()
-    return make_response(
-        render_template(
-            "analysis/_progress.html",
-            round_id=round_id,
-            job=job,
-            refusal=refusal,
-            polled=polled,
-            started=started,
-            total=services.comment_count(session, round_id),
-            analysed=services.latest_result(session, round_id) is not None,
-            **_texts(),
-        ),
-        status,
-    )
+    return progress(round_id, job, polled=True)
 
 
 @bp.get("/omgang/<int:round_id>/tema/<theme_key>")
@@ -151,70 +92,27 @@ def theme(round_id: int, theme_key: str):
 
     A theme staff merged, split or deleted says what became of it instead.
     """
-    if theme_key.isdigit():
-        gone = call(themes.retired_theme, round_id, int(theme_key))
+    theme_id = theme_id_of(theme_key)
+    if theme_id is not None:
+        gone = call(themes.fate, round_id, theme_id)
         if gone is not None:
-            round_ = call(services.get_round, round_id)
+            round_ = gone.round
             return render_template(
                 "analysis/retired.html",
                 round=round_,
                 consultation=round_.consultation,
-                theme=gone,
-                successor=themes.successor(get_session(), gone),
-                parts=themes.parts_of(get_session(), gone),
+                theme=gone.theme,
+                successor=gone.successor,
+                parts=gone.parts,
+                synthesis=gone.synthesis,
             )
-    return _theme_page(round_id, theme_key)
-
-
-def _theme_page(round_id: int, theme_key: str, form: ThemeForm | None = None, **extra):
-    round_ = call(services.get_round, round_id)
-    filters = drill.Filters.from_args(request.args)
-    page = request.args.get("sida", "1")
-    result = call(
-        drill.comments,
-        round_id,
-        theme_key,
-        filters,
-        page=int(page) if page.isdigit() else 1,
-        per_page=current_app.config["ANALYSIS_COMMENTS_PER_PAGE"],
-    )
-    if form is None and result.theme is not None:
-        form = ThemeForm(formdata=None, obj=result.theme)
-    if result.theme is not None:
-        extra["proposals"], extra["proposal_total"] = proposals.pending(
-            get_session(), result.theme.id
-        )
-    invalid = (form and form.errors) or extra.get("operation_error")
-    status = 409 if extra.get("conflict") else 422 if invalid else 200
-    return make_response(
-        render_template(
-            "analysis/theme.html",
-            round=round_,
-            consultation=round_.consultation,
-            result=result,
-            theme_key=theme_key,
-            form=form,
-            themes=drill.themes_of_round(get_session(), round_id),
-            chapter_options=[(c.id, f"{c.number} {c.heading}") for c in result.chapters],
-            category_options=[(c.value, labels.CATEGORY_LABELS[c]) for c in Category],
-            stance_options=[
-                *((s.value, labels.STANCE_LABELS[s]) for s in Stance),
-                (NO_STANCE, _("Not given")),
-            ],
-            kind_options=[(k.value, labels.KIND_LABELS[k]) for k in CommentKind],
-            campaign_options=[("yes", _("In a campaign")), ("no", _("Not in a campaign"))],
-            **extra,
-            **_texts(),
-        ),
-        status,
-    )
+    return theme_page(round_id, theme_id)
 
 
 @bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/redigera")
 def edit_theme(round_id: int, theme_id: int):
     """Rename and describe a theme, refusing if someone else saved it since the form loaded."""
     form = ThemeForm()
-    version = form.version.data or ""
     try:
         call(
             corrections.edit_theme,
@@ -222,59 +120,45 @@ def edit_theme(round_id: int, theme_id: int):
             theme_id,
             name=form.name.data or "",
             description=form.description.data or "",
-            version=int(version) if version.isdigit() else -1,
+            version=posted_version(),
             now=clock.now(),
         )
-    except corrections.Invalid as error:
-        get_session().rollback()
+    except Invalid as error:
+        rollback()
         apply_errors(form, error.errors)
-        return _theme_page(round_id, str(theme_id), form)
-    except corrections.Conflict as error:
+        return theme_page(round_id, theme_id, form)
+    except Conflict as error:
         # Keep what this person wrote in the form, now based on the saved version, and
         # show what the other person saved: nothing is lost and nothing overwritten.
-        form.version.data = str(error.theme.version)
-        return _theme_page(round_id, str(theme_id), form, conflict=error.theme)
+        form.version.data = str(error.current.version)
+        return theme_page(round_id, theme_id, form, conflict=error.current)
     flash(_("The theme is saved."), "success")
     return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
 
 
-def _comment_id_action(round_id: int, comment_id: int, theme_key: str, notice: str):
+def _answer(round_id: int, comment_id: int, theme_id: int | None, notice: str):
     """Answer a tag action: the comment's row for htmx, else back to the list it came from."""
-    if not htmx:
-        flash(notice, "success")
-        return redirect(
-            url_for("analysis.theme", round_id=round_id, theme_key=theme_key) + f"#ac-{comment_id}"
-        )
-    session = get_session()
-    round_ = call(services.get_round, round_id)
-    theme = None
-    if theme_key != drill.UNASSIGNED:
-        # The theme may have been replaced meanwhile (a new run retired it): not found.
-        theme = call(lambda s, _user: corrections.current_theme(s, round_id, int(theme_key)))
-    comment = session.get(Comment, comment_id)
-    return render_template(
-        "analysis/_comment.html",
-        item=drill.item(session, round_, theme, comment),
-        round=round_,
-        result=drill.Page(theme, drill.Filters(), [], 0, 1, 1),
-        themes=drill.themes_of_round(session, round_id),
-        notice=notice,
-        done=True,
-        **_texts(),
+    if htmx:
+        return comment_row(round_id, comment_id, theme_id, notice)
+    flash(notice, "success")
+    key = drill.UNASSIGNED if theme_id is None else theme_id
+    return redirect(
+        url_for("analysis.theme", round_id=round_id, theme_key=key) + f"#ac-{comment_id}"
     )
 
 
-def _form_int(name: str) -> int:
-    value = request.form.get(name, "")
-    if not value.isdigit():
+def _required_field(name: str) -> int:
+    """A theme number from the posted form; 400 when it is missing or not a number."""
+    value = int_field(name)
+    if value is None:
         abort(400)
-    return int(value)
+    return value
 
 
 @bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/flytta")
 def move_tag(round_id: int, comment_id: int):
     """Move a comment from one theme to another."""
-    from_theme, to_theme = _form_int("from_theme"), _form_int("to_theme")
+    from_theme, to_theme = _required_field("from_theme"), _required_field("to_theme")
     tag = call(
         corrections.move_tag,
         round_id,
@@ -284,25 +168,21 @@ def move_tag(round_id: int, comment_id: int):
         now=clock.now(),
     )
     notice = _("Moved to the theme “%(name)s”.", name=tag.theme.name)
-    return _comment_id_action(round_id, comment_id, str(from_theme), notice)
+    return _answer(round_id, comment_id, from_theme, notice)
 
 
 @bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/bekrafta")
 def confirm_tag(round_id: int, comment_id: int):
     """Confirm the engine's tag of a comment."""
-    theme_id = _form_int("theme")
+    theme_id = _required_field("theme")
     call(corrections.confirm_tag, round_id, comment_id, theme_id, now=clock.now())
-    return _comment_id_action(round_id, comment_id, str(theme_id), _("The theme is confirmed."))
+    return _answer(round_id, comment_id, theme_id, _("The theme is confirmed."))
 
 
 @bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/tagga")
 def add_tag(round_id: int, comment_id: int):
     """Give a comment without a theme a theme by hand."""
-    theme_id = _form_int("theme")
+    theme_id = _required_field("theme")
     tag = call(corrections.add_tag, round_id, comment_id, theme_id, now=clock.now())
     notice = _("Added to the theme “%(name)s”.", name=tag.theme.name)
-    return _comment_id_action(round_id, comment_id, drill.UNASSIGNED, notice)
-
-
-# The operations on whole themes and on many comments have their own module.
-from . import theme_routes  # noqa: E402,F401
+    return _answer(round_id, comment_id, None, notice)

@@ -8,51 +8,23 @@ or two staff members starting at once give one job.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import audit, errors
+from .. import audit
+from ..errors import NotFound, WrongState
 from ..models import Analysis, AnalysisStatus, Comment, Consultation, Round, User
+from ..permissions import require_staff
 from .selection import analysed_comments
 
 ACTIVE = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
 # Defaults of ANALYSIS_STALE_MINUTES and ANALYSIS_DEAD_SECONDS (see ``expire_stale``).
 STALE_AFTER = timedelta(minutes=60)
 DEAD_AFTER = timedelta(minutes=2)
-
-
-class AnalysisError(Exception):
-    """Base for refusals; ``code`` is the HTTP status that fits."""
-
-    code = 400
-
-
-class NotAllowed(AnalysisError):
-    code = 403
-
-
-class NotFound(AnalysisError):
-    code = 404
-
-
-class WrongState(AnalysisError):
-    """The action is not possible now; ``key`` says why."""
-
-    code = 409
-
-    def __init__(self, key: str, job: Analysis | None = None):
-        super().__init__(key)
-        self.key = key
-        self.job = job
-
-
-def require_staff(user: User | None) -> None:
-    """Raise NotAllowed unless ``user`` is staff or an administrator."""
-    if user is None or not getattr(user, "is_authenticated", True) or not user.is_staff:
-        raise NotAllowed()
 
 
 def get_round(session: Session, user: User | None, round_id: int) -> Round:
@@ -123,6 +95,23 @@ def limits(config) -> dict[str, timedelta]:
     }
 
 
+@dataclass
+class ProgressState:
+    """What the progress fragment says beside the job: the comments an analysis would read,
+    and whether the round has been analysed."""
+
+    total: int
+    analysed: bool
+
+
+def progress_state(session: Session, user: User | None, round_id: int) -> ProgressState:
+    """Return the round's ProgressState for a staff member."""
+    get_round(session, user, round_id)
+    return ProgressState(
+        comment_count(session, round_id), latest_result(session, round_id) is not None
+    )
+
+
 def expire_stale(
     session: Session,
     round_id: int,
@@ -190,7 +179,7 @@ def cancel(session: Session, user: User | None, round_id: int, *, now: datetime)
     )
     if not stopped:
         session.rollback()
-        raise errors.WrongState("not_running", job=latest_job(session, round_id))
+        raise WrongState("not_running", job=latest_job(session, round_id))
     audit.record(session, user, "analysis.cancel", job, before, {"status": "failed"}, now=now)
     session.commit()
     session.refresh(job)
@@ -254,5 +243,5 @@ def _queue(
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise WrongState("running", latest_job(session, round_.id)) from None
+        raise WrongState("running", job=latest_job(session, round_.id)) from None
     return job

@@ -25,12 +25,15 @@ from sqlalchemy.orm import Session
 import nlp
 
 from .. import audit, clock
-from ..models import Comment, Origin, Theme, User
-from .corrections import Conflict, Invalid, current_theme, lock_themes
+from ..errors import Conflict, Invalid
+from ..models import Comment, Origin, RetiredReason, Theme, User
+from ..permissions import require_staff
+from .corrections import current_theme, lock_themes
+from .handover import resolve_proposals
 from .jobs import theme_name
+from .naming import Names
 from .selection import comment_text
-from .services import require_staff
-from .themes import SPLIT, commit_or_conflict, live_count, live_tags, retire, transfer
+from .themes import commit_or_conflict, live_count, live_tags, retire, transfer
 
 log = logging.getLogger(__name__)
 PARTS = range(2, 6)
@@ -72,13 +75,17 @@ def apply(
     groups: list[list] = [[] for _ in found]
     for tag, index in zip(tags, model.assignments, strict=True):
         groups[index if index >= 0 else 0].append(tag)
+    # Retired first, so that a part may take the theme's name (see naming).
+    retire(theme, user, RetiredReason.SPLIT, now)
+    session.flush()
+    names = Names(session, round_id)
     created = []
     for position, (part, members) in enumerate(zip(found, groups, strict=True)):
         if not members:
             continue
         new = Theme(
             round_id=round_id,
-            name=theme_name(part.label),
+            name=names.claim(theme_name(part.label)),
             origin=Origin.STAFF,
             split_from_id=theme.id,
             keywords=json.dumps(part.keywords, ensure_ascii=False),
@@ -90,7 +97,8 @@ def apply(
         session.flush()
         transfer(session, user, members, new.id, now)
         created.append(new)
-    retire(theme, user, SPLIT, now)
+    # Its synthesis stays with it (the report lists it); its proposals are closed.
+    resolve_proposals(session, user, theme, now)
     audit.record(
         session,
         user,

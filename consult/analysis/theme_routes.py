@@ -8,72 +8,55 @@ that redirects without JavaScript, and a refused operation shows why and changes
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .. import clock
-from ..db import get_session
+from ..errors import Conflict, Invalid
 from ..extensions import htmx
-from . import bp, bulk, corrections, drill, history, proposals, queue, services, split, themes
-from .calls import call
+from ..web import call, form_page, int_field, int_list, parse_int
+from . import bp, bulk, drill, history, proposals, queue, services, split, themes
 from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
-from .routes import _theme_page
+from .pages import posted_version, rollback, theme_page
 
 
-def _version() -> int:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else -1
-
-
-def _operation_failed(round_id: int, theme_id: int, error, field: str | None = None):
+def _operation_failed(round_id: int, theme_id: int | None, error, field: str | None = None):
     """Answer a refused theme operation: the theme's page with the reason, nothing changed."""
-    get_session().rollback()
-    if isinstance(error, corrections.Conflict):
-        return _theme_page(round_id, str(theme_id), conflict=error.theme, operation_conflict=True)
+    rollback()
+    if isinstance(error, Conflict):
+        return theme_page(round_id, theme_id, conflict=error.current, operation_conflict=True)
     key = next(iter(error.errors.items()))
-    return _theme_page(
-        round_id, str(theme_id), operation_error=str(OPERATION_ERRORS[key]), operation=field
+    return theme_page(
+        round_id, theme_id, operation_error=str(OPERATION_ERRORS[key]), operation=field
     )
 
 
 @bp.post("/omgang/<int:round_id>/tema/<int:theme_id>/sla-ihop")
 def merge_themes(round_id: int, theme_id: int):
     """Merge the chosen themes into this one."""
-    others = [int(v) for v in request.form.getlist("others") if v.isdigit()]
-    gone = [call(themes.retired_theme, round_id, i) for i in set(others) - {theme_id}]
-    if gone and all(g is not None and g.merged_into_id == theme_id for g in gone):
-        # The same merge again (a double click, the back button): it is done already.
-        return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
     try:
-        theme = call(
+        merged = call(
             themes.merge_themes,
             round_id,
             theme_id,
-            others=others,
-            version=_version(),
+            others=int_list(request.form.getlist("others")),
+            version=posted_version(),
             now=clock.now(),
         )
-    except (corrections.Invalid, corrections.Conflict) as error:
+    except (Invalid, Conflict) as error:
         return _operation_failed(round_id, theme_id, error, "merge")
-    flash(
-        ngettext(
+    if merged.count:
+        notice = ngettext(
             "%(num)s theme was merged into “%(name)s”.",
             "%(num)s themes were merged into “%(name)s”.",
-            len(set(others) - {theme_id}),
-            name=theme.name,
-        ),
-        "success",
-    )
+            merged.count,
+            name=merged.theme.name,
+        )
+    else:
+        # The same merge again (a double click, the back button): it is done already.
+        notice = _("These themes are merged into “%(name)s” already.", name=merged.theme.name)
+    flash(notice, "success")
     return redirect(url_for("analysis.theme", round_id=round_id, theme_key=theme_id))
 
 
@@ -93,56 +76,56 @@ def delete_theme(round_id: int, theme_id: int):
     gone = _already_gone(round_id, theme_id)
     if gone is not None:
         return gone
-    round_ = call(services.get_round, round_id)
-    theme = call(lambda s, _user: corrections.current_theme(s, round_id, theme_id))
     if request.method == "GET":
+        about = call(themes.deletion, round_id, theme_id)
         return render_template(
             "analysis/delete.html",
-            round=round_,
-            consultation=round_.consultation,
-            theme=theme,
-            count=themes.live_count(get_session(), theme.id),
+            round=about.round,
+            consultation=about.round.consultation,
+            theme=about.theme,
+            count=about.comments,
         )
-    name = theme.name
     try:
-        call(themes.delete_theme, round_id, theme_id, version=_version(), now=clock.now())
-    except corrections.Conflict as error:
+        theme = call(
+            themes.delete_theme, round_id, theme_id, version=posted_version(), now=clock.now()
+        )
+    except Conflict as error:
         return _operation_failed(round_id, theme_id, error)
     flash(
-        _("The theme “%(name)s” is deleted; its comments are without a theme.", name=name),
+        _("The theme “%(name)s” is deleted; its comments are without a theme.", name=theme.name),
         "success",
     )
     return redirect(url_for("analysis.round_page", round_id=round_id))
-
-
-def _optional_int(name: str) -> int | None:
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.post("/omgang/<int:round_id>/synpunkter")
 def bulk_tags(round_id: int):
     """Move, add or confirm the tags of the selected comments, all or nothing."""
     back = request.form.get("back", drill.UNASSIGNED)
-    if back != drill.UNASSIGNED and not back.isdigit():
+    back_id = None if back == drill.UNASSIGNED else parse_int(back)
+    if back != drill.UNASSIGNED and back_id is None:
         abort(400)
     try:
-        count = call(
+        done = call(
             bulk.apply,
             round_id,
             action=request.form.get("action", ""),
-            comment_ids=[int(v) for v in request.form.getlist("comments") if v.isdigit()],
-            from_theme_id=_optional_int("from_theme"),
-            to_theme_id=_optional_int("to_theme"),
+            comment_ids=int_list(request.form.getlist("comments")),
+            from_theme_id=int_field("from_theme"),
+            to_theme_id=int_field("to_theme"),
             now=clock.now(),
         )
-    except corrections.Invalid as error:
-        get_session().rollback()
+    except Invalid as error:
+        rollback()
         key = next(iter(error.errors.items()))
-        return _theme_page(
-            round_id, back, operation_error=str(OPERATION_ERRORS[key]), operation="bulk"
+        return theme_page(
+            round_id, back_id, operation_error=str(OPERATION_ERRORS[key]), operation="bulk"
         )
-    flash(ngettext("%(num)s comment changed.", "%(num)s comments changed.", count), "success")
+    if done.changed:
+        notice = ngettext("%(num)s comment changed.", "%(num)s comments changed.", done.changed)
+    else:
+        notice = _("Nothing to change: this was done already.")
+    flash(notice, "success")
     return redirect(url_for("analysis.theme", round_id=round_id, theme_key=back) + "#list-h")
 
 
@@ -152,7 +135,7 @@ def comment_history(round_id: int, comment_id: int):
     comment, entries = call(history.of_comment, round_id, comment_id)
     if htmx:
         return render_template("analysis/_history.html", entries=entries, round_id=round_id)
-    round_ = call(services.get_round, round_id)
+    round_ = comment.round
     return render_template(
         "analysis/history.html",
         round=round_,
@@ -179,19 +162,16 @@ def new_theme(round_id: int):
                 now=clock.now(),
                 dispatch=lambda theme_id: queue.dispatch_proposals(app, theme_id),
             )
-        except corrections.Invalid as error:
-            get_session().rollback()
+        except Invalid as error:
+            rollback()
             apply_errors(form, error.errors)
         else:
             flash(_created_notice(count), "success")
             return redirect(
                 url_for("analysis.theme", round_id=round_id, theme_key=theme.id) + "#proposals-h"
             )
-    return make_response(
-        render_template(
-            "analysis/new_theme.html", round=round_, consultation=round_.consultation, form=form
-        ),
-        422 if form.errors else 200,
+    return form_page(
+        "analysis/new_theme.html", form, round=round_, consultation=round_.consultation
     )
 
 
@@ -240,19 +220,19 @@ def split_theme(round_id: int, theme_id: int):
     gone = _already_gone(round_id, theme_id)
     if gone is not None:
         return gone
-    parts = request.form.get("parts", "")
+    parts = int_field("parts")
     app = current_app._get_current_object()
     try:
         created = call(
             split.split_theme,
             round_id,
             theme_id,
-            parts=int(parts) if parts.isdigit() else -1,
-            version=_version(),
+            parts=-1 if parts is None else parts,
+            version=posted_version(),
             now=clock.now(),
             dispatch=lambda *args: queue.dispatch_split(app, *args),
         )
-    except (corrections.Invalid, corrections.Conflict) as error:
+    except (Invalid, Conflict) as error:
         return _operation_failed(round_id, theme_id, error, "split")
     if created is None:
         flash(

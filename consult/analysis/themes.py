@@ -14,6 +14,7 @@ one that matches a deleted theme's former comments is left without a theme.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -22,11 +23,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..models import Theme, ThemeAssignment, User
-from .corrections import Conflict, Invalid, current_theme, lock_themes, staff_tag
-from .services import require_staff
-
-MERGED, SPLIT, DELETED, RERUN = "merged", "split", "deleted", "rerun"
+from ..errors import Conflict, Invalid
+from ..models import RetiredReason, Round, Synthesis, Theme, ThemeAssignment, User
+from ..permissions import require_staff
+from .corrections import current_theme, lock_themes, staff_tag
+from .handover import carry_synthesis, resolve_proposals
+from .services import get_round
 
 
 def live_tags(session: Session, theme_id: int) -> list[ThemeAssignment]:
@@ -40,7 +42,7 @@ def live_tags(session: Session, theme_id: int) -> list[ThemeAssignment]:
     )
 
 
-def retire(theme: Theme, user: User, reason: str, now: datetime, **extra) -> None:
+def retire(theme: Theme, user: User, reason: RetiredReason, now: datetime, **extra) -> None:
     """Mark ``theme`` retired by ``user`` for ``reason`` (the caller commits)."""
     theme.retired_at, theme.retired_by_id, theme.retired_reason = now, user.id, reason
     for name, value in extra.items():
@@ -93,6 +95,15 @@ def commit_or_conflict(session: Session, round_id: int, theme_id: int) -> None:
         raise Conflict(current_theme(session, round_id, theme_id)) from None
 
 
+@dataclass
+class Merged:
+    """The theme others were merged into, and how many went into it now (0: all of them
+    were merged into it already, by an earlier post of the same form)."""
+
+    theme: Theme
+    count: int
+
+
 def merge_themes(
     session: Session,
     user: User | None,
@@ -102,16 +113,20 @@ def merge_themes(
     others: list[int],
     version: int,
     now: datetime,
-) -> Theme:
-    """Merge the themes ``others`` into theme ``theme_id``; return it.
+) -> Merged:
+    """Merge the themes ``others`` into theme ``theme_id``.
 
-    Their live tags move to it (duplicates collapse to one), and they are retired, each
-    saying it was merged into this theme.
+    Their live tags move to it (duplicates collapse to one), their synthesis and undecided
+    proposals are handed over (see ``handover``), and they are retired, each saying it was
+    merged into this theme. The same merge posted again (a double click, the back button)
+    changes nothing and says so (count 0).
     """
     require_staff(user)
     ids = list(dict.fromkeys(i for i in others if i != theme_id))
     if not ids:
         raise Invalid({"others": "required"})
+    if merged_already(session, round_id, theme_id, ids):
+        return Merged(current_theme(session, round_id, theme_id), 0)
     lock_themes(session, round_id, theme_id, *ids)
     target = current_theme(session, round_id, theme_id)
     merged = [current_theme(session, round_id, i) for i in ids]
@@ -119,7 +134,9 @@ def merge_themes(
         raise Conflict(target)
     for theme in merged:
         moved = transfer(session, user, live_tags(session, theme.id), target.id, now)
-        retire(theme, user, MERGED, now, merged_into_id=target.id)
+        carry_synthesis(session, user, theme, target, now)
+        resolve_proposals(session, user, theme, now, into=target)
+        retire(theme, user, RetiredReason.MERGED, now, merged_into_id=target.id)
         audit.record(
             session,
             user,
@@ -132,7 +149,34 @@ def merge_themes(
     # A merge changes what the theme is: bump its version (checked against concurrent saves).
     flag_modified(target, "name")
     commit_or_conflict(session, round_id, theme_id)
-    return target
+    return Merged(target, len(merged))
+
+
+def merged_already(session: Session, round_id: int, theme_id: int, ids: list[int]) -> bool:
+    """Return True if every theme of ``ids`` was merged into theme ``theme_id`` already."""
+    found = session.scalars(select(Theme).where(Theme.id.in_(ids))).all()
+    return len(found) == len(ids) and all(
+        theme.round_id == round_id
+        and theme.retired_reason == RetiredReason.MERGED
+        and theme.merged_into_id == theme_id
+        for theme in found
+    )
+
+
+@dataclass
+class Deletion:
+    """What the confirmation page says before a theme is deleted."""
+
+    round: Round
+    theme: Theme
+    comments: int  # how many comments will be without it
+
+
+def deletion(session: Session, user: User | None, round_id: int, theme_id: int) -> Deletion:
+    """Return a current theme of the round and its number of comments, for staff."""
+    round_ = get_round(session, user, round_id)
+    theme = current_theme(session, round_id, theme_id)
+    return Deletion(round_, theme, live_count(session, theme.id))
 
 
 def delete_theme(
@@ -147,7 +191,9 @@ def delete_theme(
     tags = live_tags(session, theme.id)
     for tag in tags:
         tag.removed_at, tag.removed_by_id = now, user.id
-    retire(theme, user, DELETED, now)
+    # Its synthesis stays with it (the report lists it); its proposals are closed.
+    resolve_proposals(session, user, theme, now)
+    retire(theme, user, RetiredReason.DELETED, now)
     audit.record(
         session,
         user,
@@ -164,7 +210,9 @@ def delete_theme(
 def successor(session: Session, theme: Theme) -> Theme | None:
     """Return the current theme a merged theme's comments went to (following merges)."""
     seen = set()
-    while theme is not None and theme.retired_reason == MERGED and theme.id not in seen:
+    while (
+        theme is not None and theme.retired_reason == RetiredReason.MERGED and theme.id not in seen
+    ):
         seen.add(theme.id)
         theme = session.get(Theme, theme.merged_into_id)
     if theme is None or theme.retired_at is not None:
@@ -185,9 +233,37 @@ def retired_theme(session: Session, user: User | None, round_id: int, theme_id: 
     """Return the round's theme ``theme_id`` if staff merged, split or deleted it, else None."""
     require_staff(user)
     theme = session.get(Theme, theme_id)
-    if theme is None or theme.round_id != round_id or theme.retired_reason in (None, RERUN):
+    if theme is None or theme.round_id != round_id:
+        return None
+    if theme.retired_reason in (None, RetiredReason.RERUN):
         return None
     return theme
+
+
+@dataclass
+class Fate:
+    """What became of a theme staff merged, split or deleted."""
+
+    round: Round
+    theme: Theme
+    successor: Theme | None  # the current theme a merged theme's comments are in
+    parts: list[Theme]  # the themes a split theme became
+    synthesis: Synthesis | None  # its own summary and response, if staff wrote any
+
+
+def fate(session: Session, user: User | None, round_id: int, theme_id: int) -> Fate | None:
+    """Return what became of the round's theme ``theme_id`` if staff retired it, else None."""
+    theme = retired_theme(session, user, round_id, theme_id)
+    if theme is None:
+        return None
+    entry = session.scalar(select(Synthesis).where(Synthesis.theme_id == theme.id))
+    return Fate(
+        get_round(session, user, round_id),
+        theme,
+        successor(session, theme),
+        parts_of(session, theme),
+        entry,
+    )
 
 
 def parts_of(session: Session, theme: Theme) -> list[Theme]:

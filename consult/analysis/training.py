@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 import nlp
 
 from ..models import Comment, CommentStatus, Theme, ThemeAssignment
+from .selection import comment_text
 
 log = logging.getLogger(__name__)
 MIN_EXAMPLES = 6
@@ -72,8 +73,6 @@ def current_themes(session: Session, round_id: int, order_by=Theme.id) -> list[T
 
 def examples(session: Session, round_id: int) -> tuple[list[str], list[set[str]]]:
     """Return the texts of the comments staff reviewed and each one's set of theme ids."""
-    from .selection import comment_text
-
     rows = session.execute(
         select(Comment, ThemeAssignment.theme_id)
         .join(ThemeAssignment, ThemeAssignment.comment_id == Comment.id)

@@ -3,9 +3,18 @@ exports of a round's comments (staff only)."""
 
 from flask import Blueprint
 
-bp = Blueprint("synthesis", __name__, url_prefix="/sammanstallning")
+from ..security import staff_only, vary_on_htmx
 
-from . import routes  # noqa: E402,F401
+bp = Blueprint("synthesis", __name__, url_prefix="/sammanstallning")
+staff_only(bp)
+vary_on_htmx(bp)
+
+# The route modules add their views to ``bp``; they share helpers through ``labels``, never
+# import each other.
+from ..analysis.pages import ids_in_range  # noqa: E402
+from . import downloads, routes  # noqa: E402,F401
+
+ids_in_range(bp)
 
 
 @bp.record_once

@@ -9,10 +9,11 @@ import os
 from flask import Response, render_template, send_file, stream_with_context
 
 from .. import labels
-from ..analysis.calls import call
+from ..analysis.services import get_round
 from ..models import Round
+from ..web import call
 from . import bp, exports, report
-from .routes import texts
+from .labels import texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -23,8 +24,6 @@ def _name(round_: Round, what: str, ext: str) -> str:
 
 
 def _round(round_id: int) -> Round:
-    from ..analysis.services import get_round
-
     return call(get_round, round_id)
 
 
@@ -74,6 +73,7 @@ def report_page(round_id: int):
         round=result.round,
         consultation=result.round.consultation,
         categories=labels.CATEGORY_LABELS,
+        retired_note=report.retired_note,
         **texts(),
     )
 

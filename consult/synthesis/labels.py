@@ -27,16 +27,24 @@ ERROR_TEXTS = {
     ("summary", "required_when_reviewed"): _l("A reviewed entry needs a summary."),
 }
 
+
+def texts() -> dict:
+    """Labels the synthesis templates share."""
+    return {"responses": RESPONSE_LABELS, "work_statuses": STATUS_LABELS}
+
+
 # Names for the audit entries of the synthesis, for the administration's audit log to merge
 # (``ACTION_LABELS | synthesis.labels.AUDIT_ACTION_LABELS``, likewise for fields and objects).
 AUDIT_ACTION_LABELS = {
     "synthesis.create": _l("Synthesis written"),
     "synthesis.edit": _l("Synthesis edited"),
+    "synthesis.carry": _l("Synthesis carried over from a merged theme"),
 }
 AUDIT_FIELD_LABELS = {
     "summary": _l("Summary"),
     "response": _l("Response"),
     "motivation": _l("Motivation"),
     "status": _l("Status of the work"),
+    "from_theme_id": _l("From the theme (number)"),
 }
 AUDIT_OBJECT_LABELS = {"synthesis": _l("Synthesis")}

@@ -5,7 +5,7 @@ Word document (python-docx)."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from docx import Document
 from flask_babel import gettext as _
@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 from .. import labels
 from ..analysis import board as boards
 from ..analysis.charts import share_bars
-from ..models import Category, Comment, CommentStatus, Paragraph, Round, User
+from ..models import (
+    Category,
+    Comment,
+    CommentStatus,
+    Paragraph,
+    RetiredReason,
+    Round,
+    Synthesis,
+    Theme,
+    User,
+)
 from .labels import RESPONSE_LABELS, STATUS_LABELS
 from .services import Row, overview
 
@@ -30,6 +40,15 @@ class ThemeSection:
 
 
 @dataclass
+class RetiredSection:
+    """A theme staff deleted or split, with the synthesis written for it before: kept in the
+    report so that no summary or response disappears unseen."""
+
+    theme: Theme
+    entry: Synthesis
+
+
+@dataclass
 class Report:
     round: Round
     comments: int
@@ -38,6 +57,7 @@ class Report:
     chapters: list[tuple[str, int]]
     themes: list[ThemeSection]
     paragraphs: list[Row]
+    retired: list[RetiredSection] = field(default_factory=list)
 
     def theme_shares(self) -> list[tuple[str, int, int]]:
         """Return (theme name, comments, percent of the round's comments) per theme.
@@ -102,7 +122,36 @@ def build(session: Session, user: User | None, round_id: int) -> Report:
         chapters=chapters,
         themes=[ThemeSection(row, cards.get(row.theme.id)) for row in result.themes],
         paragraphs=[row for row in result.paragraphs if row.entry is not None],
+        retired=retired_sections(session, round_id),
     )
+
+
+def retired_sections(session: Session, round_id: int) -> list[RetiredSection]:
+    """Return the round's deleted and split themes whose synthesis has any text, by name.
+
+    (A merged theme's synthesis went to the theme it was merged into.)
+    """
+    rows = session.execute(
+        select(Theme, Synthesis)
+        .join(Synthesis, Synthesis.theme_id == Theme.id)
+        .where(
+            Theme.round_id == round_id,
+            Theme.retired_reason.in_([RetiredReason.DELETED, RetiredReason.SPLIT]),
+        )
+        .order_by(Theme.name, Theme.id)
+    )
+    return [
+        RetiredSection(theme, entry)
+        for theme, entry in rows
+        if entry.summary or entry.motivation or entry.response
+    ]
+
+
+def retired_note(theme: Theme) -> str:
+    """Say why a theme of the report's retired section is no longer on the board."""
+    if theme.retired_reason == RetiredReason.SPLIT:
+        return _("Split into other themes; its synthesis is kept here.")
+    return _("Deleted from the board; its synthesis is kept here.")
 
 
 def _response_line(entry) -> str:
@@ -168,6 +217,20 @@ def docx_bytes(report: Report) -> bytes:
             entry = row.entry
             document.add_heading(_("Paragraph %(number)s", number=row.paragraph.number), level=2)
             document.add_paragraph(row.paragraph.text, style="Quote")
+            if entry.summary:
+                document.add_paragraph(entry.summary)
+            response = document.add_paragraph()
+            response.add_run(_("Response") + ": ").bold = True
+            response.add_run(_response_line(entry))
+            if entry.motivation:
+                document.add_paragraph(entry.motivation)
+
+    if report.retired:
+        document.add_heading(_("Themes no longer on the board"), level=1)
+        for section in report.retired:
+            entry = section.entry
+            document.add_heading(section.theme.name, level=2)
+            document.add_paragraph(retired_note(section.theme))
             if entry.summary:
                 document.add_paragraph(entry.summary)
             response = document.add_paragraph()

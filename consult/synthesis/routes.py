@@ -11,23 +11,13 @@ from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from .. import clock
-from ..analysis.calls import call
 from ..db import get_session
+from ..errors import Conflict, Invalid
 from ..extensions import htmx
-from ..security import staff_only, vary_on_htmx
+from ..web import call, int_field
 from . import bp, services
 from .forms import EntryForm
-from .labels import RESPONSE_LABELS, STATUS_LABELS
-
-staff_only(bp)
-
-
-vary_on_htmx(bp)
-
-
-def texts() -> dict:
-    """Labels the synthesis templates share."""
-    return {"responses": RESPONSE_LABELS, "work_statuses": STATUS_LABELS}
+from .labels import texts
 
 
 @bp.get("/omgang/<int:round_id>/")
@@ -69,7 +59,7 @@ def save_paragraph(round_id: int, paragraph_id: int):
 
 def _save(where: services.Target):
     form = EntryForm()
-    version = form.version.data or ""
+    version = int_field("version")
     try:
         call(
             services.save,
@@ -78,18 +68,18 @@ def _save(where: services.Target):
             response=form.response.data or "",
             motivation=form.motivation.data or "",
             status=form.status.data or "",
-            version=int(version) if version.isdigit() else -1,
+            version=-1 if version is None else version,
             now=clock.now(),
         )
-    except services.Invalid as error:
+    except Invalid as error:
         get_session().rollback()
         form.apply_errors(error.errors)
         return _page(where, form, status=422)
-    except services.Conflict as error:
+    except Conflict as error:
         # Keep this person's text in the form, now based on the saved version, and show
         # what the other person saved: nothing is lost and nothing overwritten.
-        form.version.data = str(error.entry.version)
-        return _page(where, form, conflict=error.entry, status=409)
+        form.version.data = str(error.current.version)
+        return _page(where, form, conflict=error.current, status=409)
     if htmx:
         return _page(where, saved=True)
     flash(_("The synthesis is saved."), "success")
@@ -115,6 +105,3 @@ def _page(where: services.Target, form=None, *, conflict=None, saved=False, stat
         ),
         status,
     )
-
-
-from . import downloads  # noqa: E402,F401

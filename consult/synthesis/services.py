@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..analysis.board import current_tags
 from ..analysis.corrections import clean_description, current_theme
-from ..analysis.services import AnalysisError, NotAllowed, NotFound, get_round, require_staff
+from ..analysis.services import get_round
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from ..models import (
     Comment,
     CommentStatus,
@@ -31,31 +33,12 @@ from ..models import (
     User,
     WorkStatus,
 )
+from ..permissions import require_staff
 
 __all__ = ["NotAllowed", "NotFound", "Conflict", "Invalid", "save", "entry", "overview"]
 
 TEXT_MAX = 5000
 FIELDS = ("summary", "response", "motivation", "status")
-
-
-class Conflict(AnalysisError):
-    """The entry changed since the form was loaded; ``entry`` is its saved state."""
-
-    code = 409
-
-    def __init__(self, entry: Synthesis):
-        super().__init__("conflict")
-        self.entry = entry
-
-
-class Invalid(AnalysisError):
-    """Input refused; ``errors`` maps fields to message keys."""
-
-    code = 422
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass
@@ -202,8 +185,6 @@ class Overview:
 
 def overview(session: Session, user: User | None, round_id: int) -> Overview:
     """Return the round's themes (largest first) and commented paragraphs with their entries."""
-    from ..analysis.board import current_tags
-
     round_ = get_round(session, user, round_id)
     entries = {
         (e.theme_id, e.paragraph_id): e

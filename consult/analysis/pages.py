@@ -1,0 +1,162 @@
+"""What the analysis pages share: the labels their templates need, the theme page (shown by
+its own route and again, with the reason, by every refused operation on the theme), the
+progress fragment, and one comment's row after a change to its tags.
+
+Each helper calls the services as the signed-in user (``consult.web.call``) and renders; the
+route modules (``routes``, ``theme_routes``) import these, never each other.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, make_response, render_template, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from .. import labels
+from ..db import get_session
+from ..models import AnalysisStatus, Category, CommentKind, Stance
+from ..web import INT_MAX, call, int_field, page_arg, parse_int
+from . import board, drill, services
+from .board import NO_STANCE
+from .charts import share_bars
+from .forms import ThemeForm
+from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, STEP_TEXTS
+
+
+def ids_in_range(bp) -> None:
+    """Answer 404 for a number in ``bp``'s URLs that no id can be (an ``<int:…>`` part
+    takes any length of digits, and the database refuses to compare a larger number)."""
+
+    @bp.url_value_preprocessor
+    def _ids_in_range(endpoint, values) -> None:
+        if values and any(type(v) is int and v > INT_MAX for v in values.values()):
+            abort(404)
+
+
+def texts() -> dict:
+    """The labels the analysis templates share."""
+    return {
+        "steps": STEP_TEXTS,
+        "errors": ERROR_TEXTS,
+        "engine_stances": ENGINE_STANCE_TEXTS,
+        "categories": labels.CATEGORY_LABELS,
+        "kinds": labels.KIND_LABELS,
+        "stances": labels.STANCE_LABELS,
+        "active": (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING),
+    }
+
+
+def theme_id_of(theme_key: str) -> int | None:
+    """Return the theme a URL's ``theme_key`` names: None for the comments without a theme
+    (``drill.UNASSIGNED``); 404 for anything that is not a theme number."""
+    if theme_key == drill.UNASSIGNED:
+        return None
+    theme_id = parse_int(theme_key, minimum=1)
+    if theme_id is None:
+        abort(404)
+    return theme_id
+
+
+def theme_key_of(theme_id: int | None) -> str:
+    """Return the URL key of a theme (its number), or of the comments without a theme."""
+    return drill.UNASSIGNED if theme_id is None else str(theme_id)
+
+
+def posted_version() -> int:
+    """The version the posted form was loaded at (-1, which never matches, when unreadable)."""
+    version = int_field("version")
+    return -1 if version is None else version
+
+
+def score(value: float) -> str:
+    """Return an F1 score with two decimals in the page's locale (0,82 in Swedish)."""
+    return format_decimal(value, format="0.00")
+
+
+def category_chart(card: board.ThemeCard):
+    """Return a theme card's stakeholder categories as a bar chart."""
+    rows = [(str(labels.CATEGORY_LABELS[c]), n) for c, n in card.categories]
+    return share_bars(rows, title=card.theme.name)
+
+
+def progress(
+    round_id: int, job, refusal=None, status: int = 200, polled: bool = False, started=False
+):
+    """Render the analysis job's progress fragment."""
+    state = call(services.progress_state, round_id)
+    return make_response(
+        render_template(
+            "analysis/_progress.html",
+            round_id=round_id,
+            job=job,
+            refusal=refusal,
+            polled=polled,
+            started=started,
+            total=state.total,
+            analysed=state.analysed,
+            **texts(),
+        ),
+        status,
+    )
+
+
+def theme_page(round_id: int, theme_id: int | None, form: ThemeForm | None = None, **extra):
+    """Render a theme's page (or that of the comments without a theme): 409 with a conflict,
+    422 with a refused form or operation, else 200."""
+    view = call(
+        drill.theme_view,
+        round_id,
+        theme_id,
+        drill.Filters.from_args(request.args),
+        page=page_arg(),
+        per_page=current_app.config["ANALYSIS_COMMENTS_PER_PAGE"],
+    )
+    result = view.page
+    if form is None and result.theme is not None:
+        form = ThemeForm(formdata=None, obj=result.theme)
+    invalid = (form and form.errors) or extra.get("operation_error")
+    status = 409 if extra.get("conflict") else 422 if invalid else 200
+    return make_response(
+        render_template(
+            "analysis/theme.html",
+            round=view.round,
+            consultation=view.round.consultation,
+            result=result,
+            theme_key=theme_key_of(theme_id),
+            form=form,
+            themes=view.themes,
+            proposals=view.proposals,
+            proposal_total=view.proposal_total,
+            chapter_options=[(c.id, f"{c.number} {c.heading}") for c in result.chapters],
+            category_options=[(c.value, labels.CATEGORY_LABELS[c]) for c in Category],
+            stance_options=[
+                *((s.value, labels.STANCE_LABELS[s]) for s in Stance),
+                (NO_STANCE, _("Not given")),
+            ],
+            kind_options=[(k.value, labels.KIND_LABELS[k]) for k in CommentKind],
+            campaign_options=[("yes", _("In a campaign")), ("no", _("Not in a campaign"))],
+            **extra,
+            **texts(),
+        ),
+        status,
+    )
+
+
+def comment_row(round_id: int, comment_id: int, theme_id: int | None, notice: str):
+    """Render one comment's row of a theme's list (after a change to its tags), for htmx."""
+    row = call(drill.row, round_id, theme_id, comment_id)
+    return render_template(
+        "analysis/_comment.html",
+        item=row.item,
+        round=row.round,
+        result=drill.Page(row.theme, drill.Filters(), [], 0, 1, 1),
+        themes=row.themes,
+        notice=notice,
+        done=True,
+        **texts(),
+    )
+
+
+def rollback() -> None:
+    """Undo what a refused service left in the request's session before rendering again."""
+    get_session().rollback()
