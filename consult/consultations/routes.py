@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from .. import clock
 from ..db import get_session
@@ -398,7 +399,14 @@ def _unsent(error: CSRFError):
         )
     # htmx swaps only 2xx, 409 and 422 answers (see base.html).
     status = 409 if htmx else 400
-    args = request.view_args or {}
+    try:
+        return _give_back_unsent(request.view_args or {}, sent, notice, status)
+    except HTTPException as missing:
+        # An error handler must answer, not raise: no such comment or round is a plain 404.
+        return render_template("error.html", code=missing.code), missing.code
+
+
+def _give_back_unsent(args: dict, sent, notice: str, status: int):
     if request.endpoint == "consultations.thread":
         return _unsent_comment(args, sent, notice, status)
     comment_ = _comment_or_404(args["comment_id"])
