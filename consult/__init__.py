@@ -13,6 +13,7 @@ from . import db, security
 from .config import defaults
 from .errors import Refusal
 from .extensions import babel, csrf, htmx, limiter, login_manager
+from .web import ConsultRequest, IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    # Keeps a form body that is not UTF-8, so a comment form can give its text back.
+    app.request_class = ConsultRequest
+    # Before any route is added: "<int:id>" takes ASCII digits within a 32-bit column only.
+    app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(defaults(app.instance_path))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

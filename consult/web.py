@@ -3,10 +3,15 @@ the request, and answer a form page with the right status."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from io import BytesIO
+from urllib.parse import parse_qsl
 
-from flask import make_response, render_template, request
+from flask import Request, make_response, render_template, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.formparser import FormDataParser
+from werkzeug.routing import BaseConverter, ValidationError
 
 from .db import get_session
 
@@ -37,6 +42,27 @@ def parse_int(raw: str | None, *, minimum: int = 0, maximum: int = INT_MAX) -> i
     return value if minimum <= value <= maximum else None
 
 
+class IdConverter(BaseConverter):
+    """The app's ``<int:…>`` URL converter: ASCII digits only, within a 32-bit column.
+
+    Werkzeug's own matches any Unicode digit ("٣") and any size, which the database then
+    refuses with a 500; here both are simply no page (404).
+    """
+
+    regex = r"[0-9]+"
+    part_isolating = True
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        number = parse_int(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
 def int_arg(name: str, *, minimum: int = 0, maximum: int = INT_MAX) -> int | None:
     """A number from the query string, or None when it is missing or not a number."""
     return parse_int(request.args.get(name), minimum=minimum, maximum=maximum)
@@ -62,3 +88,46 @@ def form_page(template: str, form, **context):
     """Render a form page: 422 when the form has errors, so clients and tests can tell."""
     status = 422 if form.errors else 200
     return make_response(render_template(template, form=form, **context), status)
+
+
+class _KeepingFormParser(FormDataParser):
+    """Werkzeug's parser, which also hands over a form body that is not UTF-8, read leniently.
+
+    Werkzeug answers such a body with an empty form (so the CSRF check refuses it); the
+    lenient copy lets a route give the person their text back instead of losing it.
+    """
+
+    keep: Callable[[MultiDict], None] | None = None
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        raw = stream.read()
+        try:
+            return super()._parse_urlencoded(BytesIO(raw), mimetype, content_length, options)
+        except UnicodeDecodeError:
+            if self.keep is not None:
+                text = raw.decode("utf-8", "replace")
+                self.keep(MultiDict(parse_qsl(text, keep_blank_values=True, errors="replace")))
+            raise
+
+
+class ConsultRequest(Request):
+    """The app's request: ``unreadable_form`` holds a non-UTF-8 form body, read leniently."""
+
+    form_data_parser_class = _KeepingFormParser
+    unreadable_form: MultiDict | None = None
+
+    def make_form_data_parser(self) -> FormDataParser:
+        parser = super().make_form_data_parser()
+        parser.keep = self._keep_unreadable
+        return parser
+
+    def _keep_unreadable(self, form: MultiDict) -> None:
+        self.unreadable_form = form
+
+
+def sent_form() -> tuple[MultiDict, bool]:
+    """The posted form, and whether it had to be read leniently (its body was not UTF-8)."""
+    unreadable = getattr(request, "unreadable_form", None)
+    if unreadable is not None:
+        return unreadable, True
+    return request.form, False

@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from consult import db
@@ -21,7 +22,7 @@ from consult.models import (
     Round,
 )
 from consult.moderation import services as moderation
-from consult.notifications import events, notify
+from consult.notifications import events, messages, notify
 from consult.notifications.messages import MESSAGES
 
 from . import factories
@@ -118,7 +119,7 @@ def test_reply_tells_the_parents_author_in_their_language(client, auth, session,
     assert json.loads(notification.params)["replier"] == "Olle Ström"
     assert notification.url == f"/synpunkter/{parent.id}"
     (email,) = _outbox(session, author)
-    assert email.subject == "New reply to your comment"
+    assert email.subject == f"New reply to your comment – {open_round.consultation.title}"
     assert "Olle Ström replied to your comment" in email.body
     assert _notifications(session, replier) == []
 
@@ -177,7 +178,9 @@ def test_extending_a_deadline_tells_followers_at_once(session, now, open_round):
     assert json.loads(notification.params)["closes_at"] == new_deadline.isoformat()
     assert notification.url == f"/samrad/{open_round.consultation.slug}/omgang/1/"
     (email,) = _outbox(session, follower)
-    assert email.subject == "Sista dag för synpunkter har ändrats"
+    assert email.subject == (
+        f"Sista dag för synpunkter har ändrats – {open_round.consultation.title}"
+    )
     assert "15 mars 2027" in email.body
     assert _notifications(session, other) == []
 
@@ -234,8 +237,9 @@ def test_opening_and_closing_are_announced_once_each(app, session, now, schedule
     notifications = _notifications(session, follower)
     assert [n.kind for n in notifications] == ["round.opened", "round.closed"]
     emails = _outbox(session, follower)
-    assert emails[0].subject == "En remissomgång har öppnat"
-    assert emails[1].subject == "En remissomgång har stängt"
+    title = scheduled.consultation.title
+    assert emails[0].subject == f"En remissomgång har öppnat – {title}"
+    assert emails[1].subject == f"En remissomgång har stängt – {title}"
     session.expire_all()
     round_ = session.get(Round, scheduled.id)
     assert round_.opening_announced_at == scheduled.opens_at
@@ -331,7 +335,7 @@ def test_staff_hear_of_the_first_waiting_comment_then_at_most_hourly(session, no
         assert [json.loads(n.params)["count"] for n in told] == [1, 2]
     assert _notifications(session, participant) == []
     (first, _second) = _outbox(session, staff)
-    assert first.subject == "Kommentarer väntar på granskning"
+    assert first.subject == f"Synpunkter väntar på granskning – {pre_round.consultation.title}"
     assert "Remissomgång 1" in first.body and ": 1." in first.body
 
 
@@ -388,3 +392,30 @@ def test_two_workers_tell_staff_of_a_grown_queue_once(app, session, now, pre_rou
     assert errors == []
     assert sorted(results) == [0, 1]
     assert len(_notifications(session, kind="queue.grew")) == 1
+
+
+# Subjects and wording
+
+
+@pytest.mark.parametrize("kind", sorted(messages.MESSAGES))
+def test_every_email_subject_names_the_consultation_and_says_synpunkt(app, kind):
+    params = {
+        "consultation": "Regional utvecklingsstrategi 2030",
+        "round_title": "Regional utvecklingsstrategi 2030 – Remissomgång 2",
+        "reason": "Personuppgifter",
+        "replier": "Olle",
+        "count": 3,
+        "closes_at": "2027-03-15T22:59:00+00:00",
+    }
+    with app.test_request_context(), force_locale("sv"):
+        subject, body = messages.render(kind, params, "/samrad/rus/")
+    assert subject.endswith(" – Regional utvecklingsstrategi 2030")
+    assert "kommentar" not in (subject + body).lower()
+
+
+def test_subject_falls_back_to_the_round_title_and_is_cut_when_very_long(app):
+    with app.test_request_context(), force_locale("sv"):
+        old = messages.subject("comment.approved", {"round_title": "Strategi 9"})
+        long = messages.subject("round.closed", {"consultation": "Lång " * 60})
+    assert old == "Din synpunkt har publicerats – Strategi 9"
+    assert len(long) < 160 and long.endswith("…")

@@ -36,6 +36,7 @@ def _queue(app, session, now, n=1, **user):
                 "round.closed",
                 now=now.get(),
                 url="/samrad/rus/",
+                consultation="Regional utvecklingsstrategi",
                 round_title="Regional utvecklingsstrategi – Remissomgång 1",
             )
     session.commit()
@@ -100,7 +101,7 @@ def test_file_backend_appends_rfc5322_messages(app, session, now, mail_log):
     first = messages[0]
     assert first["To"] == person.email
     assert first["From"] == app.config["MAIL_FROM"]
-    assert first["Subject"] == "En remissomgång har stängt"
+    assert first["Subject"] == "En remissomgång har stängt – Regional utvecklingsstrategi"
     assert first["Message-ID"].startswith("<outbox.")
     body = first.get_content()
     # The file reads as plain text, without transfer encoding.

@@ -6,6 +6,7 @@ from .. import clock
 from ..consultations import services
 from ..db import get_session
 from ..models import Comment
+from ..web import parse_int
 from . import bp
 
 
@@ -29,10 +30,13 @@ def _comment_json(comment: Comment) -> dict:
 
 
 def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
-    raw = request.args.get(name, str(default))
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    """A number from the query string, clamped to [lowest, highest]; 400 unless it is one."""
+    if name not in request.args:
+        return default
+    value = parse_int(request.args[name], maximum=10**9)
+    if value is None:
         abort(400)
-    return min(max(int(raw), lowest), highest)
+    return min(max(value, lowest), highest)
 
 
 @bp.get("/samrad/<slug>/omgang/<int:number>/synpunkter")

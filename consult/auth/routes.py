@@ -9,6 +9,7 @@ from ..db import get_session
 from ..extensions import htmx, limiter, login_manager
 from ..models import Category
 from ..security import safe_next
+from ..web import parse_int
 from . import bp, services
 from .forms import LoginForm, RegisterForm
 
@@ -95,7 +96,8 @@ def load_user(user_id: str):
     """Return the logged-in user for Flask-Login."""
     from ..models import User
 
-    return get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    number = parse_int(user_id)
+    return get_session().get(User, number) if number is not None else None
 
 
 @login_manager.unauthorized_handler

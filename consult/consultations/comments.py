@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .. import sanitise
 from ..analysis.placement import place_quietly
+from ..errors import Invalid, NotAllowed, NotFound, WrongState
 from ..models import (
     Agreement,
     Comment,
@@ -37,42 +38,19 @@ from .services import Target, is_open
 EDITABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED)
 
 
-class CommentError(Exception):
-    """Base for refusals; ``code`` is the HTTP status that fits."""
+class RoundClosed(WrongState):
+    """The comment's round is not open (any more): the text is given back, not saved."""
 
-    code = 400
-
-
-class RoundClosed(CommentError):
-    code = 409
+    def __init__(self):
+        super().__init__("round_closed")
 
 
-class NotAllowed(CommentError):
-    code = 403
-
-
-class NotFound(CommentError):
-    code = 404
-
-
-class WriteRefused(CommentError):
+class WriteRefused(NotAllowed):
     """The user may not write in this round; ``reason`` is "blocked" or "unverified"."""
-
-    code = 403
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-
-
-class Invalid(CommentError):
-    """Input refused; ``errors`` maps form fields to message keys."""
-
-    code = 422
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def _open_round(session: Session, round_id: int, now: datetime) -> Round:

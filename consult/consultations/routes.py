@@ -19,18 +19,24 @@ from flask import (
     url_for,
 )
 from flask import session as http_session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from .. import clock
 from ..db import get_session
+from ..errors import Refusal
 from ..extensions import htmx, limiter
 from ..models import Comment, CommentStatus, Round
 from ..people.notices import write_refusal_message
 from ..people.rules import write_refusal
 from ..security import safe_next
 from ..templating import when
-from . import bp, changes, comments, receipt, results, services, versions
+from ..web import call, page_arg, sent_form
+from . import bp, changes, comments, history, receipt, results, services, versions
 from .forms import CommentForm, ReplyForm, apply_errors
 
 
@@ -89,6 +95,22 @@ def _target_key(comment: Comment) -> str:
 def _count_trigger(response, key: str):
     response.headers["HX-Trigger"] = json.dumps({f"comments-changed-{key}": None})
     return response
+
+
+@bp.app_template_global()
+def lang_attr(language: str | None = None) -> Markup:
+    """A ` lang="…"` attribute for content in ``language`` (the draft's Swedish when None),
+    or nothing when the page is in that language already (WCAG 3.1.2)."""
+    language = language or services.CONTENT_LANGUAGE
+    if language == str(get_locale()):
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
+@bp.app_template_global()
+def earlier_versions(comment: Comment) -> list[history.Version]:
+    """The texts an edited comment had before, newest first (empty when never edited)."""
+    return history.earlier_versions(comment)
 
 
 @bp.after_request
@@ -150,18 +172,15 @@ def round_changes(slug: str, number: int):
     )
 
 
-def _page_arg() -> int:
-    raw = request.args.get("sida", "1")
-    return min(int(raw), 1000) if raw.isascii() and raw.isdigit() and raw != "0" else 1
-
-
-def _render_thread(round_, target, *, form=None, status=200, notice=None, late_text=None):
+def _render_thread(
+    round_, target, *, form=None, status=200, notice=None, notice_error=False, late_text=None
+):
     session = get_session()
     viewer = _viewer()
     sort = request.args.get("sort", "new")
     if sort not in services.SORTS:
         sort = "new"
-    page = _page_arg()
+    page = page_arg(last=1000)
     shown = page * current_app.config["COMMENTS_PER_PAGE"]
     items = services.thread(session, round_, target, viewer, sort, limit=shown + 1)
     replies = {c.id: services.visible_replies(c, viewer) for c in items[:shown]}
@@ -183,11 +202,13 @@ def _render_thread(round_, target, *, form=None, status=200, notice=None, late_t
         else None,
         "replies": replies,
         "agreed": services.agreed_ids(session, viewer, ids),
+        "comment_langs": services.comment_languages(session, ids),
         "state": services.round_state(round_, clock.now()),
         "sort": sort,
         "max_chars": _max_chars(),
         "form": form,
         "notice": notice,
+        "notice_error": notice_error,
         "late_text": late_text,
         "is_htmx": bool(htmx),
     }
@@ -223,7 +244,12 @@ def thread(slug: str, number: int, target: str):
     except comments.RoundClosed:
         get_session().rollback()
         return _render_thread(
-            round_, target_, status=409, notice=_closed_message(round_), late_text=form.body.data
+            round_,
+            target_,
+            status=409,
+            notice=_closed_message(round_),
+            notice_error=True,
+            late_text=form.body.data,
         )
     except comments.WriteRefused as error:
         get_session().rollback()
@@ -233,6 +259,7 @@ def thread(slug: str, number: int, target: str):
             # htmx swaps only 2xx, 409 and 422 answers (see base.html).
             status=409 if htmx else 403,
             notice=write_refusal_message(error.reason),
+            notice_error=True,
             late_text=form.body.data,
         )
     except comments.Invalid as error:
@@ -278,12 +305,12 @@ def _comment_or_404(comment_id: int) -> Comment:
 def _render_comment(comment: Comment, status: int = 200, **extra):
     viewer = _viewer()
     replies = services.visible_replies(comment, viewer)
+    ids = [comment.id] + [r.id for r in replies]
     context = {
         "comment": comment,
         "replies": {comment.id: replies},
-        "agreed": services.agreed_ids(
-            get_session(), viewer, [comment.id] + [r.id for r in replies]
-        ),
+        "agreed": services.agreed_ids(get_session(), viewer, ids),
+        "comment_langs": services.comment_languages(get_session(), ids),
         "round": comment.round,
         "state": services.round_state(comment.round, clock.now()),
         "max_chars": _max_chars(),
@@ -302,24 +329,155 @@ def comment(comment_id: int):
     return redirect(thread_url(comment_.round, _target_key(parent)) + f"#c-{comment_.id}")
 
 
-def _refusal(error: comments.CommentError, comment_: Comment | None, late_text: str | None = None):
-    """Answer a refused write on ``comment_``: the comment with the reason, or an error page."""
+def _refusal(error: Refusal, comment_: Comment | None, late_text: str | None = None):
+    """Answer a refused write on ``comment_``: the comment with the reason, or an error page.
+
+    Text that was sent (a reply, an edit) is given back, with or without htmx.
+    """
     get_session().rollback()
     if not isinstance(error, comments.RoundClosed | comments.WriteRefused) or comment_ is None:
-        abort(error.code)
+        raise error
     if isinstance(error, comments.WriteRefused):
         message = write_refusal_message(error.reason)
     else:
         message = _closed_message(comment_.round)
-    if not htmx:
+    if not htmx and late_text is None:
         flash(message, "error")
         return redirect(url_for("consultations.comment", comment_id=comment_.id))
+    status = 409 if htmx or isinstance(error, comments.RoundClosed) else 403
+    return _give_back(comment_, message, late_text, status)
+
+
+def _give_back(comment_: Comment, message: str, late_text: str | None, status: int):
+    """Show ``comment_`` (in its thread without htmx) with ``message`` and the unsent text."""
     top = comment_.parent or comment_
-    response = _render_comment(top, status=409, notice=message, late_text=late_text)
+    if not htmx:
+        target = services.resolve_target(get_session(), top.round, _target_key(top))
+        return _render_thread(
+            top.round,
+            target,
+            status=status,
+            notice=message,
+            notice_error=True,
+            late_text=late_text or "",
+        )
+    response = _render_comment(
+        top, status=status, notice=message, notice_error=True, late_text=late_text
+    )
     # The form that was sent may have targeted a part of the comment; replace it whole.
     response.headers["HX-Retarget"] = f"#c-{top.id}"
     response.headers["HX-Reswap"] = "outerHTML"
     return response
+
+
+# The forms whose text is given back when their CSRF token is missing or stale.
+TEXT_FORMS = frozenset({"consultations.thread", "consultations.reply", "consultations.edit"})
+
+
+@bp.errorhandler(CSRFError)
+def _unsent(error: CSRFError):
+    """A comment, reply or edit whose CSRF token is missing or stale (an expired session, a
+    logged-out tab) or whose body is not UTF-8: say so and give the text back in the form."""
+    get_session().rollback()
+    if request.endpoint not in TEXT_FORMS:
+        return render_template("error.html", code=400), 400
+    sent, unreadable = sent_form()
+    if unreadable:
+        notice = _(
+            "Your text was not sent: it held characters that could not be read (shown as �). "
+            "Check the text below and send it again."
+        )
+    elif not current_user.is_authenticated:
+        notice = _(
+            "Your text was not sent because you are no longer logged in. Copy it, log in "
+            "and send it again."
+        )
+    else:
+        notice = _(
+            "Your text was not sent because the page had expired. It is back in the form: "
+            "check it and send it again."
+        )
+    # htmx swaps only 2xx, 409 and 422 answers (see base.html).
+    status = 409 if htmx else 400
+    try:
+        return _give_back_unsent(request.view_args or {}, sent, notice, status)
+    except HTTPException as missing:
+        # An error handler must answer, not raise: no such comment or round is a plain 404.
+        return render_template("error.html", code=missing.code), missing.code
+
+
+def _give_back_unsent(args: dict, sent, notice: str, status: int):
+    if request.endpoint == "consultations.thread":
+        return _unsent_comment(args, sent, notice, status)
+    comment_ = _comment_or_404(args["comment_id"])
+    if request.endpoint == "consultations.reply":
+        form = ReplyForm(formdata=sent, prefix=f"reply-{comment_.id}")
+        if current_user.is_authenticated:
+            template = "consultations/_reply_form.html" if htmx else "consultations/reply.html"
+            return _form_answer(template, status, form, notice, parent=comment_)
+    else:
+        form = _edit_form(comment_, sent)
+        own = current_user.is_authenticated and comment_.author_id == current_user.id
+        if own:
+            template = "consultations/_edit_form.html" if htmx else "consultations/edit.html"
+            return _form_answer(
+                template, status, form, notice, comment=comment_, is_reply=bool(comment_.parent)
+            )
+    return _give_back(comment_, notice, form.body.data or "", status)
+
+
+def _unsent_comment(args: dict, sent, notice: str, status: int):
+    round_ = _round_or_404(args["slug"], args["number"])
+    target_ = _target_or_404(round_, args["target"])
+    if not current_user.is_authenticated:
+        late = sent.get(f"{target_.key}-body", "")
+        return _render_thread(
+            round_, target_, status=status, notice=notice, notice_error=True, late_text=late
+        )
+    form = CommentForm(
+        formdata=sent, prefix=target_.key, allow_proposal=target_.paragraph is not None
+    )
+    return _render_thread(
+        round_, target_, form=form, status=status, notice=notice, notice_error=True
+    )
+
+
+def _form_answer(template: str, status: int, form, notice: str, **context):
+    response = make_response(
+        render_template(
+            template,
+            form=form,
+            notice=notice,
+            notice_error=True,
+            max_chars=_max_chars(),
+            **context,
+        ),
+        status,
+    )
+    if htmx and "parent" in context:
+        response.headers["HX-Retarget"] = f"#reply-form-{context['parent'].id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _edit_form(comment_: Comment, formdata=None):
+    """The edit form of ``comment_``: filled from ``formdata``, or from the comment itself."""
+    prefix = f"edit-{comment_.id}"
+    if comment_.parent_id is not None:
+        return ReplyForm(
+            formdata=formdata, prefix=prefix, obj=comment_ if formdata is None else None
+        )
+    form = CommentForm(
+        formdata=formdata, prefix=prefix, allow_proposal=comment_.paragraph is not None
+    )
+    if formdata is None:
+        form.kind.data = comment_.kind.value
+        form.stance.data = comment_.stance.value if comment_.stance else ""
+        form.body.data = comment_.body
+        form.proposed_text.data = comment_.proposed_text or (
+            comment_.paragraph.text if comment_.paragraph else ""
+        )
+    return form
 
 
 @bp.route("/synpunkter/<int:comment_id>/redigera", methods=["GET", "POST"])
@@ -328,27 +486,13 @@ def _refusal(error: comments.CommentError, comment_: Comment | None, late_text: 
 def edit(comment_id: int):
     """Edit one's own comment while the round is open; the earlier text is kept."""
     session = get_session()
-    try:
-        comment_ = comments.editable_own_comment(session, current_user, comment_id)
-    except comments.CommentError as error:
-        abort(error.code)
+    comment_ = comments.editable_own_comment(session, current_user, comment_id)
     if not services.is_open(comment_.round, clock.now()):
-        return _refusal(comments.RoundClosed(), comment_)
+        return _refusal(comments.RoundClosed(), comment_, _sent_body(f"edit-{comment_.id}"))
     if (refused := write_refusal(current_user, comment_.round)) is not None:
-        return _refusal(comments.WriteRefused(refused), comment_)
+        return _refusal(comments.WriteRefused(refused), comment_, _sent_body(f"edit-{comment_.id}"))
     is_reply = comment_.parent_id is not None
-    prefix = f"edit-{comment_.id}"
-    if is_reply:
-        form = ReplyForm(prefix=prefix, obj=None if request.method == "POST" else comment_)
-    else:
-        form = CommentForm(prefix=prefix, allow_proposal=comment_.paragraph is not None)
-        if request.method == "GET":
-            form.kind.data = comment_.kind.value
-            form.stance.data = comment_.stance.value if comment_.stance else ""
-            form.body.data = comment_.body
-            form.proposed_text.data = comment_.proposed_text or (
-                comment_.paragraph.text if comment_.paragraph else ""
-            )
+    form = _edit_form(comment_, request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         fields = form.data
@@ -368,7 +512,7 @@ def edit(comment_id: int):
             session.rollback()
             apply_errors(form, error, _max_chars())
             status = 422
-        except comments.CommentError as error:
+        except Refusal as error:
             return _refusal(error, comment_, late_text=fields["body"])
         else:
             notice = _("Your changes are saved.")
@@ -385,6 +529,28 @@ def edit(comment_id: int):
     )
 
 
+def _sent_body(prefix: str) -> str | None:
+    """The text a refused POST carried (to give back), or None for a GET."""
+    return request.form.get(f"{prefix}-body", "") if request.method == "POST" else None
+
+
+@bp.get("/synpunkter/<int:comment_id>/versioner")
+def comment_versions(comment_id: int):
+    """Every version of a comment with its time: for staff any comment, for others one they
+    can see."""
+    comment_ = call(history.comment_history, comment_id)
+    top = comment_.parent or comment_
+    return render_template(
+        "consultations/versions.html",
+        comment=comment_,
+        round=comment_.round,
+        consultation=comment_.round.consultation,
+        versions=history.versions(comment_),
+        thread_url=thread_url(comment_.round, _target_key(top)) + f"#c-{comment_.id}",
+        comment_langs=services.comment_languages(get_session(), [comment_.id]),
+    )
+
+
 @bp.post("/synpunkter/<int:comment_id>/dra-tillbaka")
 @login_required
 @limit_writes
@@ -395,7 +561,7 @@ def withdraw(comment_id: int):
         comment_ = comments.withdraw_comment(
             session, user=current_user, comment_id=comment_id, now=clock.now()
         )
-    except comments.CommentError as error:
+    except Refusal as error:
         return _refusal(error, session.get(Comment, comment_id))
     message = _("Your comment is withdrawn. It is no longer shown to others.")
     key = _target_key(comment_.parent or comment_)
@@ -431,7 +597,7 @@ def reply(comment_id: int):
             get_session().rollback()
             apply_errors(form, error, _max_chars())
             status = 422
-        except comments.CommentError as error:
+        except Refusal as error:
             return _refusal(error, parent, late_text=form.body.data)
         else:
             top = reply_.parent
@@ -465,7 +631,7 @@ def agree(comment_id: int):
         agreed = comments.toggle_agreement(
             session, user=current_user, comment_id=comment_id, now=clock.now()
         )
-    except comments.CommentError as error:
+    except Refusal as error:
         return _refusal(error, session.get(Comment, comment_id))
     comment_ = session.get(Comment, comment_id)
     if htmx:

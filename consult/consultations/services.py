@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import (
     Agreement,
+    AnalysedComment,
     Comment,
     CommentStatus,
     Consultation,
@@ -299,6 +300,26 @@ def agreed_ids(session: Session, viewer: User | None, comment_ids: list[int]) ->
             )
         )
     )
+
+
+# A consultation's draft is written in Swedish; so is a comment whose language is unknown.
+CONTENT_LANGUAGE = "sv"
+
+
+def comment_languages(session: Session, comment_ids: list[int]) -> dict[int, str]:
+    """Return the language the latest analysis read in each of ``comment_ids`` that it read
+    ("sv", "en", another ISO code); comments it did not read, or could not tell, are left out.
+    """
+    if not comment_ids:
+        return {}
+    rows = session.execute(
+        select(AnalysedComment.comment_id, AnalysedComment.language)
+        .where(AnalysedComment.comment_id.in_(comment_ids))
+        .order_by(AnalysedComment.analysis_id)
+    )
+    # Ordered by analysis: a later analysis's reading replaces an earlier one.
+    languages = {comment_id: language for comment_id, language in rows}
+    return {key: value for key, value in languages.items() if value and value != "und"}
 
 
 def my_comments(session: Session, user: User) -> list[Comment]:

@@ -80,6 +80,7 @@ def _tell_followers(session: Session, round_: Round, kind: str, now: datetime) -
             kind,
             now=now,
             url=round_url(round_),
+            consultation=round_.consultation.title,
             round_title=f"{round_.consultation.title} – {round_.title}",
             closes_at=round_.closes_at.isoformat(),
         )
@@ -112,6 +113,7 @@ def comment_replied(session: Session, reply: Comment, parent: Comment, *, now: d
         now=now,
         url=url_for("consultations.comment", comment_id=parent.id, _external=False),
         replier=session.get(User, reply.author_id).display_name,
+        consultation=parent.round.consultation.title,
         round_title=parent.round.consultation.title,
     )
 
@@ -260,6 +262,7 @@ def _tell_staff_if_grown(
             url=queue_url(round_),
             round_id=round_.id,
             count=count,
+            consultation=round_.consultation.title,
             round_title=f"{round_.consultation.title} – {round_.title}",
         )
     session.commit()

@@ -66,18 +66,37 @@ def _readable(params: dict) -> dict:
     return readable
 
 
+# A subject stays readable in a mail list: the consultation's name is cut after this.
+SUBJECT_NAME_CHARS = 120
+
+
+def subject(kind: str, params: dict) -> str:
+    """Return the e-mail subject of a notification: what happened, in which consultation.
+
+    ``consultation`` names it; notifications recorded before it was passed fall back to
+    ``round_title`` (which starts with the consultation's title).
+    """
+    what = str(MESSAGES[kind][0])
+    name = str(params.get("consultation") or params.get("round_title") or "").strip()
+    if not name:
+        return what
+    if len(name) > SUBJECT_NAME_CHARS:
+        name = name[: SUBJECT_NAME_CHARS - 1].rstrip() + "…"
+    return f"{what} – {name}"
+
+
 def render(
     kind: str, params: dict, url: str | None, settings_url: str | None = None
 ) -> tuple[str, str]:
     """Return the subject and plain-text body of a notification of ``kind``."""
-    subject, line = MESSAGES[kind]
+    line = MESSAGES[kind][1]
     body = [str(line).format(**_readable(params))]
     if url:
         body += ["", url]
     body += ["", gettext("You can turn these e-mails off in your account settings.")]
     if settings_url:
         body.append(settings_url)
-    return str(subject), "\n".join(body)
+    return subject(kind, params), "\n".join(body)
 
 
 def summary(kind: str, params: dict) -> str:

@@ -26,6 +26,7 @@ from .. import clock
 from ..db import get_session
 from ..extensions import htmx
 from ..security import safe_next
+from ..web import call, page_arg
 from . import services
 
 bp = Blueprint("notifications", __name__)
@@ -51,16 +52,6 @@ def _header_globals():
     return {"unread_notifications": unread_notifications, "is_following": is_following}
 
 
-def _refused(error: services.NotificationError):
-    get_session().rollback()
-    abort(error.code)
-
-
-def _page_arg() -> int:
-    raw = request.args.get("sida", "1")
-    return min(int(raw), 10000) if raw.isascii() and raw.isdigit() and raw != "0" else 1
-
-
 def _list_url() -> str:
     return safe_next(request.form.get("next"), url_for("notifications.index"))
 
@@ -68,7 +59,7 @@ def _list_url() -> str:
 @bp.get("/notiser")
 def index():
     """List the user's notifications, newest first, unread ones marked."""
-    page = services.listing(get_session(), current_user, page=_page_arg())
+    page = services.listing(get_session(), current_user, page=page_arg(last=10_000))
     return render_template("notifications/index.html", page=page)
 
 
@@ -87,20 +78,14 @@ def _local_path(url: str | None) -> str:
 @bp.get("/notiser/<int:notification_id>")
 def open_(notification_id: int):
     """Mark a notification as read and go to what it is about."""
-    try:
-        item = services.mark_read(get_session(), current_user, notification_id, now=clock.now())
-    except services.NotificationError as error:
-        return _refused(error)
+    item = call(services.mark_read, notification_id, now=clock.now())
     return redirect(_local_path(item.notification.url))
 
 
 @bp.post("/notiser/<int:notification_id>/last")
 def mark_read(notification_id: int):
     """Mark one notification as read."""
-    try:
-        item = services.mark_read(get_session(), current_user, notification_id, now=clock.now())
-    except services.NotificationError as error:
-        return _refused(error)
+    item = call(services.mark_read, notification_id, now=clock.now())
     if htmx:
         return render_template(
             "notifications/_item_swap.html", item=item, item_notice=_("Marked as read.")
@@ -119,7 +104,7 @@ def mark_all_read():
         else _("You had no unread notifications.")
     )
     if htmx:
-        page = services.listing(get_session(), current_user, page=_page_arg())
+        page = services.listing(get_session(), current_user, page=page_arg(last=10_000))
         return render_template("notifications/_list_swap.html", page=page, notice=notice)
     flash(notice, "success")
     return redirect(_list_url())
@@ -160,12 +145,7 @@ def follow(slug: str):
     wanted = request.form.get("folj")
     if wanted not in ("0", "1"):
         abort(400)
-    try:
-        consultation = services.set_following(
-            get_session(), current_user, slug, wanted == "1", now=clock.now()
-        )
-    except services.NotificationError as error:
-        return _refused(error)
+    consultation = call(services.set_following, slug, wanted == "1", now=clock.now())
     notice = (
         _("You follow this consultation: you will hear when its rounds open, change or close.")
         if wanted == "1"

@@ -15,30 +15,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from ..errors import NotFound
 from ..models import Consultation, Follow, Notification, User
+from ..permissions import require_user
 from .messages import summary
 
 PER_PAGE = 30
-
-
-class NotificationError(Exception):
-    """Base for refusals; ``code`` is the HTTP status that fits."""
-
-    code = 400
-
-
-class NotAllowed(NotificationError):
-    code = 403
-
-
-class NotFound(NotificationError):
-    code = 404
-
-
-def require_user(actor: User | None) -> None:
-    """Raise NotAllowed unless ``actor`` is logged in."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise NotAllowed()
 
 
 @dataclass
