@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from consult import audit
-from consult.admin import services
+from consult.admin import consultations, round_actions
+from consult.errors import Invalid
 from consult.models import AuditEntry, Consultation, Role
 
 from . import factories
@@ -43,7 +44,7 @@ def test_entry_for_a_new_object_gets_its_id(session, admin, now):
 
 
 def test_consultation_create_and_edit_record_before_and_after(session, admin, now):
-    consultation = services.create_consultation(
+    consultation = consultations.create_consultation(
         session,
         admin,
         title="RUS",
@@ -54,7 +55,7 @@ def test_consultation_create_and_edit_record_before_and_after(session, admin, no
         now=now.get(),
     )
     now.set(now.get() + timedelta(hours=1))
-    services.edit_consultation(
+    consultations.edit_consultation(
         session,
         admin,
         consultation.id,
@@ -90,11 +91,11 @@ def test_consultation_create_and_edit_record_before_and_after(session, admin, no
 
 
 def test_refused_changes_write_no_entry(session, admin, now, open_round):
-    with pytest.raises(services.Invalid):
-        services.create_consultation(session, admin, title="", slug="x", now=now.get())
+    with pytest.raises(Invalid):
+        consultations.create_consultation(session, admin, title="", slug="x", now=now.get())
     session.rollback()
-    with pytest.raises(services.Invalid):
-        services.extend(session, admin, open_round.id, closes_at=now.get(), now=now.get())
+    with pytest.raises(Invalid):
+        round_actions.extend(session, admin, open_round.id, closes_at=now.get(), now=now.get())
     session.rollback()
     assert _count(session) == 0
 
@@ -163,12 +164,12 @@ def test_log_shows_changes_readably(client, auth, session, now, open_round):
 def test_log_names_what_moderation_and_the_people_pages_recorded(
     client, auth, session, now, open_round
 ):
-    from consult.moderation import services as moderation
+    from consult.moderation import decisions
     from consult.people import services as people
 
     admin = auth.login(role=Role.ADMIN)
     comment = factories.make_comment(session, open_round, factories.make_user(session))
-    moderation.hide(session, admin, comment.id, reason="offensive", now=now.get())
+    decisions.hide(session, admin, comment.id, reason="offensive", now=now.get())
     people.block_user(
         session,
         actor=admin,

@@ -32,10 +32,11 @@ def _routes(user, other):
         ("post", f"/admin/anvandare/{u}/verifiera", {}),
         ("post", f"/admin/anvandare/{u}/avvisa", {f"u{u}-reject-reason": "Nej"}),
         ("post", f"/admin/organisationer/{o}/sla-ihop", {"target": other.id, "confirm": "y"}),
+        ("get", "/admin/anvandare/ansprak/antal", {}),
     ]
 
 
-ROUTES = range(11)
+ROUTES = range(12)
 # Routes that change roles or merge organisations: administrators only.
 ADMIN_ONLY = {5, 10}
 
