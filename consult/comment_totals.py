@@ -25,7 +25,7 @@ class Totals:
 
     @property
     def published(self) -> int:
-        """Published comments and replies together (one row each in the CSV and Excel files)."""
+        """Published comments and replies together."""
         return self.comments + self.replies
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import make_response, render_template, request
+from flask import abort, make_response, render_template, request
 from flask_login import current_user
 
 from .db import get_session
@@ -62,3 +62,18 @@ def form_page(template: str, form, **context):
     """Render a form page: 422 when the form has errors, so clients and tests can tell."""
     status = 422 if form.errors else 200
     return make_response(render_template(template, form=form, **context), status)
+
+
+def ids_in_range(blueprint) -> None:
+    """Answer 404 for an ``<int:...>`` in ``blueprint``'s URLs past INT_MAX.
+
+    Werkzeug's int converter takes any length of digits; a database integer column does not
+    (SQLite raises OverflowError, PostgreSQL "integer out of range"), so no such id exists.
+    """
+
+    @blueprint.url_value_preprocessor
+    def _ids_in_range(_endpoint, values):
+        if values and any(
+            isinstance(v, int) and not isinstance(v, bool) and v > INT_MAX for v in values.values()
+        ):
+            abort(404)

@@ -595,3 +595,27 @@ def test_every_paragraph_round_trips_through_markdown(session):
     assert len(paragraphs) > 60
     for paragraph in paragraphs:
         assert render_block(to_markdown(paragraph.html)) == (paragraph.html, paragraph.text)
+
+
+def test_the_editor_offers_deletion_exactly_where_the_service_allows_it(
+    session, now, admin, scheduled_round
+):
+    paragraphs = scheduled_round.document.paragraphs
+    commented = paragraphs[0]
+    factories.make_comment(
+        session, scheduled_round, factories.make_user(session), paragraph=commented
+    )
+    offered = {
+        e.block.id: e.deletable
+        for e in drafts.editor_blocks(session, admin, scheduled_round)
+        if isinstance(e.block, Paragraph)
+    }
+    assert offered[commented.id] is False
+    assert all(offered[p.id] for p in paragraphs[1:])
+    with pytest.raises(WrongState) as refused:
+        drafts.delete_paragraph(session, admin, scheduled_round.id, commented.id, now=now.get())
+    assert refused.value.key == "paragraph_has_comments"
+    with pytest.raises(NotAllowed):
+        drafts.editor_blocks(
+            session, factories.make_user(session, role=Role.STAFF), scheduled_round
+        )

@@ -2,6 +2,7 @@
 commenting, which follows at once because the state is computed from the dates."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -418,3 +419,122 @@ def test_full_cycle_through_http(client, auth, session, now, scheduled_round):
     auth.login(admin)
     history = client.get(f"{base}/").get_data(as_text=True)
     assert "Resultat publicerat" in history and "Fel dag" in history
+
+
+# Asking before the loud or irreversible actions, and showing a refused action's error
+
+
+def _follow(session, round_, user):
+    from consult.models import Follow
+
+    session.add(Follow(user_id=user.id, consultation_id=round_.consultation_id))
+    session.commit()
+
+
+def test_close_now_without_confirmation_asks_first_and_changes_nothing(
+    client, auth, session, now, open_round
+):
+    _follow(session, open_round, factories.make_user(session))
+    _follow(session, open_round, factories.make_user(session))
+    auth.login(role=Role.ADMIN)
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/stang",
+        data={"close-reason": "Fel dag", "next": f"/admin/#round-{open_round.id}"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Stänga omgång 1 nu?" in page
+    assert "2 som följer samrådet får veta att omgången har stängts." in page
+    # The confirming form posts again with what was sent, and a way back without acting.
+    assert f'action="/admin/omgang/{open_round.id}/stang"' in page
+    assert 'name="confirmed" value="yes"' in page and 'value="Fel dag"' in page
+    assert f'href="/admin/#round-{open_round.id}">Avbryt</a>' in page
+    session.refresh(open_round)
+    assert round_state(open_round, now.get()) == RoundState.OPEN
+    assert _entries(session, "round.close") == []
+
+
+def test_close_now_by_htmx_without_confirmation_answers_a_dialog_over_the_page(
+    client, auth, session, now, open_round
+):
+    auth.login(role=Role.ADMIN)
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/stang", data={"origin": "row"}, headers=HX
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#admin-dialog"
+    assert page.lstrip().startswith('<dialog class="confirm-dialog"')
+    # Confirmed from the dialog, the answer swaps the overview's row as before.
+    assert f'hx-target="#round-{open_round.id}"' in page
+    assert "data-close-dialog" in page
+    session.refresh(open_round)
+    assert round_state(open_round, now.get()) == RoundState.OPEN
+
+
+def test_publish_results_asks_first_and_says_it_cannot_be_undone(
+    client, auth, session, now, open_round, participant
+):
+    factories.make_comment(session, open_round, participant)
+    open_round.closed_at = now.get()
+    session.commit()
+    auth.login(role=Role.ADMIN)
+    page = client.post(f"/admin/omgang/{open_round.id}/publicera").get_data(as_text=True)
+    assert "Publicera resultatet av omgång 1?" in page
+    assert "Ett publicerat resultat kan inte dras tillbaka." in page
+    assert "(1 publicerad synpunkt)" in page
+    session.refresh(open_round)
+    assert open_round.results_published_at is None
+    response = client.post(f"/admin/omgang/{open_round.id}/publicera", data={"confirmed": "yes"})
+    assert response.status_code == 302
+    session.refresh(open_round)
+    assert open_round.results_published_at == now.get()
+
+
+def test_the_row_and_the_round_page_put_the_risky_action_last_and_set_apart(
+    client, auth, open_round
+):
+    auth.login(role=Role.ADMIN)
+    overview = client.get("/admin/").get_data(as_text=True)
+    row = re.search(rf'<tr id="round-{open_round.id}".*?</tr>', overview, re.S).group(0)
+    assert row.index("/forlang") < row.index("/stang")
+    assert re.search(r'class="button small risky">Stäng nu', row)
+    assert "hx-confirm" not in row  # asked by the server, not by the browser's confirm()
+    page = client.get(f"/admin/omgang/{open_round.id}/").get_data(as_text=True)
+    assert page.index("/forlang") < page.index("/stang")
+    assert re.search(r'class="button risky">Stäng nu', page)
+    assert 'id="admin-dialog"' in page
+
+
+def test_a_refused_action_without_javascript_summarises_the_error_at_the_top(
+    client, auth, session, open_round
+):
+    auth.login(role=Role.ADMIN)
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/forlang", data={"extend-closes_at": "2027-03-05T16:00"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
+    # Before the page's heading, linked to the field with the error.
+    assert page.index(summary) < page.index("<h1>")
+    assert 'href="#extend-closes_at"' in summary
+    assert "Den nya stängningstiden måste vara senare än den nuvarande." in summary
+    assert 'id="extend-closes_at"' in page
+
+
+def test_the_round_page_names_what_its_comment_count_counts(
+    client, auth, session, open_round, participant
+):
+    from consult.models import CommentStatus
+
+    first = factories.make_comment(session, open_round, participant)
+    factories.make_comment(session, open_round, participant)
+    factories.make_comment(session, open_round, participant, parent=first)
+    factories.make_comment(session, open_round, participant, status=CommentStatus.PENDING)
+    auth.login(role=Role.ADMIN)
+    page = client.get(f"/admin/omgang/{open_round.id}/").get_data(as_text=True)
+    counted = re.search(r"<dt>Synpunkter</dt><dd>(.*?)</dd>", page, re.S).group(1)
+    assert " ".join(counted.split()) == (
+        "2 synpunkter, 1 svar, 1 ej publicerad (väntar, dold, avvisad eller tillbakadragen)"
+    )

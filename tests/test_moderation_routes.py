@@ -528,3 +528,44 @@ def test_the_report_page_works_without_javascript(client, auth, published):
     assert "En skarp synpunkt." in page
     assert f'name="report-{published.id}-reason"' in page
     assert f'action="/synpunkter/{published.id}/anmal"' in page
+
+
+def test_a_decision_in_place_tells_the_page_and_the_menu_count_follows(
+    client, auth, session, pending, pre_round
+):
+    factories.make_comment(
+        session, pre_round, factories.make_user(session), status=CommentStatus.PENDING
+    )
+    auth.login(role=Role.STAFF)
+    page = client.get("/moderering/").get_data(as_text=True)
+    # The menu count and the queue's status line listen for the event and fetch again.
+    counter = re.search(r'<span id="moderation-count"[^>]*>', page).group(0)
+    assert 'hx-get="/moderering/antal"' in counter
+    assert 'hx-trigger="moderation-changed from:body"' in counter
+    assert re.search(r'id="queue-total"[^>]*hx-trigger="moderation-changed from:body"', page)
+    before = client.get("/moderering/antal").get_data(as_text=True)
+    assert re.search(r'id="moderation-count"[^>]*>\(2<', before)
+
+    response = client.post(f"/moderering/synpunkter/{pending.id}/godkann", headers=HX)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "moderation-changed"
+    after = client.get("/moderering/antal").get_data(as_text=True)
+    assert re.search(r'id="moderation-count"[^>]*>\(1<', after)
+
+
+def test_a_refused_decision_in_place_sends_no_event(client, auth, session, published):
+    auth.login(role=Role.STAFF)
+    response = client.post(f"/moderering/synpunkter/{published.id}/godkann", headers=HX)
+    assert response.status_code == 409
+    assert "HX-Trigger" not in response.headers
+
+
+def test_blocking_an_author_in_place_tells_the_page(client, auth, session, pending):
+    auth.login(role=Role.STAFF)
+    response = client.post(
+        f"/moderering/synpunkter/{pending.id}/blockera",
+        data={f"block-{pending.id}-reason": "Spam", f"block-{pending.id}-hide_comments": "y"},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "moderation-changed"

@@ -360,3 +360,29 @@ def test_search_pages(session, now):
 def test_participants_cannot_search_users(session):
     with pytest.raises(NotAllowed):
         directory.search_users(session, factories.make_user(session), directory.Filters())
+
+
+# A user's history
+
+
+def test_a_users_history_is_for_staff_only(session, now):
+    admin = factories.make_user(session, role=Role.ADMIN)
+    user = factories.make_user(session)
+    services.block_user(
+        session, actor=admin, user_id=user.id, reason="Spam", hide_comments=False, now=now.get()
+    )
+    staff = factories.make_user(session, role=Role.STAFF)
+    (entry,) = services.history(session, staff, user)
+    assert entry.action == "user.block"
+    for outsider in (factories.make_user(session), user, None):
+        with pytest.raises(NotAllowed):
+            services.history(session, outsider, user)
+
+
+def test_an_organisations_members_are_for_staff_only(session):
+    member = factories.make_user(session, name="Maja Medlem")
+    organisation = session.get(Organisation, member.organisation_id)
+    staff = factories.make_user(session, role=Role.STAFF)
+    assert member in organisations.members(session, staff, organisation)
+    with pytest.raises(NotAllowed):
+        organisations.members(session, member, organisation)

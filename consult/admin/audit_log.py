@@ -13,6 +13,7 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -54,6 +55,22 @@ OBJECT_LABELS = (
     | analysis_labels.AUDIT_OBJECT_LABELS
     | synthesis_labels.AUDIT_OBJECT_LABELS
 )
+# A field's name where areas use it differently (a comment's "status" is not a synthesis's).
+FIELD_LABELS_BY_OBJECT = {
+    "comment": moderation_labels.AUDIT_FIELD_LABELS,
+    "synthesis": synthesis_labels.AUDIT_FIELD_LABELS,
+    "theme": analysis_labels.AUDIT_FIELD_LABELS,
+    "analysis": analysis_labels.AUDIT_FIELD_LABELS,
+    "user_account": people_labels.FIELD_LABELS,
+    "organisation": people_labels.FIELD_LABELS,
+}
+# Fields logged as ids that the log shows by name: named without "(number)".
+NAMED_FIELD_LABELS = {
+    "theme_id": _l("Theme"),
+    "round_id": _l("Round"),
+    "merged_into_id": _l("Merged into"),
+    "parts": _l("Split into"),
+}
 # Fields whose value is the id of a theme, whatever the entry is about.
 THEME_FIELDS = frozenset({"theme_id", "parts"})
 
@@ -176,8 +193,17 @@ def _changes(entry: AuditEntry, names: _Resolver) -> list[tuple[str, object, obj
                 change.before, change.after, removed_cue=_("Removed:"), added_cue=_("Added:")
             )
         if before != after or field in CONTEXT_FIELDS or field == "text":
-            rows.append((str(FIELD_LABELS.get(field, field)), before, after))
+            rows.append((_field_label(entry.object_type, field), before, after))
     return rows
+
+
+def _field_label(object_type: str, field: str) -> str:
+    label = (
+        NAMED_FIELD_LABELS.get(field)
+        or FIELD_LABELS_BY_OBJECT.get(object_type, {}).get(field)
+        or FIELD_LABELS.get(field, field)
+    )
+    return str(label)
 
 
 def _entry_values(entry: AuditEntry) -> list[tuple[str, object]]:
