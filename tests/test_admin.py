@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from consult.admin import services
+from consult.admin import audit_log, consultations, round_actions, rounds, uploads
+from consult.errors import Invalid, NotAllowed
 from consult.models import (
     AuditEntry,
     Commenters,
@@ -132,17 +133,21 @@ def test_every_service_refuses_non_administrators(session, now, scheduled_round,
     r, c = scheduled_round.id, scheduled_round.consultation_id
     later = now.get() + timedelta(days=60)
     calls = [
-        lambda: services.overview(session, actor),
-        lambda: services.get_consultation(session, actor, c),
-        lambda: services.get_round(session, actor, r),
-        lambda: services.audit_log(session, actor),
-        lambda: services.audit_filters(session, actor),
-        lambda: services.history(session, actor, scheduled_round),
-        lambda: services.draft_stats(session, actor, scheduled_round),
-        lambda: services.object_titles(session, actor, []),
-        lambda: services.create_consultation(session, actor, title="T", slug="t", now=now.get()),
-        lambda: services.edit_consultation(session, actor, c, title="T", slug="t", now=now.get()),
-        lambda: services.create_round(
+        lambda: consultations.overview(session, actor),
+        lambda: consultations.get_consultation(session, actor, c),
+        lambda: rounds.get_round(session, actor, r),
+        lambda: audit_log.audit_log(session, actor),
+        lambda: audit_log.audit_filters(session, actor),
+        lambda: audit_log.history(session, actor, scheduled_round),
+        lambda: rounds.draft_stats(session, actor, scheduled_round),
+        lambda: audit_log.object_titles(session, actor, []),
+        lambda: consultations.create_consultation(
+            session, actor, title="T", slug="t", now=now.get()
+        ),
+        lambda: consultations.edit_consultation(
+            session, actor, c, title="T", slug="t", now=now.get()
+        ),
+        lambda: rounds.create_round(
             session,
             actor,
             c,
@@ -151,10 +156,10 @@ def test_every_service_refuses_non_administrators(session, now, scheduled_round,
             closes_at=None,
             moderation="post",
             commenters="registered",
-            draft=services.DraftFile("a.md", io.BytesIO(b"Text.")),
+            draft=uploads.DraftFile("a.md", io.BytesIO(b"Text.")),
             now=now.get(),
         ),
-        lambda: services.edit_round(
+        lambda: rounds.edit_round(
             session,
             actor,
             r,
@@ -165,17 +170,17 @@ def test_every_service_refuses_non_administrators(session, now, scheduled_round,
             commenters="registered",
             now=now.get(),
         ),
-        lambda: services.replace_draft(
-            session, actor, r, draft=services.DraftFile("a.md", io.BytesIO(b"Text.")), now=now.get()
+        lambda: rounds.replace_draft(
+            session, actor, r, draft=uploads.DraftFile("a.md", io.BytesIO(b"Text.")), now=now.get()
         ),
-        lambda: services.open_now(session, actor, r, now=now.get()),
-        lambda: services.close_now(session, actor, r, now=now.get()),
-        lambda: services.extend(session, actor, r, closes_at=later, now=now.get()),
-        lambda: services.reopen(session, actor, r, now=now.get()),
-        lambda: services.publish_results(session, actor, r, now=now.get()),
+        lambda: round_actions.open_now(session, actor, r, now=now.get()),
+        lambda: round_actions.close_now(session, actor, r, now=now.get()),
+        lambda: round_actions.extend(session, actor, r, closes_at=later, now=now.get()),
+        lambda: round_actions.reopen(session, actor, r, now=now.get()),
+        lambda: round_actions.publish_results(session, actor, r, now=now.get()),
     ]
     for call in calls:
-        with pytest.raises(services.NotAllowed):
+        with pytest.raises(NotAllowed):
             call()
         session.rollback()
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0
@@ -273,9 +278,9 @@ def test_editing_keeps_its_own_slug_and_refuses_another_consultations(
 def test_concurrent_slug_race_is_refused_as_taken(session, now, scheduled_round, monkeypatch):
     admin = factories.make_user(session, role=Role.ADMIN)
     # The check passes (as if the other consultation were created right after it)...
-    monkeypatch.setattr(services, "_check_slug_free", lambda *args: None)
-    with pytest.raises(services.Invalid) as refused:
-        services.create_consultation(
+    monkeypatch.setattr(consultations, "_check_slug_free", lambda *args: None)
+    with pytest.raises(Invalid) as refused:
+        consultations.create_consultation(
             session, admin, title="T", slug=scheduled_round.consultation.slug, now=now.get()
         )
     # ...and the unique constraint still refuses it.
@@ -460,8 +465,8 @@ def test_an_opened_round_keeps_its_dates_and_rules_but_can_be_renamed(
 
 def test_service_refuses_to_change_the_rules_of_an_opened_round(session, now, open_round):
     admin = factories.make_user(session, role=Role.ADMIN)
-    with pytest.raises(services.Invalid) as refused:
-        services.edit_round(
+    with pytest.raises(Invalid) as refused:
+        rounds.edit_round(
             session,
             admin,
             open_round.id,

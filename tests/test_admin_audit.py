@@ -2,13 +2,15 @@
 administrators' page that lists and filters them."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from consult import audit
-from consult.admin import services
+from consult.admin import consultations, round_actions
+from consult.errors import Invalid
 from consult.models import AuditEntry, Consultation, Role
 
 from . import factories
@@ -43,7 +45,7 @@ def test_entry_for_a_new_object_gets_its_id(session, admin, now):
 
 
 def test_consultation_create_and_edit_record_before_and_after(session, admin, now):
-    consultation = services.create_consultation(
+    consultation = consultations.create_consultation(
         session,
         admin,
         title="RUS",
@@ -54,7 +56,7 @@ def test_consultation_create_and_edit_record_before_and_after(session, admin, no
         now=now.get(),
     )
     now.set(now.get() + timedelta(hours=1))
-    services.edit_consultation(
+    consultations.edit_consultation(
         session,
         admin,
         consultation.id,
@@ -90,11 +92,11 @@ def test_consultation_create_and_edit_record_before_and_after(session, admin, no
 
 
 def test_refused_changes_write_no_entry(session, admin, now, open_round):
-    with pytest.raises(services.Invalid):
-        services.create_consultation(session, admin, title="", slug="x", now=now.get())
+    with pytest.raises(Invalid):
+        consultations.create_consultation(session, admin, title="", slug="x", now=now.get())
     session.rollback()
-    with pytest.raises(services.Invalid):
-        services.extend(session, admin, open_round.id, closes_at=now.get(), now=now.get())
+    with pytest.raises(Invalid):
+        round_actions.extend(session, admin, open_round.id, closes_at=now.get(), now=now.get())
     session.rollback()
     assert _count(session) == 0
 
@@ -163,12 +165,12 @@ def test_log_shows_changes_readably(client, auth, session, now, open_round):
 def test_log_names_what_moderation_and_the_people_pages_recorded(
     client, auth, session, now, open_round
 ):
-    from consult.moderation import services as moderation
+    from consult.moderation import decisions
     from consult.people import services as people
 
     admin = auth.login(role=Role.ADMIN)
     comment = factories.make_comment(session, open_round, factories.make_user(session))
-    moderation.hide(session, admin, comment.id, reason="offensive", now=now.get())
+    decisions.hide(session, admin, comment.id, reason="offensive", now=now.get())
     people.block_user(
         session,
         actor=admin,
@@ -181,3 +183,61 @@ def test_log_names_what_moderation_and_the_people_pages_recorded(
     assert ">comment.hide<" not in page and ">user.block<" not in page
     assert page.count("Synpunkt dold") >= 2  # the filter's choice and the entry
     assert page.count("Spärrad") >= 2
+
+
+def test_log_shows_names_and_labels_instead_of_codes_and_ids(
+    client, auth, session, now, open_round
+):
+    from consult.models import Origin, Theme
+
+    admin = auth.login(role=Role.ADMIN)
+    traffic, housing, parking = (
+        Theme(round_id=open_round.id, name=name, origin=Origin.STAFF)
+        for name in ("Trafik", "Bostäder", "Parkering")
+    )
+    session.add_all([traffic, housing, parking])
+    session.flush()
+    comment = factories.make_comment(session, open_round, factories.make_user(session))
+    user = factories.make_user(session, name="Vera Verifierad")
+    move = ({"theme_id": traffic.id}, {"theme_id": housing.id})
+    audit.record(session, admin, "theme_assignment.move", comment, *move)
+    audit.record(
+        session,
+        admin,
+        "theme.split",
+        traffic,
+        {"name": "Trafik"},
+        {"parts": [housing.id, parking.id]},
+    )
+    audit.record(
+        session,
+        admin,
+        "user.verify",
+        user,
+        {"organisation_claim": "claimed"},
+        {"organisation_claim": "verified"},
+    )
+    audit.record(
+        session,
+        admin,
+        "comment.hide",
+        comment,
+        {"status": "published"},
+        {"status": "hidden", "moderation_reason": "offensive"},
+    )
+    session.commit()
+
+    page = client.get("/admin/logg").get_data(as_text=True)
+    rows = re.findall(r"<tr>.*?</tr>", page, re.S)
+    text = " ".join(" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows)
+    for raw in ("claimed", "verified", "published", "hidden", "offensive", "[", "#"):
+        assert f" {raw}" not in text, raw
+    assert "Inte kontrollerad än → Verifierad" in text
+    assert "Publicerad → Dold av en moderator" in text
+    theme_url = f"/analys/omgang/{open_round.id}/tema/"
+    assert f'<a href="{theme_url}{traffic.id}">Trafik</a> → ' in page
+    assert f'<a href="{theme_url}{housing.id}">Bostäder</a>' in page
+    assert f'<a href="{theme_url}{parking.id}">Parkering</a>' in page
+    # What each entry concerns: the comment, the theme and the user, linked to their pages.
+    assert f'<a href="/synpunkter/{comment.id}">Synpunkt nr {comment.id}</a>' in page
+    assert f'<a href="/admin/anvandare/{user.id}">Vera Verifierad</a>' in page

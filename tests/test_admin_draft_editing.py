@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from consult.admin import drafts, services
+from consult.admin import drafts, rounds, uploads
 from consult.admin.markdown import to_markdown
 from consult.consultations.importer import render_block
 from consult.demo import DATA
+from consult.errors import Invalid, NotAllowed, NotFound, WrongState
 from consult.models import AuditEntry, Paragraph, ParagraphChange, Role, Section
 
 from . import factories
@@ -35,7 +36,7 @@ def scheduled_round(session, now):
 def _layout(session, round_):
     """The draft in reading order: "# heading", and "number: first three words"."""
     session.expire_all()
-    blocks = drafts._blocks(session, round_)
+    blocks = drafts.blocks(session, round_)
     return [
         f"# {b.heading}"
         if isinstance(b, Section)
@@ -118,7 +119,7 @@ def test_bad_text_is_refused_and_nothing_changes(
     session, now, admin, scheduled_round, markdown, key
 ):
     paragraph = _paragraph(scheduled_round, "Strategin")
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         drafts.edit_paragraph(
             session, admin, scheduled_round.id, paragraph.id, markdown=markdown, now=now.get()
         )
@@ -159,7 +160,7 @@ def test_the_draft_cannot_be_changed_once_the_round_is_open(session, now, admin,
         ),
     ]
     for call in calls:
-        with pytest.raises(services.WrongState) as refused:
+        with pytest.raises(WrongState) as refused:
             call()
         assert refused.value.key == "draft_locked"
         session.rollback()
@@ -173,17 +174,17 @@ def test_the_draft_cannot_be_changed_once_the_round_is_open(session, now, admin,
 def test_only_administrators_may_fix_the_draft(session, now, scheduled_round, role):
     actor = factories.make_user(session, role=role) if role else None
     paragraph = scheduled_round.document.paragraphs[0]
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         drafts.edit_paragraph(
             session, actor, scheduled_round.id, paragraph.id, markdown="X", now=now.get()
         )
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         drafts.delete_paragraph(session, actor, scheduled_round.id, paragraph.id, now=now.get())
 
 
 def test_a_paragraph_of_another_round_is_not_found(session, now, admin, scheduled_round):
     other = factories.make_round(session, opens_at=None, closes_at=None)
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         drafts.edit_paragraph(
             session,
             admin,
@@ -246,13 +247,13 @@ def test_the_first_paragraph_moves_before_the_first_heading_and_no_further(
     paragraph = _move(session, now, admin, scheduled_round, "Västerbotten", "up")
     assert paragraph.section is None
     assert _layout(session, scheduled_round)[:2] == ["1: Västerbotten ska vara", "# Inledning"]
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(WrongState) as refused:
         _move(session, now, admin, scheduled_round, "Västerbotten", "up")
     assert refused.value.key == "first"
 
 
 def test_the_last_paragraph_cannot_move_down(session, now, admin, scheduled_round):
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(WrongState) as refused:
         _move(session, now, admin, scheduled_round, "Indikator", "down")
     assert refused.value.key == "last"
     session.rollback()
@@ -278,7 +279,7 @@ def test_a_paragraph_with_comments_is_not_deleted(session, now, admin, scheduled
     factories.make_comment(
         session, scheduled_round, factories.make_user(session), paragraph=paragraph
     )
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(WrongState) as refused:
         drafts.delete_paragraph(session, admin, scheduled_round.id, paragraph.id, now=now.get())
     assert refused.value.key == "paragraph_has_comments"
     session.rollback()
@@ -290,7 +291,7 @@ def test_the_last_paragraph_of_a_draft_is_not_deleted(session, now, admin):
     round_ = factories.make_round(
         session, opens_at=None, closes_at=None, markdown="# A\n\nBara ett."
     )
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(WrongState) as refused:
         drafts.delete_paragraph(
             session, admin, round_.id, round_.document.paragraphs[0].id, now=now.get()
         )
@@ -320,7 +321,7 @@ def test_editing_a_heading_keeps_its_anchor(session, now, admin, scheduled_round
 @pytest.mark.parametrize(("heading", "key"), [("", "required"), ("x" * 301, "too_long")])
 def test_a_bad_heading_is_refused(session, now, admin, scheduled_round, heading, key):
     section = scheduled_round.document.sections[0]
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         drafts.edit_heading(
             session, admin, scheduled_round.id, section.id, heading=heading, now=now.get()
         )
@@ -334,7 +335,7 @@ def test_editing_a_later_draft_updates_what_changed(session, now, admin):
     first = factories.make_round(
         session, opens_at=now.get() - timedelta(days=30), closes_at=now.get() - timedelta(days=1)
     )
-    second = services.create_round(
+    second = rounds.create_round(
         session,
         admin,
         first.consultation_id,
@@ -343,7 +344,7 @@ def test_editing_a_later_draft_updates_what_changed(session, now, admin):
         closes_at=None,
         moderation="post",
         commenters="registered",
-        draft=services.DraftFile(
+        draft=uploads.DraftFile(
             "v2.md", io.BytesIO(factories.DRAFT.replace("2020–2030", "2021–2030").encode())
         ),
         now=now.get(),
@@ -594,3 +595,27 @@ def test_every_paragraph_round_trips_through_markdown(session):
     assert len(paragraphs) > 60
     for paragraph in paragraphs:
         assert render_block(to_markdown(paragraph.html)) == (paragraph.html, paragraph.text)
+
+
+def test_the_editor_offers_deletion_exactly_where_the_service_allows_it(
+    session, now, admin, scheduled_round
+):
+    paragraphs = scheduled_round.document.paragraphs
+    commented = paragraphs[0]
+    factories.make_comment(
+        session, scheduled_round, factories.make_user(session), paragraph=commented
+    )
+    offered = {
+        e.block.id: e.deletable
+        for e in drafts.editor_blocks(session, admin, scheduled_round)
+        if isinstance(e.block, Paragraph)
+    }
+    assert offered[commented.id] is False
+    assert all(offered[p.id] for p in paragraphs[1:])
+    with pytest.raises(WrongState) as refused:
+        drafts.delete_paragraph(session, admin, scheduled_round.id, commented.id, now=now.get())
+    assert refused.value.key == "paragraph_has_comments"
+    with pytest.raises(NotAllowed):
+        drafts.editor_blocks(
+            session, factories.make_user(session, role=Role.STAFF), scheduled_round
+        )

@@ -9,7 +9,8 @@ import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from sqlalchemy import func, select
 
-from consult.admin import docx, services
+from consult.admin import docx, rounds, uploads
+from consult.errors import Invalid, WrongState
 from consult.models import AuditEntry, Consultation, Document, Paragraph, Role, Round, Section
 
 from . import factories
@@ -67,7 +68,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 
 
 def _create(session, admin, consultation, filename, data, now):
-    return services.create_round(
+    return rounds.create_round(
         session,
         admin,
         consultation.id,
@@ -76,7 +77,7 @@ def _create(session, admin, consultation, filename, data, now):
         closes_at=now.get() + timedelta(days=30),
         moderation="post",
         commenters="registered",
-        draft=services.DraftFile(filename, io.BytesIO(data)),
+        draft=uploads.DraftFile(filename, io.BytesIO(data)),
         now=now.get(),
     )
 
@@ -173,7 +174,7 @@ def test_markdown_is_sanitised(session, admin, consultation, now):
     ],
 )
 def test_bad_files_are_refused(session, admin, consultation, now, filename, data, key):
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         _create(session, admin, consultation, filename, data, now)
     assert refused.value.errors == {"draft": key}
     _nothing_saved(session)
@@ -181,7 +182,7 @@ def test_bad_files_are_refused(session, admin, consultation, now, filename, data
 
 def test_a_zip_that_is_not_a_word_document_is_refused(session, admin, consultation, now):
     data = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"})
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         _create(session, admin, consultation, "utkast.docx", data, now)
     assert refused.value.errors == {"draft": "not_docx"}
     _nothing_saved(session)
@@ -189,7 +190,7 @@ def test_a_zip_that_is_not_a_word_document_is_refused(session, admin, consultati
 
 def test_a_broken_word_document_is_refused(session, admin, consultation, now):
     data = _zip({"[Content_Types].xml": b"<nonsense", "word/document.xml": b"<nonsense"})
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         _create(session, admin, consultation, "utkast.docx", data, now)
     assert refused.value.errors == {"draft": "not_docx"}
     _nothing_saved(session)
@@ -219,7 +220,7 @@ def test_zip_bombs_are_refused_before_anything_is_extracted(
     monkeypatch.setattr(docx.docx, "Document", must_not_open)
     monkeypatch.setattr(zipfile.ZipFile, "read", must_not_open)
     monkeypatch.setattr(zipfile.ZipFile, "open", must_not_open)
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         _create(session, admin, consultation, "utkast.docx", data, now)
     assert refused.value.errors == {"draft": "bomb"}
     _nothing_saved(session)
@@ -237,9 +238,9 @@ class _CountingStream(io.BytesIO):
 
 
 def test_file_over_10_mb_is_refused_without_reading_it_all(session, admin, consultation, now):
-    stream = _CountingStream(b"a" * (services.MAX_DRAFT_BYTES + 5 * 1024 * 1024))
-    with pytest.raises(services.Invalid) as refused:
-        services.create_round(
+    stream = _CountingStream(b"a" * (uploads.MAX_DRAFT_BYTES + 5 * 1024 * 1024))
+    with pytest.raises(Invalid) as refused:
+        rounds.create_round(
             session,
             admin,
             consultation.id,
@@ -248,19 +249,19 @@ def test_file_over_10_mb_is_refused_without_reading_it_all(session, admin, consu
             closes_at=None,
             moderation="post",
             commenters="registered",
-            draft=services.DraftFile("stor.md", stream),
+            draft=uploads.DraftFile("stor.md", stream),
             now=now.get(),
         )
     assert refused.value.errors == {"draft": "too_large"}
-    assert stream.largest_read == services.MAX_DRAFT_BYTES + 1
+    assert stream.largest_read == uploads.MAX_DRAFT_BYTES + 1
     _nothing_saved(session)
 
 
 def test_file_of_exactly_10_mb_is_read(session, admin, consultation, now):
-    data = (b"Ett stycke text.\n\n" * (services.MAX_DRAFT_BYTES // 18 + 1))[
-        : services.MAX_DRAFT_BYTES
+    data = (b"Ett stycke text.\n\n" * (uploads.MAX_DRAFT_BYTES // 18 + 1))[
+        : uploads.MAX_DRAFT_BYTES
     ]
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         _create(session, admin, consultation, "stor.md", data, now)
     # Read in full, then refused by the importer for its length rather than its size.
     assert refused.value.errors == {"draft": "too_long"}
@@ -298,9 +299,7 @@ def test_upload_of_a_word_draft_through_the_form(client, auth, session, consulta
 
 def test_upload_over_10_mb_shows_the_limit_next_to_the_field(client, auth, session, consultation):
     auth.login(role=Role.ADMIN)
-    response = _post_round(
-        client, consultation, "stor.md", b"a" * (services.MAX_DRAFT_BYTES + 1000)
-    )
+    response = _post_round(client, consultation, "stor.md", b"a" * (uploads.MAX_DRAFT_BYTES + 1000))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="draft-error"' in page and "Filen är för stor: högst 10 MB." in page
@@ -414,12 +413,12 @@ def test_a_refused_replacement_keeps_the_old_draft(client, auth, session, schedu
 
 
 def test_the_draft_of_an_opened_round_cannot_be_replaced(session, admin, now, open_round):
-    with pytest.raises(services.WrongState) as refused:
-        services.replace_draft(
+    with pytest.raises(WrongState) as refused:
+        rounds.replace_draft(
             session,
             admin,
             open_round.id,
-            draft=services.DraftFile("a.md", io.BytesIO(b"Ny text.")),
+            draft=uploads.DraftFile("a.md", io.BytesIO(b"Ny text.")),
             now=now.get(),
         )
     assert refused.value.key == "started"
@@ -439,12 +438,12 @@ def test_a_draft_with_comments_is_never_replaced(session, admin, now, open_round
     # Even if the round were moved back to "scheduled", the comments keep their paragraphs.
     open_round.opens_at = now.get() + timedelta(days=1)
     session.commit()
-    with pytest.raises(services.WrongState) as refused:
-        services.replace_draft(
+    with pytest.raises(WrongState) as refused:
+        rounds.replace_draft(
             session,
             admin,
             open_round.id,
-            draft=services.DraftFile("a.md", io.BytesIO(b"Ny text.")),
+            draft=uploads.DraftFile("a.md", io.BytesIO(b"Ny text.")),
             now=now.get(),
         )
     assert refused.value.key == "has_comments"

@@ -2,14 +2,16 @@
 commenting, which follows at once because the state is computed from the dates."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from consult.admin import services
+from consult.admin import round_actions
 from consult.consultations import comments
 from consult.consultations.services import RoundState, Target, round_state
+from consult.errors import Invalid, WrongState
 from consult.models import AuditEntry, Comment, Role
 
 from . import factories
@@ -77,7 +79,9 @@ def test_open_now_lets_participants_comment_at_once(
     session, now, admin, participant, scheduled_round
 ):
     assert not _can_comment(session, scheduled_round, participant, now.get())
-    services.open_now(session, admin, scheduled_round.id, now=now.get(), reason="Klart tidigare")
+    round_actions.open_now(
+        session, admin, scheduled_round.id, now=now.get(), reason="Klart tidigare"
+    )
     assert round_state(scheduled_round, now.get()) == RoundState.OPEN
     assert scheduled_round.opens_at == now.get()
     assert _can_comment(session, scheduled_round, participant, now.get())
@@ -91,20 +95,20 @@ def test_open_now_lets_participants_comment_at_once(
 
 def test_open_now_of_a_draft_round_needs_a_closing_time(session, now, admin, participant):
     draft = factories.make_round(session, opens_at=None, closes_at=None)
-    with pytest.raises(services.Invalid) as refused:
-        services.open_now(session, admin, draft.id, now=now.get())
+    with pytest.raises(Invalid) as refused:
+        round_actions.open_now(session, admin, draft.id, now=now.get())
     assert refused.value.errors == {"closes_at": "required"}
     session.rollback()
     assert _entries(session, "round.open") == []
     deadline = now.get() + timedelta(days=14)
-    services.open_now(session, admin, draft.id, now=now.get(), closes_at=deadline)
+    round_actions.open_now(session, admin, draft.id, now=now.get(), closes_at=deadline)
     assert draft.closes_at == deadline
     assert _can_comment(session, draft, participant, now.get())
 
 
 def test_close_now_refuses_comments_from_that_moment(session, now, admin, participant, open_round):
     assert _can_comment(session, open_round, participant, now.get())
-    services.close_now(session, admin, open_round.id, now=now.get())
+    round_actions.close_now(session, admin, open_round.id, now=now.get())
     assert round_state(open_round, now.get()) == RoundState.CLOSED
     assert open_round.closed_at == now.get()
     assert not _can_comment(session, open_round, participant, now.get() + timedelta(seconds=1))
@@ -118,7 +122,7 @@ def test_extend_keeps_the_round_open_past_the_old_deadline(
 ):
     old = open_round.closes_at
     new = old + timedelta(days=3)
-    services.extend(session, admin, open_round.id, closes_at=new, now=now.get())
+    round_actions.extend(session, admin, open_round.id, closes_at=new, now=now.get())
     assert open_round.closes_at == new
     assert _can_comment(session, open_round, participant, old + timedelta(hours=1))
     assert not _can_comment(session, open_round, participant, new)
@@ -133,8 +137,8 @@ def test_extend_keeps_the_round_open_past_the_old_deadline(
 )
 def test_extend_needs_a_later_deadline(session, now, admin, open_round, delta, key):
     closes_at = open_round.closes_at + delta if delta is not None else None
-    with pytest.raises(services.Invalid) as refused:
-        services.extend(session, admin, open_round.id, closes_at=closes_at, now=now.get())
+    with pytest.raises(Invalid) as refused:
+        round_actions.extend(session, admin, open_round.id, closes_at=closes_at, now=now.get())
     assert refused.value.errors == {"closes_at": key}
 
 
@@ -143,18 +147,18 @@ def test_extend_needs_a_deadline_in_the_future(session, now, admin):
     round_ = factories.make_round(
         session, opens_at=now.get() - timedelta(days=1), closes_at=now.get() + timedelta(hours=1)
     )
-    with pytest.raises(services.Invalid) as refused:
-        services.extend(
+    with pytest.raises(Invalid) as refused:
+        round_actions.extend(
             session, admin, round_.id, closes_at=now.get() - timedelta(hours=1), now=now.get()
         )
     assert refused.value.errors == {"closes_at": "in_past"}
 
 
 def test_reopen_a_round_closed_by_mistake(session, now, admin, participant, open_round):
-    services.close_now(session, admin, open_round.id, now=now.get())
+    round_actions.close_now(session, admin, open_round.id, now=now.get())
     later = now.get() + timedelta(minutes=5)
     assert not _can_comment(session, open_round, participant, later)
-    services.reopen(session, admin, open_round.id, now=later, reason="Stängd av misstag")
+    round_actions.reopen(session, admin, open_round.id, now=later, reason="Stängd av misstag")
     assert open_round.closed_at is None
     assert round_state(open_round, later) == RoundState.OPEN
     assert _can_comment(session, open_round, participant, later)
@@ -164,33 +168,33 @@ def test_reopen_a_round_closed_by_mistake(session, now, admin, participant, open
 
 
 def test_reopen_after_the_deadline_needs_a_new_one(session, now, admin, participant, ended_round):
-    with pytest.raises(services.Invalid) as refused:
-        services.reopen(session, admin, ended_round.id, now=now.get())
+    with pytest.raises(Invalid) as refused:
+        round_actions.reopen(session, admin, ended_round.id, now=now.get())
     assert refused.value.errors == {"closes_at": "required_passed"}
     session.rollback()
-    with pytest.raises(services.Invalid):
-        services.reopen(
+    with pytest.raises(Invalid):
+        round_actions.reopen(
             session, admin, ended_round.id, now=now.get(), closes_at=now.get() - timedelta(hours=1)
         )
     session.rollback()
     assert not _can_comment(session, ended_round, participant, now.get())
     new = now.get() + timedelta(days=2)
-    services.reopen(session, admin, ended_round.id, now=now.get(), closes_at=new)
+    round_actions.reopen(session, admin, ended_round.id, now=now.get(), closes_at=new)
     assert ended_round.closes_at == new
     assert _can_comment(session, ended_round, participant, now.get())
 
 
 def test_publish_results_only_after_closing(session, now, admin, participant, open_round):
-    with pytest.raises(services.WrongState) as refused:
-        services.publish_results(session, admin, open_round.id, now=now.get())
+    with pytest.raises(WrongState) as refused:
+        round_actions.publish_results(session, admin, open_round.id, now=now.get())
     assert refused.value.key == "not_closed"
     session.rollback()
-    services.close_now(session, admin, open_round.id, now=now.get())
-    services.publish_results(session, admin, open_round.id, now=now.get())
+    round_actions.close_now(session, admin, open_round.id, now=now.get())
+    round_actions.publish_results(session, admin, open_round.id, now=now.get())
     assert round_state(open_round, now.get()) == RoundState.PUBLISHED
     assert not _can_comment(session, open_round, participant, now.get())
-    with pytest.raises(services.WrongState):
-        services.reopen(
+    with pytest.raises(WrongState):
+        round_actions.reopen(
             session, admin, open_round.id, now=now.get(), closes_at=now.get() + timedelta(days=1)
         )
 
@@ -198,20 +202,22 @@ def test_publish_results_only_after_closing(session, now, admin, participant, op
 @pytest.mark.parametrize(
     ("fixture", "call"),
     [
-        ("open_round", lambda s, a, r, n: services.open_now(s, a, r, now=n)),
-        ("scheduled_round", lambda s, a, r, n: services.close_now(s, a, r, now=n)),
+        ("open_round", lambda s, a, r, n: round_actions.open_now(s, a, r, now=n)),
+        ("scheduled_round", lambda s, a, r, n: round_actions.close_now(s, a, r, now=n)),
         (
             "ended_round",
-            lambda s, a, r, n: services.extend(s, a, r, closes_at=n + timedelta(days=9), now=n),
+            lambda s, a, r, n: round_actions.extend(
+                s, a, r, closes_at=n + timedelta(days=9), now=n
+            ),
         ),
-        ("open_round", lambda s, a, r, n: services.reopen(s, a, r, now=n)),
-        ("scheduled_round", lambda s, a, r, n: services.publish_results(s, a, r, now=n)),
+        ("open_round", lambda s, a, r, n: round_actions.reopen(s, a, r, now=n)),
+        ("scheduled_round", lambda s, a, r, n: round_actions.publish_results(s, a, r, now=n)),
     ],
 )
 def test_actions_in_the_wrong_state_change_nothing(request, session, now, admin, fixture, call):
     round_ = request.getfixturevalue(fixture)
     before = (round_.opens_at, round_.closes_at, round_.closed_at, round_.results_published_at)
-    with pytest.raises(services.WrongState):
+    with pytest.raises(WrongState):
         call(session, admin, round_.id, now.get())
     session.rollback()
     session.refresh(round_)
@@ -252,7 +258,9 @@ def test_close_now_by_htmx_swaps_the_row_and_the_thread_refuses_comments(
     client, auth, session, open_round
 ):
     auth.login(role=Role.ADMIN)
-    response = client.post(f"/admin/omgang/{open_round.id}/stang", headers=HX)
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/stang", data={"confirmed": "yes"}, headers=HX
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert page.lstrip().startswith(f'<tr id="round-{open_round.id}"')
@@ -270,7 +278,8 @@ def test_close_now_without_javascript_redirects_back_with_a_message(
 ):
     auth.login(role=Role.ADMIN)
     response = client.post(
-        f"/admin/omgang/{open_round.id}/stang", data={"next": f"/admin/#round-{open_round.id}"}
+        f"/admin/omgang/{open_round.id}/stang",
+        data={"next": f"/admin/#round-{open_round.id}", "confirmed": "yes"},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/#round-{open_round.id}"
@@ -280,7 +289,10 @@ def test_close_now_without_javascript_redirects_back_with_a_message(
 
 def test_unsafe_next_falls_back_to_the_round_page(client, auth, open_round):
     auth.login(role=Role.ADMIN)
-    response = client.post(f"/admin/omgang/{open_round.id}/stang", data={"next": "//evil.example/"})
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/stang",
+        data={"next": "//evil.example/", "confirmed": "yes"},
+    )
     assert response.headers["Location"] == f"/admin/omgang/{open_round.id}/"
 
 
@@ -367,7 +379,7 @@ def test_full_cycle_through_http(client, auth, session, now, scheduled_round):
     assert as_admin(f"{base}/oppna") == 302
     assert comment("b") == 302
 
-    assert as_admin(f"{base}/stang", **{"close-reason": "Fel dag"}) == 302
+    assert as_admin(f"{base}/stang", **{"close-reason": "Fel dag", "confirmed": "yes"}) == 302
     assert comment("c") == 409
 
     assert as_admin(f"{base}/ateroppna") == 302
@@ -384,7 +396,7 @@ def test_full_cycle_through_http(client, auth, session, now, scheduled_round):
     now.set(datetime(2027, 4, 20, 10, 0, tzinfo=UTC))
     assert comment("h") == 409
 
-    assert as_admin(f"{base}/publicera") == 302
+    assert as_admin(f"{base}/publicera", confirmed="yes") == 302
     session.expire_all()
     assert round_state(scheduled_round, now.get()) == RoundState.PUBLISHED
     assert session.scalar(select(func.count()).select_from(Comment)) == 4
@@ -407,3 +419,122 @@ def test_full_cycle_through_http(client, auth, session, now, scheduled_round):
     auth.login(admin)
     history = client.get(f"{base}/").get_data(as_text=True)
     assert "Resultat publicerat" in history and "Fel dag" in history
+
+
+# Asking before the loud or irreversible actions, and showing a refused action's error
+
+
+def _follow(session, round_, user):
+    from consult.models import Follow
+
+    session.add(Follow(user_id=user.id, consultation_id=round_.consultation_id))
+    session.commit()
+
+
+def test_close_now_without_confirmation_asks_first_and_changes_nothing(
+    client, auth, session, now, open_round
+):
+    _follow(session, open_round, factories.make_user(session))
+    _follow(session, open_round, factories.make_user(session))
+    auth.login(role=Role.ADMIN)
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/stang",
+        data={"close-reason": "Fel dag", "next": f"/admin/#round-{open_round.id}"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Stänga omgång 1 nu?" in page
+    assert "2 som följer samrådet får veta att omgången har stängts." in page
+    # The confirming form posts again with what was sent, and a way back without acting.
+    assert f'action="/admin/omgang/{open_round.id}/stang"' in page
+    assert 'name="confirmed" value="yes"' in page and 'value="Fel dag"' in page
+    assert f'href="/admin/#round-{open_round.id}">Avbryt</a>' in page
+    session.refresh(open_round)
+    assert round_state(open_round, now.get()) == RoundState.OPEN
+    assert _entries(session, "round.close") == []
+
+
+def test_close_now_by_htmx_without_confirmation_answers_a_dialog_over_the_page(
+    client, auth, session, now, open_round
+):
+    auth.login(role=Role.ADMIN)
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/stang", data={"origin": "row"}, headers=HX
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#admin-dialog"
+    assert page.lstrip().startswith('<dialog class="confirm-dialog"')
+    # Confirmed from the dialog, the answer swaps the overview's row as before.
+    assert f'hx-target="#round-{open_round.id}"' in page
+    assert "data-close-dialog" in page
+    session.refresh(open_round)
+    assert round_state(open_round, now.get()) == RoundState.OPEN
+
+
+def test_publish_results_asks_first_and_says_it_cannot_be_undone(
+    client, auth, session, now, open_round, participant
+):
+    factories.make_comment(session, open_round, participant)
+    open_round.closed_at = now.get()
+    session.commit()
+    auth.login(role=Role.ADMIN)
+    page = client.post(f"/admin/omgang/{open_round.id}/publicera").get_data(as_text=True)
+    assert "Publicera resultatet av omgång 1?" in page
+    assert "Ett publicerat resultat kan inte dras tillbaka." in page
+    assert "(1 publicerad synpunkt)" in page
+    session.refresh(open_round)
+    assert open_round.results_published_at is None
+    response = client.post(f"/admin/omgang/{open_round.id}/publicera", data={"confirmed": "yes"})
+    assert response.status_code == 302
+    session.refresh(open_round)
+    assert open_round.results_published_at == now.get()
+
+
+def test_the_row_and_the_round_page_put_the_risky_action_last_and_set_apart(
+    client, auth, open_round
+):
+    auth.login(role=Role.ADMIN)
+    overview = client.get("/admin/").get_data(as_text=True)
+    row = re.search(rf'<tr id="round-{open_round.id}".*?</tr>', overview, re.S).group(0)
+    assert row.index("/forlang") < row.index("/stang")
+    assert re.search(r'class="button small risky">Stäng nu', row)
+    assert "hx-confirm" not in row  # asked by the server, not by the browser's confirm()
+    page = client.get(f"/admin/omgang/{open_round.id}/").get_data(as_text=True)
+    assert page.index("/forlang") < page.index("/stang")
+    assert re.search(r'class="button risky">Stäng nu', page)
+    assert 'id="admin-dialog"' in page
+
+
+def test_a_refused_action_without_javascript_summarises_the_error_at_the_top(
+    client, auth, session, open_round
+):
+    auth.login(role=Role.ADMIN)
+    response = client.post(
+        f"/admin/omgang/{open_round.id}/forlang", data={"extend-closes_at": "2027-03-05T16:00"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
+    # Before the page's heading, linked to the field with the error.
+    assert page.index(summary) < page.index("<h1>")
+    assert 'href="#extend-closes_at"' in summary
+    assert "Den nya stängningstiden måste vara senare än den nuvarande." in summary
+    assert 'id="extend-closes_at"' in page
+
+
+def test_the_round_page_names_what_its_comment_count_counts(
+    client, auth, session, open_round, participant
+):
+    from consult.models import CommentStatus
+
+    first = factories.make_comment(session, open_round, participant)
+    factories.make_comment(session, open_round, participant)
+    factories.make_comment(session, open_round, participant, parent=first)
+    factories.make_comment(session, open_round, participant, status=CommentStatus.PENDING)
+    auth.login(role=Role.ADMIN)
+    page = client.get(f"/admin/omgang/{open_round.id}/").get_data(as_text=True)
+    counted = re.search(r"<dt>Synpunkter</dt><dd>(.*?)</dd>", page, re.S).group(1)
+    assert " ".join(counted.split()) == (
+        "2 synpunkter, 1 svar, 1 ej publicerad (väntar, dold, avvisad eller tillbakadragen)"
+    )

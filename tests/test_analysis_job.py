@@ -27,7 +27,7 @@ from consult.models import (
     Theme,
     ThemeAssignment,
 )
-from consult.moderation import services as moderation
+from consult.moderation import decisions
 from consult.synthesis import services as synthesis
 
 from . import factories
@@ -492,10 +492,10 @@ def test_a_comment_approved_by_a_moderator_is_placed_once(app, session, seeded, 
         status=CommentStatus.PENDING,
     )
 
-    moderation.approve(session, seeded.staff, pending.id, now=now.get())
+    decisions.approve(session, seeded.staff, pending.id, now=now.get())
     placed()
-    moderation.hide(session, seeded.staff, pending.id, reason="off_topic", now=now.get())
-    moderation.unhide(session, seeded.staff, pending.id, now=now.get())
+    decisions.hide(session, seeded.staff, pending.id, reason="off_topic", now=now.get())
+    decisions.unhide(session, seeded.staff, pending.id, now=now.get())
     placed()
 
     tags = session.scalars(

@@ -288,3 +288,41 @@ def test_the_exports_give_the_time_written_in_swedish_time(client, auth, session
     sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == comment_id)
     assert row[1] == datetime(2026, 7, 1, 12, 30)
+
+
+def _csv_text(client, analysed, query=""):
+    response = client.get(base(analysed) + "synpunkter.csv" + query)
+    assert response.status_code == 200
+    return response, response.get_data(as_text=True)
+
+
+def test_the_standard_csv_is_comma_separated_utf8_with_a_byte_order_mark(
+    client, auth, analysed
+):
+    auth.login(role=Role.STAFF)
+    response, text = _csv_text(client, analysed)
+    assert text.startswith("\ufeff")
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(header) > 10 and header[0] == "Synpunkt"
+    assert ";" not in text.splitlines()[0]
+    assert response.headers["Content-Disposition"].endswith('-synpunkter.csv"')
+
+
+def test_the_csv_for_excel_is_semicolon_separated_with_the_same_rows(client, auth, analysed):
+    auth.login(role=Role.STAFF)
+    _response, standard = _csv_text(client, analysed)
+    response, excel = _csv_text(client, analysed, "?excel=1")
+    # Swedish Excel splits columns on semicolons, and reads UTF-8 when the file says so.
+    assert excel.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(excel.lstrip("\ufeff")), delimiter=";"))
+    assert rows == list(csv.reader(io.StringIO(standard.lstrip("\ufeff"))))
+    assert len(rows[0]) > 10
+    assert response.headers["Content-Disposition"].endswith('-synpunkter-excel.csv"')
+
+
+def test_the_export_list_says_which_csv_is_which(client, auth, analysed):
+    auth.login(role=Role.STAFF)
+    page = client.get(base(analysed)).get_data(as_text=True)
+    assert "CSV för Excel" in page and "semikolonseparerad" in page
+    assert "standard-CSV" in page and "kommaseparerad" in page
+    assert "synpunkter.csv?excel=1" in page

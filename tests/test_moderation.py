@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from consult.errors import Invalid, NotAllowed, WrongState
 from consult.models import (
     AuditEntry,
     CommentStatus,
@@ -16,7 +17,8 @@ from consult.models import (
     ReportStatus,
     Role,
 )
-from consult.moderation import reasons, services
+from consult.moderation import decisions, reasons, reports
+from consult.moderation import queue as moderation_queue
 
 from . import factories
 
@@ -45,7 +47,7 @@ def _pending(session, round_, **kwargs):
 def _reported(session, round_, reporters=1, reason="offensive"):
     comment = factories.make_comment(session, round_, factories.make_user(session))
     for _ in range(reporters):
-        services.report(
+        reports.report(
             session,
             reporter=factories.make_user(session),
             comment_id=comment.id,
@@ -76,7 +78,7 @@ def _notifications(session, user):
 def test_approve_publishes_audits_and_tells_the_author(session, now, pre_round, staff):
     comment = _pending(session, pre_round)
 
-    services.approve(session, staff, comment.id, now=now.get())
+    decisions.approve(session, staff, comment.id, now=now.get())
 
     session.refresh(comment)
     assert comment.status == CommentStatus.PUBLISHED
@@ -97,7 +99,7 @@ def test_approving_a_reply_tells_the_author_of_the_comment_it_answers(
     parent = factories.make_comment(session, pre_round, factories.make_user(session))
     reply = _pending(session, pre_round, parent=parent)
 
-    services.approve(session, staff, reply.id, now=now.get())
+    decisions.approve(session, staff, reply.id, now=now.get())
 
     (notice,) = _notifications(session, parent.author)
     assert notice.kind == "comment.replied"
@@ -108,7 +110,7 @@ def test_reject_keeps_the_comment_with_the_reason_and_tells_the_author(
 ):
     comment = _pending(session, pre_round, body="Köp billiga klockor!")
 
-    services.reject(session, staff, comment.id, reason="spam", note="", now=now.get())
+    decisions.reject(session, staff, comment.id, reason="spam", note="", now=now.get())
 
     session.refresh(comment)
     assert comment.status == CommentStatus.REJECTED
@@ -135,8 +137,8 @@ def test_reject_keeps_the_comment_with_the_reason_and_tells_the_author(
 def test_reject_needs_a_reason_from_the_list(session, now, pre_round, staff, reason, note, errors):
     comment = _pending(session, pre_round)
 
-    with pytest.raises(services.Invalid) as refused:
-        services.reject(session, staff, comment.id, reason=reason, note=note, now=now.get())
+    with pytest.raises(Invalid) as refused:
+        decisions.reject(session, staff, comment.id, reason=reason, note=note, now=now.get())
 
     assert refused.value.errors == errors
     session.rollback()
@@ -147,7 +149,7 @@ def test_reject_needs_a_reason_from_the_list(session, now, pre_round, staff, rea
 
 def test_other_reason_with_an_explanation_is_accepted(session, now, pre_round, staff):
     comment = _pending(session, pre_round)
-    services.reject(
+    decisions.reject(
         session, staff, comment.id, reason="other", note="Skrivet på fel plats", now=now.get()
     )
     session.refresh(comment)
@@ -159,10 +161,10 @@ def test_other_reason_with_an_explanation_is_accepted(session, now, pre_round, s
 
 def test_a_decided_comment_cannot_be_decided_again(session, now, pre_round, staff):
     comment = _pending(session, pre_round)
-    services.approve(session, staff, comment.id, now=now.get())
+    decisions.approve(session, staff, comment.id, now=now.get())
 
-    with pytest.raises(services.WrongState):
-        services.reject(session, staff, comment.id, reason="spam", now=now.get())
+    with pytest.raises(WrongState):
+        decisions.reject(session, staff, comment.id, reason="spam", now=now.get())
     session.rollback()
 
     assert len(_entries(session)) == 1
@@ -181,13 +183,13 @@ def test_queue_lists_pending_comments_oldest_first_per_round(session, now, pre_r
     elsewhere = _pending(session, other_round, created_at=now.get() - timedelta(days=1))
     factories.make_comment(session, pre_round, factories.make_user(session))  # published
 
-    everything = services.queue(session, staff)
-    in_round = services.queue(session, staff, round_id=pre_round.id)
+    everything = moderation_queue.queue(session, staff)
+    in_round = moderation_queue.queue(session, staff, round_id=pre_round.id)
 
     assert [i.comment.id for i in everything] == [older.id, elsewhere.id, newer.id]
     assert [i.comment.id for i in in_round] == [older.id, newer.id]
     assert all(i.state == "pending" for i in everything)
-    assert services.queue_counts(session, staff)["pending"] == 3
+    assert moderation_queue.queue_counts(session, staff)["pending"] == 3
 
 
 # Post-moderation: staff decisions
@@ -198,13 +200,15 @@ def test_queue_orders_by_open_reports_then_age(session, now, open_round, staff):
     two = _reported(session, open_round, reporters=2)
     three = _reported(session, open_round, reporters=3)  # hidden at the threshold
 
-    items = services.queue(session, staff)
+    items = moderation_queue.queue(session, staff)
 
     assert [i.comment.id for i in items] == [three.id, two.id, one.id]
     assert [i.state for i in items] == ["hidden", "reported", "reported"]
     assert items[0].reasons == [("offensive", 3)]
-    assert [i.comment.id for i in services.queue(session, staff, state="hidden")] == [three.id]
-    assert services.queue_counts(session, staff) == {
+    assert [i.comment.id for i in moderation_queue.queue(session, staff, state="hidden")] == [
+        three.id
+    ]
+    assert moderation_queue.queue_counts(session, staff) == {
         "pending": 0,
         "reported": 2,
         "hidden": 1,
@@ -215,7 +219,7 @@ def test_queue_orders_by_open_reports_then_age(session, now, open_round, staff):
 def test_hide_upholds_the_open_reports(session, now, open_round, staff):
     comment = _reported(session, open_round, reporters=2)
 
-    services.hide(session, staff, comment.id, reason="offensive", note="Grovt", now=now.get())
+    decisions.hide(session, staff, comment.id, reason="offensive", note="Grovt", now=now.get())
 
     session.refresh(comment)
     assert comment.status == CommentStatus.HIDDEN
@@ -231,14 +235,14 @@ def test_hide_upholds_the_open_reports(session, now, open_round, staff):
     }
     assert json.loads(entry.after)["status"] == "hidden"
     assert [n.kind for n in _notifications(session, comment.author)] == ["comment.hidden"]
-    assert services.queue(session, staff) == []
+    assert moderation_queue.queue(session, staff) == []
 
 
 def test_unhide_publishes_again_and_dismisses_the_reports(session, now, open_round, staff):
     comment = _reported(session, open_round, reporters=3)
     assert comment.status == CommentStatus.HIDDEN
 
-    services.unhide(session, staff, comment.id, now=now.get())
+    decisions.unhide(session, staff, comment.id, now=now.get())
 
     session.refresh(comment)
     assert comment.status == CommentStatus.PUBLISHED
@@ -259,36 +263,36 @@ def test_unhide_publishes_again_and_dismisses_the_reports(session, now, open_rou
 def test_dismiss_leaves_the_comment_visible(session, now, open_round, staff):
     comment = _reported(session, open_round, reporters=2)
 
-    services.dismiss_reports(session, staff, comment.id, now=now.get())
+    decisions.dismiss_reports(session, staff, comment.id, now=now.get())
 
     session.refresh(comment)
     assert comment.status == CommentStatus.PUBLISHED and comment.open_report_count == 0
     (entry,) = _entries(session, "report.dismiss")
     assert json.loads(entry.before) == {"open_report_count": 2}
     assert _notifications(session, comment.author) == []
-    with pytest.raises(services.WrongState):
-        services.dismiss_reports(session, staff, comment.id, now=now.get())
+    with pytest.raises(WrongState):
+        decisions.dismiss_reports(session, staff, comment.id, now=now.get())
 
 
 def test_keep_hidden_replaces_the_automatic_reason(session, now, open_round, staff):
     comment = _reported(session, open_round, reporters=3)
     assert comment.moderation_reason == "reports"
 
-    services.hide(session, staff, comment.id, reason="personal_data", now=now.get())
+    decisions.hide(session, staff, comment.id, reason="personal_data", now=now.get())
 
     session.refresh(comment)
     assert comment.status == CommentStatus.HIDDEN
     assert comment.moderation_reason == "personal_data"
     assert comment.moderated_by_id == staff.id
-    assert services.queue(session, staff) == []
+    assert moderation_queue.queue(session, staff) == []
 
 
 def test_hiding_a_hidden_comment_without_reports_is_refused(session, now, open_round, staff):
     comment = factories.make_comment(
         session, open_round, factories.make_user(session), status=CommentStatus.HIDDEN
     )
-    with pytest.raises(services.WrongState):
-        services.hide(session, staff, comment.id, reason="spam", now=now.get())
+    with pytest.raises(WrongState):
+        decisions.hide(session, staff, comment.id, reason="spam", now=now.get())
 
 
 # Bulk
@@ -297,7 +301,7 @@ def test_hiding_a_hidden_comment_without_reports_is_refused(session, now, open_r
 def test_bulk_applies_to_every_selected_comment(session, now, pre_round, staff):
     comments = [_pending(session, pre_round) for _ in range(3)]
 
-    count = services.bulk(
+    count = decisions.bulk(
         session, staff, action="approve", comment_ids=[c.id for c in comments], now=now.get()
     )
 
@@ -312,8 +316,8 @@ def test_bulk_is_all_or_nothing(session, now, pre_round, staff):
     pending = _pending(session, pre_round)
     published = factories.make_comment(session, pre_round, factories.make_user(session))
 
-    with pytest.raises(services.BulkRefused) as refused:
-        services.bulk(
+    with pytest.raises(decisions.BulkRefused) as refused:
+        decisions.bulk(
             session,
             staff,
             action="reject",
@@ -339,8 +343,8 @@ def test_bulk_is_all_or_nothing(session, now, pre_round, staff):
     ],
 )
 def test_bulk_refuses_bad_input(session, now, staff, action, ids, reason, errors):
-    with pytest.raises(services.Invalid) as refused:
-        services.bulk(session, staff, action=action, comment_ids=ids, reason=reason, now=now.get())
+    with pytest.raises(Invalid) as refused:
+        decisions.bulk(session, staff, action=action, comment_ids=ids, reason=reason, now=now.get())
     assert refused.value.errors == errors
 
 
@@ -352,22 +356,22 @@ def test_every_staff_service_refuses_others(session, now, pre_round, role):
     actor = factories.make_user(session, role=role) if role else None
     comment = _pending(session, pre_round)
     calls = [
-        lambda: services.queue(session, actor),
-        lambda: services.queue_counts(session, actor),
-        lambda: services.queue_size(session, actor),
-        lambda: services.queue_rounds(session, actor),
-        lambda: services.get_item(session, actor, comment.id),
-        lambda: services.approve(session, actor, comment.id, now=now.get()),
-        lambda: services.reject(session, actor, comment.id, reason="spam", now=now.get()),
-        lambda: services.hide(session, actor, comment.id, reason="spam", now=now.get()),
-        lambda: services.unhide(session, actor, comment.id, now=now.get()),
-        lambda: services.dismiss_reports(session, actor, comment.id, now=now.get()),
-        lambda: services.bulk(
+        lambda: moderation_queue.queue(session, actor),
+        lambda: moderation_queue.queue_counts(session, actor),
+        lambda: moderation_queue.queue_size(session, actor),
+        lambda: moderation_queue.queue_rounds(session, actor),
+        lambda: moderation_queue.get_item(session, actor, comment.id),
+        lambda: decisions.approve(session, actor, comment.id, now=now.get()),
+        lambda: decisions.reject(session, actor, comment.id, reason="spam", now=now.get()),
+        lambda: decisions.hide(session, actor, comment.id, reason="spam", now=now.get()),
+        lambda: decisions.unhide(session, actor, comment.id, now=now.get()),
+        lambda: decisions.dismiss_reports(session, actor, comment.id, now=now.get()),
+        lambda: decisions.bulk(
             session, actor, action="approve", comment_ids=[comment.id], now=now.get()
         ),
     ]
     for call in calls:
-        with pytest.raises(services.NotAllowed):
+        with pytest.raises(NotAllowed):
             call()
     session.refresh(comment)
     assert comment.status == CommentStatus.PENDING
@@ -377,5 +381,5 @@ def test_every_staff_service_refuses_others(session, now, pre_round, role):
 def test_administrators_moderate_too(session, now, pre_round):
     admin = factories.make_user(session, role=Role.ADMIN)
     comment = _pending(session, pre_round)
-    services.approve(session, admin, comment.id, now=now.get())
+    decisions.approve(session, admin, comment.id, now=now.get())
     assert session.get(type(comment), comment.id).status == CommentStatus.PUBLISHED

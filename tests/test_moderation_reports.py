@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult import db
+from consult.errors import Invalid, NotAllowed, WrongState
 from consult.models import (
     AuditEntry,
     Comment,
@@ -18,7 +19,7 @@ from consult.models import (
     ReportStatus,
     Role,
 )
-from consult.moderation import services
+from consult.moderation import decisions, reports
 
 from . import factories
 
@@ -31,7 +32,7 @@ def comment(session, open_round):
 
 
 def _report(session, comment, now, reporter=None, reason="offensive", note=""):
-    return services.report(
+    return reports.report(
         session,
         reporter=reporter or factories.make_user(session),
         comment_id=comment.id,
@@ -59,7 +60,7 @@ def test_the_same_person_reports_once(session, now, comment):
     reporter = factories.make_user(session)
     _report(session, comment, now, reporter=reporter)
 
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(WrongState) as refused:
         _report(session, comment, now, reporter=reporter)
 
     assert refused.value.key == "already_reported"
@@ -100,7 +101,7 @@ def test_dismissed_reports_do_not_count_towards_the_threshold(session, now, comm
     staff = factories.make_user(session, role=Role.STAFF)
     _report(session, comment, now)
     _report(session, comment, now)
-    services.dismiss_reports(session, staff, comment.id, now=now.get())
+    decisions.dismiss_reports(session, staff, comment.id, now=now.get())
 
     _report(session, comment, now)
 
@@ -110,7 +111,7 @@ def test_dismissed_reports_do_not_count_towards_the_threshold(session, now, comm
 
 
 def test_the_author_cannot_report_their_own_comment(session, now, comment):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         _report(session, comment, now, reporter=comment.author)
 
 
@@ -118,8 +119,8 @@ def test_a_blocked_user_cannot_report(session, now, comment):
     blocked = factories.make_user(session)
     blocked.blocked_at = now.get()
     session.commit()
-    assert not services.can_report(comment, blocked)
-    with pytest.raises(services.NotAllowed):
+    assert not reports.can_report(comment, blocked)
+    with pytest.raises(NotAllowed):
         _report(session, comment, now, reporter=blocked)
     assert session.scalar(select(func.count()).select_from(Report)) == 0
 
@@ -132,7 +133,7 @@ def test_only_published_comments_of_post_moderated_rounds_can_be_reported(sessio
         moderation=ModerationMode.PRE,
     )
     approved = factories.make_comment(session, pre, factories.make_user(session))
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(WrongState) as refused:
         _report(session, approved, now)
     assert refused.value.key == "not_reportable"
     session.rollback()
@@ -143,16 +144,16 @@ def test_only_published_comments_of_post_moderated_rounds_can_be_reported(sessio
     withdrawn = factories.make_comment(
         session, post, factories.make_user(session), status=CommentStatus.WITHDRAWN
     )
-    with pytest.raises(services.WrongState) as refused:
+    with pytest.raises(WrongState) as refused:
         _report(session, withdrawn, now)
     assert refused.value.key == "not_published"
 
 
 def test_a_report_needs_a_reason(session, now, comment):
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         _report(session, comment, now, reason="")
     assert refused.value.errors == {"reason": "required"}
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         _report(session, comment, now, reason="other", note="")
     assert refused.value.errors == {"note": "required_other"}
 
@@ -174,7 +175,7 @@ def test_concurrent_reports_keep_the_count_exact(app, session, now, comment):
             user = s.get(User, user_id)
             start.wait()
             try:
-                services.report(
+                reports.report(
                     s, reporter=user, comment_id=comment.id, reason="spam", now=now.get()
                 )
             except Exception as error:  # noqa: BLE001 - collected and reported below
@@ -194,7 +195,7 @@ def test_concurrent_reports_keep_the_count_exact(app, session, now, comment):
 def test_lowering_the_threshold_hides_comments_already_reported_that_often(
     session, now, comment, open_round
 ):
-    from consult.admin import services as admin_services
+    from consult.admin import rounds
 
     _report(session, comment, now)
     _report(session, comment, now)
@@ -202,7 +203,7 @@ def test_lowering_the_threshold_hides_comments_already_reported_that_often(
     _report(session, untouched, now)
     admin = factories.make_user(session, role=Role.ADMIN)
 
-    admin_services.edit_round(
+    rounds.edit_round(
         session,
         admin,
         open_round.id,

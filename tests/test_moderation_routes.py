@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from consult import create_app
 from consult.extensions import limiter
 from consult.models import AuditEntry, CommentStatus, ModerationMode, Report, Role
+from consult.moderation import decisions, reports
+from consult.moderation import queue as moderation_queue
 
 from . import factories
 from .conftest import CsrfClient, make_config
@@ -62,10 +64,11 @@ def _staff_routes(comment_id: int) -> list[tuple[str, str]]:
         ("post", f"{base}/avfarda"),
         ("post", f"{base}/blockera"),
         ("post", "/moderering/urval"),
+        ("get", "/moderering/antal"),
     ]
 
 
-STAFF_ROUTES = 8
+STAFF_ROUTES = 9
 
 
 def test_route_list_covers_every_moderation_route(app):
@@ -77,6 +80,7 @@ def test_route_list_covers_every_moderation_route(app):
     }
     assert rules == {
         ("get", "/moderering/"),
+        ("get", "/moderering/antal"),
         # One rule for the five verbs of _staff_routes.
         ("post", "/moderering/synpunkter/<int:comment_id>/<verb>"),
         ("post", "/moderering/synpunkter/<int:comment_id>/blockera"),
@@ -147,7 +151,7 @@ def test_staff_see_the_queue_size_in_the_menu(client, auth, pending):
     auth.login(role=Role.STAFF)
     page = client.get("/").get_data(as_text=True)
     assert 'href="/moderering/"' in page
-    assert re.search(r'<span class="nav-count">\(1<', page)
+    assert re.search(r'id="moderation-count"[^>]*>\(1<', page)
 
 
 def test_participants_have_no_moderation_link(client, auth, pending):
@@ -166,9 +170,7 @@ def test_queue_shows_the_comment_with_its_paragraph(client, auth, pending):
 
 
 def test_queue_filters_by_round_and_state(client, auth, pending, published, session, now):
-    from consult.moderation import services
-
-    services.report(
+    reports.report(
         session,
         reporter=factories.make_user(session),
         comment_id=published.id,
@@ -248,10 +250,8 @@ def test_reject_with_a_reason_is_shown_to_the_author(client, auth, session, pend
 
 
 def test_others_never_see_a_rejected_comment(client, auth, session, pending, now):
-    from consult.moderation import services
-
     staff = factories.make_user(session, role=Role.STAFF)
-    services.reject(session, staff, pending.id, reason="spam", now=now.get())
+    decisions.reject(session, staff, pending.id, reason="spam", now=now.get())
     auth.login(role=Role.PARTICIPANT)
     thread = client.get(
         f"/samrad/{pending.round.consultation.slug}/omgang/1/synpunkter/{pending.paragraph.anchor}"
@@ -445,9 +445,7 @@ def test_reports_are_rate_limited(database_url, session, published):
 
 
 def _report_once(session, comment, now):
-    from consult.moderation import services
-
-    services.report(
+    reports.report(
         session,
         reporter=factories.make_user(session),
         comment_id=comment.id,
@@ -511,9 +509,7 @@ def test_staff_cannot_block_an_administrator(client, auth, session, open_round):
 def test_the_queue_says_when_it_shows_only_the_first_comments(
     client, auth, session, pre_round, monkeypatch
 ):
-    from consult.moderation import services
-
-    monkeypatch.setattr(services, "QUEUE_LIMIT", 2)
+    monkeypatch.setattr(moderation_queue, "QUEUE_LIMIT", 2)
     for _ in range(3):
         factories.make_comment(
             session, pre_round, factories.make_user(session), status=CommentStatus.PENDING
@@ -521,7 +517,7 @@ def test_the_queue_says_when_it_shows_only_the_first_comments(
     auth.login(role=Role.STAFF)
     page = client.get("/moderering/").get_data(as_text=True)
     assert page.count('class="queue-item') == 2
-    assert re.search(r'role="status">\s*3 ', page)
+    assert re.search(r'id="queue-total"[^>]*>\s*3 ', page)
 
 
 def test_the_report_page_works_without_javascript(client, auth, published):
@@ -532,3 +528,44 @@ def test_the_report_page_works_without_javascript(client, auth, published):
     assert "En skarp synpunkt." in page
     assert f'name="report-{published.id}-reason"' in page
     assert f'action="/synpunkter/{published.id}/anmal"' in page
+
+
+def test_a_decision_in_place_tells_the_page_and_the_menu_count_follows(
+    client, auth, session, pending, pre_round
+):
+    factories.make_comment(
+        session, pre_round, factories.make_user(session), status=CommentStatus.PENDING
+    )
+    auth.login(role=Role.STAFF)
+    page = client.get("/moderering/").get_data(as_text=True)
+    # The menu count and the queue's status line listen for the event and fetch again.
+    counter = re.search(r'<span id="moderation-count"[^>]*>', page).group(0)
+    assert 'hx-get="/moderering/antal"' in counter
+    assert 'hx-trigger="moderation-changed from:body"' in counter
+    assert re.search(r'id="queue-total"[^>]*hx-trigger="moderation-changed from:body"', page)
+    before = client.get("/moderering/antal").get_data(as_text=True)
+    assert re.search(r'id="moderation-count"[^>]*>\(2<', before)
+
+    response = client.post(f"/moderering/synpunkter/{pending.id}/godkann", headers=HX)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "moderation-changed"
+    after = client.get("/moderering/antal").get_data(as_text=True)
+    assert re.search(r'id="moderation-count"[^>]*>\(1<', after)
+
+
+def test_a_refused_decision_in_place_sends_no_event(client, auth, session, published):
+    auth.login(role=Role.STAFF)
+    response = client.post(f"/moderering/synpunkter/{published.id}/godkann", headers=HX)
+    assert response.status_code == 409
+    assert "HX-Trigger" not in response.headers
+
+
+def test_blocking_an_author_in_place_tells_the_page(client, auth, session, pending):
+    auth.login(role=Role.STAFF)
+    response = client.post(
+        f"/moderering/synpunkter/{pending.id}/blockera",
+        data={f"block-{pending.id}-reason": "Spam", f"block-{pending.id}-hide_comments": "y"},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "moderation-changed"

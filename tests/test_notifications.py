@@ -11,7 +11,8 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from consult import db
-from consult.admin import services as admin
+from consult.admin import round_actions
+from consult.errors import Invalid
 from consult.models import (
     CommentStatus,
     Follow,
@@ -21,7 +22,7 @@ from consult.models import (
     Role,
     Round,
 )
-from consult.moderation import services as moderation
+from consult.moderation import queue as moderation_queue
 from consult.notifications import events, messages, notify
 from consult.notifications.messages import MESSAGES
 
@@ -171,7 +172,9 @@ def test_extending_a_deadline_tells_followers_at_once(session, now, open_round):
     _follow(session, follower, open_round)
     new_deadline = open_round.closes_at + timedelta(days=7)
 
-    admin.extend(session, administrator, open_round.id, closes_at=new_deadline, now=now.get())
+    round_actions.extend(
+        session, administrator, open_round.id, closes_at=new_deadline, now=now.get()
+    )
 
     (notification,) = _notifications(session, follower)
     assert notification.kind == "round.deadline_changed"
@@ -188,8 +191,8 @@ def test_extending_a_deadline_tells_followers_at_once(session, now, open_round):
 def test_a_refused_extension_tells_nobody(session, now, open_round):
     administrator = factories.make_user(session, role=Role.ADMIN)
     _follow(session, factories.make_user(session), open_round)
-    with pytest.raises(admin.Invalid):
-        admin.extend(
+    with pytest.raises(Invalid):
+        round_actions.extend(
             session, administrator, open_round.id, closes_at=open_round.closes_at, now=now.get()
         )
     session.rollback()
@@ -200,11 +203,11 @@ def test_reopening_tells_followers_and_announces_the_next_closing(session, now, 
     administrator = factories.make_user(session, role=Role.ADMIN)
     follower = factories.make_user(session)
     _follow(session, follower, open_round)
-    admin.close_now(session, administrator, open_round.id, now=now.get())
+    round_actions.close_now(session, administrator, open_round.id, now=now.get())
     assert events.announce_rounds(session, now=now.get()).closed == 1
 
     now.set(now.get() + timedelta(minutes=5))
-    admin.reopen(session, administrator, open_round.id, now=now.get())
+    round_actions.reopen(session, administrator, open_round.id, now=now.get())
     now.set(open_round.closes_at + timedelta(minutes=1))
     assert events.announce_rounds(session, now=now.get()).closed == 1
 
@@ -355,7 +358,7 @@ def test_reported_comments_count_as_waiting_as_in_the_queue_staff_see(session, n
     assert events.announce_queues(session, now=now.get()) == 1
     (notification,) = _notifications(session, kind="queue.grew")
     assert json.loads(notification.params)["count"] == 2
-    assert moderation.queue_size(session, staff) == 2
+    assert moderation_queue.queue_size(session, staff) == 2
 
 
 def test_queues_of_different_rounds_are_told_separately(session, now, pre_round, open_round):

@@ -5,6 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from consult.errors import Invalid, NotAllowed, NotFound, WrongState
 from consult.models import AuditEntry, Comment, CommentStatus, Role, User
 from consult.people import services
 
@@ -87,7 +88,7 @@ def test_unblocking_lets_them_write_but_does_not_unhide(session, now, writer):
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_a_reason_is_required(session, now, writer, reason):
     staff = factories.make_user(session, role=Role.STAFF)
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         services.block_user(
             session,
             actor=staff,
@@ -105,7 +106,7 @@ def test_a_reason_is_required(session, now, writer, reason):
 
 def test_an_overlong_reason_is_refused(session, now, writer):
     staff = factories.make_user(session, role=Role.STAFF)
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         services.block_user(
             session,
             actor=staff,
@@ -119,13 +120,13 @@ def test_an_overlong_reason_is_refused(session, now, writer):
 
 def test_participants_cannot_block_or_unblock(session, now, writer):
     other = factories.make_user(session)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.block_user(
             session, actor=other, user_id=writer.id, reason="x", hide_comments=True, now=now.get()
         )
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.unblock_user(session, actor=other, user_id=writer.id, now=now.get())
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.block_user(
             session, actor=None, user_id=writer.id, reason="x", hide_comments=True, now=now.get()
         )
@@ -134,7 +135,7 @@ def test_participants_cannot_block_or_unblock(session, now, writer):
 def test_staff_cannot_block_an_admin(session, now):
     staff = factories.make_user(session, role=Role.STAFF)
     admin = factories.make_user(session, role=Role.ADMIN)
-    with pytest.raises(services.NotAllowed) as refused:
+    with pytest.raises(NotAllowed) as refused:
         services.block_user(
             session, actor=staff, user_id=admin.id, reason="x", hide_comments=False, now=now.get()
         )
@@ -148,7 +149,7 @@ def test_a_role_is_taken_away_before_a_block(session, now, role):
     """A blocked moderator could still moderate: the role must go first."""
     admin = factories.make_user(session, role=Role.ADMIN)
     colleague = factories.make_user(session, role=role)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.block_user(
             session,
             actor=admin,
@@ -171,7 +172,7 @@ def test_a_role_is_taken_away_before_a_block(session, now, role):
         now=now.get(),
     )
     assert session.get(User, colleague.id).is_blocked
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.set_role(session, actor=admin, user_id=colleague.id, role="staff", now=now.get())
     assert refused.value.key == "blocked"
     session.rollback()
@@ -181,7 +182,7 @@ def test_a_role_is_taken_away_before_a_block(session, now, role):
 @pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN])
 def test_nobody_blocks_themselves(session, now, role):
     actor = factories.make_user(session, role=role)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.block_user(
             session, actor=actor, user_id=actor.id, reason="x", hide_comments=False, now=now.get()
         )
@@ -190,14 +191,14 @@ def test_nobody_blocks_themselves(session, now, role):
 
 def test_blocking_twice_or_unblocking_an_unblocked_user_is_refused(session, now, writer):
     staff = factories.make_user(session, role=Role.STAFF)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.unblock_user(session, actor=staff, user_id=writer.id, now=now.get())
     assert refused.value.key == "not_blocked"
     session.rollback()
     services.block_user(
         session, actor=staff, user_id=writer.id, reason="x", hide_comments=False, now=now.get()
     )
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.block_user(
             session, actor=staff, user_id=writer.id, reason="y", hide_comments=True, now=now.get()
         )
@@ -209,9 +210,9 @@ def test_blocking_twice_or_unblocking_an_unblocked_user_is_refused(session, now,
 
 def test_an_unknown_user_is_not_found(session, now):
     staff = factories.make_user(session, role=Role.STAFF)
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.block_user(
             session, actor=staff, user_id=9999, reason="x", hide_comments=False, now=now.get()
         )
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.unblock_user(session, actor=staff, user_id=9999, now=now.get())

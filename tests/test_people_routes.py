@@ -1,5 +1,7 @@
 """The people pages: who may reach each route, htmx row actions and their no-JavaScript path."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -32,10 +34,11 @@ def _routes(user, other):
         ("post", f"/admin/anvandare/{u}/verifiera", {}),
         ("post", f"/admin/anvandare/{u}/avvisa", {f"u{u}-reject-reason": "Nej"}),
         ("post", f"/admin/organisationer/{o}/sla-ihop", {"target": other.id, "confirm": "y"}),
+        ("get", "/admin/anvandare/ansprak/antal", {}),
     ]
 
 
-ROUTES = range(11)
+ROUTES = range(12)
 # Routes that change roles or merge organisations: administrators only.
 ADMIN_ONLY = {5, 10}
 
@@ -309,3 +312,33 @@ def test_staff_see_organisations_without_the_merge_form(client, auth, session, t
     auth.login(role=Role.STAFF)
     page = client.get(f"/admin/organisationer/{user.organisation_id}").get_data(as_text=True)
     assert user.display_name in page and "sla-ihop" not in page
+
+
+def test_a_claim_decided_in_place_tells_the_page_and_the_count_follows(
+    client, auth, session, target
+):
+    user, _ = target
+    factories.make_user(session, name="Ulla Väntar")
+    auth.login(role=Role.STAFF)  # a third person whose claim waits
+    page = client.get("/admin/anvandare/ansprak").get_data(as_text=True)
+    counter = re.search(r'<p id="claims-count"[^>]*>', page).group(0)
+    assert 'hx-get="/admin/anvandare/ansprak/antal"' in counter
+    assert 'hx-trigger="claims-changed from:body"' in counter
+    assert "3 väntar på kontroll" in client.get("/admin/anvandare/ansprak/antal").get_data(
+        as_text=True
+    )
+    response = client.post(f"/admin/anvandare/{user.id}/verifiera", headers=HX)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "claims-changed"
+    count = client.get("/admin/anvandare/ansprak/antal").get_data(as_text=True)
+    assert "2 väntar på kontroll" in count
+
+
+def test_a_block_in_place_is_no_claim_event(client, auth, session, target):
+    user, _ = target
+    auth.login(role=Role.STAFF)
+    response = client.post(
+        f"/admin/anvandare/{user.id}/sparra", data={f"u{user.id}-block-reason": "Spam"}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "HX-Trigger" not in response.headers

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from consult import audit
+from consult.errors import Invalid, NotAllowed, WrongState
 from consult.models import AuditEntry, Category, ClaimStatus, Comment, Organisation, Role, User
 from consult.people import directory, organisations, services
 
@@ -45,7 +46,7 @@ def test_admins_grant_and_revoke_roles_with_an_audit_entry(session, now, role):
 def test_only_admins_change_roles(session, now, role):
     actor = factories.make_user(session, role=role)
     user = factories.make_user(session)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.set_role(session, actor=actor, user_id=user.id, role="admin", now=now.get())
     session.rollback()
     assert session.get(User, user.id).role == Role.PARTICIPANT
@@ -54,14 +55,14 @@ def test_only_admins_change_roles(session, now, role):
 
 def test_an_unknown_role_is_refused(session, now):
     admin = factories.make_user(session, role=Role.ADMIN)
-    with pytest.raises(services.Invalid) as refused:
+    with pytest.raises(Invalid) as refused:
         services.set_role(session, actor=admin, user_id=admin.id, role="king", now=now.get())
     assert refused.value.errors == {"role": "choice"}
 
 
 def test_the_last_admin_cannot_be_demoted(session, now):
     admin = factories.make_user(session, role=Role.ADMIN)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.set_role(session, actor=admin, user_id=admin.id, role="staff", now=now.get())
     assert refused.value.key == "last_admin"
     session.rollback()
@@ -109,7 +110,7 @@ def test_two_admins_demoting_each_other_at_once_cannot_both_succeed(app, session
                     own, actor=actor, user_id=user_id, role="participant", now=now.get()
                 )
                 outcome[actor_id] = "demoted"
-            except (services.Refused, OperationalError) as error:
+            except (WrongState, OperationalError) as error:
                 own.rollback()
                 outcome[actor_id] = error
 
@@ -130,7 +131,7 @@ def test_two_admins_demoting_each_other_at_once_cannot_both_succeed(app, session
     if session.bind.dialect.name == "postgresql":
         # Row locks: the second waited for the first, counted again and was refused.
         assert outcome[first.id] == "demoted"
-        assert isinstance(outcome[second.id], services.Refused)
+        assert isinstance(outcome[second.id], WrongState)
         assert outcome[second.id].key == "last_admin"
 
 
@@ -153,7 +154,7 @@ def test_staff_verify_a_claim(session, now):
 def test_rejecting_a_claim_needs_a_reason(session, now):
     staff = factories.make_user(session, role=Role.STAFF)
     user = factories.make_user(session)
-    with pytest.raises(services.Invalid):
+    with pytest.raises(Invalid):
         services.reject_claim(session, actor=staff, user_id=user.id, reason=" ", now=now.get())
     session.rollback()
     services.reject_claim(
@@ -170,7 +171,7 @@ def test_a_verified_claim_can_later_be_rejected(session, now):
     services.verify_claim(session, actor=staff, user_id=user.id, now=now.get())
     services.reject_claim(session, actor=staff, user_id=user.id, reason="Slutat", now=now.get())
     assert not session.get(User, user.id).is_verified
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.reject_claim(session, actor=staff, user_id=user.id, reason="x", now=now.get())
     assert refused.value.key == "already_rejected"
 
@@ -178,7 +179,7 @@ def test_a_verified_claim_can_later_be_rejected(session, now):
 def test_someone_without_an_organisation_has_no_claim_to_check(session, now):
     staff = factories.make_user(session, role=Role.STAFF)
     person = factories.make_user(session, category=Category.INDIVIDUAL)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         services.verify_claim(session, actor=staff, user_id=person.id, now=now.get())
     assert refused.value.key == "no_organisation"
 
@@ -186,9 +187,9 @@ def test_someone_without_an_organisation_has_no_claim_to_check(session, now):
 def test_participants_cannot_check_claims(session, now):
     other = factories.make_user(session)
     user = factories.make_user(session)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.verify_claim(session, actor=other, user_id=user.id, now=now.get())
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.reject_claim(session, actor=other, user_id=user.id, reason="x", now=now.get())
 
 
@@ -250,7 +251,7 @@ def test_merging_into_itself_or_a_merged_organisation_is_refused(session, now, d
     source, target, members, _ = duplicate
     admin = factories.make_user(session, role=Role.ADMIN)
     third = factories.make_organisation(session, "Umeå Kommun (gammal)")
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         organisations.merge(
             session, actor=admin, source_id=source.id, target_id=source.id, now=now.get()
         )
@@ -259,13 +260,13 @@ def test_merging_into_itself_or_a_merged_organisation_is_refused(session, now, d
     organisations.merge(
         session, actor=admin, source_id=third.id, target_id=target.id, now=now.get()
     )
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         organisations.merge(
             session, actor=admin, source_id=source.id, target_id=third.id, now=now.get()
         )
     assert refused.value.key == "target_merged"
     session.rollback()
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(WrongState) as refused:
         organisations.merge(
             session, actor=admin, source_id=third.id, target_id=source.id, now=now.get()
         )
@@ -293,7 +294,7 @@ def test_earlier_merges_follow_the_duplicate_into_its_target(session, now, dupli
 def test_only_admins_merge(session, now, duplicate, role):
     source, target, _, _ = duplicate
     actor = factories.make_user(session, role=role)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         organisations.merge(
             session, actor=actor, source_id=source.id, target_id=target.id, now=now.get()
         )
@@ -357,5 +358,31 @@ def test_search_pages(session, now):
 
 
 def test_participants_cannot_search_users(session):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         directory.search_users(session, factories.make_user(session), directory.Filters())
+
+
+# A user's history
+
+
+def test_a_users_history_is_for_staff_only(session, now):
+    admin = factories.make_user(session, role=Role.ADMIN)
+    user = factories.make_user(session)
+    services.block_user(
+        session, actor=admin, user_id=user.id, reason="Spam", hide_comments=False, now=now.get()
+    )
+    staff = factories.make_user(session, role=Role.STAFF)
+    (entry,) = services.history(session, staff, user)
+    assert entry.action == "user.block"
+    for outsider in (factories.make_user(session), user, None):
+        with pytest.raises(NotAllowed):
+            services.history(session, outsider, user)
+
+
+def test_an_organisations_members_are_for_staff_only(session):
+    member = factories.make_user(session, name="Maja Medlem")
+    organisation = session.get(Organisation, member.organisation_id)
+    staff = factories.make_user(session, role=Role.STAFF)
+    assert member in organisations.members(session, staff, organisation)
+    with pytest.raises(NotAllowed):
+        organisations.members(session, member, organisation)

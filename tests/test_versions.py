@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.admin import services
+from consult.admin import round_actions, rounds, uploads
 from consult.consultations import changes, versions
 from consult.consultations.versions import Block, match
+from consult.errors import WrongState
 from consult.models import Commenters, ModerationMode, Paragraph, ParagraphChange, Role
 
 from . import factories
@@ -168,7 +169,7 @@ def first_round(session, now):
 
 
 def _second_round(session, admin, first_round, now, markdown=SECOND):
-    return services.create_round(
+    return rounds.create_round(
         session,
         admin,
         first_round.consultation_id,
@@ -177,7 +178,7 @@ def _second_round(session, admin, first_round, now, markdown=SECOND):
         closes_at=None,
         moderation="post",
         commenters="registered",
-        draft=services.DraftFile("utkast-2.md", io.BytesIO(markdown.encode())),
+        draft=uploads.DraftFile("utkast-2.md", io.BytesIO(markdown.encode())),
         now=now.get(),
     )
 
@@ -209,11 +210,11 @@ def test_the_first_round_has_no_links(session, first_round):
 
 def test_replacing_a_later_draft_links_it_again(session, admin, first_round, now):
     second = _second_round(session, admin, first_round, now)
-    services.replace_draft(
+    rounds.replace_draft(
         session,
         admin,
         second.id,
-        draft=services.DraftFile("utkast-3.md", io.BytesIO(FIRST.encode())),
+        draft=uploads.DraftFile("utkast-3.md", io.BytesIO(FIRST.encode())),
         now=now.get(),
     )
     session.expire_all()
@@ -282,7 +283,7 @@ def test_previous_round_is_the_latest_earlier_round_with_a_draft(session, admin,
 @pytest.fixture
 def second_round(session, admin, first_round, now):
     round_ = _second_round(session, admin, first_round, now)
-    services.open_now(
+    round_actions.open_now(
         session, admin, round_.id, now=now.get(), closes_at=now.get() + timedelta(days=30)
     )
     return round_
@@ -395,12 +396,12 @@ def test_a_draft_that_a_later_round_continues_cannot_be_replaced(session, admin,
         markdown=FIRST,
     )
     _second_round(session, admin, first, now)
-    with pytest.raises(services.WrongState) as refused:
-        services.replace_draft(
+    with pytest.raises(WrongState) as refused:
+        rounds.replace_draft(
             session,
             admin,
             first.id,
-            draft=services.DraftFile("ny.md", io.BytesIO(SECOND.encode())),
+            draft=uploads.DraftFile("ny.md", io.BytesIO(SECOND.encode())),
             now=now.get(),
         )
     assert refused.value.key == "draft_continued"

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import draft_routes, routes  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    action_routes,
+    consultation_routes,
+    draft_routes,
+    guards,
+    log_routes,
+    round_routes,
+)

@@ -12,19 +12,18 @@ from dataclasses import dataclass
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
 
 from .. import clock
 from ..consultations import changes as changes_
 from ..consultations import versions
 from ..db import get_session
+from ..errors import Invalid, WrongState
 from ..extensions import htmx
-from ..models import Comment, Paragraph, Round, Section
-from . import bp, drafts, services
+from ..models import Paragraph, Round, Section
+from ..web import call
+from . import bp, drafts, rounds
 from .forms import HeadingForm, ParagraphForm, apply_errors, state_message
 from .markdown import to_markdown
-from .routes import _read, _refuse
 
 
 @dataclass
@@ -39,26 +38,11 @@ class Row:
 
 
 def _rows(round_: Round) -> list[Row]:
-    session = get_session()
-    blocks = drafts._blocks(session, round_)
-    commented = set(
-        session.scalars(
-            select(Comment.paragraph_id)
-            .join(Paragraph, Paragraph.id == Comment.paragraph_id)
-            .where(Paragraph.document_id == round_.document.id)
-            .group_by(Comment.paragraph_id)
-        )
-    )
-    continued = set(
-        session.scalars(
-            select(Paragraph.previous_id).where(
-                Paragraph.previous_id.in_([b.id for b in blocks if isinstance(b, Paragraph)])
-            )
-        )
-    )
-    several = sum(isinstance(b, Paragraph) for b in blocks) > 1
+    editor = call(drafts.editor_blocks, round_)
+    blocks = [e.block for e in editor]
     rows = []
-    for i, block in enumerate(blocks):
+    for i, entry in enumerate(editor):
+        block = entry.block
         if isinstance(block, Section):
             rows.append(Row("section", block))
             continue
@@ -70,7 +54,7 @@ def _rows(round_: Round) -> list[Row]:
                 block,
                 up=_move_label("up", before, blocks[:i]),
                 down=_move_label("down", after, blocks),
-                deletable=several and block.id not in commented and block.id not in continued,
+                deletable=entry.deletable,
             )
         )
     return rows
@@ -130,7 +114,7 @@ def _render_editor(round_: Round, *, focus=None, notice=None, error=None, moved=
 @bp.get("/omgang/<int:round_id>/utkast/redigera")
 def edit_draft(round_id: int):
     """List the draft's headings and paragraphs with the actions that fix them."""
-    round_ = _read(services.get_round, round_id)
+    round_ = call(rounds.get_round, round_id)
     back = _editable_or_back(round_)
     if back is not None:
         return back
@@ -165,7 +149,7 @@ def _section_row(round_: Round, section: Section, *, notice=None, status=200):
     )
 
 
-def _refused(round_: Round, error: services.WrongState, anchor: str):
+def _refused(round_: Round, error: WrongState, anchor: str):
     get_session().rollback()
     message = state_message(error.key)
     if htmx:
@@ -184,8 +168,8 @@ def _refused(round_: Round, error: services.WrongState, anchor: str):
 @bp.get("/omgang/<int:round_id>/stycke/<int:paragraph_id>/")
 def draft_paragraph(round_id: int, paragraph_id: int):
     """Return one paragraph's row of the editor (htmx), or the editor at that row."""
-    round_ = _read(services.get_round, round_id)
-    paragraph = _read(drafts.get_paragraph, round_, paragraph_id)
+    round_ = call(rounds.get_round, round_id)
+    paragraph = call(drafts.get_paragraph, round_, paragraph_id)
     if not htmx:
         return redirect(_editor_url(round_, f"edit-p-{paragraph.id}"))
     return _paragraph_row(round_, paragraph)
@@ -194,8 +178,8 @@ def draft_paragraph(round_id: int, paragraph_id: int):
 @bp.route("/omgang/<int:round_id>/stycke/<int:paragraph_id>/redigera", methods=["GET", "POST"])
 def edit_paragraph(round_id: int, paragraph_id: int):
     """Change the text of one paragraph of the draft."""
-    round_ = _read(services.get_round, round_id)
-    paragraph = _read(drafts.get_paragraph, round_, paragraph_id)
+    round_ = call(rounds.get_round, round_id)
+    paragraph = call(drafts.get_paragraph, round_, paragraph_id)
     anchor = f"edit-p-{paragraph.id}"
     if request.method == "GET":
         back = _editable_or_back(round_)
@@ -206,22 +190,19 @@ def edit_paragraph(round_id: int, paragraph_id: int):
     else:
         form = ParagraphForm()
         try:
-            drafts.edit_paragraph(
-                get_session(),
-                current_user,
+            call(
+                drafts.edit_paragraph,
                 round_.id,
                 paragraph.id,
                 markdown=form.text.data,
                 now=clock.now(),
             )
-        except services.Invalid as error:
+        except Invalid as error:
             get_session().rollback()
             apply_errors(form, error)
             status = 422
-        except services.WrongState as error:
+        except WrongState as error:
             return _refused(round_, error, anchor)
-        except services.AdminError as error:
-            _refuse(error)
         else:
             notice = _("Paragraph %(n)s is saved.", n=paragraph.number)
             if htmx:
@@ -244,26 +225,23 @@ def edit_paragraph(round_id: int, paragraph_id: int):
 @bp.post("/omgang/<int:round_id>/stycke/<int:paragraph_id>/flytta")
 def move_paragraph(round_id: int, paragraph_id: int):
     """Move a paragraph one step up or down (across a heading into the next section)."""
-    round_ = _read(services.get_round, round_id)
-    paragraph = _read(drafts.get_paragraph, round_, paragraph_id)
+    round_ = call(rounds.get_round, round_id)
+    paragraph = call(drafts.get_paragraph, round_, paragraph_id)
     direction = request.form.get("direction", "")
     anchor = f"edit-p-{paragraph.id}"
     try:
-        drafts.move_paragraph(
-            get_session(),
-            current_user,
+        call(
+            drafts.move_paragraph,
             round_.id,
             paragraph.id,
             direction=direction,
             now=clock.now(),
         )
-    except services.Invalid:
+    except Invalid:
         get_session().rollback()
         abort(400)
-    except services.WrongState as error:
+    except WrongState as error:
         return _refused(round_, error, anchor)
-    except services.AdminError as error:
-        _refuse(error)
     section = paragraph.section
     where = f"{section.number} {section.heading}" if section else _("before the first heading")
     notice = _(
@@ -278,17 +256,13 @@ def move_paragraph(round_id: int, paragraph_id: int):
 @bp.post("/omgang/<int:round_id>/stycke/<int:paragraph_id>/ta-bort")
 def delete_paragraph(round_id: int, paragraph_id: int):
     """Delete a paragraph that nobody has commented on."""
-    round_ = _read(services.get_round, round_id)
-    paragraph = _read(drafts.get_paragraph, round_, paragraph_id)
+    round_ = call(rounds.get_round, round_id)
+    paragraph = call(drafts.get_paragraph, round_, paragraph_id)
     number = paragraph.number
     try:
-        drafts.delete_paragraph(
-            get_session(), current_user, round_.id, paragraph.id, now=clock.now()
-        )
-    except services.WrongState as error:
+        call(drafts.delete_paragraph, round_.id, paragraph.id, now=clock.now())
+    except WrongState as error:
         return _refused(round_, error, f"edit-p-{paragraph.id}")
-    except services.AdminError as error:
-        _refuse(error)
     notice = _("Paragraph %(n)s is deleted. Its text is kept in the round's history.", n=number)
     if htmx:
         return _render_editor(round_, focus="draft-editor-notice", notice=notice)
@@ -299,8 +273,8 @@ def delete_paragraph(round_id: int, paragraph_id: int):
 @bp.get("/omgang/<int:round_id>/avsnitt/<int:section_id>/")
 def draft_section(round_id: int, section_id: int):
     """Return one heading's row of the editor (htmx), or the editor at that row."""
-    round_ = _read(services.get_round, round_id)
-    section = _read(drafts.get_section, round_, section_id)
+    round_ = call(rounds.get_round, round_id)
+    section = call(drafts.get_section, round_, section_id)
     if not htmx:
         return redirect(_editor_url(round_, f"edit-s-{section.id}"))
     return _section_row(round_, section)
@@ -309,8 +283,8 @@ def draft_section(round_id: int, section_id: int):
 @bp.route("/omgang/<int:round_id>/avsnitt/<int:section_id>/redigera", methods=["GET", "POST"])
 def edit_heading(round_id: int, section_id: int):
     """Change a section's heading."""
-    round_ = _read(services.get_round, round_id)
-    section = _read(drafts.get_section, round_, section_id)
+    round_ = call(rounds.get_round, round_id)
+    section = call(drafts.get_section, round_, section_id)
     anchor = f"edit-s-{section.id}"
     if request.method == "GET":
         back = _editable_or_back(round_)
@@ -321,22 +295,19 @@ def edit_heading(round_id: int, section_id: int):
     else:
         form = HeadingForm()
         try:
-            drafts.edit_heading(
-                get_session(),
-                current_user,
+            call(
+                drafts.edit_heading,
                 round_.id,
                 section.id,
                 heading=form.heading.data,
                 now=clock.now(),
             )
-        except services.Invalid as error:
+        except Invalid as error:
             get_session().rollback()
             apply_errors(form, error)
             status = 422
-        except services.WrongState as error:
+        except WrongState as error:
             return _refused(round_, error, anchor)
-        except services.AdminError as error:
-            _refuse(error)
         else:
             notice = _("The heading is saved.")
             if htmx:
@@ -355,7 +326,7 @@ def edit_heading(round_id: int, section_id: int):
 @bp.get("/omgang/<int:round_id>/andringar")
 def round_changes(round_id: int):
     """Show what changed in the round's draft since the previous round, section by section."""
-    round_ = _read(services.get_round, round_id)
+    round_ = call(rounds.get_round, round_id)
     result = changes_.compare(get_session(), round_)
     if result is None:
         abort(404)

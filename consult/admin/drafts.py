@@ -10,16 +10,18 @@ deleting renumbers the draft, as the importer would have numbered it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import audit
 from ..consultations import versions
 from ..consultations.importer import DraftError, render_block
-from ..consultations.services import round_state
+from ..errors import Invalid, NotFound, WrongState
 from ..models import Comment, Paragraph, Round, Section, User
-from .services import EDITABLE_STATES, Invalid, NotFound, WrongState, _locked_round, require_admin
+from ..permissions import require_admin
+from .rounds import is_editable, locked_round
 
 MAX_HEADING_CHARS = 300
 _TEXT_ERRORS = {
@@ -33,8 +35,8 @@ _TEXT_ERRORS = {
 def _editable(session, actor: User, round_id: int, now: datetime) -> Round:
     """Lock the round and check that its draft may still be changed."""
     require_admin(actor)
-    round_ = _locked_round(session, round_id)
-    if round_state(round_, now) not in EDITABLE_STATES:
+    round_ = locked_round(session, round_id)
+    if not is_editable(round_, now):
         raise WrongState("draft_locked")
     if round_.document is None:
         raise NotFound()
@@ -43,7 +45,7 @@ def _editable(session, actor: User, round_id: int, now: datetime) -> Round:
 
 def draft_is_editable(round_: Round, now: datetime) -> bool:
     """True while the draft of ``round_`` may be fixed (before the round opens)."""
-    return round_.document is not None and round_state(round_, now) in EDITABLE_STATES
+    return round_.document is not None and is_editable(round_, now)
 
 
 def _paragraph(session, round_: Round, paragraph_id: int) -> Paragraph:
@@ -84,7 +86,7 @@ def _where(paragraph: Paragraph) -> dict:
     }
 
 
-def _blocks(session, round_: Round) -> list[Section | Paragraph]:
+def blocks(session, round_: Round) -> list[Section | Paragraph]:
     """Return the draft's headings and paragraphs in reading order."""
     document_id = round_.document.id
     sections = session.scalars(select(Section).where(Section.document_id == document_id))
@@ -94,6 +96,46 @@ def _blocks(session, round_: Round) -> list[Section | Paragraph]:
         [*sections, *paragraphs],
         key=lambda b: (b.position, isinstance(b, Paragraph), b.id),
     )
+
+
+@dataclass
+class EditorBlock:
+    """A heading or a paragraph of the draft, and whether the paragraph may be deleted."""
+
+    block: Section | Paragraph
+    deletable: bool = False
+
+
+def _deletion_refusals(session, blocks_: list[Section | Paragraph]) -> dict[int, str]:
+    """Why each paragraph may not be deleted, by paragraph id; the others may be.
+
+    A paragraph with comments, or continued by a later round's draft, stays; so does the
+    draft's last paragraph.
+    """
+    ids = [b.id for b in blocks_ if isinstance(b, Paragraph)]
+    refusals = {}
+    if len(ids) == 1:
+        refusals[ids[0]] = "last_paragraph"
+    for paragraph_id in session.scalars(
+        select(Paragraph.previous_id).where(Paragraph.previous_id.in_(ids))
+    ):
+        refusals[paragraph_id] = "paragraph_continued"
+    for paragraph_id in session.scalars(
+        select(Comment.paragraph_id).where(Comment.paragraph_id.in_(ids)).distinct()
+    ):
+        refusals[paragraph_id] = "paragraph_has_comments"
+    return refusals
+
+
+def editor_blocks(session, actor: User, round_: Round) -> list[EditorBlock]:
+    """The draft's headings and paragraphs in reading order, each paragraph with whether it
+    may be deleted (the same rule ``delete_paragraph`` applies)."""
+    require_admin(actor)
+    if round_.document is None:
+        raise NotFound()
+    blocks_ = blocks(session, round_)
+    refused = _deletion_refusals(session, blocks_)
+    return [EditorBlock(b, isinstance(b, Paragraph) and b.id not in refused) for b in blocks_]
 
 
 def _renumber(blocks: list[Section | Paragraph]) -> None:
@@ -143,28 +185,28 @@ def move_paragraph(
         raise Invalid({"direction": "choice"})
     round_ = _editable(session, actor, round_id, now)
     paragraph = _paragraph(session, round_, paragraph_id)
-    blocks = _blocks(session, round_)
+    order = blocks(session, round_)
     before = _where(paragraph)
-    index = blocks.index(paragraph)
+    index = order.index(paragraph)
     neighbour = index - 1 if direction == "up" else index + 1
-    if not 0 <= neighbour < len(blocks):
+    if not 0 <= neighbour < len(order):
         raise WrongState("first" if direction == "up" else "last")
-    other = blocks[neighbour]
-    blocks[index], blocks[neighbour] = other, paragraph
+    other = order[neighbour]
+    order[index], order[neighbour] = other, paragraph
     if isinstance(other, Section):
         if direction == "down":
             # Past the heading: the first paragraph of that section.
             paragraph.section = other
         else:
             # Before the heading: the end of whatever comes before it.
-            earlier = blocks[neighbour - 1] if neighbour > 0 else None
+            earlier = order[neighbour - 1] if neighbour > 0 else None
             if earlier is None:
                 paragraph.section = None
             elif isinstance(earlier, Section):
                 paragraph.section = earlier
             else:
                 paragraph.section = earlier.section
-    _renumber(blocks)
+    _renumber(order)
     audit.record(session, actor, "draft.move_paragraph", round_, before, _where(paragraph), now=now)
     session.commit()
     return paragraph
@@ -176,24 +218,15 @@ def delete_paragraph(
     """Delete a paragraph nobody has commented on; its text stays in the audit log."""
     round_ = _editable(session, actor, round_id, now)
     paragraph = _paragraph(session, round_, paragraph_id)
-    commented = session.scalar(
-        select(func.count()).select_from(Comment).where(Comment.paragraph_id == paragraph.id)
-    )
-    if commented:
-        raise WrongState("paragraph_has_comments")
-    continued = session.scalar(
-        select(func.count()).select_from(Paragraph).where(Paragraph.previous_id == paragraph.id)
-    )
-    if continued:
-        raise WrongState("paragraph_continued")
-    blocks = _blocks(session, round_)
-    if sum(isinstance(b, Paragraph) for b in blocks) == 1:
-        raise WrongState("last_paragraph")
+    blocks_ = blocks(session, round_)
+    refusal = _deletion_refusals(session, blocks_).get(paragraph.id)
+    if refusal is not None:
+        raise WrongState(refusal)
     before = {**_where(paragraph), "text": paragraph.text}
     audit.record(session, actor, "draft.delete_paragraph", round_, before, None, now=now)
-    blocks.remove(paragraph)
+    blocks_.remove(paragraph)
     session.delete(paragraph)
-    _renumber(blocks)
+    _renumber(blocks_)
     session.commit()
 
 

@@ -26,16 +26,8 @@ from wtforms.validators import Optional
 
 from .. import clock
 from ..models import Commenters, ModerationMode
-from .services import MAX_DRAFT_BYTES
-
-MODERATION_LABELS = {
-    ModerationMode.POST: _l("Afterwards: comments are published at once and can be reported"),
-    ModerationMode.PRE: _l("Beforehand: comments are published after review"),
-}
-COMMENTERS_LABELS = {
-    Commenters.REGISTERED: _l("Everyone with an account"),
-    Commenters.VERIFIED: _l("Only people from verified organisations"),
-}
+from .labels import COMMENTERS_LABELS, MODERATION_LABELS
+from .uploads import MAX_DRAFT_BYTES
 
 
 def to_utc(local: datetime | None) -> datetime | None:

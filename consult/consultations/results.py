@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import comment_totals
 from ..labels import CATEGORY_LABELS
 from ..models import Category, Comment, CommentStatus, Organisation, Paragraph, Round, Section
 
@@ -45,6 +46,8 @@ class Results:
     participants: int
     by_category: list[Bar]
     by_section: list[Bar]
+    # The headline figures, counted as on every other page: comments and replies apart.
+    totals: comment_totals.Totals | None = None
 
 
 def _bars(counts: list[tuple[str, int, str | None]], total: int) -> list[Bar]:
@@ -128,4 +131,5 @@ def round_results(session: Session, round_: Round) -> Results:
         participants=participants,
         by_category=by_category,
         by_section=_bars(counts, total),
+        totals=comment_totals.for_round(session, round_.id),
     )

@@ -28,12 +28,14 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..consultations.routes import thread_url
 from ..db import get_session
+from ..errors import Invalid, NotAllowed, WrongState
 from ..extensions import htmx, limiter
 from ..models import Comment
 from ..people import forms as people_forms
 from ..people import services as people
 from ..security import safe_next, staff_only, vary_on_htmx
-from . import bp, reasons, services
+from ..web import call, ids_in_range, int_arg, int_list
+from . import bp, decisions, queue, reasons, reports
 from .forms import BlockForm, BulkForm, ReasonForm, ReportForm, apply_errors, state_message
 
 # URL verb -> service action.
@@ -63,6 +65,8 @@ STATE_LABELS = {
     "reported": _l("Reported"),
     "hidden": _l("Hidden after reports"),
 }
+# The event a decision sends (HX-Trigger) so that the counters of waiting comments refresh.
+CHANGED_EVENT = "moderation-changed"
 # Open to every logged-in user; everything else in this blueprint is for staff.
 PARTICIPANT_ENDPOINTS = frozenset({"moderation.report"})
 REPORT_RATE_LIMIT = "10 per 10 minutes"
@@ -80,6 +84,7 @@ staff_only(bp, except_endpoints=PARTICIPANT_ENDPOINTS)
 
 
 vary_on_htmx(bp)
+ids_in_range(bp)
 
 
 def _viewer():
@@ -89,14 +94,14 @@ def _viewer():
 @bp.app_template_global()
 def can_report(comment: Comment) -> bool:
     """Whether the current user may report ``comment``."""
-    return services.can_report(comment, _viewer())
+    return reports.can_report(comment, _viewer())
 
 
 @bp.app_template_global()
 def has_reported(comment: Comment) -> bool:
     """Whether the current user has already reported ``comment`` (one query per request)."""
     if "reported_ids" not in g:
-        g.reported_ids = services.reported_ids(get_session(), _viewer())
+        g.reported_ids = reports.reported_ids(get_session(), _viewer())
     return comment.id in g.reported_ids
 
 
@@ -106,7 +111,7 @@ def moderation_queue_size() -> int:
     viewer = _viewer()
     if viewer is None or not viewer.is_staff:
         return 0
-    return services.queue_size(get_session(), viewer)
+    return queue.queue_size(get_session(), viewer)
 
 
 @bp.app_template_global()
@@ -121,27 +126,9 @@ def reason_label(code: str | None) -> str:
     return reasons.label(code)
 
 
-def _refuse(error: services.ModerationError):
-    get_session().rollback()
-    abort(error.code)
-
-
-def _read(function, *args, **kwargs):
-    """Call a reading service as the current user; answer 403/404 for its refusals."""
-    try:
-        return function(get_session(), current_user, *args, **kwargs)
-    except services.ModerationError as error:
-        _refuse(error)
-
-
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
-
-
 def _filters() -> tuple[int | None, str | None]:
     state = request.args.get("status") or None
-    return _int_arg("omgang"), state if state in services.STATES else None
+    return int_arg("omgang"), state if state in queue.STATES else None
 
 
 def _queue_url() -> str:
@@ -155,9 +142,9 @@ def _queue_page(*, failed=None, failed_block=None, bulk_form=None, selected=(), 
     return make_response(
         render_template(
             "moderation/queue.html",
-            items=_read(services.queue, round_id=round_id, state=state),
-            counts=_read(services.queue_counts, round_id=round_id),
-            rounds=_read(services.queue_rounds),
+            items=call(queue.queue, round_id=round_id, state=state),
+            counts=call(queue.queue_counts, round_id=round_id),
+            rounds=call(queue.queue_rounds),
             round_id=round_id,
             state=state,
             state_labels=STATE_LABELS,
@@ -171,10 +158,22 @@ def _queue_page(*, failed=None, failed_block=None, bulk_form=None, selected=(), 
     )
 
 
-@bp.get("/moderering/")
-def queue():
+@bp.get("/moderering/", endpoint="queue")
+def queue_page():
     """List the comments waiting for staff, most reported and oldest first, with filters."""
     return _queue_page()
+
+
+@bp.get("/moderering/antal")
+def count():
+    """The menu's count of comments waiting for staff (refreshed after in-place decisions)."""
+    return render_template("moderation/_count.html")
+
+
+def _changed(response):
+    """Tell the page that the queue changed, so that its counters fetch the new numbers."""
+    response.headers["HX-Trigger"] = CHANGED_EVENT
+    return response
 
 
 def _row(item, *, notice=None, error=None, failed=None, block_form=None, status: int = 200):
@@ -206,36 +205,34 @@ def decide(comment_id: int, verb: str):
     session = get_session()
     form = ReasonForm(prefix=f"{verb}-{comment_id}")
     extra = {}
-    if name in services.NEEDS_REASON:
+    if name in decisions.NEEDS_REASON:
         extra = {"reason": form.reason.data, "note": form.note.data}
     action = {
-        "approve": services.approve,
-        "reject": services.reject,
-        "hide": services.hide,
-        "unhide": services.unhide,
-        "dismiss": services.dismiss_reports,
+        "approve": decisions.approve,
+        "reject": decisions.reject,
+        "hide": decisions.hide,
+        "unhide": decisions.unhide,
+        "dismiss": decisions.dismiss_reports,
     }[name]
     try:
-        action(session, current_user, comment_id, now=clock.now(), **extra)
-    except services.Invalid as error:
+        call(action, comment_id, now=clock.now(), **extra)
+    except Invalid as error:
         session.rollback()
         apply_errors(form, error)
         if htmx:
-            item = _read(services.get_item, comment_id)
+            item = call(queue.get_item, comment_id)
             return _row(item, failed=(verb, form), status=422)
         return _queue_page(failed=(comment_id, verb, form), status=422)
-    except services.WrongState as error:
+    except WrongState as error:
         session.rollback()
         if htmx:
-            item = _read(services.get_item, comment_id)
+            item = call(queue.get_item, comment_id)
             return _row(item, error=state_message(error.key), status=409)
         flash(state_message(error.key), "error")
         return redirect(_back())
-    except services.ModerationError as error:
-        _refuse(error)
     message = str(NOTICES[name])
     if htmx:
-        return _row(_read(services.get_item, comment_id), notice=message)
+        return _changed(_row(call(queue.get_item, comment_id), notice=message))
     flash(message, "success")
     return redirect(_back())
 
@@ -243,7 +240,7 @@ def decide(comment_id: int, verb: str):
 @bp.post("/moderering/synpunkter/<int:comment_id>/blockera")
 def block_author(comment_id: int):
     """Block the author of a comment (their comments stay; hidden if staff choose so)."""
-    item = _read(services.get_item, comment_id)
+    item = call(queue.get_item, comment_id)
     form = BlockForm(prefix=f"block-{comment_id}")
     session = get_session()
     try:
@@ -255,60 +252,51 @@ def block_author(comment_id: int):
             hide_comments=bool(form.hide_comments.data),
             now=clock.now(),
         )
-    except people.Invalid as error:
+    except Invalid as error:
         session.rollback()
         for name, key in error.errors.items():
             getattr(form, name).errors = [people_forms.error_message(name, key)]
         if htmx:
-            return _row(_read(services.get_item, comment_id), block_form=form, status=422)
+            return _row(call(queue.get_item, comment_id), block_form=form, status=422)
         return _queue_page(failed_block=(comment_id, form), status=422)
-    except (people.Refused, people.NotAllowed) as error:
+    except (WrongState, NotAllowed) as error:
         session.rollback()
         if error.code == 403 and error.key is None:
-            abort(403)
+            raise
         message = people_forms.refusal_message(error.key)
         if htmx:
-            return _row(_read(services.get_item, comment_id), error=message, status=409)
+            return _row(call(queue.get_item, comment_id), error=message, status=409)
         flash(message, "error")
         return redirect(_back())
-    except people.PeopleError as error:
-        session.rollback()
-        abort(error.code)
     message = _("%(name)s is blocked.", name=item.comment.author.display_name)
     if htmx:
-        return _row(_read(services.get_item, comment_id), notice=message)
+        return _changed(_row(call(queue.get_item, comment_id), notice=message))
     flash(message, "success")
     return redirect(_back())
-
-
-def _selected_ids() -> list[int]:
-    raw = request.form.getlist("ids")
-    return [int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 10]
 
 
 @bp.post("/moderering/urval")
 def bulk():
     """Apply one action to every selected comment, all or nothing, and say what was done."""
     form = BulkForm()
-    ids = _selected_ids()
+    ids = int_list(request.form.getlist("ids"))
     session = get_session()
     try:
-        count = services.bulk(
-            session,
-            current_user,
+        done = call(
+            decisions.bulk,
             action=form.action.data or "",
             comment_ids=ids,
             reason=form.reason.data,
             note=form.note.data,
             now=clock.now(),
         )
-    except services.Invalid as error:
+    except Invalid as error:
         session.rollback()
         apply_errors(form, error)
         if "ids" in error.errors:
             flash(_("Select at least one comment."), "error")
         return _queue_page(bulk_form=form, selected=ids, status=422)
-    except services.BulkRefused as error:
+    except decisions.BulkRefused as error:
         session.rollback()
         flash(
             _(
@@ -319,13 +307,11 @@ def bulk():
             "error",
         )
         return _queue_page(bulk_form=form, selected=ids, status=409)
-    except services.ModerationError as error:
-        _refuse(error)
     flash(
         ngettext(
             "Done for %(num)s comment: %(action)s.",
             "Done for %(num)s comments: %(action)s.",
-            count,
+            done,
             action=ACTION_NAMES[form.action.data],
         ),
         "success",
@@ -347,7 +333,7 @@ def _target_key(comment: Comment) -> str:
 
 def _reportable_or_404(comment_id: int) -> Comment:
     comment = get_session().get(Comment, comment_id)
-    if comment is None or not services.can_report(comment, current_user):
+    if comment is None or not reports.can_report(comment, current_user):
         abort(404)
     return comment
 
@@ -377,7 +363,7 @@ def report(comment_id: int):
     if comment is None:
         abort(404)
     try:
-        services.report(
+        reports.report(
             session,
             reporter=current_user,
             comment_id=comment_id,
@@ -385,7 +371,7 @@ def report(comment_id: int):
             note=form.note.data,
             now=clock.now(),
         )
-    except services.Invalid as error:
+    except Invalid as error:
         session.rollback()
         apply_errors(form, error)
         if htmx:
@@ -393,15 +379,13 @@ def report(comment_id: int):
         return make_response(
             render_template("moderation/report.html", comment=comment, form=form), 422
         )
-    except services.WrongState as error:
+    except WrongState as error:
         session.rollback()
         message = state_message(error.key)
         if htmx:
             return _report_fragment(comment, notice=message, status=409)
         flash(message, "error")
         return redirect(thread_url(comment.round, _target_key(comment)))
-    except services.ModerationError as error:
-        _refuse(error)
     message = _("Thank you. A moderator will look at the comment.")
     g.pop("reported_ids", None)
     if htmx:

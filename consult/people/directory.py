@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ClaimStatus, Organisation, Role, User
-from .services import require_staff
+from ..permissions import require_staff
 
 PER_PAGE = 50
 BLOCKED_FILTERS = ("yes", "no")
@@ -47,15 +47,15 @@ class Page:
     filters: Filters = field(default_factory=Filters)
 
 
-def _escaped(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _conditions(filters: Filters) -> list:
     conditions = []
     if filters.query:
-        pattern = f"%{_escaped(filters.query)}%"
-        folded = f"%{_escaped(filters.query.casefold())}%"
+        pattern = f"%{escape_like(filters.query)}%"
+        folded = f"%{escape_like(filters.query.casefold())}%"
         conditions.append(
             or_(
                 User.display_name.ilike(pattern, escape="\\"),

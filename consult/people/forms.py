@@ -11,19 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 
-from ..models import ClaimStatus, Role
+from .labels import CLAIM_LABELS, ROLE_LABELS  # noqa: F401 (the pages name them from here)
 from .services import MAX_REASON_CHARS
-
-ROLE_LABELS = {
-    Role.PARTICIPANT: _l("Participant"),
-    Role.STAFF: _l("Staff"),
-    Role.ADMIN: _l("Administrator"),
-}
-CLAIM_LABELS = {
-    ClaimStatus.CLAIMED: _l("Not yet checked"),
-    ClaimStatus.VERIFIED: _l("Verified"),
-    ClaimStatus.REJECTED: _l("Rejected"),
-}
 
 
 class _PeopleForm(FlaskForm):

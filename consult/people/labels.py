@@ -1,10 +1,23 @@
-"""Reader-facing names for the audit entries the people area writes.
+"""Reader-facing names of roles, claim states and the audit entries the people area writes.
 
 The user page shows them; the administration's audit log can merge them into its own tables
 (``ACTION_LABELS | people.labels.ACTION_LABELS`` and likewise for fields and objects).
 """
 
 from flask_babel import lazy_gettext as _l
+
+from ..models import ClaimStatus, Role
+
+ROLE_LABELS = {
+    Role.PARTICIPANT: _l("Participant"),
+    Role.STAFF: _l("Staff"),
+    Role.ADMIN: _l("Administrator"),
+}
+CLAIM_LABELS = {
+    ClaimStatus.CLAIMED: _l("Not yet checked"),
+    ClaimStatus.VERIFIED: _l("Verified"),
+    ClaimStatus.REJECTED: _l("Rejected"),
+}
 
 ACTION_LABELS = {
     "user.block": _l("Blocked"),

@@ -14,9 +14,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..errors import Invalid, NotFound, WrongState
 from ..models import Comment, Organisation, User
-from .directory import _escaped
-from .services import Invalid, NotFound, Refused, _clean_reason, require_admin, require_staff
+from ..permissions import require_admin, require_staff
+from .directory import escape_like
+from .services import clean_reason
 
 PER_PAGE = 50
 
@@ -68,7 +70,7 @@ def list_organisations(
     query = " ".join(query.split())[:200]
     if query:
         conditions.append(
-            Organisation.name_key.like(f"%{_escaped(query.casefold())}%", escape="\\")
+            Organisation.name_key.like(f"%{escape_like(query.casefold())}%", escape="\\")
         )
     if not include_merged:
         conditions.append(Organisation.merged_into_id.is_(None))
@@ -115,6 +117,22 @@ def get_organisation(session: Session, actor: User, organisation_id: int) -> Row
     )
 
 
+MEMBERS_SHOWN = 100
+
+
+def members(session: Session, actor: User, organisation: Organisation) -> list[User]:
+    """Return the first members of ``organisation`` by name (staff and administrators)."""
+    require_staff(actor)
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.organisation_id == organisation.id)
+            .order_by(User.display_name)
+            .limit(MEMBERS_SHOWN)
+        )
+    )
+
+
 def merge_targets(session: Session, actor: User, organisation: Organisation) -> list[Organisation]:
     """Return the organisations ``organisation`` could be merged into, by name."""
     require_admin(actor)
@@ -151,11 +169,11 @@ def merge(
     merged earlier into the duplicate now point to the target too.
     """
     require_admin(actor)
-    clean = _clean_reason(reason, required=False)
+    clean = clean_reason(reason, required=False)
     if target_id is None:
         raise Invalid({"target": "required"})
     if target_id == source_id:
-        raise Refused("same")
+        raise WrongState("same")
     # Lock in id order: two merges of the same pair in opposite directions cannot deadlock.
     locked = {i: _locked(session, i) for i in sorted((source_id, target_id))}
     source, target = locked[source_id], locked[target_id]
@@ -164,9 +182,9 @@ def merge(
     if target is None:
         raise Invalid({"target": "required"})
     if source.merged_into_id is not None:
-        raise Refused("source_merged")
+        raise WrongState("source_merged")
     if target.merged_into_id is not None:
-        raise Refused("target_merged")
+        raise WrongState("target_merged")
     members = session.execute(
         update(User)
         .where(User.organisation_id == source.id)

@@ -8,10 +8,7 @@ its row; without JavaScript the form posts and redirects back with a message.
 
 from __future__ import annotations
 
-import json
-
 from flask import (
-    abort,
     flash,
     make_response,
     redirect,
@@ -21,14 +18,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import clock
 from ..db import get_session
+from ..errors import Invalid, WrongState
 from ..extensions import htmx
-from ..models import AuditEntry, User
+from ..models import User
+from ..permissions import require_admin
 from ..security import safe_next, staff_only, vary_on_htmx
+from ..web import call, ids_in_range, page_arg
 from . import bp, directory, labels, organisations, services
 from .forms import (
     CLAIM_LABELS,
@@ -46,6 +45,7 @@ staff_only(bp)
 
 
 vary_on_htmx(bp)
+ids_in_range(bp)
 
 
 @bp.app_template_global()
@@ -66,22 +66,8 @@ def claim_label(claim) -> str:
     return str(CLAIM_LABELS.get(claim, claim))
 
 
-def _refuse(error: services.PeopleError):
-    get_session().rollback()
-    abort(error.code)
-
-
-def _read(function, *args, **kwargs):
-    """Call a reading service as the current user; answer 403/404 for its refusals."""
-    try:
-        return function(get_session(), current_user, *args, **kwargs)
-    except services.PeopleError as error:
-        _refuse(error)
-
-
-def _page_arg() -> int:
-    raw = request.args.get("sida", "1")
-    return min(int(raw), 100_000) if raw.isascii() and raw.isdigit() and raw != "0" else 1
+# The event a claim decision sends (HX-Trigger) so that the counters of waiting claims refresh.
+CLAIMS_CHANGED_EVENT = "claims-changed"
 
 
 # Users
@@ -96,35 +82,15 @@ def users():
         blocked=request.args.get("sparrad", ""),
         claim=request.args.get("ansprak", ""),
     )
-    found = _read(directory.search_users, filters, page=_page_arg())
+    found = call(directory.search_users, filters, page=page_arg())
     return render_template(
         "people/users.html",
         found=found,
         filters=found.filters,
         args=found.filters.as_args(),
         make_forms=_forms,
-        claims_waiting=_read(directory.claim_queue, limit=0)[1],
+        claims_waiting=call(directory.claim_queue, limit=0)[1],
     )
-
-
-def _history(user: User) -> list[AuditEntry]:
-    return list(
-        get_session().scalars(
-            select(AuditEntry)
-            .where(AuditEntry.object_type == "user_account", AuditEntry.object_id == user.id)
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        )
-    )
-
-
-def _changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
-    before = json.loads(entry.before) if entry.before else {}
-    after = json.loads(entry.after) if entry.after else {}
-    shown = []
-    for name in ("role", "organisation_claim", "hidden_comments"):
-        if name in after and before.get(name) != after[name] and after[name] != 0:
-            shown.append((name, before.get(name), after[name]))
-    return shown
 
 
 def _user_page(user: User, failed=None, status: int = 200):
@@ -132,9 +98,9 @@ def _user_page(user: User, failed=None, status: int = 200):
         render_template(
             "people/user.html",
             user=user,
-            counts=_read(services.comment_count, user),
-            history=_history(user),
-            changes=_changes,
+            counts=call(services.comment_count, user),
+            history=call(services.history, user),
+            changes=services.history_changes,
             action_labels=labels.ACTION_LABELS,
             forms=_forms(user, failed),
         ),
@@ -156,7 +122,7 @@ def _forms(user: User, failed=None) -> dict:
 @bp.get("/anvandare/<int:user_id>")
 def user(user_id: int):
     """Show a user: role, organisation claim, block state, comment counts and history."""
-    return _user_page(_read(services.get_user, user_id))
+    return _user_page(call(services.get_user, user_id))
 
 
 def _row(template: str, user: User, *, forms=None, notice=None, error=None, status=200):
@@ -173,33 +139,34 @@ def _row(template: str, user: User, *, forms=None, notice=None, error=None, stat
     )
 
 
-def _user_action(user_id: int, name: str, form_class, call, notice, row: str):
+def _user_action(user_id: int, name: str, form_class, action, notice, row: str):
     """Run one action on a user from its form; answer with the row (htmx) or a redirect."""
-    user_ = _read(services.get_user, user_id)
+    user_ = call(services.get_user, user_id)
     form = form_class(prefix=f"u{user_.id}-{name}")
     session = get_session()
     back = safe_next(request.form.get("next"), url_for("people.user", user_id=user_.id))
     template = f"people/_{row}_row.html"
     try:
-        call(session, user_, form)
-    except services.Invalid as error:
+        action(session, user_, form)
+    except Invalid as error:
         session.rollback()
         apply_errors(form, error.errors)
         forms = _forms(user_, (name, form))
         if htmx:
             return _row(template, user_, forms=forms, status=422)
         return _user_page(user_, failed=(name, form), status=422)
-    except services.Refused as error:
+    except WrongState as error:
         session.rollback()
         session.refresh(user_)
         if htmx:
             return _row(template, user_, error=refusal_message(error.key), status=409)
         flash(refusal_message(error.key), "error")
         return redirect(back)
-    except services.PeopleError as error:
-        _refuse(error)
     if htmx:
-        return _row(template, user_, notice=notice(user_))
+        response = _row(template, user_, notice=notice(user_))
+        if row == "claim":
+            response.headers["HX-Trigger"] = CLAIMS_CHANGED_EVENT
+        return response
     flash(notice(user_), "success")
     return redirect(back)
 
@@ -268,8 +235,15 @@ def unblock(user_id: int):
 @bp.get("/anvandare/ansprak")
 def claims():
     """List the users whose claim to speak for an organisation is waiting to be checked."""
-    queue, total = _read(directory.claim_queue)
+    queue, total = call(directory.claim_queue)
     return render_template("people/claims.html", queue=queue, total=total, make_forms=_forms)
+
+
+@bp.get("/anvandare/ansprak/antal")
+def claim_count():
+    """How many organisation claims wait (refreshed after a claim is decided in place)."""
+    _queue, total = call(directory.claim_queue, limit=0)
+    return render_template("people/_claim_count.html", total=total)
 
 
 @bp.post("/anvandare/<int:user_id>/verifiera")
@@ -318,11 +292,11 @@ def organisation_list():
     """List organisations with their member and comment counts."""
     query = request.args.get("q", "")
     include_merged = request.args.get("sammanslagna") == "1"
-    listed = _read(
+    listed = call(
         organisations.list_organisations,
         query=query,
         include_merged=include_merged,
-        page=_page_arg(),
+        page=page_arg(),
     )
     args = {
         k: v
@@ -339,19 +313,11 @@ def organisation_list():
 
 
 def _organisation_page(row: organisations.Row, form: MergeForm | None = None, status=200):
-    session = get_session()
-    members = list(
-        session.scalars(
-            select(User)
-            .where(User.organisation_id == row.organisation.id)
-            .order_by(User.display_name)
-            .limit(100)
-        )
-    )
+    members = call(organisations.members, row.organisation)
     if current_user.is_admin and row.organisation.merged_into_id is None:
         if form is None:
             form = MergeForm(formdata=None)
-        targets = _read(organisations.merge_targets, row.organisation)
+        targets = call(organisations.merge_targets, row.organisation)
         form.target.choices = [SelectChoice(0, _("Choose an organisation"))] + [
             SelectChoice(o.id, o.name) for o in targets
         ]
@@ -365,19 +331,19 @@ def _organisation_page(row: organisations.Row, form: MergeForm | None = None, st
 @bp.get("/organisationer/<int:organisation_id>")
 def organisation(organisation_id: int):
     """Show an organisation, its members and (for administrators) the merge form."""
-    return _organisation_page(_read(organisations.get_organisation, organisation_id))
+    return _organisation_page(call(organisations.get_organisation, organisation_id))
 
 
 @bp.post("/organisationer/<int:organisation_id>/sla-ihop")
 def merge(organisation_id: int):
     """Merge a duplicate organisation into another (administrators only)."""
-    row = _read(organisations.get_organisation, organisation_id)
-    _read(lambda _session, actor: services.require_admin(actor))
+    row = call(organisations.get_organisation, organisation_id)
+    require_admin(current_user)
     form = MergeForm()
     session = get_session()
     try:
         if not form.confirm.data:
-            raise services.Invalid({"confirm": "required"})
+            raise Invalid({"confirm": "required"})
         target = organisations.merge(
             session,
             actor=current_user,
@@ -386,16 +352,14 @@ def merge(organisation_id: int):
             reason=form.reason.data,
             now=clock.now(),
         )
-    except services.Invalid as error:
+    except Invalid as error:
         session.rollback()
         apply_errors(form, error.errors)
         return _organisation_page(row, form, status=422)
-    except services.Refused as error:
+    except WrongState as error:
         session.rollback()
         flash(refusal_message(error.key), "error")
         return redirect(url_for("people.organisation", organisation_id=organisation_id))
-    except services.PeopleError as error:
-        _refuse(error)
     flash(
         _(
             "%(source)s is merged into %(target)s.",

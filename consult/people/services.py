@@ -10,71 +10,22 @@ blocked, happen one after the other.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..models import ClaimStatus, Comment, CommentStatus, Role, User
+from ..errors import Invalid, NotAllowed, NotFound, WrongState
+from ..models import AuditEntry, ClaimStatus, Comment, CommentStatus, Role, User
+from ..permissions import require_admin, require_staff
 
 MAX_REASON_CHARS = 1000
 BLOCK_FIELDS = ("blocked_at", "blocked_reason")
 CLAIM_FIELDS = ("organisation_claim", "organisation_checked_at")
 # The moderation reason given to the comments hidden when their author is blocked.
 BLOCKED_REASON = "blocked"
-
-
-class PeopleError(Exception):
-    """Base for refusals; ``code`` is the HTTP status that fits, ``key`` says why."""
-
-    code = 400
-
-    def __init__(self, key: str | None = None):
-        super().__init__(key)
-        self.key = key
-
-
-class NotAllowed(PeopleError):
-    """The actor's role does not allow this (``key`` may name the rule, e.g. "admin")."""
-
-    code = 403
-
-
-class NotFound(PeopleError):
-    code = 404
-
-
-class Refused(PeopleError):
-    """The action is not possible for this user now, e.g. "last_admin" or "self"."""
-
-    code = 409
-
-
-class Invalid(PeopleError):
-    """Input refused; ``errors`` maps form fields to message keys."""
-
-    code = 422
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(None)
-        self.errors = errors
-
-
-def _signed_in(actor: User | None) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
-def require_staff(actor: User | None) -> None:
-    """Raise NotAllowed unless ``actor`` is logged-in staff or an administrator."""
-    if not _signed_in(actor) or not getattr(actor, "is_staff", False):
-        raise NotAllowed()
-
-
-def require_admin(actor: User | None) -> None:
-    """Raise NotAllowed unless ``actor`` is a logged-in administrator."""
-    if not _signed_in(actor) or not getattr(actor, "is_admin", False):
-        raise NotAllowed()
 
 
 def get_user(session: Session, actor: User, user_id: int) -> User:
@@ -100,7 +51,7 @@ def _locked_user(session: Session, user_id: int) -> User:
     return user
 
 
-def _clean_reason(reason: str | None, *, required: bool) -> str:
+def clean_reason(reason: str | None, *, required: bool) -> str:
     text = " ".join((reason or "").split())
     if required and not text:
         raise Invalid({"reason": "required"})
@@ -114,12 +65,12 @@ def _clean_reason(reason: str | None, *, required: bool) -> str:
 
 def _check_may_block(actor: User, user: User) -> None:
     if user.id == actor.id:
-        raise Refused("self")
+        raise WrongState("self")
     if user.is_admin and not actor.is_admin:
         raise NotAllowed("admin")
     if user.is_staff:
         # A blocked moderator could still moderate: the role goes first, then the block.
-        raise Refused("has_role")
+        raise WrongState("has_role")
 
 
 def block_user(
@@ -137,11 +88,11 @@ def block_user(
     The comments stay stored: hidden ones carry the moderation reason "blocked".
     """
     require_staff(actor)
-    clean = _clean_reason(reason, required=True)
+    clean = clean_reason(reason, required=True)
     user = _locked_user(session, user_id)
     _check_may_block(actor, user)
     if user.is_blocked:
-        raise Refused("already_blocked")
+        raise WrongState("already_blocked")
     before = audit.snapshot(user, BLOCK_FIELDS)
     user.blocked_at = now
     user.blocked_reason = clean
@@ -171,7 +122,7 @@ def unblock_user(session: Session, *, actor: User, user_id: int, now: datetime) 
     user = _locked_user(session, user_id)
     _check_may_block(actor, user)
     if not user.is_blocked:
-        raise Refused("not_blocked")
+        raise WrongState("not_blocked")
     before = audit.snapshot(user, BLOCK_FIELDS)
     user.blocked_at = None
     user.blocked_reason = None
@@ -218,16 +169,16 @@ def set_role(
         new_role = Role(role)
     except ValueError as error:
         raise Invalid({"role": "choice"}) from error
-    clean = _clean_reason(reason, required=False)
+    clean = clean_reason(reason, required=False)
     admins = _lock_admins(session)
     user = _locked_user(session, user_id)
     if user.role == new_role:
         session.commit()  # nothing to change; ends the transaction and its locks
         return user
     if user.role == Role.ADMIN and admins <= 1:
-        raise Refused("last_admin")
+        raise WrongState("last_admin")
     if new_role != Role.PARTICIPANT and user.is_blocked:
-        raise Refused("blocked")
+        raise WrongState("blocked")
     before = audit.snapshot(user, ("role",))
     user.role = new_role
     audit.record(
@@ -245,9 +196,9 @@ def _check_claim(
 ) -> User:
     user = _locked_user(session, user_id)
     if user.organisation_id is None:
-        raise Refused("no_organisation")
+        raise WrongState("no_organisation")
     if user.organisation_claim == status:
-        raise Refused(f"already_{status.value}")
+        raise WrongState(f"already_{status.value}")
     before = audit.snapshot(user, CLAIM_FIELDS)
     user.organisation_claim = status
     user.organisation_checked_at = now
@@ -271,7 +222,7 @@ def reject_claim(
 ) -> User:
     """Record that a user's claim to speak for their organisation could not be confirmed."""
     require_staff(actor)
-    clean = _clean_reason(reason, required=True)
+    clean = clean_reason(reason, required=True)
     return _check_claim(
         session, actor=actor, user_id=user_id, status=ClaimStatus.REJECTED, reason=clean, now=now
     )
@@ -286,3 +237,30 @@ def comment_count(session: Session, actor: User, user: User) -> dict[CommentStat
         .group_by(Comment.status)
     )
     return {status: n for status, n in rows}
+
+
+# Fields of a user's audit entries that the user page shows, in this order.
+HISTORY_FIELDS = ("role", "organisation_claim", "hidden_comments")
+
+
+def history(session: Session, actor: User, user: User) -> list[AuditEntry]:
+    """Return the audit entries about ``user`` (blocks, roles, claims), newest first."""
+    require_staff(actor)
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "user_account", AuditEntry.object_id == user.id)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        )
+    )
+
+
+def history_changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """The changes of a user's audit entry worth showing: (field, before, after)."""
+    before = json.loads(entry.before) if entry.before else {}
+    after = json.loads(entry.after) if entry.after else {}
+    shown = []
+    for name in HISTORY_FIELDS:
+        if name in after and before.get(name) != after[name] and after[name] != 0:
+            shown.append((name, before.get(name), after[name]))
+    return shown

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 
-from flask import Response, render_template, send_file, stream_with_context
+from flask import Response, render_template, request, send_file, stream_with_context
 
 from .. import labels
 from ..analysis.services import get_round
@@ -29,11 +29,13 @@ def _round(round_id: int) -> Round:
 
 @bp.get("/omgang/<int:round_id>/synpunkter.csv")
 def export_csv(round_id: int):
-    """Stream all comments of the round as CSV."""
+    """Stream all comments of the round as CSV: comma-separated, or with ``?excel=1``
+    semicolon-separated for Excel in Swedish."""
     round_ = _round(round_id)
-    lines = call(exports.csv_lines, round_id)
+    variant = "excel" if request.args.get("excel") == "1" else "standard"
+    lines = call(exports.csv_lines, round_id, variant=variant)
     response = Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8")
-    filename = _name(round_, "synpunkter", "csv")
+    filename = _name(round_, "synpunkter-excel" if variant == "excel" else "synpunkter", "csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -225,10 +225,20 @@ def _rows(session: Session, sections, texts: _Texts, query) -> Iterator[tuple[ob
         yield chapter(section_id), cells
 
 
-def csv_lines(session: Session, user: User | None, round_id: int) -> Iterator[str]:
-    """Yield the CSV export line by line (with a byte-order mark, for Excel)."""
+# The two CSV variants: the standard comma-separated file, and one for Excel set to Swedish
+# (or another language whose decimal mark is a comma), which splits columns on semicolons.
+CSV_DELIMITERS = {"standard": ",", "excel": ";"}
+
+
+def csv_lines(
+    session: Session, user: User | None, round_id: int, *, variant: str = "standard"
+) -> Iterator[str]:
+    """Yield the CSV export line by line, UTF-8 with a byte-order mark (so Excel reads å, ä, ö).
+
+    ``variant`` "standard" separates columns with commas, "excel" with semicolons.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITERS[variant])
 
     def take() -> str:
         text = buffer.getvalue()

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import labels
+from .. import comment_totals, labels
 from ..analysis import board as boards
 from ..analysis.charts import share_bars
 from ..models import (
@@ -89,7 +89,7 @@ def build(session: Session, user: User | None, round_id: int) -> Report:
         )
         .subquery()
     )
-    comments = session.scalar(select(func.count()).select_from(published))
+    comments = comment_totals.for_round(session, round_id).comments
     organisations = session.scalar(
         select(func.count(func.distinct(published.c.author_organisation_id)))
     )

@@ -99,3 +99,28 @@
     focusAnnounced();
   });
 })();
+
+// A confirmation that htmx put into a page's dialog slot opens as a modal dialog; its cancel
+// button closes it, and a confirmed action sent from it closes it when answered.
+(function () {
+  "use strict";
+
+  function closeDialog(dialog) {
+    if (dialog.open) dialog.close();
+  }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("dialog[data-modal]:not([open])").forEach(function (dialog) {
+      dialog.addEventListener("close", function () { dialog.remove(); });
+      dialog.showModal();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest("[data-close-dialog]");
+    if (cancel) closeDialog(cancel.closest("dialog"));
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var dialog = event.detail.elt.closest && event.detail.elt.closest("dialog[data-modal]");
+    if (dialog) closeDialog(dialog);
+  });
+})();

@@ -261,9 +261,12 @@ def test_staff_journey_from_analysis_to_published_results(
         admin_page = admin.new_page()
         admin_path = f"/admin/omgang/{demo.round_id}/"
         log_in(admin_page, live_server, "admin", admin_path)
+        # Both are asked about first, in a dialog over the page.
         admin_page.locator(f"form[action='/admin/omgang/{demo.round_id}/stang'] button").click()
+        admin_page.get_by_role("dialog").locator("button[type='submit']").click()
         publish = admin_page.locator(f"form[action='/admin/omgang/{demo.round_id}/publicera']")
         publish.locator("button").click()
+        admin_page.get_by_role("dialog").locator("button[type='submit']").click()
         expect(admin_page.locator(".badge-published").first).to_be_visible()
     finally:
         admin.close()

@@ -1,0 +1,48 @@
+"""How many comments a round has, counted one way for every page and file that shows a total.
+
+A round's figures differ only by what they count: comments (top-level synpunkter) and the
+replies to them, published or not. Every total names what it counts, from these numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from .models import Comment, CommentStatus
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A round's comments: published top-level comments, published replies, and the rest
+    (waiting for review, hidden, rejected or withdrawn)."""
+
+    comments: int
+    replies: int
+    not_published: int
+
+    @property
+    def published(self) -> int:
+        """Published comments and replies together."""
+        return self.comments + self.replies
+
+    @property
+    def written(self) -> int:
+        """Everything written in the round, whatever its state."""
+        return self.published + self.not_published
+
+
+def for_round(session: Session, round_id: int) -> Totals:
+    """Count the comments and replies of a round, published and not, in one query."""
+    published = Comment.status == CommentStatus.PUBLISHED
+    top = Comment.parent_id.is_(None)
+    comments, replies, other = session.execute(
+        select(
+            func.count(case((published & top, 1))),
+            func.count(case((published & ~top, 1))),
+            func.count(case((~published, 1))),
+        ).where(Comment.round_id == round_id)
+    ).one()
+    return Totals(comments=comments, replies=replies, not_published=other)
