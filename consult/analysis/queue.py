@@ -313,7 +313,7 @@ def worker_class(app: Flask):
                 return
             try:
                 with Session(app.extensions["db_engine"]) as session:
-                    jobs.mark_dead(session, analysis_id, "worker_killed", clock.now())
+                    jobs.give_up(session, analysis_id, "worker_killed", clock.now())
             except Exception:  # noqa: BLE001 - the heartbeat limit catches it instead
                 log.exception("Could not record that analysis job %s died", analysis_id)
 

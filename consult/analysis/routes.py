@@ -8,8 +8,6 @@ polls every two seconds until the job has finished.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import (
     abort,
     current_app,
@@ -25,6 +23,7 @@ from flask_babel import gettext as _
 
 from .. import clock, labels
 from ..db import get_session
+from ..errors import WrongState
 from ..extensions import htmx
 from ..models import AnalysisStatus, Category, Comment, CommentKind, Stance
 from ..security import staff_only, vary_on_htmx
@@ -72,13 +71,14 @@ def index():
 def round_page(round_id: int):
     """Show a round's analysis: the job controls and progress, then the theme board."""
     round_ = call(services.get_round, round_id)
+    job = call(services.job_status, round_id, now=clock.now(), **_limits())
     result = call(board.build, round_id)
     return render_template(
         "analysis/round.html",
         round=round_,
         consultation=round_.consultation,
         board=result,
-        job=services.latest_job(get_session(), round_id),
+        job=job,
         category_chart=_category_chart,
         score=_score,
         **_texts(),
@@ -98,10 +98,9 @@ def _category_chart(card: board.ThemeCard):
 @bp.post("/omgang/<int:round_id>/starta")
 def start(round_id: int):
     """Queue an analysis of the round and hand it to the worker."""
-    stale = timedelta(minutes=current_app.config["ANALYSIS_STALE_MINUTES"])
     refusal = None
     try:
-        job = call(services.start, round_id, now=clock.now(), stale_after=stale)
+        job = call(services.start, round_id, now=clock.now(), **_limits())
     except services.WrongState as error:
         get_session().rollback()
         refusal, job = REFUSAL_TEXTS[error.key], error.job
@@ -119,10 +118,42 @@ def start(round_id: int):
 @bp.get("/omgang/<int:round_id>/status")
 def status(round_id: int):
     """Answer htmx polling with the progress fragment; others go to the round's page."""
-    job = call(services.job_status, round_id)
+    job = call(services.job_status, round_id, now=clock.now(), **_limits())
     if not htmx:
         return redirect(url_for("analysis.round_page", round_id=round_id))
     return _progress(round_id, job, polled=True)
+
+
+def _limits() -> dict:
+    return services.limits(current_app.config)
+
+
+@bp.route("/omgang/<int:round_id>/avbryt", methods=["GET", "POST"])
+def cancel(round_id: int):
+    """Stop the round's queued or running job: a confirmation page (or, for htmx, the
+    question in place of the progress bar), then the stop itself on a post."""
+    if request.method == "GET" or request.form.get("confirmed") != "yes":
+        job = call(services.job_status, round_id, now=clock.now(), **_limits())
+        template = "analysis/_cancel.html" if htmx else "analysis/cancel.html"
+        round_ = call(services.get_round, round_id)
+        return render_template(
+            template, round=round_, consultation=round_.consultation, job=job, **_texts()
+        )
+    refusal = None
+    try:
+        job = call(services.cancel, round_id, now=clock.now())
+    except WrongState as error:
+        get_session().rollback()
+        refusal, job = REFUSAL_TEXTS[error.key], error.context.get("job")
+    else:
+        queue.stop(current_app._get_current_object(), job.id)
+    if htmx:
+        return _progress(round_id, job, refusal, status=409 if refusal else 200, started=True)
+    if refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(_("The analysis is stopped. You can start it again."), "success")
+    return redirect(url_for("analysis.round_page", round_id=round_id) + "#analysis-h")
 
 
 def _progress(

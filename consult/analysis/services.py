@@ -77,9 +77,14 @@ def comment_count(session: Session, round_id: int) -> int:
 
 
 def latest_job(session: Session, round_id: int) -> Analysis | None:
-    """Return the round's most recent job, whatever its state."""
+    """Return the round's most recent job, whatever its state, as the database has it now
+    (a worker changes it from outside this session)."""
     return session.scalar(
-        select(Analysis).where(Analysis.round_id == round_id).order_by(Analysis.id.desc()).limit(1)
+        select(Analysis)
+        .where(Analysis.round_id == round_id)
+        .order_by(Analysis.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
     )
 
 
