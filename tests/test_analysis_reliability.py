@@ -584,3 +584,117 @@ def test_a_cold_server_acknowledges_the_first_comments_at_once_and_places_them_s
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# Placing new comments in the background
+
+
+def publish(session, round_, body: str) -> Comment:
+    from consult.consultations import comments as commenting
+    from consult.consultations.services import Target
+
+    return commenting.create_comment(
+        session,
+        author=factories.make_user(session),
+        round_id=round_.id,
+        target=Target(key="doc"),
+        kind="comment",
+        body=body,
+        submission_key=uuid.uuid4().hex,
+        now=clock.now(),
+        max_chars=5000,
+    )
+
+
+def readings(session, analysis_id: int, comment_id: int) -> int:
+    session.rollback()
+    return session.scalar(
+        select(func.count(AnalysedComment.id)).where(
+            AnalysedComment.analysis_id == analysis_id, AnalysedComment.comment_id == comment_id
+        )
+    )
+
+
+@pytest.fixture
+def analysed_round(session, staff, busy_round):
+    job = services.start(session, staff, busy_round.id, now=clock.now(), **LIMITS)
+    jobs.run(session, job.id)
+    assert reload(session, job.id).status == AnalysisStatus.DONE
+    return busy_round, job
+
+
+def test_a_comment_that_could_not_be_placed_is_placed_by_the_next_pass(
+    app, session, analysed_round, monkeypatch, placed
+):
+    from consult.analysis import placement
+
+    round_, job = analysed_round
+    model = placement.model_of(session, job.id)
+    real = model.assign
+    monkeypatch.setattr(model, "assign", lambda texts: 1 / 0)
+
+    first = publish(session, round_, "Skolan behöver fler lärare i inlandet.")
+    placed()
+    assert readings(session, job.id, first.id) == 0  # not yet themed, still published
+    assert session.get(Comment, first.id).status == CommentStatus.PUBLISHED
+
+    monkeypatch.setattr(model, "assign", real)
+    second = publish(session, round_, "Fler lärare och mindre klasser i skolan.")
+    placed()
+    assert readings(session, job.id, first.id) == 1
+    assert readings(session, job.id, second.id) == 1
+
+
+def test_two_passes_place_a_comment_once(app, session, analysed_round, placed):
+    from consult.analysis import placement
+
+    round_, job = analysed_round
+    comment = publish(session, round_, "Bredband och fiber till byarna behövs.")
+    placed()
+    again = placement.place(session, job.id, session.get(Comment, comment.id), clock.now())
+
+    assert again is False
+    assert readings(session, job.id, comment.id) == 1
+    assert (
+        session.scalar(
+            select(func.count(ThemeAssignment.id)).where(ThemeAssignment.comment_id == comment.id)
+        )
+        <= 1
+    )
+
+
+def test_comments_published_while_a_job_ran_are_placed_when_it_ends(
+    app, session, staff, busy_round, monkeypatch, placed
+):
+    job, hold = start_held_job(app, session, staff, busy_round, monkeypatch)
+    meanwhile = publish(session, busy_round, "Norrbotniabanan behövs för godset.")
+    placed()
+    assert readings(session, job.id, meanwhile.id) == 0  # no finished analysis yet
+
+    hold.release.set()
+    finish(app)
+    placed()
+    assert reload(session, job.id).status == AnalysisStatus.DONE
+    assert readings(session, job.id, meanwhile.id) == 1
+
+
+def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
+    app, session, analysed_round
+):
+    from rq import Queue, SimpleWorker
+
+    connection = redis_or_skip()
+    round_, job = analysed_round
+    name = f"consult-analysis-test-{uuid.uuid4().hex}"
+    app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
+    app.config["ANALYSIS_QUEUE"] = name
+    placing = Queue(f"{name}-placement", connection=connection)
+    try:
+        comment = publish(session, round_, "Skolan behöver fler behöriga lärare.")
+        assert placing.count == 1
+        assert readings(session, job.id, comment.id) == 0
+
+        SimpleWorker([placing], connection=connection).work(burst=True)
+        assert readings(session, job.id, comment.id) == 1
+    finally:
+        placing.delete(delete_jobs=True)
