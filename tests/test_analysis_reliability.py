@@ -464,6 +464,27 @@ def test_a_killed_job_process_is_recorded_by_the_rq_worker_at_once(
     assert fresh.status == AnalysisStatus.QUEUED
 
 
+def test_stopping_a_job_on_redis_stops_its_work_horse(app, session, staff, monkeypatch, rq_worker):
+    from rq.job import Job, JobStatus
+
+    real_time(monkeypatch)
+    rq_app_config(app, rq_worker)
+    round_ = open_round_now(session)
+    job = start_on_worker(app, session, staff, round_, rq_worker)
+    horse = rq_worker.horse()
+
+    services.cancel(session, staff, round_.id, now=clock.now())
+    queue.stop(app, job.id)
+
+    wait_for(lambda: not Path(f"/proc/{horse}").exists(), 30, "the work horse to stop")
+    assert (reload(session, job.id).status, reload(session, job.id).error) == (
+        AnalysisStatus.FAILED,
+        "cancelled",
+    )
+    rq_job = Job.fetch(queue.analysis_job_id(job.id), connection=queue.rq_queue(app).connection)
+    assert rq_job.get_status() in (JobStatus.STOPPED, JobStatus.FAILED)
+
+
 # Posting on a cold server
 
 

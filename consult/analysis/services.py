@@ -113,10 +113,22 @@ def job_status(
     page shows it as such.
     """
     get_round(session, user, round_id)
-    if now is not None:
+    job = latest_job(session, round_id)
+    if now is not None and job is not None and has_died(job, now, stale_after, dead_after):
+        # Written only then: a page that polls a live job's progress reads, never writes.
         expire_stale(session, round_id, now, stale_after, dead_after)
         session.commit()
-    return latest_job(session, round_id)
+        job = latest_job(session, round_id)
+    return job
+
+
+def has_died(job: Analysis, now: datetime, stale_after: timedelta, dead_after: timedelta) -> bool:
+    """Whether ``expire_stale`` would give ``job`` up at ``now``."""
+    if job.status == AnalysisStatus.QUEUED:
+        return job.updated_at < now - stale_after
+    if job.status == AnalysisStatus.RUNNING:
+        return (job.heartbeat_at or job.updated_at) < now - dead_after
+    return False
 
 
 def limits(config) -> dict[str, timedelta]:
