@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .. import audit, errors
@@ -116,8 +116,12 @@ def job_status(
     job = latest_job(session, round_id)
     if now is not None and job is not None and has_died(job, now, stale_after, dead_after):
         # Written only then: a page that polls a live job's progress reads, never writes.
-        expire_stale(session, round_id, now, stale_after, dead_after)
-        session.commit()
+        try:
+            expire_stale(session, round_id, now, stale_after, dead_after)
+            session.commit()
+        except OperationalError:
+            # SQLite is held by a writer (the job saving its results, say): ask next time.
+            session.rollback()
         job = latest_job(session, round_id)
     return job
 
