@@ -385,10 +385,12 @@ def rq_worker(database_url, tmp_path):
         except ProcessLookupError:
             pass
     process.wait(timeout=10)
-    from rq import Queue
-
-    for name in (queue_name, f"{queue_name}-placement"):
-        Queue(name, connection=connection).delete(delete_jobs=True)
+    # Everything this worker's queues left: jobs, registries, executions (not the worker's
+    # own registration, which expires by itself).
+    leftovers = [key for key in connection.scan_iter(f"*{queue_name}*")]
+    if leftovers:
+        connection.delete(*leftovers)
+    connection.srem("rq:queues", f"rq:queue:{queue_name}", f"rq:queue:{queue_name}-placement")
 
 
 def rq_app_config(app, worker) -> None:
@@ -481,7 +483,9 @@ def test_stopping_a_job_on_redis_stops_its_work_horse(app, session, staff, monke
         AnalysisStatus.FAILED,
         "cancelled",
     )
-    rq_job = Job.fetch(queue.analysis_job_id(job.id), connection=queue.rq_queue(app).connection)
+    rq_job = Job.fetch(
+        queue.analysis_job_id(app, job.id), connection=queue.rq_queue(app).connection
+    )
     assert rq_job.get_status() in (JobStatus.STOPPED, JobStatus.FAILED)
 
 
