@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from consult import clock, create_app, db
-from consult.analysis import queue
+from consult.analysis import placement, queue
 from consult.extensions import limiter
 
 from . import factories
@@ -110,6 +110,7 @@ def app(database_url, now):
     yield app
     # Background work (placing new comments) ends before the next test's rows arrive.
     queue.shutdown(app)
+    placement.forget_models()
     engine = app.extensions["db_engine"]
     empty_tables(engine)
     engine.dispose()

@@ -16,10 +16,20 @@ STEP_TEXTS = {
 ERROR_TEXTS = {
     "no_comments": _l("The round has no published comments to analyse."),
     "stale": _l("The analysis stopped reporting progress and was given up. Start it again."),
+    "dead": _l(
+        "The analysis stopped answering (its worker was stopped, restarted or ran out of"
+        " memory) and was given up. Start it again."
+    ),
+    "worker_killed": _l(
+        "The worker process running the analysis was killed (stopped, or out of memory)."
+        " Start it again."
+    ),
+    "cancelled": _l("A staff member stopped the analysis."),
 }
 REFUSAL_TEXTS = {
     "running": _l("An analysis of this round is already under way."),
     "no_comments": _l("The round has no published comments to analyse."),
+    "not_running": _l("No analysis of this round is under way: it has already ended."),
 }
 ENGINE_STANCE_TEXTS = {
     "support": _l("supports"),
@@ -31,6 +41,7 @@ ENGINE_STANCE_TEXTS = {
 # Names for the audit entries of the analysis, for the administration's audit log.
 AUDIT_ACTION_LABELS = {
     "analysis.start": _l("Analysis started"),
+    "analysis.cancel": _l("Analysis stopped"),
     "theme.edit": _l("Theme renamed or described"),
     "theme_assignment.move": _l("Comment moved to another theme"),
     "theme_assignment.add": _l("Comment given a theme"),
@@ -51,5 +62,6 @@ AUDIT_FIELD_LABELS = {
     "moved": _l("Comments moved"),
     "comments": _l("Comments"),
     "parts": _l("Split into (numbers)"),
+    "progress": _l("Progress (per cent)"),
 }
 AUDIT_OBJECT_LABELS = {"analysis": _l("Analysis"), "theme": _l("Theme")}

@@ -83,6 +83,13 @@ def tagger_of(session: Session, analysis_id: int) -> nlp.ThemeTagger | None:
     return tagger
 
 
+def forget_models() -> None:
+    """Drop the models and taggers kept in memory (for tests, whose emptied databases give
+    the next analysis the same id)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def place_quietly(session: Session, comment: Comment, now: datetime) -> None:
     """Hand a comment that was just committed to the background, which places it into the
     themes of the round's last analysis shortly after; never waits, never raises.

@@ -42,7 +42,7 @@ def dispatch(app: Flask, analysis_id: int) -> Future | None:
         rq_queue(app).enqueue(
             "consult.analysis.queue.run_job",
             analysis_id,
-            job_id=analysis_job_id(analysis_id),
+            job_id=analysis_job_id(app, analysis_id),
             job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
             result_ttl=0,
         )
@@ -274,7 +274,7 @@ def stop(app: Flask, analysis_id: int) -> None:
     from rq.job import Job, JobStatus
 
     connection = _redis(app)
-    job_id = analysis_job_id(analysis_id)
+    job_id = analysis_job_id(app, analysis_id)
     try:
         job = Job.fetch(job_id, connection=connection)
         status = job.get_status()
@@ -288,16 +288,16 @@ def stop(app: Flask, analysis_id: int) -> None:
         log.exception("Could not stop analysis job %s in the RQ worker", analysis_id)
 
 
-def analysis_job_id(analysis_id: int) -> str:
-    """Return the RQ job id of analysis job ``analysis_id``."""
-    return f"consult-analysis-{analysis_id}"
+def analysis_job_id(app: Flask, analysis_id: int) -> str:
+    """Return the RQ job id of analysis job ``analysis_id`` ("consult-analysis-7")."""
+    return f"{app.config['ANALYSIS_QUEUE']}-{analysis_id}"
 
 
-def analysis_id_of(job_id: str) -> int | None:
-    """Return the analysis job id an RQ job id names, or None for other jobs."""
-    prefix = analysis_job_id(0)[:-1]
-    rest = job_id[len(prefix) :] if job_id.startswith(prefix) else ""
-    return int(rest) if rest.isascii() and rest.isdigit() else None
+def analysis_id_of(job) -> int | None:
+    """Return the analysis job an RQ job runs, or None for other jobs."""
+    if job.func_name != "consult.analysis.queue.run_job" or not job.args:
+        return None
+    return int(job.args[0])
 
 
 def worker_class(app: Flask):
@@ -308,12 +308,12 @@ def worker_class(app: Flask):
     class AnalysisWorker(Worker):
         def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
             super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-            analysis_id = analysis_id_of(job.id)
+            analysis_id = analysis_id_of(job)
             if analysis_id is None:
                 return
             try:
                 with Session(app.extensions["db_engine"]) as session:
-                    jobs.mark_dead(session, analysis_id, "worker_killed", clock.now())
+                    jobs.give_up(session, analysis_id, "worker_killed", clock.now())
             except Exception:  # noqa: BLE001 - the heartbeat limit catches it instead
                 log.exception("Could not record that analysis job %s died", analysis_id)
 

@@ -9,9 +9,7 @@ polls every two seconds until the job has finished.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import clock
@@ -44,12 +42,13 @@ def index():
 def round_page(round_id: int):
     """Show a round's analysis: the job controls and progress, then the theme board."""
     round_ = call(services.get_round, round_id)
+    job = call(services.job_status, round_id, now=clock.now(), **_limits())
     return render_template(
         "analysis/round.html",
         round=round_,
         consultation=round_.consultation,
         board=call(board.build, round_id),
-        job=call(services.job_status, round_id),
+        job=job,
         category_chart=category_chart,
         score=score,
         **texts(),
@@ -59,10 +58,9 @@ def round_page(round_id: int):
 @bp.post("/omgang/<int:round_id>/starta")
 def start(round_id: int):
     """Queue an analysis of the round and hand it to the worker."""
-    stale = timedelta(minutes=current_app.config["ANALYSIS_STALE_MINUTES"])
     refusal = None
     try:
-        job = call(services.start, round_id, now=clock.now(), stale_after=stale)
+        job = call(services.start, round_id, now=clock.now(), **_limits())
     except WrongState as error:
         rollback()
         refusal, job = REFUSAL_TEXTS[error.key], error.context.get("job")
@@ -80,10 +78,43 @@ def start(round_id: int):
 @bp.get("/omgang/<int:round_id>/status")
 def status(round_id: int):
     """Answer htmx polling with the progress fragment; others go to the round's page."""
-    job = call(services.job_status, round_id)
+    job = call(services.job_status, round_id, now=clock.now(), **_limits())
     if not htmx:
         return redirect(url_for("analysis.round_page", round_id=round_id))
     return progress(round_id, job, polled=True)
+
+
+def _limits() -> dict:
+    return services.limits(current_app.config)
+
+
+@bp.route("/omgang/<int:round_id>/avbryt", methods=["GET", "POST"])
+def cancel(round_id: int):
+    """Stop the round's queued or running job: a confirmation page (or, for htmx, the
+    question in place of the progress bar), then the stop itself on a post."""
+    if request.method == "GET" or request.form.get("confirmed") != "yes":
+        job = call(services.job_status, round_id, now=clock.now(), **_limits())
+        template = "analysis/_cancel.html" if htmx else "analysis/cancel.html"
+        round_ = call(services.get_round, round_id)
+        return render_template(
+            template, round=round_, consultation=round_.consultation, job=job, **texts()
+        )
+    refusal = None
+    try:
+        job = call(services.cancel, round_id, now=clock.now())
+    except WrongState as error:
+        rollback()
+        refusal, job = REFUSAL_TEXTS[error.key], error.context.get("job")
+    else:
+        queue.stop(current_app._get_current_object(), job.id)
+    if htmx:
+        return progress(round_id, job, refusal, status=409 if refusal else 200, started=True)
+    if refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(_("The analysis is stopped. You can start it again."), "success")
+    return redirect(url_for("analysis.round_page", round_id=round_id) + "#analysis-h")
+
 
 
 @bp.get("/omgang/<int:round_id>/tema/<theme_key>")

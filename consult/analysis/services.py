@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -49,9 +49,14 @@ def comment_count(session: Session, round_id: int) -> int:
 
 
 def latest_job(session: Session, round_id: int) -> Analysis | None:
-    """Return the round's most recent job, whatever its state."""
+    """Return the round's most recent job, whatever its state, as the database has it now
+    (a worker changes it from outside this session)."""
     return session.scalar(
-        select(Analysis).where(Analysis.round_id == round_id).order_by(Analysis.id.desc()).limit(1)
+        select(Analysis)
+        .where(Analysis.round_id == round_id)
+        .order_by(Analysis.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -80,10 +85,26 @@ def job_status(
     page shows it as such.
     """
     get_round(session, user, round_id)
-    if now is not None:
-        expire_stale(session, round_id, now, stale_after, dead_after)
-        session.commit()
-    return latest_job(session, round_id)
+    job = latest_job(session, round_id)
+    if now is not None and job is not None and has_died(job, now, stale_after, dead_after):
+        # Written only then: a page that polls a live job's progress reads, never writes.
+        try:
+            expire_stale(session, round_id, now, stale_after, dead_after)
+            session.commit()
+        except OperationalError:
+            # SQLite is held by a writer (the job saving its results, say): ask next time.
+            session.rollback()
+        job = latest_job(session, round_id)
+    return job
+
+
+def has_died(job: Analysis, now: datetime, stale_after: timedelta, dead_after: timedelta) -> bool:
+    """Whether ``expire_stale`` would give ``job`` up at ``now``."""
+    if job.status == AnalysisStatus.QUEUED:
+        return job.updated_at < now - stale_after
+    if job.status == AnalysisStatus.RUNNING:
+        return (job.heartbeat_at or job.updated_at) < now - dead_after
+    return False
 
 
 def limits(config) -> dict[str, timedelta]:
