@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
-from consult.analysis import queue, split, themes
+from consult.analysis import jobs, queue, split, themes
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
-from . import test_analysis_corrections
+from . import factories, test_analysis_corrections
 from .test_analysis_seed import BROADBAND, SCHOOL
 from .test_analysis_themes import BASE, english, live, members, rerun
 
@@ -86,6 +89,60 @@ def test_the_split_holds_after_a_rerun(session, analysed, now):
 
     assert live(session, ids_of(analysed, SCHOOL + BROADBAND)) == before
     assert all(session.get(Theme, p.id).retired_at is None for p in parts)
+
+
+def test_a_rerun_that_finds_a_split_theme_again_shares_its_new_comments_between_the_parts(
+    session, analysed, now, monkeypatch
+):
+    mixed = school_and_broadband(session, analysed, now)
+    parts = split.apply(
+        session,
+        analysed.staff,
+        analysed.round.id,
+        mixed.id,
+        parts=2,
+        version=mixed.version,
+        now=now.get(),
+    )
+    school_part = next(iter(live(session, ids_of(analysed, SCHOOL[:1])).values()))
+    broadband_part = next(iter(live(session, ids_of(analysed, BROADBAND[:1])).values()))
+    assert {*school_part, *broadband_part} == {p.id for p in parts}
+    before = live(session, ids_of(analysed, SCHOOL + BROADBAND))
+    author = analysed.comments[0].author
+    new_school = [
+        factories.make_comment(session, analysed.round, author, body=f"{SCHOOL[n]} Snälla.")
+        for n in (1, 4)
+    ]
+    new_broadband = [
+        factories.make_comment(session, analysed.round, author, body=f"{BROADBAND[n]} Snälla.")
+        for n in (0, 3)
+    ]
+    staff_split_texts = set(SCHOOL + BROADBAND) | {c.body for c in new_school + new_broadband}
+    read = jobs.read
+
+    def one_cluster(comments, progress):
+        """The engine finds the theme staff split as one cluster again, new comments in it."""
+        reading = read(comments, progress)
+        position = reading.model.assignments[
+            next(i for i, c in enumerate(comments) if c.body == SCHOOL[0])
+        ]
+        model = copy.copy(reading.model)
+        model.assignments = [
+            position if c.body in staff_split_texts else theme
+            for c, theme in zip(comments, reading.model.assignments, strict=True)
+        ]
+        return dataclasses.replace(reading, model=model)
+
+    monkeypatch.setattr(jobs, "read", one_cluster)
+    rerun(session, analysed, now)
+
+    # Staff's split stands, and no theme with the split theme's comments comes back …
+    assert live(session, ids_of(analysed, SCHOOL + BROADBAND)) == before
+    assert all(session.get(Theme, p.id).retired_at is None for p in parts)
+    # … and the new comments of its cluster go to the part each is most like.
+    placed = live(session, [c.id for c in new_school + new_broadband])
+    assert [placed[c.id] for c in new_school] == [school_part] * 2
+    assert [placed[c.id] for c in new_broadband] == [broadband_part] * 2
 
 
 def test_a_large_theme_is_split_in_the_background(

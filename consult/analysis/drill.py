@@ -40,6 +40,8 @@ UNASSIGNED = "ingen"
 SEARCH_MAX = 200
 ANY_STATE = "all"
 PARAGRAPH_LABEL_MAX = 60
+# Each comment of a theme's page shows this much of its paragraph, and links the whole.
+PARAGRAPH_EXCERPT_MAX = 160
 
 # The moderation-state filter; "" (the default) is published, what the analysis reads.
 STATE_OPTIONS = [
@@ -133,6 +135,12 @@ class Item:
     campaign_size: int
     engine_stance: str | None
     tag: ThemeAssignment | None  # the comment's current tag on the theme shown, if any
+
+    @property
+    def paragraph_excerpt(self) -> str:
+        """The opening words of the paragraph the comment is on (the page links the rest)."""
+        paragraph = self.comment.paragraph
+        return excerpt(paragraph.text) if paragraph is not None else ""
 
     @property
     def placed_after(self) -> bool:
@@ -324,12 +332,17 @@ class _Draft:
         return [(self.sections.get(key), rows) for key, rows in groups.items()]
 
 
+def excerpt(text: str, limit: int = PARAGRAPH_EXCERPT_MAX) -> str:
+    """Return the opening words of ``text``, at most ``limit`` characters, "…" if cut."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text
+
+
 def _paragraph_label(paragraph: Paragraph) -> str:
     """Return "number: the opening words…" for a paragraph option."""
-    text = " ".join(paragraph.text.split())
-    if len(text) > PARAGRAPH_LABEL_MAX:
-        text = text[:PARAGRAPH_LABEL_MAX].rsplit(" ", 1)[0] + "…"
-    return f"{paragraph.number}: {text}"
+    return f"{paragraph.number}: {excerpt(paragraph.text, PARAGRAPH_LABEL_MAX)}"
 
 
 def _filter_conditions(filters: Filters, draft: _Draft, analysis) -> list:

@@ -178,7 +178,7 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         if theme >= 0:
             members_of.setdefault(int(theme), set()).add(ids[index])
     previous = _previous_themes(session, job.round_id)
-    matched, redirected = _pair(
+    matched, redirected, split_clusters = _pair(
         session,
         job.round_id,
         previous,
@@ -259,6 +259,16 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         themes[theme].id if theme >= 0 and themes[theme] is not None else None
         for theme in reading.model.assignments
     ]
+    for position, split_id in split_clusters.items():
+        # A theme staff split, found again: its unreviewed comments go to the parts.
+        members = [
+            i
+            for i, theme in enumerate(reading.model.assignments)
+            if theme == position and ids[i] not in kept_tags
+        ]
+        parts = training.distribute(session, split_id, [comment_text(comments[i]) for i in members])
+        for i, part_id in zip(members, parts, strict=True):
+            engine[i] = part_id
     if reading.tagger is not None:
         # Staff's corrections steer the unreviewed comments (see ``training``).
         open_ = [i for i, comment_id in enumerate(ids) if comment_id not in kept_tags]
@@ -370,24 +380,27 @@ def _pair(
     round_id: int,
     previous: dict[int, tuple[Theme, set[int]]],
     clusters: dict[int, set[int]],
-) -> tuple[dict[int, int], dict[int, int | None]]:
+) -> tuple[dict[int, int], dict[int, int | None], dict[int, int]]:
     """Pair the new clusters with the current themes and with the themes staff retired.
 
-    Returns ({position: current theme id}, {position: current theme id or None}). The
-    clusters are matched (see ``match``, one-to-one) against the current themes and, on an
-    equal footing, against the comments each theme staff merged or deleted had before. A
-    cluster paired with a merged theme goes to the current theme it was merged into (its
-    comments are now there, so it must not come back beside it nor take that theme's place);
-    one paired with a deleted theme, or with a theme merged into one later deleted, gets
-    None: its comments stay without a theme.
+    Returns ({position: current theme id}, {position: current theme id or None},
+    {position: split theme id}). The clusters are matched (see ``match``, one-to-one)
+    against the current themes and, on an equal footing, against the comments each theme
+    staff merged, split or deleted had before. A cluster paired with a merged theme goes to
+    the current theme it was merged into (its comments are now there, so it must not come
+    back beside it nor take that theme's place); one paired with a deleted theme, or with a
+    theme merged into one later deleted, gets None: its comments stay without a theme. One
+    paired with a split theme gets None too, and is named in the third map: its comments
+    are shared out between the parts (``training.distribute``).
     """
-    DELETED, MERGED = RetiredReason.DELETED, RetiredReason.MERGED
+    DELETED, MERGED, SPLIT = RetiredReason.DELETED, RetiredReason.MERGED, RetiredReason.SPLIT
 
     gone = {
         theme.id: theme
         for theme in session.scalars(
             select(Theme).where(
-                Theme.round_id == round_id, Theme.retired_reason.in_([MERGED, DELETED])
+                Theme.round_id == round_id,
+                Theme.retired_reason.in_([MERGED, DELETED, SPLIT]),
             )
         )
     }
@@ -403,6 +416,7 @@ def _pair(
     paired = match({**{i: tags for i, (_, tags) in previous.items()}, **former}, clusters)
     matched = {position: i for position, i in paired.items() if i in previous}
     redirected: dict[int, int | None] = {}
+    split_clusters: dict[int, int] = {}
     for position, theme_id in paired.items():
         if theme_id in gone:
             theme = gone[theme_id]
@@ -412,10 +426,13 @@ def _pair(
                 theme = gone[theme.merged_into_id]
             if theme.retired_reason == DELETED:
                 redirected[position] = None
+            elif theme.retired_reason == SPLIT:
+                redirected[position] = None
+                split_clusters[position] = theme.id
             elif theme.merged_into_id in previous:
                 redirected[position] = theme.merged_into_id
-            # Merged into a theme since split or replaced: found as a new theme.
-    return matched, redirected
+            # Merged into a theme since replaced by a run: found as a new theme.
+    return matched, redirected, split_clusters
 
 
 def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:

@@ -181,8 +181,9 @@ def confirm_tag(round_id: int, comment_id: int):
 
 @bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/tagga")
 def add_tag(round_id: int, comment_id: int):
-    """Give a comment without a theme a theme by hand."""
-    theme_id = _required_field("theme")
+    """Give a comment without a theme a theme by hand (the theme chosen in the page's one
+    list of themes, ``to_theme``, or ``theme``)."""
+    theme_id = int_field("theme") or _required_field("to_theme")
     tag = call(corrections.add_tag, round_id, comment_id, theme_id, now=clock.now())
     notice = _("Added to the theme “%(name)s”.", name=tag.theme.name)
     return _answer(round_id, comment_id, None, notice)
