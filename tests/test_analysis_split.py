@@ -160,6 +160,15 @@ def test_a_large_theme_is_split_in_the_background(
 
     assert response.status_code == 302
     assert "being split" in client.get(url).get_data(as_text=True)
+    # The theme's page shows the split under way, as the analysis shows its progress: a bar
+    # that polls the page's own address, which answers htmx with the fragment alone.
+    page = client.get(url).get_data(as_text=True)
+    assert "The theme is being split." in page and "<progress" in page
+    assert 'hx-trigger="every 2s"' in page and 'hx-select="#theme-work"' in page
+    polled = {"HX-Request": "true", "HX-Target": "theme-work"}
+    fragment = client.get(url, headers=polled).get_data(as_text=True)
+    assert "<html" not in fragment
+    assert "The theme is being split." in fragment
     session.expire_all()
     assert session.get(Theme, mixed.id).retired_at is None
     assert handed == [(analysed.round.id, mixed.id, analysed.staff.id, 2, mixed.version)]
@@ -167,7 +176,33 @@ def test_a_large_theme_is_split_in_the_background(
     assert split.run_in_background(session, *handed[0]) is False  # asked twice: once
     session.expire_all()
     assert session.get(Theme, mixed.id).retired_reason == "split"
-    assert len(session.scalars(select(Theme).where(Theme.split_from_id == mixed.id)).all()) == 2
+    parts = session.scalars(select(Theme).where(Theme.split_from_id == mixed.id)).all()
+    assert len(parts) == 2
+    # The next poll finds the split done and shows where the comments went.
+    done = client.get(url, headers=polled).get_data(as_text=True)
+    assert 'id="theme-work"' in done and all(p.name in done for p in parts)
+
+
+def test_a_background_split_that_fails_says_why_on_the_themes_page(
+    client, auth, session, analysed, now, monkeypatch
+):
+    mixed = school_and_broadband(session, analysed, now)
+    handed = []
+    monkeypatch.setattr(split, "INLINE_MAX", 5)
+    monkeypatch.setattr(queue, "dispatch_split", lambda app, *args: handed.append(args))
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=mixed.id)
+    client.post(url + "/dela", data={"parts": "5", "version": str(mixed.version)})
+    monkeypatch.setattr(
+        split.nlp, "discover_themes", lambda *args, **kwargs: (_ for _ in ()).throw(OSError())
+    )
+
+    assert split.run_in_background(session, *handed[0]) is False
+
+    page = client.get(url).get_data(as_text=True)
+    assert "The split stopped." in page and "Nothing was changed." in page
+    assert 'hx-trigger="every 2s"' not in page
 
 
 def test_a_bad_number_of_parts_or_an_old_form_changes_nothing(client, auth, session, analysed, now):

@@ -31,7 +31,7 @@ from ..models import (
     User,
 )
 from ..web import parse_int
-from . import proposals, services
+from . import background, proposals, services
 from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
 from .corrections import current_theme, round_comment
 from .training import current_themes
@@ -446,6 +446,7 @@ class ThemeView:
     themes: list[Theme]
     proposals: list[ThemeProposal]
     proposal_total: int
+    work: background.Work | None = None  # a split or proposal search under way, or failed
 
 
 def theme_view(
@@ -460,15 +461,17 @@ def theme_view(
 ) -> ThemeView:
     """Return the page of theme ``theme_id`` (None: the comments without a theme) for staff."""
     found = comments(session, user, round_id, theme_id, filters, page=page, per_page=per_page)
-    shown, total = [], 0
+    shown, total, work = [], 0, None
     if found.theme is not None:
         shown, total = proposals.pending(session, found.theme.id)
+        work = background.of_theme(session, user, found.theme.id)
     return ThemeView(
         services.get_round(session, user, round_id),
         found,
         themes_of_round(session, round_id),
         shown,
         total,
+        work,
     )
 
 

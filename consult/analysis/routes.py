@@ -31,6 +31,7 @@ from .pages import (
     texts,
     theme_id_of,
     theme_page,
+    theme_work,
 )
 
 
@@ -95,6 +96,9 @@ def theme(round_id: int, theme_key: str):
     theme_id = theme_id_of(theme_key)
     if theme_id is not None:
         gone = call(themes.fate, round_id, theme_id)
+        if gone is None and htmx.target == "theme-work":
+            # The progress of a split or proposal search, polled by the theme's page.
+            return theme_work(round_id, theme_id)
         if gone is not None:
             round_ = gone.round
             return render_template(
