@@ -259,16 +259,10 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
         themes[theme].id if theme >= 0 and themes[theme] is not None else None
         for theme in reading.model.assignments
     ]
-    for position, split_id in split_clusters.items():
-        # A theme staff split, found again: its unreviewed comments go to the parts.
-        members = [
-            i
-            for i, theme in enumerate(reading.model.assignments)
-            if theme == position and ids[i] not in kept_tags
-        ]
-        parts = training.distribute(session, split_id, [comment_text(comments[i]) for i in members])
-        for i, part_id in zip(members, parts, strict=True):
-            engine[i] = part_id
+    # A theme staff split, found again: its unreviewed comments go to the parts.
+    training.share_out(
+        session, split_clusters, reading.model.assignments, comments, kept_tags, engine
+    )
     if reading.tagger is not None:
         # Staff's corrections steer the unreviewed comments (see ``training``).
         open_ = [i for i, comment_id in enumerate(ids) if comment_id not in kept_tags]

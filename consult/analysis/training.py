@@ -201,3 +201,25 @@ def distribute(session: Session, theme_id: int, texts: Sequence[str]) -> list[in
         int(max(score, key=lambda label: (score[label], -int(label))))
         for score in tagger.scores(list(texts))
     ]
+
+
+def share_out(
+    session: Session,
+    split_clusters: dict[int, int],
+    assignments: Sequence[int],
+    comments: Sequence[Comment],
+    reviewed: set[int],
+    chosen: list[int | None],
+) -> None:
+    """Give each comment of a cluster that is a split theme found again (``split_clusters``:
+    cluster position -> split theme id) the part it is most like, in ``chosen`` (one theme
+    id per comment, by position), unless staff reviewed it (its id is in ``reviewed``)."""
+    for position, theme_id in split_clusters.items():
+        members = [
+            i
+            for i, cluster in enumerate(assignments)
+            if cluster == position and comments[i].id not in reviewed
+        ]
+        parts = distribute(session, theme_id, [comment_text(comments[i]) for i in members])
+        for i, part_id in zip(members, parts, strict=True):
+            chosen[i] = part_id
