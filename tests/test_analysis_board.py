@@ -218,7 +218,7 @@ def test_the_drill_down_page_filters_by_query_string(client, auth, session, anal
     page = client.get(url, query_string={"q": "klimatet"}).get_data(as_text=True)
     assert "klimatet" in page
     assert TRAFFIC[0] not in page
-    assert 'class="quoted"' in page  # the paragraph in context
+    assert 'class="quoted-excerpt"' in page  # the paragraph in context (its opening words)
     bad = client.get(url, query_string={"kategori": "<script>", "sida": "x"})
     assert bad.status_code == 200
 

@@ -106,7 +106,9 @@ def test_a_merged_themes_synthesis_goes_to_a_target_without_one(session, board):
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "synthesis.carry"))
 
 
-def test_a_merged_themes_synthesis_is_appended_under_a_note_when_both_have_text(session, board):
+def test_a_merged_themes_synthesis_is_appended_under_a_note_when_both_have_text(
+    client, auth, session, board
+):
     traffic, bus = board["Trafik"][0], board["Buss"][0]
     write(
         session,
@@ -127,6 +129,9 @@ def test_a_merged_themes_synthesis_is_appended_under_a_note_when_both_have_text(
     assert merged.status == WorkStatus.DRAFTED  # changed words must be read again
     # The merged theme keeps its own entry as history.
     assert entry_of(session, bus).summary == "Fler bussar."
+    auth.login(board["staff"])
+    report = client.get(f"/sammanstallning/omgang/{traffic.round_id}/rapport")
+    assert "<p>Tåg behövs.</p>" in report.get_data(as_text=True)  # its own paragraph
 
 
 def test_a_deleted_themes_synthesis_stays_with_it_and_is_in_the_report(

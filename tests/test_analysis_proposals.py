@@ -145,8 +145,17 @@ def test_in_a_large_round_the_proposals_are_found_in_the_background(
     theme = session.scalars(select(Theme).where(Theme.name == FIBRE["name"])).one()
     assert handed == [theme.id]
     assert session.scalars(select(ThemeProposal)).all() == []
+    # The theme's page shows the search under way with a polling progress bar.
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The tagger is looking for comments to propose for this theme." in page
+    assert "<progress" in page and 'hx-trigger="every 2s"' in page
     assert proposals.propose_in_background(session, theme.id) is True
     assert session.scalars(select(ThemeProposal).where(ThemeProposal.theme_id == theme.id)).all()
+    polled = client.get(
+        response.headers["Location"].split("#")[0],
+        headers={"HX-Request": "true", "HX-Target": "theme-work"},
+    ).get_data(as_text=True)
+    assert "Done." in polled and "#proposals-h" in polled and "<progress" not in polled
 
 
 def test_with_staff_examples_the_trained_tagger_proposes(session, analysed, now):

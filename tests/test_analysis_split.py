@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
-from consult.analysis import queue, split, themes
+from consult.analysis import jobs, queue, split, themes
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
-from . import test_analysis_corrections
+from . import factories, test_analysis_corrections
 from .test_analysis_seed import BROADBAND, SCHOOL
 from .test_analysis_themes import BASE, english, live, members, rerun
 
@@ -88,6 +91,60 @@ def test_the_split_holds_after_a_rerun(session, analysed, now):
     assert all(session.get(Theme, p.id).retired_at is None for p in parts)
 
 
+def test_a_rerun_that_finds_a_split_theme_again_shares_its_new_comments_between_the_parts(
+    session, analysed, now, monkeypatch
+):
+    mixed = school_and_broadband(session, analysed, now)
+    parts = split.apply(
+        session,
+        analysed.staff,
+        analysed.round.id,
+        mixed.id,
+        parts=2,
+        version=mixed.version,
+        now=now.get(),
+    )
+    school_part = next(iter(live(session, ids_of(analysed, SCHOOL[:1])).values()))
+    broadband_part = next(iter(live(session, ids_of(analysed, BROADBAND[:1])).values()))
+    assert {*school_part, *broadband_part} == {p.id for p in parts}
+    before = live(session, ids_of(analysed, SCHOOL + BROADBAND))
+    author = analysed.comments[0].author
+    new_school = [
+        factories.make_comment(session, analysed.round, author, body=f"{SCHOOL[n]} Snälla.")
+        for n in (1, 4)
+    ]
+    new_broadband = [
+        factories.make_comment(session, analysed.round, author, body=f"{BROADBAND[n]} Snälla.")
+        for n in (0, 3)
+    ]
+    staff_split_texts = set(SCHOOL + BROADBAND) | {c.body for c in new_school + new_broadband}
+    read = jobs.read
+
+    def one_cluster(comments, progress):
+        """The engine finds the theme staff split as one cluster again, new comments in it."""
+        reading = read(comments, progress)
+        position = reading.model.assignments[
+            next(i for i, c in enumerate(comments) if c.body == SCHOOL[0])
+        ]
+        model = copy.copy(reading.model)
+        model.assignments = [
+            position if c.body in staff_split_texts else theme
+            for c, theme in zip(comments, reading.model.assignments, strict=True)
+        ]
+        return dataclasses.replace(reading, model=model)
+
+    monkeypatch.setattr(jobs, "read", one_cluster)
+    rerun(session, analysed, now)
+
+    # Staff's split stands, and no theme with the split theme's comments comes back …
+    assert live(session, ids_of(analysed, SCHOOL + BROADBAND)) == before
+    assert all(session.get(Theme, p.id).retired_at is None for p in parts)
+    # … and the new comments of its cluster go to the part each is most like.
+    placed = live(session, [c.id for c in new_school + new_broadband])
+    assert [placed[c.id] for c in new_school] == [school_part] * 2
+    assert [placed[c.id] for c in new_broadband] == [broadband_part] * 2
+
+
 def test_a_large_theme_is_split_in_the_background(
     client, auth, session, analysed, now, monkeypatch
 ):
@@ -103,6 +160,15 @@ def test_a_large_theme_is_split_in_the_background(
 
     assert response.status_code == 302
     assert "being split" in client.get(url).get_data(as_text=True)
+    # The theme's page shows the split under way, as the analysis shows its progress: a bar
+    # that polls the page's own address, which answers htmx with the fragment alone.
+    page = client.get(url).get_data(as_text=True)
+    assert "The theme is being split." in page and "<progress" in page
+    assert 'hx-trigger="every 2s"' in page and 'hx-select="#theme-work"' in page
+    polled = {"HX-Request": "true", "HX-Target": "theme-work"}
+    fragment = client.get(url, headers=polled).get_data(as_text=True)
+    assert "<html" not in fragment
+    assert "The theme is being split." in fragment
     session.expire_all()
     assert session.get(Theme, mixed.id).retired_at is None
     assert handed == [(analysed.round.id, mixed.id, analysed.staff.id, 2, mixed.version)]
@@ -110,7 +176,33 @@ def test_a_large_theme_is_split_in_the_background(
     assert split.run_in_background(session, *handed[0]) is False  # asked twice: once
     session.expire_all()
     assert session.get(Theme, mixed.id).retired_reason == "split"
-    assert len(session.scalars(select(Theme).where(Theme.split_from_id == mixed.id)).all()) == 2
+    parts = session.scalars(select(Theme).where(Theme.split_from_id == mixed.id)).all()
+    assert len(parts) == 2
+    # The next poll finds the split done and shows where the comments went.
+    done = client.get(url, headers=polled).get_data(as_text=True)
+    assert 'id="theme-work"' in done and all(p.name in done for p in parts)
+
+
+def test_a_background_split_that_fails_says_why_on_the_themes_page(
+    client, auth, session, analysed, now, monkeypatch
+):
+    mixed = school_and_broadband(session, analysed, now)
+    handed = []
+    monkeypatch.setattr(split, "INLINE_MAX", 5)
+    monkeypatch.setattr(queue, "dispatch_split", lambda app, *args: handed.append(args))
+    auth.login(analysed.staff)
+    english(session, analysed.staff)
+    url = BASE.format(round=analysed.round.id, theme=mixed.id)
+    client.post(url + "/dela", data={"parts": "5", "version": str(mixed.version)})
+    monkeypatch.setattr(
+        split.nlp, "discover_themes", lambda *args, **kwargs: (_ for _ in ()).throw(OSError())
+    )
+
+    assert split.run_in_background(session, *handed[0]) is False
+
+    page = client.get(url).get_data(as_text=True)
+    assert "The split stopped." in page and "Nothing was changed." in page
+    assert 'hx-trigger="every 2s"' not in page
 
 
 def test_a_bad_number_of_parts_or_an_old_form_changes_nothing(client, auth, session, analysed, now):

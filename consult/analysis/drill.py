@@ -31,7 +31,7 @@ from ..models import (
     User,
 )
 from ..web import parse_int
-from . import proposals, services
+from . import background, proposals, services
 from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
 from .corrections import current_theme, round_comment
 from .training import current_themes
@@ -40,6 +40,8 @@ UNASSIGNED = "ingen"
 SEARCH_MAX = 200
 ANY_STATE = "all"
 PARAGRAPH_LABEL_MAX = 60
+# Each comment of a theme's page shows this much of its paragraph, and links the whole.
+PARAGRAPH_EXCERPT_MAX = 160
 
 # The moderation-state filter; "" (the default) is published, what the analysis reads.
 STATE_OPTIONS = [
@@ -133,6 +135,12 @@ class Item:
     campaign_size: int
     engine_stance: str | None
     tag: ThemeAssignment | None  # the comment's current tag on the theme shown, if any
+
+    @property
+    def paragraph_excerpt(self) -> str:
+        """The opening words of the paragraph the comment is on (the page links the rest)."""
+        paragraph = self.comment.paragraph
+        return excerpt(paragraph.text) if paragraph is not None else ""
 
     @property
     def placed_after(self) -> bool:
@@ -324,12 +332,17 @@ class _Draft:
         return [(self.sections.get(key), rows) for key, rows in groups.items()]
 
 
+def excerpt(text: str, limit: int = PARAGRAPH_EXCERPT_MAX) -> str:
+    """Return the opening words of ``text``, at most ``limit`` characters, "…" if cut."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text
+
+
 def _paragraph_label(paragraph: Paragraph) -> str:
     """Return "number: the opening words…" for a paragraph option."""
-    text = " ".join(paragraph.text.split())
-    if len(text) > PARAGRAPH_LABEL_MAX:
-        text = text[:PARAGRAPH_LABEL_MAX].rsplit(" ", 1)[0] + "…"
-    return f"{paragraph.number}: {text}"
+    return f"{paragraph.number}: {excerpt(paragraph.text, PARAGRAPH_LABEL_MAX)}"
 
 
 def _filter_conditions(filters: Filters, draft: _Draft, analysis) -> list:
@@ -433,6 +446,7 @@ class ThemeView:
     themes: list[Theme]
     proposals: list[ThemeProposal]
     proposal_total: int
+    work: background.Work | None = None  # a split or proposal search under way, or failed
 
 
 def theme_view(
@@ -447,15 +461,17 @@ def theme_view(
 ) -> ThemeView:
     """Return the page of theme ``theme_id`` (None: the comments without a theme) for staff."""
     found = comments(session, user, round_id, theme_id, filters, page=page, per_page=per_page)
-    shown, total = [], 0
+    shown, total, work = [], 0, None
     if found.theme is not None:
         shown, total = proposals.pending(session, found.theme.id)
+        work = background.of_theme(session, user, found.theme.id)
     return ThemeView(
         services.get_round(session, user, round_id),
         found,
         themes_of_round(session, round_id),
         shown,
         total,
+        work,
     )
 
 

@@ -214,6 +214,7 @@ class Pairing:
     previous: dict[int, tuple[Theme, set[int]]]  # current theme id -> (theme, its comments)
     matched: dict[int, int]  # cluster position -> current theme it continues
     redirected: dict[int, int | None]  # cluster position -> theme merged into, None if deleted
+    split_clusters: dict[int, int]  # cluster position -> the theme staff split, found again
 
     def renewed(self) -> set[int]:
         """The current themes this run tags: found again, or taking a merged theme's cluster."""
@@ -256,7 +257,7 @@ def save(session: Session, job: Analysis, comments, reading: Reading, when: date
             for position, theme in enumerate(themes)
         }
     )
-    chosen = _choose_themes(session, job, comments, reading, themes, staff)
+    chosen = _choose_themes(session, job, comments, reading, themes, pairing, staff)
     _save_tags(session, reading.comment_ids, chosen, staff, when)
     _save_readings(session, job, reading, campaign_of)
     _finish(job, reading, when)
@@ -302,8 +303,8 @@ def _pair_clusters(session: Session, round_id: int, reading: Reading) -> Pairing
         position: members_of.get(position, set()) for position in range(len(reading.model.themes))
     }
     previous = _previous_themes(session, round_id)
-    matched, redirected = _pair(session, round_id, previous, clusters)
-    return Pairing(previous, matched, redirected)
+    matched, redirected, split_clusters = _pair(session, round_id, previous, clusters)
+    return Pairing(previous, matched, redirected, split_clusters)
 
 
 def _staff_work(session: Session, round_id: int, theme_ids: list[int]) -> StaffWork:
@@ -406,15 +407,26 @@ def _choose_themes(
     comments,
     reading: Reading,
     themes: list[Theme | None],
+    pairing: Pairing,
     staff: StaffWork,
 ) -> list[int | None]:
-    """Return each comment's theme id (or None): the engine's, steered by the tagger trained
-    on staff's corrections when there is one (see ``training``), which is saved with the job."""
+    """Return each comment's theme id (or None): the engine's; a split theme's unreviewed
+    comments shared out between its parts; steered by the tagger trained on staff's
+    corrections when there is one (see ``training``), which is saved with the job."""
     ids = reading.comment_ids
     chosen = [
         themes[theme].id if theme >= 0 and themes[theme] is not None else None
         for theme in reading.model.assignments
     ]
+    # A theme staff split, found again: its unreviewed comments go to the parts.
+    training.share_out(
+        session,
+        pairing.split_clusters,
+        reading.model.assignments,
+        comments,
+        staff.kept_tags,
+        chosen,
+    )
     if reading.tagger is None:
         return chosen
     open_ = [i for i, comment_id in enumerate(ids) if comment_id not in staff.kept_tags]
@@ -547,24 +559,27 @@ def _pair(
     round_id: int,
     previous: dict[int, tuple[Theme, set[int]]],
     clusters: dict[int, set[int]],
-) -> tuple[dict[int, int], dict[int, int | None]]:
+) -> tuple[dict[int, int], dict[int, int | None], dict[int, int]]:
     """Pair the new clusters with the current themes and with the themes staff retired.
 
-    Returns ({position: current theme id}, {position: current theme id or None}). The
-    clusters are matched (see ``match``, one-to-one) against the current themes and, on an
-    equal footing, against the comments each theme staff merged or deleted had before. A
-    cluster paired with a merged theme goes to the current theme it was merged into (its
-    comments are now there, so it must not come back beside it nor take that theme's place);
-    one paired with a deleted theme, or with a theme merged into one later deleted, gets
-    None: its comments stay without a theme.
+    Returns ({position: current theme id}, {position: current theme id or None},
+    {position: split theme id}). The clusters are matched (see ``match``, one-to-one)
+    against the current themes and, on an equal footing, against the comments each theme
+    staff merged, split or deleted had before. A cluster paired with a merged theme goes to
+    the current theme it was merged into (its comments are now there, so it must not come
+    back beside it nor take that theme's place); one paired with a deleted theme, or with a
+    theme merged into one later deleted, gets None: its comments stay without a theme. One
+    paired with a split theme gets None too, and is named in the third map: its comments
+    are shared out between the parts (``training.distribute``).
     """
-    DELETED, MERGED = RetiredReason.DELETED, RetiredReason.MERGED
+    DELETED, MERGED, SPLIT = RetiredReason.DELETED, RetiredReason.MERGED, RetiredReason.SPLIT
 
     gone = {
         theme.id: theme
         for theme in session.scalars(
             select(Theme).where(
-                Theme.round_id == round_id, Theme.retired_reason.in_([MERGED, DELETED])
+                Theme.round_id == round_id,
+                Theme.retired_reason.in_([MERGED, DELETED, SPLIT]),
             )
         )
     }
@@ -580,6 +595,7 @@ def _pair(
     paired = match({**{i: tags for i, (_, tags) in previous.items()}, **former}, clusters)
     matched = {position: i for position, i in paired.items() if i in previous}
     redirected: dict[int, int | None] = {}
+    split_clusters: dict[int, int] = {}
     for position, theme_id in paired.items():
         if theme_id in gone:
             theme = gone[theme_id]
@@ -589,10 +605,13 @@ def _pair(
                 theme = gone[theme.merged_into_id]
             if theme.retired_reason == DELETED:
                 redirected[position] = None
+            elif theme.retired_reason == SPLIT:
+                redirected[position] = None
+                split_clusters[position] = theme.id
             elif theme.merged_into_id in previous:
                 redirected[position] = theme.merged_into_id
-            # Merged into a theme since split or replaced: found as a new theme.
-    return matched, redirected
+            # Merged into a theme since replaced by a run: found as a new theme.
+    return matched, redirected, split_clusters
 
 
 def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:

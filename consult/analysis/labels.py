@@ -38,6 +38,15 @@ ENGINE_STANCE_TEXTS = {
     "neutral": _l("neutral"),
 }
 
+# Why a split or a proposal search in the background stopped (see ``background``).
+WORK_FAILURES = {
+    "range": _l("Choose between 2 and 5 new themes."),
+    "too_few": _l("The theme has too few comments to split into that many themes."),
+    "not_separable": _l("The comments could not be told apart into several themes."),
+    "conflict": _l("Someone else changed this theme after you opened the page."),
+    "error": _l("Something went wrong."),
+}
+
 # Names for the audit entries of the analysis, for the administration's audit log.
 AUDIT_ACTION_LABELS = {
     "analysis.start": _l("Analysis started"),
@@ -51,6 +60,11 @@ AUDIT_ACTION_LABELS = {
     "theme.create": _l("Theme created by hand"),
     "theme.split": _l("Theme split into several"),
     "theme_proposal.reject": _l("Proposed theme of a comment rejected"),
+    "theme.split_request": _l("Split of a theme asked for (in the background)"),
+    "theme.split_fail": _l("Split of a theme failed"),
+    "theme_proposal.search_request": _l("Search for proposed comments asked for"),
+    "theme_proposal.search": _l("Comments proposed for a theme"),
+    "theme_proposal.search_fail": _l("Search for proposed comments failed"),
 }
 AUDIT_FIELD_LABELS = {
     "round_id": _l("Round (number)"),
@@ -63,5 +77,8 @@ AUDIT_FIELD_LABELS = {
     "comments": _l("Comments"),
     "parts": _l("Split into (numbers)"),
     "progress": _l("Progress (per cent)"),
+    "requested_parts": _l("Number of new themes"),
+    "proposed": _l("Comments proposed"),
+    "reason": _l("Reason"),
 }
 AUDIT_OBJECT_LABELS = {"analysis": _l("Analysis"), "theme": _l("Theme")}

@@ -16,11 +16,11 @@ from .. import labels
 from ..db import get_session
 from ..models import AnalysisStatus, Category, CommentKind, Stance
 from ..web import INT_MAX, call, int_field, page_arg, parse_int
-from . import board, drill, services
+from . import board, drill, services, themes
 from .board import NO_STANCE
 from .charts import share_bars
 from .forms import ThemeForm
-from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, STEP_TEXTS
+from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, STEP_TEXTS, WORK_FAILURES
 
 
 def ids_in_range(bp) -> None:
@@ -127,6 +127,8 @@ def theme_page(round_id: int, theme_id: int | None, form: ThemeForm | None = Non
             themes=view.themes,
             proposals=view.proposals,
             proposal_total=view.proposal_total,
+            work=view.work,
+            work_failures=WORK_FAILURES,
             chapter_options=[(c.id, f"{c.number} {c.heading}") for c in result.chapters],
             category_options=[(c.value, labels.CATEGORY_LABELS[c]) for c in Category],
             stance_options=[
@@ -139,6 +141,19 @@ def theme_page(round_id: int, theme_id: int | None, form: ThemeForm | None = Non
             **texts(),
         ),
         status,
+    )
+
+
+def theme_work(round_id: int, theme_id: int):
+    """Render the fragment saying how a theme's background work is going (polled by htmx)."""
+    work = call(themes.work_of, round_id, theme_id)
+    return render_template(
+        "analysis/_theme_work.html",
+        round_id=round_id,
+        theme_key=str(theme_id),
+        work=work,
+        work_failures=WORK_FAILURES,
+        polled=True,
     )
 
 

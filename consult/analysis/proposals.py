@@ -26,7 +26,7 @@ from .. import audit, clock
 from ..errors import Invalid, NotFound
 from ..models import Origin, Theme, ThemeAssignment, ThemeProposal, User
 from ..permissions import require_staff
-from . import training
+from . import background, training
 from .corrections import added, checked_text, lock_themes, round_comment
 from .naming import Names
 from .selection import analysed_comments, comment_text
@@ -85,6 +85,7 @@ def create_theme(
         now=now,
     )
     if dispatch is not None and comment_count(session, round_id) > INLINE_MAX:
+        background.requested(session, user, theme, background.PROPOSALS, now)
         session.commit()
         dispatch(theme.id)
         return theme, None
@@ -94,16 +95,20 @@ def create_theme(
 
 
 def propose_in_background(session: Session, theme_id: int) -> bool:
-    """Store the proposals for a theme made by hand, handed to the queue; log any failure."""
+    """Store the proposals for a theme made by hand, handed to the queue; log any failure and
+    record it for the theme's page (see ``background``)."""
     try:
         theme = session.get(Theme, theme_id)
         if theme is None or theme.retired_at is not None:
             return False
-        propose(session, theme, clock.now())
+        now = clock.now()
+        count = propose(session, theme, now)
+        background.finished(session, None, theme, background.PROPOSALS, now, proposed=count)
         session.commit()
-    except Exception:  # noqa: BLE001 - nobody waits for the answer; the theme stays as made
+    except Exception:  # noqa: BLE001 - the theme stays as made; its page says the search failed
         session.rollback()
         log.exception("Could not propose comments for theme %s", theme_id)
+        background.failed(session, None, theme_id, background.PROPOSALS, clock.now(), "error")
         return False
     return True
 

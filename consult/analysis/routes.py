@@ -29,6 +29,7 @@ from .pages import (
     texts,
     theme_id_of,
     theme_page,
+    theme_work,
 )
 
 
@@ -126,6 +127,9 @@ def theme(round_id: int, theme_key: str):
     theme_id = theme_id_of(theme_key)
     if theme_id is not None:
         gone = call(themes.fate, round_id, theme_id)
+        if gone is None and htmx.target == "theme-work":
+            # The progress of a split or proposal search, polled by the theme's page.
+            return theme_work(round_id, theme_id)
         if gone is not None:
             round_ = gone.round
             return render_template(
@@ -212,8 +216,9 @@ def confirm_tag(round_id: int, comment_id: int):
 
 @bp.post("/omgang/<int:round_id>/synpunkt/<int:comment_id>/tagga")
 def add_tag(round_id: int, comment_id: int):
-    """Give a comment without a theme a theme by hand."""
-    theme_id = _required_field("theme")
+    """Give a comment without a theme a theme by hand (the theme chosen in the page's one
+    list of themes, ``to_theme``, or ``theme``)."""
+    theme_id = int_field("theme") or _required_field("to_theme")
     tag = call(corrections.add_tag, round_id, comment_id, theme_id, now=clock.now())
     notice = _("Added to the theme “%(name)s”.", name=tag.theme.name)
     return _answer(round_id, comment_id, None, notice)

@@ -28,6 +28,7 @@ from .. import audit, clock
 from ..errors import Conflict, Invalid
 from ..models import Comment, Origin, RetiredReason, Theme, User
 from ..permissions import require_staff
+from . import background
 from .corrections import current_theme, lock_themes
 from .handover import resolve_proposals
 from .jobs import theme_name
@@ -123,16 +124,20 @@ def split_theme(
     now: datetime,
     dispatch,
 ) -> list[Theme] | None:
-    """Split the theme now (return the parts) or, if large, hand it to ``dispatch`` (None)."""
-    _, count = check(session, user, round_id, theme_id, parts=parts, version=version)
+    """Split the theme now (return the parts) or, if large, hand it to ``dispatch`` (None);
+    the theme's page then shows the split under way (see ``background``)."""
+    theme, count = check(session, user, round_id, theme_id, parts=parts, version=version)
     if count <= INLINE_MAX:
         return apply(session, user, round_id, theme_id, parts=parts, version=version, now=now)
+    background.requested(session, user, theme, background.SPLIT, now, requested_parts=parts)
+    session.commit()
     dispatch(round_id, theme_id, user.id, parts, version)
     return None
 
 
 def run_in_background(session: Session, round_id, theme_id, user_id, parts, version) -> bool:
-    """Run a split handed to the queue; log (and change nothing) if it cannot be done."""
+    """Run a split handed to the queue; if it cannot be done, change nothing, log it and
+    record why for the theme's page (see ``background``)."""
     try:
         apply(
             session,
@@ -143,8 +148,14 @@ def run_in_background(session: Session, round_id, theme_id, user_id, parts, vers
             version=version,
             now=clock.now(),
         )
-    except Exception:  # noqa: BLE001 - nobody waits for the answer; the theme stays as it was
+    except Exception as error:  # noqa: BLE001 - the theme stays as it was; the page says why
         session.rollback()
         log.exception("Could not split theme %s", theme_id)
+        reason = (
+            next(iter(error.errors.values()))
+            if isinstance(error, Invalid)
+            else ("conflict" if isinstance(error, Conflict) else "error")
+        )
+        background.failed(session, user_id, theme_id, background.SPLIT, clock.now(), reason)
         return False
     return True

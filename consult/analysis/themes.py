@@ -26,6 +26,7 @@ from .. import audit
 from ..errors import Conflict, Invalid
 from ..models import RetiredReason, Round, Synthesis, Theme, ThemeAssignment, User
 from ..permissions import require_staff
+from . import background
 from .corrections import current_theme, lock_themes, staff_tag
 from .handover import carry_synthesis, resolve_proposals
 from .services import get_round
@@ -264,6 +265,13 @@ def fate(session: Session, user: User | None, round_id: int, theme_id: int) -> F
         parts_of(session, theme),
         entry,
     )
+
+
+def work_of(session: Session, user: User | None, round_id: int, theme_id: int):
+    """Return the background work on a current theme of the round (see ``background``)."""
+    require_staff(user)
+    theme = current_theme(session, round_id, theme_id)
+    return background.of_theme(session, user, theme.id)
 
 
 def parts_of(session: Session, theme: Theme) -> list[Theme]:

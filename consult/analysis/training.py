@@ -22,6 +22,12 @@ What exactly happens:
   So unreviewed comments like the ones staff moved follow them, and comments like the ones
   staff confirmed stay.
   The tagger is saved with the analysis (``Analysis.tagger_file``).
+* **After a split** staff's parts replace the theme (see ``split``). When a re-run finds
+  the split theme's cluster again (it matches the comments the theme had, see
+  ``jobs.save``), it does not come back: each of its comments staff have not reviewed goes
+  to the part it is most like (``distribute``: a tagger fitted on the parts' comments picks
+  the part with the highest score). The parts' own comments stay where staff's split put
+  them.
 * **Placing a new comment** (``placement.place``) does the same with that saved tagger on the
   theme the engine's model assigns: corrections made since the last run count from the
   next run on.
@@ -152,3 +158,68 @@ def steer(
             if score[str(best)] >= STEER_MIN and score[str(best)] - engine_score >= STEER_MARGIN:
                 chosen[position] = best
     return chosen
+
+
+def split_parts(session: Session, theme_id: int) -> list[Theme]:
+    """Return the current themes theme ``theme_id`` was split into, by id."""
+    return list(
+        session.scalars(
+            select(Theme)
+            .where(Theme.split_from_id == theme_id, Theme.retired_at.is_(None))
+            .order_by(Theme.id)
+        )
+    )
+
+
+def distribute(session: Session, theme_id: int, texts: Sequence[str]) -> list[int | None]:
+    """Return, for each text, the current part of split theme ``theme_id`` it is most like
+    (None for every text when no part is current)."""
+    parts = split_parts(session, theme_id)
+    if not texts or not parts:
+        return [None] * len(texts)
+    if len(parts) == 1:
+        return [parts[0].id] * len(texts)
+    rows = session.execute(
+        select(Comment, ThemeAssignment.theme_id)
+        .join(ThemeAssignment, ThemeAssignment.comment_id == Comment.id)
+        .where(
+            ThemeAssignment.theme_id.in_([part.id for part in parts]),
+            ThemeAssignment.removed_at.is_(None),
+        )
+        .order_by(ThemeAssignment.id)
+    ).all()
+    labelled = {str(theme_id) for _, theme_id in rows}
+    if len(labelled) < 2:
+        only = int(next(iter(labelled))) if labelled else parts[0].id
+        return [only] * len(texts)
+    tagger = nlp.ThemeTagger.fit(
+        [comment_text(comment) for comment, _ in rows],
+        [{str(theme_id)} for _, theme_id in rows],
+        seed=0,
+    )
+    return [
+        int(max(score, key=lambda label: (score[label], -int(label))))
+        for score in tagger.scores(list(texts))
+    ]
+
+
+def share_out(
+    session: Session,
+    split_clusters: dict[int, int],
+    assignments: Sequence[int],
+    comments: Sequence[Comment],
+    reviewed: set[int],
+    chosen: list[int | None],
+) -> None:
+    """Give each comment of a cluster that is a split theme found again (``split_clusters``:
+    cluster position -> split theme id) the part it is most like, in ``chosen`` (one theme
+    id per comment, by position), unless staff reviewed it (its id is in ``reviewed``)."""
+    for position, theme_id in split_clusters.items():
+        members = [
+            i
+            for i, cluster in enumerate(assignments)
+            if cluster == position and comments[i].id not in reviewed
+        ]
+        parts = distribute(session, theme_id, [comment_text(comments[i]) for i in members])
+        for i, part_id in zip(members, parts, strict=True):
+            chosen[i] = part_id

@@ -150,7 +150,8 @@ def move_first_comment(page: Page, to_theme: int) -> int:
     first = page.locator("article.analysis-comment").filter(has=page.locator(".move-form")).first
     article_id = first.get_attribute("id")
     page.evaluate("() => { window.__marker = 2; }")
-    first.locator("select[name='to_theme']").select_option(str(to_theme))
+    # The page has one list of themes (the selection bar's); each comment has a button.
+    page.locator("#bulk-theme").select_option(str(to_theme))
     first.locator(".move-form button").click()
     moved = page.locator(f"#{article_id}")
     expect(moved.locator(".notice")).to_be_visible()
