@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask import session as http_session
@@ -118,6 +119,14 @@ def _vary_on_htmx(response):
     # The same URL answers with a page or a fragment: caches must keep them apart.
     response.vary.add("HX-Request")
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it without being told."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
 
 
 @bp.get("/")
