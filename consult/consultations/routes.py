@@ -28,6 +28,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .. import clock
+from ..auth import services as accounts
 from ..db import get_session
 from ..errors import Refusal
 from ..extensions import htmx, limiter
@@ -305,10 +306,7 @@ def count(slug: str, number: int, target: str):
 
 
 def _comment_or_404(comment_id: int) -> Comment:
-    comment = get_session().get(Comment, comment_id)
-    if comment is None or not services.can_see(comment, _viewer()):
-        abort(404)
-    return comment
+    return call(services.visible_comment, comment_id)
 
 
 def _render_comment(comment: Comment, status: int = 200, **extra):
@@ -410,7 +408,7 @@ def _unsent(error: CSRFError):
     status = 409 if htmx else 400
     try:
         return _give_back_unsent(request.view_args or {}, sent, notice, status)
-    except HTTPException as missing:
+    except (HTTPException, Refusal) as missing:
         # An error handler must answer, not raise: no such comment or round is a plain 404.
         return render_template("error.html", code=missing.code), missing.code
 
@@ -680,6 +678,5 @@ def language():
     if chosen in current_app.config["LANGUAGES"]:
         http_session["lang"] = chosen
         if current_user.is_authenticated:
-            current_user.locale = chosen
-            get_session().commit()
+            accounts.set_locale(get_session(), current_user, chosen)
     return redirect(safe_next(request.form.get("next"), url_for("consultations.index")))
