@@ -19,7 +19,14 @@ from consult.consultations import versions
 from consult.consultations.importer import import_markdown
 from consult.demo import DATA, DEMO_ACCOUNTS, SLUG
 from consult.demo import load as load_demo
-from consult.models import Comment, CommentStatus, Consultation, ModerationMode, Round
+from consult.models import (
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    Consultation,
+    ModerationMode,
+    Round,
+)
 
 from .conftest import PHONE, assert_accessible, empty_tables, screenshot
 
@@ -36,6 +43,7 @@ class World:
     slug: str
     first_anchor: str  # a paragraph of round 1 with many comments
     second_anchor: str  # a paragraph of round 2 (open) with a comment
+    second_comment: int  # that comment
 
 
 def _account(role: str) -> tuple[str, str]:
@@ -85,22 +93,32 @@ def world(live_server):
         first_anchor = next(p.anchor for p in first.document.paragraphs if p.id == busiest)
         paragraph = second.document.paragraphs[0]
         author = session.get(Comment, 1).author
+        long_comment = Comment(
+            round=second,
+            paragraph=paragraph,
+            **Comment.written_by(author),
+            kind="comment",
+            body=f"{LONG_WORD} och {LONG_URL}",
+            body_html=f"<p>{LONG_WORD} och {LONG_URL}</p>",
+            status=CommentStatus.PUBLISHED,
+            submission_key="layout",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(long_comment)
+        # Edited once: the thread marks it and keeps the first text.
+        long_comment.created_at = now - timedelta(hours=1)
         session.add(
-            Comment(
-                round=second,
-                paragraph=paragraph,
-                **Comment.written_by(author),
+            CommentRevision(
+                comment=long_comment,
                 kind="comment",
-                body=f"{LONG_WORD} och {LONG_URL}",
-                body_html=f"<p>{LONG_WORD} och {LONG_URL}</p>",
-                status=CommentStatus.PUBLISHED,
-                submission_key="layout",
-                created_at=now,
-                updated_at=now,
+                body="Den första lydelsen av synpunkten.",
+                written_at=now - timedelta(hours=1),
+                replaced_at=now,
             )
         )
         session.commit()
-        data = World(SLUG, first_anchor, paragraph.anchor)
+        data = World(SLUG, first_anchor, paragraph.anchor, long_comment.id)
     yield data
     empty_tables(live_server.app.extensions["db_engine"])
 
@@ -154,10 +172,20 @@ def test_no_page_scrolls_sideways_on_a_phone(page: Page, live_server, world: Wor
     log_in(page, live_server, "participant", f"/samrad/{world.slug}/omgang/2/")
     page.goto(live_server.at(f"/samrad/{world.slug}/omgang/2/synpunkter/{world.second_anchor}"))
     expect(page.locator("form.comment-form")).to_be_visible()
+    page.locator(".earlier-versions summary").click()
+    expect(page.locator(".earlier-versions .versions")).to_contain_text("första lydelsen")
     screenshot(page, "layout-phone-thread-with-form")
     assert page_width(page) <= PHONE["width"], wider_than_the_screen(page)
-    page.goto(live_server.at(f"/samrad/{world.slug}/omgang/2/"))
-    assert page_width(page) <= PHONE["width"], wider_than_the_screen(page)
+    for name, path in {
+        "draft-logged-in": f"/samrad/{world.slug}/omgang/2/",
+        "mine": "/mina-synpunkter",
+        "notifications": "/notiser",
+        "notification-settings": "/notiser/installningar",
+        "versions": f"/synpunkter/{world.second_comment}/versioner",
+    }.items():
+        page.goto(live_server.at(path))
+        screenshot(page, f"layout-phone-{name}")
+        assert page_width(page) <= PHONE["width"], (name, wider_than_the_screen(page))
     assert not page.problems.all(), page.problems.all()
 
 
