@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import clock
 from ..auth import services as accounts
@@ -381,8 +381,21 @@ def _give_back(comment_: Comment, message: str, late_text: str | None, status: i
 TEXT_FORMS = frozenset({"consultations.thread", "consultations.reply", "consultations.edit"})
 
 
+class UnreadableForm(BadRequest):
+    """A form body that is not UTF-8 (its CSRF token, sent as a header, may be valid)."""
+
+
+@bp.before_request
+def _refuse_unreadable_text():
+    """An htmx post carries its CSRF token in a header, so a body that is not UTF-8 passes the
+    CSRF check with an empty form: answer it like a refused token, with the text back."""
+    if request.method == "POST" and request.endpoint in TEXT_FORMS and sent_form()[1]:
+        raise UnreadableForm()
+
+
+@bp.errorhandler(UnreadableForm)
 @bp.errorhandler(CSRFError)
-def _unsent(error: CSRFError):
+def _unsent(error: BadRequest):
     """A comment, reply or edit whose CSRF token is missing or stale (an expired session, a
     logged-out tab) or whose body is not UTF-8: say so and give the text back in the form."""
     get_session().rollback()
