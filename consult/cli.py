@@ -42,7 +42,7 @@ def create_user_command(email, display_name, role, category, organisation, passw
             role=Role(role),
         )
     except accounts.RegistrationError as error:
-        raise click.ClickException(f"Not created: {error.field} {error}") from error
+        raise click.ClickException(f"Not created: {error.field} {error.key}") from error
     click.echo(f"Created {user.role.value} {user.email}.")
 
 

@@ -52,10 +52,22 @@ def expect_writes() -> None:
     g.db_writes = True
 
 
+def writes(view):
+    """Mark a view that writes although it answers GET (e.g. opening a notification marks it
+    read): its transactions begin IMMEDIATE like those of a POST."""
+    view.writes_database = True
+    return view
+
+
 def _writes_expected() -> bool:
     if has_app_context() and g.get("db_writes"):
         return True
-    return has_request_context() and request.method not in READING_METHODS
+    if not has_request_context():
+        return False
+    if request.method not in READING_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "writes_database", False))
 
 
 def _begin_sqlite(connection) -> None:

@@ -146,6 +146,27 @@ def test_comment_body_that_is_not_utf8_is_given_back_readably(
     assert _count(session) == 0
 
 
+def test_htmx_comment_body_that_is_not_utf8_is_given_back_though_its_header_token_is_valid(
+    client, auth, session, open_round, paragraph
+):
+    auth.login()
+    key = paragraph.anchor
+    token = client.csrf_token()
+    body = f"{key}-kind=comment&{key}-body=".encode() + b"Hej \xff v\xe4gen"
+    response = client.post(
+        _thread_url(open_round, key),
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={**HX, "X-CSRFToken": token},
+        csrf=False,
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "inte kunde läsas" in page
+    assert _textarea(page, f"{key}-body") == "Hej \ufffd v\ufffdgen"
+    assert _count(session) == 0
+
+
 def test_other_forms_without_token_still_get_the_error_page(client, auth):
     auth.login()
     response = client.post("/sprak", data={"lang": "en"}, csrf=False)

@@ -163,3 +163,35 @@ def test_concurrent_comment_posts_to_the_served_app_all_succeed(
     assert statuses == [200] * (WRITERS * WRITES_EACH)
     session.rollback()
     assert session.scalar(select(func.count(Comment.id))) == WRITERS * WRITES_EACH
+
+
+def test_sqlite_get_views_that_write_wait_for_other_writers(app, session, sqlite_only, now):
+    # Opening a notification (GET) marks it read: it must wait like a POST, not fail.
+    from consult.notifications import notify
+    from consult.notifications import services as notifications
+
+    people = [factories.make_user(session) for _ in range(WRITERS)]
+    with app.test_request_context():
+        made = [
+            [notify(session, person, "round.closed", now=now.get(), round_title="R")]
+            for person in people
+            for _ in range(WRITES_EACH)
+        ]
+    session.commit()
+    ids = [n.id for [n] in made]
+    barrier = threading.Barrier(WRITERS)
+
+    def open_all(index: int) -> int:
+        person_id = people[index].id
+        mine = ids[index * WRITES_EACH : (index + 1) * WRITES_EACH]
+        barrier.wait()
+        for notification_id in mine:
+            with app.test_request_context(f"/notiser/{notification_id}"):
+                session_ = db.get_session()
+                person = session_.get(User, person_id)
+                notifications.mark_read(session_, person, notification_id, now=now.get())
+        return len(mine)
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        opened = list(pool.map(open_all, range(WRITERS)))
+    assert opened == [WRITES_EACH] * WRITERS

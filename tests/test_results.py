@@ -103,7 +103,7 @@ def test_the_round_page_shows_the_results_once_published(
     category = re.search(
         r'<table class="results-table" id="results-category">(.*?)</table>', page, re.S
     ).group(1)
-    assert "<caption>" in category
+    assert "<caption" in category
     assert re.search(r'<th scope="row">Kommun</th>\s*<td class="num">3</td>', category)
     assert "50 %" in category  # 3 of 6, said in text and not only drawn
     section = re.search(r'id="results-section">(.*?)</table>', page, re.S).group(1)

@@ -6,6 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from ..labels import CATEGORY_LABELS
+from ..web import parse_int
 
 
 class RegisterForm(FlaskForm):
@@ -34,7 +35,7 @@ class RegisterForm(FlaskForm):
     organisation_id = SelectField(
         _l("Organisation"),
         description=_l("Required unless you respond as a private individual."),
-        coerce=lambda value: int(value) if value else None,
+        coerce=lambda value: parse_int(value) if value else None,
         validators=[Optional()],
     )
     new_organisation = StringField(

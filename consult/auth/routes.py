@@ -50,7 +50,7 @@ def register():
             message = {
                 "taken": _("An account with this e-mail address already exists."),
                 "required": _("Choose your organisation or give its name."),
-            }[str(error)]
+            }[error.key]
             getattr(form, error.field).errors = [message]
         else:
             login_user(user)

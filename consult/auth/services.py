@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..errors import Invalid
 from ..models import Category, Organisation, Role, User
 
 _dummy_hashes: dict[str, str] = {}
@@ -20,12 +21,13 @@ def _dummy_hash() -> str:
     return _dummy_hashes[method]
 
 
-class RegistrationError(ValueError):
-    """Registration refused; ``field`` names the form field at fault."""
+class RegistrationError(Invalid):
+    """Registration refused: ``field`` names the form field at fault, ``key`` the rule."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, key: str):
+        super().__init__({field: key})
         self.field = field
+        self.key = key
 
 
 def organisation_key(name: str) -> str:
@@ -110,6 +112,12 @@ def register(
     session.add(user)
     session.commit()
     return user
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """Remember ``user``'s interface language on their account."""
+    user.locale = locale
+    session.commit()
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask import session as http_session
@@ -24,9 +25,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import clock
+from ..auth import services as accounts
 from ..db import get_session
 from ..errors import Refusal
 from ..extensions import htmx, limiter
@@ -118,6 +120,14 @@ def _vary_on_htmx(response):
     # The same URL answers with a page or a fragment: caches must keep them apart.
     response.vary.add("HX-Request")
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it without being told."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
 
 
 @bp.get("/")
@@ -296,10 +306,7 @@ def count(slug: str, number: int, target: str):
 
 
 def _comment_or_404(comment_id: int) -> Comment:
-    comment = get_session().get(Comment, comment_id)
-    if comment is None or not services.can_see(comment, _viewer()):
-        abort(404)
-    return comment
+    return call(services.visible_comment, comment_id)
 
 
 def _render_comment(comment: Comment, status: int = 200, **extra):
@@ -374,8 +381,21 @@ def _give_back(comment_: Comment, message: str, late_text: str | None, status: i
 TEXT_FORMS = frozenset({"consultations.thread", "consultations.reply", "consultations.edit"})
 
 
+class UnreadableForm(BadRequest):
+    """A form body that is not UTF-8 (its CSRF token, sent as a header, may be valid)."""
+
+
+@bp.before_request
+def _refuse_unreadable_text():
+    """An htmx post carries its CSRF token in a header, so a body that is not UTF-8 passes the
+    CSRF check with an empty form: answer it like a refused token, with the text back."""
+    if request.method == "POST" and request.endpoint in TEXT_FORMS and sent_form()[1]:
+        raise UnreadableForm()
+
+
+@bp.errorhandler(UnreadableForm)
 @bp.errorhandler(CSRFError)
-def _unsent(error: CSRFError):
+def _unsent(error: BadRequest):
     """A comment, reply or edit whose CSRF token is missing or stale (an expired session, a
     logged-out tab) or whose body is not UTF-8: say so and give the text back in the form."""
     get_session().rollback()
@@ -401,7 +421,7 @@ def _unsent(error: CSRFError):
     status = 409 if htmx else 400
     try:
         return _give_back_unsent(request.view_args or {}, sent, notice, status)
-    except HTTPException as missing:
+    except (HTTPException, Refusal) as missing:
         # An error handler must answer, not raise: no such comment or round is a plain 404.
         return render_template("error.html", code=missing.code), missing.code
 
@@ -671,6 +691,5 @@ def language():
     if chosen in current_app.config["LANGUAGES"]:
         http_session["lang"] = chosen
         if current_user.is_authenticated:
-            current_user.locale = chosen
-            get_session().commit()
+            accounts.set_locale(get_session(), current_user, chosen)
     return redirect(safe_next(request.form.get("next"), url_for("consultations.index")))

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from ..errors import NotFound
 from ..models import (
     Agreement,
     AnalysedComment,
@@ -22,6 +23,7 @@ from ..models import (
     User,
 )
 from ..people.rules import write_refusal
+from ..permissions import signed_in
 
 
 class RoundState(enum.StrEnum):
@@ -282,6 +284,15 @@ def can_see(comment: Comment, viewer: User | None) -> bool:
         return True
     own = viewer is not None and comment.author_id == viewer.id
     return own and comment.status in SEEN_BY_AUTHOR
+
+
+def visible_comment(session: Session, actor: User | None, comment_id: int) -> Comment:
+    """Return comment ``comment_id`` if ``actor`` may see it; NotFound otherwise (also for
+    one that exists but is hidden from them)."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or not can_see(comment, actor if signed_in(actor) else None):
+        raise NotFound()
+    return comment
 
 
 def visible_replies(comment: Comment, viewer: User | None) -> list[Comment]:

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..db import get_session
+from ..db import get_session, writes
 from ..extensions import htmx
 from ..security import safe_next
 from ..web import call, page_arg
@@ -76,6 +76,7 @@ def _local_path(url: str | None) -> str:
 
 
 @bp.get("/notiser/<int:notification_id>")
+@writes
 def open_(notification_id: int):
     """Mark a notification as read and go to what it is about."""
     item = call(services.mark_read, notification_id, now=clock.now())
