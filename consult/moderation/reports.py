@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import NotAllowed, WrongState
+from ..errors import NotAllowed, NotFound, WrongState
 from ..models import Comment, CommentStatus, ModerationMode, Report, ReportStatus, Round, User
 from ..permissions import signed_in
 from . import reasons
@@ -25,6 +25,23 @@ def can_report(comment: Comment, viewer: User | None) -> bool:
         and comment.status == CommentStatus.PUBLISHED
         and comment.round.moderation == ModerationMode.POST
     )
+
+
+def reportable(session: Session, viewer: User | None, comment_id: int) -> Comment:
+    """Return the comment ``viewer`` may report, or raise NotFound (for anyone else, the
+    report form of a comment does not exist)."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or not can_report(comment, viewer):
+        raise NotFound()
+    return comment
+
+
+def reported_comment(session: Session, comment_id: int) -> Comment:
+    """Return the comment a report was sent for (its page answers whatever the outcome)."""
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound()
+    return comment
 
 
 def reported_ids(session: Session, viewer: User | None) -> set[int]:

@@ -331,13 +331,6 @@ def _target_key(comment: Comment) -> str:
     return "doc"
 
 
-def _reportable_or_404(comment_id: int) -> Comment:
-    comment = get_session().get(Comment, comment_id)
-    if comment is None or not reports.can_report(comment, current_user):
-        abort(404)
-    return comment
-
-
 def _report_fragment(comment: Comment, form=None, notice=None, status: int = 200):
     return make_response(
         render_template(
@@ -357,11 +350,9 @@ def report(comment_id: int):
         abort(403)
     form = ReportForm(prefix=f"report-{comment_id}")
     if request.method == "GET":
-        comment = _reportable_or_404(comment_id)
+        comment = call(reports.reportable, comment_id)
         return render_template("moderation/report.html", comment=comment, form=form)
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
+    comment = reports.reported_comment(session, comment_id)
     try:
         reports.report(
             session,

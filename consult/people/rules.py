@@ -7,6 +7,7 @@ comment actions and the templates can all ask the same question.
 from __future__ import annotations
 
 from ..models import Commenters, Round, User
+from ..permissions import signed_in
 
 BLOCKED = "blocked"
 UNVERIFIED = "unverified"
@@ -19,7 +20,7 @@ def write_refusal(user: User | None, round_: Round) -> str | None:
     from people whose claim to speak for their organisation staff have verified.
     Whether the round is open is a separate question (``consultations.services.is_open``).
     """
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return None
     if user.is_blocked:
         return BLOCKED
