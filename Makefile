@@ -45,8 +45,8 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
-## test: every test, on SQLite (with the browser tests) and on PostgreSQL
-test: setup browser test-sqlite test-postgres
+## test: the linters, then every test, on SQLite (with the browser tests) and on PostgreSQL
+test: lint browser test-sqlite test-postgres
 
 test-sqlite: setup
 	$(BIN)/pytest -q
@@ -54,8 +54,10 @@ test-sqlite: setup
 test-postgres: setup
 	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e" --ignore=tests/nlp
 
+## lint: ruff over the code and the tests, and the import contracts of pyproject.toml
 lint: setup
-	$(BIN)/ruff check consult tests
+	$(BIN)/ruff check consult nlp tests
+	$(BIN)/lint-imports --no-logo --no-cache
 
 translations-extract: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --project Consult --version 0.1 .
