@@ -12,10 +12,11 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard consult/translations/*/LC_MESSAGES
 
 setup: $(VENV)/.installed $(HTMX) $(AXE) $(CATALOGUES)
 
+# pip prints errors only (--quiet twice): a failed install still stops here, with its reason.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --quiet --upgrade pip
+	$(BIN)/pip install --quiet --quiet -e '.[dev]'
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
