@@ -8,11 +8,8 @@ from sqlalchemy import select
 from consult.analysis import queue, split, themes
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
-from . import test_analysis_corrections
-from .test_analysis_seed import BROADBAND, SCHOOL
-from .test_analysis_themes import BASE, english, live, members, rerun
-
-analysed = test_analysis_corrections.analysed
+from .analysis_helpers import BASE, english, live, members, rerun
+from .analysis_seed import BROADBAND, SCHOOL
 
 
 def theme_of_text(session, seeded, text) -> int:
