@@ -12,10 +12,11 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard consult/translations/*/LC_MESSAGES
 
 setup: $(VENV)/.installed $(HTMX) $(AXE) $(CATALOGUES)
 
+# pip prints errors only (--quiet twice): a failed install still stops here, with its reason.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --quiet --upgrade pip
+	$(BIN)/pip install --quiet --quiet -e '.[dev]'
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -45,8 +46,8 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
-## test: every test, on SQLite (with the browser tests) and on PostgreSQL
-test: setup browser test-sqlite test-postgres
+## test: the linters, then every test, on SQLite (with the browser tests) and on PostgreSQL
+test: lint browser test-sqlite test-postgres
 
 test-sqlite: setup
 	$(BIN)/pytest -q
@@ -54,8 +55,10 @@ test-sqlite: setup
 test-postgres: setup
 	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e" --ignore=tests/nlp
 
+## lint: ruff over the code and the tests, and the import contracts of pyproject.toml
 lint: setup
-	$(BIN)/ruff check consult tests
+	$(BIN)/ruff check consult nlp tests
+	$(BIN)/lint-imports --no-logo --no-cache
 
 translations-extract: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --project Consult --version 0.1 .

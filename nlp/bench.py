@@ -269,7 +269,7 @@ def run_step(step: str, n: int, model_path: str) -> dict:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.preprocessing import normalize
 
-        from .evaluate import baseline_vectoriser
+        from .evaluate.baseline import baseline_vectoriser
 
         started = time.perf_counter()
         X = baseline_vectoriser().fit_transform(texts)

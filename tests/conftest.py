@@ -15,10 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from consult import clock, create_app, db
-from consult.analysis import placement, queue
+from consult.analysis import jobs, placement, queue, services
 from consult.extensions import limiter
 
 from . import factories
+from .analysis_seed import reuse_engine_results, seed_round
 
 FIXED_NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -176,3 +177,16 @@ def placed(app, session):
         session.commit()  # end the test's transaction, to read what the background wrote
 
     return wait
+
+
+@pytest.fixture
+def analysed(session, open_round, monkeypatch):
+    """The small seeded round of tests/analysis_seed.py, analysed (the engine's answer reused)."""
+    reuse_engine_results(monkeypatch)
+    seeded = seed_round(session, open_round)
+    job = services.start(
+        session, seeded.staff, open_round.id, now=clock.now(), stale_after=timedelta(hours=1)
+    )
+    jobs.run(session, job.id)
+    session.expire_all()
+    return seeded

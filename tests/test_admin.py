@@ -19,7 +19,7 @@ from consult.models import (
 )
 
 from . import factories
-from .test_admin_draft_editing import DRAFT_ROUTE_COUNT, draft_routes
+from .routes import DRAFT_ROUTE_COUNT, draft_routes, endpoint_ids, placeholder_round
 
 HX = {"HX-Request": "true"}
 
@@ -58,9 +58,10 @@ def _routes(round_: Round) -> list[tuple[str, str]]:
 
 
 ROUTE_COUNT = 19
+ROUTE_IDS = endpoint_ids(_routes(placeholder_round()))
 
 
-@pytest.mark.parametrize("index", range(ROUTE_COUNT))
+@pytest.mark.parametrize("index", range(ROUTE_COUNT), ids=ROUTE_IDS)
 def test_anonymous_visitors_are_sent_to_the_login_page(client, scheduled_round, index):
     method, url = _routes(scheduled_round)[index]
     response = getattr(client, method)(url)
@@ -68,7 +69,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, scheduled_round, 
     assert response.headers["Location"].startswith("/konto/logga-in")
 
 
-@pytest.mark.parametrize("index", range(ROUTE_COUNT))
+@pytest.mark.parametrize("index", range(ROUTE_COUNT), ids=ROUTE_IDS)
 def test_anonymous_htmx_requests_get_a_login_redirect_header(client, scheduled_round, index):
     method, url = _routes(scheduled_round)[index]
     response = getattr(client, method)(url, headers=HX)
@@ -77,7 +78,7 @@ def test_anonymous_htmx_requests_get_a_login_redirect_header(client, scheduled_r
 
 
 @pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.STAFF])
-@pytest.mark.parametrize("index", range(ROUTE_COUNT))
+@pytest.mark.parametrize("index", range(ROUTE_COUNT), ids=ROUTE_IDS)
 def test_participants_and_staff_are_refused(client, auth, session, scheduled_round, role, index):
     auth.login(role=role)
     method, url = _routes(scheduled_round)[index]
@@ -86,7 +87,7 @@ def test_participants_and_staff_are_refused(client, auth, session, scheduled_rou
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
-@pytest.mark.parametrize("index", range(ROUTE_COUNT))
+@pytest.mark.parametrize("index", range(ROUTE_COUNT), ids=ROUTE_IDS)
 def test_administrators_reach_every_page(client, auth, scheduled_round, index):
     auth.login(role=Role.ADMIN)
     method, url = _routes(scheduled_round)[index]

@@ -17,6 +17,7 @@ from consult.errors import Invalid, NotAllowed, NotFound, WrongState
 from consult.models import AuditEntry, Paragraph, ParagraphChange, Role, Section
 
 from . import factories
+from .routes import DRAFT_ROUTE_COUNT, draft_routes, endpoint_ids, placeholder_round
 
 HX = {"HX-Request": "true"}
 
@@ -365,29 +366,10 @@ def test_editing_a_later_draft_updates_what_changed(session, now, admin):
 # Over HTTP: who reaches the pages, htmx and no-JavaScript paths
 
 
-def draft_routes(round_) -> list[tuple[str, str]]:
-    """Every route of the draft editor, for the authorisation matrix."""
-    r = round_.id
-    p = round_.document.paragraphs[0].id
-    s = round_.document.sections[0].id
-    return [
-        ("get", f"/admin/omgang/{r}/utkast/redigera"),
-        ("get", f"/admin/omgang/{r}/stycke/{p}/"),
-        ("get", f"/admin/omgang/{r}/stycke/{p}/redigera"),
-        ("post", f"/admin/omgang/{r}/stycke/{p}/redigera"),
-        ("post", f"/admin/omgang/{r}/stycke/{p}/flytta"),
-        ("post", f"/admin/omgang/{r}/stycke/{p}/ta-bort"),
-        ("get", f"/admin/omgang/{r}/avsnitt/{s}/"),
-        ("get", f"/admin/omgang/{r}/avsnitt/{s}/redigera"),
-        ("post", f"/admin/omgang/{r}/avsnitt/{s}/redigera"),
-        ("get", f"/admin/omgang/{r}/andringar"),
-    ]
+DRAFT_IDS = endpoint_ids(draft_routes(placeholder_round()))
 
 
-DRAFT_ROUTE_COUNT = 10
-
-
-@pytest.mark.parametrize("index", range(DRAFT_ROUTE_COUNT))
+@pytest.mark.parametrize("index", range(DRAFT_ROUTE_COUNT), ids=DRAFT_IDS)
 def test_anonymous_visitors_are_sent_to_log_in(client, scheduled_round, index):
     method, url = draft_routes(scheduled_round)[index]
     response = getattr(client, method)(url)
@@ -396,7 +378,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, scheduled_round, index):
 
 
 @pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.STAFF])
-@pytest.mark.parametrize("index", range(DRAFT_ROUTE_COUNT))
+@pytest.mark.parametrize("index", range(DRAFT_ROUTE_COUNT), ids=DRAFT_IDS)
 def test_participants_and_staff_are_refused(client, auth, session, scheduled_round, role, index):
     auth.login(role=role)
     method, url = draft_routes(scheduled_round)[index]
@@ -404,7 +386,7 @@ def test_participants_and_staff_are_refused(client, auth, session, scheduled_rou
     assert _audit(session) == []
 
 
-@pytest.mark.parametrize("index", range(DRAFT_ROUTE_COUNT))
+@pytest.mark.parametrize("index", range(DRAFT_ROUTE_COUNT), ids=DRAFT_IDS)
 def test_administrators_reach_every_route(client, auth, session, scheduled_round, index):
     auth.login(role=Role.ADMIN)
     method, url = draft_routes(scheduled_round)[index]

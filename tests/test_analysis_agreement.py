@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from consult import clock
-from consult.analysis import agreement, board, corrections, jobs, services, themes
+from consult.analysis import agreement, board, corrections, themes
 from consult.models import Theme, ThemeAssignment
-
-from .test_analysis_seed import reuse_engine_results, seed_round
 
 # The pure function
 
@@ -68,18 +65,6 @@ def test_no_pairs_and_too_few_pairs_give_no_figure():
 
 
 # The query on a seeded round
-
-
-@pytest.fixture
-def analysed(session, open_round, monkeypatch):
-    reuse_engine_results(monkeypatch)
-    seeded = seed_round(session, open_round)
-    job = services.start(
-        session, seeded.staff, open_round.id, now=clock.now(), stale_after=timedelta(hours=1)
-    )
-    jobs.run(session, job.id)
-    session.expire_all()
-    return seeded
 
 
 def _single_tagged(session, seeded) -> list[tuple[int, int]]:

@@ -9,37 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from consult import clock, errors
-from consult.analysis import board, drill, jobs, services
-from consult.models import Category, Theme, ThemeAssignment
+from consult.analysis import board, drill, services
+from consult.models import Category, ThemeAssignment
 
-from .test_analysis_seed import (
+from .analysis_helpers import theme_of
+from .analysis_seed import (
     CAMPAIGN,
     CAMPAIGN_SIZE,
     SCHOOL,
     TRAFFIC,
-    reuse_engine_results,
     seed_round,
 )
-
-
-@pytest.fixture
-def analysed(session, open_round, monkeypatch):
-    reuse_engine_results(monkeypatch)
-    seeded = seed_round(session, open_round)
-    job = services.start(
-        session, seeded.staff, open_round.id, now=clock.now(), stale_after=timedelta(hours=1)
-    )
-    jobs.run(session, job.id)
-    session.expire_all()
-    return seeded
-
-
-def theme_of(session, comment) -> Theme:
-    return session.scalars(
-        select(Theme)
-        .join(ThemeAssignment, ThemeAssignment.theme_id == Theme.id)
-        .where(ThemeAssignment.comment_id == comment.id, ThemeAssignment.removed_at.is_(None))
-    ).one()
 
 
 def test_the_board_counts_every_analysed_comment_once(session, analysed):

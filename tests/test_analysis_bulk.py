@@ -9,10 +9,8 @@ from consult import errors
 from consult.analysis import bulk, corrections
 from consult.models import AuditEntry, Origin, Role, ThemeAssignment
 
-from . import test_analysis_corrections
-from .test_analysis_themes import BASE, biggest_two, english, live, members
+from .analysis_helpers import BASE, biggest_two, english, live, members
 
-analysed = test_analysis_corrections.analysed
 BULK = "/analys/omgang/{round}/synpunkter"
 
 

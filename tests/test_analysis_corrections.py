@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
 from consult import clock, errors
-from consult.analysis import board, corrections, jobs, services
+from consult.analysis import board, corrections
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
 from . import factories
-from .test_analysis_seed import reuse_engine_results, seed_round
-
-
-@pytest.fixture
-def analysed(session, open_round, monkeypatch):
-    reuse_engine_results(monkeypatch)
-    seeded = seed_round(session, open_round)
-    job = services.start(
-        session, seeded.staff, open_round.id, now=clock.now(), stale_after=timedelta(hours=1)
-    )
-    jobs.run(session, job.id)
-    session.expire_all()
-    return seeded
 
 
 def tag_of(session, comment) -> ThemeAssignment:

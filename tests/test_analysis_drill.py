@@ -13,11 +13,9 @@ from consult import clock
 from consult.analysis import corrections, drill
 from consult.models import AnalysedComment, Category, CommentStatus, Paragraph, Section
 
-from . import factories, test_analysis_board
-from .test_analysis_board import theme_of
-from .test_analysis_seed import SCHOOL, TRAFFIC
-
-analysed = test_analysis_board.analysed
+from . import factories
+from .analysis_helpers import theme_of
+from .analysis_seed import SCHOOL, TRAFFIC
 
 
 def listed(session, seeded, theme_key, *, per_page=100, **filters) -> drill.Page:

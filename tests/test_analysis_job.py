@@ -31,8 +31,8 @@ from consult.moderation import decisions
 from consult.synthesis import services as synthesis
 
 from . import factories
+from .analysis_seed import CAMPAIGN_SIZE, SCHOOL, seed_round
 from .conftest import make_config
-from .test_analysis_seed import CAMPAIGN_SIZE, SCHOOL, seed_round
 
 STALE = timedelta(minutes=60)
 

@@ -11,10 +11,7 @@ from consult import clock, errors
 from consult.analysis import corrections
 from consult.models import Theme, ThemeAssignment, User
 
-from . import test_analysis_board
-from .test_analysis_board import theme_of
-
-analysed = test_analysis_board.analysed
+from .analysis_helpers import theme_of
 
 
 def test_a_move_onto_a_theme_being_retired_waits_and_is_refused(app, session, analysed):

@@ -8,11 +8,9 @@ from sqlalchemy import select
 from consult.analysis import proposals, queue
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeProposal
 
-from . import test_analysis_corrections
-from .test_analysis_seed import BROADBAND, SCHOOL
-from .test_analysis_themes import english, live, rerun
+from .analysis_helpers import english, live, rerun
+from .analysis_seed import BROADBAND, SCHOOL
 
-analysed = test_analysis_corrections.analysed
 NEW = "/analys/omgang/{round}/nytt-tema"
 FIBRE = {"name": "Fiber och bredband", "description": "Fiber, bredband och byanät på landsbygden."}
 
@@ -159,7 +157,7 @@ def test_in_a_large_round_the_proposals_are_found_in_the_background(
 
 
 def test_with_staff_examples_the_trained_tagger_proposes(session, analysed, now):
-    from .test_analysis_training import teach_fibre
+    from .analysis_helpers import teach_fibre
 
     teach_fibre(session, analysed, now)
 

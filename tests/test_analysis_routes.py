@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from consult.analysis import queue
 from consult.models import Analysis, AnalysisStatus, Role
 
-from .test_analysis_seed import reuse_engine_results, seed_round
+from .analysis_seed import reuse_engine_results, seed_round
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ from sqlalchemy import select
 from consult.analysis import jobs, queue, split, themes
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
-from . import factories, test_analysis_corrections
-from .test_analysis_seed import BROADBAND, SCHOOL
-from .test_analysis_themes import BASE, english, live, members, rerun
-
-analysed = test_analysis_corrections.analysed
+from . import factories
+from .analysis_helpers import BASE, english, live, members, rerun
+from .analysis_seed import BROADBAND, SCHOOL
 
 
 def theme_of_text(session, seeded, text) -> int:

@@ -2,71 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import flask_babel
 import pytest
 from sqlalchemy import select
 
 from consult import clock, errors
-from consult.analysis import jobs, services, themes
+from consult.analysis import themes
 from consult.models import AuditEntry, Origin, Role, Theme, ThemeAssignment
 
-from . import test_analysis_corrections
-
-# The analysed seed round of the correction tests, as a fixture here too.
-analysed = test_analysis_corrections.analysed
-BASE = "/analys/omgang/{round}/tema/{theme}"
-
-
-def current_themes(session, round_id) -> list[Theme]:
-    return list(
-        session.scalars(
-            select(Theme)
-            .where(Theme.round_id == round_id, Theme.retired_at.is_(None))
-            .order_by(Theme.id)
-        )
-    )
-
-
-def live(session, comment_ids) -> dict[int, set[int]]:
-    """Return {comment id: the themes it is tagged with now}."""
-    found = {c: set() for c in comment_ids}
-    for comment_id, theme_id in session.execute(
-        select(ThemeAssignment.comment_id, ThemeAssignment.theme_id).where(
-            ThemeAssignment.comment_id.in_(list(comment_ids)),
-            ThemeAssignment.removed_at.is_(None),
-        )
-    ):
-        found[comment_id].add(theme_id)
-    return found
-
-
-def english(session, user) -> None:
-    """Show ``user`` the pages in English (the Swedish catalogue is merged later)."""
-    user.locale = "en"
-    session.commit()
-    # The tests share one app context, where Flask-Babel keeps the locale it chose first.
-    flask_babel.refresh()
-
-
-def members(session, theme_id) -> set[int]:
-    return {tag.comment_id for tag in themes.live_tags(session, theme_id)}
-
-
-def rerun(session, seeded, now) -> None:
-    now.set(now.get() + timedelta(hours=1))
-    job = services.start(
-        session, seeded.staff, seeded.round.id, now=clock.now(), stale_after=timedelta(hours=1)
-    )
-    jobs.run(session, job.id)
-    session.expire_all()
-
-
-def biggest_two(session, round_id) -> tuple[Theme, Theme]:
-    found = sorted(current_themes(session, round_id), key=lambda t: -len(members(session, t.id)))
-    return found[0], found[1]
-
+from .analysis_helpers import (
+    BASE,
+    biggest_two,
+    current_themes,
+    english,
+    live,
+    members,
+    rerun,
+)
 
 # Merging
 
@@ -322,7 +273,7 @@ def test_a_new_comment_like_a_merged_theme_goes_where_it_was_merged(
     from consult.consultations.services import Target
 
     from . import factories
-    from .test_analysis_seed import SCHOOL
+    from .analysis_seed import SCHOOL
 
     school = next(
         t

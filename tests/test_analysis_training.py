@@ -6,58 +6,24 @@ import uuid
 
 from sqlalchemy import select
 
-from consult.analysis import corrections, placement, training
+from consult.analysis import placement, training
 from consult.consultations import comments as commenting
 from consult.consultations.services import Target
-from consult.models import Analysis, Origin, Theme, ThemeAssignment
+from consult.models import Analysis, ThemeAssignment
 
-from . import factories, test_analysis_corrections
-from .test_analysis_seed import BROADBAND
-from .test_analysis_themes import live, rerun
-
-analysed = test_analysis_corrections.analysed
-# Of the broadband comments, those about fibre and those not (9 is about both: left out).
-FIBRE_TAUGHT = [2, 5, 6]
-FIBRE_LEFT = [1]
-NOT_FIBRE = [0, 3, 4, 7, 8]
-
-
-def broadband(seeded) -> list:
-    start = seeded.comments.index(next(c for c in seeded.comments if c.body == BROADBAND[0]))
-    return seeded.comments[start : start + len(BROADBAND)]
+from . import factories
+from .analysis_helpers import (
+    FIBRE_LEFT,
+    FIBRE_TAUGHT,
+    NOT_FIBRE,
+    broadband,
+    live,
+    rerun,
+    teach_fibre,
+)
 
 
-def teach_fibre(session, seeded, now) -> tuple[Theme, int]:
-    """Staff make a fibre theme, move three fibre comments to it, confirm the rest's theme."""
-    comments = broadband(seeded)
-    theme_id = session.scalars(
-        select(ThemeAssignment.theme_id).where(
-            ThemeAssignment.comment_id == comments[0].id, ThemeAssignment.removed_at.is_(None)
-        )
-    ).one()
-    fibre = Theme(round_id=seeded.round.id, name="Fiber till byarna", origin=Origin.STAFF)
-    session.add(fibre)
-    session.commit()
-    for i in FIBRE_TAUGHT:
-        corrections.move_tag(
-            session,
-            seeded.staff,
-            seeded.round.id,
-            comments[i].id,
-            from_theme_id=theme_id,
-            to_theme_id=fibre.id,
-            now=now.get(),
-        )
-    for i in NOT_FIBRE:
-        corrections.confirm_tag(
-            session, seeded.staff, seeded.round.id, comments[i].id, theme_id, now=now.get()
-        )
-    return fibre, theme_id
-
-
-def test_a_rerun_moves_unreviewed_comments_the_way_staff_moved_similar_ones(
-    session, analysed, now
-):
+def test_a_rerun_moves_unreviewed_comments_the_way_staff_moved_similar_ones(session, analysed, now):
     comments = broadband(analysed)
     fibre, broadband_theme = teach_fibre(session, analysed, now)
     left = [comments[i].id for i in FIBRE_LEFT]

@@ -58,3 +58,11 @@ def test_bad_paging_parameters_and_unknown_round(client, open_round):
     assert client.get(_url(open_round, per_page=100000)).get_json()["per_page"] == 200
     response = client.get("/api/v1/samrad/nej/omgang/1/synpunkter")
     assert response.status_code == 404 and response.get_json() == {"error": 404}
+
+
+# Fixes pinned by an earlier review (moved here from test_review_fixes.py)
+
+
+def test_api_refuses_non_ascii_digits(client, open_round):
+    url = f"/api/v1/samrad/{open_round.consultation.slug}/omgang/1/synpunkter?page=²"
+    assert client.get(url).status_code == 400

@@ -83,3 +83,14 @@ def test_language_choice_is_stored_on_the_account(client, auth, session):
 def test_language_switch_does_not_redirect_off_site(client, target):
     response = client.post("/sprak", data={"lang": "sv", "next": target})
     assert response.headers["Location"] == "/"
+
+
+# Fixes pinned by an earlier review (moved here from test_review_fixes.py)
+
+
+def test_secret_key_file_is_private(tmp_path, database_url, monkeypatch):
+    from consult import _instance_secret
+
+    key = _instance_secret(tmp_path)
+    assert len(key) == 64 and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert _instance_secret(tmp_path) == key

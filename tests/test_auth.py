@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from consult import create_app
+from consult.auth import services as accounts
 from consult.extensions import limiter
 from consult.models import Category, Organisation, User
 
@@ -222,3 +223,31 @@ def test_create_user_command_makes_an_admin(runner, session):
     assert result.exit_code == 0, result.output
     admin = session.scalar(select(User).where(User.email == "admin@region.se"))
     assert admin.is_admin and admin.organisation.name == "Region Västerbotten"
+
+
+# Fixes pinned by an earlier review (moved here from test_review_fixes.py)
+
+
+def test_unknown_email_costs_a_real_hash(app):
+    with app.app_context():
+        assert accounts._dummy_hash().startswith(app.config["PASSWORD_HASH_METHOD"])
+
+
+def test_proxy_hops_make_rate_limits_per_client(database_url):
+    app = create_app(
+        make_config(
+            database_url, RATELIMIT_ENABLED=True, PROXY_HOPS=1, LOGIN_RATE_LIMIT="1 per minute"
+        )
+    )
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+
+    def login(ip):
+        return client.post(
+            "/konto/logga-in",
+            data={"email": "a@b.se", "password": "x"},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
+
+    assert [login("10.0.0.1"), login("10.0.0.1"), login("10.0.0.2")] == [422, 429, 422]
+    app.extensions["db_engine"].dispose()

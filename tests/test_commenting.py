@@ -450,3 +450,108 @@ def test_edit_form_is_not_offered_after_closing(client, auth, session, open_roun
     assert "stängd" in client.get(response.headers["Location"], follow_redirects=True).get_data(
         as_text=True
     )
+
+
+# Fixes pinned by an earlier review (moved here from test_review_fixes.py)
+
+
+def test_editing_in_pre_moderated_round_sends_the_comment_back_to_review(
+    client, auth, session, now
+):
+    round_ = factories.make_round(
+        session,
+        opens_at=now.get() - timedelta(days=1),
+        closes_at=now.get() + timedelta(days=1),
+        moderation=ModerationMode.PRE,
+    )
+    user = auth.login()
+    comment = factories.make_comment(session, round_, user, paragraph=round_.document.paragraphs[0])
+    prefix = f"edit-{comment.id}"
+    client.post(
+        f"/synpunkter/{comment.id}/redigera",
+        data={f"{prefix}-kind": "comment", f"{prefix}-body": "Något helt annat"},
+    )
+    session.expire_all()
+    assert session.get(Comment, comment.id).status == CommentStatus.PENDING
+
+
+def test_editing_a_section_comment_offers_no_proposal(client, auth, session, open_round):
+    user = auth.login()
+    comment = factories.make_comment(
+        session, open_round, user, section=open_round.document.sections[0]
+    )
+    page = client.get(f"/synpunkter/{comment.id}/redigera").get_data(as_text=True)
+    assert 'value="proposal"' not in page
+
+
+def test_refused_agreement_and_reply_replace_the_whole_comment(
+    client, auth, session, open_round, now
+):
+    other = factories.make_comment(
+        session,
+        open_round,
+        factories.make_user(session),
+        paragraph=open_round.document.paragraphs[0],
+    )
+    auth.login()
+    now.set(open_round.closes_at)
+    for response in (
+        client.post(f"/synpunkter/{other.id}/instam", headers=HX),
+        client.get(f"/synpunkter/{other.id}/svara", headers=HX),
+        client.post(
+            f"/synpunkter/{other.id}/svara",
+            data={f"reply-{other.id}-body": "Sent svar", f"reply-{other.id}-submission_key": "k"},
+            headers=HX,
+        ),
+    ):
+        assert response.status_code == 409
+        assert response.headers["HX-Retarget"] == f"#c-{other.id}"
+        assert response.headers["HX-Reswap"] == "outerHTML"
+        page = response.get_data(as_text=True)
+        assert page.count(f'id="c-{other.id}"') == 1
+    assert "Sent svar" in page  # the unsent reply is handed back
+
+
+def test_agreement_count_is_the_number_of_agreements(client, auth, session, open_round):
+    comment = factories.make_comment(session, open_round, factories.make_user(session))
+    comment.agreement_count = 7  # a stale count is corrected by the next toggle
+    session.commit()
+    auth.login()
+    client.post(f"/synpunkter/{comment.id}/instam")
+    session.expire_all()
+    rows = session.scalars(select(Agreement).where(Agreement.comment_id == comment.id)).all()
+    assert session.get(Comment, comment.id).agreement_count == len(rows) == 1
+
+
+def test_overlong_reply_key_is_refused_not_a_crash(client, auth, session, open_round):
+    parent = factories.make_comment(session, open_round, factories.make_user(session))
+    auth.login()
+    response = client.post(
+        f"/synpunkter/{parent.id}/svara",
+        data={f"reply-{parent.id}-body": "Svar", f"reply-{parent.id}-submission_key": "x" * 65},
+    )
+    assert response.status_code == 422
+    assert session.scalar(select(Comment).where(Comment.parent_id == parent.id)) is None
+
+
+def test_reply_to_a_reply_of_a_withdrawn_comment_is_refused(client, auth, session, open_round):
+    author = factories.make_user(session)
+    parent = factories.make_comment(session, open_round, author, status=CommentStatus.WITHDRAWN)
+    child = factories.make_comment(session, open_round, factories.make_user(session), parent=parent)
+    auth.login()
+    response = client.post(
+        f"/synpunkter/{child.id}/svara",
+        data={f"reply-{child.id}-body": "Svar", f"reply-{child.id}-submission_key": "k"},
+    )
+    assert response.status_code == 404
+
+
+def test_late_post_without_js_shows_the_message_once(client, auth, open_round, now):
+    auth.login()
+    key = open_round.document.paragraphs[0].anchor
+    now.set(open_round.closes_at)
+    page = client.post(
+        _url(open_round, key),
+        data={f"{key}-kind": "comment", f"{key}-body": "Sent", f"{key}-submission_key": "k"},
+    ).get_data(as_text=True)
+    assert "flash-error" not in page and page.count("notice-error") == 1

@@ -70,3 +70,11 @@ def test_demo_command_prints_accounts(runner):
     assert result.exit_code == 0
     assert "admin@demo.consult.example" in result.output
     assert "already loaded" in runner.invoke(args=["demo"]).output
+
+
+# Fixes pinned by an earlier review (moved here from test_review_fixes.py)
+
+
+def test_demo_refuses_a_database_with_real_consultations(runner, open_round):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "real consultations" in result.output

@@ -4,7 +4,15 @@ from sqlalchemy import func, select
 
 from consult import demo
 from consult.demo import large
-from consult.models import Category, Comment, CommentStatus, Consultation, Round, User
+from consult.models import (
+    Category,
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Consultation,
+    Round,
+    User,
+)
 
 
 def _round(session):
@@ -33,7 +41,16 @@ def test_the_command_loads_a_large_round_once(app, session, now, runner):
     assert len({c.author_id for c in comments}) >= 20
     assert len({c.body for c in comments}) >= 250  # recombined, so mostly distinct
     assert all(c.body_html and c.parent_id is None for c in comments)
-    assert all(c.paragraph_id or c.section_id or c.kind for c in comments)
+    # Each comment sits on a paragraph, on a chapter or on the whole draft (never on two at
+    # once), only on this round's draft; every level occurs, and comments and questions.
+    paragraphs = {p.id for p in round_.document.paragraphs}
+    sections = {s.id for s in round_.document.sections}
+    assert not any(c.paragraph_id and c.section_id for c in comments)
+    assert {c.paragraph_id for c in comments} - {None} <= paragraphs
+    assert {c.section_id for c in comments} - {None} <= sections
+    assert any(c.paragraph_id for c in comments) and any(c.section_id for c in comments)
+    assert any(c.paragraph_id is None and c.section_id is None for c in comments)
+    assert {CommentKind.COMMENT, CommentKind.QUESTION} <= {c.kind for c in comments}
     # The demo round is untouched.
     others = session.scalar(
         select(func.count()).select_from(Comment).where(Comment.round_id != round_.id)

@@ -16,9 +16,7 @@ from consult import clock
 from consult.models import CommentStatus, Role
 from consult.synthesis import exports, services
 
-from . import factories, test_analysis_board
-
-analysed = test_analysis_board.analysed  # the small analysed round, as a fixture here too
+from . import factories
 
 FORMULA = '=HYPERLINK("http://evil.example","klicka")'
 

@@ -1,5 +1,6 @@
 """Mina synpunkter and the receipt."""
 
+from consult.consultations import receipt
 from consult.models import CommentKind, CommentStatus
 
 from . import factories
@@ -56,3 +57,17 @@ def test_receipt_is_a_text_download_of_what_was_submitted(client, auth, session,
     assert "Fråga" in text
     assert "2027-02-22 13:00" in text  # written when the round opened, in Stockholm time
     assert user.email not in text
+
+
+# Fixes pinned by an earlier review (moved here from test_review_fixes.py)
+
+
+def test_receipt_checksum_is_keyed_and_covers_the_text(session, open_round, app):
+    comment = factories.make_comment(session, open_round, factories.make_user(session))
+    with app.app_context():
+        before = receipt.fingerprint(comment)
+        comment.body = "Ändrad i efterhand"
+        assert receipt.fingerprint(comment) != before
+        app.config["SECRET_KEY"] = "another"
+        comment.body = "En synpunkt."
+        assert receipt.fingerprint(comment) != before

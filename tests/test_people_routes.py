@@ -1,6 +1,7 @@
 """The people pages: who may reach each route, htmx row actions and their no-JavaScript path."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 from consult.models import AuditEntry, ClaimStatus, CommentStatus, Organisation, Role, User
 
 from . import factories
+from .routes import endpoint_ids
 
 HX = {"HX-Request": "true"}
 
@@ -39,6 +41,9 @@ def _routes(user, other):
 
 
 ROUTES = range(12)
+ROUTE_IDS = endpoint_ids(
+    _routes(SimpleNamespace(id="<u>", organisation_id="<o>"), SimpleNamespace(id="<other>"))
+)
 # Routes that change roles or merge organisations: administrators only.
 ADMIN_ONLY = {5, 10}
 
@@ -50,28 +55,28 @@ def _call(client, routes, index, headers=None):
     return client.post(url, data=data, headers=headers)
 
 
-@pytest.mark.parametrize("index", ROUTES)
+@pytest.mark.parametrize("index", ROUTES, ids=ROUTE_IDS)
 def test_anonymous_visitors_are_sent_to_the_login_page(client, target, index):
     response = _call(client, _routes(*target), index)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/konto/logga-in")
 
 
-@pytest.mark.parametrize("index", ROUTES)
+@pytest.mark.parametrize("index", ROUTES, ids=ROUTE_IDS)
 def test_anonymous_htmx_requests_get_a_login_redirect_header(client, target, index):
     response = _call(client, _routes(*target), index, HX)
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/konto/logga-in")
 
 
-@pytest.mark.parametrize("index", ROUTES)
+@pytest.mark.parametrize("index", ROUTES, ids=ROUTE_IDS)
 def test_participants_are_refused_and_nothing_changes(client, auth, session, target, index):
     auth.login()
     assert _call(client, _routes(*target), index).status_code == 403
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
-@pytest.mark.parametrize("index", ROUTES)
+@pytest.mark.parametrize("index", ROUTES, ids=ROUTE_IDS)
 def test_staff_reach_everything_but_roles_and_merging(client, auth, session, target, index):
     auth.login(role=Role.STAFF)
     response = _call(client, _routes(*target), index)
@@ -83,7 +88,7 @@ def test_staff_reach_everything_but_roles_and_merging(client, auth, session, tar
         assert response.status_code in (200, 302)
 
 
-@pytest.mark.parametrize("index", ROUTES)
+@pytest.mark.parametrize("index", ROUTES, ids=ROUTE_IDS)
 def test_admins_reach_everything(client, auth, target, index):
     auth.login(role=Role.ADMIN)
     assert _call(client, _routes(*target), index).status_code in (200, 302)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from consult.models import CommentStatus, Role
+from consult.models import CommentStatus, Role, Round
 
 from . import factories
 
@@ -131,3 +131,68 @@ def test_every_role_can_comment_on_an_open_round(client, auth, session, open_rou
         },
     )
     assert response.status_code == 302
+
+
+# Fixes pinned by an earlier review (moved here from test_review_fixes.py)
+
+
+def _thread_url(round_, key):
+    return f"/samrad/{round_.consultation.slug}/omgang/{round_.number}/synpunkter/{key}"
+
+
+def test_open_round_is_shown_while_the_next_is_scheduled(client, session, open_round, now):
+    later = Round(
+        consultation=open_round.consultation,
+        number=2,
+        title="Remissomgång 2",
+        opens_at=now.get() + timedelta(days=30),
+        closes_at=now.get() + timedelta(days=60),
+    )
+    session.add(later)
+    session.commit()
+    page = client.get(f"/samrad/{open_round.consultation.slug}/").get_data(as_text=True)
+    assert "Remissomgång 1" in page and "badge-open" in page
+
+
+def test_thread_pages_long_threads(client, session, open_round, app):
+    app.config["COMMENTS_PER_PAGE"] = 3
+    author = factories.make_user(session)
+    paragraph = open_round.document.paragraphs[0]
+    for i in range(5):
+        factories.make_comment(session, open_round, author, paragraph=paragraph, body=f"Nummer {i}")
+    first = client.get(_thread_url(open_round, paragraph.anchor)).get_data(as_text=True)
+    assert first.count('class="comment"') == 3 and "sida=2" in first
+    assert "5 synpunkter" in first
+    second = client.get(_thread_url(open_round, paragraph.anchor) + "?sida=2").get_data(
+        as_text=True
+    )
+    assert second.count('class="comment"') == 5 and "sida=3" not in second
+
+
+def test_fragments_vary_on_hx_request(client, open_round):
+    response = client.get(_thread_url(open_round, "doc"))
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_withdrawn_comment_with_replies_stays_as_placeholder(client, session, open_round):
+    paragraph = open_round.document.paragraphs[0]
+    parent = factories.make_comment(
+        session,
+        open_round,
+        factories.make_user(session),
+        paragraph=paragraph,
+        body="Tillbakadragen text",
+        status=CommentStatus.WITHDRAWN,
+    )
+    factories.make_comment(
+        session,
+        open_round,
+        factories.make_user(session),
+        parent=parent,
+        paragraph=paragraph,
+        body="Ett svar som ska synas",
+    )
+    page = client.get(_thread_url(open_round, paragraph.anchor)).get_data(as_text=True)
+    assert "Ett svar som ska synas" in page
+    assert "Tillbakadragen text" not in page and "drogs tillbaka" in page
+    assert "0 synpunkter" in page

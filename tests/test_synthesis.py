@@ -9,9 +9,7 @@ from consult import clock, errors
 from consult.models import AuditEntry, Response, Role, Synthesis, WorkStatus
 from consult.synthesis import services
 
-from . import factories, test_analysis_board
-
-analysed = test_analysis_board.analysed  # the small analysed round, as a fixture here too
+from . import factories
 
 
 def first_theme(session, seeded):

@@ -9,10 +9,6 @@ import pytest
 from consult import clock
 from consult.synthesis import services
 
-from . import test_analysis_board
-
-analysed = test_analysis_board.analysed  # the small analysed round, as a fixture here too
-
 
 def write(session, seeded, status, *, theme=None, paragraph=None, summary, response="accepted"):
     where = services.target(

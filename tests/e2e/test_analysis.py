@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from consult import clock
+from consult.analysis import jobs, services
 from consult.models import Category, Role
 from tests import factories
-from tests.test_analysis_seed import seed_round
+from tests.analysis_seed import seed_round
 
 from .conftest import assert_accessible, screenshot
 
@@ -29,8 +31,7 @@ class Analysable:
     email: str
 
 
-@pytest.fixture(scope="module")
-def analysable(live_server):
+def _seed(live_server, *, analyse: bool) -> Analysable:
     now = datetime.now(UTC)
     with live_server.session() as session:
         round_ = factories.make_round(
@@ -38,7 +39,24 @@ def analysable(live_server):
         )
         staff = factories.make_user(session, role=Role.STAFF, category=Category.REGION)
         seed_round(session, round_, staff=staff)
+        if analyse:
+            job = services.start(
+                session, staff, round_.id, now=clock.now(), stale_after=timedelta(hours=1)
+            )
+            jobs.run(session, job.id)
         return Analysable(round_.id, staff.email)
+
+
+@pytest.fixture
+def analysable(live_server):
+    """A seeded round that nobody has analysed yet."""
+    return _seed(live_server, analyse=False)
+
+
+@pytest.fixture
+def analysed(live_server):
+    """A seeded round analysed before the test (so no test waits for another to run first)."""
+    return _seed(live_server, analyse=True)
 
 
 def log_in(page: Page, live_server, email: str) -> None:
@@ -73,11 +91,9 @@ def test_staff_analyse_a_round_and_read_the_board(page: Page, live_server, analy
     assert_accessible(page, "theme board")
 
 
-def test_staff_rename_a_theme_and_move_a_comment(page: Page, live_server, analysable):
-    log_in(page, live_server, analysable.email)
-    page.goto(live_server.at(f"/analys/omgang/{analysable.round_id}/"))
-    if page.locator(".theme-card").count() == 0:
-        pytest.skip("needs the analysis of the previous test")
+def test_staff_rename_a_theme_and_move_a_comment(page: Page, live_server, analysed):
+    log_in(page, live_server, analysed.email)
+    page.goto(live_server.at(f"/analys/omgang/{analysed.round_id}/"))
     page.locator(".theme-card h3 a").first.click()
 
     edit = page.locator("details.theme-edit").filter(has=page.locator("#name"))
@@ -98,13 +114,9 @@ def test_staff_rename_a_theme_and_move_a_comment(page: Page, live_server, analys
     assert_accessible(page, "theme drill-down")
 
 
-def test_staff_move_several_comments_at_once_and_read_a_history(
-    page: Page, live_server, analysable
-):
-    log_in(page, live_server, analysable.email)
-    page.goto(live_server.at(f"/analys/omgang/{analysable.round_id}/"))
-    if page.locator(".theme-card").count() == 0:
-        pytest.skip("needs the analysis of the first test")
+def test_staff_move_several_comments_at_once_and_read_a_history(page: Page, live_server, analysed):
+    log_in(page, live_server, analysed.email)
+    page.goto(live_server.at(f"/analys/omgang/{analysed.round_id}/"))
     page.locator(".theme-card h3 a").first.click()
     articles = page.locator("article.analysis-comment")
     chosen = [articles.nth(i).get_attribute("id") for i in range(2)]
