@@ -40,6 +40,7 @@ from ..templating import when
 from ..web import call, page_arg, sent_form
 from . import bp, changes, comments, history, receipt, results, services, versions
 from .forms import CommentForm, ReplyForm, apply_errors
+from .urls import target_key, thread_url
 
 
 def _viewer():
@@ -73,25 +74,6 @@ def _target_or_404(round_: Round, key: str) -> services.Target:
     if target is None:
         abort(404)
     return target
-
-
-def thread_url(round_: Round, key: str, **kwargs) -> str:
-    """Return the URL of the comment thread on target ``key`` of ``round_``."""
-    return url_for(
-        "consultations.thread",
-        slug=round_.consultation.slug,
-        number=round_.number,
-        target=key,
-        **kwargs,
-    )
-
-
-def _target_key(comment: Comment) -> str:
-    if comment.paragraph is not None:
-        return comment.paragraph.anchor
-    if comment.section is not None:
-        return comment.section.anchor
-    return "doc"
 
 
 def _count_trigger(response, key: str):
@@ -333,7 +315,7 @@ def comment(comment_id: int):
     if htmx:
         return _render_comment(comment_, focus=request.args.get("fokus") == "1")
     parent = comment_.parent or comment_
-    return redirect(thread_url(comment_.round, _target_key(parent)) + f"#c-{comment_.id}")
+    return redirect(thread_url(comment_.round, target_key(parent)) + f"#c-{comment_.id}")
 
 
 def _refusal(error: Refusal, comment_: Comment | None, late_text: str | None = None):
@@ -359,7 +341,7 @@ def _give_back(comment_: Comment, message: str, late_text: str | None, status: i
     """Show ``comment_`` (in its thread without htmx) with ``message`` and the unsent text."""
     top = comment_.parent or comment_
     if not htmx:
-        target = services.resolve_target(get_session(), top.round, _target_key(top))
+        target = services.resolve_target(get_session(), top.round, target_key(top))
         return _render_thread(
             top.round,
             target,
@@ -566,7 +548,7 @@ def comment_versions(comment_id: int):
         round=comment_.round,
         consultation=comment_.round.consultation,
         versions=history.versions(comment_),
-        thread_url=thread_url(comment_.round, _target_key(top)) + f"#c-{comment_.id}",
+        thread_url=thread_url(comment_.round, target_key(top)) + f"#c-{comment_.id}",
         comment_langs=services.comment_languages(get_session(), [comment_.id]),
     )
 
@@ -584,7 +566,7 @@ def withdraw(comment_id: int):
     except Refusal as error:
         return _refusal(error, session.get(Comment, comment_id))
     message = _("Your comment is withdrawn. It is no longer shown to others.")
-    key = _target_key(comment_.parent or comment_)
+    key = target_key(comment_.parent or comment_)
     if htmx:
         response = make_response(
             render_template("consultations/_withdrawn.html", comment=comment_, message=message)
@@ -625,7 +607,7 @@ def reply(comment_id: int):
             if htmx:
                 return _render_comment(top, notice=notice)
             flash(notice, "success")
-            return redirect(thread_url(top.round, _target_key(top)) + f"#c-{reply_.id}")
+            return redirect(thread_url(top.round, target_key(top)) + f"#c-{reply_.id}")
     elif not services.is_open(parent.round, clock.now()):
         return _refusal(comments.RoundClosed(), parent)
     elif (refused := write_refusal(current_user, parent.round)) is not None:

@@ -26,7 +26,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..consultations.routes import thread_url
+from ..consultations.urls import comment_url, target_key, thread_url
 from ..db import get_session
 from ..errors import Invalid, NotAllowed, WrongState
 from ..extensions import htmx, limiter
@@ -322,15 +322,6 @@ def bulk():
 # Reports
 
 
-def _target_key(comment: Comment) -> str:
-    top = comment.parent or comment
-    if top.paragraph is not None:
-        return top.paragraph.anchor
-    if top.section is not None:
-        return top.section.anchor
-    return "doc"
-
-
 def _report_fragment(comment: Comment, form=None, notice=None, status: int = 200):
     return make_response(
         render_template(
@@ -376,10 +367,10 @@ def report(comment_id: int):
         if htmx:
             return _report_fragment(comment, notice=message, status=409)
         flash(message, "error")
-        return redirect(thread_url(comment.round, _target_key(comment)))
+        return redirect(thread_url(comment.round, target_key(comment)))
     message = _("Thank you. A moderator will look at the comment.")
     g.pop("reported_ids", None)
     if htmx:
         return _report_fragment(comment, notice=message)
     flash(message, "success")
-    return redirect(thread_url(comment.round, _target_key(comment)) + f"#c-{comment.id}")
+    return redirect(comment_url(comment))
