@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from io import BytesIO
 from urllib.parse import parse_qsl
 
-from flask import Request, abort, make_response, render_template, request
+from flask import Request, make_response, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
@@ -131,18 +131,3 @@ def sent_form() -> tuple[MultiDict, bool]:
     if unreadable is not None:
         return unreadable, True
     return request.form, False
-
-
-def ids_in_range(blueprint) -> None:
-    """Answer 404 for an ``<int:...>`` in ``blueprint``'s URLs past INT_MAX.
-
-    Werkzeug's int converter takes any length of digits; a database integer column does not
-    (SQLite raises OverflowError, PostgreSQL "integer out of range"), so no such id exists.
-    """
-
-    @blueprint.url_value_preprocessor
-    def _ids_in_range(_endpoint, values):
-        if values and any(
-            isinstance(v, int) and not isinstance(v, bool) and v > INT_MAX for v in values.values()
-        ):
-            abort(404)

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from ..db import get_session
 from ..security import vary_on_htmx
-from ..web import ids_in_range
 from . import bp
 from .forms import error_message
 from .uploads import MAX_DRAFT_BYTES
@@ -49,4 +48,3 @@ def _too_large(_error):
 
 
 vary_on_htmx(bp)
-ids_in_range(bp)

@@ -11,6 +11,3 @@ vary_on_htmx(bp)
 # The route modules add their views to ``bp``; they import the shared page helpers
 # (``pages``), never each other.
 from . import routes, theme_routes  # noqa: E402,F401
-from .pages import ids_in_range  # noqa: E402
-
-ids_in_range(bp)

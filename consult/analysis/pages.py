@@ -15,22 +15,12 @@ from flask_babel import gettext as _
 from .. import labels
 from ..db import get_session
 from ..models import AnalysisStatus, Category, CommentKind, Stance
-from ..web import INT_MAX, call, int_field, page_arg, parse_int
+from ..web import call, int_field, page_arg, parse_int
 from . import board, drill, services, themes
 from .board import NO_STANCE
 from .charts import share_bars
 from .forms import ThemeForm
 from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, STEP_TEXTS, WORK_FAILURES
-
-
-def ids_in_range(bp) -> None:
-    """Answer 404 for a number in ``bp``'s URLs that no id can be (an ``<int:…>`` part
-    takes any length of digits, and the database refuses to compare a larger number)."""
-
-    @bp.url_value_preprocessor
-    def _ids_in_range(endpoint, values) -> None:
-        if values and any(type(v) is int and v > INT_MAX for v in values.values()):
-            abort(404)
 
 
 def texts() -> dict:

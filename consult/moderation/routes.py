@@ -34,7 +34,7 @@ from ..models import Comment
 from ..people import forms as people_forms
 from ..people import services as people
 from ..security import safe_next, staff_only, vary_on_htmx
-from ..web import call, ids_in_range, int_arg, int_list
+from ..web import call, int_arg, int_list
 from . import bp, decisions, queue, reasons, reports
 from .forms import BlockForm, BulkForm, ReasonForm, ReportForm, apply_errors, state_message
 
@@ -84,8 +84,6 @@ staff_only(bp, except_endpoints=PARTICIPANT_ENDPOINTS)
 
 
 vary_on_htmx(bp)
-ids_in_range(bp)
-
 
 def _viewer():
     return current_user if current_user.is_authenticated else None

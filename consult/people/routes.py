@@ -27,7 +27,7 @@ from ..extensions import htmx
 from ..models import User
 from ..permissions import require_admin
 from ..security import safe_next, staff_only, vary_on_htmx
-from ..web import call, ids_in_range, page_arg
+from ..web import call, page_arg
 from . import bp, directory, labels, organisations, services
 from .forms import (
     CLAIM_LABELS,
@@ -45,8 +45,6 @@ staff_only(bp)
 
 
 vary_on_htmx(bp)
-ids_in_range(bp)
-
 
 @bp.app_template_global()
 def writing_refused(round_) -> str | None:

@@ -11,10 +11,7 @@ vary_on_htmx(bp)
 
 # The route modules add their views to ``bp``; they share helpers through ``labels``, never
 # import each other.
-from ..analysis.pages import ids_in_range  # noqa: E402
 from . import downloads, routes  # noqa: E402,F401
-
-ids_in_range(bp)
 
 
 @bp.record_once
