@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from consult import clock
+from consult import clock, errors
 from consult.models import CommentStatus, Role
 from consult.synthesis import exports, services
 
@@ -58,9 +58,9 @@ def test_downloads_refuse_anonymous_and_participants(client, auth, analysed, suf
 
 
 def test_the_service_refuses_a_participant(session, analysed):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         exports.xlsx_file(session, factories.make_user(session), analysed.round.id)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed):
         exports.csv_lines(session, None, analysed.round.id)
 
 

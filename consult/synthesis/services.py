@@ -21,7 +21,7 @@ from .. import audit
 from ..analysis.board import current_tags
 from ..analysis.corrections import clean_description, current_theme
 from ..analysis.services import get_round
-from ..errors import Conflict, Invalid, NotAllowed, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..models import (
     Comment,
     CommentStatus,
@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..permissions import require_staff
 
-__all__ = ["NotAllowed", "NotFound", "Conflict", "Invalid", "save", "entry", "overview"]
+__all__ = ["save", "entry", "overview"]
 
 TEXT_MAX = 5000
 FIELDS = ("summary", "response", "motivation", "status")
