@@ -37,10 +37,9 @@ from .pages import (
     render_comment,
     render_thread,
     round_or_404,
-    target_key,
     target_or_404,
-    thread_url,
 )
+from .urls import target_key, thread_url
 
 
 def _refusal(error: Refusal, comment_: Comment | None, late_text: str | None = None):

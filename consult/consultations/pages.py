@@ -11,7 +11,6 @@ from flask import (
     make_response,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from ..templating import when
 from ..web import call, page_arg
 from . import bp, history, services
 from .forms import CommentForm
+from .urls import thread_url
 
 
 def current_viewer():
@@ -63,26 +63,6 @@ def target_or_404(round_: Round, key: str) -> services.Target:
     if target is None:
         abort(404)
     return target
-
-
-def thread_url(round_: Round, key: str, **kwargs) -> str:
-    """Return the URL of the comment thread on target ``key`` of ``round_``."""
-    return url_for(
-        "consultations.thread",
-        slug=round_.consultation.slug,
-        number=round_.number,
-        target=key,
-        **kwargs,
-    )
-
-
-def target_key(comment: Comment) -> str:
-    """The key of what ``comment`` is on: its paragraph, its section, or "doc"."""
-    if comment.paragraph is not None:
-        return comment.paragraph.anchor
-    if comment.section is not None:
-        return comment.section.anchor
-    return "doc"
 
 
 def count_trigger(response, key: str):

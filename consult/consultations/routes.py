@@ -41,10 +41,9 @@ from .pages import (
     render_comment,
     render_thread,
     round_or_404,
-    target_key,
     target_or_404,
-    thread_url,
 )
+from .urls import target_key, thread_url
 
 
 @bp.after_request
