@@ -59,15 +59,23 @@ def writes(view):
     return view
 
 
+def reads(view):
+    """Mark a view that only reads although it answers POST (logging in checks a password):
+    its transactions begin deferred, so it never holds writers up while it works."""
+    view.writes_database = False
+    return view
+
+
 def _writes_expected() -> bool:
     if has_app_context() and g.get("db_writes"):
         return True
     if not has_request_context():
         return False
-    if request.method not in READING_METHODS:
-        return True
     view = current_app.view_functions.get(request.endpoint)
-    return bool(getattr(view, "writes_database", False))
+    marked = getattr(view, "writes_database", None)
+    if marked is not None:
+        return marked
+    return request.method not in READING_METHODS
 
 
 def _begin_sqlite(connection) -> None:

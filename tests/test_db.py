@@ -195,3 +195,23 @@ def test_sqlite_get_views_that_write_wait_for_other_writers(app, session, sqlite
     with ThreadPoolExecutor(WRITERS) as pool:
         opened = list(pool.map(open_all, range(WRITERS)))
     assert opened == [WRITES_EACH] * WRITERS
+
+
+def test_sqlite_logging_in_does_not_wait_for_a_writer(app, client, session, sqlite_only):
+    # Logging in only reads (and checks a password): it must not queue for the write lock.
+    email = factories.make_user(session).email
+    token = client.csrf_token()
+    session.rollback()  # the request's own transaction begins with the login (shared session)
+    # Another writer holds SQLite's write lock for as long as the login takes.
+    writer = app.extensions["db_engine"].connect().execution_options(sqlite_immediate=True)
+    writer.execute(text("SELECT 1"))
+    try:
+        response = client.post(
+            "/konto/logga-in",
+            data={"email": email, "password": factories.PASSWORD, "csrf_token": token},
+            csrf=False,
+        )
+    finally:
+        writer.rollback()
+        writer.close()
+    assert response.status_code == 302

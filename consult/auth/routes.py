@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from ..db import get_session
+from ..db import get_session, reads
 from ..extensions import htmx, limiter, login_manager
 from ..models import Category
 from ..security import safe_next
@@ -62,6 +62,7 @@ def register():
 
 @bp.route("/logga-in", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@reads
 def login():
     """Show the login form and log the user in."""
     form = LoginForm()

@@ -266,3 +266,18 @@ def test_the_header_is_one_line_at_1280_for_staff_and_admins(
         assert page.locator(f".site-header a[href^='{path}']").count() == 1, path
     if role == "admin":
         assert page.locator(".site-header a[href^='/admin/']").count() >= 2
+
+
+def test_the_tools_menu_opens_inside_a_phone_screen(page: Page, live_server, world: World):
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, "admin", "/")
+    page.locator(".nav-menu summary").click()
+    menu = page.locator(".nav-menu > ul")
+    expect(menu).to_be_visible()
+    box = menu.bounding_box()
+    screenshot(page, "layout-phone-tools-menu", full_page=False)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert page_width(page) <= PHONE["width"]
+    assert_accessible(page, "the open tools menu")
+    menu.locator("a[href^='/analys']").click()
+    expect(page).to_have_url(live_server.at("/analys/"))

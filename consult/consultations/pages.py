@@ -1,0 +1,170 @@
+"""What the consultation pages share: reading the request's round and target, rendering a
+thread or a comment (as a page or the htmx fragment), and the texts of common notices."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from .. import clock
+from ..db import get_session
+from ..extensions import htmx, limiter
+from ..models import Comment, CommentStatus, Round
+from ..templating import when
+from ..web import call, page_arg
+from . import bp, history, services
+from .forms import CommentForm
+from .urls import thread_url
+
+
+def current_viewer():
+    """The signed-in user, or None for an anonymous visitor (as the services expect)."""
+    return current_user if current_user.is_authenticated else None
+
+
+def _post_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+limit_writes = limiter.limit(_post_limit, methods=["POST"], key_func=_per_user)
+
+
+def max_chars() -> int:
+    """The longest comment accepted (CONSULT_COMMENT_MAX_CHARS)."""
+    return current_app.config["COMMENT_MAX_CHARS"]
+
+
+def round_or_404(slug: str, number: int | None = None) -> Round:
+    """The round ``number`` of consultation ``slug`` (its current one when None), or 404."""
+    round_ = services.get_round(get_session(), slug, clock.now(), number)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def target_or_404(round_: Round, key: str) -> services.Target:
+    """The paragraph, section or whole draft ``key`` of ``round_`` comments are on, or 404."""
+    target = services.resolve_target(get_session(), round_, key)
+    if target is None:
+        abort(404)
+    return target
+
+
+def count_trigger(response, key: str):
+    """Ask the page (HX-Trigger) to refresh the comment count of target ``key``."""
+    response.headers["HX-Trigger"] = json.dumps({f"comments-changed-{key}": None})
+    return response
+
+
+@bp.app_template_global()
+def lang_attr(language: str | None = None) -> Markup:
+    """A ` lang="…"` attribute for content in ``language`` (the draft's Swedish when None),
+    or nothing when the page is in that language already (WCAG 3.1.2)."""
+    language = language or services.CONTENT_LANGUAGE
+    if language == str(get_locale()):
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
+@bp.app_template_global()
+def earlier_versions(comment: Comment) -> list[history.Version]:
+    """The texts an edited comment had before, newest first (empty when never edited)."""
+    return history.earlier_versions(comment)
+
+
+def render_thread(
+    round_, target, *, form=None, status=200, notice=None, notice_error=False, late_text=None
+):
+    """Answer with the thread on ``target``: the page, or with htmx the fragment to swap."""
+    session = get_session()
+    viewer = current_viewer()
+    sort = request.args.get("sort", "new")
+    if sort not in services.SORTS:
+        sort = "new"
+    page = page_arg(last=1000)
+    shown = page * current_app.config["COMMENTS_PER_PAGE"]
+    items = services.thread(session, round_, target, viewer, sort, limit=shown + 1)
+    replies = {c.id: services.visible_replies(c, viewer) for c in items[:shown]}
+    ids = [c.id for c in items[:shown]] + [r.id for rs in replies.values() for r in rs]
+    if form is None and current_user.is_authenticated:
+        form = CommentForm(
+            prefix=target.key, formdata=None, allow_proposal=target.paragraph is not None
+        )
+        if target.paragraph is not None:
+            form.proposed_text.data = target.paragraph.text
+    context = {
+        "round": round_,
+        "consultation": round_.consultation,
+        "target": target,
+        "comments": items[:shown],
+        "total": services.target_count(session, round_, target, None),
+        "more_url": thread_url(round_, target.key, sort=sort, sida=page + 1)
+        if len(items) > shown
+        else None,
+        "replies": replies,
+        "agreed": services.agreed_ids(session, viewer, ids),
+        "comment_langs": services.comment_languages(session, ids),
+        "state": services.round_state(round_, clock.now()),
+        "sort": sort,
+        "max_chars": max_chars(),
+        "form": form,
+        "notice": notice,
+        "notice_error": notice_error,
+        "late_text": late_text,
+        "is_htmx": bool(htmx),
+    }
+    template = "consultations/_thread.html" if htmx else "consultations/thread.html"
+    return make_response(render_template(template, **context), status)
+
+
+def created_notice(comment: Comment) -> str:
+    """The thank-you for a sent comment or reply: published, or waiting for review."""
+    if comment.status == CommentStatus.PENDING:
+        return _("Thank you! Your comment is waiting for review before it is shown to others.")
+    return _("Thank you! Your comment is published.")
+
+
+def closed_message(round_: Round) -> str:
+    """Why a write was refused in a closed round, with its deadline."""
+    return _(
+        "The round is closed. Comments can no longer be sent or changed (deadline %(date)s).",
+        date=when(round_.closed_at or round_.closes_at),
+    )
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    """The comment if the current user may see it; 404 otherwise."""
+    return call(services.visible_comment, comment_id)
+
+
+def render_comment(comment: Comment, status: int = 200, **extra):
+    """Answer with one comment and its replies as the fragment htmx swaps in."""
+    viewer = current_viewer()
+    replies = services.visible_replies(comment, viewer)
+    ids = [comment.id] + [r.id for r in replies]
+    context = {
+        "comment": comment,
+        "replies": {comment.id: replies},
+        "agreed": services.agreed_ids(get_session(), viewer, ids),
+        "comment_langs": services.comment_languages(get_session(), ids),
+        "round": comment.round,
+        "state": services.round_state(comment.round, clock.now()),
+        "max_chars": max_chars(),
+        **extra,
+    }
+    return make_response(render_template("consultations/_comment.html", **context), status)
