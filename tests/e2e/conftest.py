@@ -169,8 +169,7 @@ class Problems:
     server: list[str] = field(default_factory=list)
 
     def on_console(self, message) -> None:
-        # The browser asks for /favicon.ico by itself; the app has none (see the report).
-        if message.type == "error" and "favicon" not in (message.location or {}).get("url", ""):
+        if message.type == "error":
             self.console.append(message.text)
 
     def on_response(self, response) -> None:
