@@ -742,10 +742,19 @@ def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
     placing = Queue(f"{name}-placement", connection=connection)
     try:
         comment = publish(session, round_, "Skolan behöver fler behöriga lärare.")
-        assert placing.count == 1
+        another = publish(session, round_, "Fler lärare i skolan, och bättre löner.")
+        assert placing.count == 1  # one pass waits for the round and takes both in
         assert readings(session, job.id, comment.id) == 0
 
         SimpleWorker([placing], connection=connection).work(burst=True)
         assert readings(session, job.id, comment.id) == 1
+        assert readings(session, job.id, another.id) == 1
+
+        later = publish(session, round_, "Skolan behöver lärare i inlandet.")
+        assert placing.count == 1  # the pass that ran let the next one be queued
+        SimpleWorker([placing], connection=connection).work(burst=True)
+        assert readings(session, job.id, later.id) == 1
     finally:
         placing.delete(delete_jobs=True)
+        for key in connection.scan_iter(f"{name}*"):
+            connection.delete(key)
