@@ -219,6 +219,32 @@ def test_a_job_whose_heartbeat_goes_on_is_not_given_up_while_it_thinks(
     assert reload(session, job.id).status == AnalysisStatus.DONE
 
 
+def test_a_job_saving_its_results_is_not_given_up_meanwhile(
+    app, session, staff, busy_round, now, monkeypatch
+):
+    app.config["ANALYSIS_HEARTBEAT_SECONDS"] = 3600  # no beat while it saves
+    saving, release = threading.Event(), threading.Event()
+    real = jobs._save_campaigns
+
+    def held(*args):
+        saving.set()
+        assert release.wait(60), "test never released the job"
+        return real(*args)
+
+    monkeypatch.setattr(jobs, "_save_campaigns", held)
+    job = services.start(session, staff, busy_round.id, now=clock.now(), **LIMITS)
+    queue.dispatch(app, job.id)
+    try:
+        assert saving.wait(120), "the job never began to save"
+        later = now.get() + timedelta(minutes=30)
+        seen = services.job_status(session, staff, busy_round.id, now=later, **LIMITS)
+        assert (seen.id, seen.status) == (job.id, AnalysisStatus.RUNNING)
+    finally:
+        release.set()
+        finish(app)
+    assert reload(session, job.id).status == AnalysisStatus.DONE
+
+
 def test_staff_stop_a_running_job_after_confirming_and_start_it_again(
     app, client, auth, session, staff, busy_round, now, monkeypatch
 ):
@@ -716,10 +742,19 @@ def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
     placing = Queue(f"{name}-placement", connection=connection)
     try:
         comment = publish(session, round_, "Skolan behöver fler behöriga lärare.")
-        assert placing.count == 1
+        another = publish(session, round_, "Fler lärare i skolan, och bättre löner.")
+        assert placing.count == 1  # one pass waits for the round and takes both in
         assert readings(session, job.id, comment.id) == 0
 
         SimpleWorker([placing], connection=connection).work(burst=True)
         assert readings(session, job.id, comment.id) == 1
+        assert readings(session, job.id, another.id) == 1
+
+        later = publish(session, round_, "Skolan behöver lärare i inlandet.")
+        assert placing.count == 1  # the pass that ran let the next one be queued
+        SimpleWorker([placing], connection=connection).work(burst=True)
+        assert readings(session, job.id, later.id) == 1
     finally:
         placing.delete(delete_jobs=True)
+        for key in connection.scan_iter(f"{name}*"):
+            connection.delete(key)

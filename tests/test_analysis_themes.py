@@ -263,9 +263,7 @@ def test_a_repeated_delete_or_split_shows_what_became_of_the_theme(client, auth,
     assert "This theme was deleted" in client.get(url).get_data(as_text=True)
 
 
-def test_a_new_comment_like_a_merged_theme_goes_where_it_was_merged(
-    session, analysed, now, placed
-):
+def test_a_new_comment_like_a_merged_theme_goes_where_it_was_merged(session, analysed, now, placed):
     import uuid
 
     from consult.analysis import placement

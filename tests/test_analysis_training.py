@@ -52,9 +52,7 @@ def test_without_enough_corrections_the_engine_decides_alone(session, analysed, 
     assert job.tagger_file is None
 
 
-def test_a_new_comment_is_placed_where_staff_put_comments_like_it(
-    session, analysed, now, placed
-):
+def test_a_new_comment_is_placed_where_staff_put_comments_like_it(session, analysed, now, placed):
     fibre, broadband_theme = teach_fibre(session, analysed, now)
     rerun(session, analysed, now)
     placement._cache.clear()

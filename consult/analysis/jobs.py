@@ -11,14 +11,12 @@ another comment ("Håller med!") rather than the draft, and would pull themes to
 from __future__ import annotations
 
 import json
-import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 import nlp
@@ -38,10 +36,10 @@ from ..models import (
     ThemeAssignment,
 )
 from . import stored, training
+from .heartbeat import Heartbeat
 from .naming import Names
 from .selection import analysed_comments, comment_text
 
-log = logging.getLogger(__name__)
 # Seconds between a running job's heartbeats (the app passes ANALYSIS_HEARTBEAT_SECONDS).
 HEARTBEAT_SECONDS = 15.0
 # Near-identical comments from at least this many people count as a campaign.
@@ -84,7 +82,7 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
     """Run the queued job ``analysis_id``; return False if it was not queued (already taken).
 
     Claiming the job is one conditional update, so a job delivered twice runs once. While it
-    runs, a thread writes its heartbeat every ``heartbeat`` seconds (see ``Heartbeat``); a job
+    runs, a thread writes its heartbeat every ``heartbeat`` seconds (see ``heartbeat``); a job
     that staff cancelled or that was given up as dead stops at its next step, saving nothing.
     """
     now = clock.now
@@ -135,54 +133,6 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
         fail(session, analysis_id, error, now())
         return True
     return True
-
-
-class Heartbeat:
-    """Write a running job's ``heartbeat_at`` every ``interval`` seconds from its own thread.
-
-    The engine's longest steps report no progress for minutes; the heartbeat goes on beside
-    them, so a job whose heartbeat stops has died (its process was killed) and can be told
-    from one that is merely slow. Each beat is its own short transaction on its own
-    connection; a beat that fails (a locked SQLite database, say) is logged and tried again.
-    It stops when the job is no longer running (cancelled, given up) or has ended.
-    """
-
-    def __init__(self, engine: Engine, analysis_id: int, interval: float):
-        self.engine = engine
-        self.analysis_id = analysis_id
-        self.interval = interval
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(
-            target=self._beat_until_stopped, name=f"analysis-heartbeat-{analysis_id}", daemon=True
-        )
-
-    def __enter__(self) -> Heartbeat:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=10)
-
-    def _beat_until_stopped(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                if not beat(self.engine, self.analysis_id):
-                    return
-            except Exception:  # noqa: BLE001 - a missed beat is retried at the next one
-                log.warning("Analysis %s: could not write its heartbeat", self.analysis_id)
-
-
-def beat(engine: Engine, analysis_id: int) -> bool:
-    """Write one heartbeat of a running job; return False if the job is no longer running."""
-    with Session(engine) as session:
-        running = session.execute(
-            update(Analysis)
-            .where(Analysis.id == analysis_id, Analysis.status == AnalysisStatus.RUNNING)
-            .values(heartbeat_at=clock.now())
-        ).rowcount
-        session.commit()
-    return bool(running)
 
 
 def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Reading:

@@ -30,6 +30,8 @@ PLACEMENT_EXECUTOR_KEY = "analysis_placement_executor"
 WAITING_KEY = "analysis_placement_waiting"
 WARMED_KEY = "analysis_placement_warmed"
 REDIS_KEY = "analysis_redis"
+# How long a queued placing pass keeps further passes for its round from being queued.
+WAITING_SECONDS = 300
 # Named, not imported: placement uses this module, and the workers import it by name anyway.
 PLACE_ROUND = "consult.analysis.placement.place_round"
 WARM = "consult.analysis.placement.warm"
@@ -163,9 +165,13 @@ def dispatch_placement(app: Flask, round_id: int) -> Future | None:
     if app.config["ANALYSIS_REDIS_URL"]:
         from rq import Queue
 
-        Queue(placement_queue_name(app), connection=_redis(app)).enqueue(
-            "consult.analysis.queue.run_task",
-            PLACE_ROUND,
+        connection = _redis(app)
+        # A pass already waiting for the round takes the new comment in (the flag expires,
+        # so a pass lost with a flushed Redis holds nothing up for long).
+        if not connection.set(_waiting_flag(app, round_id), 1, nx=True, ex=WAITING_SECONDS):
+            return None
+        Queue(placement_queue_name(app), connection=connection).enqueue(
+            "consult.analysis.queue.run_placement",
             round_id,
             job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
             result_ttl=0,
@@ -187,6 +193,22 @@ def _place_round_in_app(app: Flask, round_id: int) -> int:
     return _task_in_app(app, PLACE_ROUND, round_id)
 
 
+def run_placement(round_id: int) -> int:
+    """RQ entry point for a placing pass over a round, like ``run_job``."""
+    app = current_app._get_current_object() if has_app_context() else None
+    if app is None:
+        from .. import create_app
+
+        app = create_app()
+    # Comments committed from now on need another pass: let the next one be queued.
+    _redis(app).delete(_waiting_flag(app, round_id))
+    return _task_in_app(app, PLACE_ROUND, round_id)
+
+
+def _waiting_flag(app: Flask, round_id: int) -> str:
+    return f"{placement_queue_name(app)}:waiting:{round_id}"
+
+
 def placement_executor(app: Flask) -> ThreadPoolExecutor:
     """Return the app's thread for placing new comments (apart from analysis jobs, which
     would keep it waiting for minutes), creating it on first use."""
@@ -206,16 +228,6 @@ def placement_queue_name(app: Flask) -> str:
 def _task_in_app(app: Flask, path: str, *args):
     with app.app_context():
         return import_string(path)(get_session(), *args)
-
-
-def run_task(path: str, *args):
-    """RQ entry point for a task ``path`` (a function taking a session first), like
-    ``run_job``."""
-    if has_app_context():
-        return _task_in_app(current_app._get_current_object(), path, *args)
-    from .. import create_app
-
-    return _task_in_app(create_app(), path, *args)
 
 
 def start_background(app: Flask) -> None:

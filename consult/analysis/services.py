@@ -142,7 +142,7 @@ def expire_stale(
 ) -> None:
     """Mark the round's jobs that have died as failed, freeing the round for a new job.
 
-    A running job writes a heartbeat every few seconds (see ``jobs.Heartbeat``): one silent
+    A running job writes a heartbeat every few seconds (see ``heartbeat``): one silent
     for ``dead_after`` has died (its worker was killed, ran out of memory, the machine
     restarted) and fails as "dead". A job still queued ``after`` its last change never found a
     worker (it was lost with a restarted app) and fails as "stale". A job marked failed that
@@ -159,16 +159,25 @@ def expire_stale(
         .values(error="stale", **gave_up)
         .execution_options(synchronize_session=False)
     )
-    session.execute(
-        update(Analysis)
+    # A job saving its results holds its row (PostgreSQL) and cannot beat meanwhile: it is
+    # alive, so a locked row is skipped rather than waited for.
+    silent = (
+        select(Analysis.id)
         .where(
             Analysis.round_id == round_id,
             Analysis.status == AnalysisStatus.RUNNING,
             func.coalesce(Analysis.heartbeat_at, Analysis.updated_at) < now - dead_after,
         )
-        .values(error="dead", **gave_up)
-        .execution_options(synchronize_session=False)
+        .with_for_update(skip_locked=True)
     )
+    dead = list(session.scalars(silent))
+    if dead:
+        session.execute(
+            update(Analysis)
+            .where(Analysis.id.in_(dead), Analysis.status == AnalysisStatus.RUNNING)
+            .values(error="dead", **gave_up)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def cancel(session: Session, user: User | None, round_id: int, *, now: datetime) -> Analysis:
