@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from consult import clock, errors
-from consult.analysis import corrections, jobs, queue, services
+from consult.analysis import corrections, jobs, queue, saving, services
 from consult.consultations import comments as commenting
 from consult.consultations.services import Target
 from consult.models import (
@@ -360,7 +360,7 @@ def test_clusters_are_matched_one_to_one_on_enough_shared_comments():
     new = {0: {1, 2, 3}, 1: {1, 2, 4}, 2: {5, 11, 12, 13, 14, 15, 16, 17}, 3: {9, 20}}
     # 0 and 1 both fit theme 1 best (0 more so); 2 shares too little with 2;
     # 3 shares half of itself with 3.
-    assert jobs.match(old, new) == {0: 1, 3: 3}
+    assert saving.match(old, new) == {0: 1, 3: 3}
 
 
 def test_a_job_given_up_while_it_ran_saves_nothing(app, session, seeded, now, monkeypatch):

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from consult import clock, config
 from consult.analysis import jobs, queue, services
+from consult.analysis import saving as saving_module
 from consult.models import (
     AnalysedComment,
     Analysis,
@@ -224,14 +225,14 @@ def test_a_job_saving_its_results_is_not_given_up_meanwhile(
 ):
     app.config["ANALYSIS_HEARTBEAT_SECONDS"] = 3600  # no beat while it saves
     saving, release = threading.Event(), threading.Event()
-    real = jobs._save_campaigns
+    real = saving_module._save_campaigns
 
     def held(*args):
         saving.set()
         assert release.wait(60), "test never released the job"
         return real(*args)
 
-    monkeypatch.setattr(jobs, "_save_campaigns", held)
+    monkeypatch.setattr(saving_module, "_save_campaigns", held)
     job = services.start(session, staff, busy_round.id, now=clock.now(), **LIMITS)
     queue.dispatch(app, job.id)
     try:

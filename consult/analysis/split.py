@@ -31,8 +31,8 @@ from ..permissions import require_staff
 from . import background
 from .corrections import current_theme, lock_themes
 from .handover import resolve_proposals
-from .jobs import theme_name
 from .naming import Names
+from .saving import theme_name
 from .selection import comment_text
 from .themes import commit_or_conflict, live_count, live_tags, retire, transfer
 

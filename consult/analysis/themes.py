@@ -7,7 +7,7 @@ history, marked removed by that staff member. A merged theme names the theme it 
 and is refused (Conflict) if someone saved the theme since; each is audited in the
 transaction of its change, and either happens whole or not at all.
 
-A re-run of the analysis does not bring these themes back (see ``jobs.save``): a cluster
+A re-run of the analysis does not bring these themes back (see ``saving.save``): a cluster
 that matches a merged theme's former comments goes into the theme it was merged into, and
 one that matches a deleted theme's former comments is left without a theme.
 """

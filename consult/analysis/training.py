@@ -24,7 +24,7 @@ What exactly happens:
   The tagger is saved with the analysis (``Analysis.tagger_file``).
 * **After a split** staff's parts replace the theme (see ``split``). When a re-run finds
   the split theme's cluster again (it matches the comments the theme had, see
-  ``jobs.save``), it does not come back: each of its comments staff have not reviewed goes
+  ``saving.save``), it does not come back: each of its comments staff have not reviewed goes
   to the part it is most like (``distribute``: a tagger fitted on the parts' comments picks
   the part with the highest score). The parts' own comments stay where staff's split put
   them.
