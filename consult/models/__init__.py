@@ -1,0 +1,34 @@
+"""The data model: accounts, consultations with their rounds and drafts, comments, what happens
+around them, and the theme analysis and synthesis. One module per area; import from here."""
+
+from .activity import AuditEntry, Follow, Notification, OutboxEmail  # noqa: F401
+from .analysis import (  # noqa: F401
+    AnalysedComment,
+    Analysis,
+    CampaignGroup,
+    Synthesis,
+    Theme,
+    ThemeAssignment,
+    ThemeProposal,
+)
+from .base import UTCDateTime, enum_type, utcnow  # noqa: F401
+from .comments import Agreement, Comment, CommentRevision, Report  # noqa: F401
+from .consultations import Consultation, Document, Paragraph, Round, Section  # noqa: F401
+from .enums import (  # noqa: F401
+    AnalysisStatus,
+    Category,
+    ClaimStatus,
+    Commenters,
+    CommentKind,
+    CommentStatus,
+    ModerationMode,
+    Origin,
+    ParagraphChange,
+    ReportStatus,
+    Response,
+    RetiredReason,
+    Role,
+    Stance,
+    WorkStatus,
+)
+from .people import Organisation, User  # noqa: F401

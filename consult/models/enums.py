@@ -1,0 +1,119 @@
+"""The enumerations stored in the model's columns (as their string values)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    PARTICIPANT = "participant"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class Category(enum.StrEnum):
+    """Stakeholder categories (intressentkategori)."""
+
+    BUSINESS = "naringsliv"
+    CIVIL_SOCIETY = "civilsamhalle"
+    MUNICIPALITY = "kommun"
+    REGION = "region"
+    ACADEMIA = "akademi"
+    STATE_AGENCY = "statlig_myndighet"
+    INDIVIDUAL = "privatperson"
+
+
+class ModerationMode(enum.StrEnum):
+    PRE = "pre"
+    POST = "post"
+
+
+class Commenters(enum.StrEnum):
+    """Who may comment in a round."""
+
+    REGISTERED = "registered"
+    VERIFIED = "verified"
+
+
+class CommentKind(enum.StrEnum):
+    COMMENT = "comment"
+    QUESTION = "question"
+    PROPOSAL = "proposal"
+
+
+class Stance(enum.StrEnum):
+    AGREE = "agree"
+    PARTLY = "partly"
+    DISAGREE = "disagree"
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ClaimStatus(enum.StrEnum):
+    """Whether staff have checked a user's claim to speak for their organisation."""
+
+    CLAIMED = "claimed"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class ParagraphChange(enum.StrEnum):
+    """How a paragraph of a later round's draft relates to the previous round's draft."""
+
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    NEW = "new"
+
+
+class ReportStatus(enum.StrEnum):
+    OPEN = "open"
+    # Staff looked at the comment and left it (or put it back) as it was.
+    DISMISSED = "dismissed"
+    # Staff agreed and hid the comment.
+    UPHELD = "upheld"
+
+
+class AnalysisStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Origin(enum.StrEnum):
+    """Who made a theme or a theme tag: the theme engine, or a staff member."""
+
+    MODEL = "model"
+    STAFF = "staff"
+
+
+class RetiredReason(enum.StrEnum):
+    """Why a theme is no longer current (stored as these words in ``theme.retired_reason``)."""
+
+    RERUN = "rerun"  # a later run of the analysis replaced it
+    MERGED = "merged"  # staff merged it into another theme (``merged_into_id``)
+    SPLIT = "split"  # staff split it into new themes (their ``split_from_id``)
+    DELETED = "deleted"  # staff deleted it; its comments are without a theme
+
+
+class Response(enum.StrEnum):
+    """How the region answers a theme's or a paragraph's comments."""
+
+    ACCEPTED = "accepted"
+    PARTLY = "partly_accepted"
+    NOT_ACCEPTED = "not_accepted"
+    NOTED = "noted"
+
+
+class WorkStatus(enum.StrEnum):
+    """How far staff have come with a synthesis entry."""
+
+    NOT_STARTED = "not_started"
+    DRAFTED = "drafted"
+    REVIEWED = "reviewed"

@@ -1,0 +1,80 @@
+"""Accounts and the organisations people write for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true
+
+from ..db import Base
+from .base import UTCDateTime, enum_type, utcnow
+from .enums import Category, ClaimStatus, Role
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased, whitespace-collapsed name: one organisation per spelling.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when staff merged this organisation into another; it then has no members left.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), default=Role.PARTICIPANT)
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The claim to speak for ``organisation``, as checked by staff.
+    organisation_claim: Mapped[ClaimStatus] = mapped_column(
+        enum_type(ClaimStatus, "claim_status"),
+        default=ClaimStatus.CLAIMED,
+        server_default=ClaimStatus.CLAIMED.value,
+    )
+    organisation_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A blocked user can sign in and read, but not write, agree or report.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    # E-mail notifications; the in-app list is kept either way.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def is_blocked(self) -> bool:
+        """True while the user is blocked from writing."""
+        return self.blocked_at is not None
+
+    @property
+    def is_verified(self) -> bool:
+        """True when staff have verified that the user speaks for their organisation."""
+        return self.organisation_id is not None and self.organisation_claim == ClaimStatus.VERIFIED
+
+    @property
+    def is_staff(self) -> bool:
+        """True for staff and administrators."""
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        """True for administrators."""
+        return self.role == Role.ADMIN
