@@ -215,3 +215,42 @@ def test_sqlite_logging_in_does_not_wait_for_a_writer(app, client, session, sqli
         writer.rollback()
         writer.close()
     assert response.status_code == 302
+
+
+def test_background_work_that_reads_then_writes_waits_for_another_writer(
+    app, session, sqlite_only, open_round
+):
+    # An analysis job reads, then writes its progress while requests write. Begun deferred,
+    # its write would be refused at once ("database is locked") after another writer's
+    # commit; background work begins IMMEDIATE instead, and the other writer waits.
+    from consult.analysis import queue
+
+    session.commit()
+    job_has_read, other_tried = threading.Event(), threading.Event()
+
+    def job() -> None:
+        with queue.background_context(app):
+            job_session = db.get_session()
+            job_session.execute(select(func.count()).select_from(Round)).scalar_one()
+            job_has_read.set()
+            other_tried.wait(5)
+            job_session.execute(
+                text("UPDATE round SET title = 'Ändrad av jobbet' WHERE id = :id"),
+                {"id": open_round.id},
+            )
+            job_session.commit()
+
+    def other_writer() -> None:
+        job_has_read.wait(5)
+        with app.test_request_context("/", method="POST"):
+            other = db.get_session()
+            threading.Timer(0.5, other_tried.set).start()
+            other.execute(text("UPDATE consultation SET title = title || ' (ny)'"))
+            other.commit()
+
+    with ThreadPoolExecutor(2) as pool:
+        results = [pool.submit(job), pool.submit(other_writer)]
+        for result in results:
+            result.result(timeout=60)  # re-raises "database is locked" if either failed
+    session.expire_all()
+    assert session.get(Round, open_round.id).title == "Ändrad av jobbet"

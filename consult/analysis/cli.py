@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .. import clock
-from ..db import get_session
+from ..db import expect_writes, get_session
 from ..models import AnalysisStatus, Consultation, Round
 from . import jobs, placement, queue, services
 from .labels import ERROR_TEXTS, REFUSAL_TEXTS
@@ -43,6 +43,7 @@ def worker_command(burst: bool) -> None:
 @click.argument("number", type=int)
 def run_command(slug: str, number: int) -> None:
     """Analyse round NUMBER of consultation SLUG now, in this process."""
+    expect_writes()
     session = get_session()
     round_ = session.scalar(
         select(Round).join(Consultation).where(Consultation.slug == slug, Round.number == number)
@@ -67,6 +68,7 @@ def run_command(slug: str, number: int) -> None:
 @analysis_cli.command("place")
 def place_command() -> None:
     """Place every comment published since its round's last analysis (a catch-up pass)."""
+    expect_writes()
     placed = placement.place_all(get_session())
     click.echo(f"{placed} comments placed.")
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
 
 from .. import clock
-from ..db import get_session
+from ..db import expect_writes, get_session
 from . import jobs
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def dispatch_split(app: Flask, *args) -> Future | None:
 def _split_in_app(app: Flask, *args) -> bool:
     from . import split
 
-    with app.app_context():
+    with background_context(app):
         return split.run_in_background(get_session(), *args)
 
 
@@ -97,7 +98,7 @@ def dispatch_proposals(app: Flask, theme_id: int) -> Future | None:
 def _proposals_in_app(app: Flask, theme_id: int) -> bool:
     from . import proposals
 
-    with app.app_context():
+    with background_context(app):
         return proposals.propose_in_background(get_session(), theme_id)
 
 
@@ -131,7 +132,7 @@ def rq_queue(app: Flask, name: str | None = None):
 
 
 def _run_in_app(app: Flask, analysis_id: int) -> bool:
-    with app.app_context():
+    with background_context(app):
         session = get_session()
         ran = jobs.run(session, analysis_id, heartbeat=app.config["ANALYSIS_HEARTBEAT_SECONDS"])
         round_id = jobs.round_of(session, analysis_id)
@@ -225,8 +226,17 @@ def placement_queue_name(app: Flask) -> str:
     return f"{app.config['ANALYSIS_QUEUE']}-placement"
 
 
-def _task_in_app(app: Flask, path: str, *args):
+@contextmanager
+def background_context(app: Flask):
+    """An app context for background work: its own session, whose transactions write (on
+    SQLite they begin IMMEDIATE, so the job waits for other writers instead of failing)."""
     with app.app_context():
+        expect_writes()
+        yield
+
+
+def _task_in_app(app: Flask, path: str, *args):
+    with background_context(app):
         return import_string(path)(get_session(), *args)
 
 
