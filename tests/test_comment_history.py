@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from consult.models import CommentStatus, Role
+from consult.models import CommentStatus, ModerationMode, Role
+from consult.moderation import decisions
 
 from . import factories
 
@@ -104,3 +105,40 @@ def test_htmx_fragment_of_an_edited_comment_carries_its_versions(
     comment = _edited_twice(client, auth, session, open_round, now)
     fragment = client.get(f"/synpunkter/{comment.id}", headers=HX).get_data(as_text=True)
     assert "Tidigare versioner (2)" in fragment and "redigerad" in fragment
+
+
+def test_a_text_no_moderator_approved_is_not_published_by_editing_it(
+    client, auth, session, now
+):
+    pre_round = factories.make_round(
+        session,
+        opens_at=now.get() - timedelta(days=7),
+        closes_at=now.get() + timedelta(days=7),
+        moderation=ModerationMode.PRE,
+    )
+    staff = factories.make_user(session, role=Role.STAFF)
+    author = auth.login()
+    comment = factories.make_comment(
+        session,
+        pre_round,
+        author,
+        paragraph=pre_round.document.paragraphs[0],
+        body="Osynlig första lydelse",
+        status=CommentStatus.PENDING,
+        created_at=now.get(),
+    )
+    now.set(now.get() + timedelta(hours=1))
+    _edit(client, comment, "Godkänd andra lydelse")
+    decisions.approve(session, staff, comment.id, now=now.get())
+    versions_url = f"/synpunkter/{comment.id}/versioner"
+
+    # The author still reads what they wrote.
+    assert "Osynlig första lydelse" in client.get(versions_url).get_data(as_text=True)
+    client.post("/konto/logga-ut")
+    public_page = client.get(versions_url).get_data(as_text=True)
+    thread = client.get(_thread(pre_round, comment.paragraph.anchor)).get_data(as_text=True)
+    assert "Godkänd andra lydelse" in public_page and "Godkänd andra lydelse" in thread
+    assert "Osynlig första lydelse" not in public_page
+    assert "Osynlig första lydelse" not in thread
+    auth.login(staff)
+    assert "Osynlig första lydelse" in client.get(versions_url).get_data(as_text=True)

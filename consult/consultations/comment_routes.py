@@ -271,7 +271,7 @@ def comment_versions(comment_id: int):
         comment=comment_,
         round=comment_.round,
         consultation=comment_.round.consultation,
-        versions=history.versions(comment_),
+        versions=history.versions(comment_, current_user),
         thread_url=thread_url(comment_.round, target_key(top)) + f"#c-{comment_.id}",
         comment_langs=services.comment_languages(get_session(), [comment_.id]),
     )

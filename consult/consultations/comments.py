@@ -306,6 +306,7 @@ def edit_comment(
             proposed_text=comment.proposed_text,
             written_at=comment.updated_at,
             replaced_at=now,
+            was_published=comment.status == CommentStatus.PUBLISHED,
         )
     )
     for name, value in fields.items():

@@ -37,12 +37,17 @@ def _html(body: str) -> str:
     try:
         return sanitise.comment_html(body)
     except sanitise.UnsafeText:
-        # Accepted once, so this does not happen; show it as plain text if it ever does.
+        # Accepted once, so this does not happen; if it ever does, show nothing of it.
         return ""
 
 
-def versions(comment: Comment) -> list[Version]:
-    """Every version of ``comment``: the earlier ones from its revisions, then the current."""
+def versions(comment: Comment, viewer: User | None) -> list[Version]:
+    """The versions of ``comment`` ``viewer`` may read, oldest first, then the current one.
+
+    Staff and the author read every earlier text; others only those that were public (a text
+    a moderator never approved in a pre-moderated round is not published by editing it).
+    """
+    everything = signed_in(viewer) and (viewer.is_staff or viewer.id == comment.author_id)
     found = [
         Version(
             number=n,
@@ -55,10 +60,11 @@ def versions(comment: Comment) -> list[Version]:
             proposed_text=revision.proposed_text,
         )
         for n, revision in enumerate(comment.revisions, start=1)
+        if everything or revision.was_published
     ]
     found.append(
         Version(
-            number=len(found) + 1,
+            number=len(comment.revisions) + 1,
             written_at=comment.updated_at if found else comment.created_at,
             replaced_at=None,
             kind=comment.kind,
@@ -71,11 +77,12 @@ def versions(comment: Comment) -> list[Version]:
     return found
 
 
-def earlier_versions(comment: Comment) -> list[Version]:
-    """The versions an edited comment had before its current text, newest first."""
+def earlier_versions(comment: Comment, viewer: User | None) -> list[Version]:
+    """The versions ``viewer`` may read that an edited comment had before its current text,
+    newest first."""
     if not comment.revisions:
         return []
-    return list(reversed(versions(comment)[:-1]))
+    return list(reversed(versions(comment, viewer)[:-1]))
 
 
 def comment_history(session: Session, actor: User | None, comment_id: int) -> Comment:

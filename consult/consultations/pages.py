@@ -84,7 +84,7 @@ def lang_attr(language: str | None = None) -> Markup:
 @bp.app_template_global()
 def earlier_versions(comment: Comment) -> list[history.Version]:
     """The texts an edited comment had before, newest first (empty when never edited)."""
-    return history.earlier_versions(comment)
+    return history.earlier_versions(comment, current_viewer())
 
 
 def render_thread(

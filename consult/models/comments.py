@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from ..db import Base
 from .base import UTCDateTime, enum_type, utcnow
@@ -111,6 +113,8 @@ class CommentRevision(Base):
     proposed_text: Mapped[str | None] = mapped_column(Text)
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whether this text was ever public: a text a moderator never approved stays unseen.
+    was_published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     comment: Mapped[Comment] = relationship(back_populates="revisions")
 
