@@ -1,19 +1,14 @@
 """Template filters and globals: dates in Stockholm time, round status, labels."""
 
 from flask import Flask, current_app, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import clock, labels
 from .consultations.diff import word_diff
 from .consultations.services import RoundState, allowed_actions, round_state
-
-
-def when(value) -> str:
-    """Format a UTC timestamp as a date and time in Stockholm, in the user's language."""
-    # Translators: a CLDR date pattern; Swedish writes "15 mars 2027 kl. 23.59".
-    return format_datetime(value, _("d MMMM y 'at' HH:mm"))
+from .dates import when
 
 
 def round_status(round_) -> str:

@@ -13,12 +13,12 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 
 from .. import clock
+from ..dates import when
 from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..extensions import htmx
 from ..models import Round
 from ..security import safe_next
-from ..templating import when
 from ..web import call
 from . import bp, pages, round_actions, rounds
 from .forms import ActionForm, DeadlineForm, apply_errors, state_message

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import audit
 from ..analysis import labels as analysis_labels
 from ..consultations.diff import word_diff
+from ..dates import when
 from ..labels import STATUS_LABELS as COMMENT_STATUS_LABELS
 from ..models import AuditEntry, Comment, Consultation, Organisation, Round, Theme, User
 from ..moderation import labels as moderation_labels
@@ -28,7 +29,6 @@ from ..moderation import reasons
 from ..people import labels as people_labels
 from ..permissions import require_admin
 from ..synthesis import labels as synthesis_labels
-from ..templating import when
 from . import labels
 
 # Fields that say which part of the draft an entry is about: shown even when unchanged.

@@ -18,10 +18,10 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import clock
+from ..dates import when
 from ..db import get_session
 from ..extensions import htmx, limiter
 from ..models import Comment, CommentStatus, Round
-from ..templating import when
 from ..web import call, page_arg
 from . import bp, history, services
 from .forms import CommentForm

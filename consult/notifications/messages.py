@@ -7,6 +7,8 @@ from datetime import datetime
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from ..dates import when
+
 # kind -> (subject, first line). Params are filled in with str.format-style names.
 MESSAGES = {
     "comment.approved": (
@@ -54,8 +56,6 @@ def _readable(params: dict) -> dict:
     Dates are stored as ISO strings so that the in-app list shows them in the language and
     form of whoever reads it, not of whoever caused the notification.
     """
-    from ..templating import when
-
     readable = dict(params)
     for name, value in params.items():
         if name.endswith("_at") and isinstance(value, str):
