@@ -46,3 +46,21 @@ def test_every_module_imports_first_on_its_own():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", done.stdout
+
+
+def test_the_import_contracts_name_every_module_that_defines_routes():
+    import re
+    import tomllib
+
+    defines_routes = re.compile(r"^@bp\.(get|post|route)\(", re.MULTILINE)
+    route_modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in (ROOT / "consult").glob("*/*.py")
+        if defines_routes.search(path.read_text(encoding="utf-8"))
+    }
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    about_routes = [c for c in contracts["contracts"] if c.get("source_modules") != ["nlp"]]
+    assert len(about_routes) == 2
+    for contract in about_routes:
+        listed = contract.get("protected_modules") or contract["forbidden_modules"]
+        assert set(listed) == route_modules, contract["name"]

@@ -28,9 +28,12 @@ def worker_command(burst: bool) -> None:
     """
     if not current_app.config["ANALYSIS_REDIS_URL"]:
         raise click.ClickException("Set CONSULT_REDIS_URL: without it jobs run inside the app.")
+    from redis import Redis
+
     app = current_app._get_current_object()
-    analyses = queue.rq_queue(app)
-    placing = queue.rq_queue(app, queue.placement_queue_name(app))
+    connection = Redis.from_url(app.config["ANALYSIS_REDIS_URL"], socket_connect_timeout=2)
+    analyses = queue.rq_queue(app, connection=connection)
+    placing = queue.rq_queue(app, queue.placement_queue_name(app), connection=connection)
     click.echo("Loading the theme engine's language data…")
     placement.warm()
     click.echo(f"Waiting for jobs on {placing.name} and {analyses.name}.")

@@ -122,13 +122,15 @@ def executor(app: Flask) -> ThreadPoolExecutor:
     return pool
 
 
-def rq_queue(app: Flask, name: str | None = None):
-    """Return the RQ queue for analysis jobs (or the queue ``name``) on the configured Redis."""
-    from redis import Redis
+def rq_queue(app: Flask, name: str | None = None, *, connection=None):
+    """Return the RQ queue for analysis jobs (or the queue ``name``) on the configured Redis.
+
+    By default on the app's connection, which gives up quickly (requests hand work to it); a
+    worker passes a connection of its own, without a read timeout, for its blocking waits.
+    """
     from rq import Queue
 
-    connection = Redis.from_url(app.config["ANALYSIS_REDIS_URL"], socket_connect_timeout=2)
-    return Queue(name or app.config["ANALYSIS_QUEUE"], connection=connection)
+    return Queue(name or app.config["ANALYSIS_QUEUE"], connection=connection or _redis(app))
 
 
 def _run_in_app(app: Flask, analysis_id: int) -> bool:

@@ -11,7 +11,7 @@ vary_on_htmx(bp)
 
 # The route modules add their views to ``bp``; they share helpers through ``labels``, never
 # import each other.
-from . import downloads, routes  # noqa: E402,F401
+from . import download_routes, routes  # noqa: E402,F401
 
 
 @bp.record_once
