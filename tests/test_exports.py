@@ -79,6 +79,7 @@ def test_csv_holds_every_comment_with_its_themes_and_neutralised_cells(
 
     assert response.status_code == 200
     assert response.is_streamed
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     header, body = rows[0], rows[1:]

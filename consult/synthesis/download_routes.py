@@ -34,7 +34,7 @@ def export_csv(round_id: int):
     round_ = _round(round_id)
     variant = "excel" if request.args.get("excel") == "1" else "standard"
     lines = call(exports.csv_lines, round_id, variant=variant)
-    response = Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8")
+    response = Response(stream_with_context(lines), mimetype="text/csv")
     filename = _name(round_, "synpunkter-excel" if variant == "excel" else "synpunkter", "csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
