@@ -188,7 +188,7 @@ def test_log_names_what_moderation_and_the_people_pages_recorded(
 def test_log_shows_names_and_labels_instead_of_codes_and_ids(
     client, auth, session, now, open_round
 ):
-    from consult.models import Origin, Theme
+    from consult.models import Analysis, Origin, Theme
 
     admin = auth.login(role=Role.ADMIN)
     traffic, housing, parking = (
@@ -197,8 +197,13 @@ def test_log_shows_names_and_labels_instead_of_codes_and_ids(
     )
     session.add_all([traffic, housing, parking])
     session.flush()
-    comment = factories.make_comment(session, open_round, factories.make_user(session))
+    author = factories.make_user(session, name="Ada Skribent")
+    comment = factories.make_comment(session, open_round, author)
     user = factories.make_user(session, name="Vera Verifierad")
+    job = Analysis(round_id=open_round.id, created_at=open_round.opens_at)
+    session.add(job)
+    session.flush()
+    audit.record(session, admin, "analysis.start", job, {}, {"status": "queued"})
     move = ({"theme_id": traffic.id}, {"theme_id": housing.id})
     audit.record(session, admin, "theme_assignment.move", comment, *move)
     audit.record(
@@ -239,5 +244,10 @@ def test_log_shows_names_and_labels_instead_of_codes_and_ids(
     assert f'<a href="{theme_url}{housing.id}">Bostäder</a>' in page
     assert f'<a href="{theme_url}{parking.id}">Parkering</a>' in page
     # What each entry concerns: the comment, the theme and the user, linked to their pages.
-    assert f'<a href="/synpunkter/{comment.id}">Synpunkt nr {comment.id}</a>' in page
+    assert (
+        f'<a href="/synpunkter/{comment.id}">Synpunkt av Ada Skribent (nr {comment.id})</a>'
+        in page
+    )
+    round_name = f"{open_round.consultation.title} – {open_round.title}"
+    assert f'<a href="/analys/omgang/{open_round.id}/">Analys av {round_name}</a>' in page
     assert f'<a href="/admin/anvandare/{user.id}">Vera Verifierad</a>' in page

@@ -23,7 +23,16 @@ from ..analysis import labels as analysis_labels
 from ..consultations.diff import word_diff
 from ..dates import when
 from ..labels import STATUS_LABELS as COMMENT_STATUS_LABELS
-from ..models import AuditEntry, Comment, Consultation, Organisation, Round, Theme, User
+from ..models import (
+    Analysis,
+    AuditEntry,
+    Comment,
+    Consultation,
+    Organisation,
+    Round,
+    Theme,
+    User,
+)
 from ..moderation import labels as moderation_labels
 from ..moderation import reasons
 from ..people import labels as people_labels
@@ -234,6 +243,7 @@ class _Resolver:
             "user_account": set(),
             "organisation": set(),
             "comment": set(),
+            "analysis": set(),
         }
         for entry in entries:
             if entry.object_type in wanted and entry.object_id is not None:
@@ -274,7 +284,19 @@ class _Resolver:
         }
         self.comments = {
             c.id: c
-            for c in session.scalars(select(Comment).where(Comment.id.in_(wanted["comment"])))
+            for c in session.scalars(
+                select(Comment)
+                .where(Comment.id.in_(wanted["comment"]))
+                .options(selectinload(Comment.author))
+            )
+        }
+        self.analyses = {
+            a.id: a
+            for a in session.scalars(
+                select(Analysis)
+                .where(Analysis.id.in_(wanted["analysis"]))
+                .options(selectinload(Analysis.round).selectinload(Round.consultation))
+            )
         }
 
     def theme(self, theme_id: int) -> Named:
@@ -313,9 +335,20 @@ class _Resolver:
                 organisation.name, url_for("people.organisation", organisation_id=object_id)
             )
         if object_type == "comment" and object_id in self.comments:
+            comment = self.comments[object_id]
             return Named(
-                _("Comment #%(id)s", id=object_id),
+                _(
+                    "Comment by %(name)s (no. %(id)s)",
+                    name=comment.author.display_name,
+                    id=object_id,
+                ),
                 url_for("consultations.comment", comment_id=object_id),
+            )
+        if object_type == "analysis" and object_id in self.analyses:
+            round_ = self.analyses[object_id].round
+            return Named(
+                _("Analysis of %(round)s", round=f"{round_.consultation.title} – {round_.title}"),
+                url_for("analysis.round_page", round_id=round_.id),
             )
         return Named(f"#{object_id}")
 
