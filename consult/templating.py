@@ -3,9 +3,8 @@
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from . import clock, labels
+from . import clock, labels, web
 from .consultations.diff import word_diff
 from .consultations.services import RoundState, allowed_actions, round_state
 from .dates import when
@@ -56,7 +55,7 @@ def init_app(app: Flask) -> None:
     @app.template_global()
     def comment_actions(comment, state) -> frozenset[str]:
         """What the current user may do with ``comment`` (see services.allowed_actions)."""
-        viewer = current_user if current_user.is_authenticated else None
+        viewer = web.viewer()
         return allowed_actions(comment, viewer, state)
 
     @app.context_processor

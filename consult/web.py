@@ -28,6 +28,11 @@ def call(function, *args, **kwargs):
     return function(get_session(), current_user, *args, **kwargs)
 
 
+def viewer():
+    """The signed-in user, or None for an anonymous visitor (as services expect)."""
+    return current_user if current_user.is_authenticated else None
+
+
 def parse_int(raw: str | None, *, minimum: int = 0, maximum: int = INT_MAX) -> int | None:
     """Return ``raw`` as an int within [minimum, maximum], or None for anything else.
 

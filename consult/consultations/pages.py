@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import clock
+from .. import clock, web
 from ..dates import when
 from ..db import get_session
 from ..extensions import htmx, limiter
@@ -26,11 +26,6 @@ from ..web import call, page_arg
 from . import bp, history, services
 from .forms import CommentForm
 from .urls import thread_url
-
-
-def current_viewer():
-    """The signed-in user, or None for an anonymous visitor (as the services expect)."""
-    return current_user if current_user.is_authenticated else None
 
 
 def _post_limit() -> str:
@@ -84,7 +79,7 @@ def lang_attr(language: str | None = None) -> Markup:
 @bp.app_template_global()
 def earlier_versions(comment: Comment) -> list[history.Version]:
     """The texts an edited comment had before, newest first (empty when never edited)."""
-    return history.earlier_versions(comment, current_viewer())
+    return history.earlier_versions(comment, web.viewer())
 
 
 def render_thread(
@@ -92,7 +87,7 @@ def render_thread(
 ):
     """Answer with the thread on ``target``: the page, or with htmx the fragment to swap."""
     session = get_session()
-    viewer = current_viewer()
+    viewer = web.viewer()
     sort = request.args.get("sort", "new")
     if sort not in services.SORTS:
         sort = "new"
@@ -154,7 +149,7 @@ def comment_or_404(comment_id: int) -> Comment:
 
 def render_comment(comment: Comment, status: int = 200, **extra):
     """Answer with one comment and its replies as the fragment htmx swaps in."""
-    viewer = current_viewer()
+    viewer = web.viewer()
     replies = services.visible_replies(comment, viewer)
     ids = [comment.id] + [r.id for r in replies]
     context = {

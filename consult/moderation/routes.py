@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import clock, web
 from ..consultations.urls import comment_url, target_key, thread_url
 from ..db import get_session
 from ..errors import Invalid, NotAllowed, WrongState
@@ -85,28 +85,24 @@ staff_only(bp, except_endpoints=PARTICIPANT_ENDPOINTS)
 
 vary_on_htmx(bp)
 
-def _viewer():
-    return current_user if current_user.is_authenticated else None
-
-
 @bp.app_template_global()
 def can_report(comment: Comment) -> bool:
     """Whether the current user may report ``comment``."""
-    return reports.can_report(comment, _viewer())
+    return reports.can_report(comment, web.viewer())
 
 
 @bp.app_template_global()
 def has_reported(comment: Comment) -> bool:
     """Whether the current user has already reported ``comment`` (one query per request)."""
     if "reported_ids" not in g:
-        g.reported_ids = reports.reported_ids(get_session(), _viewer())
+        g.reported_ids = reports.reported_ids(get_session(), web.viewer())
     return comment.id in g.reported_ids
 
 
 @bp.app_template_global()
 def moderation_queue_size() -> int:
     """The number of comments waiting for staff, for the menu (0 for everyone else)."""
-    viewer = _viewer()
+    viewer = web.viewer()
     if viewer is None or not viewer.is_staff:
         return 0
     return queue.queue_size(get_session(), viewer)

@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import clock, web
 from ..db import get_session, writes
 from ..extensions import htmx
 from ..security import safe_next
@@ -46,7 +46,7 @@ def _header_globals():
         return services.unread_count(get_session(), current_user)
 
     def is_following(consultation) -> bool:
-        viewer = current_user if current_user.is_authenticated else None
+        viewer = web.viewer()
         return services.is_following(get_session(), viewer, consultation.id)
 
     return {"unread_notifications": unread_notifications, "is_following": is_following}

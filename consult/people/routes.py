@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from .. import clock
+from .. import clock, web
 from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..extensions import htmx
@@ -49,7 +49,7 @@ vary_on_htmx(bp)
 @bp.app_template_global()
 def writing_refused(round_) -> str | None:
     """Why the current user may not write in ``round_`` ("blocked", "unverified"), or None."""
-    return write_refusal(current_user if current_user.is_authenticated else None, round_)
+    return write_refusal(web.viewer(), round_)
 
 
 @bp.app_template_global()
