@@ -17,6 +17,7 @@ from sqlalchemy import text
 from consult import clock, create_app, db
 from consult.analysis import jobs, placement, queue, services
 from consult.extensions import limiter
+from consult.models import ModerationMode, Role
 
 from . import factories
 from .analysis_seed import reuse_engine_results, seed_round
@@ -190,3 +191,28 @@ def analysed(session, open_round, monkeypatch):
     jobs.run(session, job.id)
     session.expire_all()
     return seeded
+
+
+@pytest.fixture
+def admin(session):
+    """An administrator."""
+    return factories.make_user(session, role=Role.ADMIN, name="Ada Admin")
+
+
+@pytest.fixture
+def scheduled_round(session, now):
+    """A round that opens tomorrow and closes in a month."""
+    return factories.make_round(
+        session, opens_at=now.get() + timedelta(days=1), closes_at=now.get() + timedelta(days=30)
+    )
+
+
+@pytest.fixture
+def pre_round(session, now):
+    """A pre-moderated round that opened a week ago and closes in a week."""
+    return factories.make_round(
+        session,
+        opens_at=now.get() - timedelta(days=7),
+        closes_at=now.get() + timedelta(days=7),
+        moderation=ModerationMode.PRE,
+    )

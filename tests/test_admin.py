@@ -24,14 +24,6 @@ from .routes import DRAFT_ROUTE_COUNT, draft_routes, endpoint_ids, placeholder_r
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def scheduled_round(session, now):
-    """A round that opens tomorrow and closes in a month."""
-    return factories.make_round(
-        session, opens_at=now.get() + timedelta(days=1), closes_at=now.get() + timedelta(days=30)
-    )
-
-
 def _routes(round_: Round) -> list[tuple[str, str]]:
     c, r = round_.consultation_id, round_.id
     return [

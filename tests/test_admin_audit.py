@@ -16,11 +16,6 @@ from consult.models import AuditEntry, Consultation, Role
 from . import factories
 
 
-@pytest.fixture
-def admin(session):
-    return factories.make_user(session, role=Role.ADMIN, name="Ada Admin")
-
-
 def _count(session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEntry))
 

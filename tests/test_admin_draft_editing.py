@@ -22,18 +22,6 @@ from .routes import DRAFT_ROUTE_COUNT, draft_routes, endpoint_ids, placeholder_r
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def admin(session):
-    return factories.make_user(session, role=Role.ADMIN)
-
-
-@pytest.fixture
-def scheduled_round(session, now):
-    return factories.make_round(
-        session, opens_at=now.get() + timedelta(days=1), closes_at=now.get() + timedelta(days=30)
-    )
-
-
 def _layout(session, round_):
     """The draft in reading order: "# heading", and "number: first three words"."""
     session.expire_all()

@@ -17,11 +17,6 @@ from . import factories
 
 
 @pytest.fixture
-def admin(session):
-    return factories.make_user(session, role=Role.ADMIN)
-
-
-@pytest.fixture
 def consultation(session):
     consultation = Consultation(slug="rus", title="Regional utvecklingsstrategi")
     session.add(consultation)
@@ -369,13 +364,6 @@ def test_missing_file_is_asked_for(client, auth, session, consultation):
 
 
 # Replacing the draft, and the preview
-
-
-@pytest.fixture
-def scheduled_round(session, now):
-    return factories.make_round(
-        session, opens_at=now.get() + timedelta(days=1), closes_at=now.get() + timedelta(days=30)
-    )
 
 
 def test_draft_of_a_scheduled_round_can_be_replaced(client, auth, session, scheduled_round):

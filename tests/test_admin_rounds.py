@@ -20,20 +20,8 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def admin(session):
-    return factories.make_user(session, role=Role.ADMIN)
-
-
-@pytest.fixture
 def participant(session):
     return factories.make_user(session)
-
-
-@pytest.fixture
-def scheduled_round(session, now):
-    return factories.make_round(
-        session, opens_at=now.get() + timedelta(days=1), closes_at=now.get() + timedelta(days=30)
-    )
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from consult.models import CommentStatus, ModerationMode, Role
+from consult.models import CommentStatus, Role
 from consult.moderation import decisions
 
 from . import factories
@@ -108,14 +108,8 @@ def test_htmx_fragment_of_an_edited_comment_carries_its_versions(
 
 
 def test_a_text_no_moderator_approved_is_not_published_by_editing_it(
-    client, auth, session, now
+    client, auth, session, now, pre_round
 ):
-    pre_round = factories.make_round(
-        session,
-        opens_at=now.get() - timedelta(days=7),
-        closes_at=now.get() + timedelta(days=7),
-        moderation=ModerationMode.PRE,
-    )
     staff = factories.make_user(session, role=Role.STAFF)
     author = auth.login()
     comment = factories.make_comment(

@@ -24,17 +24,6 @@ from . import factories
 
 
 @pytest.fixture
-def pre_round(session, now):
-    """A pre-moderated round that opened a week ago and closes in a week."""
-    return factories.make_round(
-        session,
-        opens_at=now.get() - timedelta(days=7),
-        closes_at=now.get() + timedelta(days=7),
-        moderation=ModerationMode.PRE,
-    )
-
-
-@pytest.fixture
 def staff(session):
     return factories.make_user(session, role=Role.STAFF, name="Sara Handläggare")
 

@@ -1,14 +1,13 @@
 """Moderation pages: who may reach them, row actions with and without htmx, bulk, reporting."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from consult import create_app
 from consult.extensions import limiter
-from consult.models import AuditEntry, CommentStatus, ModerationMode, Report, Role
+from consult.models import AuditEntry, CommentStatus, Report, Role
 from consult.moderation import decisions, reports
 from consult.moderation import queue as moderation_queue
 
@@ -16,16 +15,6 @@ from . import factories
 from .conftest import CsrfClient, make_config
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def pre_round(session, now):
-    return factories.make_round(
-        session,
-        opens_at=now.get() - timedelta(days=7),
-        closes_at=now.get() + timedelta(days=7),
-        moderation=ModerationMode.PRE,
-    )
 
 
 @pytest.fixture
