@@ -87,7 +87,7 @@ def _begin_sqlite(connection) -> None:
     # cannot wait: if another writer committed since its snapshot was taken, SQLite refuses its
     # first write at once with "database is locked" (SQLITE_BUSY_SNAPSHOT in WAL mode).
     # Readers stay deferred, so pages are never held up by writers.
-    if connection.get_execution_options().get("sqlite_immediate", _writes_expected()):
+    if _writes_expected():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")

@@ -160,7 +160,7 @@ class DeadlineForm(ActionForm):
 
 
 def apply_errors(form, error) -> None:
-    """Show a service's refusal (``services.Invalid``) next to the fields it names."""
+    """Show a service's refusal (``consult.errors.Invalid``) next to the fields it names."""
     for name, key in error.errors.items():
         field = getattr(form, name, None)
         if field is None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..db import expect_writes, get_session
+from ..errors import WrongState
 from ..models import AnalysisStatus, Consultation, Round
 from . import jobs, placement, queue, services
 from .labels import ERROR_TEXTS, REFUSAL_TEXTS
@@ -56,7 +57,7 @@ def run_command(slug: str, number: int) -> None:
     config = current_app.config
     try:
         job = services.start_as_system(session, round_, now=clock.now(), **services.limits(config))
-    except services.WrongState as error:
+    except WrongState as error:
         raise click.ClickException(str(REFUSAL_TEXTS[error.key])) from error
     click.echo(f"Analysing round {number} of {slug} (job {job.id})…")
     jobs.run(session, job.id, heartbeat=config["ANALYSIS_HEARTBEAT_SECONDS"])

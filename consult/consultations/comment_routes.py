@@ -19,7 +19,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import clock
 from ..db import get_session
-from ..errors import Refusal
+from ..errors import Invalid, Refusal
 from ..extensions import htmx
 from ..models import Comment
 from ..people.notices import write_refusal_message
@@ -234,7 +234,7 @@ def edit(comment_id: int):
                 now=clock.now(),
                 max_chars=max_chars(),
             )
-        except comments.Invalid as error:
+        except Invalid as error:
             session.rollback()
             apply_errors(form, error, max_chars())
             status = 422
@@ -319,7 +319,7 @@ def reply(comment_id: int):
                 now=clock.now(),
                 max_chars=max_chars(),
             )
-        except comments.Invalid as error:
+        except Invalid as error:
             get_session().rollback()
             apply_errors(form, error, max_chars())
             status = 422

@@ -51,7 +51,7 @@ class ReplyForm(_SentOnceForm):
 
 
 def apply_errors(form, error, max_chars: int) -> None:
-    """Show a service's refusal (``comments.Invalid``) next to the fields it names."""
+    """Show a service's refusal (``consult.errors.Invalid``) next to the fields it names."""
     for field, key in error.errors.items():
         target = getattr(form, field, None) or form.body
         target.errors = [error_message(key, max_chars)]

@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..auth import services as accounts
 from ..db import get_session
+from ..errors import Invalid
 from ..extensions import htmx
 from ..models import Round
 from ..people.notices import write_refusal_message
@@ -159,7 +160,7 @@ def thread(slug: str, number: int, target: str):
             notice_error=True,
             late_text=form.body.data,
         )
-    except comments.Invalid as error:
+    except Invalid as error:
         get_session().rollback()
         apply_errors(form, error, max_chars())
         return render_thread(round_, target_, form=form, status=422)
