@@ -13,6 +13,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from .. import labels
+from ..consultations.services import comment_languages
 from ..db import get_session
 from ..models import AnalysisStatus, Category, CommentKind, Stance
 from ..web import call, int_field, page_arg, parse_int
@@ -119,6 +120,7 @@ def theme_page(round_id: int, theme_id: int | None, form: ThemeForm | None = Non
             proposal_total=view.proposal_total,
             work=view.work,
             work_failures=WORK_FAILURES,
+            comment_langs=comment_languages(get_session(), [i.comment.id for i in result.items]),
             chapter_options=[(c.id, f"{c.number} {c.heading}") for c in result.chapters],
             category_options=[(c.value, labels.CATEGORY_LABELS[c]) for c in Category],
             stance_options=[
@@ -158,6 +160,7 @@ def comment_row(round_id: int, comment_id: int, theme_id: int | None, notice: st
         themes=row.themes,
         notice=notice,
         done=True,
+        comment_langs=comment_languages(get_session(), [row.item.comment.id]),
         **texts(),
     )
 

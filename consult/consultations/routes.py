@@ -194,8 +194,11 @@ def comment(comment_id: int):
 @login_required
 def mine():
     """List everything the user has written, with its status."""
+    items = services.my_comments(get_session(), current_user)
     return render_template(
-        "consultations/mine.html", items=services.my_comments(get_session(), current_user)
+        "consultations/mine.html",
+        items=items,
+        comment_langs=services.comment_languages(get_session(), [c.id for c in items]),
     )
 
 

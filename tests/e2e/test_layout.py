@@ -15,18 +15,25 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from consult import clock
+from consult.analysis import jobs
+from consult.analysis import services as analysis_services
 from consult.consultations import versions
 from consult.consultations.importer import import_markdown
 from consult.demo import DATA, DEMO_ACCOUNTS, SLUG
 from consult.demo import load as load_demo
 from consult.models import (
+    Category,
     Comment,
     CommentRevision,
     CommentStatus,
     Consultation,
     ModerationMode,
+    Role,
     Round,
 )
+from tests import factories
+from tests.analysis_seed import seed_round
 
 from .conftest import PHONE, assert_accessible, empty_tables, screenshot
 
@@ -203,6 +210,56 @@ def test_results_tables_fit_a_phone_and_keep_their_figures(page: Page, live_serv
     )
     assert right <= PHONE["width"]
     assert_accessible(page, "results on a phone")
+
+
+@pytest.fixture(scope="module")
+def analysed_round(live_server, world: World) -> int:
+    """A seeded round (beside the demo's) that has been analysed: it has themes."""
+    now = datetime.now(UTC)
+    with live_server.session() as session:
+        round_ = factories.make_round(
+            session, opens_at=now - timedelta(days=7), closes_at=now + timedelta(days=7)
+        )
+        staff = factories.make_user(session, role=Role.STAFF, category=Category.REGION)
+        seed_round(session, round_, staff=staff)
+        job = analysis_services.start(
+            session, staff, round_.id, now=clock.now(), stale_after=timedelta(hours=1)
+        )
+        jobs.run(session, job.id)
+        return round_.id
+
+
+def test_the_synthesis_pages_do_not_scroll_sideways_on_a_phone(
+    page: Page, live_server, analysed_round: int
+):
+    page.set_viewport_size(PHONE)
+    overview = f"/sammanstallning/omgang/{analysed_round}/"
+    log_in(page, live_server, "staff", overview)
+    expect(page.locator(".synthesis-table").first).to_be_visible()
+    for name, path in {
+        "synthesis-overview": overview,
+        "synthesis-report": f"/sammanstallning/omgang/{analysed_round}/rapport",
+    }.items():
+        page.goto(live_server.at(path))
+        screenshot(page, f"layout-phone-{name}")
+        assert page_width(page) <= PHONE["width"], (name, wider_than_the_screen(page))
+        # Every table scrolls in its own labelled box (keyboard too), not the page.
+        tables = page.locator("table.synthesis-table")
+        assert tables.count() >= 1
+        for i in range(tables.count()):
+            box = tables.nth(i).locator("xpath=..")
+            expect(box).to_have_attribute("role", "region")
+            expect(box).to_have_attribute("tabindex", "0")
+            label = box.get_attribute("aria-labelledby")
+            assert label and page.locator(f"#{label}").inner_text().strip(), (name, i)
+        assert_accessible(page, f"{name} on a phone")
+    # The charts fit the column: a figure keeps no side margins and its SVG scales down.
+    right = page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('.report-charts :is(figure, svg)')]
+            .map(el => el.getBoundingClientRect().right))"""
+    )
+    assert 0 < right <= PHONE["width"], right
+    assert not page.problems.all(), page.problems.all()
 
 
 # Records every Content-Security-Policy violation of a page, also those not logged.
