@@ -122,6 +122,7 @@ def world(live_server):
                 body="Den första lydelsen av synpunkten.",
                 written_at=now - timedelta(hours=1),
                 replaced_at=now,
+                was_published=True,
             )
         )
         session.commit()
