@@ -89,6 +89,18 @@ def page_arg(name: str = "sida", *, last: int = 100_000) -> int:
     return min(parse_int(request.args.get(name), minimum=1) or 1, last)
 
 
+def show_refusal(form, error, message, *, fallback: str | None = None) -> None:
+    """Show a service's ``Invalid`` refusal next to the fields it names.
+
+    ``message(field, key)`` is the area's reader-facing text for a refusal key. A field the
+    form does not have is shown on ``fallback`` (e.g. the comment body), or left out.
+    """
+    for name, key in error.errors.items():
+        field = getattr(form, name, None) or (getattr(form, fallback) if fallback else None)
+        if field is not None:
+            field.errors = [str(message(name, key))]
+
+
 def form_page(template: str, form, **context):
     """Render a form page: 422 when the form has errors, so clients and tests can tell."""
     status = 422 if form.errors else 200

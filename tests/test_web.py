@@ -53,3 +53,17 @@ def test_a_refusal_no_route_renders_answers_with_its_status(app, refusal, status
         raise refusal
 
     assert app.test_client().get("/_refuse").status_code == status
+
+
+def test_a_refusal_is_shown_next_to_the_fields_it_names(app):
+    from types import SimpleNamespace
+
+    form = SimpleNamespace(body=SimpleNamespace(errors=[]), stance=SimpleNamespace(errors=[]))
+    refusal = errors.Invalid({"stance": "choice", "kind": "unknown"})
+    web.show_refusal(form, refusal, lambda field, key: f"{field}:{key}", fallback="body")
+    assert form.stance.errors == ["stance:choice"]
+    # A field the form does not have is shown on the fallback, not lost.
+    assert form.body.errors == ["kind:unknown"]
+    form.body.errors = []
+    web.show_refusal(form, refusal, lambda field, key: f"{field}:{key}")
+    assert form.body.errors == []

@@ -19,9 +19,9 @@ from ..errors import Invalid, WrongState
 from ..extensions import htmx
 from ..models import Round
 from ..security import safe_next
-from ..web import call
+from ..web import call, show_refusal
 from . import bp, pages, round_actions, rounds
-from .forms import ActionForm, DeadlineForm, apply_errors, state_message
+from .forms import ActionForm, DeadlineForm, error_message, state_message
 
 # Where a row's form says it was sent from, so that the dialog's form swaps that row.
 FROM_ROW = "row"
@@ -76,7 +76,7 @@ def _round_action(round_id: int, name: str, action, notice, form_class=ActionFor
         action(form)
     except Invalid as error:
         session.rollback()
-        apply_errors(form, error)
+        show_refusal(form, error, error_message)
         if htmx:
             return _row(round_, failed=(name, form), status=422)
         return pages.round_page(round_, failed=(name, form), status=422)

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from .. import clock
 from ..db import get_session
 from ..errors import Invalid
-from ..web import call, form_page
+from ..web import call, form_page, show_refusal
 from . import bp, consultations
-from .forms import ConsultationForm, apply_errors
+from .forms import ConsultationForm, error_message
 
 
 @bp.get("/")
@@ -41,7 +41,7 @@ def new_consultation():
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error)
+            show_refusal(form, error, error_message)
         else:
             flash(
                 _("The consultation is created. Now add its first round with the draft."),
@@ -66,7 +66,7 @@ def edit_consultation(consultation_id: int):
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error)
+            show_refusal(form, error, error_message)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for("admin.index"))

@@ -20,9 +20,9 @@ from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..extensions import htmx
 from ..models import Paragraph, Round, Section
-from ..web import call
+from ..web import call, show_refusal
 from . import bp, drafts, rounds
-from .forms import HeadingForm, ParagraphForm, apply_errors, state_message
+from .forms import HeadingForm, ParagraphForm, error_message, state_message
 from .markdown import to_markdown
 
 
@@ -199,7 +199,7 @@ def edit_paragraph(round_id: int, paragraph_id: int):
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error)
+            show_refusal(form, error, error_message)
             status = 422
         except WrongState as error:
             return _refused(round_, error, anchor)
@@ -304,7 +304,7 @@ def edit_heading(round_id: int, section_id: int):
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error)
+            show_refusal(form, error, error_message)
             status = 422
         except WrongState as error:
             return _refused(round_, error, anchor)

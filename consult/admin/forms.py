@@ -159,15 +159,6 @@ class DeadlineForm(ActionForm):
     closes_at = LocalDateTimeField(_l("New closing time"), description=_l("Swedish time."))
 
 
-def apply_errors(form, error) -> None:
-    """Show a service's refusal (``consult.errors.Invalid``) next to the fields it names."""
-    for name, key in error.errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            continue
-        field.errors = [error_message(name, key)]
-
-
 def error_message(field: str, key: str) -> str:
     """Return the reader-facing message for a refusal key from the administration services."""
     by_field = {

@@ -11,9 +11,9 @@ from ..consultations import services as reading
 from ..consultations import versions
 from ..db import get_session
 from ..errors import Invalid, WrongState
-from ..web import call, form_page
+from ..web import call, form_page, show_refusal
 from . import audit_log, bp, consultations, pages, rounds
-from .forms import DraftForm, NewRoundForm, RoundForm, apply_errors, state_message, to_local
+from .forms import DraftForm, NewRoundForm, RoundForm, error_message, state_message, to_local
 
 
 @bp.route("/samrad/<int:consultation_id>/ny-omgang", methods=["GET", "POST"])
@@ -45,7 +45,7 @@ def new_round(consultation_id: int):
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error)
+            show_refusal(form, error, error_message)
         else:
             flash(
                 _("The round is created. Check the preview before it opens."),
@@ -101,7 +101,7 @@ def edit_round(round_id: int):
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error)
+            show_refusal(form, error, error_message)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for("admin.round_page", round_id=round_.id))
@@ -127,7 +127,7 @@ def replace_draft(round_id: int):
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error)
+            show_refusal(form, error, error_message)
         except WrongState as error:
             get_session().rollback()
             flash(state_message(error.key), "error")

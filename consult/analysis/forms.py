@@ -48,7 +48,6 @@ class ThemeForm(FlaskForm):
     version = HiddenField()
 
 
-def apply_errors(form: ThemeForm, errors: dict[str, str]) -> None:
-    """Show the service's refusals next to their fields."""
-    for field, key in errors.items():
-        getattr(form, field).errors = [str(ERROR_TEXTS[(field, key)])]
+def error_message(field: str, key: str) -> str:
+    """Return the reader-facing message for a refused theme field."""
+    return str(ERROR_TEXTS[(field, key)])

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from .. import clock
 from ..errors import Conflict, Invalid, WrongState
 from ..extensions import htmx
-from ..web import call, int_field
+from ..web import call, int_field, show_refusal
 from . import board, bp, corrections, drill, queue, services, themes
-from .forms import ThemeForm, apply_errors
+from .forms import ThemeForm, error_message
 from .labels import REFUSAL_TEXTS, STEP_TEXTS
 from .pages import (
     category_chart,
@@ -160,7 +160,7 @@ def edit_theme(round_id: int, theme_id: int):
         )
     except Invalid as error:
         rollback()
-        apply_errors(form, error.errors)
+        show_refusal(form, error, error_message)
         return theme_page(round_id, theme_id, form)
     except Conflict as error:
         # Keep what this person wrote in the form, now based on the saved version, and

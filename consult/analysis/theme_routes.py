@@ -15,9 +15,9 @@ from flask_babel import ngettext
 from .. import clock
 from ..errors import Conflict, Invalid
 from ..extensions import htmx
-from ..web import call, form_page, int_field, int_list, parse_int
+from ..web import call, form_page, int_field, int_list, parse_int, show_refusal
 from . import bp, bulk, drill, history, proposals, queue, services, split, themes
-from .forms import OPERATION_ERRORS, ThemeForm, apply_errors
+from .forms import OPERATION_ERRORS, ThemeForm, error_message
 from .pages import posted_version, rollback, theme_page
 
 
@@ -164,7 +164,7 @@ def new_theme(round_id: int):
             )
         except Invalid as error:
             rollback()
-            apply_errors(form, error.errors)
+            show_refusal(form, error, error_message)
         else:
             flash(_created_notice(count), "success")
             return redirect(

@@ -24,9 +24,9 @@ from ..extensions import htmx
 from ..models import Comment
 from ..people.notices import write_refusal_message
 from ..people.rules import write_refusal
-from ..web import call, sent_form
+from ..web import call, sent_form, show_refusal
 from . import bp, comments, history, services
-from .forms import CommentForm, ReplyForm, apply_errors
+from .forms import CommentForm, ReplyForm, refusal_message
 from .pages import (
     closed_message,
     comment_or_404,
@@ -236,7 +236,7 @@ def edit(comment_id: int):
             )
         except Invalid as error:
             session.rollback()
-            apply_errors(form, error, max_chars())
+            show_refusal(form, error, refusal_message, fallback="body")
             status = 422
         except Refusal as error:
             return _refusal(error, comment_, late_text=fields["body"])
@@ -321,7 +321,7 @@ def reply(comment_id: int):
             )
         except Invalid as error:
             get_session().rollback()
-            apply_errors(form, error, max_chars())
+            show_refusal(form, error, refusal_message, fallback="body")
             status = 422
         except Refusal as error:
             return _refusal(error, parent, late_text=form.body.data)

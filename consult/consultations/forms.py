@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -50,11 +51,9 @@ class ReplyForm(_SentOnceForm):
     body = TextAreaField(_l("Your reply"))
 
 
-def apply_errors(form, error, max_chars: int) -> None:
-    """Show a service's refusal (``consult.errors.Invalid``) next to the fields it names."""
-    for field, key in error.errors.items():
-        target = getattr(form, field, None) or form.body
-        target.errors = [error_message(key, max_chars)]
+def refusal_message(_field: str, key: str) -> str:
+    """The reader-facing message for a refused comment field (see ``web.show_refusal``)."""
+    return error_message(key, current_app.config["COMMENT_MAX_CHARS"])
 
 
 def error_message(key: str, max_chars: int) -> str:

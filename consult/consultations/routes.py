@@ -30,8 +30,9 @@ from ..extensions import htmx
 from ..models import Round
 from ..people.notices import write_refusal_message
 from ..security import safe_next
+from ..web import show_refusal
 from . import bp, changes, comments, receipt, results, services, versions
-from .forms import CommentForm, apply_errors
+from .forms import CommentForm, refusal_message
 from .pages import (
     closed_message,
     comment_or_404,
@@ -162,7 +163,7 @@ def thread(slug: str, number: int, target: str):
         )
     except Invalid as error:
         get_session().rollback()
-        apply_errors(form, error, max_chars())
+        show_refusal(form, error, refusal_message, fallback="body")
         return render_thread(round_, target_, form=form, status=422)
     notice = created_notice(comment)
     if not htmx:

@@ -67,15 +67,7 @@ class BulkForm(_Form):
     note = TextAreaField(_l("Explanation (required for “Other reason”)"))
 
 
-def apply_errors(form, error) -> None:
-    """Show a service's refusal (``consult.errors.Invalid``) next to the fields it names."""
-    for name, key in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [error_message(key)]
-
-
-def error_message(key: str) -> str:
+def error_message(_field: str, key: str) -> str:
     """Return the reader-facing message for a refused field."""
     messages = {
         "required": _("Choose a reason."),

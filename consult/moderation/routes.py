@@ -34,9 +34,9 @@ from ..models import Comment
 from ..people import forms as people_forms
 from ..people import services as people
 from ..security import safe_next, staff_only, vary_on_htmx
-from ..web import call, int_arg, int_list
+from ..web import call, int_arg, int_list, show_refusal
 from . import bp, decisions, queue, reasons, reports
-from .forms import BlockForm, BulkForm, ReasonForm, ReportForm, apply_errors, state_message
+from .forms import BlockForm, BulkForm, ReasonForm, ReportForm, error_message, state_message
 
 # URL verb -> service action.
 VERBS = {
@@ -212,7 +212,7 @@ def decide(comment_id: int, verb: str):
         call(action, comment_id, now=clock.now(), **extra)
     except Invalid as error:
         session.rollback()
-        apply_errors(form, error)
+        show_refusal(form, error, error_message)
         if htmx:
             item = call(queue.get_item, comment_id)
             return _row(item, failed=(verb, form), status=422)
@@ -286,7 +286,7 @@ def bulk():
         )
     except Invalid as error:
         session.rollback()
-        apply_errors(form, error)
+        show_refusal(form, error, error_message)
         if "ids" in error.errors:
             flash(_("Select at least one comment."), "error")
         return _queue_page(bulk_form=form, selected=ids, status=422)
@@ -349,7 +349,7 @@ def report(comment_id: int):
         )
     except Invalid as error:
         session.rollback()
-        apply_errors(form, error)
+        show_refusal(form, error, error_message)
         if htmx:
             return _report_fragment(comment, form=form, status=422)
         return make_response(

@@ -46,14 +46,6 @@ class MergeForm(_PeopleForm):
     )
 
 
-def apply_errors(form, errors: dict[str, str]) -> None:
-    """Show a service's refusal next to the fields it names."""
-    for name, key in errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [error_message(name, key)]
-
-
 def error_message(field: str, key: str) -> str:
     """Return the reader-facing message for a refused field."""
     by_field = {

@@ -27,7 +27,7 @@ from ..extensions import htmx
 from ..models import User
 from ..permissions import require_admin
 from ..security import safe_next, staff_only, vary_on_htmx
-from ..web import call, page_arg
+from ..web import call, page_arg, show_refusal
 from . import bp, directory, labels, organisations, services
 from .forms import (
     CLAIM_LABELS,
@@ -36,7 +36,7 @@ from .forms import (
     MergeForm,
     ReasonForm,
     RoleForm,
-    apply_errors,
+    error_message,
     refusal_message,
 )
 from .rules import write_refusal
@@ -148,7 +148,7 @@ def _user_action(user_id: int, name: str, form_class, action, notice, row: str):
         action(session, user_, form)
     except Invalid as error:
         session.rollback()
-        apply_errors(form, error.errors)
+        show_refusal(form, error, error_message)
         forms = _forms(user_, (name, form))
         if htmx:
             return _row(template, user_, forms=forms, status=422)
@@ -352,7 +352,7 @@ def merge(organisation_id: int):
         )
     except Invalid as error:
         session.rollback()
-        apply_errors(form, error.errors)
+        show_refusal(form, error, error_message)
         return _organisation_page(row, form, status=422)
     except WrongState as error:
         session.rollback()

@@ -46,7 +46,7 @@ class EntryForm(FlaskForm):
         form.version.data = str(entry.version or 0)
         return form
 
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        """Show the service's refusals next to their fields."""
-        for field, key in errors.items():
-            getattr(self, field).errors = [str(ERROR_TEXTS[(field, key)])]
+    @staticmethod
+    def error_message(field: str, key: str) -> str:
+        """Return the reader-facing message for a refused field of an entry."""
+        return str(ERROR_TEXTS[(field, key)])

@@ -14,7 +14,7 @@ from .. import clock
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..extensions import htmx
-from ..web import call, int_field
+from ..web import call, int_field, show_refusal
 from . import bp, services
 from .forms import EntryForm
 from .labels import texts
@@ -73,7 +73,7 @@ def _save(where: services.Target):
         )
     except Invalid as error:
         get_session().rollback()
-        form.apply_errors(error.errors)
+        show_refusal(form, error, form.error_message)
         return _page(where, form, status=422)
     except Conflict as error:
         # Keep this person's text in the form, now based on the saved version, and show
