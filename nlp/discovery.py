@@ -17,8 +17,11 @@
    batches (its vectors are never held at once). A text far less typical than its theme's
    usual member, or closer to the corpus as a whole than to its theme, is left out (-1)
    rather than forced in; a text sent by many is never left out for being untypical.
-5. Each theme is described by class-based TF-IDF over lemmas (readable words, not n-grams),
-   its most typical texts, and the themes closest to it (merge suggestions).
+5. Each theme is named and described in its texts' own words (``naming``), never by the
+   genre's own words ("kapitlet bör nämna", see ``genre``). A theme with nothing distinctive
+   to say, or whose texts are no closer to each other than to the corpus as a whole, is a
+   catch-all, not a topic: it is dissolved (its texts fit no theme). Each theme also lists
+   its most typical texts and the themes closest to it (merge suggestions).
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from sklearn.preprocessing import normalize
 
 from . import persist
 from .duplicates import duplicate_labels
-from .features import TextVectoriser
+from .features import TextVectoriser, char_text
+from .genre import without_genre
+from .naming import name_themes
 from .text import sentences
 
 MAX_THEMES = 70
@@ -77,9 +82,14 @@ _LETTER = re.compile(r"[^\W\d_]")
 OUTLIER_SIMILARITY = 0.05
 OUTLIER_CENTRE_RATIO = 0.85
 # A member's similarity to its theme must be at least this share of the theme's median.
+# A theme whose texts are on average not this much closer to its centre than to the whole
+# corpus's is a catch-all, not a topic (measured on the demo round: two catch-alls of 35 and
+# 41 % of the texts at 1.06 and 1.11; its twenty topical themes at 1.43 to 3.4).
+CATCH_ALL_RATIO = 1.25
+SPLIT_DEPTH = 2  # times a catch-all is split again into the parts its texts make
+SPLIT_MIN = 20  # texts a theme needs to be split
 OUTLIER_TYPICAL_SHARE = 0.4
 CENTROID_TERMS = 4_000  # strongest features kept per theme centre (bounds model size)
-KEYWORDS = 8
 REPRESENTATIVES = 5
 NEIGHBOURS = 3
 MERGE_SIMILARITY = 0.5
@@ -97,6 +107,8 @@ class Theme:
     representatives: list[int]  # indices of typical texts, most typical first
     neighbours: list[int]  # indices of the closest other themes, closest first
     neighbour_similarity: list[float] = field(default_factory=list)
+    description: str = ""  # one sentence of a typical text
+    terms: list[str] = field(default_factory=list)  # word forms that tie a text to the theme
 
 
 class ThemeModel:
@@ -128,7 +140,7 @@ class ThemeModel:
         ]
 
     def _assign_batch(self, texts: list[str]) -> list[int]:
-        X = self.vectoriser.transform(texts)
+        X = self.vectoriser.transform(without_genre(char_text(texts)))
         similarity = (X @ self.centroids.T).toarray()
         best = similarity.argmax(axis=1)
         top = similarity[np.arange(len(texts)), best]
@@ -223,11 +235,11 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
     distinct = distinct[[bool(_LETTER.search(texts[i])) for i in distinct]]
     if len(distinct) == 0:
         return ThemeModel([-1] * n, [], None, None, seed)
-    clean = strip_boilerplate([texts[i] for i in distinct])
+    clean = without_genre(strip_boilerplate([texts[i] for i in distinct]))
     fit_rows = _sample(len(clean), FIT_ROWS, seed)
     vectoriser = TextVectoriser()
     counts = vectoriser.fit_counts([clean[i] for i in fit_rows])
-    X, fit_lemmas = vectoriser.weigh(counts), counts.lemmas
+    X = vectoriser.weigh(counts)
     del counts  # the character counts, as large as X, are not needed again
     if len(fit_rows) == 1 or X.nnz == 0:
         labels = np.zeros(len(fit_rows), dtype=int)
@@ -235,14 +247,16 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
         k = min(n_themes, len(fit_rows)) if n_themes else _choose_k(X, seed)
         large = X.shape[0] > LARGE
         labels = _factorise(X, k, seed, large=large, precise=PRECISE_FROM < X.shape[0] <= LARGE)
+        if not n_themes:
+            labels = _split_catch_alls(X, labels, seed)
     centroids = _mean_vectors(X, labels)
     centre = normalize(np.asarray(X.mean(axis=0))).ravel()
     weights = np.bincount(canonical, minlength=n)[distinct]  # copies per distinct text
     placing = Placing(vectoriser, centroids, centre)
-    placing.add(fit_rows, X, fit_lemmas)  # the texts the themes were formed on, as counted
-    del X, fit_lemmas
+    placing.add(fit_rows, X)  # the texts the themes were formed on, as counted
+    del X
     placed = _place_rest(placing, vectoriser, clean, weights > 1)
-    themes, order, centroids = _describe(placed, vectoriser, distinct, weights)
+    themes, order, centroids = _describe(placed, vectoriser, texts, distinct, weights, seed)
     relabel = np.full(placed.sums.shape[0] + 1, -1)
     relabel[order] = np.arange(len(order))
     theme_of_distinct = np.where(placed.labels >= 0, relabel[placed.labels], -1)
@@ -260,8 +274,8 @@ class Placement:
 
     labels: np.ndarray  # theme per distinct text, -1 for outliers
     similarity: np.ndarray  # cosine to its theme's centre
+    to_centre: np.ndarray  # cosine to the centre of the whole corpus
     sums: sp.csr_matrix  # per theme, the sum of its texts' vectors
-    lemma_counts: sp.csr_matrix  # per theme, lemma counts of its texts (word-view columns)
     centre: np.ndarray  # the normalised mean of all texts
     floors: np.ndarray  # per theme, the least similarity of a member (see ``_floors``)
 
@@ -274,15 +288,13 @@ class Placing:
         self.centroids, self.centre = centroids, centre
         k = centroids.shape[0]
         self.sums = sp.csr_matrix((k, vectoriser.n_features), dtype=np.float32)
-        self.lemma_counts = sp.csr_matrix((k, len(vectoriser.word_vocabulary)), dtype=np.float32)
         self.rows, self.labels, self.similarity, self.to_centre = [], [], [], []
 
-    def add(self, rows: np.ndarray, X: sp.csr_matrix, lemmas: sp.csr_matrix) -> None:
-        """Place the texts ``rows`` (indices), given their vectors and lemma counts."""
+    def add(self, rows: np.ndarray, X: sp.csr_matrix) -> None:
+        """Place the texts ``rows`` (indices), given their vectors."""
         best, sim = _nearest(X, self.centroids)
         membership = _membership(best, self.centroids.shape[0])
         self.sums = self.sums + membership @ X
-        self.lemma_counts = self.lemma_counts + membership @ lemmas
         self.rows.append(rows)
         self.labels.append(best)
         self.similarity.append(sim)
@@ -297,10 +309,10 @@ class Placing:
         similarity = np.concatenate(self.similarity)[order]
         k = self.centroids.shape[0]
         floors = _floors(labels, similarity, k)
-        fits = _fits(similarity, np.concatenate(self.to_centre)[order], k, floors[labels])
+        to_centre = np.concatenate(self.to_centre)[order]
+        fits = _fits(similarity, to_centre, k, floors[labels])
         labels = np.where(fits | (copied & (labels >= 0)), labels, -1)
-        sums, lemma_counts = self.sums.tocsr(), self.lemma_counts.tocsr()
-        return Placement(labels, similarity, sums, lemma_counts, self.centre, floors)
+        return Placement(labels, similarity, to_centre, self.sums.tocsr(), self.centre, floors)
 
 
 def _place_rest(
@@ -313,7 +325,7 @@ def _place_rest(
     for start in range(0, len(rest), PLACE_BATCH):
         rows = rest[start : start + PLACE_BATCH]
         counts = tables.counts([clean[i] for i in rows])
-        placing.add(rows, vectoriser.weigh(counts), counts.lemmas)
+        placing.add(rows, vectoriser.weigh(counts))
     return placing.placement(copied)
 
 
@@ -442,6 +454,32 @@ def _factorise(
     return _refine(X, labels, k, rounds)
 
 
+def _split_catch_alls(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> np.ndarray:
+    """Split each theme whose texts are no closer to it than to the corpus as a whole (see
+    ``CATCH_ALL_RATIO``) into the parts its own texts make, at most ``SPLIT_DEPTH`` times: a
+    number of themes chosen for the whole corpus can lump several small topics together."""
+    centre = normalize(np.asarray(X.mean(axis=0)))
+    to_centre = np.asarray(X @ centre.T).ravel()
+    for _ in range(SPLIT_DEPTH):
+        k = int(labels.max()) + 1
+        centres = normalize((_membership(labels, k).astype(np.float64) @ X).toarray())
+        own = np.asarray(X @ centres.T)[np.arange(len(labels)), np.maximum(labels, 0)]
+        split = False
+        for t in range(k):
+            rows = np.flatnonzero(labels == t)
+            if len(rows) < SPLIT_MIN or own[rows].mean() >= CATCH_ALL_RATIO * to_centre[rows].mean():
+                continue
+            part = X[rows]
+            parts = _factorise(part, _choose_k(part, seed), seed)
+            if len(set(parts.tolist()) - {-1}) < 2:
+                continue
+            labels[rows] = np.where(parts > 0, labels.max() + parts, np.where(parts == 0, t, -1))
+            split = True
+        if not split:
+            break
+    return labels
+
+
 def _shared_columns(X: sp.csr_matrix, k: int, columns: int) -> sp.csr_matrix:
     """Return ``X`` with only the ``columns`` features most rows share (at least two): a
     feature of one row cannot tie texts together, and the factorisation's cost grows with
@@ -552,62 +590,80 @@ def _trim(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return normalize(sp.vstack(rows, format="csr")).astype(np.float32)
 
 
-def _describe(placed: Placement, vectoriser: TextVectoriser, distinct, weights):
+def _describe(placed: Placement, vectoriser: TextVectoriser, texts, distinct, weights, seed):
     """Return the themes (largest first), the order mapping theme ids to their places, and
-    the themes' stored centres (in that order; themes left empty by outliers are dropped)."""
+    the themes' stored centres (in that order). Themes left empty by outliers are dropped,
+    and so are themes with no topic of their own (nothing their texts say distinctively,
+    see ``naming``): their texts are left without a theme rather than put in a catch-all."""
     labels = placed.labels
     k = placed.sums.shape[0]
     sizes = np.bincount(labels[labels >= 0], weights=weights[labels >= 0], minlength=k)
     used = np.flatnonzero(np.bincount(labels[labels >= 0], minlength=k) > 0)
     order = used[np.argsort(-sizes[used], kind="stable")]
+    typical = []
+    for t in order:
+        members = np.flatnonzero(labels == t)
+        typical.append(members[np.argsort(-placed.similarity[members], kind="stable")])
+    place = np.full(k + 1, -1)
+    place[order] = np.arange(len(order))
+    namings = name_themes(
+        _Texts(texts, distinct),
+        place[labels],
+        [members[:REPRESENTATIVES].tolist() for members in typical],
+        weights,
+        seed,
+    )
+    topical = [
+        naming.label is not None and not (len(order) > 1 and _catch_all(placed, labels == t))
+        for t, naming in zip(order, namings, strict=True)
+    ]
+    order = order[topical]
+    typical = [members for members, keep in zip(typical, topical, strict=True) if keep]
+    namings = [n for n in namings if n.label is not None]
     if len(order) == 0:
         return [], order, sp.csr_matrix((0, vectoriser.n_features), dtype=np.float32)
     centroids = _trim(normalize(placed.sums[order]), CENTROID_TERMS)
-    keywords = _class_tfidf_keywords(placed.lemma_counts[order], vectoriser.vocabulary())
     between = (centroids @ centroids.T).toarray()
     np.fill_diagonal(between, -1)
     themes = []
-    for place, t in enumerate(order):
-        members = np.flatnonzero(labels == t)
-        typical = members[np.argsort(-placed.similarity[members], kind="stable")][:REPRESENTATIVES]
+    for place_, (t, naming) in enumerate(zip(order, namings, strict=True)):
         near = [
             int(j)
-            for j in np.argsort(-between[place], kind="stable")[:NEIGHBOURS]
-            if between[place, j] > 0
+            for j in np.argsort(-between[place_], kind="stable")[:NEIGHBOURS]
+            if between[place_, j] > 0
         ]
-        words = keywords[place]
         themes.append(
             Theme(
-                label=", ".join(words[:3]).capitalize() if words else f"Tema {place + 1}",
-                keywords=words,
+                label=naming.label,
+                keywords=naming.keywords,
                 size=int(sizes[t]),
-                distinct=len(members),
-                representatives=[int(distinct[i]) for i in typical],
+                distinct=len(typical[place_]),
+                representatives=[int(distinct[i]) for i in typical[place_][:REPRESENTATIVES]],
                 neighbours=near,
-                neighbour_similarity=[round(float(between[place, j]), 3) for j in near],
+                neighbour_similarity=[round(float(between[place_, j]), 3) for j in near],
+                description=naming.description,
+                terms=naming.terms,
             )
         )
     return themes, order, centroids
 
 
-_KEYWORD = re.compile(r"[^\W\d_]{3,}")
+def _catch_all(placed: Placement, members: np.ndarray) -> bool:
+    """True if the texts ``members`` are no closer to their theme than to the corpus."""
+    own, corpus = placed.similarity[members].mean(), placed.to_centre[members].mean()
+    return bool(own < CATCH_ALL_RATIO * corpus)
 
 
-def _class_tfidf_keywords(counts: sp.csr_matrix, words: list[str]) -> list[list[str]]:
-    """Class-based TF-IDF: words frequent in a theme and rare across themes (distinct texts)."""
-    k = counts.shape[0]
-    readable = np.array([bool(_KEYWORD.fullmatch(w)) for w in words], dtype=bool)
-    if not readable.any():
-        return [[] for _ in range(k)]
-    counts = counts[:, np.flatnonzero(readable)].astype(np.float64)
-    words = [w for w, keep in zip(words, readable, strict=True) if keep]
-    frequency = np.asarray(counts.sum(axis=0)).ravel()
-    if frequency.sum() == 0:
-        return [[] for _ in range(k)]
-    tf = normalize(counts, norm="l1")
-    average = counts.sum() / k
-    weight = tf.multiply(np.log1p(average / np.maximum(frequency, 1e-12))).toarray()
-    return [
-        [words[j] for j in np.argsort(-row, kind="stable")[:KEYWORDS] if row[j] > 0]
-        for row in weight
-    ]
+class _Texts:
+    """The distinct texts, by their place among the distinct ones (no copy of the corpus)."""
+
+    def __init__(self, texts: list[str], distinct: np.ndarray):
+        self.texts, self.distinct = texts, distinct
+
+    def __getitem__(self, i: int) -> str:
+        return self.texts[self.distinct[i]]
+
+    def __len__(self) -> int:
+        return len(self.distinct)
+
+

@@ -117,6 +117,11 @@ def lemma_language(lang: str) -> str:
     return lang if lang in SUPPORTED else "sv"
 
 
+def lemma_of(word: str, lang: str = "sv") -> str:
+    """Return the lemma of one lower-case word in ``lang`` (the word itself if unknown)."""
+    return _lemma_table(lemma_language(lang)).get(word, word)
+
+
 def lemmas(text: str, lang: str | None = None, keep_stop_words: bool = False) -> list[str]:
     """Return the lower-case lemmas of the words in ``text`` (stop words left out by default)."""
     return next(iter(lemmatise([text], lang, keep_stop_words)))

@@ -3,10 +3,12 @@
 from flask import Blueprint
 
 from ..security import staff_only, vary_on_htmx
+from .highlight import mark_terms
 
 bp = Blueprint("analysis", __name__, url_prefix="/analys")
 staff_only(bp)
 vary_on_htmx(bp)
+bp.add_app_template_filter(mark_terms)
 
 # The route modules add their views to ``bp``; they import the shared page helpers
 # (``pages``), never each other.

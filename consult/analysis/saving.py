@@ -205,6 +205,7 @@ def _save_themes(
             "analysis_id": job.id,
             "model_index": position,
             "keywords": json.dumps(found.keywords, ensure_ascii=False),
+            "terms": json.dumps(found.terms, ensure_ascii=False),
             "representative_ids": json.dumps(representatives),
             "position": position,
         }
@@ -213,6 +214,7 @@ def _save_themes(
             theme = Theme(
                 round_id=job.round_id,
                 name=names.claim(theme_name(found.label)),
+                description=found.description,
                 origin=Origin.MODEL,
                 created_at=when,
                 **values,
@@ -220,12 +222,16 @@ def _save_themes(
             session.add(theme)
         else:
             theme = pairing.previous[old_id][0]
-            if old_id not in staff.touched.renamed and theme.origin == Origin.MODEL:
-                name = names.claim(theme_name(found.label), old_id)
-                if name != theme.name:
-                    # A new name is a change staff with the form open must see (version).
-                    values["name"] = name
-                    values["version"] = Theme.version + 1
+            if theme.origin == Origin.MODEL:
+                engine = {}
+                if old_id not in staff.touched.renamed:
+                    engine["name"] = names.claim(theme_name(found.label), old_id)
+                if old_id not in staff.touched.described:
+                    engine["description"] = found.description
+                engine = {k: v for k, v in engine.items() if getattr(theme, k) != v}
+                if engine:
+                    # A change staff with the form open must see (version).
+                    values.update(engine, version=Theme.version + 1)
             session.execute(update(Theme).where(Theme.id == old_id).values(**values))
         themes.append(theme)
     return themes
@@ -394,6 +400,7 @@ class Touched:
     """The current model themes staff have worked on."""
 
     renamed: set[int]
+    described: set[int]
     any: set[int]
 
 
@@ -477,8 +484,8 @@ def _pair(
 def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:
     """Find which of ``theme_ids`` staff renamed, described, wrote a synthesis for or tagged."""
     if not theme_ids:
-        return Touched(set(), set())
-    renamed = set()
+        return Touched(set(), set(), set())
+    renamed, described = set(), set()
     edits = session.execute(
         select(AuditEntry.object_id, AuditEntry.after).where(
             AuditEntry.action == "theme.edit",
@@ -487,11 +494,11 @@ def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:
         )
     )
     for theme_id, after in edits:
-        if "name" in json.loads(after or "{}"):
+        edited = json.loads(after or "{}")
+        if "name" in edited:
             renamed.add(theme_id)
-    described = session.scalars(
-        select(Theme.id).where(Theme.id.in_(theme_ids), Theme.description != "")
-    )
+        if "description" in edited:
+            described.add(theme_id)
     written = session.scalars(select(Synthesis.theme_id).where(Synthesis.theme_id.in_(theme_ids)))
     tagged = session.scalars(
         select(ThemeAssignment.theme_id)
@@ -502,7 +509,7 @@ def _touched(session: Session, round_id: int, theme_ids: list[int]) -> Touched:
         )
         .distinct()
     )
-    return Touched(renamed, renamed | set(described) | set(written) | set(tagged))
+    return Touched(renamed, described, renamed | described | set(written) | set(tagged))
 
 
 def _kept_tags(session: Session, round_id: int) -> set[int]:

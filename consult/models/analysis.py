@@ -101,8 +101,10 @@ class Theme(Base):
     model_index: Mapped[int | None] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # JSON lists: the engine's keywords, and the ids of its most typical comments.
+    # JSON lists: the engine's keywords, the word forms that tie a comment to the theme
+    # (marked in its drill-down), and the ids of its most typical comments.
     keywords: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    terms: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     representative_ids: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     origin: Mapped[Origin] = mapped_column(enum_type(Origin, "origin"))
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -70,7 +70,7 @@ def test_finds_the_topics_with_readable_labels():
     assert len(model.themes) == 3
     assert _purity(model.assignments, truth) >= 0.8
     words = {w for theme in model.themes for w in theme.keywords}
-    assert words & {"bostad", "bostäder", "hyresrätt"} and words & {"tåg", "tåga", "väg", "vägare"}
+    assert words & {"bostäder", "hyresrätter"} and words & {"tåg", "vägar", "vägarna"}
     for theme in model.themes:
         assert theme.label and theme.label[0].isupper() and theme.size > 0
         assert all(0 <= i < len(texts) for i in theme.representatives)
@@ -94,7 +94,9 @@ def test_texts_without_structure_are_not_split_into_many_themes():
     words = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))) for _ in range(600)]
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 16))) for _ in range(250)]
     model = nlp.discover_themes(texts, seed=0)
-    assert 2 <= len(model.themes) <= theme_bound(len(texts)) // 2
+    assert len(model.themes) <= theme_bound(len(texts)) // 2
+    # A split of noise has nothing distinctive to name: it is dissolved, not kept.
+    assert set(model.assignments) <= {-1, *range(len(model.themes))}
 
 
 def test_is_deterministic_for_a_seed():
@@ -188,7 +190,7 @@ def test_merge_suggestions_are_pairs_of_close_themes():
     [
         ([], []),
         (["Bara en kommentar om tåg"], [0]),
-        (["Samma text"] * 5, [0] * 5),
+        (["Fler tåg till inlandet"] * 5, [0] * 5),
         (["", "   ", "😀😀", "\x00\x01\x02"], [-1] * 4),
     ],
 )

@@ -1,0 +1,72 @@
+"""The consultation genre's own vocabulary: words any comment on any draft may use.
+
+"Kapitlet bör nämna …", "Strategin saknar …", "We welcome the proposal …": these words say
+that a text is a consultation comment, not what it is about. They are left out of the
+features that form themes (``without_genre``) and never name one. Words a particular
+corpus spreads evenly over all its themes are learned per corpus on top of these (see
+``naming.topicless``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from .text import lemma_of, stop_words
+
+# Lemmas (as spaCy's lookup tables give them) of the genre's words, Swedish and English.
+GENRE_LEMMAS = frozenset(
+    """
+    strategi strategisk förslag förslagen kapitel avsnitt stycke text skrivning formulering
+    mening rubrik punkt lista dokument utkast remiss remissvar synpunkt kommentar inriktning
+    böra nämna viktig tycka sakna föreslå anse mena framgå beskriva beskrivning lyfta
+    välkomna tack bra positiv tydlig tydligare konkret konkreta del hel vilja ställa
+    instämma understryka efterlysa önska tydliggöra lägga komplettera
+    strategy strategic proposal proposals chapter section paragraph text draft wording
+    point list document consultation comment should mention important think lack suggest
+    believe welcome thank good positive clear clearer concrete part whole want
+    """.split()
+)
+# Surface forms the lookup tables do not bring back to one of the lemmas above.
+GENRE_FORMS = frozenset(
+    """
+    bör borde nämns nämnas saknas framgår kapitlet kapitlen strategin strategins förslaget
+    avsnittet texten skrivningen punkten punkterna viktigt viktiga tydligt tydligare
+    should would mentioned chapters sections
+    """.split()
+)
+# What ``naming`` and its measurements treat as genre words, surface forms included.
+GENRE_WORDS = GENRE_LEMMAS | GENRE_FORMS
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+@lru_cache(maxsize=200_000)
+def is_genre(word: str, lang: str = "sv") -> bool:
+    """True if the lower-case ``word`` (any inflection) is one of the genre's own words."""
+    if word in GENRE_WORDS:
+        return True
+    return lemma_of(word, lang) in GENRE_LEMMAS
+
+
+def is_filler(word: str, lang: str = "sv") -> bool:
+    """True if ``word`` carries no topic at all: a stop word or a genre word."""
+    return word in stop_words("sv") or word in stop_words("en") or is_genre(word, lang)
+
+
+def without_genre(clean: Iterable[str]) -> list[str]:
+    """Return lower-cased texts without their genre words (each chunk checked once), so
+    that the genre's words never make a theme; a text made only of them is kept whole."""
+    dropped: dict[str, bool] = {}
+    out = []
+    for text in clean:
+        kept = []
+        for chunk in text.split(" "):
+            drop = dropped.get(chunk)
+            if drop is None:
+                words = _TOKEN.findall(chunk)
+                drop = dropped[chunk] = bool(words) and all(map(is_genre, words))
+            if not drop:
+                kept.append(chunk)
+        out.append(" ".join(kept) if kept else text)
+    return out

@@ -1,0 +1,347 @@
+"""Theme names, keywords and descriptions in the words the comments use.
+
+A theme is named by what its comments say and the other comments do not:
+
+1. Each text (a sample of each theme's) is cut into clauses at punctuation. Candidate
+   phrases are runs of one to three words that begin and end with a content word (neither
+   a stop word nor one of the genre's own words, see ``genre``). Phrases are compared by
+   their lemmas, so that "bostäder" and "bostad" count together, but always shown as the
+   comments write them: every word a person sees occurs as written in the theme's texts.
+2. Per theme and phrase: the share of the theme's texts that use it, against the share of
+   all other texts (each theme weighted by its size). A phrase scores its share in the theme
+   times the log of that ratio (frequent and distinctive), a little more for longer ones.
+3. Words this corpus spreads evenly over its themes ("Västerbotten" in a county's
+   consultation) carry no topic here: they are learned per corpus (``topicless``) and, like
+   the genre's words, never begin or end a name.
+4. The name is the best phrase. A single word grows into the longer phrase most of its uses
+   belong to ("samisk" → "samisk kultur"), or is joined by the next best phrase of other
+   words ("Stambanan och pendling"). A theme with no phrase at least ``MIN_LIFT`` times more
+   common inside than outside has no topic of its own: it gets no name (``label`` None),
+   and the engine dissolves it.
+5. Keywords are the best single words; ``terms`` every form of them the theme's texts use,
+   for marking in a comment what ties it to its theme.
+6. The description is the sentence of the most typical text that uses the name, shortened at
+   a clause boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .genre import is_filler
+from .text import language, lemma_of, normalise, sentences
+
+PER_THEME = 200  # texts of a theme read to name it (a random sample of larger themes)
+MAX_WORDS = 3
+MIN_LIFT = 2.0
+MIN_SHARE = 0.08  # of the theme's texts a name's phrase must be used in (and by two)
+LONGER_BONUS = 0.2  # per extra word of a phrase
+EVEN_THEMES = 0.6  # a word in at least this share of the themes,
+EVEN_LIFT = 2.0  # and in no theme this much more common than in the corpus, is topicless
+GROW = 0.4  # a word grows into a longer phrase holding at least this share of its uses
+SECOND = 0.35  # a second phrase joins a one-word name scoring at least this share of it
+KEYWORDS = 8
+TERMS = 15
+DESCRIPTION_CHARS = 160
+CONNECTOR = {"sv": "och", "en": "and"}
+# Words allowed inside a three-word phrase ("skog och mark", "tåg till inlandet").
+JOINING = frozenset("och i på av till för med mot om från and of for in on to with from".split())
+# A word mostly written right after one of these is used as a verb ("det låter", "vi tycker",
+# "hur förhåller"): it does not begin or end a name. Nouns follow articles and prepositions.
+VERB_CUES = frozenset(
+    """jag vi du ni han hon den det de man som att ska skall kan kunde måste behöver bör
+    borde vill skulle får fick har hade är var blir blev inte också även hur varför när
+    we you he she it they who that to can could must should will would may might not
+    also how why when does do did has have had is are was were""".split()
+)
+VERB_SHARE = 0.5
+# A word mostly followed by another content word modifies it ("samisk kultur"): it does
+# not end a name.
+MODIFIER_SHARE = 0.6
+
+_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"|/\n\t•–—]+|\s-+\s|^-+\s")
+_WORD = re.compile(r"[^\W_](?:[^\W_]|[-'](?=[^\W_]))*")
+_LETTER = re.compile(r"[^\W\d_]")
+_BOUNDARY = re.compile(r",\s|;\s|:\s|\s[–—-]\s|\s(?:och|men|eller|samt|and|but|or)\s")
+
+
+@dataclass
+class Naming:
+    """What a person reads about one theme."""
+
+    label: str | None  # None: nothing distinctive, the theme has no topic of its own
+    keywords: list[str]
+    terms: list[str]  # lower-case word forms that tie a text to the theme
+    description: str
+
+
+@dataclass
+class _Phrase:
+    key: tuple[str, ...]  # lemmas
+    score: float
+    df: float  # share of the theme's texts using it
+
+
+class _Reading:
+    """Phrases of the sampled texts: a texts × phrases 0/1 matrix, and their written forms."""
+
+    def __init__(self):
+        self.index: dict[tuple[str, ...], int] = {}
+        self.keys: list[tuple[str, ...]] = []
+        self.rows: list[list[int]] = []
+        # Per phrase: written forms (lower case) and, where not clause-initial, as cased.
+        self.forms: list[Counter] = []
+        self.cased: list[Counter] = []
+        # Per one-word phrase: its uses, those right after a verb cue, those before a word.
+        self.uses, self.after_cue, self.before_word = Counter(), Counter(), Counter()
+
+    def add(self, text: str) -> str:
+        """Read one text; return its language."""
+        clean = normalise(text)
+        lang = language(clean)
+        lang = lang if lang in CONNECTOR else "sv"
+        found = set()
+        for clause in _CLAUSE.split(clean):
+            words = _WORD.findall(clause)
+            lower = [w.lower() for w in words]
+            lemmas = [lemma_of(w, lang) for w in lower]
+            content = [_is_content(w, lang) for w in lower]
+            for i in range(len(words)):
+                if not content[i]:
+                    continue
+                for j in range(i, min(i + MAX_WORDS, len(words))):
+                    if not content[j]:
+                        if j > i and lower[j] not in JOINING:
+                            break
+                        continue
+                    column = self._column(tuple(lemmas[i : j + 1]))
+                    if j == i:
+                        self._note_use(
+                            column,
+                            lower[i - 1] if i else "",
+                            j + 1 < len(words) and content[j + 1],
+                            lang == "sv" and swedish_verb_form(lower[i], lemmas[i]),
+                        )
+                    found.add(column)
+                    self.forms[column][" ".join(lower[i : j + 1])] += 1
+                    if i > 0:
+                        self.cased[column][" ".join(words[i : j + 1])] += 1
+        self.rows.append(sorted(found))
+        return lang
+
+    def _note_use(self, column: int, before: str, modifies: bool, verb_form: bool) -> None:
+        self.uses[column] += 1
+        self.after_cue[column] += verb_form or before in VERB_CUES
+        self.before_word[column] += modifies
+
+    def verb_like(self, column: int) -> bool:
+        """True if the word is mostly used as a verb (see ``VERB_CUES``)."""
+        return self.after_cue[column] > VERB_SHARE * self.uses[column]
+
+    def modifier(self, column: int) -> bool:
+        """True if the word mostly comes right before another content word."""
+        return self.before_word[column] > MODIFIER_SHARE * self.uses[column]
+
+    def nameable(self, key: tuple[str, ...]) -> bool:
+        """True if a phrase can be a name: it neither begins nor ends with a verb, nor ends
+        with a word that modifies the next."""
+        first, last = self.index.get(key[:1]), self.index.get(key[-1:])
+        if first is None or last is None:
+            return False
+        return not (self.verb_like(first) or self.verb_like(last) or self.modifier(last))
+
+    def _column(self, key: tuple[str, ...]) -> int:
+        column = self.index.get(key)
+        if column is None:
+            column = self.index[key] = len(self.keys)
+            self.keys.append(key)
+            self.forms.append(Counter())
+            self.cased.append(Counter())
+        return column
+
+    def matrix(self) -> sp.csr_matrix:
+        indptr = np.cumsum([0] + [len(r) for r in self.rows])
+        indices = np.fromiter((c for r in self.rows for c in r), dtype=np.int64)
+        data = np.ones(len(indices), dtype=np.float32)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(self.rows), len(self.keys)))
+
+    def shown(self, column: int) -> str:
+        """The phrase as the comments write it most often (proper nouns keep capitals)."""
+        form = self.forms[column].most_common(1)[0][0]
+        cased = [c for c, _ in self.cased[column].most_common() if c.lower() == form]
+        return cased[0] if cased else form
+
+
+def swedish_verb_form(word: str, lemma: str) -> bool:
+    """True if ``word`` is an inflected form of a Swedish verb (lemma in -a): present
+    ("låter", "prioriterar"), passive ("prioriteras"), past ("prioriterade", "köpte") or
+    supine ("prioriterat")."""
+    if word == lemma or not lemma.endswith("a") or len(lemma) < 3:
+        return False
+    stem = lemma[:-1]
+    return word in (
+        lemma + "r", lemma + "s", lemma + "de", lemma + "des", lemma + "t", stem + "er",
+        stem + "s", stem + "de", stem + "te", stem + "t",
+    )  # fmt: skip
+
+
+def _is_content(word: str, lang: str) -> bool:
+    return len(word) >= 2 and bool(_LETTER.search(word)) and not is_filler(word, lang)
+
+
+def name_themes(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    typical: list[list[int]],
+    weights: np.ndarray | None = None,
+    seed: int = 0,
+) -> list[Naming]:
+    """Name the themes of ``texts``: ``labels`` gives each text's theme (-1: none),
+    ``typical`` each theme's texts, most typical first, ``weights`` the copies per text."""
+    labels = np.asarray(labels)
+    k = len(typical)
+    weights = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=float)
+    groups = np.where(labels >= 0, labels, k)  # the texts of no theme are a group of their own
+    sizes = np.bincount(groups, weights=weights, minlength=k + 1)
+    sample = _sample(groups, k + 1, seed)
+    reading = _Reading()
+    languages = [[] for _ in range(k + 1)]
+    for g, rows in enumerate(sample):
+        for i in rows:
+            languages[g].append(reading.add(texts[i]))
+    if not reading.keys:
+        return [Naming(None, [], [], "") for _ in range(k)]
+    membership = sp.csr_matrix(
+        (
+            np.ones(sum(len(r) for r in sample), dtype=np.float32),
+            (np.concatenate([[g] * len(r) for g, r in enumerate(sample)]).astype(int),
+             np.arange(sum(len(r) for r in sample))),
+        ),
+        shape=(k + 1, len(reading.rows)),
+    )  # fmt: skip
+    counted = np.array([len(r) for r in sample], dtype=float)
+    shares = (membership @ reading.matrix()).toarray() / np.maximum(counted, 1)[:, None]
+    topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
+    namings = []
+    for t in range(k):
+        phrases = _scored(reading.keys, shares, sizes, t, counted[t], topicless_words)
+        lang = Counter(languages[t]).most_common(1)[0][0] if languages[t] else "sv"
+        namings.append(_naming(reading, phrases, lang, [texts[i] for i in typical[t]]))
+    return namings
+
+
+def _sample(groups: np.ndarray, count: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for g in range(count):
+        rows = np.flatnonzero(groups == g)
+        if len(rows) > PER_THEME:
+            rows = np.sort(rng.choice(rows, PER_THEME, replace=False))
+        out.append(rows)
+    return out
+
+
+def topicless(keys: list[tuple[str, ...]], shares: np.ndarray, sizes: np.ndarray) -> set[str]:
+    """Return the words this corpus spreads evenly over its themes: used in at least
+    ``EVEN_THEMES`` of them, and in none ``EVEN_LIFT`` times more often than in all."""
+    if shares.shape[0] < 3:
+        return set()
+    corpus = (shares * sizes[:, None]).sum(axis=0) / max(sizes.sum(), 1)
+    present = (shares > 0).mean(axis=0)
+    peak = shares.max(axis=0)
+    even = (present >= EVEN_THEMES) & (peak <= EVEN_LIFT * corpus)
+    return {keys[c][0] for c in np.flatnonzero(even) if len(keys[c]) == 1}
+
+
+def _scored(keys, shares, sizes, t: int, counted: float, topicless_words: set[str]):
+    """Return theme ``t``'s phrases with a positive score, best first."""
+    inside = shares[t]
+    others = np.delete(np.arange(shares.shape[0]), t)
+    out_total = sizes[others].sum()
+    least = min(max(2.0, MIN_SHARE * counted), counted) / max(counted, 1)
+    if out_total > 0:
+        outside = (shares[others] * sizes[others, None]).sum(axis=0)
+        lift = inside / ((outside + 0.5) / (out_total + 1))
+        score = np.where(lift >= MIN_LIFT, inside * np.log(np.maximum(lift, 1)), 0.0)
+    else:  # one theme: it is the corpus, and frequency alone says what it is about
+        score = inside.copy()
+    score[inside < least - 1e-9] = 0.0
+    phrases = []
+    for c in np.flatnonzero(score > 0):
+        key = keys[c]
+        if key[0] in topicless_words or key[-1] in topicless_words:
+            continue
+        bonus = 1 + LONGER_BONUS * (len(key) - 1)
+        phrases.append((c, _Phrase(key, float(score[c] * bonus), float(inside[c]))))
+    phrases.sort(key=lambda p: -p[1].score)
+    return phrases
+
+
+def _naming(reading: _Reading, phrases, lang: str, typical: list[str]) -> Naming:
+    if not phrases:
+        return Naming(None, [], [], "")
+    words = [(c, p) for c, p in phrases if len(p.key) == 1]
+    name_parts = _name_parts([(c, p) for c, p in phrases if reading.nameable(p.key)])
+    if not name_parts:
+        return Naming(None, [], [], "")
+    label = f" {CONNECTOR[lang]} ".join(reading.shown(c) for c in name_parts)
+    label = label[0].upper() + label[1:]
+    keywords = [reading.shown(c) for c, _ in words[:KEYWORDS]]
+    tied = {c for c, _ in words[:TERMS]} | set(name_parts)
+    terms = sorted({w for c in tied for form in reading.forms[c] for w in form.split()})
+    name_forms = [form for c in name_parts for form in reading.forms[c]]
+    return Naming(label, keywords, terms, describe(typical, name_forms))
+
+
+def _name_parts(phrases) -> list[int]:
+    """Return the columns of the phrases that make the name (one or two; none if no
+    phrase can name the theme)."""
+    if not phrases:
+        return []
+    best_column, best = phrases[0]
+    if len(best.key) == 1:
+        longer = [
+            (c, p)
+            for c, p in phrases
+            if len(p.key) > 1 and best.key[0] in (p.key[0], p.key[-1]) and p.df >= GROW * best.df
+        ]
+        if longer:
+            return [max(longer, key=lambda cp: (cp[1].df, cp[1].score))[0]]
+        for c, p in phrases[1:]:
+            if p.score < SECOND * best.score:
+                break
+            if not set(p.key) & set(best.key):
+                return [best_column, c]
+    return [best_column]
+
+
+def describe(typical: list[str], name_forms: list[str]) -> str:
+    """Return the first sentence of the most typical text that uses the name (or of the most
+    typical text), shortened at a clause boundary to at most ``DESCRIPTION_CHARS``."""
+    patterns = [re.compile(rf"(?<![^\W_]){re.escape(f)}(?![^\W_])", re.I) for f in name_forms]
+    for text in typical:
+        for sentence in sentences(text):
+            if any(p.search(sentence) for p in patterns):
+                return shorten(sentence)
+    first = sentences(typical[0]) if typical else []
+    return shorten(first[0]) if first else ""
+
+
+def shorten(sentence: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """Return ``sentence`` cut at its last clause boundary before ``limit`` characters (or at a
+    word), with an ellipsis where something was cut."""
+    sentence = sentence.strip()
+    if len(sentence) <= limit:
+        return sentence
+    head = sentence[:limit]
+    cuts = [m.start() for m in _BOUNDARY.finditer(head) if m.start() >= limit * 0.4]
+    cut = cuts[-1] if cuts else head.rfind(" ")
+    if cut <= 0:
+        cut = limit
+    return head[:cut].rstrip(" ,;:–—-") + "…"

@@ -1,0 +1,121 @@
+"""Theme names, keywords and descriptions: in the comments' own words, never the genre's."""
+
+import re
+
+import numpy as np
+
+import nlp
+from nlp.genre import is_genre
+from nlp.naming import CONNECTOR, name_themes, shorten, swedish_verb_form, topicless
+
+from .test_discovery import TOPICS
+
+OPENINGS = ["Kapitlet bör nämna att", "Strategin saknar att", "Det är viktigt att", ""]
+
+
+def _consultation():
+    """The test topics written as consultation comments: genre openings, the county's name."""
+    texts, truth = [], []
+    for topic, sentences in TOPICS.items():
+        for i, sentence in enumerate(sentences):
+            opening = OPENINGS[i % len(OPENINGS)]
+            text = f"{opening} {sentence[0].lower()}{sentence[1:]}" if opening else sentence
+            texts.append(f"{text} i Västerbotten.")
+            truth.append(topic)
+    return texts, truth
+
+
+def _words(text):
+    return [w.lower() for w in re.findall(r"[^\W_]+", text)]
+
+
+def _members(model, texts, t):
+    return [text for text, a in zip(texts, model.assignments, strict=True) if a == t]
+
+
+def test_every_word_shown_is_written_in_the_theme_and_none_is_the_genres():
+    texts, _ = _consultation()
+    model = nlp.discover_themes(texts, n_themes=3, seed=0)
+    assert model.themes
+    connectors = set(CONNECTOR.values())
+    for t, theme in enumerate(model.themes):
+        written = {w for text in _members(model, texts, t) for w in _words(text)}
+        shown = [w for w in _words(theme.label) if w not in connectors]
+        shown += [w for keyword in theme.keywords for w in _words(keyword)]
+        assert shown and set(shown) <= written, (theme.label, set(shown) - written)
+        assert not [w for w in shown if is_genre(w)], theme.label
+        assert "västerbotten" not in _words(theme.label)
+
+
+def test_names_are_the_topics_words_as_written():
+    texts, truth = _consultation()
+    model = nlp.discover_themes(texts, n_themes=3, seed=0)
+    names = " ".join(theme.label.lower() for theme in model.themes)
+    # Surface forms, not lemmas ("vägarna", never the lookup's "vägare").
+    assert "vägare" not in names and "företa" not in names
+    for t, theme in enumerate(model.themes):
+        topics = [topic for topic, a in zip(truth, model.assignments, strict=True) if a == t]
+        main = max(set(topics), key=topics.count)
+        hints = {"trafik": ("tåg", "väg", "buss"), "bostad": ("bostäder",), "rennäring": ("ren", "same", "vindkraft")}
+        assert any(h in theme.label.lower() for h in hints[main]), (main, theme.label)
+
+
+def test_description_is_a_sentence_of_a_typical_comment():
+    texts, _ = _consultation()
+    model = nlp.discover_themes(texts, n_themes=3, seed=0)
+    for t, theme in enumerate(model.themes):
+        assert theme.description
+        head = theme.description.rstrip("…")
+        assert any(head in text for text in _members(model, texts, t))
+        assert theme.terms and all(term == term.lower() for term in theme.terms)
+
+
+def test_comments_that_share_only_the_genres_words_make_no_theme():
+    texts, _ = _consultation()
+    genre_only = [
+        f"{opening} det här kapitlet bör {verb} tydligare i strategin."
+        for opening in ("Vi tycker att", "Vi anser att", "Jag menar att", "Det är viktigt att")
+        for verb in ("nämnas", "beskrivas", "framgå", "lyftas")
+    ]
+    model = nlp.discover_themes(texts + genre_only, n_themes=4, seed=0)
+    placed = model.assignments[len(texts) :]
+    for t, theme in enumerate(model.themes):
+        # No theme is made of them: they are left without one, or are a few in a real topic.
+        assert placed.count(t) <= len(genre_only) // 2, theme.label
+        assert not [w for w in _words(theme.label) if is_genre(w)]
+
+
+def test_words_spread_evenly_over_the_themes_are_learned_as_topicless():
+    keys = [("västerbotten",), ("tåg",), ("bostad",), ("ren",)]
+    shares = np.array(
+        [
+            [0.5, 0.9, 0.0, 0.0],
+            [0.4, 0.0, 0.8, 0.1],
+            [0.6, 0.1, 0.0, 0.9],
+        ]
+    )
+    assert topicless(keys, shares, np.array([10, 10, 10])) == {"västerbotten"}
+
+
+def test_a_theme_of_one_text_is_named_by_its_words():
+    [naming] = name_themes(["Fler tåg till inlandet"], np.array([0]), [[0]])
+    assert naming.label == "Tåg till inlandet" or naming.label in ("Tåg", "Inlandet")
+
+
+def test_verb_forms_are_told_from_nouns():
+    assert swedish_verb_form("låter", "låta") and swedish_verb_form("prioriteras", "prioritera")
+    assert swedish_verb_form("fungerar", "fungera")
+    assert not swedish_verb_form("skolor", "skola") and not swedish_verb_form("tåg", "tåga")
+    assert not swedish_verb_form("bostäder", "bostad")
+
+
+def test_descriptions_are_cut_at_a_clause_boundary():
+    sentence = (
+        "Vi vill ha fler tåg mellan Umeå och Lycksele, bussar som går även på kvällarna "
+        "och helgerna och en kollektivtrafik som hänger ihop i hela länet för alla som bor här"
+    )
+    short = shorten(sentence, 80)
+    assert short.endswith("…") and len(short) <= 81
+    assert short[:-1] in ("Vi vill ha fler tåg mellan Umeå och Lycksele", sentence[: len(short) - 1])
+    assert not short[:-1].endswith((" ", ","))
+    assert shorten("Kort mening.") == "Kort mening."
