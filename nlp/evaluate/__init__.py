@@ -6,6 +6,8 @@ prints one table, then whether each target of the engine is met:
 * discovery: V-measure, ARI and AMI of the baseline of ``SOURCES.md`` (char_wb TF-IDF → LSA
   100 → L2 → KMeans with the true k, mean of the seeds) and of ``discover_themes`` with the
   true k and with its own choice of k (texts it leaves out, -1, count as one more cluster);
+* names: the engine's largest theme beside the largest gold class, and its theme names —
+  words as written in the theme's texts, distinctiveness, genre words (see ``names``);
 * tagging from examples: sample- and macro-F1 with bootstrap 95% intervals, ``ThemeTagger``
   beside a one-vs-rest logistic regression on the same char n-grams;
 * tagging from descriptions: ArgKP key points as the descriptions, beside random assignment;
@@ -17,8 +19,8 @@ prints one table, then whether each target of the engine is met:
 Every random choice has a fixed seed, so two runs print the same table.
 
 One module per job: ``report`` (the table and the targets), ``metrics``, ``baseline``,
-``engine`` (the engine's modules that may be missing), one module per section
-(``discovery``, ``tagging``, ``descriptions``, ``stance``, ``duplicates``) and ``cli``.
+``engine`` (the engine's modules that may be missing), one module per section (``discovery``
+with ``names``, ``tagging``, ``descriptions``, ``stance``, ``duplicates``) and ``cli``.
 """
 
 from .baseline import baseline_vectoriser

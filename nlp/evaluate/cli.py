@@ -23,6 +23,7 @@ from .discovery import (
     evaluate_discovery,
 )
 from .duplicates import evaluate_duplicates
+from .names import names_rows, names_targets
 from .report import Row, Target, format_table, format_targets
 from .stance import evaluate_stance
 from .tagging import evaluate_tagging, tagging_targets
@@ -76,8 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets: list[Target] = []
     if "discovery" in sections:
         results = evaluate_discovery(seeds, engine_seeds, auto_seeds)
-        rows += discovery_rows(results)
-        targets += discovery_targets(results)
+        rows += discovery_rows(results) + names_rows(results)
+        targets += discovery_targets(results) + names_targets(results)
     if "tagging" in sections:
         results, more = evaluate_tagging()
         rows += more

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import datasets
 from .baseline import baseline_clusters
 from .metrics import cluster_scores
+from .names import NameScores, name_scores
 from .report import Row, Target, percent, progress, relative
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -41,6 +42,7 @@ class DiscoveryResult:
     chosen_k: list[int]
     outliers: float
     auto_outliers: float
+    names: list[tuple[str, NameScores]] = field(default_factory=list)  # ("true k"/"auto k", …)
 
 
 def _mean(scores: list[dict[str, float]]) -> dict[str, float]:
@@ -75,16 +77,18 @@ def evaluate_discovery(
         baseline = _mean(
             [cluster_scores(data.labels, c) for c in baseline_clusters(data.texts, k, seeds)]
         )
-        true_scores, auto_scores, chosen, outliers, auto_outliers = [], [], [], [], []
+        true_scores, auto_scores, chosen, outliers, auto_outliers, names = [], [], [], [], [], []
         for seed in engine_seeds:
             model = nlp.discover_themes(data.texts, n_themes=k, seed=seed)
             true_scores.append(cluster_scores(data.labels, model.assignments))
             outliers.append(np.mean(np.asarray(model.assignments) < 0))
+            names.append(("true k", name_scores(data.texts, data.labels, model)))
         for seed in auto_seeds:
             model = nlp.discover_themes(data.texts, seed=seed)
             auto_scores.append(cluster_scores(data.labels, model.assignments))
             chosen.append(len(model.themes))
             auto_outliers.append(np.mean(np.asarray(model.assignments) < 0))
+            names.append(("auto k", name_scores(data.texts, data.labels, model)))
         results.append(
             DiscoveryResult(
                 name,
@@ -97,6 +101,7 @@ def evaluate_discovery(
                 chosen,
                 float(np.mean(outliers)),
                 float(np.mean(auto_outliers)),
+                names,
             )
         )
         progress(f"discovery {name}: {time.perf_counter() - started:.0f} s")
