@@ -83,9 +83,9 @@ OUTLIER_SIMILARITY = 0.05
 OUTLIER_CENTRE_RATIO = 0.85
 # A member's similarity to its theme must be at least this share of the theme's median.
 # A theme whose texts are on average not this much closer to its centre than to the whole
-# corpus's is a catch-all, not a topic (measured on the demo round: two catch-alls of 35 and
-# 41 % of the texts at 1.06 and 1.11; its twenty topical themes at 1.43 to 3.4).
-CATCH_ALL_RATIO = 1.25
+# corpus's is a catch-all, not a topic. Measured on the demo round: catch-alls of 25 to 41 %
+# of the texts at 1.06 to 1.32; the topical themes at 1.45 to 3.7.
+CATCH_ALL_RATIO = 1.4
 SPLIT_DEPTH = 2  # times a catch-all is split again into the parts its texts make
 SPLIT_MIN = 20  # texts a theme needs to be split
 OUTLIER_TYPICAL_SHARE = 0.4
@@ -467,7 +467,8 @@ def _split_catch_alls(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> np.nda
         split = False
         for t in range(k):
             rows = np.flatnonzero(labels == t)
-            if len(rows) < SPLIT_MIN or own[rows].mean() >= CATCH_ALL_RATIO * to_centre[rows].mean():
+            cohesive = own[rows].mean() >= CATCH_ALL_RATIO * to_centre[rows].mean()
+            if len(rows) < SPLIT_MIN or cohesive:
                 continue
             part = X[rows]
             parts = _factorise(part, _choose_k(part, seed), seed)
@@ -619,7 +620,7 @@ def _describe(placed: Placement, vectoriser: TextVectoriser, texts, distinct, we
     ]
     order = order[topical]
     typical = [members for members, keep in zip(typical, topical, strict=True) if keep]
-    namings = [n for n in namings if n.label is not None]
+    namings = [naming for naming, keep in zip(namings, topical, strict=True) if keep]
     if len(order) == 0:
         return [], order, sp.csr_matrix((0, vectoriser.n_features), dtype=np.float32)
     centroids = _trim(normalize(placed.sums[order]), CENTROID_TERMS)

@@ -22,7 +22,7 @@ GENRE_LEMMAS = frozenset(
     mening rubrik punkt lista dokument utkast remiss remissvar synpunkt kommentar inriktning
     böra nämna viktig tycka sakna föreslå anse mena framgå beskriva beskrivning lyfta
     välkomna tack bra positiv tydlig tydligare konkret konkreta del hel vilja ställa
-    instämma understryka efterlysa önska tydliggöra lägga komplettera
+    instämma understryka efterlysa önska tydliggöra lägga komplettera skriva riktig
     strategy strategic proposal proposals chapter section paragraph text draft wording
     point list document consultation comment should mention important think lack suggest
     believe welcome thank good positive clear clearer concrete part whole want

@@ -95,7 +95,7 @@ class _Reading:
         self.index: dict[tuple[str, ...], int] = {}
         self.keys: list[tuple[str, ...]] = []
         self.rows: list[list[int]] = []
-        # Per phrase: written forms (lower case) and, where not clause-initial, as cased.
+        # Per phrase: its written forms, lower-cased and as cased.
         self.forms: list[Counter] = []
         self.cased: list[Counter] = []
         # Per one-word phrase: its uses, those right after a verb cue, those before a word.
@@ -130,8 +130,7 @@ class _Reading:
                         )
                     found.add(column)
                     self.forms[column][" ".join(lower[i : j + 1])] += 1
-                    if i > 0:
-                        self.cased[column][" ".join(words[i : j + 1])] += 1
+                    self.cased[column][" ".join(words[i : j + 1])] += 1
         self.rows.append(sorted(found))
         return lang
 
@@ -172,10 +171,17 @@ class _Reading:
         return sp.csr_matrix((data, indices, indptr), shape=(len(self.rows), len(self.keys)))
 
     def shown(self, column: int) -> str:
-        """The phrase as the comments write it most often (proper nouns keep capitals)."""
+        """The phrase as the comments write it most often: a word written in lower case
+        anywhere is shown so (a capital at a sentence's start is not the word's), a word
+        always capitalised keeps its capital ("Norrbotniabanan")."""
         form = self.forms[column].most_common(1)[0][0]
         cased = [c for c, _ in self.cased[column].most_common() if c.lower() == form]
-        return cased[0] if cased else form
+        written = [c.split() for c in cased]
+        shown = cased[0].split()
+        for i, word in enumerate(shown):
+            if any(w[i] == word.lower() for w in written):
+                shown[i] = word.lower()
+        return " ".join(shown)
 
 
 def swedish_verb_form(word: str, lemma: str) -> bool:
@@ -316,7 +322,7 @@ def _name_parts(phrases) -> list[int]:
         for c, p in phrases[1:]:
             if p.score < SECOND * best.score:
                 break
-            if not set(p.key) & set(best.key):
+            if len(p.key) <= 2 and not set(p.key) & set(best.key):
                 return [best_column, c]
     return [best_column]
 
