@@ -83,9 +83,12 @@ OUTLIER_SIMILARITY = 0.05
 OUTLIER_CENTRE_RATIO = 0.85
 # A member's similarity to its theme must be at least this share of the theme's median.
 # A theme whose texts are on average not this much closer to its centre than to the whole
-# corpus's is a catch-all, not a topic. Measured on the demo round: catch-alls of 25 to 41 %
-# of the texts at 1.06 to 1.32; the topical themes at 1.45 to 3.7.
-CATCH_ALL_RATIO = 1.4
+# corpus's is a catch-all, not a topic: it is dissolved. One below ``SPLIT_RATIO`` may lump
+# several topics together: it is split into the parts its texts make. Measured on the demo
+# round: catch-alls of 35 and 41 % of the texts at 1.06 and 1.11, a mixed theme of 25 % at
+# 1.32; its topical themes at 1.45 to 3.7.
+CATCH_ALL_RATIO = 1.25
+SPLIT_RATIO = 1.4
 SPLIT_DEPTH = 2  # times a catch-all is split again into the parts its texts make
 SPLIT_MIN = 20  # texts a theme needs to be split
 OUTLIER_TYPICAL_SHARE = 0.4
@@ -455,8 +458,8 @@ def _factorise(
 
 
 def _split_catch_alls(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> np.ndarray:
-    """Split each theme whose texts are no closer to it than to the corpus as a whole (see
-    ``CATCH_ALL_RATIO``) into the parts its own texts make, at most ``SPLIT_DEPTH`` times: a
+    """Split each theme whose texts are hardly closer to it than to the corpus as a whole
+    (see ``SPLIT_RATIO``) into the parts its own texts make, at most ``SPLIT_DEPTH`` times: a
     number of themes chosen for the whole corpus can lump several small topics together."""
     centre = normalize(np.asarray(X.mean(axis=0)))
     to_centre = np.asarray(X @ centre.T).ravel()
@@ -467,7 +470,7 @@ def _split_catch_alls(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> np.nda
         split = False
         for t in range(k):
             rows = np.flatnonzero(labels == t)
-            cohesive = own[rows].mean() >= CATCH_ALL_RATIO * to_centre[rows].mean()
+            cohesive = own[rows].mean() >= SPLIT_RATIO * to_centre[rows].mean()
             if len(rows) < SPLIT_MIN or cohesive:
                 continue
             part = X[rows]
