@@ -185,10 +185,14 @@ class _Reading:
 
 
 def swedish_verb_form(word: str, lemma: str) -> bool:
-    """True if ``word`` is an inflected form of a Swedish verb (lemma in -a): present
-    ("låter", "prioriterar"), passive ("prioriteras"), past ("prioriterade", "köpte") or
+    """True if ``word`` is an inflected form of a Swedish verb: present ("låter",
+    "prioriterar", "förstår"), passive ("prioriteras"), past ("prioriterade", "köpte") or
     supine ("prioriterat")."""
-    if word == lemma or not lemma.endswith("a") or len(lemma) < 3:
+    if word == lemma or len(lemma) < 2:
+        return False
+    if lemma[-1] in "eiouyåäö":  # present tense of a verb in another vowel ("förstår", "tror")
+        return word == lemma + "r"
+    if not lemma.endswith("a"):
         return False
     stem = lemma[:-1]
     return word in (
@@ -292,7 +296,7 @@ def _scored(keys, shares, sizes, t: int, counted: float, topicless_words: set[st
 def _naming(reading: _Reading, phrases, lang: str, typical: list[str]) -> Naming:
     if not phrases:
         return Naming(None, [], [], "")
-    words = [(c, p) for c, p in phrases if len(p.key) == 1]
+    words = [(c, p) for c, p in phrases if len(p.key) == 1 and not reading.verb_like(c)]
     name_parts = _name_parts([(c, p) for c, p in phrases if reading.nameable(p.key)])
     if not name_parts:
         return Naming(None, [], [], "")

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 import nlp
 
-from ..models import Comment, CommentStatus, Theme, ThemeAssignment
+from ..models import Comment, CommentStatus, Origin, Theme, ThemeAssignment
 from .selection import comment_text
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,13 @@ STEER_MARGIN = 0.2
 
 
 def describe(theme: Theme) -> str:
-    """Return what the tagger reads about a theme: its name, description and keywords."""
+    """Return what the tagger reads about a theme: its name, description and keywords. An
+    engine theme's name and description are phrases and a sentence of its own comments
+    (``nlp.naming``): as a prior they would weigh those few comments' wording against staff's
+    examples, so an engine theme is described by its keywords alone."""
     keywords = " ".join(json.loads(theme.keywords or "[]"))
+    if theme.origin == Origin.MODEL:
+        return keywords
     return "\n".join(part for part in (theme.name, theme.description, keywords) if part)
 
 
