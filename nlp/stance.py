@@ -1,8 +1,15 @@
 """Stance of a comment towards the text it comments on: support, oppose, change or neutral.
 
 ``stance`` is a transparent lexicon- and rule-based classifier for Swedish and English (and
-texts that mix them); it needs no training data. ``StanceModel`` learns from comments that
-staff have labelled, with the lexicon's cue scores as extra features.
+texts that mix them); it needs no training data. ``stance_with_confidence`` also tells which
+of its readings are clear enough to show. ``StanceModel`` learns from labelled comments (in
+the app: the authors' own stance choices), with the lexicon's cue scores and, optionally,
+sentence vectors as extra features, and gives calibrated probabilities: a reading is shown
+only from ``CONFIDENT`` on.
+
+Measured on SuperLim argumentation dev without train overlap (129 sentences; ``python -m
+nlp.evaluate --only stance``): StanceModel macro-F1 0.58 (0.66 with e5 vectors, not used by the
+app), the lexicon 0.26; at p >= 0.7 the model shows 31 % of the sentences with precision 0.83.
 
 How ``stance`` decides:
 
