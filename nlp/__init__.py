@@ -5,7 +5,7 @@ Plain strings in, plain values and dataclasses out; nothing is downloaded at run
 
 from .discovery import Theme, ThemeModel, discover_themes
 from .duplicates import duplicate_labels, find_duplicates
-from .stance import StanceModel, stance
+from .stance import StanceModel, stance, stance_with_confidence
 from .tagging import ThemeTagger
 from .text import language, lemmas, normalise
 
@@ -21,4 +21,5 @@ __all__ = [
     "lemmas",
     "normalise",
     "stance",
+    "stance_with_confidence",
 ]

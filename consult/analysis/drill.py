@@ -34,6 +34,7 @@ from ..web import parse_int
 from . import background, proposals, services
 from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
 from .corrections import current_theme, round_comment
+from .stance_reading import UNCLEAR
 from .training import current_themes
 
 UNASSIGNED = "ingen"
@@ -432,7 +433,8 @@ def _items(session: Session, rows: list[Comment], analysis, theme, chapter) -> l
     for comment in rows:
         stance, size = readings.get(comment.id, (None, 0))
         section_id = comment.paragraph.section_id if comment.paragraph else comment.section_id
-        items.append(Item(comment, chapter(section_id), size, stance, tags.get(comment.id)))
+        shown = None if stance == UNCLEAR else stance  # pages show only confident readings
+        items.append(Item(comment, chapter(section_id), size, shown, tags.get(comment.id)))
     return items
 
 

@@ -24,7 +24,7 @@ from ..models import (
     AnalysisStatus,
     Comment,
 )
-from . import training
+from . import stance_reading, training
 from .heartbeat import Heartbeat
 from .saving import Reading, Superseded, save
 from .selection import analysed_comments, comment_text
@@ -105,7 +105,7 @@ def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Readi
     progress(25, "themes")
     model = nlp.discover_themes(texts, seed=0)
     progress(75, "stance")
-    stances = nlp.stance(texts)
+    stances = stance_reading.readings(comments, texts)
     languages = [nlp.language(text) for text in texts]
     return Reading([c.id for c in comments], campaigns, model, stances, languages)
 

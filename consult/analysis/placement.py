@@ -40,7 +40,7 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
-from . import queue, stored, training
+from . import queue, stance_reading, stored, training
 from .selection import comment_text
 from .themes import successor
 
@@ -174,7 +174,7 @@ def place(session: Session, analysis_id: int, comment: Comment, now: datetime) -
         AnalysedComment(
             analysis_id=analysis_id,
             comment_id=comment.id,
-            stance=nlp.stance([text])[0],
+            stance=stance_reading.lexicon_readings([text])[0],
             language=nlp.language(text),
         )
     )

@@ -233,7 +233,8 @@ class AnalysedComment(Base):
     analysis_id: Mapped[int] = mapped_column(ForeignKey("analysis.id"))
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_group.id"), index=True)
-    # support / oppose / change / neutral, as nlp.stance reads the text.
+    # support / oppose / change / neutral as the engine reads the text, or "unclear" where it
+    # is not confident enough to show (see consult.analysis.stance_reading).
     stance: Mapped[str] = mapped_column(String(20))
     # The language nlp.language reads in the text: "sv", "en", another ISO code, or "und".
     language: Mapped[str] = mapped_column(String(8), default="und", server_default="und")
