@@ -91,6 +91,7 @@ CATCH_ALL_RATIO = 1.25
 SPLIT_RATIO = 1.4
 SPLIT_DEPTH = 2  # times a catch-all is split again into the parts its texts make
 SPLIT_MIN = 20  # texts a theme needs to be split
+OVERSIZED = 2.0  # times the median theme's texts a theme must hold to be split
 OUTLIER_TYPICAL_SHARE = 0.4
 CENTROID_TERMS = 4_000  # strongest features kept per theme centre (bounds model size)
 REPRESENTATIVES = 5
@@ -259,7 +260,9 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
     placing.add(fit_rows, X)  # the texts the themes were formed on, as counted
     del X
     placed = _place_rest(placing, vectoriser, clean, weights > 1)
-    themes, order, centroids = _describe(placed, vectoriser, texts, distinct, weights, seed)
+    themes, order, centroids = _describe(
+        placed, vectoriser, texts, distinct, weights, seed, dissolve=not n_themes
+    )
     relabel = np.full(placed.sums.shape[0] + 1, -1)
     relabel[order] = np.arange(len(order))
     theme_of_distinct = np.where(placed.labels >= 0, relabel[placed.labels], -1)
@@ -458,20 +461,22 @@ def _factorise(
 
 
 def _split_catch_alls(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> np.ndarray:
-    """Split each theme whose texts are hardly closer to it than to the corpus as a whole
-    (see ``SPLIT_RATIO``) into the parts its own texts make, at most ``SPLIT_DEPTH`` times: a
-    number of themes chosen for the whole corpus can lump several small topics together."""
+    """Split each theme far larger than most (``OVERSIZED``) whose texts are hardly closer
+    to it than to the corpus as a whole (``SPLIT_RATIO``) into the parts its own texts make,
+    at most ``SPLIT_DEPTH`` times: a number of themes chosen for the whole corpus can lump
+    several small topics together."""
     centre = normalize(np.asarray(X.mean(axis=0)))
     to_centre = np.asarray(X @ centre.T).ravel()
     for _ in range(SPLIT_DEPTH):
         k = int(labels.max()) + 1
         centres = normalize((_membership(labels, k).astype(np.float64) @ X).toarray())
         own = np.asarray(X @ centres.T)[np.arange(len(labels)), np.maximum(labels, 0)]
+        sizes = np.bincount(labels[labels >= 0], minlength=k)
+        least = max(SPLIT_MIN, OVERSIZED * np.median(sizes[sizes > 0]))
         split = False
         for t in range(k):
             rows = np.flatnonzero(labels == t)
-            cohesive = own[rows].mean() >= SPLIT_RATIO * to_centre[rows].mean()
-            if len(rows) < SPLIT_MIN or cohesive:
+            if len(rows) < least or own[rows].mean() >= SPLIT_RATIO * to_centre[rows].mean():
                 continue
             part = X[rows]
             parts = _factorise(part, _choose_k(part, seed), seed)
@@ -594,11 +599,14 @@ def _trim(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return normalize(sp.vstack(rows, format="csr")).astype(np.float32)
 
 
-def _describe(placed: Placement, vectoriser: TextVectoriser, texts, distinct, weights, seed):
+def _describe(
+    placed: Placement, vectoriser: TextVectoriser, texts, distinct, weights, seed, dissolve
+):
     """Return the themes (largest first), the order mapping theme ids to their places, and
     the themes' stored centres (in that order). Themes left empty by outliers are dropped,
     and so are themes with no topic of their own (nothing their texts say distinctively,
-    see ``naming``): their texts are left without a theme rather than put in a catch-all."""
+    see ``naming``) and, if ``dissolve`` (the number of themes was not asked for), the
+    catch-alls: their texts are left without a theme."""
     labels = placed.labels
     k = placed.sums.shape[0]
     sizes = np.bincount(labels[labels >= 0], weights=weights[labels >= 0], minlength=k)
@@ -618,7 +626,8 @@ def _describe(placed: Placement, vectoriser: TextVectoriser, texts, distinct, we
         seed,
     )
     topical = [
-        naming.label is not None and not (len(order) > 1 and _catch_all(placed, labels == t))
+        naming.label is not None
+        and not (dissolve and len(order) > 1 and _catch_all(placed, labels == t))
         for t, naming in zip(order, namings, strict=True)
     ]
     order = order[topical]

@@ -242,7 +242,8 @@ def name_themes(
     for t in range(k):
         phrases = _scored(reading.keys, shares, sizes, t, counted[t], topicless_words)
         lang = Counter(languages[t]).most_common(1)[0][0] if languages[t] else "sv"
-        namings.append(_naming(reading, phrases, lang, [texts[i] for i in typical[t]]))
+        written = [texts[i] for i in sample[t]]
+        namings.append(_naming(reading, phrases, lang, [texts[i] for i in typical[t]], written))
     return namings
 
 
@@ -293,14 +294,23 @@ def _scored(keys, shares, sizes, t: int, counted: float, topicless_words: set[st
     return phrases
 
 
-def _naming(reading: _Reading, phrases, lang: str, typical: list[str]) -> Naming:
+def _uses(texts: list[str], word: str) -> bool:
+    pattern = re.compile(rf"(?<![^\W_]){word}(?![^\W_])", re.I)
+    return any(pattern.search(text) for text in texts)
+
+
+def _naming(
+    reading: _Reading, phrases, lang: str, typical: list[str], written: list[str]
+) -> Naming:
     if not phrases:
         return Naming(None, [], [], "")
     words = [(c, p) for c, p in phrases if len(p.key) == 1 and not reading.verb_like(c)]
     name_parts = _name_parts([(c, p) for c, p in phrases if reading.nameable(p.key)])
     if not name_parts:
         return Naming(None, [], [], "")
-    label = f" {CONNECTOR[lang]} ".join(reading.shown(c) for c in name_parts)
+    # The connector is a word of the theme's comments too (else the parts are listed).
+    joint = f" {CONNECTOR[lang]} " if _uses(written, CONNECTOR[lang]) else ", "
+    label = joint.join(reading.shown(c) for c in name_parts)
     label = label[0].upper() + label[1:]
     keywords = [reading.shown(c) for c, _ in words[:KEYWORDS]]
     tied = {c for c, _ in words[:TERMS]} | set(name_parts)
