@@ -68,6 +68,7 @@ MODIFIER_SHARE = 0.6
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"|/\n\t•–—]+|\s-+\s|^-+\s")
 _WORD = re.compile(r"[^\W_](?:[^\W_]|[-'](?=[^\W_]))*")
 _LETTER = re.compile(r"[^\W\d_]")
+_LIST_MARK = re.compile(r"^(?:[-–—•*]\s*)+")
 _BOUNDARY = re.compile(r",\s|;\s|:\s|\s[–—-]\s|\s(?:och|men|eller|samt|and|but|or)\s")
 
 
@@ -314,7 +315,15 @@ def _naming(
     label = label[0].upper() + label[1:]
     keywords = [reading.shown(c) for c, _ in words[:KEYWORDS]]
     tied = {c for c, _ in words[:TERMS]} | set(name_parts)
-    terms = sorted({w for c in tied for form in reading.forms[c] for w in form.split()})
+    terms = sorted(
+        {
+            word
+            for c in tied
+            for form in reading.forms[c]
+            for word in form.split()
+            if _is_content(word, lang)
+        }
+    )
     name_forms = [form for c in name_parts for form in reading.forms[c]]
     return Naming(label, keywords, terms, describe(typical, name_forms))
 
@@ -356,7 +365,7 @@ def describe(typical: list[str], name_forms: list[str]) -> str:
 def shorten(sentence: str, limit: int = DESCRIPTION_CHARS) -> str:
     """Return ``sentence`` cut at its last clause boundary before ``limit`` characters (or at a
     word), with an ellipsis where something was cut."""
-    sentence = sentence.strip()
+    sentence = _LIST_MARK.sub("", sentence.strip())
     if len(sentence) <= limit:
         return sentence
     head = sentence[:limit]

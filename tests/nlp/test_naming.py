@@ -5,7 +5,7 @@ import re
 import numpy as np
 
 import nlp
-from nlp.genre import is_genre
+from nlp.genre import is_filler, is_genre
 from nlp.naming import CONNECTOR, name_themes, shorten, swedish_verb_form, topicless
 
 from .test_discovery import TOPICS
@@ -68,6 +68,8 @@ def test_description_is_a_sentence_of_a_typical_comment():
         head = theme.description.rstrip("…")
         assert any(head in text for text in _members(model, texts, t))
         assert theme.terms and all(term == term.lower() for term in theme.terms)
+        assert not [term for term in theme.terms if is_filler(term)]  # never "och", "för"
+    assert shorten("- en gemensam bild av behoven") == "en gemensam bild av behoven"
 
 
 def test_comments_that_share_only_the_genres_words_make_no_theme():
