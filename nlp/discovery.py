@@ -93,6 +93,8 @@ SPLIT_DEPTH = 2  # times a catch-all is split again into the parts its texts mak
 SPLIT_MIN = 20  # texts a theme needs to be split
 OVERSIZED = 2.0  # times the median theme's texts a theme must hold to be split
 OUTLIER_TYPICAL_SHARE = 0.4
+# The name of a theme with nothing distinctive, kept because its number was asked for.
+UNNAMED = "Tema"
 CENTROID_TERMS = 4_000  # strongest features kept per theme centre (bounds model size)
 REPRESENTATIVES = 5
 NEIGHBOURS = 3
@@ -603,10 +605,10 @@ def _describe(
     placed: Placement, vectoriser: TextVectoriser, texts, distinct, weights, seed, dissolve
 ):
     """Return the themes (largest first), the order mapping theme ids to their places, and
-    the themes' stored centres (in that order). Themes left empty by outliers are dropped,
-    and so are themes with no topic of their own (nothing their texts say distinctively,
-    see ``naming``) and, if ``dissolve`` (the number of themes was not asked for), the
-    catch-alls: their texts are left without a theme."""
+    the themes' stored centres (in that order). Themes left empty by outliers are dropped.
+    If ``dissolve`` (the number of themes was not asked for), so are themes with no topic of
+    their own (nothing their texts say distinctively, see ``naming``) and catch-alls: their
+    texts are left without a theme."""
     labels = placed.labels
     k = placed.sums.shape[0]
     sizes = np.bincount(labels[labels >= 0], weights=weights[labels >= 0], minlength=k)
@@ -626,8 +628,8 @@ def _describe(
         seed,
     )
     topical = [
-        naming.label is not None
-        and not (dissolve and len(order) > 1 and _catch_all(placed, labels == t))
+        not dissolve
+        or (naming.label is not None and not (len(order) > 1 and _catch_all(placed, labels == t)))
         for t, naming in zip(order, namings, strict=True)
     ]
     order = order[topical]
@@ -647,7 +649,7 @@ def _describe(
         ]
         themes.append(
             Theme(
-                label=naming.label,
+                label=naming.label or f"{UNNAMED} {place_ + 1}",
                 keywords=naming.keywords,
                 size=int(sizes[t]),
                 distinct=len(typical[place_]),

@@ -79,7 +79,7 @@ def test_comments_that_share_only_the_genres_words_make_no_theme():
         for opening in ("Vi tycker att", "Vi anser att", "Jag menar att", "Det är viktigt att")
         for verb in ("nämnas", "beskrivas", "framgå", "lyftas")
     ]
-    model = nlp.discover_themes(texts + genre_only, n_themes=4, seed=0)
+    model = nlp.discover_themes(texts + genre_only, seed=0)
     placed = model.assignments[len(texts) :]
     for t, theme in enumerate(model.themes):
         # No theme is made of them: they are left without one, or are a few in a real topic.
@@ -97,6 +97,15 @@ def test_words_spread_evenly_over_the_themes_are_learned_as_topicless():
         ]
     )
     assert topicless(keys, shares, np.array([10, 10, 10])) == {"västerbotten"}
+
+
+def test_a_theme_asked_for_is_kept_even_with_nothing_distinctive_to_say():
+    texts, _ = _consultation()
+    model = nlp.discover_themes(texts, n_themes=9, seed=0)
+    # Staff asked for nine parts (a split): none is dissolved, one without a phrase of its
+    # own is numbered.
+    assert len(model.themes) == 9 and -1 not in model.assignments
+    assert "Tema 8" in [theme.label for theme in model.themes]
 
 
 def test_a_theme_of_one_text_is_named_by_its_words():
