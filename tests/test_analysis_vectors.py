@@ -95,11 +95,17 @@ def test_an_edited_comment_is_embedded_again(session, seeded, embedded):
     embedded.clear()
     assert vectors.embed_missing(session, seeded.comments) == 1
     assert embedded == [comment_text(comment)]
-    assert session.scalar(select(func.count()).select_from(CommentVector)) == len(
-        seeded.comments
-    )
+    assert session.scalar(select(func.count()).select_from(CommentVector)) == len(seeded.comments)
 
 
 def test_switched_off_nothing_is_embedded(session, seeded):
     placement.place_round(session, seeded.round.id)
     assert session.scalar(select(func.count()).select_from(CommentVector)) == 0
+
+
+def test_an_analysis_with_too_many_missing_vectors_groups_by_words(
+    session, seeded, embedded, monkeypatch
+):
+    monkeypatch.setattr(vectors, "JOB_EMBEDS", 3)
+    assert vectors.vectors_for(session, seeded.comments) is None
+    assert embedded == []  # left to the background pass

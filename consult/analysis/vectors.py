@@ -27,6 +27,10 @@ from .selection import comment_text
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # comments per query and per embedding call
+# An analysis embeds at most this many missing comments itself (about a minute on two
+# cores); with more missing (a round written before the semantic view was installed) it
+# groups by words alone this time, and the background pass embeds the rest.
+JOB_EMBEDS = 1_000
 
 
 def digest(text: str) -> str:
@@ -43,10 +47,10 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, CommentVector]:
     return found
 
 
-def embed_missing(session: Session, comments: Sequence[Comment]) -> int:
+def embed_missing(session: Session, comments: Sequence[Comment], limit: int | None = None) -> int:
     """Embed and store the vectors of ``comments`` that have none for their current text
-    (committed a chunk at a time); return how many were embedded. Nothing without the
-    semantic view."""
+    (committed a chunk at a time); return how many were embedded, or -1 if more than
+    ``limit`` are missing (then none is). Nothing without the semantic view."""
     if not comments or not semantic.available():
         return 0
     texts = {c.id: comment_text(c) for c in comments}
@@ -56,6 +60,8 @@ def embed_missing(session: Session, comments: Sequence[Comment]) -> int:
         for i, text in texts.items()
         if i not in stored or stored[i].digest != digest(text) or stored[i].model != semantic.MODEL
     ]
+    if limit is not None and len(missing) > limit:
+        return -1
     done = 0
     for start in range(0, len(missing), CHUNK):
         chunk = missing[start : start + CHUNK]
@@ -78,10 +84,13 @@ def vectors_for(session: Session, comments: Sequence[Comment]) -> np.ndarray | N
     missing), or None without the semantic view."""
     if not comments or not semantic.available():
         return None
-    embed_missing(session, comments)
+    if embed_missing(session, comments, JOB_EMBEDS) < 0:
+        log.warning(
+            "Over %s comments have no vector yet: this analysis groups by words", JOB_EMBEDS
+        )
+        return None
     stored = _stored(session, [c.id for c in comments])
     if len(stored) < len(comments):
-        log.warning("Some comments have no vector; the analysis groups by words alone")
         return None
     return semantic.expand_rows([stored[c.id].data for c in comments])
 
