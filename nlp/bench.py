@@ -260,9 +260,10 @@ def run_step(step: str, n: int, model_path: str) -> dict:
         from .discovery import discover_themes
 
         result["warm_up_seconds"] = warm_up()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         model = discover_themes(texts, seed=SEED)
         result["seconds"] = time.perf_counter() - started
+        result["cpu_seconds"] = time.process_time() - cpu_started
         result["k"] = len(model.themes)
         result["outliers"] = float(np.mean(np.asarray(model.assignments) < 0))
         model.save(model_path)
@@ -439,6 +440,8 @@ def lines_for(n: int, results: dict[str, dict]) -> list[Line]:
     r = results.get("discover")
     if r:
         note = "" if "error" in r else f"k={r['k']}, outliers {r['outliers']:.1%}"
+        if "cpu_seconds" in r:
+            note = f"CPU {r['cpu_seconds']:.1f} s; {note}"
         out.append(Line(n, "engine discovery (auto k)", _seconds(r), _peak(r), note))
     r = results.get("baseline")
     if r:

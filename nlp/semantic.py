@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import platform
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -147,6 +148,11 @@ MIN_LANGUAGE = 20
 _CORPUS = ""  # the key of the corpus-wide mean among the offsets
 POLISH_ROUNDS = 20
 KMEANS_STARTS = 10
+# Large corpora: k-means runs on a sample of this many texts (the rest join the nearest of
+# its centres), and languages are first read on a sample of this many texts: when the
+# sample has a single language, every text is centred on the corpus's mean without reading
+# each one's language (reading 100,000 texts' languages takes two minutes here).
+SAMPLE = 5_000
 
 
 @dataclass
@@ -214,7 +220,11 @@ def polish(X, vectors: np.ndarray, labels: np.ndarray, k: int, seed: int, weight
     from sklearn.cluster import KMeans
 
     starts = [np.where(labels >= 0, labels, 0)]
-    if len(vectors) > k:
+    if len(vectors) > SAMPLE:
+        rows = np.random.default_rng(seed).choice(len(vectors), SAMPLE, replace=False)
+        kmeans = KMeans(k, n_init=KMEANS_STARTS, random_state=seed).fit(vectors[np.sort(rows)])
+        starts.append(kmeans.predict(vectors))
+    elif len(vectors) > k:
         starts.append(KMeans(k, n_init=KMEANS_STARTS, random_state=seed).fit_predict(vectors))
     best, best_score = starts[0], -np.inf
     for start in starts:
@@ -274,7 +284,14 @@ def start(vectors: np.ndarray | None, texts: Sequence[str], rows: np.ndarray):
     if vectors is None:
         return None, None
     raw = normalise(vectors[rows])
-    languages = _languages(texts)
+    languages = None
+    if len(texts) > SAMPLE:
+        sample = np.random.default_rng(0).choice(len(texts), SAMPLE, replace=False)
+        seen = Counter(_languages([texts[i] for i in sample]))
+        if sum(count >= MIN_LANGUAGE for count in seen.values()) <= 1:
+            languages = [_CORPUS] * len(texts)
+    if languages is None:
+        languages = _languages(texts)
     view = View.fit(raw, languages)
     return view, view.centre(raw, languages)
 
