@@ -41,7 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from . import persist
+from . import persist, semantic
 from .duplicates import duplicate_labels
 from .features import TextVectoriser, char_text
 from .genre import without_genre
@@ -121,9 +121,19 @@ class ThemeModel:
     """Themes found in a corpus, with one assignment per text (-1: fits no theme)."""
 
     def __init__(
-        self, assignments, themes, vectoriser, centroids, seed=0, centre=None, floors=None
+        self,
+        assignments,
+        themes,
+        vectoriser,
+        centroids,
+        seed=0,
+        centre=None,
+        floors=None,
+        view: semantic.View | None = None,
     ):
         self.assignments: list[int] = list(assignments)
+        # The semantic view, when the themes were formed with vectors (``nlp.semantic``).
+        self.view = view
         # What decides outliers (see ``_fits``): the normalised mean of the corpus, and the
         # least similarity a member of each theme has.
         self.centre: np.ndarray | None = centre
@@ -133,26 +143,37 @@ class ThemeModel:
         self.centroids: sp.csr_matrix | None = centroids
         self.seed = seed
 
-    def assign(self, new_texts: Sequence[str]) -> list[int]:
-        """Place ``new_texts`` into the existing themes without re-clustering (-1: none fits)."""
+    def assign(self, new_texts: Sequence[str], vectors: np.ndarray | None = None) -> list[int]:
+        """Place ``new_texts`` into the existing themes without re-clustering (-1: none fits).
+        ``vectors`` (one per text, from ``nlp.semantic.embed``) are used when the themes
+        were formed with the semantic view; without them the words alone decide."""
         texts = _checked(new_texts)
         if not texts or self.centroids is None or self.centroids.shape[0] == 0:
             return [-1] * len(texts)
+        vectors = semantic.checked(vectors, len(texts)) if self.view is not None else None
         # In batches, so that placing a whole corpus never holds all of its vectors.
         return [
             theme
             for start in range(0, len(texts), PLACE_BATCH)
-            for theme in self._assign_batch(texts[start : start + PLACE_BATCH])
+            for theme in self._assign_batch(
+                texts[start : start + PLACE_BATCH],
+                None if vectors is None else vectors[start : start + PLACE_BATCH],
+            )
         ]
 
-    def _assign_batch(self, texts: list[str]) -> list[int]:
+    def _assign_batch(self, texts: list[str], vectors: np.ndarray | None = None) -> list[int]:
         X = self.vectoriser.transform(without_genre(char_text(texts)))
         similarity = (X @ self.centroids.T).toarray()
+        to_centre = X @ self.centre if self.centre is not None else np.zeros(len(texts))
+        floors = self.floors
+        if vectors is not None:
+            similarity, to_centre = semantic.place(self.view, similarity, to_centre, texts, vectors)
+        elif self.view is not None:
+            floors = None  # the floors were measured on both views: not comparable
         best = similarity.argmax(axis=1)
         top = similarity[np.arange(len(texts)), best]
         k = self.centroids.shape[0]
-        to_centre = X @ self.centre if self.centre is not None else np.zeros(len(texts))
-        floors = self.floors[best] if self.floors is not None else 0.0
+        floors = floors[best] if floors is not None else 0.0
         return np.where(_fits(top, to_centre, k, floors), best, -1).tolist()
 
     def merge_suggestions(
@@ -185,6 +206,8 @@ class ThemeModel:
                 arrays["centre"] = np.asarray(self.centre, dtype=np.float32)
                 arrays["floors"] = np.asarray(self.floors, dtype=np.float32)
         meta = {"seed": self.seed, "themes": [theme.__dict__ for theme in self.themes]}
+        if self.view is not None:
+            meta["semantic"] = semantic.view_state(self.view, arrays)
         persist.save(path, "theme-model", FORMAT_VERSION, arrays, meta)
 
     @classmethod
@@ -208,6 +231,7 @@ class ThemeModel:
             meta["seed"],
             arrays.get("centre"),
             arrays.get("floors"),
+            semantic.view_from_state(meta.get("semantic"), arrays),
         )
 
 
@@ -226,11 +250,19 @@ def theme_bound(n_distinct: int) -> int:
     return max(2, min(MAX_THEMES, math.ceil(math.sqrt(n_distinct))))
 
 
-def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int = 0) -> ThemeModel:
-    """Find themes in ``texts``; ``n_themes=None`` chooses how many (2 to ``theme_bound``)."""
+def discover_themes(
+    texts: Sequence[str],
+    n_themes: int | None = None,
+    seed: int = 0,
+    vectors: np.ndarray | None = None,
+) -> ThemeModel:
+    """Find themes in ``texts``; ``n_themes=None`` chooses how many (2 to ``theme_bound``).
+    ``vectors`` (one per text, from ``nlp.semantic.embed``) add the semantic view: texts
+    are then grouped by what their words and their meaning say (see ``nlp.semantic``)."""
     texts = _checked(texts)
     if n_themes is not None and (not isinstance(n_themes, int) or n_themes < 1):
         raise ValueError("n_themes must be a positive integer or None")
+    vectors = semantic.checked(vectors, len(texts))
     n = len(texts)
     if n == 0:
         return ThemeModel([], [], None, None, seed)
@@ -243,6 +275,7 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
         return ThemeModel([-1] * n, [], None, None, seed)
     clean = without_genre(strip_boilerplate([texts[i] for i in distinct]))
     fit_rows = _sample(len(clean), FIT_ROWS, seed)
+    view, V = semantic.start(vectors, [texts[i] for i in distinct], distinct)
     vectoriser = TextVectoriser()
     counts = vectoriser.fit_counts([clean[i] for i in fit_rows])
     X = vectoriser.weigh(counts)
@@ -255,16 +288,20 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
         labels = _factorise(X, k, seed, large=large, precise=PRECISE_FROM < X.shape[0] <= LARGE)
         if not n_themes:
             labels = _split_catch_alls(X, labels, seed)
+        if view is not None:
+            k = int(labels.max()) + 1
+            labels = semantic.polish(X, V[fit_rows], labels, k, seed, view.weight)
     centroids = _mean_vectors(X, labels)
     centre = normalize(np.asarray(X.mean(axis=0))).ravel()
     weights = np.bincount(canonical, minlength=n)[distinct]  # copies per distinct text
-    placing = Placing(vectoriser, centroids, centre)
+    placing = Placing(vectoriser, centroids, centre, semantic.started(view, V, fit_rows, labels))
     placing.add(fit_rows, X)  # the texts the themes were formed on, as counted
     del X
     placed = _place_rest(placing, vectoriser, clean, weights > 1)
     themes, order, centroids = _describe(
         placed, vectoriser, texts, distinct, weights, seed, dissolve=not n_themes
     )
+    view = semantic.finished(placing.view, V, placed.labels, order)
     relabel = np.full(placed.sums.shape[0] + 1, -1)
     relabel[order] = np.arange(len(order))
     theme_of_distinct = np.where(placed.labels >= 0, relabel[placed.labels], -1)
@@ -273,7 +310,9 @@ def discover_themes(texts: Sequence[str], n_themes: int | None = None, seed: int
     for i, c in enumerate(canonical.tolist()):
         per_text[i] = lookup.get(c, -1)
     floors = placed.floors[order] if len(order) else np.zeros(0, dtype=np.float32)
-    return ThemeModel(per_text.tolist(), themes, vectoriser, centroids, seed, placed.centre, floors)
+    return ThemeModel(
+        per_text.tolist(), themes, vectoriser, centroids, seed, placed.centre, floors, view
+    )
 
 
 @dataclass
@@ -292,21 +331,31 @@ class Placing:
     """Texts placed batch by batch at their most similar theme centre, with the sums the
     themes' descriptions need; a batch's vectors are not kept."""
 
-    def __init__(self, vectoriser: TextVectoriser, centroids: np.ndarray, centre: np.ndarray):
-        self.centroids, self.centre = centroids, centre
+    def __init__(
+        self,
+        vectoriser: TextVectoriser,
+        centroids: np.ndarray,
+        centre: np.ndarray,
+        view: semantic.Placing | None = None,
+    ):
+        self.centroids, self.centre, self.view = centroids, centre, view
         k = centroids.shape[0]
         self.sums = sp.csr_matrix((k, vectoriser.n_features), dtype=np.float32)
         self.rows, self.labels, self.similarity, self.to_centre = [], [], [], []
 
     def add(self, rows: np.ndarray, X: sp.csr_matrix) -> None:
         """Place the texts ``rows`` (indices), given their vectors."""
-        best, sim = _nearest(X, self.centroids)
+        if self.view is None:
+            best, sim = _nearest(X, self.centroids)
+            to_centre = X @ self.centre
+        else:
+            best, sim, to_centre = self.view.nearest(rows, X, self.centroids, self.centre)
         membership = _membership(best, self.centroids.shape[0])
         self.sums = self.sums + membership @ X
         self.rows.append(rows)
         self.labels.append(best)
         self.similarity.append(sim)
-        self.to_centre.append(X @ self.centre)
+        self.to_centre.append(to_centre)
 
     def placement(self, copied: np.ndarray) -> Placement:
         """Return the placement of every text added, in index order, with outliers at -1.

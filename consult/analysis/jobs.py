@@ -24,7 +24,7 @@ from ..models import (
     AnalysisStatus,
     Comment,
 )
-from . import stance_reading, training
+from . import stance_reading, training, vectors
 from .heartbeat import Heartbeat
 from .saving import Reading, Superseded, save
 from .selection import analysed_comments, comment_text
@@ -80,7 +80,9 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
             comments = list(session.scalars(analysed_comments(session, job.round_id)))
             if not comments:
                 raise NothingToAnalyse()
-            reading = read(comments, progress)
+            # Stored in the background as comments are written; only missing ones are embedded.
+            found = vectors.vectors_for(session, comments)
+            reading = read(comments, progress) if found is None else read(comments, progress, found)
             progress(85, "training")
             reading.tagger = training.train_quietly(session, job.round_id)
             progress(90, "saving")
@@ -97,13 +99,16 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
     return True
 
 
-def read(comments: list[Comment], progress: Callable[[int, str], None]) -> Reading:
-    """Run the engine over ``comments``: campaigns, themes, stance and language."""
+def read(
+    comments: list[Comment], progress: Callable[[int, str], None], semantic_vectors=None
+) -> Reading:
+    """Run the engine over ``comments``: campaigns, themes (with the comments' vectors when
+    they are given: the semantic view), stance and language."""
     texts = [comment_text(c) for c in comments]
     progress(10, "campaigns")
     campaigns = [g for g in nlp.find_duplicates(texts) if len(g) >= CAMPAIGN_MIN_SIZE]
     progress(25, "themes")
-    model = nlp.discover_themes(texts, seed=0)
+    model = nlp.discover_themes(texts, seed=0, vectors=semantic_vectors)
     progress(75, "stance")
     stances = stance_reading.readings(comments, texts)
     languages = [nlp.language(text) for text in texts]

@@ -36,11 +36,12 @@ from ..models import (
     AnalysisStatus,
     Comment,
     CommentStatus,
+    CommentVector,
     Origin,
     Theme,
     ThemeAssignment,
 )
-from . import queue, stance_reading, stored, training
+from . import queue, stance_reading, stored, training, vectors
 from .selection import comment_text
 from .themes import successor
 
@@ -109,6 +110,12 @@ def place_quietly(session: Session, comment: Comment, now: datetime) -> None:
 def place_round(session: Session, round_id: int) -> int:
     """Place the round's published comments its last analysis has not read; return how many
     were placed. A comment that fails is logged and left for the next pass."""
+    try:  # the comments' vectors first (the semantic view), whether or not there are themes
+        waiting = session.scalars(unembedded(round_id)).all()
+        vectors.embed_missing(session, waiting)
+    except Exception:  # noqa: BLE001 - without vectors the words alone place the comments
+        session.rollback()
+        log.exception("Could not embed the comments of round %s", round_id)
     analysis_id = last_analysis(session, round_id)
     if analysis_id is None:
         return 0
@@ -156,6 +163,17 @@ def unread(round_id: int, analysis_id: int):
             ~read,
         )
         .order_by(Comment.id)
+    )
+
+
+def unembedded(round_id: int):
+    """Select the round's published top-level comments that have no stored vector."""
+    embedded = exists().where(CommentVector.comment_id == Comment.id)
+    return select(Comment).where(
+        Comment.round_id == round_id,
+        Comment.status == CommentStatus.PUBLISHED,
+        Comment.parent_id.is_(None),
+        ~embedded,
     )
 
 
@@ -211,7 +229,8 @@ def _chosen_theme(
     session: Session, analysis_id: int, comment: Comment, text: str, model: nlp.ThemeModel
 ) -> Theme | None:
     """Return the current theme the saved model, steered by staff's tagger, puts ``text`` in."""
-    index = model.assign([text])[0]
+    vector = vectors.vector_of(session, comment)
+    index = model.assign([text], None if vector is None else vector[None, :])[0]
     theme = _theme_of(session, analysis_id, index) if index >= 0 else None
     tagger = tagger_of(session, analysis_id)
     if tagger is not None:

