@@ -25,13 +25,14 @@ ENV = "CONSULT_SEMANTIC"
 MODEL = "multilingual-e5-small-q4"  # stored beside each vector: vectors of two models never mix
 DIMS = 384
 BATCH = 128  # texts per call: bounds the engine's buffers, and lets callers report progress
-_OFF = {"off", "0", "false", "no"}
 
 
 def available() -> bool:
-    """Return True if vectors can be computed here (package importable, CPU able to run it,
-    and not switched off with ``CONSULT_SEMANTIC=off``)."""
-    if os.environ.get(ENV, "").strip().lower() in _OFF:
+    """Return True if vectors are wanted and can be computed here: switched on with
+    ``CONSULT_SEMANTIC=on``, package importable, CPU able to run it. Off by default: on the
+    demo round the view grouped comments by their kind (questions, short replies) and their
+    sender more than by their subject, and staff could keep fewer of its theme names."""
+    if os.environ.get(ENV, "").strip().lower() != "on":
         return False
     return _runnable()
 

@@ -18,14 +18,9 @@ from consult import clock, create_app, db
 from consult.analysis import jobs, placement, queue, services
 from consult.extensions import limiter
 from consult.models import ModerationMode, Role
-from nlp import semantic
 
 from . import factories
 from .analysis_seed import reuse_engine_results, seed_round
-
-# The app's tests group comments by their words: the semantic view (slow to embed, and
-# another grouping) is switched on only by the tests that are about it.
-os.environ.setdefault(semantic.ENV, "off")
 
 FIXED_NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

