@@ -19,7 +19,7 @@
   1.0 = the name's words are as common outside the theme as inside; 10 = all far more common
   inside.
 * **Genre names**: the fraction of theme names containing any of the consultation genre words
-  (``nlp.naming.GENRE_WORDS`` when that module exists, else ``GENRE_FALLBACK``).
+  (``nlp.genre.GENRE_WORDS``).
 
 The metric functions are pure; ``name_scores`` gathers them for one model and
 ``names_rows`` / ``names_targets`` put them in the report.
@@ -34,20 +34,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .engine import optional
+from ..genre import GENRE_WORDS
 from .report import Row, Target
 
 LARGEST_WITHIN = 0.10
 OFFENDERS = 5  # failing words listed per set
 LIFT_CAP = 10.0  # see ``lift``
-# Words of the consultation genre that carry no topic; used when nlp.naming is absent.
-# Surface forms and their lemmas both, since today's names are lemmas.
-GENRE_FALLBACK = (
-    "strategi", "strategin", "strategier", "förslag", "förslaget", "förslagen", "kapitel",
-    "kapitlet", "avsnitt", "avsnittet", "bör", "böra", "nämns", "nämna", "nämner", "nämnt",
-    "viktigt", "viktig", "viktiga", "remiss", "remissen", "synpunkt", "synpunkter", "yttrande",
-    "dokument", "dokumentet", "skrivning", "skrivningen", "formulering", "framgår", "framgå",
-)  # fmt: skip
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -145,11 +137,8 @@ def genre_share(themes: Sequence[Named], genre: Iterable[str]) -> float:
 
 
 def genre_words() -> tuple[tuple[str, ...], str]:
-    """Return the genre words and where they came from (``nlp.naming`` or the fallback)."""
-    found = optional("naming", "GENRE_WORDS")
-    if found is not None:
-        return tuple(found[0]), "nlp.naming.GENRE_WORDS"
-    return GENRE_FALLBACK, "local fallback list"
+    """Return the genre words (``nlp.genre.GENRE_WORDS``) and where they come from."""
+    return tuple(sorted(GENRE_WORDS)), "nlp.genre.GENRE_WORDS"
 
 
 def _stop_words() -> frozenset[str]:
