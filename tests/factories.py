@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime
 
 from werkzeug.security import generate_password_hash
 
@@ -66,6 +66,7 @@ def make_user(
     organisation=None,
     email=None,
     name=None,
+    confirmed=True,
 ) -> User:
     n = next(_seq)
     if organisation is None and category != Category.INDIVIDUAL:
@@ -77,6 +78,7 @@ def make_user(
         role=role,
         category=category,
         organisation=organisation,
+        email_confirmed_at=datetime.now(UTC) if confirmed else None,
     )
     session.add(user)
     session.commit()

@@ -38,6 +38,7 @@ from ..models import (
     Section,
     Stance,
     User,
+    utcnow,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -213,6 +214,7 @@ def _demo_accounts(session: Session, organisations) -> dict[str, User]:
                 category=category,
                 organisation=_first_of(organisations, category),
                 organisation_claim=ClaimStatus.VERIFIED,
+                email_confirmed_at=utcnow(),
             )
             session.add(user)
         made[role] = user
@@ -229,6 +231,7 @@ def _people(session: Session, organisations, password_hash: str) -> dict[str, Us
             password_hash=password_hash,
             category=Category(entry["category"]),
             organisation=organisation,
+            email_confirmed_at=utcnow(),
             # Staff have already checked the public bodies; the rest wait in the claim queue.
             organisation_claim=(
                 ClaimStatus.VERIFIED
@@ -252,6 +255,7 @@ def _signatories(session: Session, password_hash: str, count: int) -> list[User]
                 display_name=name,
                 password_hash=password_hash,
                 category=Category.INDIVIDUAL,
+                email_confirmed_at=utcnow(),
             )
         )
     session.add_all(users)

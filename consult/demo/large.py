@@ -29,6 +29,7 @@ from ..models import (
     Round,
     Stance,
     User,
+    utcnow,
 )
 from . import FIRST_NAMES, LAST_NAMES, _organisations, _read_json, _targets, open_demo_round
 
@@ -148,6 +149,7 @@ def _participants(
                 category=category,
                 organisation=organisation,
                 organisation_claim=ClaimStatus.VERIFIED,
+                email_confirmed_at=utcnow(),
             )
         )
     session.add_all(users)

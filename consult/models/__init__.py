@@ -23,6 +23,7 @@ from .enums import (  # noqa: F401
     CommentKind,
     CommentStatus,
     ModerationMode,
+    NameShown,
     Origin,
     ParagraphChange,
     ReportStatus,

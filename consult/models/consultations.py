@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
     Integer,
     String,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from ..db import Base
 from .base import UTCDateTime, enum_type, utcnow
@@ -61,6 +63,10 @@ class Round(Base):
         enum_type(Commenters, "commenters"),
         default=Commenters.REGISTERED,
         server_default=Commenters.REGISTERED.value,
+    )
+    # Only people who have confirmed their e-mail address may comment.
+    confirmed_email_only: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
     )
     # Distinct open reports that hide a comment pending review (post-moderation).
     report_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")

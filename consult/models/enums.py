@@ -23,6 +23,18 @@ class Category(enum.StrEnum):
     INDIVIDUAL = "privatperson"
 
 
+class NameShown(enum.StrEnum):
+    """How much of a person's name the public sees beside what they wrote.
+
+    Staff always see the full name. An organisation's representative is shown with the
+    organisation; ``HIDDEN`` then shows the organisation alone.
+    """
+
+    FULL = "full"
+    INITIAL = "initial"  # first name and the initial of the last: "Anna L."
+    HIDDEN = "hidden"  # "Privatperson, Umeå" or the organisation alone
+
+
 class ModerationMode(enum.StrEnum):
     PRE = "pre"
     POST = "post"

@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    Integer,
     String,
     Text,
 )
@@ -16,7 +17,7 @@ from sqlalchemy.sql.expression import true
 
 from ..db import Base
 from .base import UTCDateTime, enum_type, utcnow
-from .enums import Category, ClaimStatus, Role
+from .enums import Category, ClaimStatus, NameShown, Role
 
 
 class Organisation(Base):
@@ -56,6 +57,19 @@ class User(UserMixin, Base):
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     # E-mail notifications; the in-app list is kept either way.
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # When the owner of ``email`` followed the confirmation link; None until then.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised to sign the account out everywhere: a session remembers the epoch it began in.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The municipality (kommun) a private individual is shown with when their name is hidden.
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    name_shown: Mapped[NameShown] = mapped_column(
+        enum_type(NameShown, "name_shown"),
+        default=NameShown.FULL,
+        server_default=NameShown.FULL.value,
+    )
+    # Set when the account was closed and its personal data erased.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
@@ -63,6 +77,11 @@ class User(UserMixin, Base):
     def is_blocked(self) -> bool:
         """True while the user is blocked from writing."""
         return self.blocked_at is not None
+
+    @property
+    def is_confirmed(self) -> bool:
+        """True once the user has confirmed their e-mail address."""
+        return self.email_confirmed_at is not None
 
     @property
     def is_verified(self) -> bool:
