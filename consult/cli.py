@@ -40,6 +40,7 @@ def create_user_command(email, display_name, role, category, organisation, passw
             category=Category(category),
             new_organisation=organisation,
             role=Role(role),
+            confirmed=True,
         )
     except accounts.RegistrationError as error:
         raise click.ClickException(f"Not created: {error.field} {error.key}") from error

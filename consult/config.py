@@ -42,6 +42,17 @@ def defaults(instance_path: str) -> dict:
         "PROXY_HOPS": int(os.environ.get("CONSULT_PROXY_HOPS", "0")),
         "LOGIN_RATE_LIMIT": "10 per minute",
         "REGISTER_RATE_LIMIT": "10 per hour",
+        # Account recovery and settings: each POST has its own limit (per address or account).
+        "RESEND_CONFIRMATION_RATE_LIMIT": "3 per hour",
+        "FORGOT_PASSWORD_RATE_LIMIT": "5 per hour",
+        "RESET_PASSWORD_RATE_LIMIT": "10 per hour",
+        "CHANGE_PASSWORD_RATE_LIMIT": "10 per hour",
+        "CHANGE_EMAIL_RATE_LIMIT": "5 per hour",
+        "SIGN_OUT_EVERYWHERE_RATE_LIMIT": "10 per hour",
+        # How long the links sent by e-mail work, in seconds.
+        "CONFIRM_LINK_MAX_AGE": 7 * 24 * 60 * 60,
+        "RESET_LINK_MAX_AGE": 60 * 60,
+        "NEW_EMAIL_LINK_MAX_AGE": 24 * 60 * 60,
         "COMMENT_RATE_LIMIT": "20 per minute",
         "COMMENT_MAX_CHARS": int(os.environ.get("CONSULT_COMMENT_MAX_CHARS", "5000")),
         "COMMENTS_PER_PAGE": 50,

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     RadioField,
@@ -111,6 +112,13 @@ class RoundForm(_AdminForm):
         choices=[SelectChoice(c.value, label) for c, label in COMMENTERS_LABELS.items()],
         default=Commenters.REGISTERED.value,
         validate_choice=False,
+    )
+    confirmed_email_only = BooleanField(
+        _l("Only people who have confirmed their e-mail address"),
+        description=_l(
+            "Others can read and prepare their comments, and are told how to confirm "
+            "their address."
+        ),
     )
     report_threshold = WholeNumberField(
         _l("Reports before a comment is hidden"),

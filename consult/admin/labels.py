@@ -42,6 +42,7 @@ FIELD_LABELS = {
     "results_published_at": _l("Results published"),
     "moderation": _l("Moderation"),
     "commenters": _l("Who may comment"),
+    "confirmed_email_only": _l("Only confirmed e-mail addresses"),
     "draft": _l("File"),
     "sections": _l("Sections"),
     "paragraphs": _l("Paragraphs"),

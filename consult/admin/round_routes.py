@@ -28,6 +28,7 @@ def new_round(consultation_id: int):
             # The previous round's rules are the likeliest choice; its dates have passed.
             form.moderation.data = previous.moderation.value
             form.commenters.data = previous.commenters.value
+            form.confirmed_email_only.data = previous.confirmed_email_only
             form.report_threshold.data = previous.report_threshold
     if form.validate_on_submit():
         try:
@@ -39,6 +40,7 @@ def new_round(consultation_id: int):
                 closes_at=form.closes_at.utc,
                 moderation=form.moderation.data,
                 commenters=form.commenters.data,
+                confirmed_email_only=form.confirmed_email_only.data,
                 report_threshold=form.report_threshold.data,
                 draft=pages.draft_file(form.draft),
                 now=clock.now(),
@@ -83,6 +85,7 @@ def edit_round(round_id: int):
                 "closes_at": to_local(round_.closes_at),
                 "moderation": round_.moderation.value,
                 "commenters": round_.commenters.value,
+                "confirmed_email_only": round_.confirmed_email_only,
                 "report_threshold": round_.report_threshold,
             }
         )
@@ -96,6 +99,9 @@ def edit_round(round_id: int):
                 closes_at=round_.closes_at if locked else form.closes_at.utc,
                 moderation=round_.moderation.value if locked else form.moderation.data,
                 commenters=round_.commenters.value if locked else form.commenters.data,
+                confirmed_email_only=(
+                    round_.confirmed_email_only if locked else form.confirmed_email_only.data
+                ),
                 report_threshold=form.report_threshold.data,
                 now=clock.now(),
             )

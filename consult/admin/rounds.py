@@ -35,12 +35,20 @@ from ..permissions import require_admin
 from .consultations import get_consultation
 from .uploads import DraftFile, continued_later, draft_counts, import_draft, read_draft
 
-ROUND_FIELDS = ("title", "opens_at", "closes_at", "moderation", "commenters", "report_threshold")
+ROUND_FIELDS = (
+    "title",
+    "opens_at",
+    "closes_at",
+    "moderation",
+    "commenters",
+    "confirmed_email_only",
+    "report_threshold",
+)
 REPORT_THRESHOLDS = range(1, 51)
 # An argument left out: the setting stays as it is.
 KEEP = object()
 # Settings that shape a round for everyone taking part: fixed once it has opened.
-LOCKED_WHEN_STARTED = ("opens_at", "closes_at", "moderation", "commenters")
+LOCKED_WHEN_STARTED = ("opens_at", "closes_at", "moderation", "commenters", "confirmed_email_only")
 EDITABLE_STATES = (RoundState.DRAFT, RoundState.SCHEDULED)
 
 
@@ -108,6 +116,7 @@ def _clean_round(
     now: datetime,
     *,
     report_threshold: int | None = 3,
+    confirmed_email_only: bool = False,
     check_future: bool = True,
 ) -> dict:
     errors = {}
@@ -142,6 +151,7 @@ def _clean_round(
         "closes_at": closes_at,
         "moderation": moderation_,
         "commenters": commenters_,
+        "confirmed_email_only": bool(confirmed_email_only),
         "report_threshold": report_threshold,
     }
 
@@ -159,6 +169,7 @@ def create_round(
     draft: DraftFile | None,
     now: datetime,
     report_threshold: int | None = 3,
+    confirmed_email_only: bool = False,
 ) -> Round:
     """Add a round with its draft to a consultation; without dates it stays a draft.
 
@@ -175,6 +186,7 @@ def create_round(
             commenters,
             now,
             report_threshold=report_threshold,
+            confirmed_email_only=confirmed_email_only,
         )
     except Invalid as error:
         errors = error.errors
@@ -216,6 +228,7 @@ def edit_round(
     commenters: str,
     now: datetime,
     report_threshold: int | None | object = KEEP,
+    confirmed_email_only: bool | object = KEEP,
 ) -> Round:
     """Change a round's settings; dates, moderation and who may comment only before it opens.
 
@@ -226,6 +239,8 @@ def edit_round(
     round_ = locked_round(session, round_id)
     if report_threshold is KEEP:
         report_threshold = round_.report_threshold
+    if confirmed_email_only is KEEP:
+        confirmed_email_only = round_.confirmed_email_only
     started = not is_editable(round_, now)
     fields = _clean_round(
         title,
@@ -235,6 +250,7 @@ def edit_round(
         commenters,
         now,
         report_threshold=report_threshold,
+        confirmed_email_only=confirmed_email_only,
         check_future=not started,
     )
     before = audit.snapshot(round_, ROUND_FIELDS)

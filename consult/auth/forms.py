@@ -48,3 +48,50 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+
+
+def _new_password_fields(label):
+    password = PasswordField(
+        label,
+        description=_l("At least 10 characters."),
+        validators=[InputRequired(), Length(min=10, max=200)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    return password, confirm
+
+
+class ResetPasswordForm(FlaskForm):
+    password, password_confirm = _new_password_fields(_l("New password"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[InputRequired(), Length(max=200)]
+    )
+    password, password_confirm = _new_password_fields(_l("New password"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New e-mail address"),
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    current_password = PasswordField(
+        _l("Current password"),
+        description=_l("To make sure it is you."),
+        validators=[InputRequired(), Length(max=200)],
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""

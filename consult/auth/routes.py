@@ -2,15 +2,15 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from .. import clock
 from ..db import get_session, reads
 from ..extensions import htmx, limiter, login_manager
 from ..models import Category
 from ..security import safe_next
-from ..web import parse_int
-from . import bp, services
+from . import bp, services, sessions
 from .forms import LoginForm, RegisterForm
 
 
@@ -44,6 +44,7 @@ def register():
                 organisation_id=form.organisation_id.data,
                 new_organisation=form.new_organisation.data or "",
                 locale=_current_locale(),
+                now=clock.now(),
             )
         except services.RegistrationError as error:
             session.rollback()
@@ -53,8 +54,16 @@ def register():
             }[error.key]
             getattr(form, error.field).errors = [message]
         else:
-            login_user(user)
+            sessions.start(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+            flash(
+                _(
+                    "We have sent a link to %(email)s. Open it to confirm your address: "
+                    "your comments are published once you have.",
+                    email=user.email,
+                ),
+                "info",
+            )
             return redirect(safe_next(request.args.get("next"), url_for("consultations.index")))
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
@@ -69,7 +78,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.start(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("consultations.index")))
         form.password.errors = [_("The e-mail address or the password is wrong.")]
@@ -81,7 +90,7 @@ def login():
 @login_required
 def logout():
     """Log the user out."""
-    logout_user()
+    sessions.end()
     flash(_("You are logged out."), "success")
     return redirect(url_for("consultations.index"))
 
@@ -94,11 +103,9 @@ def _current_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """Return the logged-in user for Flask-Login."""
-    from ..models import User
-
-    number = parse_int(user_id)
-    return get_session().get(User, number) if number is not None else None
+    """Return the logged-in user for Flask-Login; None for a session begun before the
+    account's sessions were ended (a changed password, "sign out everywhere")."""
+    return sessions.load(get_session(), user_id)
 
 
 @login_manager.unauthorized_handler

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..errors import Invalid
 from ..models import Category, Organisation, Role, User
+from . import mails, tokens
 
 _dummy_hashes: dict[str, str] = {}
 
@@ -87,8 +91,15 @@ def register(
     new_organisation: str = "",
     locale: str | None = None,
     role: Role = Role.PARTICIPANT,
+    confirmed: bool = False,
+    now: datetime | None = None,
 ) -> User:
-    """Create a participant account; organisation required unless the category is privatperson."""
+    """Create a participant account; organisation required unless the category is privatperson.
+
+    Unless ``confirmed`` (an account an operator creates), the address gets a confirmation
+    link, queued in the same transaction; until it is opened the account's comments wait.
+    """
+    now = now or clock.now()
     email = email.strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise RegistrationError("email", "taken")
@@ -108,8 +119,13 @@ def register(
         organisation=organisation,
         role=role,
         locale=locale,
+        email_confirmed_at=now if confirmed else None,
     )
     session.add(user)
+    if not confirmed:
+        session.flush()  # the link carries the account's id
+        max_age = current_app.config[tokens.MAX_AGE_KEYS[tokens.CONFIRM]]
+        mails.confirm(session, user, tokens.make(tokens.CONFIRM, user), max_age, now)
     session.commit()
     return user
 

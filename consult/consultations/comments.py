@@ -175,7 +175,7 @@ def create_comment(
         paragraph_id=target.paragraph.id if target.paragraph else None,
         section_id=target.section.id if target.section else None,
         **Comment.written_by(author),
-        status=_initial_status(round_),
+        status=_initial_status(round_, author),
         submission_key=submission_key,
         created_at=now,
         updated_at=now,
@@ -221,7 +221,7 @@ def create_reply(
         kind=CommentKind.COMMENT,
         body=text,
         body_html=html,
-        status=_initial_status(round_),
+        status=_initial_status(round_, author),
         submission_key=submission_key,
         created_at=now,
         updated_at=now,
@@ -231,10 +231,40 @@ def create_reply(
     return _insert_once(session, reply)
 
 
-def _initial_status(round_: Round) -> CommentStatus:
-    if round_.moderation == ModerationMode.PRE:
+def _initial_status(round_: Round, author: User) -> CommentStatus:
+    """Published at once, or waiting: for review, or until the author confirms their address.
+
+    A comment of an author who has not confirmed their e-mail address waits (PENDING) outside
+    the moderation queue (see ``moderation_queue.in_queue``) until ``release_held``.
+    """
+    if round_.moderation == ModerationMode.PRE or not author.is_confirmed:
         return CommentStatus.PENDING
     return CommentStatus.PUBLISHED
+
+
+def release_held(session: Session, author: User, *, now: datetime) -> list[Comment]:
+    """Publish what ``author`` wrote before confirming their address, as each round says.
+
+    Called in the transaction that confirms the address, before its commit. In a round
+    moderated afterwards a held comment is published now; in a pre-moderated one it stays
+    waiting and so joins the moderation queue. Returns the comments published, which the
+    caller hands to ``place_quietly`` after committing.
+    """
+    held = session.scalars(
+        select(Comment)
+        .where(Comment.author_id == author.id, Comment.status == CommentStatus.PENDING)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    published = []
+    for comment in held:
+        if comment.round.moderation == ModerationMode.POST:
+            comment.status = CommentStatus.PUBLISHED
+            published.append(comment)
+    session.flush()
+    for comment in published:
+        if comment.parent_id is not None:
+            notification_events.comment_replied(session, comment, comment.parent, now=now)
+    return published
 
 
 def _insert_once(session: Session, comment: Comment) -> Comment:
@@ -312,7 +342,7 @@ def edit_comment(
     for name, value in fields.items():
         setattr(comment, name, value)
     # Changed text is new text: in a pre-moderated round it is reviewed again.
-    comment.status = _initial_status(round_)
+    comment.status = _initial_status(round_, user)
     comment.updated_at = now
     session.commit()
     return comment

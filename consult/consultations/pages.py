@@ -128,7 +128,13 @@ def render_thread(
 
 
 def created_notice(comment: Comment) -> str:
-    """The thank-you for a sent comment or reply: published, or waiting for review."""
+    """The thank-you for a sent comment or reply: published, held until the author confirms
+    their address, or waiting for review."""
+    if comment.status == CommentStatus.PENDING and not comment.author.is_confirmed:
+        return _(
+            "Thank you! Your comment is saved. It is published once you have confirmed your "
+            "e-mail address with the link we sent you."
+        )
     if comment.status == CommentStatus.PENDING:
         return _("Thank you! Your comment is waiting for review before it is shown to others.")
     return _("Thank you! Your comment is published.")

@@ -73,6 +73,14 @@ class User(UserMixin, Base):
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session and the remember cookie: "<id>:<epoch>".
+
+        Raising ``session_epoch`` makes every session begun before it stale (see
+        ``auth.routes.load_user``).
+        """
+        return f"{self.id}:{self.session_epoch or 0}"
+
     @property
     def is_blocked(self) -> bool:
         """True while the user is blocked from writing."""
