@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from ..models import OutboxEmail, User
@@ -27,8 +28,21 @@ def _queue(session: Session, to: str, subject: str, lines: list[str], now: datet
     session.add(OutboxEmail(to_address=to, subject=subject, body=body, created_at=now))
 
 
-def _hours(seconds: int) -> int:
-    return max(1, round(seconds / 3600))
+def _lasts(seconds: int) -> str:
+    """How long a link works, in days or hours."""
+    if seconds >= 2 * 86400:
+        days = seconds // 86400
+        return ngettext(
+            "The link works for %(num)s day and only once.",
+            "The link works for %(num)s days and only once.",
+            days,
+        )
+    hours = max(1, round(seconds / 3600))
+    return ngettext(
+        "The link works for %(num)s hour and only once.",
+        "The link works for %(num)s hours and only once.",
+        hours,
+    )
 
 
 def confirm(session: Session, user: User, token: str, max_age: int, now: datetime) -> None:
@@ -48,7 +62,7 @@ def confirm(session: Session, user: User, token: str, max_age: int, now: datetim
                 "",
                 _link("auth.confirm_email", token),
                 "",
-                _("The link works for %(days)s days and only once.", days=max(1, max_age // 86400)),
+                _lasts(max_age),
                 _("If you did not create an account, you can ignore this e-mail."),
             ],
             now,
@@ -70,10 +84,7 @@ def reset(session: Session, user: User, token: str, max_age: int, now: datetime)
                 "",
                 _link("auth.reset_password", token),
                 "",
-                _(
-                    "The link works for %(hours)s hour(s) and only once.",
-                    hours=_hours(max_age),
-                ),
+                _lasts(max_age),
                 _("If you did not ask for this, ignore this e-mail: your password stays as it is."),
             ],
             now,
@@ -96,10 +107,7 @@ def new_address(
                 "",
                 _link("auth.confirm_new_email", token),
                 "",
-                _(
-                    "The link works for %(hours)s hour(s) and only once.",
-                    hours=_hours(max_age),
-                ),
+                _lasts(max_age),
                 _("If you did not ask for this, you can ignore this e-mail."),
             ],
             now,

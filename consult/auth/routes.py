@@ -1,6 +1,6 @@
 """Register, log in and log out."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -99,6 +99,17 @@ def _current_locale() -> str:
     from flask_babel import get_locale
 
     return str(get_locale())
+
+
+@bp.before_app_request
+def _read_user_afresh() -> None:
+    """Each request finds its user from its own cookies.
+
+    ``g`` outlives a request when an application context was pushed around several (tests,
+    scripts); a user or CSRF token cached there by an earlier request must not carry over.
+    """
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 @login_manager.user_loader
