@@ -231,8 +231,10 @@ def test_a_held_reply_tells_the_parent_author_once_it_is_published(
     )
     reply = session.scalar(select(Comment).where(Comment.parent_id == parent.id))
     assert reply is not None and reply.status == CommentStatus.PENDING
-    told = select(func.count()).select_from(Notification).where(
-        Notification.user_id == parent_author.id, Notification.kind == "comment.replied"
+    told = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == parent_author.id, Notification.kind == "comment.replied")
     )
     assert session.scalar(told) == 0
     client.get(f"/konto/bekrafta/{_token(app, tokens.CONFIRM, user)}")
@@ -402,7 +404,11 @@ def test_changing_the_password_needs_the_current_one(client, auth, session):
     user = auth.login()
     response = client.post(
         "/konto/losenord",
-        data={"current_password": "fel", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+        data={
+            "current_password": "fel",
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 422
     assert 'id="current_password-error"' in response.get_data(as_text=True)

@@ -116,8 +116,7 @@ class RoundForm(_AdminForm):
     confirmed_email_only = BooleanField(
         _l("Only people who have confirmed their e-mail address"),
         description=_l(
-            "Others can read and prepare their comments, and are told how to confirm "
-            "their address."
+            "Others can read and prepare their comments, and are told how to confirm their address."
         ),
     )
     report_threshold = WholeNumberField(

@@ -79,9 +79,7 @@ def change_password():
             _show(form, error)
         else:
             sessions.restart(user)
-            flash(
-                _("Your password is changed. You are signed out everywhere else."), "success"
-            )
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.account"))
     return form_page("auth/change_password.html", form)
 
@@ -144,7 +142,5 @@ def resend_confirmation():
         get_session().rollback()
         flash(_("Your e-mail address is already confirmed."), "info")
     else:
-        flash(
-            _("A new link is on its way to %(email)s.", email=current_user.email), "success"
-        )
+        flash(_("A new link is on its way to %(email)s.", email=current_user.email), "success")
     return redirect(back)

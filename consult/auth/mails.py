@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from ..models import OutboxEmail, User
