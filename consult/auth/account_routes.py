@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -24,7 +25,9 @@ def _limit(key: str):
 
 def _per_account() -> str:
     # Per account, not per address: colleagues behind one office address do not share it.
-    return f"account:{current_user.id}" if current_user.is_authenticated else "anonymous"
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return get_remote_address()
 
 
 # Sections of the settings page; other parts of the product add theirs to this list.

@@ -114,17 +114,20 @@ def request_reset(session: Session, email: str, *, now: datetime) -> None:
     """Queue a reset link if an account has this address; otherwise do the same work, silently.
 
     The caller answers the same either way, so the answer never tells whether an address has
-    an account; the token is made in both cases so that both take about as long.
+    an account. For an unknown address the token and the mail are made too, for nobody, and
+    thrown away, so that both answers take about as long.
     """
     address = (email or "").strip().lower()
     user = session.scalar(select(User).where(User.email == address, User.erased_at.is_(None)))
-    if user is None:
-        tokens.fingerprint(tokens.RESET, User(id=0, email=address, password_hash=_dummy_hash()))
-        session.rollback()
-        return
+    known = user is not None
+    if not known:
+        user = User(id=0, email=address, display_name="", password_hash=_dummy_hash())
     token = tokens.make(tokens.RESET, user)
     mails.reset(session, user, token, _max_age(tokens.RESET), now)
-    session.commit()
+    if known:
+        session.commit()
+    else:
+        session.rollback()
 
 
 def check_reset(session: Session, token: str) -> User:

@@ -117,8 +117,12 @@ def test_register_as_a_municipality_and_land_logged_in(page: Page, live_server, 
     expect(page.locator(".site-header .who")).to_have_text("Eva Berg")
     expect(page.locator("#flash .flash-success")).to_contain_text("Eva Berg")
     expect(page.locator(".site-header form[action='/konto/logga-ut'] button")).to_be_visible()
-    # The "log in to comment" callout is gone now.
-    expect(page.locator(".round-header .callout")).to_have_count(0)
+    # The "log in to comment" callout is gone now; instead the new account is asked to
+    # confirm its address, which its comments wait for.
+    expect(page.locator(".round-header .callout:not(.unconfirmed)")).to_have_count(0)
+    expect(page.locator(".round-header .callout.unconfirmed")).to_contain_text(
+        "eva.berg@skelleftea.example"
+    )
     assert_no_problems(page)
 
 
