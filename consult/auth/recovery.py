@@ -36,6 +36,16 @@ def _fresh(session: Session, user_id: int) -> User | None:
     )
 
 
+def _locked(session: Session, user_id: int) -> User | None:
+    """Read an account under a row lock: two uses of one link at once, only one succeeds."""
+    return session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    )
+
+
 def _end_sessions(user: User) -> None:
     user.session_epoch = (user.session_epoch or 0) + 1
 
@@ -84,12 +94,7 @@ def confirm_email(session: Session, token: str, *, now: datetime) -> tuple[User,
     changed since the link was sent).
     """
     claim, mark = tokens.read(tokens.CONFIRM, token)
-    user = session.scalar(
-        select(User)
-        .where(User.id == claim.user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    user = _locked(session, claim.user_id)
     tokens.check(tokens.CONFIRM, user, mark)
     published = _confirm(session, user, now)
     _commit(session, published, now)
@@ -145,12 +150,7 @@ def reset_password(session: Session, token: str, password: str, *, now: datetime
     (and its held comments are published). Raises TokenError, or Invalid for a short password.
     """
     claim, mark = tokens.read(tokens.RESET, token)
-    user = session.scalar(
-        select(User)
-        .where(User.id == claim.user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    user = _locked(session, claim.user_id)
     tokens.check(tokens.RESET, user, mark)
     _check_new_password(password)
     user.password_hash = hash_password(password)
@@ -222,12 +222,7 @@ def confirm_new_email(session: Session, token: str, *, now: datetime) -> User:
     claim, mark = tokens.read(tokens.NEW_EMAIL, token)
     if not claim.email:
         raise TokenError("invalid")
-    user = session.scalar(
-        select(User)
-        .where(User.id == claim.user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    user = _locked(session, claim.user_id)
     tokens.check(tokens.NEW_EMAIL, user, mark)
     taken = session.scalar(select(User.id).where(User.email == claim.email, User.id != user.id))
     if taken is not None:
