@@ -627,3 +627,37 @@ def test_every_account_post_is_rate_limited_with_a_clear_page(
 
         empty_tables(app.extensions["db_engine"])
         app.extensions["db_engine"].dispose()
+
+
+def test_one_mailbox_cannot_be_flooded_from_many_addresses(database_url, now):
+    app = create_app(
+        make_config(
+            database_url,
+            RATELIMIT_ENABLED=True,
+            PROXY_HOPS=1,
+            FORGOT_PASSWORD_RATE_LIMIT="2 per hour",
+        )
+    )
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+    try:
+        with app.app_context():
+            limiter.reset()
+        codes = [
+            client.post(
+                "/konto/glomt-losenord",
+                data={"email": "offer@example.se"},
+                headers={"X-Forwarded-For": f"10.0.0.{n}"},
+            ).status_code
+            for n in range(1, 4)
+        ]
+        other = client.post(
+            "/konto/glomt-losenord",
+            data={"email": "annan@example.se"},
+            headers={"X-Forwarded-For": "10.0.0.9"},
+        )
+        assert codes == [200, 200, 429] and other.status_code == 200
+    finally:
+        with app.app_context():
+            limiter.reset()
+        app.extensions["db_engine"].dispose()
