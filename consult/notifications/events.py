@@ -34,6 +34,7 @@ from ..models import (
     User,
 )
 from ..moderation_queue import in_queue
+from ..people.public_names import comment_byline
 from . import notify
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ def comment_replied(session: Session, reply: Comment, parent: Comment, *, now: d
         "comment.replied",
         now=now,
         url=url_for("consultations.comment", comment_id=parent.id, _external=False),
-        replier=session.get(User, reply.author_id).display_name,
+        # The public form: the replier chose how others see their name.
+        replier=str(comment_byline(reply)),
         consultation=parent.round.consultation.title,
         round_title=parent.round.consultation.title,
     )

@@ -28,7 +28,7 @@ from ..models import User
 from ..permissions import require_admin
 from ..security import safe_next, staff_only, vary_on_htmx
 from ..web import call, page_arg, show_refusal
-from . import bp, directory, labels, organisations, services
+from . import bp, directory, labels, organisations, public_names, services
 from .forms import (
     CLAIM_LABELS,
     ROLE_LABELS,
@@ -50,6 +50,31 @@ vary_on_htmx(bp)
 def writing_refused(round_) -> str | None:
     """Why the current user may not write in ``round_`` ("blocked", "unverified"), or None."""
     return write_refusal(web.viewer(), round_)
+
+
+@bp.app_template_global()
+def sees_full_names() -> bool:
+    """True when the current user is staff: they always see who wrote what."""
+    user = web.viewer()
+    return user is not None and user.is_staff
+
+
+@bp.app_template_global()
+def comment_byline(comment) -> public_names.Byline:
+    """The public byline of ``comment`` (see people.public_names)."""
+    return public_names.comment_byline(comment)
+
+
+@bp.app_template_global()
+def author_name(comment) -> str:
+    """How the current user names the author of ``comment`` in a sentence."""
+    return public_names.comment_name_for(web.viewer(), comment)
+
+
+@bp.app_template_global()
+def staff_name(user) -> str:
+    """The full name staff see ("Closed account" once the account was erased)."""
+    return public_names.staff_name(user)
 
 
 @bp.app_template_global()
