@@ -6,10 +6,11 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from ..labels import CATEGORY_LABELS
+from ..people.visibility import VisibilityFields
 from ..web import parse_int
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(VisibilityFields, FlaskForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],

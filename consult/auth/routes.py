@@ -44,12 +44,16 @@ def register():
                 organisation_id=form.organisation_id.data,
                 new_organisation=form.new_organisation.data or "",
                 locale=_current_locale(),
+                name_shown=form.name_shown.data,
+                municipality=form.municipality.data,
             )
         except services.RegistrationError as error:
             session.rollback()
             message = {
                 "taken": _("An account with this e-mail address already exists."),
                 "required": _("Choose your organisation or give its name."),
+                "unknown": _("Choose a municipality from the list."),
+                "choice": _("Choose how your name is shown."),
             }[error.key]
             getattr(form, error.field).errors = [message]
         else:

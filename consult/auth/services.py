@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Invalid
-from ..models import Category, Organisation, Role, User
+from ..models import Category, NameShown, Organisation, Role, User
+from ..people import visibility
 
 _dummy_hashes: dict[str, str] = {}
 
@@ -87,8 +88,20 @@ def register(
     new_organisation: str = "",
     locale: str | None = None,
     role: Role = Role.PARTICIPANT,
+    name_shown: str = NameShown.FULL.value,
+    municipality: str | None = None,
 ) -> User:
-    """Create a participant account; organisation required unless the category is privatperson."""
+    """Create a participant account; organisation required unless the category is privatperson.
+
+    ``name_shown`` and ``municipality`` say how the person appears publicly
+    (people.visibility); the municipality is kept for private individuals only.
+    """
+    try:
+        shown = visibility.clean_name_shown(name_shown)
+        place = visibility.clean_municipality(municipality)
+    except Invalid as error:
+        field = next(iter(error.errors))
+        raise RegistrationError(field, error.errors[field]) from None
     email = email.strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise RegistrationError("email", "taken")
@@ -108,6 +121,8 @@ def register(
         organisation=organisation,
         role=role,
         locale=locale,
+        name_shown=shown,
+        municipality=place if category == Category.INDIVIDUAL else None,
     )
     session.add(user)
     session.commit()

@@ -22,6 +22,7 @@ CLAIM_LABELS = {
 ACTION_LABELS = {
     "user.block": _l("Blocked"),
     "user.unblock": _l("Unblocked"),
+    "user.erase": _l("Account closed, personal data erased"),
     "user.role": _l("Role changed"),
     "user.verify": _l("Organisation verified"),
     "user.reject_claim": _l("Organisation claim rejected"),

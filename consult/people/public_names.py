@@ -78,6 +78,18 @@ def public_byline(
     return Byline(person_name(author, individual=False), organisation_name, verified, hidden)
 
 
+def preview(user: User, shown: NameShown) -> str:
+    """Return how ``user`` would appear with the choice ``shown``, writing as they are now."""
+    organisation = user.organisation.name if user.organisation else None
+    if shown == NameShown.FULL:
+        person = user.display_name
+    elif shown == NameShown.INITIAL:
+        person = initial_form(user.display_name)
+    else:
+        person = None if organisation else anonymous_individual(user.municipality)
+    return ", ".join(part for part in (person, organisation) if part)
+
+
 def comment_byline(comment: Comment) -> Byline:
     """Return the public byline of a comment: its author now, its organisation when written."""
     return public_byline(
