@@ -34,7 +34,7 @@ from ..models import (
     User,
 )
 from ..moderation_queue import in_queue
-from ..people.public_names import comment_byline
+from ..people.public_names import public_byline
 from . import notify
 
 log = logging.getLogger(__name__)
@@ -114,10 +114,17 @@ def comment_replied(session: Session, reply: Comment, parent: Comment, *, now: d
         now=now,
         url=url_for("consultations.comment", comment_id=parent.id, _external=False),
         # The public form: the replier chose how others see their name.
-        replier=str(comment_byline(reply)),
+        replier=_public_name(session, reply),
         consultation=parent.round.consultation.title,
         round_title=parent.round.consultation.title,
     )
+
+
+def _public_name(session: Session, comment: Comment) -> str:
+    """The author of ``comment`` as the public sees them: their name, or their organisation."""
+    author = session.get(User, comment.author_id)
+    by = public_byline(author, comment.author_organisation_name, comment.author_organisation_id)
+    return by.person or by.organisation or ""
 
 
 # Found by the worker
