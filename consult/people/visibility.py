@@ -59,7 +59,7 @@ class VisibilityFields:
         _l("Municipality (kommun) you live in"),
         description=_l(
             "For private individuals. Shown as “Privatperson, <municipality>” if you choose not "
-            "to show your name; otherwise used only in the consultation's statistics."
+            "to show your name, otherwise not shown."
         ),
         choices=municipality_choices,
         validators=[Optional()],
