@@ -97,7 +97,7 @@ def erase_account(
     if user.erased_at is not None:
         raise WrongState("erased")
 
-    old_email, old_name = user.email, user.display_name
+    old_email, old_name, old_role = user.email, user.display_name, user.role
     new_email = placeholder_address(user.id)
     if withdraw_comments:
         session.execute(
@@ -128,8 +128,13 @@ def erase_account(
         actor,
         "user.erase",
         user,
-        {"email": old_email, "display_name": old_name},
-        {"erased_at": now, "comments_withdrawn": withdraw_comments, "own_request": own},
+        {"email": old_email, "display_name": old_name, "role": old_role},
+        {
+            "erased_at": now,
+            "role": user.role,
+            "comments_withdrawn": withdraw_comments,
+            "own_request": own,
+        },
         text,
         now=now,
     )
