@@ -16,7 +16,9 @@ class RegisterForm(VisibilityFields, FlaskForm):
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     display_name = StringField(
-        _l("Name shown with your comments"), validators=[InputRequired(), Length(min=2, max=100)]
+        _l("Your first and last name"),
+        description=_l("Staff see it; the public sees it as you choose below."),
+        validators=[InputRequired(), Length(min=2, max=100)],
     )
     password = PasswordField(
         _l("Password"),

@@ -58,8 +58,8 @@ class VisibilityFields:
     municipality = SelectField(
         _l("Municipality (kommun) you live in"),
         description=_l(
-            "For private individuals. Shown as “Privatperson, <municipality>” if you choose not "
-            "to show your name, otherwise not shown."
+            "For private individuals. Shown as “Privatperson, Umeå” (your municipality) if you "
+            "choose not to show your name, otherwise not shown."
         ),
         choices=municipality_choices,
         validators=[Optional()],
