@@ -337,3 +337,24 @@ def test_erasure_keeps_the_themes_and_the_export_has_no_personal_data(
     cells = {cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row}
     assert bodies <= cells
     assert email not in text and name not in text
+
+
+def test_a_closed_account_gets_no_role_or_block_and_the_log_names_the_erasure(
+    client, auth, session, now, kerstin, admin
+):
+    from consult.people import services
+
+    erasure.erase_account(session, actor=admin, user_id=kerstin.id, reason="Begäran", now=now.get())
+    with pytest.raises(WrongState):
+        services.set_role(session, actor=admin, user_id=kerstin.id, role="staff", now=now.get())
+    session.rollback()
+    with pytest.raises(WrongState):
+        services.block_user(
+            session, actor=admin, user_id=kerstin.id, reason="x", hide_comments=False, now=now.get()
+        )
+    session.rollback()
+    auth.login(admin)
+    page = _main(client.get(f"/admin/anvandare/{kerstin.id}"))
+    assert "/roll" not in page and "/sparra" not in page and "/avsluta" not in page
+    log = _main(client.get("/admin/logg"))
+    assert "Kontot avslutat, personuppgifterna raderade" in log and "Anledning: Begäran" in log

@@ -40,6 +40,11 @@ FIELD_LABELS = {
     "merged_into": _l("Merged into"),
     "members": _l("Members"),
     "comments": _l("Comments"),
+    "email": _l("E-mail"),
+    "display_name": _l("Name"),
+    "erased_at": _l("Account closed"),
+    "comments_withdrawn": _l("Comments withdrawn too"),
+    "own_request": _l("Closed by the person themself"),
 }
 OBJECT_LABELS = {"user_account": _l("User"), "organisation": _l("Organisation")}
 # Where an administrator reads more about an object of these types.
