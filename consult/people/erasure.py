@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import String, Text, delete, func, select, update
+from sqlalchemy import Enum, String, Text, delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -162,7 +162,8 @@ def _text_columns():
         if len(table.primary_key.columns) != 1:
             continue
         for column in table.columns:
-            if isinstance(column.type, String | Text):
+            # Enumerations hold codes, never an address.
+            if isinstance(column.type, String | Text) and not isinstance(column.type, Enum):
                 yield table, column
 
 
