@@ -358,3 +358,18 @@ def test_a_closed_account_gets_no_role_or_block_and_the_log_names_the_erasure(
     assert "/roll" not in page and "/sparra" not in page and "/avsluta" not in page
     log = _main(client.get("/admin/logg"))
     assert "Kontot avslutat, personuppgifterna raderade" in log and "Anledning: Begäran" in log
+
+
+def test_a_remembered_login_of_a_closed_account_signs_nobody_in(app, client, session, now, kerstin):
+    client.post(
+        "/konto/logga-in", data={"email": EMAIL, "password": factories.PASSWORD, "remember": "y"}
+    )
+    remembered = client.get_cookie("remember_token")
+    assert remembered is not None
+    staff = factories.make_user(session, role=Role.STAFF)
+    erasure.erase_account(session, actor=staff, user_id=kerstin.id, reason="Begäran", now=now.get())
+    # A new browser session with only the remember-me cookie.
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered.value)
+    response = fresh.get("/konto/synlighet")
+    assert response.status_code == 302 and "/konto/logga-in" in response.headers["Location"]
