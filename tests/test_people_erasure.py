@@ -373,3 +373,26 @@ def test_a_remembered_login_of_a_closed_account_signs_nobody_in(app, client, ses
     fresh.set_cookie("remember_token", remembered.value)
     response = fresh.get("/konto/synlighet")
     assert response.status_code == 302 and "/konto/logga-in" in response.headers["Location"]
+
+
+def test_only_whole_copies_of_the_address_and_name_are_erased(session, now, open_round, kerstin):
+    lookalike = factories.make_user(
+        session, email="anna." + EMAIL, name="Kerstin Vikströmsson", category=Category.INDIVIDUAL
+    )
+    mentioned = factories.make_comment(
+        session, open_round, lookalike, body=f"Fråga {EMAIL}. Eller anna.{EMAIL}!"
+    )
+    note = Notification(
+        user_id=lookalike.id,
+        kind="x",
+        params=json.dumps({"name": "Kerstin Vikströmsson"}, ensure_ascii=False),
+    )
+    session.add(note)
+    session.commit()
+    staff = factories.make_user(session, role=Role.STAFF)
+    erasure.erase_account(session, actor=staff, user_id=kerstin.id, reason="Begäran", now=now.get())
+    session.expire_all()
+    assert session.get(User, lookalike.id).email == "anna." + EMAIL
+    placeholder = f"erased-{kerstin.id}@invalid"
+    assert session.get(Comment, mentioned.id).body == f"Fråga {placeholder}. Eller anna.{EMAIL}!"
+    assert "Kerstin Vikströmsson" in session.get(Notification, note.id).params

@@ -162,27 +162,37 @@ def _text_columns():
         if len(table.primary_key.columns) != 1:
             continue
         for column in table.columns:
-            # Enumerations hold codes, never an address.
+            # Enumerations hold codes, never an address; the accounts' own addresses belong to
+            # their owners (this account's was replaced already).
+            if column is User.__table__.c.email:
+                continue
             if isinstance(column.type, String | Text) and not isinstance(column.type, Enum):
                 yield table, column
 
 
-def _replace_in(session: Session, table, column, needle: str, replacement: str, *, fold: bool):
+# An address or a name counts only as a whole: "anna@x.se" is not erased from "joanna@x.se".
+_ADDRESS_EDGES = (r"(?<![\w.!#$%&'*+/=?^`{|}~-])", r"(?![\w-])(?!\.\w)")
+_NAME_EDGES = (r"(?<!\w)", r"(?!\w)")
+
+
+def _replace_in(session: Session, table, column, needle: str, replacement: str, *, address: bool):
     key = next(iter(table.primary_key.columns))
-    found = func.lower(column).contains(needle.lower()) if fold else column.contains(needle)
-    pattern = re.compile(re.escape(needle), re.IGNORECASE if fold else 0)
+    before, after = _ADDRESS_EDGES if address else _NAME_EDGES
+    pattern = re.compile(before + re.escape(needle) + after, re.IGNORECASE if address else 0)
+    found = func.lower(column).contains(needle.lower()) if address else column.contains(needle)
     for row_id, value in session.execute(select(key, column).where(found)).all():
         clean = pattern.sub(replacement, value)
-        session.execute(update(table).where(key == row_id).values({column.name: clean}))
+        if clean != value:
+            session.execute(update(table).where(key == row_id).values({column.name: clean}))
 
 
 def scrub(session: Session, email: str, new_email: str, name: str, *, skip: User) -> None:
     """Replace every stored copy of ``email`` (any column) and of ``name`` (the log, mails,
     notes) by the erased account's placeholders. ``skip`` was already emptied."""
     for table, column in _text_columns():
-        _replace_in(session, table, column, email, new_email, fold=True)
+        _replace_in(session, table, column, email, new_email, address=True)
     if len(name.strip()) >= MIN_NAME_TO_SCRUB:
         for attribute in _NAME_COLUMNS:
             column = attribute.expression
-            _replace_in(session, column.table, column, name, ERASED_NAME, fold=False)
+            _replace_in(session, column.table, column, name, ERASED_NAME, address=False)
     session.expire(skip)
