@@ -37,10 +37,11 @@ def _routes(user, other):
         ("post", f"/admin/anvandare/{u}/avvisa", {f"u{u}-reject-reason": "Nej"}),
         ("post", f"/admin/organisationer/{o}/sla-ihop", {"target": other.id, "confirm": "y"}),
         ("get", "/admin/anvandare/ansprak/antal", {}),
+        ("post", f"/admin/anvandare/{u}/avsluta", {f"u{u}-erase-reason": "Bad om det per e-post"}),
     ]
 
 
-ROUTES = range(12)
+ROUTES = range(13)
 ROUTE_IDS = endpoint_ids(
     _routes(SimpleNamespace(id="<u>", organisation_id="<o>"), SimpleNamespace(id="<other>"))
 )

@@ -1,4 +1,7 @@
-"""Published comments of a round as paginated JSON (public documents; no e-mail addresses)."""
+"""Published comments of a round as paginated JSON (public documents; no e-mail addresses).
+
+Authors appear as they chose to be shown (people.public_names), as their account is now.
+"""
 
 from flask import abort, current_app, jsonify, request, url_for
 
@@ -6,6 +9,7 @@ from .. import clock
 from ..consultations import services
 from ..db import get_session
 from ..models import Comment
+from ..people.public_names import comment_byline
 from ..web import parse_int
 from . import bp
 
@@ -20,6 +24,8 @@ def _comment_json(comment: Comment) -> dict:
         "kind": comment.kind.value,
         "stance": comment.stance.value if comment.stance else None,
         "stakeholder_category": comment.author_category.value,
+        # The author as they chose to be shown, read now: None when the organisation stands alone.
+        "author": comment_byline(comment).person,
         "organisation": comment.author_organisation_name,
         "text": comment.body,
         "proposed_text": comment.proposed_text,

@@ -6,16 +6,19 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from ..labels import CATEGORY_LABELS
+from ..people.visibility import VisibilityFields
 from ..web import parse_int
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(VisibilityFields, FlaskForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     display_name = StringField(
-        _l("Name shown with your comments"), validators=[InputRequired(), Length(min=2, max=100)]
+        _l("Your first and last name"),
+        description=_l("Staff see it; the public sees it as you choose below."),
+        validators=[InputRequired(), Length(min=2, max=100)],
     )
     password = PasswordField(
         _l("Password"),

@@ -45,12 +45,16 @@ def register():
                 new_organisation=form.new_organisation.data or "",
                 locale=_current_locale(),
                 now=clock.now(),
+                name_shown=form.name_shown.data,
+                municipality=form.municipality.data,
             )
         except services.RegistrationError as error:
             session.rollback()
             message = {
                 "taken": _("An account with this e-mail address already exists."),
                 "required": _("Choose your organisation or give its name."),
+                "unknown": _("Choose a municipality from the list."),
+                "choice": _("Choose how your name is shown."),
             }[error.key]
             getattr(form, error.field).errors = [message]
         else:

@@ -11,7 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..errors import Invalid
-from ..models import Category, Organisation, Role, User
+from ..models import Category, NameShown, Organisation, Role, User
+from ..people import visibility
 from . import mails, tokens
 
 _dummy_hashes: dict[str, str] = {}
@@ -93,13 +94,23 @@ def register(
     role: Role = Role.PARTICIPANT,
     confirmed: bool = False,
     now: datetime | None = None,
+    name_shown: str = NameShown.FULL.value,
+    municipality: str | None = None,
 ) -> User:
     """Create a participant account; organisation required unless the category is privatperson.
 
     Unless ``confirmed`` (an account an operator creates), the address gets a confirmation
     link, queued in the same transaction; until it is opened the account's comments wait.
+    ``name_shown`` and ``municipality`` say how the person appears publicly
+    (people.visibility); the municipality is kept for private individuals only.
     """
     now = now or clock.now()
+    try:
+        shown = visibility.clean_name_shown(name_shown)
+        place = visibility.clean_municipality(municipality)
+    except Invalid as error:
+        field = next(iter(error.errors))
+        raise RegistrationError(field, error.errors[field]) from None
     email = email.strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise RegistrationError("email", "taken")
@@ -120,6 +131,8 @@ def register(
         role=role,
         locale=locale,
         email_confirmed_at=now if confirmed else None,
+        name_shown=shown,
+        municipality=place if category == Category.INDIVIDUAL else None,
     )
     session.add(user)
     if not confirmed:

@@ -31,6 +31,7 @@ from ..models import (
     Consultation,
     Document,
     ModerationMode,
+    NameShown,
     Organisation,
     Paragraph,
     Role,
@@ -40,8 +41,10 @@ from ..models import (
     User,
     utcnow,
 )
+from ..people import municipalities
 
 DATA = Path(__file__).parent / "data"
+VASTERBOTTEN = municipalities.home()
 SLUG = "rus-vasterbotten-2030"
 TITLE = "Regional utvecklingsstrategi för Västerbottens län 2020–2030"
 SUMMARY = (
@@ -50,6 +53,8 @@ SUMMARY = (
     "Lämna synpunkter på hela förslaget, på ett kapitel eller på enskilda stycken."
 )
 DEMO_DOMAIN = "demo.consult.example"
+# The contact person each demo consultation shows.
+DEMO_CONTACT = ("Karin Wikström, Region Västerbotten", f"samrad@{DEMO_DOMAIN}")
 PRE_VERIFIED = (Category.MUNICIPALITY, Category.REGION, Category.STATE_AGENCY, Category.ACADEMIA)
 DEMO_ACCOUNTS = [
     (f"admin@{DEMO_DOMAIN}", "demo-admin-2030", "admin"),
@@ -155,7 +160,14 @@ def open_demo_round(
     """Add a consultation with one open, post-moderated round on the demo draft; return the
     round and its draft (paragraph keys derived from the slug, so a reload gives the same)."""
     opens_at, closes_at = _round_dates(now)
-    consultation = Consultation(slug=slug, title=title, summary=summary, owner=owner)
+    consultation = Consultation(
+        slug=slug,
+        title=title,
+        summary=summary,
+        owner=owner,
+        contact_name=DEMO_CONTACT[0],
+        contact_email=DEMO_CONTACT[1],
+    )
     round_ = Round(
         consultation=consultation,
         number=1,
@@ -231,6 +243,9 @@ def _people(session: Session, organisations, password_hash: str) -> dict[str, Us
             password_hash=password_hash,
             category=Category(entry["category"]),
             organisation=organisation,
+            # How they appear publicly: the demo shows every form ("Anna L.", "Privatperson, Umeå").
+            municipality=entry.get("municipality"),
+            name_shown=NameShown(entry.get("name_shown", "full")),
             email_confirmed_at=utcnow(),
             # Staff have already checked the public bodies; the rest wait in the claim queue.
             organisation_claim=(
@@ -255,6 +270,7 @@ def _signatories(session: Session, password_hash: str, count: int) -> list[User]
                 display_name=name,
                 password_hash=password_hash,
                 category=Category.INDIVIDUAL,
+                municipality=VASTERBOTTEN[(i * 5) % len(VASTERBOTTEN)],
                 email_confirmed_at=utcnow(),
             )
         )

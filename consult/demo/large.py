@@ -24,6 +24,7 @@ from ..models import (
     CommentKind,
     CommentStatus,
     Consultation,
+    NameShown,
     Organisation,
     Role,
     Round,
@@ -31,13 +32,24 @@ from ..models import (
     User,
     utcnow,
 )
-from . import FIRST_NAMES, LAST_NAMES, _organisations, _read_json, _targets, open_demo_round
+from . import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    VASTERBOTTEN,
+    _organisations,
+    _read_json,
+    _targets,
+    open_demo_round,
+)
 
 SLUG = "rus-vasterbotten-2030-stor"
 TITLE = "Regional utvecklingsstrategi för Västerbottens län 2020–2030 (stor testomgång)"
 SUMMARY = "En syntetisk remissomgång med många synpunkter, för att mäta analysens sidor."
 DOMAIN = "stor.demo.consult.example"
 BATCH = 5000
+HOME = VASTERBOTTEN
+# Most show their full name; every fourth the initial form, every fourth nothing.
+NAME_FORMS = (NameShown.FULL, NameShown.INITIAL, NameShown.FULL, NameShown.HIDDEN)
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -150,6 +162,9 @@ def _participants(
                 organisation=organisation,
                 organisation_claim=ClaimStatus.VERIFIED,
                 email_confirmed_at=utcnow(),
+                # Private individuals live somewhere in the county; some hide their name.
+                municipality=HOME[i % len(HOME)] if category == Category.INDIVIDUAL else None,
+                name_shown=NAME_FORMS[(i // len(categories)) % len(NAME_FORMS)],
             )
         )
     session.add_all(users)

@@ -34,6 +34,7 @@ from ..models import (
     User,
 )
 from ..moderation_queue import in_queue
+from ..people.public_names import public_byline
 from . import notify
 
 log = logging.getLogger(__name__)
@@ -112,10 +113,18 @@ def comment_replied(session: Session, reply: Comment, parent: Comment, *, now: d
         "comment.replied",
         now=now,
         url=url_for("consultations.comment", comment_id=parent.id, _external=False),
-        replier=session.get(User, reply.author_id).display_name,
+        # The public form: the replier chose how others see their name.
+        replier=_public_name(session, reply),
         consultation=parent.round.consultation.title,
         round_title=parent.round.consultation.title,
     )
+
+
+def _public_name(session: Session, comment: Comment) -> str:
+    """The author of ``comment`` as the public sees them: their name, or their organisation."""
+    author = session.get(User, comment.author_id)
+    by = public_byline(author, comment.author_organisation_name, comment.author_organisation_id)
+    return by.person or by.organisation or ""
 
 
 # Found by the worker

@@ -38,6 +38,15 @@ class ReasonForm(_PeopleForm):
     reason = StringField(_l("Reason"))
 
 
+class EraseForm(_PeopleForm):
+    """Staff closing an account on the person's request."""
+
+    reason = StringField(
+        _l("Reason"), description=_l("For example how and when the person asked. Kept in the log.")
+    )
+    withdraw_comments = BooleanField(_l("The person also asked for their comments to be withdrawn"))
+
+
 class MergeForm(_PeopleForm):
     target = SelectField(_l("Merge into"), coerce=int, validate_choice=False)
     reason = StringField(_l("Reason (optional)"))
@@ -78,6 +87,7 @@ def refusal_message(key: str | None) -> str:
         "no_organisation": _(
             "The user has not named an organisation, so there is no claim to check."
         ),
+        "erased": _("This account is already closed."),
         "already_verified": _("The claim is already verified."),
         "already_rejected": _("The claim is already rejected."),
         "same": _("An organisation cannot be merged into itself."),

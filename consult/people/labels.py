@@ -22,6 +22,7 @@ CLAIM_LABELS = {
 ACTION_LABELS = {
     "user.block": _l("Blocked"),
     "user.unblock": _l("Unblocked"),
+    "user.erase": _l("Account closed, personal data erased"),
     "user.role": _l("Role changed"),
     "user.verify": _l("Organisation verified"),
     "user.reject_claim": _l("Organisation claim rejected"),
@@ -39,6 +40,11 @@ FIELD_LABELS = {
     "merged_into": _l("Merged into"),
     "members": _l("Members"),
     "comments": _l("Comments"),
+    "email": _l("E-mail"),
+    "display_name": _l("Name"),
+    "erased_at": _l("Account closed"),
+    "comments_withdrawn": _l("Comments withdrawn too"),
+    "own_request": _l("Closed by the person themself"),
 }
 OBJECT_LABELS = {"user_account": _l("User"), "organisation": _l("Organisation")}
 # Where an administrator reads more about an object of these types.

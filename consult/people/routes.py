@@ -24,15 +24,16 @@ from .. import clock, web
 from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..extensions import htmx
-from ..models import User
+from ..models import NameShown, User
 from ..permissions import require_admin
 from ..security import safe_next, staff_only, vary_on_htmx
 from ..web import call, page_arg, show_refusal
-from . import bp, directory, labels, organisations, services
+from . import bp, directory, erasure, labels, organisations, public_names, services
 from .forms import (
     CLAIM_LABELS,
     ROLE_LABELS,
     BlockForm,
+    EraseForm,
     MergeForm,
     ReasonForm,
     RoleForm,
@@ -50,6 +51,37 @@ vary_on_htmx(bp)
 def writing_refused(round_) -> str | None:
     """Why the current user may not write in ``round_`` ("blocked", "unverified"), or None."""
     return write_refusal(web.viewer(), round_)
+
+
+@bp.app_template_global()
+def sees_full_names() -> bool:
+    """True when the current user is staff: they always see who wrote what."""
+    user = web.viewer()
+    return user is not None and user.is_staff
+
+
+@bp.app_template_global()
+def comment_byline(comment) -> public_names.Byline:
+    """The public byline of ``comment`` (see people.public_names)."""
+    return public_names.comment_byline(comment)
+
+
+@bp.app_template_global()
+def author_name(comment) -> str:
+    """How the current user names the author of ``comment`` in a sentence."""
+    return public_names.comment_name_for(web.viewer(), comment)
+
+
+@bp.app_template_global()
+def public_preview(user, shown=None) -> str:
+    """How ``user`` appears publicly now (or with the choice ``shown``)."""
+    return public_names.preview(user, NameShown(shown or user.name_shown))
+
+
+@bp.app_template_global()
+def staff_name(user) -> str:
+    """The full name staff see ("Closed account" once the account was erased)."""
+    return public_names.staff_name(user)
 
 
 @bp.app_template_global()
@@ -111,6 +143,7 @@ def _forms(user: User, failed=None) -> dict:
         "role": RoleForm(prefix=f"u{user.id}-role", formdata=None, data={"role": user.role.value}),
         "block": BlockForm(prefix=f"u{user.id}-block", formdata=None),
         "reject": ReasonForm(prefix=f"u{user.id}-reject", formdata=None),
+        "erase": EraseForm(prefix=f"u{user.id}-erase", formdata=None),
     }
     if failed is not None:
         forms[failed[0]] = failed[1]
@@ -223,6 +256,26 @@ def unblock(user_id: int):
             "%(name)s can write again. Comments hidden by the block stay hidden.",
             name=u.display_name,
         ),
+        "user",
+    )
+
+
+@bp.post("/anvandare/<int:user_id>/avsluta")
+def erase(user_id: int):
+    """Close a user's account on their request: personal data erased, audited with a reason."""
+    return _user_action(
+        user_id,
+        "erase",
+        EraseForm,
+        lambda session, user_, form: erasure.erase_account(
+            session,
+            actor=current_user,
+            user_id=user_.id,
+            reason=form.reason.data,
+            withdraw_comments=bool(form.withdraw_comments.data),
+            now=clock.now(),
+        ),
+        lambda u: _("The account is closed and its personal data are erased."),
         "user",
     )
 

@@ -66,6 +66,8 @@ def clean_reason(reason: str | None, *, required: bool) -> str:
 def _check_may_block(actor: User, user: User) -> None:
     if user.id == actor.id:
         raise WrongState("self")
+    if user.erased_at is not None:
+        raise WrongState("erased")
     if user.is_admin and not actor.is_admin:
         raise NotAllowed("admin")
     if user.is_staff:
@@ -172,6 +174,9 @@ def set_role(
     clean = clean_reason(reason, required=False)
     admins = _lock_admins(session)
     user = _locked_user(session, user_id)
+    if user.erased_at is not None:
+        # A closed account signs nobody in: a role would only mislead the user list.
+        raise WrongState("erased")
     if user.role == new_role:
         session.commit()  # nothing to change; ends the transaction and its locks
         return user
