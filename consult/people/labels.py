@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "user.verify": _l("Organisation verified"),
     "user.reject_claim": _l("Organisation claim rejected"),
     "organisation.merge": _l("Organisations merged"),
+    "user.export": _l("Data downloaded on request"),
 }
 FIELD_LABELS = {
     "blocked_at": _l("Blocked since"),
