@@ -57,23 +57,39 @@ def story(session, open_round, now):
         session, open_round, alice, body="Tillbakadragen text.", status=CommentStatus.WITHDRAWN
     )
     pending = factories.make_comment(
-        session, open_round, alice, body="Väntar på granskning.", status=CommentStatus.PENDING,
+        session,
+        open_round,
+        alice,
+        body="Väntar på granskning.",
+        status=CommentStatus.PENDING,
         kind=CommentKind.QUESTION,
     )
     theirs = factories.make_comment(session, open_round, bob, body="Bobs egen synpunkt.")
     comments.toggle_agreement(session, user=alice, comment_id=theirs.id, now=now.get())
     reports.report(
-        session, reporter=alice, comment_id=theirs.id, reason="other", note="Alices anmälan",
+        session,
+        reporter=alice,
+        comment_id=theirs.id,
+        reason="other",
+        note="Alices anmälan",
         now=now.get(),
     )
     reports.report(
-        session, reporter=bob, comment_id=mine.id, reason="other", note="Bobs hemliga anmälan",
+        session,
+        reporter=bob,
+        comment_id=mine.id,
+        reason="other",
+        note="Bobs hemliga anmälan",
         now=now.get(),
     )
     notifications.start_following(session, alice, open_round.consultation_id, now=now.get())
     session.commit()
     decisions.hide(
-        session, staff, mine.id, reason="offensive", note="Håll god ton.",
+        session,
+        staff,
+        mine.id,
+        reason="offensive",
+        note="Håll god ton.",
         now=now.get() + timedelta(minutes=5),
     )
     # An account e-mail (no notification) whose link could still work.
@@ -87,8 +103,15 @@ def story(session, open_round, now):
     )
     session.commit()
     return SimpleNamespace(
-        alice=alice, bob=bob, staff=staff, mine=mine, withdrawn=withdrawn, pending=pending,
-        theirs=theirs, round=open_round, paragraph=paragraph,
+        alice=alice,
+        bob=bob,
+        staff=staff,
+        mine=mine,
+        withdrawn=withdrawn,
+        pending=pending,
+        theirs=theirs,
+        round=open_round,
+        paragraph=paragraph,
     )
 
 
@@ -145,11 +168,19 @@ def test_the_export_reveals_nobody_else(session, story):
     """Bob reported Alice's comment: his name, address and note stay out of her export, and so
     do the staff member's name and the text of the comment she agreed with."""
     text = json.dumps(_export(session, story.alice, story.alice), ensure_ascii=False)
-    for other in ("Bob Bärgsson", "bob@example.se", "Bobs hemliga anmälan", "Bobs egen synpunkt",
-                  "Stina Staff", story.staff.email, story.bob.password_hash):
+    for other in (
+        "Bob Bärgsson",
+        "bob@example.se",
+        "Bobs hemliga anmälan",
+        "Bobs egen synpunkt",
+        "Stina Staff",
+        story.staff.email,
+        story.bob.password_hash,
+    ):
         assert other not in text
     hidden = next(
-        e for e in _export(session, story.alice, story.alice)["audit"]["about_you"]
+        e
+        for e in _export(session, story.alice, story.alice)["audit"]["about_you"]
         if e["action"] == "comment.hide"
     )
     assert hidden["by"] == "staff" and hidden["reason"]
@@ -176,7 +207,9 @@ def test_only_the_person_or_staff_may_collect(session, story):
 
 def test_staff_export_on_request_is_audited_and_needs_a_reference(session, story):
     with pytest.raises(Invalid):
-        my_data.export_for_request(session, story.staff, story.alice.id, reason=" ", now=clock.now())
+        my_data.export_for_request(
+            session, story.staff, story.alice.id, reason=" ", now=clock.now()
+        )
     with pytest.raises(NotAllowed):
         my_data.export_for_request(
             session, story.bob, story.alice.id, reason="Dnr 1", now=clock.now()
@@ -189,7 +222,9 @@ def test_staff_export_on_request_is_audited_and_needs_a_reference(session, story
     assert user.id == story.alice.id and len(data["comments"]) == 3
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.export")).one()
     assert (entry.actor_id, entry.object_type, entry.object_id) == (
-        story.staff.id, "user_account", story.alice.id
+        story.staff.id,
+        "user_account",
+        story.alice.id,
     )
     assert entry.reason == "Dnr RS 2027/12"
     # The person sees the staff download in their own export (by role, not by name).
@@ -210,7 +245,9 @@ def _user_columns() -> set[tuple[str, str]]:
     found = set()
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            points_at_user = any(fk.column.table.name == "user_account" for fk in column.foreign_keys)
+            points_at_user = any(
+                fk.column.table.name == "user_account" for fk in column.foreign_keys
+            )
             holds_email = isinstance(column.type, String) and (
                 "email" in column.name or column.name.endswith("address")
             )

@@ -1,4 +1,4 @@
-""""My data": everything the product stores about one person, for GDPR articles 15 and 20.
+""" "My data": everything the product stores about one person, for GDPR articles 15 and 20.
 
 ``collect`` gathers it as plain JSON-ready values (codes, not translated labels; times as ISO
 8601 in UTC). ``COVERAGE`` says, for every column that points at an account or holds an

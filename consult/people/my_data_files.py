@@ -17,10 +17,10 @@ from flask_babel import lazy_gettext as _l
 
 from .. import labels
 from ..dates import when
+from ..models import NameShown
 from ..moderation import reasons
 from ..notifications.messages import MESSAGES
 from .labels import CLAIM_LABELS, ROLE_LABELS
-from ..models import NameShown
 from .my_data import to_json
 
 NAME_SHOWN_LABELS = {

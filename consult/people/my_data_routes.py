@@ -1,4 +1,4 @@
-""""My data" (GDPR art. 15 and 20): a signed-in person downloads what is stored about them, as
+""" "My data" (GDPR art. 15 and 20): a signed-in person downloads what is stored about them, as
 JSON or as a ZIP with a readable page; staff download it for someone who asked the region.
 
 The person's downloads are GETs limited per account; the staff download is a POST with the
@@ -90,9 +90,7 @@ def download(extension: str):
 
 def _staff_page(user, form, status: int = 200):
     return _no_store(
-        make_response(
-            render_template("people/my_data_staff.html", user=user, form=form), status
-        )
+        make_response(render_template("people/my_data_staff.html", user=user, form=form), status)
     )
 
 
