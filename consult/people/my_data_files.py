@@ -18,8 +18,6 @@ from flask_babel import lazy_gettext as _l
 from .. import labels
 from ..dates import when
 from ..models import NameShown
-from ..moderation import reasons
-from ..notifications.messages import MESSAGES
 from .labels import CLAIM_LABELS, ROLE_LABELS
 from .my_data import to_json
 
@@ -77,12 +75,15 @@ def _label(table: dict, code: str | None) -> str:
     return code or ""
 
 
-def _notification_subject(kind: str) -> str:
-    return str(MESSAGES[kind][0]) if kind in MESSAGES else kind
-
-
 def render_html(data: dict[str, Any]) -> str:
     """The export as one self-contained HTML page in the current language."""
+    # Imported here: both packages import (through their routes) the people package.
+    from ..moderation import reasons
+    from ..notifications.messages import MESSAGES
+
+    def notification_subject(kind: str) -> str:
+        return str(MESSAGES[kind][0]) if kind in MESSAGES else kind
+
     return render_template(
         "people/my_data_file.html",
         data=data,
@@ -94,7 +95,7 @@ def render_html(data: dict[str, Any]) -> str:
         role_labels=ROLE_LABELS,
         claim_labels=CLAIM_LABELS,
         name_shown_labels=NAME_SHOWN_LABELS,
-        notification_subject=_notification_subject,
+        notification_subject=notification_subject,
     )
 
 
