@@ -77,7 +77,8 @@ def _label(table: dict, code: str | None) -> str:
 
 def render_html(data: dict[str, Any]) -> str:
     """The export as one self-contained HTML page in the current language."""
-    # Imported here: both packages import (through their routes) the people package.
+    # Imported here: these packages import (through their routes) the people package.
+    from ..admin.audit_log import ACTION_LABELS
     from ..moderation import reasons
     from ..notifications.messages import MESSAGES
 
@@ -96,6 +97,8 @@ def render_html(data: dict[str, Any]) -> str:
         claim_labels=CLAIM_LABELS,
         name_shown_labels=NAME_SHOWN_LABELS,
         notification_subject=notification_subject,
+        action_label=lambda action: str(ACTION_LABELS.get(action, action)),
+        language_names={"sv": "Svenska", "en": "English"},
     )
 
 
