@@ -228,6 +228,9 @@ def test_downloads_are_rate_limited_per_account(database_url, session, person):
     client.post("/konto/logga-in", data={"email": person.email, "password": factories.PASSWORD})
     codes = [client.get(f"/konto/mina-uppgifter/{f}").status_code for f in ("json", "zip", "json")]
     assert codes == [200, 200, 429]
+    refused = client.get("/konto/mina-uppgifter/zip")
+    assert refused.status_code == 429
+    assert "Inget hämtades" in refused.get_data(as_text=True)
     with app.app_context():
         limiter.reset()
     app.extensions["db_engine"].dispose()

@@ -40,6 +40,8 @@ FIELD_LABELS = {
     "merged_into": _l("Merged into"),
     "members": _l("Members"),
     "comments": _l("Comments"),
+    "agreements": _l("Agreements"),
+    "reports_made": _l("Reports made"),
 }
 OBJECT_LABELS = {"user_account": _l("User"), "organisation": _l("Organisation")}
 # Where an administrator reads more about an object of these types.

@@ -58,17 +58,27 @@ def _no_store(response):
     return response
 
 
-@my_data_bp.get("/mina-uppgifter")
-def page():
-    """Explain what the download holds and offer it as JSON or ZIP."""
+def _page(status: int = 200, *, limited: bool = False):
     return _no_store(
         make_response(
             render_template(
-                "people/my_data.html",
-                sections=my_data_files.SECTIONS,
-            )
+                "people/my_data.html", sections=my_data_files.SECTIONS, limited=limited
+            ),
+            status,
         )
     )
+
+
+@my_data_bp.get("/mina-uppgifter")
+def page():
+    """Explain what the download holds and offer it as JSON or ZIP."""
+    return _page()
+
+
+@my_data_bp.errorhandler(429)
+def _too_many(_error):
+    """Past the limit: the page again, saying why nothing was downloaded."""
+    return _page(429, limited=True)
 
 
 @my_data_bp.get("/mina-uppgifter/<any(json, zip):extension>")
