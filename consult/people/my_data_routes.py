@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..db import get_session, reads
+from ..db import get_session
 from ..errors import Invalid
 from ..extensions import limiter
 from ..web import call, show_refusal
@@ -83,7 +83,6 @@ def _too_many(_error):
 
 @my_data_bp.get("/mina-uppgifter/<any(json, zip):extension>")
 @limiter.limit(_limit, key_func=_per_user)
-@reads
 def download(extension: str):
     """Download everything stored about the signed-in person."""
     data = call(
