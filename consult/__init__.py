@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import worker as notifications_worker
     from .notifications.routes import bp as notifications_bp
     from .people import bp as people_bp
+    from .people import my_data_bp
     from .people.account_routes import bp as identity_bp
     from .synthesis import bp as synthesis_bp
 
@@ -82,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(identity_bp)
+    app.register_blueprint(my_data_bp)
     app.register_blueprint(synthesis_bp)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)

@@ -54,6 +54,8 @@ def defaults(instance_path: str) -> dict:
         "RESET_LINK_MAX_AGE": 60 * 60,
         "NEW_EMAIL_LINK_MAX_AGE": 24 * 60 * 60,
         "COMMENT_RATE_LIMIT": "20 per minute",
+        # Downloads of "my data", per account (each one reads everything the person wrote).
+        "MY_DATA_RATE_LIMIT": "10 per hour",
         "COMMENT_MAX_CHARS": int(os.environ.get("CONSULT_COMMENT_MAX_CHARS", "5000")),
         "COMMENTS_PER_PAGE": 50,
         "API_MAX_PER_PAGE": 200,

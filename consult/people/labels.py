@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "user.verify": _l("Organisation verified"),
     "user.reject_claim": _l("Organisation claim rejected"),
     "organisation.merge": _l("Organisations merged"),
+    "user.export": _l("Data downloaded on request"),
 }
 FIELD_LABELS = {
     "blocked_at": _l("Blocked since"),
@@ -45,6 +46,8 @@ FIELD_LABELS = {
     "erased_at": _l("Account closed"),
     "comments_withdrawn": _l("Comments withdrawn too"),
     "own_request": _l("Closed by the person themself"),
+    "agreements": _l("Agreements"),
+    "reports_made": _l("Reports made"),
 }
 OBJECT_LABELS = {"user_account": _l("User"), "organisation": _l("Organisation")}
 # Where an administrator reads more about an object of these types.
