@@ -69,6 +69,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import worker as notifications_worker
     from .notifications.routes import bp as notifications_bp
     from .people import bp as people_bp
+    from .site import bp as site_bp
+    from .site import cli as site_cli
     from .synthesis import bp as synthesis_bp
 
     app.register_blueprint(auth_bp)
@@ -81,6 +83,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(synthesis_bp)
+    app.register_blueprint(site_bp)
+    site_cli.init_app(app)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)
     cli.init_app(app)
