@@ -3,7 +3,7 @@ retention periods, and the messages for what the services refuse."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..web import parse_int
@@ -51,7 +51,7 @@ class AccessibilityForm(FlaskForm):
     organisation = _short("organisation")
     status = RadioField(
         labels.FIELD_LABELS["status"],
-        choices=[(value, labels.STATUS_LABELS[value]) for value in content.STATUSES],
+        choices=[SelectChoice(value, labels.STATUS_LABELS[value]) for value in content.STATUSES],
     )
     gaps = _long("gaps")
     report = _long("report")
