@@ -253,7 +253,11 @@ def test_periods_out_of_range_are_refused(session, admin, days):
         retention.save(
             session,
             admin,
-            {"unconfirmed_account_days": days, "outbox_email_days": 30, "read_notification_days": 1},
+            {
+                "unconfirmed_account_days": days,
+                "outbox_email_days": 30,
+                "read_notification_days": 1,
+            },
         )
     assert refused.value.errors == {"unconfirmed_account_days": "range"}
 

@@ -61,9 +61,7 @@ def test_anonymous_htmx_requests_get_a_login_redirect_header(client, index):
 
 @pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.STAFF], ids=["participant", "staff"])
 @pytest.mark.parametrize("index", range(len(ADMIN_ROUTES)), ids=ADMIN_IDS)
-def test_participants_and_staff_are_refused_and_nothing_changes(
-    client, auth, session, index, role
-):
+def test_participants_and_staff_are_refused_and_nothing_changes(client, auth, session, index, role):
     auth.login(role=role)
     assert _call(client, index).status_code == 403
     assert _nothing_changed(session)

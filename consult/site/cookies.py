@@ -36,7 +36,12 @@ def documented() -> list[Cookie]:
         ),
         Cookie(
             config.get("REMEMBER_COOKIE_NAME", "remember_token"),
-            str(_l("Set only when you choose “Keep me logged in”: keeps you logged in between visits.")),
+            str(
+                _l(
+                    "Set only when you choose “Keep me logged in”: "
+                    "keeps you logged in between visits."
+                )
+            ),
             str(_l("%(days)s days, or until you log out", days=remember_days)),
         ),
     ]

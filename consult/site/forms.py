@@ -7,7 +7,6 @@ from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..web import parse_int
-
 from . import content, labels, retention
 
 MARKDOWN_HINT = _l("Markdown: a blank line between paragraphs, “- ” at the start of a list item.")

@@ -55,14 +55,18 @@ AUDIT_ACTION_LABELS = {
     "retention.settings": _l("Retention periods changed"),
     "retention.run": _l("Personal data deleted by the retention schedule"),
 }
-AUDIT_FIELD_LABELS = FIELD_LABELS | PERIOD_LABELS | {
-    "unconfirmed_accounts": _l("Unconfirmed accounts"),
-    "held_comments": _l("Comments never published"),
-    "agreements": _l("Agreements"),
-    "follows": _l("Follows"),
-    "notifications": _l("Notifications"),
-    "outbox_emails": _l("E-mails"),
-}
+AUDIT_FIELD_LABELS = (
+    FIELD_LABELS
+    | PERIOD_LABELS
+    | {
+        "unconfirmed_accounts": _l("Unconfirmed accounts"),
+        "held_comments": _l("Comments never published"),
+        "agreements": _l("Agreements"),
+        "follows": _l("Follows"),
+        "notifications": _l("Notifications"),
+        "outbox_emails": _l("E-mails"),
+    }
+)
 AUDIT_OBJECT_LABELS = {
     "site_page": _l("Site page"),
     "retention_setting": _l("Retention"),

@@ -170,7 +170,9 @@ def _expired_accounts(session: Session, now: datetime, days: int) -> list[int]:
             # A reply to one of their comments: the comment table again, under another name.
             column = Comment.__table__.alias("reply").c[column.name]
         conditions.append(
-            ~exists(select(own.id).where(own.author_id == User.id, exists().where(column == own.id)))
+            ~exists(
+                select(own.id).where(own.author_id == User.id, exists().where(column == own.id))
+            )
         )
     query = select(User.id).where(*conditions).order_by(User.id).limit(BATCH)
     if session.get_bind().dialect.name == "postgresql":
@@ -190,9 +192,7 @@ def _delete_accounts(session: Session, ids: list[int], deleted: Deleted) -> None
     if agreed:
         # Counted, not decremented, as the comment service does.
         count = select(func.count()).where(Agreement.comment_id == Comment.id).scalar_subquery()
-        session.execute(
-            update(Comment).where(Comment.id.in_(agreed)).values(agreement_count=count)
-        )
+        session.execute(update(Comment).where(Comment.id.in_(agreed)).values(agreement_count=count))
     session.execute(delete(Report).where(Report.comment_id.in_(held)))
     session.execute(delete(CommentRevision).where(CommentRevision.comment_id.in_(held)))
     session.execute(delete(CommentVector).where(CommentVector.comment_id.in_(held)))

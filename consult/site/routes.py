@@ -19,7 +19,10 @@ from . import bp, content, cookies, labels, pages, retention
 from .forms import FORMS, RetentionForm, days, message
 
 ADMIN_ENDPOINTS = frozenset({"site.edit_privacy", "site.edit_accessibility", "site.retention"})
-EDIT_ENDPOINTS = {content.PRIVACY: "site.edit_privacy", content.ACCESSIBILITY: "site.edit_accessibility"}
+EDIT_ENDPOINTS = {
+    content.PRIVACY: "site.edit_privacy",
+    content.ACCESSIBILITY: "site.edit_accessibility",
+}
 PUBLIC_ENDPOINTS = {content.PRIVACY: "site.privacy", content.ACCESSIBILITY: "site.accessibility"}
 
 
