@@ -30,6 +30,14 @@ from . import factories
 MAX_ATTEMPTS = 5
 
 
+@pytest.fixture(autouse=True)
+def mail_file(app, tmp_path):
+    """The file backend's mail log, in a folder of this test's own."""
+    path = tmp_path / "mail.log"
+    app.config["MAIL_LOG"] = str(path)
+    return path
+
+
 def _count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
@@ -197,6 +205,7 @@ def test_the_cli_command_runs_a_pass(runner, session, now):
 
 
 def test_the_notification_worker_runs_the_pass(app, session, now):
+    app.config["RETENTION_INTERVAL"] = 3600
     _user(session, now, days_old=31)
     session.commit()
     stop = threading.Event()
@@ -273,3 +282,29 @@ def test_only_administrators_save_periods(session):
             staff,
             {"unconfirmed_account_days": 1, "outbox_email_days": 1, "read_notification_days": 1},
         )
+
+
+def test_old_messages_leave_the_mail_log_file_young_ones_stay(app, session, now, mail_file):
+    from consult.notifications.sending import FileBackend, build_message
+
+    backend = FileBackend(str(mail_file))
+    for days, subject in ((31, "Gammal"), (29, "Ny")):
+        email = _mail(
+            session, "x@example.se", created_at=now.get() - timedelta(days=days), sent_at=now.get()
+        )
+        email.subject = subject
+        backend.send(build_message(email, "Consult <noreply@example.se>", "8bit"))
+
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 e-mails from the mail log file" in result.output
+    text = mail_file.read_text(encoding="utf-8")
+    assert "Subject: Ny" in text and "Subject: Gammal" not in text
+    entry = session.scalars(select(AuditEntry)).one()
+    assert json.loads(entry.after)["mail_file_messages"] == 1
+
+
+def test_a_missing_mail_log_file_is_no_error(session, now, mail_file):
+    assert retention.prune_mail_file(str(mail_file), now.get()) == 0
+    assert not mail_file.exists()

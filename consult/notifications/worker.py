@@ -56,7 +56,10 @@ def retention_pass(app: Flask) -> retention.Deleted:
     with app.app_context():
         expect_writes()
         return retention.run(
-            get_session(), now=clock.now(), max_attempts=app.config["MAIL_MAX_ATTEMPTS"]
+            get_session(),
+            now=clock.now(),
+            max_attempts=app.config["MAIL_MAX_ATTEMPTS"],
+            mail_file=app.config["MAIL_LOG"],
         )
 
 

@@ -21,14 +21,19 @@ def retention_cli() -> None:
 def run_command() -> None:
     """Apply the retention periods now and print what was deleted."""
     expect_writes()
+    config = current_app.config
     deleted = retention.run(
-        get_session(), now=clock.now(), max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"]
+        get_session(),
+        now=clock.now(),
+        max_attempts=config["MAIL_MAX_ATTEMPTS"],
+        mail_file=config["MAIL_LOG"],
     )
     click.echo(
         f"Deleted {deleted.unconfirmed_accounts} unconfirmed accounts "
         f"({deleted.held_comments} held comments, {deleted.agreements} agreements, "
         f"{deleted.follows} follows), {deleted.notifications} notifications and "
-        f"{deleted.outbox_emails} e-mails."
+        f"{deleted.outbox_emails} e-mails, and {deleted.mail_file_messages} e-mails from the "
+        "mail log file."
     )
 
 

@@ -65,6 +65,7 @@ AUDIT_FIELD_LABELS = (
         "follows": _l("Follows"),
         "notifications": _l("Notifications"),
         "outbox_emails": _l("E-mails"),
+        "mail_file_messages": _l("E-mails in the mail log file"),
     }
 )
 AUDIT_OBJECT_LABELS = {

@@ -8,9 +8,12 @@ the audit log. Registration extras of events will get their own period here when
 
 from __future__ import annotations
 
+import mailbox
+import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from sqlalchemy import Column, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -32,6 +35,7 @@ from ..models import (
     Role,
     User,
 )
+from ..notifications.sending import FileBackend
 from ..permissions import require_admin
 
 PERIODS = ("unconfirmed_account_days", "outbox_email_days", "read_notification_days")
@@ -88,6 +92,7 @@ class Deleted:
     follows: int = 0
     notifications: int = 0
     outbox_emails: int = 0
+    mail_file_messages: int = 0
 
     def total(self) -> int:
         """The number of rows deleted in all."""
@@ -240,11 +245,50 @@ def _delete_read_notifications(session: Session, cutoff: datetime) -> int:
     ).rowcount
 
 
-def run(session: Session, *, now: datetime, max_attempts: int) -> Deleted:
+def _written_at(message) -> datetime | None:
+    try:
+        written = parsedate_to_datetime(message["Date"])
+    except (TypeError, ValueError):
+        return None
+    return written if written.tzinfo is not None else None
+
+
+def prune_mail_file(path: str, cutoff: datetime) -> int:
+    """Delete the messages written before ``cutoff`` from the mail log file at ``path``.
+
+    The file backend (no SMTP server configured) keeps every e-mail in that file; a message
+    whose date cannot be read is kept. Returns how many messages were deleted.
+    """
+    if not path or not os.path.exists(path):
+        return 0
+    removed = 0
+    # The same locks the file backend takes to append: no message is lost to a race.
+    with FileBackend._lock:
+        box = mailbox.mbox(path, create=False)
+        box.lock()
+        try:
+            for key, message in list(box.iteritems()):
+                written = _written_at(message)
+                if written is not None and written < cutoff:
+                    box.remove(key)
+                    removed += 1
+            if removed:
+                box.flush()
+        finally:
+            box.unlock()
+            box.close()
+    return removed
+
+
+def run(
+    session: Session, *, now: datetime, max_attempts: int, mail_file: str | None = None
+) -> Deleted:
     """Delete what the retention periods say is no longer needed; return how much.
 
-    An e-mail counts as failed once it was tried ``max_attempts`` times. When anything was
-    deleted, the audit log gets an entry with the numbers (no names, no addresses).
+    An e-mail counts as failed once it was tried ``max_attempts`` times; ``mail_file`` is the
+    file backend's mail log, whose old messages go after the same period as the outbox's.
+    When anything was deleted, the audit log gets an entry with the numbers (no names, no
+    addresses).
     """
     periods = settings(session)
     deleted = Deleted()
@@ -257,6 +301,10 @@ def run(session: Session, *, now: datetime, max_attempts: int) -> Deleted:
     deleted.notifications += _delete_read_notifications(
         session, now - timedelta(days=periods.read_notification_days)
     )
+    if mail_file:
+        deleted.mail_file_messages = prune_mail_file(
+            mail_file, now - timedelta(days=periods.outbox_email_days)
+        )
     if deleted.total():
         audit.record(session, None, "retention.run", _Pass(), None, asdict(deleted), now=now)
     session.commit()
