@@ -308,3 +308,12 @@ def test_old_messages_leave_the_mail_log_file_young_ones_stay(app, session, now,
 def test_a_missing_mail_log_file_is_no_error(session, now, mail_file):
     assert retention.prune_mail_file(str(mail_file), now.get()) == 0
     assert not mail_file.exists()
+
+
+def test_administrators_read_the_pass_in_the_audit_log(client, auth, session, now, admin):
+    _user(session, now, days_old=31)
+    _run(session, now)
+    auth.login(admin)
+    log = client.get("/admin/logg").get_data(as_text=True)
+    assert "Personuppgifter gallrade enligt lagringstiderna" in log
+    assert "Obekräftade konton" in log and "systemet" in log
