@@ -317,3 +317,25 @@ def test_administrators_read_the_pass_in_the_audit_log(client, auth, session, no
     log = client.get("/admin/logg").get_data(as_text=True)
     assert "Personuppgifter gallrade enligt lagringstiderna" in log
     assert "Obekräftade konton" in log and "systemet" in log
+
+
+@pytest.mark.parametrize(
+    "table, goes, keeps",
+    [
+        ("user_account", retention.GOES_WITH_ACCOUNT, retention.KEEPS_ACCOUNT),
+        ("comment", retention.GOES_WITH_COMMENT, retention.KEEPS_COMMENT),
+    ],
+)
+def test_every_reference_to_an_account_or_comment_is_decided(table, goes, keeps):
+    """A new table pointing at accounts or comments must be listed as going with an expired
+    account or as keeping it (retention.py); until then this fails."""
+    from consult.db import Base
+
+    references = {
+        (other.name, key.parent.name)
+        for other in Base.metadata.sorted_tables
+        for key in other.foreign_keys
+        if key.column.table.name == table
+    }
+    assert references == goes | keeps
+    assert not goes & keeps
