@@ -38,6 +38,9 @@ from ..models import (
 from ..notifications.sending import FileBackend
 from ..permissions import require_admin
 
+# One column of RetentionSetting per period. Registration extras of events (a later issue)
+# will be one more: a column, a default, a label, a deletion step in ``run`` and a line on the
+# privacy page.
 PERIODS = ("unconfirmed_account_days", "outbox_email_days", "read_notification_days")
 DEFAULT_DAYS = {
     "unconfirmed_account_days": 30,
