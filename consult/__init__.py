@@ -71,6 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .people import bp as people_bp
     from .people import my_data_bp
     from .people.account_routes import bp as identity_bp
+    from .site import bp as site_bp
+    from .site import cli as site_cli
     from .synthesis import bp as synthesis_bp
 
     app.register_blueprint(auth_bp)
@@ -85,6 +87,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(identity_bp)
     app.register_blueprint(my_data_bp)
     app.register_blueprint(synthesis_bp)
+    app.register_blueprint(site_bp)
+    site_cli.init_app(app)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)
     cli.init_app(app)

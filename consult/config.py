@@ -91,4 +91,6 @@ def defaults(instance_path: str) -> dict:
         # The in-process worker (announcements and sending) of each app server process.
         "MAIL_WORKER": _flag("CONSULT_MAIL_WORKER", True),
         "MAIL_WORKER_INTERVAL": int(os.environ.get("CONSULT_MAIL_WORKER_INTERVAL", "30")),
+        # The same worker applies the retention periods this often (seconds; 0: never).
+        "RETENTION_INTERVAL": int(os.environ.get("CONSULT_RETENTION_INTERVAL", "3600")),
     }

@@ -55,6 +55,9 @@ def make_config(database_url: str, **overrides) -> dict:
         "REMEMBER_COOKIE_SECURE": False,
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         "SERVER_NAME": "localhost",
+        # The worker loop's retention pass: off unless a test turns it on (it would prune
+        # the mail log file, which tests leave at instance/mail.log unless they move it).
+        "RETENTION_INTERVAL": 0,
     }
     config.update(overrides)
     return config

@@ -37,6 +37,7 @@ from ..moderation import labels as moderation_labels
 from ..moderation import reasons
 from ..people import labels as people_labels
 from ..permissions import require_admin
+from ..site import labels as site_labels
 from ..synthesis import labels as synthesis_labels
 from . import labels
 
@@ -49,6 +50,7 @@ ACTION_LABELS = (
     | moderation_labels.AUDIT_ACTION_LABELS
     | analysis_labels.AUDIT_ACTION_LABELS
     | synthesis_labels.AUDIT_ACTION_LABELS
+    | site_labels.AUDIT_ACTION_LABELS
 )
 FIELD_LABELS = (
     labels.FIELD_LABELS
@@ -56,6 +58,7 @@ FIELD_LABELS = (
     | moderation_labels.AUDIT_FIELD_LABELS
     | analysis_labels.AUDIT_FIELD_LABELS
     | synthesis_labels.AUDIT_FIELD_LABELS
+    | site_labels.AUDIT_FIELD_LABELS
 )
 OBJECT_LABELS = (
     labels.OBJECT_LABELS
@@ -63,6 +66,7 @@ OBJECT_LABELS = (
     | moderation_labels.AUDIT_OBJECT_LABELS
     | analysis_labels.AUDIT_OBJECT_LABELS
     | synthesis_labels.AUDIT_OBJECT_LABELS
+    | site_labels.AUDIT_OBJECT_LABELS
 )
 # A field's name where areas use it differently (a comment's "status" is not a synthesis's).
 FIELD_LABELS_BY_OBJECT = {
@@ -72,6 +76,8 @@ FIELD_LABELS_BY_OBJECT = {
     "analysis": analysis_labels.AUDIT_FIELD_LABELS,
     "user_account": people_labels.FIELD_LABELS,
     "organisation": people_labels.FIELD_LABELS,
+    "site_page": site_labels.AUDIT_FIELD_LABELS,
+    "retention_setting": site_labels.AUDIT_FIELD_LABELS,
 }
 # Fields logged as ids that the log shows by name: named without "(number)".
 NAMED_FIELD_LABELS = {

@@ -34,3 +34,4 @@ from .enums import (  # noqa: F401
     WorkStatus,
 )
 from .people import Organisation, User  # noqa: F401
+from .site import RetentionSetting, SitePage  # noqa: F401

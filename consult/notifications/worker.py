@@ -1,4 +1,6 @@
-"""The background job: announce due round events and queue growth, then send the outbox.
+"""The background job: announce due round events and queue growth, then send the outbox;
+and, every ``RETENTION_INTERVAL`` seconds, delete what the retention periods say is no longer
+needed (``consult.site.retention``).
 
 It runs as ``flask notifications send`` (once), ``flask notifications worker`` (a loop), and
 inside each app server process as a daemon thread started at the first request (turn it off
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +20,7 @@ from flask import Flask
 
 from .. import clock
 from ..db import expect_writes, get_session
+from ..site import retention
 from . import events, sending
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,18 @@ def tick(app: Flask) -> Tick:
     return Tick(announced.opened, announced.closed, queues, result.sent, result.failed)
 
 
+def retention_pass(app: Flask) -> retention.Deleted:
+    """Apply the retention periods once (the deletions are audited by ``retention.run``)."""
+    with app.app_context():
+        expect_writes()
+        return retention.run(
+            get_session(),
+            now=clock.now(),
+            max_attempts=app.config["MAIL_MAX_ATTEMPTS"],
+            mail_file=app.config["MAIL_LOG"],
+        )
+
+
 def run(
     app: Flask,
     stop: threading.Event,
@@ -55,8 +71,11 @@ def run(
 ) -> None:
     """Call ``tick`` every ``interval`` seconds until ``stop`` is set; errors are logged.
 
-    ``report`` is given the result of every pass that did something.
+    ``report`` is given the result of every pass that did something. The retention pass runs
+    at the start and then every ``RETENTION_INTERVAL`` seconds (never when that is 0).
     """
+    retention_every = app.config["RETENTION_INTERVAL"]
+    next_retention = time.monotonic()
     while not stop.is_set():
         try:
             result = tick(app)
@@ -65,6 +84,12 @@ def run(
         else:
             if report is not None and any(vars(result).values()):
                 report(result)
+        if retention_every and time.monotonic() >= next_retention:
+            next_retention = time.monotonic() + retention_every
+            try:
+                retention_pass(app)
+            except Exception:  # noqa: BLE001 - nor must a failed retention pass
+                log.exception("Retention pass failed; trying again in %s s", retention_every)
         stop.wait(interval)
 
 
