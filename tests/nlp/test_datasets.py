@@ -145,6 +145,19 @@ def test_argumentation_topics_and_stances(data):
         datasets.argumentation("test")
 
 
+def test_argumentation_stance_keeps_near_copies_of_dev_out_of_train(data):
+    root = data / datasets.ARGUMENTATION
+    rows = [json.loads(line) for line in (root / "train.jsonl").read_text("utf-8").splitlines()]
+    rows.append(  # the dev sentence "Lönen höjdes." again, under another id, a little edited
+        {"sentence_id": "d", "topic": "minimilön", "label": "non", "sentence": "Lönen höjdes!"}
+    )
+    _jsonl(root / "train.jsonl", rows)
+    train, dev = datasets.argumentation_stance()
+    assert dev.texts == ["Lönen höjdes."] and dev.topics == ["minimilön"]
+    assert train.texts == ["Kärnkraft är bra.", "Abort är fel."]
+    assert train.labels == ["support", "oppose"] and train.topics == ["kärnkraft", "abort"]
+
+
 def test_swefaq_questions_and_answers(data):
     faq = datasets.swefaq()
     assert faq.texts == ["Får jag vaccin?", "Hur deklarerar jag?"]
