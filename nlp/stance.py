@@ -7,9 +7,12 @@ the app: the authors' own stance choices), with the lexicon's cue scores and, op
 sentence vectors as extra features, and gives calibrated probabilities: a reading is shown
 only from ``CONFIDENT`` on.
 
-Measured on SuperLim argumentation dev without train overlap (129 sentences; ``python -m
-nlp.evaluate --only stance``): StanceModel macro-F1 0.58 (0.66 with e5 vectors, not used by the
-app), the lexicon 0.26; at p >= 0.7 the model shows 31 % of the sentences with precision 0.83.
+Measured on SuperLim argumentation dev without train overlap (129 sentences; train without
+its 7 near-copies of a dev sentence; ``python -m nlp.evaluate --only stance``), macro-F1:
+the lexicon 0.26, StanceModel 0.57, with topics 0.61, with e5 vectors 0.66, with both 0.65
+(the variant 5-fold cross-validation in train preferred). At p >= 0.7 StanceModel shows 34 %
+of the sentences with precision 0.77, with e5 vectors 48 % with precision 0.84. The app uses
+the e5 vectors where the comments have them (``consult.analysis.stance_reading``).
 
 How ``stance`` decides:
 

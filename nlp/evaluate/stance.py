@@ -20,6 +20,9 @@ STANCE_LABELS = ("support", "oppose", "neutral")
 TARGET = 0.70  # issue 12, item 6
 # The figures before issue 12 (train with the 7 near-duplicates of dev, no topics).
 BEFORE = {"StanceModel": 0.579, "StanceModel + e5": 0.660}
+# The variant 5-fold cross-validation inside train chose (macro-F1 there: plain 0.57, topics
+# 0.59, e5 0.62, e5 + topics 0.64); the target is judged on it, not on the best dev figure.
+CHOSEN = ("StanceModel + e5 + topics", "StanceModel + topics")
 
 
 def evaluate_stance() -> tuple[list[Target], list[Row]]:
@@ -100,11 +103,11 @@ def evaluate_stance() -> tuple[list[Target], list[Row]]:
         )
         rows.append(shown_row(name, size, dev.labels, readings, label))
     progress(f"stance: {time.perf_counter() - started:.0f} s")
-    best = max(scores, key=scores.get)
+    chosen = next(label for label in CHOSEN if label in scores)
     target = Target(
         f"stance macro-F1 on argumentation dev without train overlap ≥ {TARGET:.2f}",
-        f"{scores[best]:.3f} ({best})",
-        scores[best] >= TARGET,
+        f"{scores[chosen]:.3f} ({chosen}, the variant chosen by cross-validation in train)",
+        scores[chosen] >= TARGET,
     )
     return [target], rows
 
