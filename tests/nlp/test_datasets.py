@@ -248,3 +248,14 @@ def test_evaluate_skips_cleanly_without_data(tmp_path, capsys, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("skipped:")
     assert len(done.stdout.strip().splitlines()) == 1
+
+
+def test_stance_evaluation_prints_each_variant_and_the_target(data, monkeypatch):
+    from nlp.evaluate.stance import evaluate_stance
+
+    monkeypatch.setenv("CONSULT_SEMANTIC", "off")  # the e5 variants are skipped, and say so
+    targets, rows = evaluate_stance()
+    metrics = [row.metric for row in rows]
+    assert "macro-F1, StanceModel" in metrics and "macro-F1, StanceModel + topics" in metrics
+    assert any("semantic view not available" in row.note for row in rows)
+    assert len(targets) == 1 and "StanceModel + topics" in targets[0].measured
