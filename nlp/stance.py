@@ -7,9 +7,12 @@ the app: the authors' own stance choices), with the lexicon's cue scores and, op
 sentence vectors as extra features, and gives calibrated probabilities: a reading is shown
 only from ``CONFIDENT`` on.
 
-Measured on SuperLim argumentation dev without train overlap (129 sentences; ``python -m
-nlp.evaluate --only stance``): StanceModel macro-F1 0.58 (0.66 with e5 vectors, not used by the
-app), the lexicon 0.26; at p >= 0.7 the model shows 31 % of the sentences with precision 0.83.
+Measured on SuperLim argumentation dev without train overlap (129 sentences; train without
+its 7 near-copies of a dev sentence; ``python -m nlp.evaluate --only stance``), macro-F1:
+the lexicon 0.26, StanceModel 0.57, with topics 0.61, with e5 vectors 0.66, with both 0.65
+(the variant 5-fold cross-validation in train preferred). At p >= 0.7 StanceModel shows 34 %
+of the sentences with precision 0.77, with e5 vectors 48 % with precision 0.84. The app uses
+the e5 vectors where the comments have them (``consult.analysis.stance_reading``).
 
 How ``stance`` decides:
 
@@ -358,6 +361,7 @@ class StanceModel:
         intercept: np.ndarray,
         calibration: tuple[np.ndarray, np.ndarray],
         vector_weight: float = 0.0,
+        topics: Sequence[str] = (),
     ):
         self.vectoriser = vectoriser
         self.classes = list(classes)
@@ -365,6 +369,7 @@ class StanceModel:
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.calibration = tuple(np.asarray(a, dtype=np.float64) for a in calibration)
         self.vector_weight = float(vector_weight)
+        self.topics = [str(t) for t in topics]
 
     @classmethod
     def fit(
@@ -375,6 +380,7 @@ class StanceModel:
         seed: int = 0,
         vectors: np.ndarray | None = None,
         vector_weight: float = 2.0,
+        topics: Sequence[str] | None = None,
     ) -> StanceModel:
         """Fit on labelled texts (labels among ``LABELS``, at least two distinct).
 
@@ -383,6 +389,12 @@ class StanceModel:
         ``vectors`` (one row per text, e.g. e5 sentence vectors) are L2-normalised, weighted
         by ``vector_weight`` and joined to the features; a model fitted with vectors needs
         them at prediction too.
+
+        ``topics`` (one per text: what the text takes a stance on, e.g. the question or
+        proposal it answers) let the model learn, beside what holds for every topic, what a
+        word or a vector direction means for one topic: each feature gets a copy per topic,
+        zero outside it ("inga risker" speaks for nuclear power, "inga bevis" against the
+        death penalty). A text of a topic not seen in training gets the shared part alone.
         """
         if isinstance(texts, str) or len(texts) != len(labels):
             raise ValueError("texts and labels must be sequences of the same length")
@@ -393,10 +405,15 @@ class StanceModel:
             raise ValueError("need examples of at least two labels")
         if vectors is not None and len(vectors) != len(texts):
             raise ValueError("need one vector per text")
+        if topics is not None and len(topics) != len(texts):
+            raise ValueError("need one topic per text")
         y = np.asarray(labels)
         vectoriser = TextVectoriser().fit(texts, seed)
         weight = vector_weight if vectors is not None else 0.0
-        X = cls._features(vectoriser, texts, vectors, weight)
+        known = sorted({str(t) for t in topics}) if topics is not None else []
+        if len(known) < 2:
+            known = []  # a single topic: the copies would repeat the shared features
+        X = cls._features(vectoriser, texts, vectors, weight, known, topics)
         svm = _svm(c).fit(X, y)
         classes = svm.classes_.tolist()
         decisions = np.zeros((len(texts), len(classes)))
@@ -404,38 +421,60 @@ class StanceModel:
         for train, test in folds:
             decisions[test] = _columns(_svm(c).fit(X[train], y[train]).decision_function(X[test]))
         calibration = _calibrate(decisions, y, classes) if folds else _identity(len(classes))
-        return cls(vectoriser, classes, svm.coef_, svm.intercept_, calibration, weight)
+        return cls(vectoriser, classes, svm.coef_, svm.intercept_, calibration, weight, known)
 
     @staticmethod
-    def _features(vectoriser, texts, vectors, weight) -> sp.csr_matrix:
-        blocks = [vectoriser.transform(texts), _cue_features(texts)]
+    def _features(vectoriser, texts, vectors, weight, known=(), topics=None) -> sp.csr_matrix:
+        blocks = [vectoriser.transform(texts), sp.csr_matrix(_cue_features(texts))]
         if weight:
             if vectors is None or len(vectors) != len(texts):
                 raise ValueError("this model was fitted with vectors: give one per text")
             dense = np.asarray(vectors, dtype=np.float64)
             norms = np.linalg.norm(dense, axis=1, keepdims=True)
-            blocks.append(weight * dense / np.maximum(norms, 1e-12))
-        return sp.hstack(blocks, format="csr")
+            blocks.append(sp.csr_matrix(weight * dense / np.maximum(norms, 1e-12)))
+        shared = sp.hstack(blocks, format="csr")
+        if not known:
+            return shared
+        if topics is None or len(topics) != len(texts):
+            raise ValueError("this model was fitted with topics: give one per text")
+        names = [str(t) for t in topics]
+        copies = [sp.diags([float(t == k) for t in names]) @ shared for k in known]
+        return sp.hstack([shared, *copies], format="csr")
 
-    def predict_proba(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
-        """Return calibrated probabilities, one row per text, columns in ``classes`` order."""
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray | None = None,
+        topics: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """Return calibrated probabilities, one row per text, columns in ``classes`` order.
+
+        A model fitted with vectors or topics needs them here too, one per text."""
         if isinstance(texts, str):
             raise TypeError("expected a sequence of texts, got one str")
         if len(texts) == 0:
             return np.zeros((0, len(self.classes)))
-        X = self._features(self.vectoriser, texts, vectors, self.vector_weight)
+        X = self._features(self.vectoriser, texts, vectors, self.vector_weight, self.topics, topics)
         decisions = _columns(np.asarray(X @ self.coef.T + self.intercept))
         return _softmax(decisions @ self.calibration[0].T + self.calibration[1])
 
-    def predict(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[str]:
+    def predict(
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray | None = None,
+        topics: Sequence[str] | None = None,
+    ) -> list[str]:
         """Return the predicted label of each text."""
-        return [label for label, _ in self.read(texts, vectors)]
+        return [label for label, _ in self.read(texts, vectors, topics)]
 
     def read(
-        self, texts: Sequence[str], vectors: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray | None = None,
+        topics: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Return (label, calibrated probability of that label) for each text."""
-        probabilities = self.predict_proba(texts, vectors)
+        probabilities = self.predict_proba(texts, vectors, topics)
         best = probabilities.argmax(axis=1) if len(probabilities) else []
         return [(self.classes[j], float(probabilities[i, j])) for i, j in enumerate(best)]
 
@@ -448,7 +487,11 @@ class StanceModel:
             calibration_coef=self.calibration[0],
             calibration_intercept=self.calibration[1],
         )
-        meta = {"classes": self.classes, "vector_weight": self.vector_weight}
+        meta = {
+            "classes": self.classes,
+            "vector_weight": self.vector_weight,
+            "topics": self.topics,
+        }
         persist.save(path, self.KIND, self.VERSION, arrays, meta)
 
     @classmethod
@@ -464,6 +507,7 @@ class StanceModel:
             arrays["intercept"],
             (arrays["calibration_coef"], arrays["calibration_intercept"]),
             meta.get("vector_weight", 0.0),
+            meta.get("topics", []),
         )
 
 

@@ -69,6 +69,14 @@ def test_the_analysis_uses_the_stored_vectors(app, session, seeded, embedded, mo
         return real(texts, *args, **kwargs)
 
     monkeypatch.setattr(jobs.nlp, "discover_themes", spy)
+    stance_given = []
+    real_readings = jobs.stance_reading.readings
+
+    def stance_spy(comments, texts, vectors=None):
+        stance_given.append(vectors)
+        return real_readings(comments, texts, vectors)
+
+    monkeypatch.setattr(jobs.stance_reading, "readings", stance_spy)
     job = services.start(
         session,
         seeded.staff,
@@ -82,6 +90,8 @@ def test_the_analysis_uses_the_stored_vectors(app, session, seeded, embedded, mo
     assert session.get(type(job), job.id).status == AnalysisStatus.DONE
     assert embedded == []  # every vector was stored already
     assert given and given[0] is not None and given[0].shape == (len(seeded.comments), 384)
+    # The stance model reads the same stored vectors beside the words.
+    assert stance_given and stance_given[0] is given[0]
 
 
 def test_an_edited_comment_is_embedded_again(session, seeded, embedded):

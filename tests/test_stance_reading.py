@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 from sqlalchemy import select
 
 from consult.analysis import stance_reading
@@ -52,6 +53,26 @@ def test_with_enough_authors_choices_a_model_reads_the_round_in_its_own_words():
     ]
     got = stance_reading.readings(_comments(stances + [None, None]), texts + new)
     assert got[-2:] == ["support", "change"]
+
+
+def test_with_stored_vectors_the_model_reads_what_the_words_do_not_say():
+    # The same words every time ("see the attached letter"): only the comments' vectors (the
+    # semantic view's, stored when they were written) tell the authors' stances apart.
+    texts, stances = _labelled_round()
+    texts = ["Se bifogat yttrande."] * len(texts)
+    rng = np.random.default_rng(0)
+    side = {Stance.AGREE: 1.0, Stance.DISAGREE: -1.0, Stance.PARTLY: 0.0}
+    direction = {Stance.AGREE: 0, Stance.DISAGREE: 0, Stance.PARTLY: 1}
+    vectors = rng.normal(scale=0.05, size=(len(texts) + 2, 8))
+    for i, stance in enumerate(stances):
+        vectors[i, direction[stance]] += side[stance] or 1.0
+    vectors[-2, 0] += 1.0  # a new comment that reads like the agreeing ones
+    vectors[-1, 1] += 1.0  # and one like those asking for a change
+    comments = _comments(stances + [None, None])
+    got = stance_reading.readings(comments, texts + texts[:2], vectors)
+    assert got[-2:] == ["support", "change"]
+    # Without the vectors the words alone cannot tell: nothing new is read for sure.
+    assert stance_reading.readings(comments, texts + texts[:2])[-2:] == [UNCLEAR, UNCLEAR]
 
 
 def test_a_model_reading_below_the_confidence_threshold_is_unclear(monkeypatch):

@@ -110,7 +110,7 @@ def read(
     progress(25, "themes")
     model = nlp.discover_themes(texts, seed=0, vectors=semantic_vectors)
     progress(75, "stance")
-    stances = stance_reading.readings(comments, texts)
+    stances = stance_reading.readings(comments, texts, semantic_vectors)
     languages = [nlp.language(text) for text in texts]
     return Reading([c.id for c in comments], campaigns, model, stances, languages)
 

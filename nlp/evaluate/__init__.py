@@ -11,8 +11,9 @@ prints one table, then whether each target of the engine is met:
 * tagging from examples: sample- and macro-F1 with bootstrap 95% intervals, ``ThemeTagger``
   beside a one-vs-rest logistic regression on the same char n-grams;
 * tagging from descriptions: ArgKP key points as the descriptions, beside random assignment;
-* stance: macro-F1 of the lexicon ``stance`` and of ``StanceModel`` beside a logistic
-  regression on char n-grams;
+* stance: macro-F1 of the lexicon ``stance`` and of ``StanceModel`` (plain, with topics, and
+  with e5 vectors when the semantic view is on) beside a logistic regression on char
+  n-grams, on argumentation dev with no dev sentence nor a near-copy of one in train;
 * duplicates: pairwise precision and recall of ``find_duplicates`` on real sentences with
   injected campaigns, beside exact matching after lower-casing and whitespace normalisation.
 

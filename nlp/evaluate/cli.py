@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += more
         targets += more_targets
     if "stance" in sections:
-        rows += evaluate_stance()
+        more_targets, more = evaluate_stance()
+        rows += more
+        targets += more_targets
     if "duplicates" in sections:
         more_targets, more = evaluate_duplicates()
         rows += more

@@ -1,4 +1,10 @@
-"""Stance: the lexicon ``stance`` and ``StanceModel`` beside a logistic regression."""
+"""Stance: the lexicon ``stance`` and ``StanceModel`` (plain, with topics, with e5 vectors)
+beside a logistic regression, on SuperLim argumentation dev without train overlap.
+
+The test is honest: dev keeps only the sentences train does not have (by id), and train
+loses its near-duplicates of a dev sentence (``datasets.argumentation_stance``). The
+model's settings were chosen by cross-validation inside train, never on dev.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +14,32 @@ from .. import datasets
 from .baseline import baseline_classifier
 from .engine import optional
 from .metrics import as_sets, f1_with_intervals, with_interval
-from .report import DEV_NOTE, Row, percent, progress, relative, skipped
+from .report import DEV_NOTE, Row, Target, percent, progress, relative, skipped
 
 STANCE_LABELS = ("support", "oppose", "neutral")
+TARGET = 0.70  # issue 12, item 6
+# The figures before issue 12 (train with the 7 near-duplicates of dev, no topics).
+BEFORE = {"StanceModel": 0.579, "StanceModel + e5": 0.660}
+# The variant 5-fold cross-validation inside train chose (macro-F1 there: plain 0.57, topics
+# 0.59, e5 0.62, e5 + topics 0.64); the target is judged on it, not on the best dev figure.
+CHOSEN = ("StanceModel + e5 + topics", "StanceModel + topics")
 
 
-def evaluate_stance() -> list[Row]:
-    """Macro-F1 of the lexicon and of StanceModel on SuperLim argumentation dev."""
+def evaluate_stance() -> tuple[list[Target], list[Row]]:
+    """Macro-F1 of the lexicon and of StanceModel's variants on SuperLim argumentation dev."""
+    name = "superlim-argumentation dev (sv)"
     try:
-        train = datasets.argumentation("train", label="stance")
-        dev = datasets.argumentation("dev", label="stance")
+        train, dev = datasets.argumentation_stance()
     except FileNotFoundError:
-        return [skipped("stance", "superlim-argumentation", "data not found")]
+        return [], [skipped("stance", "superlim-argumentation", "data not found")]
     started = time.perf_counter()
     gold = as_sets(dev.labels)
     base = f1_with_intervals(
         gold, as_sets(baseline_classifier(train.texts, train.labels, dev.texts)), STANCE_LABELS
     )["macro-F1"]
-    rows = []
-    name = "superlim-argumentation dev (sv)"
     size = f"{len(train)}/{len(dev)}"
     note = f"pro/con/non → support/oppose/neutral; 'change' counts as wrong; {DEV_NOTE}"
+    rows: list[Row] = []
     found = optional("stance", "stance")
     if found is None:
         rows.append(skipped("stance", name, "module not available (lexicon)"))
@@ -51,25 +62,66 @@ def evaluate_stance() -> list[Row]:
     found = optional("stance", "StanceModel")
     if found is None:
         rows.append(skipped("stance", name, "module not available (StanceModel)"))
+        return [], rows
+    model = found[0]
+    vectors = _vectors(train.texts + dev.texts)
+    variants = [("StanceModel", None, False), ("StanceModel + topics", None, True)]
+    if vectors is None:
+        rows.append(skipped("stance", name, "e5 variants: semantic view not available"))
     else:
-        readings = found[0].fit(train.texts, train.labels).read(dev.texts)
-        predicted = [label for label, _ in readings]
+        variants += [
+            ("StanceModel + e5", vectors, False),
+            ("StanceModel + e5 + topics", vectors, True),
+        ]
+    scores = {}
+    for label, vecs, topical in variants:
+        fit_vectors = None if vecs is None else vecs[: len(train)]
+        dev_vectors = None if vecs is None else vecs[len(train) :]
+        fitted = model.fit(
+            train.texts,
+            train.labels,
+            vectors=fit_vectors,
+            topics=train.topics if topical else None,
+        )
+        readings = fitted.read(dev.texts, dev_vectors, dev.topics if topical else None)
+        predicted = [reading for reading, _ in readings]
         value = f1_with_intervals(gold, as_sets(predicted), STANCE_LABELS)["macro-F1"]
+        scores[label] = value[0]
+        before = f"before issue 12: {BEFORE[label]:.3f}; " if label in BEFORE else ""
         rows.append(
             Row(
                 "stance",
                 name,
                 size,
-                "macro-F1, StanceModel",
+                f"macro-F1, {label}",
                 with_interval(base),
                 with_interval(value),
                 percent(relative(value[0], base[0])),
-                "train → dev; baseline: LR on char_wb TF-IDF; " + per_class(dev.labels, predicted),
+                f"{before}train → dev; baseline: LR on char_wb TF-IDF; "
+                + per_class(dev.labels, predicted),
             )
         )
-        rows.append(shown_row(name, size, dev.labels, readings))
+        rows.append(shown_row(name, size, dev.labels, readings, label))
     progress(f"stance: {time.perf_counter() - started:.0f} s")
-    return rows
+    chosen = next(label for label in CHOSEN if label in scores)
+    target = Target(
+        f"stance macro-F1 on argumentation dev without train overlap ≥ {TARGET:.2f}",
+        f"{scores[chosen]:.3f} ({chosen}, the variant chosen by cross-validation in train)",
+        scores[chosen] >= TARGET,
+    )
+    return [target], rows
+
+
+def _vectors(texts: list[str]):
+    """Return the e5 vectors of ``texts`` (cached between evaluations), or None without
+    the semantic view."""
+    from .. import semantic
+
+    if not semantic.available():
+        return None
+    from .semantic import cached_vectors
+
+    return cached_vectors(texts)
 
 
 def per_class(gold: list[str], predicted: list[str]) -> str:
@@ -90,19 +142,19 @@ def per_class(gold: list[str], predicted: list[str]) -> str:
     )
 
 
-def shown_row(name: str, size: str, gold: list[str], readings) -> Row:
+def shown_row(name: str, size: str, gold: list[str], readings, label: str = "StanceModel") -> Row:
     """Precision and coverage of the readings the app shows (probability >= CONFIDENT)."""
     from ..stance import CONFIDENT
 
-    shown = [(g, label) for g, (label, p) in zip(gold, readings, strict=True) if p >= CONFIDENT]
-    right = sum(g == label for g, label in shown)
+    shown = [(g, reading) for g, (reading, p) in zip(gold, readings, strict=True) if p >= CONFIDENT]
+    right = sum(g == reading for g, reading in shown)
     precision = right / len(shown) if shown else 0.0
-    every = sum(g == label for g, (label, _) in zip(gold, readings, strict=True)) / len(gold)
+    every = sum(g == reading for g, (reading, _) in zip(gold, readings, strict=True)) / len(gold)
     return Row(
         "stance",
         name,
         size,
-        f"precision of shown readings (p ≥ {CONFIDENT})",
+        f"{label}: precision of shown readings (p ≥ {CONFIDENT})",
         f"{every:.3f} (all readings)",
         f"{precision:.3f}",
         "",

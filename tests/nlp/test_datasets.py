@@ -145,6 +145,19 @@ def test_argumentation_topics_and_stances(data):
         datasets.argumentation("test")
 
 
+def test_argumentation_stance_keeps_near_copies_of_dev_out_of_train(data):
+    root = data / datasets.ARGUMENTATION
+    rows = [json.loads(line) for line in (root / "train.jsonl").read_text("utf-8").splitlines()]
+    rows.append(  # the dev sentence "Lönen höjdes." again, under another id, a little edited
+        {"sentence_id": "d", "topic": "minimilön", "label": "non", "sentence": "Lönen höjdes!"}
+    )
+    _jsonl(root / "train.jsonl", rows)
+    train, dev = datasets.argumentation_stance()
+    assert dev.texts == ["Lönen höjdes."] and dev.topics == ["minimilön"]
+    assert train.texts == ["Kärnkraft är bra.", "Abort är fel."]
+    assert train.labels == ["support", "oppose"] and train.topics == ["kärnkraft", "abort"]
+
+
 def test_swefaq_questions_and_answers(data):
     faq = datasets.swefaq()
     assert faq.texts == ["Får jag vaccin?", "Hur deklarerar jag?"]
@@ -235,3 +248,14 @@ def test_evaluate_skips_cleanly_without_data(tmp_path, capsys, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("skipped:")
     assert len(done.stdout.strip().splitlines()) == 1
+
+
+def test_stance_evaluation_prints_each_variant_and_the_target(data, monkeypatch):
+    from nlp.evaluate.stance import evaluate_stance
+
+    monkeypatch.setenv("CONSULT_SEMANTIC", "off")  # the e5 variants are skipped, and say so
+    targets, rows = evaluate_stance()
+    metrics = [row.metric for row in rows]
+    assert "macro-F1, StanceModel" in metrics and "macro-F1, StanceModel + topics" in metrics
+    assert any("semantic view not available" in row.note for row in rows)
+    assert len(targets) == 1 and "StanceModel + topics" in targets[0].measured

@@ -212,6 +212,56 @@ def test_model_fitted_with_vectors_needs_them_to_predict(tmp_path):
         StanceModel.fit(texts, labels, vectors=vectors[:3])
 
 
+def _topical_examples():
+    """Texts whose stance depends on their topic: "säkert" speaks for nuclear power and
+    against cloning here, "farligt" the other way round."""
+    things = {
+        "kärnkraft": "reaktorn verket avfallet bränslet uranet driften elen kylningen".split(),
+        "kloning": "metoden embryot forskningen cellerna fåren labbet genen kopian".split(),
+    }
+    meaning = {"kärnkraft": ("support", "oppose"), "kloning": ("oppose", "support")}
+    texts, labels, topics = [], [], []
+    for topic, nouns in things.items():
+        for noun in nouns:
+            for word, label in zip(("säkert", "farligt"), meaning[topic], strict=True):
+                texts += [f"Det är {word} med {noun}.", f"Med {noun} blir det {word}."]
+                labels += [label, label]
+                topics += [topic, topic]
+    return texts, labels, topics
+
+
+def test_model_with_topics_learns_what_a_word_means_for_each_topic():
+    texts, labels, topics = _topical_examples()
+    model = StanceModel.fit(texts, labels, topics=topics)
+    assert sorted(model.topics) == ["kloning", "kärnkraft"]
+    new = ["Det är säkert med saken.", "Det är farligt med saken."]
+    assert model.predict(new, topics=["kärnkraft", "kärnkraft"]) == ["support", "oppose"]
+    assert model.predict(new, topics=["kloning", "kloning"]) == ["oppose", "support"]
+    # Without topics the same words say nothing for sure either way.
+    plain = StanceModel.fit(texts, labels)
+    assert max(p for _, p in plain.read(new)) < 0.7
+
+
+def test_model_fitted_with_topics_needs_them_and_round_trips(tmp_path):
+    texts, labels, topics = _topical_examples()
+    model = StanceModel.fit(texts, labels, topics=topics)
+    with pytest.raises(ValueError):
+        model.predict(texts[:2])
+    # A topic not seen in training is read with what holds for every topic.
+    assert len(model.predict(texts[:2], topics=["minimilön", "abort"])) == 2
+    model.save(tmp_path / "t.npz")
+    loaded = StanceModel.load(tmp_path / "t.npz")
+    assert loaded.topics == model.topics
+    assert np.allclose(
+        loaded.predict_proba(texts, topics=topics), model.predict_proba(texts, topics=topics)
+    )
+    with pytest.raises(ValueError):
+        StanceModel.fit(texts, labels, topics=topics[:3])
+    # One topic only: no per-topic copies, and nothing needed to predict.
+    single = StanceModel.fit(texts, labels, topics=["kärnkraft"] * len(texts))
+    assert single.topics == [] and len(single.predict(texts[:2])) == 2
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [
@@ -234,12 +284,11 @@ needs_data = pytest.mark.skipif(
 
 @needs_data
 def test_on_argumentation_dev_the_model_beats_chance_and_its_sure_readings_are_precise():
-    train = datasets.argumentation("train", label="stance")
-    dev = datasets.argumentation("dev", label="stance")
+    train, dev = datasets.argumentation_stance()  # no dev sentence, nor a near copy, in train
     readings = StanceModel.fit(train.texts, train.labels).read(dev.texts)
     gold = dev.labels
     right = [g == label for g, (label, _) in zip(gold, readings, strict=True)]
     sure = [r for r, (_, p) in zip(right, readings, strict=True) if p >= CONFIDENT]
-    # Measured: accuracy 0.61 on all 129 dev sentences; 0.83 on the 31 % shown.
+    # Measured: accuracy 0.59 on all 129 dev sentences; 0.77 on the 34 % shown.
     assert np.mean(right) >= 0.55
     assert len(sure) >= 0.2 * len(gold) and np.mean(sure) >= 0.75
