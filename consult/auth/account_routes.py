@@ -13,6 +13,7 @@ from .. import clock
 from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..extensions import limiter
+from ..people import public_names
 from ..security import safe_next
 from ..web import form_page
 from . import bp, recovery, sessions
@@ -32,8 +33,12 @@ def _per_account() -> str:
 
 # Sections of the settings page; other parts of the product add theirs to this list.
 SECTIONS: list[tuple[str, object]] = [
+    ("identity.visibility_page", _l("How you appear publicly")),
+    ("my_data.page", _l("My data")),
     ("auth.change_password", _l("Change password")),
     ("auth.change_email", _l("Change e-mail address")),
+    ("notifications.settings", _l("E-mail notifications")),
+    ("identity.close_account", _l("Close your account")),
 ]
 
 ERRORS = {
@@ -57,6 +62,7 @@ def account():
     return render_template(
         "auth/account.html",
         sections=SECTIONS,
+        shown_as=public_names.preview(current_user, current_user.name_shown),
         held=recovery.held_count(get_session(), current_user),
         button=ButtonForm(),
     )

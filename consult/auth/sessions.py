@@ -58,6 +58,4 @@ def load(session_db, user_id: str) -> User | None:
     user = session_db.get(User, number)
     if user is None or (user.session_epoch or 0) != epoch:
         return None
-    if getattr(user, "erased_at", None) is not None:
-        return None
-    return user
+    return None if user.erased_at is not None else user

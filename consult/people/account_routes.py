@@ -1,13 +1,12 @@
 """A person's own privacy pages under /konto: how their name is shown, and closing the account.
 
 Only for the signed-in person and only about themself: the services check it again.
-An account closed while someone is still signed in to it is signed out at their next request.
+Closing an account raises its session epoch, which ends every session it had (auth.sessions).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask import session as cookie_session
+from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -20,17 +19,6 @@ from . import erasure, public_names, visibility
 from .account_forms import CloseAccountForm
 
 bp = Blueprint("identity", __name__, url_prefix="/konto")
-
-
-@bp.before_app_request
-def _sign_out_closed_accounts():
-    # A session begun before the account was closed must not outlive it. Only requests that
-    # carry a signed-in session load the account here (not static files or visitors).
-    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if "_user_id" not in cookie_session and remembered not in request.cookies:
-        return
-    if current_user.is_authenticated and current_user.erased_at is not None:
-        logout_user()
 
 
 def _message(field: str, key: str) -> str:
