@@ -1,11 +1,11 @@
 """Issue 13, "Done when", as one journey in a real browser.
 
 A private individual registers choosing to appear as "Privatperson" from Umeå, comments while
-unconfirmed (the comment waits), confirms by the link in the outbox (the comment is published),
-downloads "my data" (the comment is in it), and closes the account. Afterwards a visitor sees
-the comment as "Privatperson, Umeå", and the e-mail address is stored nowhere in the database
-but in the erasure's audit entry. Every new page on the way is axe-checked at 390 px and 1280 px
-and photographed to test-artifacts/journey-*.png.
+unconfirmed (the comment waits, unseen by a visitor), confirms by the link in the outbox (the
+comment is published), downloads "my data" (the comment is in it), and closes the account.
+Afterwards a visitor sees the comment as "Privatperson, Umeå", and the e-mail address is stored
+nowhere in the database but in the erasure's audit entry. Every new page on the way is
+axe-checked at 390 px and 1280 px and photographed to test-artifacts/journey-*.png.
 
 The assertions rely on ids, names, URLs and classes rather than translated text, except for
 the byline, which is what a reader sees.
@@ -51,6 +51,14 @@ def slug(live_server):
     empty_tables(live_server.app.extensions["db_engine"])
 
 
+@pytest.fixture
+def visitor(browser):
+    """A second browser that never logs in: what anyone reading the thread sees."""
+    context = browser.new_context(viewport=PHONE, locale="sv-SE")
+    yield context.new_page()
+    context.close()
+
+
 def _check(page: Page, name: str) -> None:
     """Axe-check the page at 390 px and 1280 px, see that it fits, and photograph it."""
     for size in (PHONE, DESKTOP):
@@ -76,7 +84,7 @@ def _comment_status(live_server) -> CommentStatus:
         return session.scalar(select(Comment.status).where(Comment.body == BODY))
 
 
-def test_register_confirm_comment_download_and_close(page: Page, browser, live_server, slug):
+def test_register_confirm_comment_download_and_close(page: Page, visitor: Page, live_server, slug):
     thread_url = live_server.at(f"/samrad/{slug}/omgang/1/synpunkter/doc")
 
     # Register as a private individual who appears as "Privatperson, Umeå".
@@ -103,6 +111,10 @@ def test_register_confirm_comment_download_and_close(page: Page, browser, live_s
     form.locator("button[type='submit']").click()
     expect(page.locator(".notice").first).to_be_visible()
     assert _comment_status(live_server) == CommentStatus.PENDING
+    visitor.goto(thread_url)
+    expect(visitor.locator("main")).not_to_contain_text(BODY)
+    page.set_viewport_size(PHONE)
+    screenshot(page, "journey-thread-waiting-390")
 
     # Confirm by the link in the outbox: the hub says so, and the comment is published.
     page.goto(_confirmation_link(live_server))
@@ -111,6 +123,8 @@ def test_register_confirm_comment_download_and_close(page: Page, browser, live_s
     expect(page.locator("main")).to_contain_text("Privatperson, Umeå")
     _check(page, "confirmed-hub")
     assert _comment_status(live_server) == CommentStatus.PUBLISHED
+    visitor.goto(thread_url)
+    expect(visitor.locator("article.comment").filter(has_text=BODY)).to_be_visible()
     page.reload()  # the hub itself, without the confirmation message
     _check(page, "hub")
 
@@ -146,19 +160,15 @@ def test_register_confirm_comment_download_and_close(page: Page, browser, live_s
     page.locator("input[name='password']").fill(PASSWORD)
     page.locator("form.stack-form button[type='submit']").click()
     expect(page.locator(".site-header .who")).to_have_count(0)
+    screenshot(page, "journey-closed-1280")
     assert not page.problems.all()
 
     # A visitor sees the comment under the anonymous form and nothing of the person.
-    visitor = browser.new_context(viewport=PHONE, locale="sv-SE")
-    try:
-        other = visitor.new_page()
-        other.goto(thread_url)
-        comment = other.locator("article.comment").filter(has_text=BODY)
-        expect(comment.locator(".author strong")).to_have_text("Privatperson, Umeå")
-        expect(other.locator("main")).not_to_contain_text("Jonsson")
-        screenshot(other, "journey-thread-after-closing-390")
-    finally:
-        visitor.close()
+    visitor.goto(thread_url)
+    comment = visitor.locator("article.comment").filter(has_text=BODY)
+    expect(comment.locator(".author strong")).to_have_text("Privatperson, Umeå")
+    expect(visitor.locator("main")).not_to_contain_text("Jonsson")
+    screenshot(visitor, "journey-thread-after-closing-390")
 
     # The address is nowhere in the database but in the erasure's audit entry.
     with live_server.session() as session:
