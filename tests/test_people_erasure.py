@@ -10,9 +10,8 @@ import io
 import json
 
 import pytest
-from sqlalchemy import String, Text, func, select
+from sqlalchemy import func, select
 
-from consult.db import Base
 from consult.errors import Invalid, NotAllowed, WrongState
 from consult.models import (
     Agreement,
@@ -31,23 +30,10 @@ from consult.models import (
 from consult.people import erasure
 
 from . import factories
+from .stored_data import where_stored
 
 EMAIL = "kerstin.vikstrom@example.se"
 NAME = "Kerstin Vikström"
-
-
-def _where_stored(session, needle: str) -> list[tuple[str, str, object]]:
-    """Every (table, column, primary key) whose text contains ``needle`` (any case)."""
-    found = []
-    for table in Base.metadata.sorted_tables:
-        key = list(table.primary_key.columns)[0]
-        for column in table.columns:
-            if isinstance(column.type, String | Text):
-                rows = session.execute(
-                    select(key).where(func.lower(column).contains(needle.lower()))
-                ).scalars()
-                found += [(table.name, column.name, row) for row in rows]
-    return found
 
 
 @pytest.fixture
@@ -139,8 +125,8 @@ def test_closing_erases_the_person_and_keeps_the_public_record(
 
     # The address and the name are nowhere but in the erasure's audit entry.
     (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.erase"))
-    assert {(t, key) for t, _c, key in _where_stored(session, EMAIL)} == {("audit_entry", entry.id)}
-    assert {(t, key) for t, _c, key in _where_stored(session, NAME)} == {("audit_entry", entry.id)}
+    assert {(t, key) for t, _c, key in where_stored(session, EMAIL)} == {("audit_entry", entry.id)}
+    assert {(t, key) for t, _c, key in where_stored(session, NAME)} == {("audit_entry", entry.id)}
     assert entry.actor_id == kerstin.id and json.loads(entry.before)["email"] == EMAIL
 
     # The thread is whole: her comment, the reply to it, her reply, the agreement.
@@ -225,7 +211,7 @@ def test_staff_close_an_account_on_request_with_a_reason(client, auth, session, 
     (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.erase"))
     assert entry.actor_id == staff.id and entry.object_id == kerstin.id
     assert entry.reason == "Bad om det per telefon 3/12"
-    assert {(t, key) for t, _c, key in _where_stored(session, EMAIL)} == {("audit_entry", entry.id)}
+    assert {(t, key) for t, _c, key in where_stored(session, EMAIL)} == {("audit_entry", entry.id)}
     page = _main(client.get(f"/admin/anvandare/{kerstin.id}"))
     assert "Kontot avslutat, personuppgifterna raderade" in page
     assert "Avsluta kontot</button>" not in page
