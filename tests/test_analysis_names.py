@@ -213,6 +213,38 @@ def test_one_comment_proposed_twice_at_once_is_stored_once(app, session, themed)
     assert session.scalar(count) == 1
 
 
+def _round_with_a_comment_at_0008(connection, when: datetime) -> tuple[int, int]:
+    """Insert a consultation, a round, an author and a comment; return the round's and the
+    comment's ids."""
+    at = when.isoformat()
+
+    def insert(sql: str, values: tuple) -> int:
+        return connection.exec_driver_sql(sql + " RETURNING id", values).scalar()
+
+    author = insert(
+        "INSERT INTO user_account (email, display_name, password_hash, role, category,"
+        " created_at) VALUES ('a@example.se', 'A', 'x', 'participant', 'privatperson', ?)",
+        (at,),
+    )
+    consultation = insert(
+        "INSERT INTO consultation (slug, title, summary, created_at) VALUES ('s', 'S', '', ?)",
+        (at,),
+    )
+    round_ = insert(
+        "INSERT INTO round (consultation_id, number, title, moderation, opens_at, closes_at,"
+        " created_at) VALUES (?, 1, 'R', 'post', ?, ?, ?)",
+        (consultation, at, at, at),
+    )
+    comment = insert(
+        "INSERT INTO comment (round_id, author_id, author_category, kind, body, body_html,"
+        " status, submission_key, agreement_count, created_at, updated_at)"
+        " VALUES (?, ?, 'privatperson', 'comment', 'En synpunkt.', '<p>En synpunkt.</p>',"
+        " 'published', 'k', 0, ?, ?)",
+        (round_, author, at, at),
+    )
+    return round_, comment
+
+
 def test_the_migration_resolves_duplicates_it_finds(tmp_path):
     url = f"sqlite:///{tmp_path / 'duplicates.db'}"
     config = db.alembic_config(url)
@@ -220,9 +252,9 @@ def test_the_migration_resolves_duplicates_it_finds(tmp_path):
     engine = db.make_engine(url)
     when = datetime(2026, 1, 1, tzinfo=UTC)
     with Session(engine) as session:
-        round_ = factories.make_round(session, opens_at=when, closes_at=when)
-        comment = factories.make_comment(session, round_, factories.make_user(session))
+        # Rows written in SQL as the 0008 schema has them: the models describe a later one.
         connection = session.connection()
+        round_, comment = _round_with_a_comment_at_0008(connection, when)
         for name, retired in [
             ("Trafik", None),
             ("trafik", None),
@@ -234,14 +266,14 @@ def test_the_migration_resolves_duplicates_it_finds(tmp_path):
                 "INSERT INTO theme (round_id, name, origin, position, version, retired_at,"
                 " description, keywords, representative_ids, created_at)"
                 " VALUES (?, ?, 'model', 0, 1, ?, '', '[]', '[]', ?)",
-                (round_.id, name, retired.isoformat() if retired else None, when.isoformat()),
+                (round_, name, retired.isoformat() if retired else None, when.isoformat()),
             )
         first = connection.exec_driver_sql("SELECT min(id) FROM theme").scalar()
         for decided in [None, when.isoformat(), None]:
             connection.exec_driver_sql(
                 "INSERT INTO theme_proposal (theme_id, comment_id, score, created_at, decided_at)"
                 " VALUES (?, ?, 0.5, ?, ?)",
-                (first, comment.id, when.isoformat(), decided),
+                (first, comment, when.isoformat(), decided),
             )
         session.commit()
     engine.dispose()
