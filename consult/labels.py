@@ -30,3 +30,12 @@ STATUS_LABELS = {
     CommentStatus.REJECTED: _l("Rejected by a moderator"),
     CommentStatus.WITHDRAWN: _l("Withdrawn by you"),
 }
+HELD_LABEL = _l("Waiting for e-mail confirmation")
+
+
+def status_label(comment):
+    """The reader-facing status of ``comment``; a comment held until its author confirms their
+    e-mail address says so rather than "waiting for review"."""
+    if comment.status == CommentStatus.PENDING and not comment.author.is_confirmed:
+        return HELD_LABEL
+    return STATUS_LABELS[comment.status]

@@ -194,7 +194,7 @@ def test_an_unconfirmed_persons_comment_is_held_until_they_confirm(
 
     # The author is told, with a button that sends the link again.
     mine = client.get("/mina-synpunkter").get_data(as_text=True)
-    assert "Väntar på att du bekräftar din e-postadress" in mine
+    assert "Väntar på bekräftad e-postadress" in mine
     assert "/konto/skicka-lanken-igen" in mine
     form = client.get(_comment_url(open_round)).get_data(as_text=True)
     assert "publiceras när du har bekräftat din e-postadress" in form

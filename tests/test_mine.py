@@ -59,6 +59,20 @@ def test_receipt_is_a_text_download_of_what_was_submitted(client, auth, session,
     assert user.email not in text
 
 
+def test_a_held_comment_waits_for_the_address_in_receipt_and_list(
+    client, auth, session, open_round
+):
+    user = auth.login(confirmed=False)
+    factories.make_comment(
+        session, open_round, user, body="Hållen text", status=CommentStatus.PENDING
+    )
+    text = client.get("/mina-synpunkter/kvitto.txt").get_data(as_text=True)
+    assert "Status: Väntar på bekräftad e-postadress" in text
+    assert "Väntar på granskning" not in text
+    page = client.get("/mina-synpunkter").get_data(as_text=True)
+    assert "Väntar på bekräftad e-postadress" in page
+
+
 # Fixes pinned by an earlier review (moved here from test_review_fixes.py)
 
 

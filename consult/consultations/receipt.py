@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from ..labels import KIND_LABELS, STANCE_LABELS, STATUS_LABELS
+from ..labels import KIND_LABELS, STANCE_LABELS, status_label
 from ..models import Comment, User
 
 
@@ -73,7 +73,7 @@ def render(user: User, comments: list[Comment], now: datetime) -> str:
             lines.append(_("Position: %(stance)s", stance=STANCE_LABELS[comment.stance]))
         if comment.author_organisation_name:
             lines.append(_("On behalf of: %(org)s", org=comment.author_organisation_name))
-        lines.append(_("Status: %(status)s", status=STATUS_LABELS[comment.status]))
+        lines.append(_("Status: %(status)s", status=status_label(comment)))
         if comment.proposed_text:
             lines += ["", _("Proposed wording:"), comment.proposed_text]
         if comment.body:
