@@ -52,9 +52,17 @@ def vary_on_htmx(bp: Blueprint) -> None:
         return response
 
 
-def staff_only(bp: Blueprint, *, except_endpoints: frozenset[str] = frozenset()) -> None:
-    """Send anonymous visitors of ``bp`` to the login page and refuse non-staff with 403.
+def staff_only(
+    bp: Blueprint,
+    *,
+    except_endpoints: frozenset[str] = frozenset(),
+    only_endpoints: frozenset[str] | None = None,
+    admins: bool = False,
+) -> None:
+    """Send anonymous visitors of ``bp`` to the login page and refuse non-staff with 403
+    (non-administrators when ``admins``).
 
+    ``only_endpoints`` limits the gate to those views, ``except_endpoints`` leaves some out.
     The services check again; this gate keeps every view of the area behind the same door.
     """
 
@@ -62,8 +70,10 @@ def staff_only(bp: Blueprint, *, except_endpoints: frozenset[str] = frozenset())
     def _staff_only():
         if request.endpoint in except_endpoints:
             return None
+        if only_endpoints is not None and request.endpoint not in only_endpoints:
+            return None
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
-        if not current_user.is_staff:
+        if not (current_user.is_admin if admins else current_user.is_staff):
             abort(403)
         return None

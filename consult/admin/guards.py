@@ -3,12 +3,12 @@ limit for the two pages that take a draft file."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..db import get_session
-from ..security import vary_on_htmx
+from ..security import staff_only, vary_on_htmx
 from . import bp
 from .forms import error_message
 from .uploads import MAX_DRAFT_BYTES
@@ -27,13 +27,7 @@ def _upload_limit(endpoint, _values):
         request.max_content_length = MAX_DRAFT_BYTES + FORM_OVERHEAD_BYTES
 
 
-@bp.before_request
-def _administrators_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403)
-    return None
+staff_only(bp, admins=True)
 
 
 @bp.errorhandler(413)

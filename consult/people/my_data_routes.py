@@ -19,12 +19,11 @@ from ..web import call, show_refusal
 from . import bp, my_data, my_data_bp, my_data_files
 from .forms import ReasonForm, error_message
 
-MY_DATA_RATE_LIMIT = "10 per hour"
 FORMATS = ("json", "zip")
 
 
 def _limit() -> str:
-    return current_app.config.get("MY_DATA_RATE_LIMIT", MY_DATA_RATE_LIMIT)
+    return current_app.config["MY_DATA_RATE_LIMIT"]
 
 
 def _per_user() -> str:

@@ -7,13 +7,13 @@ each service checks the acting user again.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from ..db import get_session
 from ..errors import Invalid
+from ..security import staff_only
 from ..web import call, form_page, show_refusal
 from . import bp, content, cookies, labels, pages, retention
 from .forms import FORMS, RetentionForm, days, message
@@ -26,15 +26,7 @@ EDIT_ENDPOINTS = {
 PUBLIC_ENDPOINTS = {content.PRIVACY: "site.privacy", content.ACCESSIBILITY: "site.accessibility"}
 
 
-@bp.before_request
-def _administrators_only():
-    if request.endpoint not in ADMIN_ENDPOINTS:
-        return None
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403)
-    return None
+staff_only(bp, only_endpoints=ADMIN_ENDPOINTS, admins=True)
 
 
 @bp.app_template_global()
