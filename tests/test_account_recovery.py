@@ -3,6 +3,7 @@ password or the address, signing out everywhere, held comments and confirmed-onl
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -10,11 +11,12 @@ import flask_babel
 import pytest
 from sqlalchemy import func, select
 
-from consult import create_app
+from consult import clock, create_app
 from consult.auth import sessions, tokens
 from consult.extensions import limiter
 from consult.models import Comment, CommentStatus, Notification, OutboxEmail, Role, User
 from consult.moderation import queue as moderation_queue
+from consult.people import my_data
 
 from . import factories
 from .conftest import CsrfClient, make_config
@@ -465,6 +467,31 @@ def test_changing_the_address_mails_both_and_moves_only_when_the_link_is_opened(
     assert client.get(_link(to_new)).status_code == 410
     client.post("/konto/logga-ut")
     assert _login(client, _fresh(session, user)).status_code == 302
+
+
+def test_mail_follows_the_account_not_the_address_into_my_data(client, auth, session):
+    """Anna moves to a new address; Mallory registers the old one. Anna's mail (also the
+    link to her new address) is in Anna's export, and none of it in Mallory's."""
+    anna = auth.login(email="anna@example.se")
+    client.post(
+        "/konto/e-post",
+        data={"email": "anna.ny@example.se", "current_password": factories.PASSWORD},
+    )
+    [to_new] = _mails(session, "anna.ny@example.se")
+    assert client.get(_link(to_new)).status_code == 302
+    client.post("/konto/logga-ut")
+    assert _register(client, "anna@example.se").status_code == 302
+    mallory = session.scalar(select(User).where(User.email == "anna@example.se"))
+
+    def exported(user):
+        data = my_data.collect(session, user, user, now=clock.now(), base_url="http://x")
+        return json.dumps(data["emails"], ensure_ascii=False)
+
+    theirs = exported(mallory)
+    assert "anna.ny@example.se" not in theirs and anna.display_name not in theirs
+    assert "Bekräfta din e-postadress" in theirs
+    mine = exported(_fresh(session, anna))
+    assert "anna.ny@example.se" in mine and "Bekräfta din nya e-postadress" in mine
 
 
 def _link_or_empty(mail: OutboxEmail) -> str:

@@ -95,6 +95,7 @@ def story(session, open_round, now):
     # An account e-mail (no notification) whose link could still work.
     session.add(
         OutboxEmail(
+            user_id=alice.id,
             to_address="Alice@Example.se",
             subject="Bekräfta din e-postadress",
             body="Följ länken: http://localhost/konto/bekrafta/hemlig-token-123 inom ett dygn.",

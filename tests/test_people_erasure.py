@@ -66,6 +66,13 @@ def thread(session, open_round, kerstin):
     session.add_all(
         [
             OutboxEmail(to_address=EMAIL, subject="Hej", body=f"Hej {NAME}"),
+            # Her mail to an address she asked to move to: hers by account, not by address.
+            OutboxEmail(
+                user_id=kerstin.id,
+                to_address="kerstin.ny@example.se",
+                subject="Bekräfta din nya e-postadress",
+                body="Öppna länken.",
+            ),
             OutboxEmail(
                 notification_id=note.id,
                 to_address=other.email,
@@ -143,6 +150,7 @@ def test_closing_erases_the_person_and_keeps_the_public_record(
     # Follows, her notifications and her mail are gone.
     assert session.scalar(select(func.count()).select_from(Follow)) == 0
     assert session.scalar(select(func.count()).where(OutboxEmail.to_address == EMAIL)) == 0
+    assert session.scalar(select(func.count()).where(OutboxEmail.user_id == kerstin.id)) == 0
 
 
 def _counts(page: str) -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Enum, String, Text, delete, func, select, update
+from sqlalchemy import Enum, String, Text, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -107,9 +107,18 @@ def erase_account(
         )
     session.execute(delete(Follow).where(Follow.user_id == user.id))
     mine = select(Notification.id).where(Notification.user_id == user.id)
-    session.execute(delete(OutboxEmail).where(OutboxEmail.notification_id.in_(mine)))
+    session.execute(
+        delete(OutboxEmail).where(
+            or_(OutboxEmail.user_id == user.id, OutboxEmail.notification_id.in_(mine))
+        )
+    )
     session.execute(delete(Notification).where(Notification.user_id == user.id))
-    session.execute(delete(OutboxEmail).where(func.lower(OutboxEmail.to_address) == old_email))
+    # Mail queued before mail recorded its account: known only by the address.
+    session.execute(
+        delete(OutboxEmail).where(
+            OutboxEmail.user_id.is_(None), func.lower(OutboxEmail.to_address) == old_email
+        )
+    )
 
     user.email = new_email
     user.display_name = ERASED_NAME
