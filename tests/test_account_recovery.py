@@ -494,6 +494,25 @@ def test_mail_follows_the_account_not_the_address_into_my_data(client, auth, ses
     assert "anna.ny@example.se" in mine and "Bekräfta din nya e-postadress" in mine
 
 
+def test_only_the_latest_change_request_link_moves_the_account(client, auth, session):
+    user = auth.login(email="ratt@example.se")
+    for address in ("typo@evil.se", "right@example.se"):
+        response = client.post(
+            "/konto/e-post", data={"email": address, "current_password": factories.PASSWORD}
+        )
+        assert response.status_code == 302
+    assert _fresh(session, user).pending_email == "right@example.se"
+    [earlier] = _mails(session, "typo@evil.se")
+    [latest] = _mails(session, "right@example.se")
+
+    assert client.get(_link(earlier)).status_code == 410
+    assert _fresh(session, user).email == "ratt@example.se"
+    assert client.get(_link(latest)).status_code == 302
+    moved = _fresh(session, user)
+    assert moved.email == "right@example.se" and moved.pending_email is None
+    assert client.get(_link(earlier)).status_code == 410
+
+
 def _link_or_empty(mail: OutboxEmail) -> str:
     found = LINK.search(mail.body)
     path = found.group(1) if found else ""

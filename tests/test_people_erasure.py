@@ -40,6 +40,7 @@ NAME = "Kerstin Vikström"
 def kerstin(session):
     user = factories.make_user(session, category=Category.INDIVIDUAL, name=NAME, email=EMAIL)
     user.municipality = "Umeå"
+    user.pending_email = "kerstin.ny@example.se"  # she asked to move; the link is unopened
     session.commit()
     return user
 
@@ -129,6 +130,7 @@ def test_closing_erases_the_person_and_keeps_the_public_record(
     assert user.email == f"erased-{user.id}@invalid"
     assert user.display_name != NAME and user.name_shown == NameShown.HIDDEN
     assert user.erased_at is not None and user.session_epoch == 1
+    assert user.pending_email is None
 
     # The address and the name are nowhere but in the erasure's audit entry.
     (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.erase"))

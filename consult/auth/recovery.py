@@ -208,6 +208,7 @@ def request_email_change(
         raise Invalid({"email": "same"})
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise Invalid({"email": "taken"})
+    user.pending_email = address
     token = tokens.make(tokens.NEW_EMAIL, user, email=address)
     mails.new_address(session, user, address, token, _max_age(tokens.NEW_EMAIL), now)
     session.commit()
@@ -230,6 +231,7 @@ def confirm_new_email(session: Session, token: str, *, now: datetime) -> User:
         raise WrongState("taken")
     was_confirmed = user.is_confirmed
     user.email = claim.email
+    user.pending_email = None
     if was_confirmed:
         user.email_confirmed_at = now
         published = []

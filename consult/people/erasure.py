@@ -5,7 +5,8 @@ request (the user page, a reason required). The account row stays, emptied of wh
 the person, so that everything pointing at it keeps working: threads and replies, counts,
 agreements (now anonymous), reports, themes and their assignments, the synthesis, exports.
 
-What is erased: the e-mail address (replaced by a unique address that cannot receive mail),
+What is erased: the e-mail address (replaced by a unique address that cannot receive mail)
+and any address asked for in a change request,
 the name, the password (no password opens the account), every session (the epoch is raised),
 follows, the person's notifications and e-mails, and every copy of the address, or of the
 name in the log, mails and notes (``scrub``). Published comments stay as part of the public
@@ -121,6 +122,7 @@ def erase_account(
     )
 
     user.email = new_email
+    user.pending_email = None
     user.display_name = ERASED_NAME
     user.password_hash = UNUSABLE_PASSWORD
     user.session_epoch = (user.session_epoch or 0) + 1
