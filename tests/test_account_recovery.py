@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult import clock, create_app
-from consult.auth import sessions, tokens
+from consult.auth import recovery, sessions, tokens
 from consult.extensions import limiter
 from consult.models import Comment, CommentStatus, Notification, OutboxEmail, Role, User
 from consult.moderation import queue as moderation_queue
@@ -545,6 +545,21 @@ def test_a_new_address_taken_meanwhile_gets_a_clear_page(app, client, session):
     response = client.get(f"/konto/ny-e-post/{token}")
     assert response.status_code == 409
     assert "Ett annat konto" in response.get_data(as_text=True)
+
+
+def test_a_new_address_taken_just_before_saving_gets_the_same_clear_page(
+    app, client, session, monkeypatch
+):
+    """Another account takes the address between the check and the save: the unique index
+    refuses it, and the person sees why instead of a server error."""
+    user = factories.make_user(session, email="forst@example.se")
+    token = _token(app, tokens.NEW_EMAIL, user, email="omstridd@example.se")
+    factories.make_user(session, email="omstridd@example.se")
+    monkeypatch.setattr(recovery, "_taken", lambda *args: False)
+    response = client.get(f"/konto/ny-e-post/{token}")
+    assert response.status_code == 409
+    assert "Ett annat konto" in response.get_data(as_text=True)
+    assert _fresh(session, user).email == "forst@example.se"
 
 
 # Sessions
