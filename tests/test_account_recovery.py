@@ -3,6 +3,7 @@ password or the address, signing out everywhere, held comments and confirmed-onl
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -10,11 +11,12 @@ import flask_babel
 import pytest
 from sqlalchemy import func, select
 
-from consult import create_app
-from consult.auth import sessions, tokens
+from consult import clock, create_app
+from consult.auth import recovery, sessions, tokens
 from consult.extensions import limiter
 from consult.models import Comment, CommentStatus, Notification, OutboxEmail, Role, User
 from consult.moderation import queue as moderation_queue
+from consult.people import my_data
 
 from . import factories
 from .conftest import CsrfClient, make_config
@@ -467,6 +469,50 @@ def test_changing_the_address_mails_both_and_moves_only_when_the_link_is_opened(
     assert _login(client, _fresh(session, user)).status_code == 302
 
 
+def test_mail_follows_the_account_not_the_address_into_my_data(client, auth, session):
+    """Anna moves to a new address; Mallory registers the old one. Anna's mail (also the
+    link to her new address) is in Anna's export, and none of it in Mallory's."""
+    anna = auth.login(email="anna@example.se")
+    client.post(
+        "/konto/e-post",
+        data={"email": "anna.ny@example.se", "current_password": factories.PASSWORD},
+    )
+    [to_new] = _mails(session, "anna.ny@example.se")
+    assert client.get(_link(to_new)).status_code == 302
+    client.post("/konto/logga-ut")
+    assert _register(client, "anna@example.se").status_code == 302
+    mallory = session.scalar(select(User).where(User.email == "anna@example.se"))
+
+    def exported(user):
+        data = my_data.collect(session, user, user, now=clock.now(), base_url="http://x")
+        return json.dumps(data["emails"], ensure_ascii=False)
+
+    theirs = exported(mallory)
+    assert "anna.ny@example.se" not in theirs and anna.display_name not in theirs
+    assert "Bekräfta din e-postadress" in theirs
+    mine = exported(_fresh(session, anna))
+    assert "anna.ny@example.se" in mine and "Bekräfta din nya e-postadress" in mine
+
+
+def test_only_the_latest_change_request_link_moves_the_account(client, auth, session):
+    user = auth.login(email="ratt@example.se")
+    for address in ("typo@evil.se", "right@example.se"):
+        response = client.post(
+            "/konto/e-post", data={"email": address, "current_password": factories.PASSWORD}
+        )
+        assert response.status_code == 302
+    assert _fresh(session, user).pending_email == "right@example.se"
+    [earlier] = _mails(session, "typo@evil.se")
+    [latest] = _mails(session, "right@example.se")
+
+    assert client.get(_link(earlier)).status_code == 410
+    assert _fresh(session, user).email == "ratt@example.se"
+    assert client.get(_link(latest)).status_code == 302
+    moved = _fresh(session, user)
+    assert moved.email == "right@example.se" and moved.pending_email is None
+    assert client.get(_link(earlier)).status_code == 410
+
+
 def _link_or_empty(mail: OutboxEmail) -> str:
     found = LINK.search(mail.body)
     path = found.group(1) if found else ""
@@ -499,6 +545,21 @@ def test_a_new_address_taken_meanwhile_gets_a_clear_page(app, client, session):
     response = client.get(f"/konto/ny-e-post/{token}")
     assert response.status_code == 409
     assert "Ett annat konto" in response.get_data(as_text=True)
+
+
+def test_a_new_address_taken_just_before_saving_gets_the_same_clear_page(
+    app, client, session, monkeypatch
+):
+    """Another account takes the address between the check and the save: the unique index
+    refuses it, and the person sees why instead of a server error."""
+    user = factories.make_user(session, email="forst@example.se")
+    token = _token(app, tokens.NEW_EMAIL, user, email="omstridd@example.se")
+    factories.make_user(session, email="omstridd@example.se")
+    monkeypatch.setattr(recovery, "_taken", lambda *args: False)
+    response = client.get(f"/konto/ny-e-post/{token}")
+    assert response.status_code == 409
+    assert "Ett annat konto" in response.get_data(as_text=True)
+    assert _fresh(session, user).email == "forst@example.se"
 
 
 # Sessions

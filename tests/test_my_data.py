@@ -95,6 +95,7 @@ def story(session, open_round, now):
     # An account e-mail (no notification) whose link could still work.
     session.add(
         OutboxEmail(
+            user_id=alice.id,
             to_address="Alice@Example.se",
             subject="Bekräfta din e-postadress",
             body="Följ länken: http://localhost/konto/bekrafta/hemlig-token-123 inom ett dygn.",
@@ -159,6 +160,7 @@ def test_the_export_holds_agreements_reports_follows_notifications_and_mail(sess
     assert "hemlig-token-123" not in account_mail["body"]
     assert "[link removed]" in account_mail["body"]
     assert data["account"]["email"] == "alice@example.se"
+    assert data["account"]["pending_email"] is None
     assert data["account"]["category"] == Category.INDIVIDUAL.value
     assert "password_hash" not in data["account"]
     assert data["organisation"] is None

@@ -40,6 +40,7 @@ NAME = "Kerstin Vikström"
 def kerstin(session):
     user = factories.make_user(session, category=Category.INDIVIDUAL, name=NAME, email=EMAIL)
     user.municipality = "Umeå"
+    user.pending_email = "kerstin.ny@example.se"  # she asked to move; the link is unopened
     session.commit()
     return user
 
@@ -66,6 +67,13 @@ def thread(session, open_round, kerstin):
     session.add_all(
         [
             OutboxEmail(to_address=EMAIL, subject="Hej", body=f"Hej {NAME}"),
+            # Her mail to an address she asked to move to: hers by account, not by address.
+            OutboxEmail(
+                user_id=kerstin.id,
+                to_address="kerstin.ny@example.se",
+                subject="Bekräfta din nya e-postadress",
+                body="Öppna länken.",
+            ),
             OutboxEmail(
                 notification_id=note.id,
                 to_address=other.email,
@@ -122,6 +130,7 @@ def test_closing_erases_the_person_and_keeps_the_public_record(
     assert user.email == f"erased-{user.id}@invalid"
     assert user.display_name != NAME and user.name_shown == NameShown.HIDDEN
     assert user.erased_at is not None and user.session_epoch == 1
+    assert user.pending_email is None
 
     # The address and the name are nowhere but in the erasure's audit entry.
     (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.erase"))
@@ -143,6 +152,7 @@ def test_closing_erases_the_person_and_keeps_the_public_record(
     # Follows, her notifications and her mail are gone.
     assert session.scalar(select(func.count()).select_from(Follow)) == 0
     assert session.scalar(select(func.count()).where(OutboxEmail.to_address == EMAIL)) == 0
+    assert session.scalar(select(func.count()).where(OutboxEmail.user_id == kerstin.id)) == 0
 
 
 def _counts(page: str) -> list[str]:

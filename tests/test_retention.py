@@ -51,8 +51,9 @@ def _user(session, now, *, days_old, confirmed=False, **kwargs) -> User:
     return user
 
 
-def _mail(session, to, *, sent_at=None, created_at, attempts=1, notification=None):
+def _mail(session, to, *, sent_at=None, created_at, attempts=1, notification=None, user=None):
     email = OutboxEmail(
+        user_id=user.id if user else None,
         to_address=to,
         subject="Ämne",
         body="Text",
@@ -89,6 +90,8 @@ def test_an_old_unconfirmed_account_without_published_comments_goes_with_what_it
     session.commit()
     _mail(session, "glomd@example.se", created_at=now.get(), notification=note)
     _mail(session, "glomd@example.se", created_at=now.get())  # e.g. the confirmation link
+    # The link to an address it asked to move to: the account's mail, at another address.
+    _mail(session, "glomd.ny@example.se", created_at=now.get(), user=gone)
     held_id, gone_id = held.id, gone.id
 
     deleted = _run(session, now)
@@ -100,7 +103,7 @@ def test_an_old_unconfirmed_account_without_published_comments_goes_with_what_it
     assert _count(session, Notification) == _count(session, OutboxEmail) == 0
     assert session.get(Comment, published.id).agreement_count == 0
     assert (deleted.unconfirmed_accounts, deleted.held_comments, deleted.agreements) == (1, 1, 1)
-    assert (deleted.follows, deleted.notifications, deleted.outbox_emails) == (1, 1, 2)
+    assert (deleted.follows, deleted.notifications, deleted.outbox_emails) == (1, 1, 3)
 
 
 def test_confirmed_young_and_published_accounts_stay(session, now, open_round):

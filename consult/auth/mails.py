@@ -22,9 +22,13 @@ def _link(endpoint: str, token: str) -> str:
     return absolute_url(url_for(endpoint, token=token, _external=False))
 
 
-def _queue(session: Session, to: str, subject: str, lines: list[str], now: datetime) -> None:
+def _queue(
+    session: Session, user: User, to: str, subject: str, lines: list[str], now: datetime
+) -> None:
     body = "\n".join(lines + ["", _("This e-mail was sent automatically by Consult.")])
-    session.add(OutboxEmail(to_address=to, subject=subject, body=body, created_at=now))
+    session.add(
+        OutboxEmail(user_id=user.id, to_address=to, subject=subject, body=body, created_at=now)
+    )
 
 
 def _lasts(seconds: int) -> str:
@@ -49,6 +53,7 @@ def confirm(session: Session, user: User, token: str, max_age: int, now: datetim
     with force_locale(user.locale or "sv"):
         _queue(
             session,
+            user,
             user.email,
             _("Confirm your e-mail address"),
             [
@@ -73,6 +78,7 @@ def reset(session: Session, user: User, token: str, max_age: int, now: datetime)
     with force_locale(user.locale or "sv"):
         _queue(
             session,
+            user,
             user.email,
             _("Choose a new password"),
             [
@@ -97,6 +103,7 @@ def new_address(
     with force_locale(user.locale or "sv"):
         _queue(
             session,
+            user,
             new_email,
             _("Confirm your new e-mail address"),
             [
@@ -113,6 +120,7 @@ def new_address(
         )
         _queue(
             session,
+            user,
             user.email,
             _("Your e-mail address is being changed"),
             [

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -208,6 +209,7 @@ def request_email_change(
         raise Invalid({"email": "same"})
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise Invalid({"email": "taken"})
+    user.pending_email = address
     token = tokens.make(tokens.NEW_EMAIL, user, email=address)
     mails.new_address(session, user, address, token, _max_age(tokens.NEW_EMAIL), now)
     session.commit()
@@ -224,19 +226,31 @@ def confirm_new_email(session: Session, token: str, *, now: datetime) -> User:
         raise TokenError("invalid")
     user = _locked(session, claim.user_id)
     tokens.check(tokens.NEW_EMAIL, user, mark)
-    taken = session.scalar(select(User.id).where(User.email == claim.email, User.id != user.id))
-    if taken is not None:
+    if _taken(session, claim.email, user.id):
         session.rollback()
         raise WrongState("taken")
-    was_confirmed = user.is_confirmed
-    user.email = claim.email
-    if was_confirmed:
-        user.email_confirmed_at = now
-        published = []
-    else:
-        published = _confirm(session, user, now)
+    try:
+        was_confirmed = user.is_confirmed
+        user.email = claim.email
+        user.pending_email = None
+        if was_confirmed:
+            user.email_confirmed_at = now
+            published = []
+        else:
+            published = _confirm(session, user, now)
+        session.flush()
+    except IntegrityError:
+        # Another account took the address after the check above: the unique index says so.
+        session.rollback()
+        raise WrongState("taken") from None
     _commit(session, published, now)
     return user
+
+
+def _taken(session: Session, email: str, user_id: int) -> bool:
+    """Whether an account other than ``user_id`` has ``email``."""
+    found = select(User.id).where(User.email == email, User.id != user_id)
+    return session.scalar(found) is not None
 
 
 def sign_out_everywhere(session: Session, actor: User, *, now: datetime) -> None:

@@ -3,9 +3,10 @@
 A token is signed with the app's secret and a salt per purpose, so a token made for one
 purpose never passes as another. It carries the user's id and a fingerprint of the state it
 may change (for a confirmation the address and that it is unconfirmed, for a reset the
-current password hash): once used, or once that state changed another way, the fingerprint no
-longer matches and the token is dead without anything being stored. Fingerprints are keyed
-hashes, compared in constant time, and reveal nothing of the password hash.
+current password hash, for a new address also the address last asked for): once used, or
+once that state changed another way, the fingerprint no longer matches and the token is dead.
+Fingerprints are keyed hashes, compared in constant time, and reveal nothing of the password
+hash.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 def _state(purpose: str, user: User) -> str:
     if purpose == CONFIRM:
         return f"{user.email}|{'confirmed' if user.is_confirmed else 'unconfirmed'}"
-    # A reset and a change of address both die when the password or the address changes.
+    if purpose == NEW_EMAIL:
+        # A newer request replaces the pending address: only the latest request's link works.
+        return f"{user.email}|{user.password_hash}|{user.pending_email or ''}"
+    # A reset dies when the password or the address changes.
     return f"{user.email}|{user.password_hash}"
 
 

@@ -77,6 +77,8 @@ class OutboxEmail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"))
+    # The account the mail was for: its mail follows the account, not the address.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

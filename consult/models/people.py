@@ -70,6 +70,8 @@ class User(UserMixin, Base):
     )
     # Set when the account was closed and its personal data erased.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The address of the latest change-of-address request: only its link works.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 

@@ -48,6 +48,7 @@ def notify(
         session.add(
             OutboxEmail(
                 notification=notification,
+                user_id=recipient.id,
                 to_address=recipient.email,
                 subject=subject,
                 body=body,

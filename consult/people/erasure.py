@@ -5,7 +5,8 @@ request (the user page, a reason required). The account row stays, emptied of wh
 the person, so that everything pointing at it keeps working: threads and replies, counts,
 agreements (now anonymous), reports, themes and their assignments, the synthesis, exports.
 
-What is erased: the e-mail address (replaced by a unique address that cannot receive mail),
+What is erased: the e-mail address (replaced by a unique address that cannot receive mail)
+and any address asked for in a change request,
 the name, the password (no password opens the account), every session (the epoch is raised),
 follows, the person's notifications and e-mails, and every copy of the address, or of the
 name in the log, mails and notes (``scrub``). Published comments stay as part of the public
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Enum, String, Text, delete, func, select, update
+from sqlalchemy import Enum, String, Text, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -107,11 +108,21 @@ def erase_account(
         )
     session.execute(delete(Follow).where(Follow.user_id == user.id))
     mine = select(Notification.id).where(Notification.user_id == user.id)
-    session.execute(delete(OutboxEmail).where(OutboxEmail.notification_id.in_(mine)))
+    session.execute(
+        delete(OutboxEmail).where(
+            or_(OutboxEmail.user_id == user.id, OutboxEmail.notification_id.in_(mine))
+        )
+    )
     session.execute(delete(Notification).where(Notification.user_id == user.id))
-    session.execute(delete(OutboxEmail).where(func.lower(OutboxEmail.to_address) == old_email))
+    # Mail queued before mail recorded its account: known only by the address.
+    session.execute(
+        delete(OutboxEmail).where(
+            OutboxEmail.user_id.is_(None), func.lower(OutboxEmail.to_address) == old_email
+        )
+    )
 
     user.email = new_email
+    user.pending_email = None
     user.display_name = ERASED_NAME
     user.password_hash = UNUSABLE_PASSWORD
     user.session_epoch = (user.session_epoch or 0) + 1

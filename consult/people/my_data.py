@@ -55,6 +55,7 @@ FORMAT_VERSION = 1
 # (table, column) -> the export's top-level key, or "-" with the reason it is not.
 COVERAGE: dict[tuple[str, str], str] = {
     ("user_account", "email"): "account",
+    ("user_account", "pending_email"): "account",
     ("comment", "author_id"): "comments",
     ("comment", "moderated_by_id"): "staff_work",
     ("agreement", "user_id"): "agreements",
@@ -63,6 +64,7 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("notification", "user_id"): "notifications",
     ("follow", "user_id"): "follows",
     ("outbox_email", "to_address"): "emails",
+    ("outbox_email", "user_id"): "emails",
     ("audit_entry", "actor_id"): "audit",
     ("consultation", "owner_id"): "staff_work",
     ("consultation", "contact_email"): "consultation_contact",
@@ -94,6 +96,7 @@ ACCOUNT_FIELDS = (
     "blocked_reason",
     "created_at",
     "erased_at",
+    "pending_email",
 )
 ACCOUNT_LEFT_OUT = {
     "password_hash": "a one-way hash of the password: not the password, and a secret",
@@ -107,7 +110,8 @@ ABOUT = {
     "generated_at": "When this file was made (ISO 8601, UTC).",
     "site": "The address of the site the data come from.",
     "about": "This description of the keys.",
-    "account": "The account: e-mail, name and how it is shown, category, role, language, "
+    "account": "The account: e-mail (and 'pending_email', an address asked for but not yet "
+    "confirmed), name and how it is shown, category, role, language, "
     "e-mail setting, organisation claim, block, and when each was set. Codes, not labels.",
     "organisation": "The organisation the account speaks for (null if none).",
     "comments": "Every comment and reply written, in every status (also withdrawn, rejected "
@@ -155,6 +159,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "blocked_reason": "Why it was blocked.",
         "created_at": "When the account was made.",
         "erased_at": "When the account was closed (null: open).",
+        "pending_email": "The address of the latest request to change the e-mail address, "
+        "until its link is opened (null: none).",
     },
     "organisation": {
         "id": "The organisation's number.",
@@ -545,15 +551,11 @@ LINK = re.compile(r"https?://\S+")
 
 
 def _emails(session: Session, user: User) -> list[dict[str, Any]]:
+    # By owner, never by address: an address may have belonged to another account before.
     mine = select(Notification.id).where(Notification.user_id == user.id)
     emails = session.scalars(
         select(OutboxEmail)
-        .where(
-            or_(
-                OutboxEmail.notification_id.in_(mine),
-                func.lower(OutboxEmail.to_address) == user.email.lower(),
-            )
-        )
+        .where(or_(OutboxEmail.user_id == user.id, OutboxEmail.notification_id.in_(mine)))
         .order_by(OutboxEmail.created_at, OutboxEmail.id)
     )
     exported = []

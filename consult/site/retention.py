@@ -59,6 +59,7 @@ GOES_WITH_ACCOUNT = frozenset(
         ("agreement", "user_id"),
         ("follow", "user_id"),
         ("notification", "user_id"),
+        ("outbox_email", "user_id"),
     }
 )
 # What goes with a held (never published) comment of such an account. A row anywhere else that
@@ -242,7 +243,11 @@ def _delete_accounts(session: Session, ids: list[int], deleted: Deleted) -> None
     # Their e-mail, sent or not, holds their address: it goes too.
     deleted.outbox_emails += session.execute(
         delete(OutboxEmail).where(
-            or_(OutboxEmail.notification_id.in_(theirs), OutboxEmail.to_address.in_(addresses))
+            or_(
+                OutboxEmail.user_id.in_(ids),
+                OutboxEmail.notification_id.in_(theirs),
+                OutboxEmail.to_address.in_(addresses),
+            )
         )
     ).rowcount
     deleted.notifications += session.execute(
