@@ -389,6 +389,31 @@ def test_a_reset_confirms_an_unconfirmed_address(app, client, session):
     assert _fresh(session, user).is_confirmed
 
 
+def test_a_reset_does_not_publish_what_was_written_before_it(
+    app, client, auth, session, open_round
+):
+    # Someone registers the victim's address and writes in their name; the comment is held.
+    user = auth.login(confirmed=False)
+    _comment(client, open_round, body="Skrivet av någon annan")
+    comment = session.scalar(select(Comment))
+    assert comment.status == CommentStatus.PENDING
+    client.post("/konto/logga-ut")
+    victim = CsrfClient(app, response_wrapper=app.response_class, use_cookies=True)
+    response = victim.post(
+        f"/konto/nytt-losenord/{_token(app, tokens.RESET, user)}",
+        data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "1 synpunkt som skrevs innan du valde ditt lösenord publicerades inte" in page
+    assert _fresh(session, user).is_confirmed
+    assert session.get(Comment, comment.id).status == CommentStatus.WITHDRAWN
+    reader = CsrfClient(app, response_wrapper=app.response_class, use_cookies=True)
+    assert "Skrivet av någon annan" not in reader.get(_comment_url(open_round)).get_data(
+        as_text=True
+    )
+
+
 def test_a_short_new_password_is_refused_next_to_the_field(app, client, session):
     user = factories.make_user(session)
     response = client.post(

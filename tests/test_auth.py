@@ -9,7 +9,7 @@ from sqlalchemy import select
 from consult import create_app
 from consult.auth import services as accounts
 from consult.extensions import limiter
-from consult.models import Category, Organisation, User
+from consult.models import Category, Organisation, OutboxEmail, User
 
 from . import factories
 from .conftest import CsrfClient, make_config
@@ -92,11 +92,27 @@ def test_invalid_registration_shows_error_next_to_field(client, session, overrid
     assert session.scalar(select(User)) is None
 
 
-def test_duplicate_email_is_refused(client, session):
-    factories.make_user(session, email="anna@umea.example")
-    response = _register(client, category="privatperson", email="ANNA@umea.example")
-    assert response.status_code == 422
-    assert len(session.scalars(select(User)).all()) == 1
+def test_a_taken_address_is_answered_as_a_new_account_and_its_owner_is_told(
+    app, client, session
+):
+    owner = factories.make_user(session, email="anna@umea.example")
+    taken = _register(client, category="privatperson", email="ANNA@umea.example")
+    fresh = CsrfClient(app, response_wrapper=app.response_class, use_cookies=True)
+    new = _register(fresh, category="privatperson", email="bo@umea.example")
+    assert taken.status_code == new.status_code == 302
+    assert taken.headers["Location"] == new.headers["Location"]
+    shown = client.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "Välkommen, Anna Lind!" in shown
+    assert "Vi har skickat en länk till anna@umea.example" in shown
+    assert "redan" not in shown
+    # Nobody is logged in to the existing account, and no second account is made.
+    assert client.get("/konto").status_code == 302
+    assert len(session.scalars(select(User)).all()) == 2
+    session.expire_all()
+    mails = session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == owner.email))
+    [mail] = mails.all()
+    assert "Någon försökte registrera sig med din e-postadress" == mail.subject
+    assert "/konto/glomt-losenord" in mail.body
 
 
 def test_login_and_logout(client, session):

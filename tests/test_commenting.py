@@ -555,3 +555,22 @@ def test_late_post_without_js_shows_the_message_once(client, auth, open_round, n
         data={f"{key}-kind": "comment", f"{key}-body": "Sent", f"{key}-submission_key": "k"},
     ).get_data(as_text=True)
     assert "flash-error" not in page and page.count("notice-error") == 1
+
+
+def test_an_unconfirmed_person_cannot_agree_and_is_offered_the_link(
+    client, auth, session, open_round
+):
+    comment = _comment(session, open_round)
+    auth.login(confirmed=False)
+    refused = client.post(f"/synpunkter/{comment.id}/instam", headers=HX)
+    assert refused.status_code == 409
+    fragment = refused.get_data(as_text=True)
+    assert "Bekräfta din e-postadress innan du instämmer i eller anmäler" in fragment
+    assert "/konto/skicka-lanken-igen" in fragment
+    plain = client.post(f"/synpunkter/{comment.id}/instam", follow_redirects=True)
+    page = plain.get_data(as_text=True)
+    flash_at = page.index('class="flash flash-error">Bekräfta din e-postadress innan')
+    assert "/konto/skicka-lanken-igen" in page[flash_at : flash_at + 600]
+    session.expire_all()
+    assert session.get(Comment, comment.id).agreement_count == 0
+    assert session.scalar(select(Agreement)) is None

@@ -125,6 +125,18 @@ def test_a_blocked_user_cannot_report(session, now, comment):
     assert session.scalar(select(func.count()).select_from(Report)) == 0
 
 
+def test_unconfirmed_accounts_cannot_report_so_throw_away_accounts_cannot_hide(
+    session, now, comment
+):
+    for _ in range(comment.round.report_threshold):
+        with pytest.raises(WrongState):
+            _report(session, comment, now, reporter=factories.make_user(session, confirmed=False))
+        session.rollback()
+    session.refresh(comment)
+    assert comment.status == CommentStatus.PUBLISHED
+    assert comment.open_report_count == 0
+
+
 def test_only_published_comments_of_post_moderated_rounds_can_be_reported(session, now):
     pre = factories.make_round(
         session,

@@ -558,3 +558,37 @@ def test_blocking_an_author_in_place_tells_the_page(client, auth, session, pendi
     )
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == "moderation-changed"
+
+
+def test_an_unconfirmed_person_cannot_report_and_is_offered_the_link(
+    client, auth, session, published
+):
+    auth.login(role=Role.PARTICIPANT, confirmed=False)
+    url = f"/synpunkter/{published.id}/anmal"
+    data = {f"report-{published.id}-reason": "spam"}
+    refused = client.post(url, data=data, headers=HX)
+    assert refused.status_code == 409
+    fragment = refused.get_data(as_text=True)
+    assert "Bekräfta din e-postadress innan du instämmer i eller anmäler" in fragment
+    assert "/konto/skicka-lanken-igen" in fragment
+    page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    flash_at = page.index('class="flash flash-error">Bekräfta din e-postadress innan')
+    assert "/konto/skicka-lanken-igen" in page[flash_at : flash_at + 600]
+    session.refresh(published)
+    assert published.open_report_count == 0
+
+
+def test_staff_cannot_approve_a_comment_held_for_an_unconfirmed_author(
+    client, auth, session, pre_round
+):
+    author = factories.make_user(session, confirmed=False)
+    held = factories.make_comment(session, pre_round, author, status=CommentStatus.PENDING)
+    auth.login(role=Role.STAFF)
+    response = client.post(
+        f"/moderering/synpunkter/{held.id}/godkann",
+        data={"next": "/moderering/"},
+        follow_redirects=True,
+    )
+    assert "Författaren har inte bekräftat sin e-postadress" in response.get_data(as_text=True)
+    session.refresh(held)
+    assert held.status == CommentStatus.PENDING

@@ -15,7 +15,7 @@ from ..errors import Invalid, WrongState
 from ..extensions import limiter
 from ..people import public_names
 from ..security import safe_next
-from ..web import form_page
+from ..web import form_page, show_refusal
 from . import bp, recovery, sessions
 from .forms import ButtonForm, ChangeEmailForm, ChangePasswordForm
 
@@ -50,9 +50,8 @@ ERRORS = {
 }
 
 
-def _show(form, error: Invalid) -> None:
-    for name, key in error.errors.items():
-        getattr(form, name).errors = [str(ERRORS.get((name, key), key))]
+def _message(field: str, key: str):
+    return ERRORS.get((field, key), key)
 
 
 @bp.get("")
@@ -85,7 +84,7 @@ def change_password():
             )
         except Invalid as error:
             get_session().rollback()
-            _show(form, error)
+            show_refusal(form, error, _message)
         else:
             sessions.restart(user)
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
@@ -110,7 +109,7 @@ def change_email():
             )
         except Invalid as error:
             get_session().rollback()
-            _show(form, error)
+            show_refusal(form, error, _message)
         else:
             flash(
                 _(

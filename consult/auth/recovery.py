@@ -144,11 +144,15 @@ def check_reset(session: Session, token: str) -> User:
     return user
 
 
-def reset_password(session: Session, token: str, password: str, *, now: datetime) -> User:
+def reset_password(
+    session: Session, token: str, password: str, *, now: datetime
+) -> tuple[User, int]:
     """Set a new password from a reset link; every session of the account is signed out.
 
-    Following the link proves the address works, so an unconfirmed one is confirmed too
-    (and its held comments are published). Raises TokenError, or Invalid for a short password.
+    Following the link proves the address works, so an unconfirmed one is confirmed too. But
+    what was written before is not published: whoever registered the address may not be the
+    person who now resets its password. Those held comments are withdrawn instead; returns
+    the user and how many. Raises TokenError, or Invalid for a short password.
     """
     claim, mark = tokens.read(tokens.RESET, token)
     user = _locked(session, claim.user_id)
@@ -156,9 +160,22 @@ def reset_password(session: Session, token: str, password: str, *, now: datetime
     _check_new_password(password)
     user.password_hash = hash_password(password)
     _end_sessions(user)
-    published = [] if user.is_confirmed else _confirm(session, user, now)
-    _commit(session, published, now)
-    return user
+    withdrawn = 0
+    if not user.is_confirmed:
+        withdrawn = _withdraw_held(session, user, now)
+        user.email_confirmed_at = now
+    session.commit()
+    return user, withdrawn
+
+
+def _withdraw_held(session: Session, user: User, now: datetime) -> int:
+    held = session.scalars(
+        select(Comment).where(Comment.author_id == user.id, Comment.status == CommentStatus.PENDING)
+    ).all()
+    for comment in held:
+        comment.status = CommentStatus.WITHDRAWN
+        comment.updated_at = now
+    return len(held)
 
 
 # Settings of a signed-in account

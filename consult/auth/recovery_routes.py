@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import clock
@@ -80,7 +81,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            recovery.reset_password(session, token, form.password.data, now=clock.now())
+            _user, withdrawn = recovery.reset_password(
+                session, token, form.password.data, now=clock.now()
+            )
         except recovery.TokenError as error:
             return bad_link(error, "reset")
         except Invalid:
@@ -89,6 +92,17 @@ def reset_password(token: str):
         else:
             sessions.end()
             flash(_("Your new password is saved. Log in with it."), "success")
+            if withdrawn:
+                flash(
+                    ngettext(
+                        "%(num)s comment written before you set your password was not "
+                        "published; write it again if it was yours.",
+                        "%(num)s comments written before you set your password were not "
+                        "published; write them again if they were yours.",
+                        withdrawn,
+                    ),
+                    "info",
+                )
             return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
     return render_template("auth/reset_password.html", form=form), status

@@ -10,7 +10,7 @@ from ..db import get_session, reads
 from ..extensions import htmx, limiter, login_manager
 from ..models import Category
 from ..security import safe_next
-from . import bp, services, sessions
+from . import bp, services, sessions, taken_address
 from .forms import LoginForm, RegisterForm
 
 
@@ -50,8 +50,11 @@ def register():
             )
         except services.RegistrationError as error:
             session.rollback()
+            if error.key == "taken":
+                # Answered as a new account would be, minus the login: the owner is mailed.
+                taken_address.tell_owner(session, form.email.data, now=clock.now())
+                return _registered(form.display_name.data, form.email.data)
             message = {
-                "taken": _("An account with this e-mail address already exists."),
                 "required": _("Choose your organisation or give its name."),
                 "unknown": _("Choose a municipality from the list."),
                 "choice": _("Choose how your name is shown."),
@@ -59,18 +62,24 @@ def register():
             getattr(form, error.field).errors = [message]
         else:
             sessions.start(user)
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
-            flash(
-                _(
-                    "We have sent a link to %(email)s. Open it to confirm your address: "
-                    "your comments are published once you have.",
-                    email=user.email,
-                ),
-                "info",
-            )
-            return redirect(safe_next(request.args.get("next"), url_for("consultations.index")))
+            return _registered(user.display_name, user.email)
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
+
+
+def _registered(display_name: str, email: str):
+    """The answer to a registration: welcome, and a link is on its way."""
+    name = " ".join(display_name.split())
+    flash(_("Welcome, %(name)s! Your account is ready.", name=name), "success")
+    flash(
+        _(
+            "We have sent a link to %(email)s. Open it to confirm your address: "
+            "your comments are published once you have.",
+            email=email.strip().lower(),
+        ),
+        "info",
+    )
+    return redirect(safe_next(request.args.get("next"), url_for("consultations.index")))
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])

@@ -112,8 +112,6 @@ def register(
         field = next(iter(error.errors))
         raise RegistrationError(field, error.errors[field]) from None
     email = email.strip().lower()
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise RegistrationError("email", "taken")
     organisation = None
     if category != Category.INDIVIDUAL:
         if new_organisation.strip():
@@ -122,10 +120,14 @@ def register(
             organisation = _current(session, session.get(Organisation, organisation_id))
         if organisation is None:
             raise RegistrationError("organisation_id", "required")
+    # Hashed before the address is looked up, so a taken address answers as slowly.
+    password_hash = hash_password(password)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise RegistrationError("email", "taken")
     user = User(
         email=email,
         display_name=" ".join(display_name.split()),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         category=category,
         organisation=organisation,
         role=role,

@@ -23,7 +23,7 @@ from ..errors import Invalid, Refusal
 from ..extensions import htmx
 from ..models import Comment
 from ..people.notices import write_refusal_message
-from ..people.rules import write_refusal
+from ..people.rules import UNCONFIRMED, write_refusal
 from ..web import call, sent_form, show_refusal
 from . import bp, comments, history, services
 from .forms import CommentForm, ReplyForm, refusal_message
@@ -50,18 +50,22 @@ def _refusal(error: Refusal, comment_: Comment | None, late_text: str | None = N
     get_session().rollback()
     if not isinstance(error, comments.RoundClosed | comments.WriteRefused) or comment_ is None:
         raise error
+    resend = False
     if isinstance(error, comments.WriteRefused):
-        message = write_refusal_message(error.reason)
+        message = write_refusal_message(error.reason, counts=error.counts)
+        resend = error.reason == UNCONFIRMED
     else:
         message = closed_message(comment_.round)
     if not htmx and late_text is None:
-        flash(message, "error")
+        flash(message, "unconfirmed" if resend else "error")
         return redirect(url_for("consultations.comment", comment_id=comment_.id))
     status = 409 if htmx or isinstance(error, comments.RoundClosed) else 403
-    return _give_back(comment_, message, late_text, status)
+    return _give_back(comment_, message, late_text, status, resend=resend)
 
 
-def _give_back(comment_: Comment, message: str, late_text: str | None, status: int):
+def _give_back(
+    comment_: Comment, message: str, late_text: str | None, status: int, *, resend: bool = False
+):
     """Show ``comment_`` (in its thread without htmx) with ``message`` and the unsent text."""
     top = comment_.parent or comment_
     if not htmx:
@@ -75,7 +79,13 @@ def _give_back(comment_: Comment, message: str, late_text: str | None, status: i
             late_text=late_text or "",
         )
     response = render_comment(
-        top, status=status, notice=message, notice_error=True, late_text=late_text
+        top,
+        status=status,
+        notice=message,
+        notice_error=True,
+        late_text=late_text,
+        notice_resend=resend,
+        resend_next=url_for("consultations.comment", comment_id=top.id),
     )
     # The form that was sent may have targeted a part of the comment; replace it whole.
     response.headers["HX-Retarget"] = f"#c-{top.id}"

@@ -46,11 +46,15 @@ class RoundClosed(WrongState):
 
 
 class WriteRefused(NotAllowed):
-    """The user may not write in this round; ``reason`` is "blocked" or "unverified"."""
+    """The user may not write in this round; ``reason`` is one of ``people.rules``'.
 
-    def __init__(self, reason: str):
+    ``counts`` for an agreement (or a report), which needs a confirmed address everywhere.
+    """
+
+    def __init__(self, reason: str, counts: bool = False):
         super().__init__(reason)
         self.reason = reason
+        self.counts = counts
 
 
 def _open_round(session: Session, round_id: int, now: datetime) -> Round:
@@ -62,7 +66,7 @@ def _open_round(session: Session, round_id: int, now: datetime) -> Round:
     return round_
 
 
-def _check_writer(session: Session, user: User, round_: Round) -> None:
+def _check_writer(session: Session, user: User, round_: Round, *, counts: bool = False) -> None:
     """Refuse a blocked user, and an unverified one in a round for verified organisations."""
     # Re-read in this transaction, FOR SHARE: a block being applied waits for this write
     # (and so hides it too), and this write waits for the block.
@@ -72,9 +76,9 @@ def _check_writer(session: Session, user: User, round_: Round) -> None:
         .with_for_update(read=True, of=User)
         .execution_options(populate_existing=True)
     )
-    reason = write_refusal(fresh, round_)
+    reason = write_refusal(fresh, round_, counts=counts)
     if reason is not None:
-        raise WriteRefused(reason)
+        raise WriteRefused(reason, counts)
 
 
 def _clean_body(body: str, max_chars: int, required: bool) -> tuple[str, str]:
@@ -365,7 +369,7 @@ def toggle_agreement(session: Session, *, user: User, comment_id: int, now: date
         raise NotFound()
     if comment.author_id == user.id:
         raise NotAllowed()
-    _check_writer(session, user, _open_round(session, comment.round_id, now))
+    _check_writer(session, user, _open_round(session, comment.round_id, now), counts=True)
     removed = session.execute(
         delete(Agreement).where(Agreement.comment_id == comment.id, Agreement.user_id == user.id)
     ).rowcount

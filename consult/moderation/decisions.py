@@ -131,6 +131,9 @@ def decide(
 def _approve(session, actor, comment, reason, note, now) -> None:
     if comment.status != CommentStatus.PENDING:
         raise WrongState("not_pending")
+    # Held until the author confirms (not in the queue; reachable by id only).
+    if not comment.author.is_confirmed:
+        raise WrongState("author_unconfirmed")
     decide(
         session,
         actor,

@@ -90,5 +90,9 @@ def state_message(key: str) -> str:
         "not_reportable": _("Comments in this round are reviewed before they are published."),
         "already_reported": _("You have already reported this comment."),
         "not_found": _("The comment does not exist."),
+        "author_unconfirmed": _(
+            "The author has not confirmed their e-mail address, so the comment cannot be "
+            "approved. It is published, or joins the queue, once they have."
+        ),
     }
     return messages.get(key, _("That is not possible in the comment's current state."))

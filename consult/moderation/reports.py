@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotAllowed, NotFound, WrongState
 from ..models import Comment, CommentStatus, ModerationMode, Report, ReportStatus, Round, User
+from ..people.rules import UNCONFIRMED, write_refusal
 from ..permissions import signed_in
 from . import reasons
 from .decisions import clean_reason, decide, locked_comment, tell_author
@@ -69,6 +70,9 @@ def report(
     comment = locked_comment(session, comment_id)
     if comment.author_id == reporter.id:
         raise NotAllowed()
+    # A report counts at once (the threshold hides), so it needs a confirmed address.
+    if write_refusal(reporter, comment.round, counts=True) == UNCONFIRMED:
+        raise WrongState(UNCONFIRMED)
     if comment.status != CommentStatus.PUBLISHED:
         raise WrongState("not_published")
     if comment.round.moderation != ModerationMode.POST:

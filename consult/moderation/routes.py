@@ -33,6 +33,8 @@ from ..extensions import htmx, limiter
 from ..models import Comment
 from ..people import forms as people_forms
 from ..people import services as people
+from ..people.notices import write_refusal_message
+from ..people.rules import UNCONFIRMED
 from ..security import safe_next, staff_only, vary_on_htmx
 from ..web import call, int_arg, int_list, show_refusal
 from . import bp, decisions, queue, reasons, reports
@@ -316,10 +318,17 @@ def bulk():
 # Reports
 
 
-def _report_fragment(comment: Comment, form=None, notice=None, status: int = 200):
+def _report_fragment(
+    comment: Comment, form=None, notice=None, status: int = 200, *, resend: bool = False
+):
     return make_response(
         render_template(
-            "moderation/_report.html", comment=comment, report_form=form, report_notice=notice
+            "moderation/_report.html",
+            comment=comment,
+            report_form=form,
+            report_notice=notice,
+            report_resend=resend,
+            resend_next=comment_url(comment),
         ),
         status,
     )
@@ -357,10 +366,14 @@ def report(comment_id: int):
         )
     except WrongState as error:
         session.rollback()
-        message = state_message(error.key)
+        resend = error.key == UNCONFIRMED
+        if resend:
+            message = write_refusal_message(UNCONFIRMED, counts=True)
+        else:
+            message = state_message(error.key)
         if htmx:
-            return _report_fragment(comment, notice=message, status=409)
-        flash(message, "error")
+            return _report_fragment(comment, notice=message, status=409, resend=resend)
+        flash(message, "unconfirmed" if resend else "error")
         return redirect(thread_url(comment.round, target_key(comment)))
     message = _("Thank you. A moderator will look at the comment.")
     g.pop("reported_ids", None)
