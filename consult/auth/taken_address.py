@@ -30,6 +30,7 @@ def tell_owner(session: Session, email: str, *, now: datetime) -> None:
     with force_locale(owner.locale or "sv"):
         _queue(
             session,
+            owner,
             owner.email,
             _("Someone tried to register with your e-mail address"),
             [
