@@ -59,7 +59,9 @@ def thread(session, open_round, kerstin):
     note = Notification(
         user_id=other.id,
         kind="comment.replied",
-        params=json.dumps({"replier": NAME, "round_title": "x"}, ensure_ascii=False),
+        params=json.dumps(
+            {"replier": NAME, "round_title": "x", "reply_id": own_reply.id}, ensure_ascii=False
+        ),
     )
     session.add(note)
     session.flush()
@@ -382,3 +384,53 @@ def test_only_whole_copies_of_the_address_and_name_are_erased(session, now, open
     placeholder = f"erased-{kerstin.id}@invalid"
     assert session.get(Comment, mentioned.id).body == f"Fråga {placeholder}. Eller anna.{EMAIL}!"
     assert "Kerstin Vikströmsson" in session.get(Notification, note.id).params
+
+
+def test_closing_one_account_leaves_a_namesakes_records_alone(session, now, open_round, kerstin):
+    closed = factories.make_user(
+        session, email="kerstin.v@example.se", name=NAME, category=Category.INDIVIDUAL
+    )
+    namesake = factories.make_user(session, name=NAME, category=Category.INDIVIDUAL)
+    other = factories.make_user(session, name="Olle Ström")
+    staff = factories.make_user(session, role=Role.STAFF)
+    theirs = factories.make_comment(session, open_round, other, body="Fler bussar.")
+    namesakes_reply = factories.make_comment(session, open_round, namesake, parent=theirs)
+    kerstins_reply = factories.make_comment(session, open_round, kerstin, parent=theirs)
+    notes = {}
+    for reply in (namesakes_reply, kerstins_reply):
+        note = Notification(
+            user_id=other.id,
+            kind="comment.replied",
+            params=json.dumps({"replier": NAME, "reply_id": reply.id}, ensure_ascii=False),
+        )
+        session.add(note)
+        session.flush()
+        mail = OutboxEmail(
+            notification_id=note.id, to_address=other.email, subject="Svar", body=f"{NAME} svarade."
+        )
+        session.add(mail)
+        notes[reply.author_id] = (note, mail)
+    to_namesake = Notification(
+        user_id=namesake.id, kind="x", params=json.dumps({"name": NAME}, ensure_ascii=False)
+    )
+    session.add(to_namesake)
+    session.commit()
+    erasure.erase_account(session, actor=staff, user_id=closed.id, reason="Begäran", now=now.get())
+    first = session.scalar(select(AuditEntry).where(AuditEntry.object_id == closed.id))
+    logged = (first.before, first.after)
+    erasure.erase_account(session, actor=staff, user_id=kerstin.id, reason="Begäran", now=now.get())
+    session.expire_all()
+
+    # The first erasure's entry still names whom it erased.
+    first = session.get(AuditEntry, first.id)
+    assert (first.before, first.after) == logged and NAME in first.before
+    assert "kerstin.v@example.se" in first.before
+    # The namesake's reply notification and its mail are not Kerstin's.
+    note, mail = notes[namesake.id]
+    assert NAME in session.get(Notification, note.id).params
+    assert session.get(OutboxEmail, mail.id).body == f"{NAME} svarade."
+    assert NAME in session.get(Notification, to_namesake.id).params
+    # Kerstin's are scrubbed.
+    note, mail = notes[kerstin.id]
+    assert NAME not in session.get(Notification, note.id).params
+    assert NAME not in session.get(OutboxEmail, mail.id).body
