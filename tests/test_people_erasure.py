@@ -434,3 +434,25 @@ def test_closing_one_account_leaves_a_namesakes_records_alone(session, now, open
     note, mail = notes[kerstin.id]
     assert NAME not in session.get(Notification, note.id).params
     assert NAME not in session.get(OutboxEmail, mail.id).body
+
+
+def test_a_closed_accounts_held_comment_stays_in_the_queue_or_is_withdrawn(
+    session, now, open_round, kerstin
+):
+    from consult.moderation_queue import in_queue
+
+    unconfirmed = factories.make_user(session, confirmed=False, category=Category.INDIVIDUAL)
+    waiting = factories.make_comment(session, open_round, kerstin, status=CommentStatus.PENDING)
+    held = factories.make_comment(session, open_round, unconfirmed, status=CommentStatus.PENDING)
+    staff = factories.make_user(session, role=Role.STAFF)
+    for user in (kerstin, unconfirmed):
+        erasure.erase_account(
+            session, actor=staff, user_id=user.id, reason="Begäran", now=now.get()
+        )
+    session.expire_all()
+    queued = set(session.scalars(select(Comment.id).where(in_queue())))
+    # The confirmed author's comment still reaches a moderator.
+    assert waiting.id in queued
+    # The never-confirmed author's comment was never public and now never will be.
+    assert session.get(Comment, held.id).status == CommentStatus.WITHDRAWN
+    assert held.id not in queued

@@ -106,6 +106,13 @@ def erase_account(
             .where(Comment.author_id == user.id, Comment.status != CommentStatus.WITHDRAWN)
             .values(status=CommentStatus.WITHDRAWN, updated_at=now)
         )
+    if user.email_confirmed_at is None:
+        # Held until the address was confirmed, which can no longer happen: never public.
+        session.execute(
+            update(Comment)
+            .where(Comment.author_id == user.id, Comment.status == CommentStatus.PENDING)
+            .values(status=CommentStatus.WITHDRAWN, updated_at=now)
+        )
     session.execute(delete(Follow).where(Follow.user_id == user.id))
     mine = select(Notification.id).where(Notification.user_id == user.id)
     session.execute(delete(OutboxEmail).where(OutboxEmail.notification_id.in_(mine)))
@@ -119,7 +126,7 @@ def erase_account(
     user.name_shown = NameShown.HIDDEN
     user.erased_at = now
     user.role = Role.PARTICIPANT
-    user.email_confirmed_at = None
+    # Kept: a comment of a confirmed author waiting for review stays in the moderation queue.
     user.email_notifications = False
     session.flush()
     scrub(session, old_email, new_email, old_name, skip=user)
