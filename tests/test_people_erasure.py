@@ -12,7 +12,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from consult import create_app
 from consult.errors import Invalid, NotAllowed, WrongState
+from consult.extensions import limiter
 from consult.models import (
     Agreement,
     AuditEntry,
@@ -30,6 +32,7 @@ from consult.models import (
 from consult.people import erasure
 
 from . import factories
+from .conftest import CsrfClient, make_config
 from .stored_data import where_stored
 
 EMAIL = "kerstin.vikstrom@example.se"
@@ -456,3 +459,31 @@ def test_a_closed_accounts_held_comment_stays_in_the_queue_or_is_withdrawn(
     # The never-confirmed author's comment was never public and now never will be.
     assert session.get(Comment, held.id).status == CommentStatus.WITHDRAWN
     assert held.id not in queued
+
+
+def test_closing_clears_the_rest_of_the_browser_session(client, auth, session, kerstin):
+    auth.login(kerstin)
+    with client.session_transaction() as browser:
+        browser["draft"] = "Mitt utkast"
+    assert _close(client).status_code == 302
+    with client.session_transaction() as browser:
+        assert "draft" not in browser and "_user_id" not in browser
+
+
+def test_closing_is_rate_limited_per_account(database_url, session, kerstin):
+    app = create_app(
+        make_config(database_url, RATELIMIT_ENABLED=True, CLOSE_ACCOUNT_RATE_LIMIT="2 per hour")
+    )
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+    with app.app_context():
+        limiter.reset()
+    client.post("/konto/logga-in", data={"email": EMAIL, "password": factories.PASSWORD})
+    codes = [_close(client, password="fel").status_code for _ in range(3)]
+    # Two wrong passwords are refused with a message, the third try is not even checked.
+    assert codes == [422, 422, 429]
+    # The page itself still opens; only the tries are limited.
+    assert client.get("/konto/avsluta").status_code == 200
+    assert session.get(User, kerstin.id).erased_at is None
+    with app.app_context():
+        limiter.reset()
