@@ -487,3 +487,5 @@ def test_closing_is_rate_limited_per_account(database_url, session, kerstin):
     assert session.get(User, kerstin.id).erased_at is None
     with app.app_context():
         limiter.reset()
+    # This second app's connections close here, not whenever they are collected.
+    app.extensions["db_engine"].dispose()
