@@ -49,6 +49,8 @@ def defaults(instance_path: str) -> dict:
         "CHANGE_PASSWORD_RATE_LIMIT": "10 per hour",
         "CHANGE_EMAIL_RATE_LIMIT": "5 per hour",
         "SIGN_OUT_EVERYWHERE_RATE_LIMIT": "10 per hour",
+        # Closing one's account: each try checks the password (per account).
+        "CLOSE_ACCOUNT_RATE_LIMIT": "5 per hour",
         # How long the links sent by e-mail work, in seconds.
         "CONFIRM_LINK_MAX_AGE": 7 * 24 * 60 * 60,
         "RESET_LINK_MAX_AGE": 60 * 60,

@@ -14,9 +14,11 @@ from consult import db
 from consult.admin import round_actions
 from consult.errors import Invalid
 from consult.models import (
+    Category,
     CommentStatus,
     Follow,
     ModerationMode,
+    NameShown,
     Notification,
     OutboxEmail,
     Role,
@@ -422,3 +424,31 @@ def test_subject_falls_back_to_the_round_title_and_is_cut_when_very_long(app):
         long = messages.subject("round.closed", {"consultation": "Lång " * 60})
     assert old == "Din synpunkt har publicerats – Strategi 9"
     assert len(long) < 160 and long.endswith("…")
+
+
+def test_the_list_names_the_replier_as_they_choose_to_be_seen_now(
+    client, auth, session, open_round
+):
+    author = factories.make_user(session, name="Karin Ek")
+    parent = factories.make_comment(session, open_round, author)
+    replier = auth.login(name="Olle Ström", category=Category.INDIVIDUAL)
+    replier.municipality = "Umeå"
+    session.commit()
+    assert _reply(client, parent).status_code == 302
+    (notification,) = _notifications(session, author, "comment.replied")
+    assert json.loads(notification.params)["reply_id"] is not None
+
+    replier.name_shown = NameShown.HIDDEN
+    session.commit()
+    client.post("/konto/logga-ut")
+    auth.login(author)
+    page = client.get("/notiser").get_data(as_text=True)
+    assert "Privatperson, Umeå har svarat på din synpunkt" in page
+    assert "Olle Ström" not in page
+
+
+def test_an_older_reply_notification_keeps_its_stored_name(client, auth, session, now):
+    author = auth.login()
+    notify(session, author, "comment.replied", now=now.get(), replier="Olle S.", round_title="R")
+    session.commit()
+    assert "Olle S. har svarat på din synpunkt" in client.get("/notiser").get_data(as_text=True)

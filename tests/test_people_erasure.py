@@ -12,7 +12,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from consult import create_app
 from consult.errors import Invalid, NotAllowed, WrongState
+from consult.extensions import limiter
 from consult.models import (
     Agreement,
     AuditEntry,
@@ -30,6 +32,7 @@ from consult.models import (
 from consult.people import erasure
 
 from . import factories
+from .conftest import CsrfClient, make_config
 from .stored_data import where_stored
 
 EMAIL = "kerstin.vikstrom@example.se"
@@ -60,7 +63,9 @@ def thread(session, open_round, kerstin):
     note = Notification(
         user_id=other.id,
         kind="comment.replied",
-        params=json.dumps({"replier": NAME, "round_title": "x"}, ensure_ascii=False),
+        params=json.dumps(
+            {"replier": NAME, "round_title": "x", "reply_id": own_reply.id}, ensure_ascii=False
+        ),
     )
     session.add(note)
     session.flush()
@@ -392,3 +397,105 @@ def test_only_whole_copies_of_the_address_and_name_are_erased(session, now, open
     placeholder = f"erased-{kerstin.id}@invalid"
     assert session.get(Comment, mentioned.id).body == f"Fråga {placeholder}. Eller anna.{EMAIL}!"
     assert "Kerstin Vikströmsson" in session.get(Notification, note.id).params
+
+
+def test_closing_one_account_leaves_a_namesakes_records_alone(session, now, open_round, kerstin):
+    closed = factories.make_user(
+        session, email="kerstin.v@example.se", name=NAME, category=Category.INDIVIDUAL
+    )
+    namesake = factories.make_user(session, name=NAME, category=Category.INDIVIDUAL)
+    other = factories.make_user(session, name="Olle Ström")
+    staff = factories.make_user(session, role=Role.STAFF)
+    theirs = factories.make_comment(session, open_round, other, body="Fler bussar.")
+    namesakes_reply = factories.make_comment(session, open_round, namesake, parent=theirs)
+    kerstins_reply = factories.make_comment(session, open_round, kerstin, parent=theirs)
+    notes = {}
+    for reply in (namesakes_reply, kerstins_reply):
+        note = Notification(
+            user_id=other.id,
+            kind="comment.replied",
+            params=json.dumps({"replier": NAME, "reply_id": reply.id}, ensure_ascii=False),
+        )
+        session.add(note)
+        session.flush()
+        mail = OutboxEmail(
+            notification_id=note.id, to_address=other.email, subject="Svar", body=f"{NAME} svarade."
+        )
+        session.add(mail)
+        notes[reply.author_id] = (note, mail)
+    to_namesake = Notification(
+        user_id=namesake.id, kind="x", params=json.dumps({"name": NAME}, ensure_ascii=False)
+    )
+    session.add(to_namesake)
+    session.commit()
+    erasure.erase_account(session, actor=staff, user_id=closed.id, reason="Begäran", now=now.get())
+    first = session.scalar(select(AuditEntry).where(AuditEntry.object_id == closed.id))
+    logged = (first.before, first.after)
+    erasure.erase_account(session, actor=staff, user_id=kerstin.id, reason="Begäran", now=now.get())
+    session.expire_all()
+
+    # The first erasure's entry still names whom it erased.
+    first = session.get(AuditEntry, first.id)
+    assert (first.before, first.after) == logged and NAME in first.before
+    assert "kerstin.v@example.se" in first.before
+    # The namesake's reply notification and its mail are not Kerstin's.
+    note, mail = notes[namesake.id]
+    assert NAME in session.get(Notification, note.id).params
+    assert session.get(OutboxEmail, mail.id).body == f"{NAME} svarade."
+    assert NAME in session.get(Notification, to_namesake.id).params
+    # Kerstin's are scrubbed.
+    note, mail = notes[kerstin.id]
+    assert NAME not in session.get(Notification, note.id).params
+    assert NAME not in session.get(OutboxEmail, mail.id).body
+
+
+def test_a_closed_accounts_held_comment_stays_in_the_queue_or_is_withdrawn(
+    session, now, open_round, kerstin
+):
+    from consult.moderation_queue import in_queue
+
+    unconfirmed = factories.make_user(session, confirmed=False, category=Category.INDIVIDUAL)
+    waiting = factories.make_comment(session, open_round, kerstin, status=CommentStatus.PENDING)
+    held = factories.make_comment(session, open_round, unconfirmed, status=CommentStatus.PENDING)
+    staff = factories.make_user(session, role=Role.STAFF)
+    for user in (kerstin, unconfirmed):
+        erasure.erase_account(
+            session, actor=staff, user_id=user.id, reason="Begäran", now=now.get()
+        )
+    session.expire_all()
+    queued = set(session.scalars(select(Comment.id).where(in_queue())))
+    # The confirmed author's comment still reaches a moderator.
+    assert waiting.id in queued
+    # The never-confirmed author's comment was never public and now never will be.
+    assert session.get(Comment, held.id).status == CommentStatus.WITHDRAWN
+    assert held.id not in queued
+
+
+def test_closing_clears_the_rest_of_the_browser_session(client, auth, session, kerstin):
+    auth.login(kerstin)
+    with client.session_transaction() as browser:
+        browser["draft"] = "Mitt utkast"
+    assert _close(client).status_code == 302
+    with client.session_transaction() as browser:
+        assert "draft" not in browser and "_user_id" not in browser
+
+
+def test_closing_is_rate_limited_per_account(database_url, session, kerstin):
+    app = create_app(
+        make_config(database_url, RATELIMIT_ENABLED=True, CLOSE_ACCOUNT_RATE_LIMIT="2 per hour")
+    )
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+    with app.app_context():
+        limiter.reset()
+    client.post("/konto/logga-in", data={"email": EMAIL, "password": factories.PASSWORD})
+    codes = [_close(client, password="fel").status_code for _ in range(3)]
+    # Two wrong passwords are refused with a message, the third try is not even checked.
+    assert codes == [422, 422, 429]
+    # The page itself still opens; only the tries are limited.
+    assert client.get("/konto/avsluta").status_code == 200
+    assert session.get(User, kerstin.id).erased_at is None
+    with app.app_context():
+        limiter.reset()
+    # This second app's connections close here, not whenever they are collected.
+    app.extensions["db_engine"].dispose()

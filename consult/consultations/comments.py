@@ -231,8 +231,12 @@ def create_reply(
         updated_at=now,
     )
     start_following(session, author, round_.consultation_id, now=now)
-    notification_events.comment_replied(session, reply, parent, now=now)
-    return _insert_once(session, reply)
+    # Told once the reply has its id: the notification names the replier through it.
+    return _insert_once(
+        session,
+        reply,
+        then=lambda: notification_events.comment_replied(session, reply, parent, now=now),
+    )
 
 
 def _initial_status(round_: Round, author: User) -> CommentStatus:
@@ -271,10 +275,14 @@ def release_held(session: Session, author: User, *, now: datetime) -> list[Comme
     return published
 
 
-def _insert_once(session: Session, comment: Comment) -> Comment:
-    """Insert ``comment``; if a concurrent double submit won the race, return that one."""
+def _insert_once(session: Session, comment: Comment, then=None) -> Comment:
+    """Insert ``comment`` (then call ``then``, in the same transaction); if a concurrent double
+    submit won the race, return that one."""
     session.add(comment)
     try:
+        if then is not None:
+            session.flush()
+            then()
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -113,7 +113,9 @@ def comment_replied(session: Session, reply: Comment, parent: Comment, *, now: d
         "comment.replied",
         now=now,
         url=url_for("consultations.comment", comment_id=parent.id, _external=False),
-        # The public form: the replier chose how others see their name.
+        # The list names the replier through ``reply_id`` as they choose to be seen now; the
+        # stored public form is for the e-mail and for rows recorded before the id was kept.
+        reply_id=reply.id,
         replier=_public_name(session, reply),
         consultation=parent.round.consultation.title,
         round_title=parent.round.consultation.title,

@@ -16,7 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from ..models import Consultation, Follow, Notification, User
+from ..models import Comment, Consultation, Follow, Notification, User
+from ..people.public_names import comment_name_for
 from ..permissions import require_user
 from .messages import summary
 
@@ -41,14 +42,23 @@ class Page:
     pages: int
 
 
-def _item(notification: Notification) -> Item:
+def _item(session: Session, viewer: User, notification: Notification) -> Item:
     try:
         params = json.loads(notification.params or "{}")
-        text = summary(notification.kind, params)
+        text = summary(notification.kind, _current(session, viewer, notification.kind, params))
     except (ValueError, KeyError, IndexError):
         # A notification whose text cannot be filled in still shows that something happened.
         text = notification.kind
     return Item(notification, text)
+
+
+def _current(session: Session, viewer: User, kind: str, params: dict) -> dict:
+    """Return ``params`` with the replier named as they choose to be seen now."""
+    reply_id = params.get("reply_id") if kind == "comment.replied" else None
+    reply = session.get(Comment, reply_id) if isinstance(reply_id, int) else None
+    if reply is None:
+        return params
+    return {**params, "replier": comment_name_for(viewer, reply)}
 
 
 def listing(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE) -> Page:
@@ -66,7 +76,7 @@ def listing(session: Session, actor: User, *, page: int = 1, per_page: int = PER
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return Page([_item(n) for n in rows], unread_count(session, actor), page, pages)
+    return Page([_item(session, actor, n) for n in rows], unread_count(session, actor), page, pages)
 
 
 def unread_count(session: Session, actor: User) -> int:
@@ -85,7 +95,7 @@ def get_item(session: Session, actor: User, notification_id: int) -> Item:
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != actor.id:
         raise NotFound()
-    return _item(notification)
+    return _item(session, actor, notification)
 
 
 def mark_read(session: Session, actor: User, notification_id: int, *, now: datetime) -> Item:

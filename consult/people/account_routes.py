@@ -6,13 +6,15 @@ Closing an account raises its session epoch, which ends every session it had (au
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from .. import clock
+from ..auth import sessions
 from ..db import get_session
 from ..errors import Invalid, WrongState
+from ..extensions import limiter
 from ..models import NameShown
 from ..web import form_page, show_refusal
 from . import erasure, public_names, visibility
@@ -66,8 +68,18 @@ def visibility_page():
     return form_page("people/visibility.html", form, examples=_examples(current_user))
 
 
+def _close_limit() -> str:
+    return current_app.config["CLOSE_ACCOUNT_RATE_LIMIT"]
+
+
+def _per_account() -> str:
+    # Per account: each try checks the password, so guesses are limited wherever they come from.
+    return f"close-account:{current_user.get_id()}"
+
+
 @bp.route("/avsluta", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_close_limit, methods=["POST"], key_func=_per_account)
 def close_account():
     """Explain what closing the account does; close it once the password is given."""
     form = CloseAccountForm()
@@ -95,7 +107,7 @@ def close_account():
             }.get(error.key, _("That is not possible right now."))
             flash(message, "error")
         else:
-            logout_user()
+            sessions.end()
             flash(_("Your account is closed and your personal data are erased."), "success")
             return redirect(url_for("consultations.index"))
     return form_page("people/close_account.html", form, anonymous=anonymous)

@@ -17,6 +17,7 @@ and the name, so that the organisation can answer for what it did.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -106,6 +107,13 @@ def erase_account(
             .where(Comment.author_id == user.id, Comment.status != CommentStatus.WITHDRAWN)
             .values(status=CommentStatus.WITHDRAWN, updated_at=now)
         )
+    if user.email_confirmed_at is None:
+        # Held until the address was confirmed, which can no longer happen: never public.
+        session.execute(
+            update(Comment)
+            .where(Comment.author_id == user.id, Comment.status == CommentStatus.PENDING)
+            .values(status=CommentStatus.WITHDRAWN, updated_at=now)
+        )
     session.execute(delete(Follow).where(Follow.user_id == user.id))
     mine = select(Notification.id).where(Notification.user_id == user.id)
     session.execute(
@@ -129,7 +137,7 @@ def erase_account(
     user.name_shown = NameShown.HIDDEN
     user.erased_at = now
     user.role = Role.PARTICIPANT
-    user.email_confirmed_at = None
+    # Kept: a comment of a confirmed author waiting for review stays in the moderation queue.
     user.email_notifications = False
     session.flush()
     scrub(session, old_email, new_email, old_name, skip=user)
@@ -153,19 +161,52 @@ def erase_account(
     return user
 
 
-# Where a name may have been copied (the log, mails, notes): scrubbed of it too. Comments and
-# other published texts are the public record and keep what their authors wrote.
-_NAME_COLUMNS = (
-    AuditEntry.before,
-    AuditEntry.after,
-    AuditEntry.reason,
-    Notification.params,
-    OutboxEmail.subject,
-    OutboxEmail.body,
-    Report.note,
-    Comment.moderation_note,
-    User.blocked_reason,
-)
+# The erasure's own log entries answer for what was done: no later erasure rewrites them.
+ERASURE_ACTION = "user.erase"
+
+
+def _name_rows(session: Session, user_id: int):
+    """Yield (column, condition) pairs: where this account's name may have been copied.
+
+    Only rows linked to the account are searched, so that closing one account never rewrites
+    what another person of the same name did or received. Comments and other published texts
+    are the public record and keep what their authors wrote.
+    """
+    theirs = select(Comment.id).where(Comment.author_id == user_id)
+    own_ids = set(session.scalars(theirs))
+    about_them = (AuditEntry.actor_id == user_id) | (
+        (AuditEntry.object_type == User.__tablename__) & (AuditEntry.object_id == user_id)
+    )
+    if own_ids:
+        about_them |= (AuditEntry.object_type == Comment.__tablename__) & AuditEntry.object_id.in_(
+            own_ids
+        )
+    logged = about_them & (AuditEntry.action != ERASURE_ACTION)
+    for column in (AuditEntry.before, AuditEntry.after, AuditEntry.reason):
+        yield column, logged
+    told = _notifications_about(session, user_id, own_ids)
+    yield Notification.params, Notification.id.in_(told)
+    for column in (OutboxEmail.subject, OutboxEmail.body):
+        yield column, OutboxEmail.notification_id.in_(told)
+    yield Report.note, Report.comment_id.in_(theirs)
+    yield Comment.moderation_note, Comment.author_id == user_id
+    yield User.blocked_reason, User.id == user_id
+
+
+def _notifications_about(session: Session, user_id: int, own_ids: set[int]) -> list[int]:
+    """Return the ids of notifications to ``user_id`` or about one of their replies."""
+    found = list(session.scalars(select(Notification.id).where(Notification.user_id == user_id)))
+    rows = session.execute(
+        select(Notification.id, Notification.params).where(Notification.kind == "comment.replied")
+    )
+    for note_id, params in rows:
+        try:
+            reply_id = json.loads(params or "{}").get("reply_id")
+        except (ValueError, AttributeError):
+            continue
+        if reply_id in own_ids:
+            found.append(note_id)
+    return found
 
 
 def _text_columns():
@@ -186,24 +227,33 @@ _ADDRESS_EDGES = (r"(?<![\w.!#$%&'*+/=?^`{|}~-])", r"(?![\w-])(?!\.\w)")
 _NAME_EDGES = (r"(?<!\w)", r"(?!\w)")
 
 
-def _replace_in(session: Session, table, column, needle: str, replacement: str, *, address: bool):
+def _replace_in(
+    session: Session, table, column, needle: str, replacement: str, *, address: bool, where=None
+):
     key = next(iter(table.primary_key.columns))
     before, after = _ADDRESS_EDGES if address else _NAME_EDGES
     pattern = re.compile(before + re.escape(needle) + after, re.IGNORECASE if address else 0)
     found = func.lower(column).contains(needle.lower()) if address else column.contains(needle)
-    for row_id, value in session.execute(select(key, column).where(found)).all():
+    query = select(key, column).where(found)
+    if where is not None:
+        query = query.where(where)
+    for row_id, value in session.execute(query).all():
         clean = pattern.sub(replacement, value)
         if clean != value:
             session.execute(update(table).where(key == row_id).values({column.name: clean}))
 
 
 def scrub(session: Session, email: str, new_email: str, name: str, *, skip: User) -> None:
-    """Replace every stored copy of ``email`` (any column) and of ``name`` (the log, mails,
-    notes) by the erased account's placeholders. ``skip`` was already emptied."""
+    """Replace every stored copy of ``email`` (any column) and of ``name`` (the log, mails and
+    notes linked to ``skip``) by the erased account's placeholders. ``skip`` was already
+    emptied. Erasure log entries are never rewritten."""
     for table, column in _text_columns():
-        _replace_in(session, table, column, email, new_email, address=True)
+        where = AuditEntry.action != ERASURE_ACTION if table is AuditEntry.__table__ else None
+        _replace_in(session, table, column, email, new_email, address=True, where=where)
     if len(name.strip()) >= MIN_NAME_TO_SCRUB:
-        for attribute in _NAME_COLUMNS:
+        for attribute, where in _name_rows(session, skip.id):
             column = attribute.expression
-            _replace_in(session, column.table, column, name, ERASED_NAME, address=False)
+            _replace_in(
+                session, column.table, column, name, ERASED_NAME, address=False, where=where
+            )
     session.expire(skip)
