@@ -1,4 +1,5 @@
-"""The account e-mails (confirm, reset, new address), queued in the notifications outbox.
+"""The account e-mails (confirm, reset, new address, a registration with a taken address),
+queued in the notifications outbox.
 
 They are not notifications: they are sent whatever the person chose for notification
 e-mails, and they are not listed in the app. Each is written in the recipient's language,
@@ -141,6 +142,31 @@ def new_address(
                     "account settings:"
                 ),
                 absolute_url(url_for("auth.account", _external=False)),
+            ],
+            now,
+        )
+
+
+def registration_attempt(session: Session, owner: User, now: datetime) -> None:
+    """Queue the mail telling ``owner`` that someone tried to register with their address."""
+    with force_locale(owner.locale or "sv"):
+        _queue(
+            session,
+            owner,
+            owner.email,
+            _("Someone tried to register with your e-mail address"),
+            [
+                _("Hello %(name)s,", name=owner.display_name),
+                "",
+                _(
+                    "Someone tried to create a new Consult account with this e-mail address, "
+                    "which already has an account. No new account was created."
+                ),
+                _("If it was you and you have forgotten your password, choose a new one here:"),
+                "",
+                absolute_url(url_for("auth.forgot_password", _external=False)),
+                "",
+                _("If it was not you, you can ignore this e-mail."),
             ],
             now,
         )

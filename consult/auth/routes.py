@@ -10,7 +10,7 @@ from ..db import get_session, reads
 from ..extensions import htmx, limiter, login_manager
 from ..models import Category
 from ..security import safe_next
-from . import bp, services, sessions, taken_address
+from . import bp, services, sessions
 from .forms import LoginForm, RegisterForm
 
 
@@ -52,7 +52,7 @@ def register():
             session.rollback()
             if error.key == "taken":
                 # Answered as a new account would be, minus the login: the owner is mailed.
-                taken_address.tell_owner(session, form.email.data, now=clock.now())
+                services.tell_owner(session, form.email.data, now=clock.now())
                 return _registered(form.display_name.data, form.email.data)
             message = {
                 "required": _("Choose your organisation or give its name."),

@@ -145,6 +145,21 @@ def register(
     return user
 
 
+def tell_owner(session: Session, email: str, *, now: datetime) -> None:
+    """Mail the owner of ``email`` that someone tried to register with it.
+
+    The visitor is answered as if the account had been created, so registering does not
+    reveal who has an account; the owner hears of it, with the way to a new password.
+    """
+    owner = session.scalar(
+        select(User).where(User.email == email.strip().lower(), User.erased_at.is_(None))
+    )
+    if owner is None:
+        return
+    mails.registration_attempt(session, owner, now)
+    session.commit()
+
+
 def set_locale(session: Session, user: User, locale: str) -> None:
     """Remember ``user``'s interface language on their account."""
     user.locale = locale
