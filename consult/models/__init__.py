@@ -22,10 +22,13 @@ from .enums import (  # noqa: F401
     Commenters,
     CommentKind,
     CommentStatus,
+    EventKind,
+    GroupRole,
     ModerationMode,
     NameShown,
     Origin,
     ParagraphChange,
+    RegistrationStatus,
     ReportStatus,
     Response,
     RetiredReason,
@@ -34,4 +37,14 @@ from .enums import (  # noqa: F401
     WorkStatus,
 )
 from .people import Organisation, User  # noqa: F401
+from .process import (  # noqa: F401
+    Event,
+    EventSession,
+    GroupChapter,
+    GroupMembership,
+    ProgrammeItem,
+    Registration,
+    WorkingGroup,
+    event_group,
+)
 from .site import RetentionSetting, SitePage  # noqa: F401

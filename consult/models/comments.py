@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -21,6 +22,9 @@ from .base import UTCDateTime, enum_type, utcnow
 from .consultations import Paragraph, Round, Section
 from .enums import Category, CommentKind, CommentStatus, ReportStatus, Stance
 from .people import User
+
+if TYPE_CHECKING:
+    from .process import Event, EventSession
 
 
 class Comment(Base):
@@ -75,12 +79,18 @@ class Comment(Base):
     moderation_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A point raised at a dialogue event (and the session of it), recorded on the draft by
+    # staff or the group's secretary (the author); None for what was written here.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    event_session_id: Mapped[int | None] = mapped_column(ForeignKey("event_session.id"))
 
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
     paragraph: Mapped[Paragraph | None] = relationship()
     section: Mapped[Section | None] = relationship()
     round: Mapped[Round] = relationship()
+    event: Mapped[Event | None] = relationship()
+    event_session: Mapped[EventSession | None] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
     replies: Mapped[list[Comment]] = relationship(
         order_by="Comment.created_at", back_populates="parent"

@@ -129,3 +129,27 @@ class WorkStatus(enum.StrEnum):
     NOT_STARTED = "not_started"
     DRAFTED = "drafted"
     REVIEWED = "reviewed"
+
+
+class GroupRole(enum.StrEnum):
+    """A working-group member's part in the group."""
+
+    CHAIR = "chair"  # ordförande
+    SECRETARY = "secretary"  # sekreterare
+    MEMBER = "member"
+
+
+class EventKind(enum.StrEnum):
+    """Where a dialogue event takes place."""
+
+    ON_SITE = "on_site"
+    ONLINE = "online"
+    HYBRID = "hybrid"  # on site with a livestream
+
+
+class RegistrationStatus(enum.StrEnum):
+    """A registration for an event: a place, a place in the queue, or given up."""
+
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"

@@ -38,4 +38,6 @@ class RetentionSetting(Base):
     unconfirmed_account_days: Mapped[int] = mapped_column(Integer)
     outbox_email_days: Mapped[int] = mapped_column(Integer)
     read_notification_days: Mapped[int] = mapped_column(Integer)
+    # Dietary and accessibility needs given when registering for an event, after the event.
+    event_needs_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

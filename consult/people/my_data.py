@@ -75,6 +75,13 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("theme_assignment", "removed_by_id"): "staff_work",
     ("theme_proposal", "decided_by_id"): "staff_work",
     ("synthesis", "updated_by_id"): "staff_work",
+    ("event", "created_by_id"): "staff_work",
+    ("event", "summary_updated_by_id"): "staff_work",
+    ("event", "contact_email"): "event_contact",
+    ("event_session", "notes_updated_by_id"): "staff_work",
+    ("group_chapter", "assigned_by_id"): "staff_work",
+    ("group_chapter", "ended_by_id"): "staff_work",
+    ("group_membership", "added_by_id"): "staff_work",
 }
 
 # The account's columns: exported as they are, or left out for the reason given.
