@@ -64,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .consultations import bp as consultations_bp
+    from .events import bp as events_bp
+    from .groups import bp as groups_bp
     from .moderation import bp as moderation_bp
     from .notifications import cli as notifications_cli
     from .notifications import worker as notifications_worker
@@ -88,6 +90,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(my_data_bp)
     app.register_blueprint(synthesis_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(events_bp)
     site_cli.init_app(app)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)

@@ -1,0 +1,219 @@
+"""Who may work on what in a consultation's working groups.
+
+Staff and administrators may do everything. A current member of an open group may work on
+the comments and the synthesis of the chapters their group is responsible for now; a
+group's chair and secretary also manage the group's events and notes. A chapter is a
+section of the draft, with its subsections, named by its anchor (stable across rounds).
+
+Every service that lets a member act checks here; routes never decide this themselves.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotAllowed
+from ..models import (
+    Comment,
+    CommentStatus,
+    Event,
+    GroupChapter,
+    GroupMembership,
+    GroupRole,
+    Paragraph,
+    Round,
+    Section,
+    Theme,
+    ThemeAssignment,
+    WorkingGroup,
+    event_group,
+)
+from ..permissions import signed_in
+
+MANAGING_ROLES = (GroupRole.CHAIR, GroupRole.SECRETARY)
+
+
+def is_staff(actor) -> bool:
+    """Whether ``actor`` is signed-in staff or an administrator."""
+    return signed_in(actor) and bool(getattr(actor, "is_staff", False))
+
+
+def current_memberships(session: Session, actor, consultation_id: int | None = None):
+    """Return the actor's current memberships of open groups (of one consultation if given)."""
+    if not signed_in(actor):
+        return []
+    query = (
+        select(GroupMembership)
+        .join(WorkingGroup, WorkingGroup.id == GroupMembership.group_id)
+        .where(
+            GroupMembership.user_id == actor.id,
+            GroupMembership.left_at.is_(None),
+            WorkingGroup.closed_at.is_(None),
+        )
+        .order_by(WorkingGroup.position, WorkingGroup.id)
+    )
+    if consultation_id is not None:
+        query = query.where(WorkingGroup.consultation_id == consultation_id)
+    return list(session.scalars(query))
+
+
+def is_member(session: Session, actor, group_id: int) -> bool:
+    """Whether the actor is a current member of the (open) group."""
+    return any(m.group_id == group_id for m in current_memberships(session, actor))
+
+
+def may_manage_group(session: Session, actor, group_id: int) -> bool:
+    """Staff, administrators, and the group's current chair or secretary."""
+    if is_staff(actor):
+        return True
+    return any(
+        m.group_id == group_id and m.role in MANAGING_ROLES
+        for m in current_memberships(session, actor)
+    )
+
+
+def require_group_manager(session: Session, actor, group_id: int) -> None:
+    """Raise NotAllowed unless the actor may manage the group (see ``may_manage_group``)."""
+    if not may_manage_group(session, actor, group_id):
+        raise NotAllowed()
+
+
+def require_group_member(session: Session, actor, group_id: int) -> None:
+    """Raise NotAllowed unless the actor is staff or a current member of the group."""
+    if not (is_staff(actor) or is_member(session, actor, group_id)):
+        raise NotAllowed()
+
+
+def may_manage_event(session: Session, actor, event: Event) -> bool:
+    """Staff, administrators, and the chair or secretary of a group the event belongs to."""
+    if is_staff(actor):
+        return True
+    group_ids = set(
+        session.scalars(select(event_group.c.group_id).where(event_group.c.event_id == event.id))
+    )
+    return any(may_manage_group(session, actor, group_id) for group_id in group_ids)
+
+
+def require_event_manager(session: Session, actor, event: Event) -> None:
+    """Raise NotAllowed unless the actor may manage the event."""
+    if not may_manage_event(session, actor, event):
+        raise NotAllowed()
+
+
+def chapter_anchors(session: Session, group_id: int) -> set[str]:
+    """The anchors of the chapters the group is responsible for now."""
+    return set(
+        session.scalars(
+            select(GroupChapter.section_anchor).where(
+                GroupChapter.group_id == group_id, GroupChapter.ended_at.is_(None)
+            )
+        )
+    )
+
+
+def section_ids(session: Session, document_id: int, anchors: set[str]) -> set[int]:
+    """The ids of the document's sections with these anchors and all their subsections."""
+    if not anchors:
+        return set()
+    rows = session.execute(
+        select(Section.id, Section.parent_id, Section.anchor).where(
+            Section.document_id == document_id
+        )
+    ).all()
+    children: dict[int | None, list[int]] = {}
+    for section_id, parent_id, _anchor in rows:
+        children.setdefault(parent_id, []).append(section_id)
+    found = {section_id for section_id, _parent, anchor in rows if anchor in anchors}
+    todo = list(found)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def group_section_ids(session: Session, group_id: int, round_: Round) -> set[int]:
+    """The ids of the sections of the round's draft the group is responsible for now."""
+    if round_.document is None:
+        return set()
+    return section_ids(session, round_.document.id, chapter_anchors(session, group_id))
+
+
+def writable_section_ids(session: Session, actor, round_: Round) -> set[int] | None:
+    """The sections of the round's draft the actor may work on: None means all (staff)."""
+    if is_staff(actor):
+        return None
+    ids: set[int] = set()
+    for membership in current_memberships(session, actor, round_.consultation_id):
+        ids |= group_section_ids(session, membership.group_id, round_)
+    return ids
+
+
+def _within(allowed: set[int] | None, section_id: int | None) -> bool:
+    return allowed is None or (section_id is not None and section_id in allowed)
+
+
+def require_paragraph_writer(session: Session, actor, paragraph: Paragraph, round_: Round):
+    """Raise NotAllowed unless the actor may write the synthesis of this paragraph."""
+    if not _within(writable_section_ids(session, actor, round_), paragraph.section_id):
+        raise NotAllowed()
+
+
+def comment_section_id(session: Session, comment: Comment) -> int | None:
+    """The section a comment is on: its own, or its paragraph's."""
+    if comment.section_id is not None:
+        return comment.section_id
+    if comment.paragraph_id is not None:
+        return session.scalar(
+            select(Paragraph.section_id).where(Paragraph.id == comment.paragraph_id)
+        )
+    return None
+
+
+def require_comment_corrector(session: Session, actor, comment: Comment) -> None:
+    """Raise NotAllowed unless the actor may correct this comment's theme tags."""
+    if is_staff(actor):
+        return
+    allowed = writable_section_ids(session, actor, comment.round)
+    if not _within(allowed, comment_section_id(session, comment)):
+        raise NotAllowed()
+
+
+def theme_section_counts(session: Session, theme_id: int) -> dict[int | None, int]:
+    """How many of the theme's current, published comments lie in each section."""
+    section = func.coalesce(Comment.section_id, Paragraph.section_id)
+    rows = session.execute(
+        select(section, func.count())
+        .select_from(ThemeAssignment)
+        .join(Comment, Comment.id == ThemeAssignment.comment_id)
+        .outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
+        .where(
+            ThemeAssignment.theme_id == theme_id,
+            ThemeAssignment.removed_at.is_(None),
+            Comment.status == CommentStatus.PUBLISHED,
+        )
+        .group_by(section)
+    ).all()
+    return {section_id: count for section_id, count in rows}
+
+
+def theme_is_in(session: Session, theme: Theme, allowed: set[int]) -> bool:
+    """Whether most of the theme's comments lie in these sections (a tie counts for each
+    side): the theme is then one of the chapters' themes, which their group names and
+    answers for."""
+    counts = theme_section_counts(session, theme.id)
+    inside = sum(n for section_id, n in counts.items() if section_id in allowed)
+    outside = sum(n for section_id, n in counts.items() if section_id not in allowed)
+    return inside > 0 and inside >= outside
+
+
+def require_theme_writer(session: Session, actor, theme: Theme) -> None:
+    """Raise NotAllowed unless the actor may rename the theme and write its synthesis."""
+    if is_staff(actor):
+        return
+    round_ = session.get(Round, theme.round_id)
+    allowed = writable_section_ids(session, actor, round_)
+    if not allowed or not theme_is_in(session, theme, allowed):
+        raise NotAllowed()
