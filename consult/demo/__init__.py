@@ -60,7 +60,16 @@ DEMO_ACCOUNTS = [
     (f"admin@{DEMO_DOMAIN}", "demo-admin-2030", "admin"),
     (f"handlaggare@{DEMO_DOMAIN}", "demo-handlaggare-2030", "staff"),
     (f"deltagare@{DEMO_DOMAIN}", "demo-deltagare-2030", "participant"),
+    # Secretary of the working group Trafik och infrastruktur (demo/process.py).
+    (f"gruppmedlem@{DEMO_DOMAIN}", "demo-gruppmedlem-2030", "participant"),
 ]
+# Each demo account's name and stakeholder category, by the first part of its address.
+DEMO_PROFILES = {
+    "admin": ("Demo Administratör", Category.REGION),
+    "handlaggare": ("Demo Handläggare", Category.REGION),
+    "deltagare": ("Demo Deltagare", Category.MUNICIPALITY),
+    "gruppmedlem": ("Demo Gruppmedlem", Category.REGION),
+}
 FIRST_NAMES = [
     "Anna",
     "Erik",
@@ -150,6 +159,9 @@ def load(session: Session, now: datetime) -> bool:
     session.add_all(written)
     session.flush()
     _agreements(session, written, data["comments"], list(people.values()), rng)
+    from . import process  # the groups and events around the consultation
+
+    process.load(session, round_, document, accounts, people, organisations, unusable, now)
     session.commit()
     return True
 
@@ -208,19 +220,16 @@ def _first_of(organisations: dict[str, Organisation], category: Category) -> Org
 
 
 def _demo_accounts(session: Session, organisations) -> dict[str, User]:
+    """The demo logins, by the first part of their address ("admin", "gruppmedlem" ...)."""
     made = {}
-    names = {
-        "admin": "Demo Administratör",
-        "staff": "Demo Handläggare",
-        "participant": "Demo Deltagare",
-    }
     for email, password, role in DEMO_ACCOUNTS:
+        name = email.split("@")[0]
         user = session.scalar(select(User).where(User.email == email))
         if user is None:
-            category = Category.MUNICIPALITY if role == "participant" else Category.REGION
+            display_name, category = DEMO_PROFILES[name]
             user = User(
                 email=email,
-                display_name=names[role],
+                display_name=display_name,
                 password_hash=generate_password_hash(password),
                 role=Role(role),
                 category=category,
@@ -229,7 +238,7 @@ def _demo_accounts(session: Session, organisations) -> dict[str, User]:
                 email_confirmed_at=utcnow(),
             )
             session.add(user)
-        made[role] = user
+        made[name] = user
     return made
 
 
