@@ -166,6 +166,7 @@ def test_upcoming_dialogue_meeting_is_full_with_a_waiting_list(session, now):
     _load(session, now)
     meeting = _events(session)["dialogmote-trafik-och-infrastruktur"]
     assert meeting.starts_at > now.get() and meeting.kind == EventKind.ONLINE
+    assert meeting.starts_at.astimezone(clock.STOCKHOLM).weekday() < 5
     assert meeting.capacity == 10 and meeting.registration_enabled
     assert {g.name for g in meeting.groups} == {
         "Trafik och infrastruktur",

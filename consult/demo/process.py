@@ -303,6 +303,8 @@ def _event_comments(session, round_, document, event, data, groups, day) -> None
 
 def _dialogue(session, consultation, data, groups, people, admin, now) -> Event:
     day = (now + timedelta(days=data["in_days"])).astimezone(clock.STOCKHOLM).date()
+    while day.weekday() >= 5:  # on a weekday
+        day += timedelta(days=1)
     event = Event(
         consultation=consultation,
         slug=data["slug"],
