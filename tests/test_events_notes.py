@@ -202,6 +202,30 @@ def test_a_point_becomes_a_published_comment_with_its_origin(session, setting, n
     assert second.author_category == chair.category
 
 
+def test_a_point_sent_twice_is_recorded_once(session, setting, placed):
+    first = _point(session, setting.staff, setting, submission_key="twice")
+    placed()
+    again = _point(session, setting.staff, setting, submission_key="twice")
+    assert again.id == first.id
+    assert len(session.scalars(select(Comment)).all()) == 1
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "event.point"))
+    assert len(entries.all()) == 1
+
+
+def test_staff_totals_say_how_many_came_from_events(app, session, setting):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from consult.comment_totals import for_round
+
+    _point(session, setting.staff, setting)
+    with app.test_request_context():
+        stats = SimpleNamespace(totals=for_round(session, setting.round.id))
+        text = render_template("admin/_totals.html", stats=stats)
+    assert "1 synpunkt (varav 1 från ett dialogmöte)" in text
+
+
 def test_a_proposal_needs_a_paragraph_and_wording(session, setting):
     s = setting
     with pytest.raises(Invalid) as refused:

@@ -134,6 +134,15 @@ def add_point(
     """Record a point raised at the event (in session ``session_id``, None for the day as a
     whole) as a published comment on the open round's draft, written by ``actor``."""
     event = notes.managed_event(session, actor, event_id)
+    sent = session.scalar(
+        select(Comment).where(
+            Comment.author_id == actor.id,
+            Comment.submission_key == submission_key,
+            Comment.event_id == event.id,
+        )
+    )
+    if sent is not None:
+        return sent  # the form was sent twice: the point is recorded once
     if event.cancelled_at is not None:
         raise WrongState("cancelled")
     if not notes.has_started(event, now):
