@@ -22,6 +22,8 @@ class Totals:
     comments: int
     replies: int
     not_published: int
+    # Of the published comments: points raised at dialogue events and recorded here.
+    from_events: int = 0
 
     @property
     def published(self) -> int:
@@ -38,11 +40,13 @@ def for_round(session: Session, round_id: int) -> Totals:
     """Count the comments and replies of a round, published and not, in one query."""
     published = Comment.status == CommentStatus.PUBLISHED
     top = Comment.parent_id.is_(None)
-    comments, replies, other = session.execute(
+    from_event = Comment.event_id.is_not(None)
+    comments, replies, other, from_events = session.execute(
         select(
             func.count(case((published & top, 1))),
             func.count(case((published & ~top, 1))),
             func.count(case((~published, 1))),
+            func.count(case((published & top & from_event, 1))),
         ).where(Comment.round_id == round_id)
     ).one()
-    return Totals(comments=comments, replies=replies, not_published=other)
+    return Totals(comments=comments, replies=replies, not_published=other, from_events=from_events)

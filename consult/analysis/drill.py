@@ -59,6 +59,11 @@ LANGUAGE_OPTIONS = [
     ("other", _l("Other or undetermined")),
 ]
 KNOWN_LANGUAGES = ("sv", "en")
+# Where a comment came from: written here, or a point recorded from a dialogue event.
+ORIGIN_OPTIONS = [
+    ("here", _l("Written here")),
+    ("event", _l("From dialogue events")),
+]
 CONFIRMED_OPTIONS = [
     ("yes", _l("Confirmed or set by staff")),
     ("no", _l("Not confirmed")),
@@ -80,6 +85,7 @@ class Filters:
     state: str = ""  # a moderation state other than published, ANY_STATE, or "" (published)
     confirmed: str = ""  # "yes", "no" or "": whether staff confirmed the tag on the theme
     q: str = ""
+    origin: str = ""  # "here", "event" or "": see ORIGIN_OPTIONS
 
     @classmethod
     def from_args(cls, args) -> Filters:
@@ -104,6 +110,7 @@ class Filters:
             state=choice("status", {value for value, _ in STATE_OPTIONS}),
             confirmed=choice("bekraftad", {value for value, _ in CONFIRMED_OPTIONS}),
             q=" ".join(args.get("q", "").split())[:SEARCH_MAX],
+            origin=choice("ursprung", {value for value, _ in ORIGIN_OPTIONS}),
         )
 
     def query_args(self) -> dict[str, str | int]:
@@ -120,6 +127,7 @@ class Filters:
             "status": self.state,
             "bekraftad": self.confirmed,
             "q": self.q,
+            "ursprung": self.origin,
         }
         return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -164,6 +172,7 @@ class Page:
     state_options: list = field(default_factory=lambda: list(STATE_OPTIONS))
     language_options: list = field(default_factory=lambda: list(LANGUAGE_OPTIONS))
     confirmed_options: list = field(default_factory=lambda: list(CONFIRMED_OPTIONS))
+    origin_options: list = field(default_factory=lambda: list(ORIGIN_OPTIONS))
 
 
 def _like(text: str) -> str:
@@ -362,6 +371,9 @@ def _filter_conditions(filters: Filters, draft: _Draft, analysis) -> list:
         conditions.append(Comment.stance == Stance(filters.stance))
     if filters.kind:
         conditions.append(Comment.kind == CommentKind(filters.kind))
+    if filters.origin:
+        from_event = Comment.event_id.is_not(None)
+        conditions.append(from_event if filters.origin == "event" else ~from_event)
     if filters.campaign and analysis is not None:
         in_campaign = (
             select(AnalysedComment.id)

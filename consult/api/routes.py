@@ -32,6 +32,19 @@ def _comment_json(comment: Comment) -> dict:
         "agreements": comment.agreement_count,
         "created_at": comment.created_at.isoformat(),
         "updated_at": comment.updated_at.isoformat(),
+        # A point raised at a dialogue event and recorded here by its organisers.
+        "event": _event_json(comment),
+    }
+
+
+def _event_json(comment: Comment) -> dict | None:
+    if comment.event is None:
+        return None
+    session = comment.event_session
+    return {
+        "title": comment.event.title,
+        "slug": comment.event.slug,
+        "session": session.title if session is not None else None,
     }
 
 

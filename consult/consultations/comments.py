@@ -9,6 +9,7 @@ one writer at a time and the read belongs to the same transaction (see ``db.make
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -20,6 +21,7 @@ from ..analysis.placement import place_quietly
 from ..errors import Invalid, NotAllowed, NotFound, WrongState
 from ..models import (
     Agreement,
+    Category,
     Comment,
     CommentKind,
     CommentRevision,
@@ -36,6 +38,25 @@ from .diff import word_diff
 from .services import Target, is_open
 
 EDITABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class EventOrigin:
+    """Where a point recorded from a dialogue event was raised, and by whom (a category)."""
+
+    event_id: int
+    event_session_id: int | None
+    category: Category
+
+    def columns(self) -> dict:
+        """The comment's columns that differ from what its recorder writes."""
+        return {
+            "event_id": self.event_id,
+            "event_session_id": self.event_session_id,
+            "author_category": self.category,
+            "author_organisation_id": None,
+            "author_organisation_name": None,
+        }
 
 
 class RoundClosed(WrongState):
@@ -166,20 +187,31 @@ def create_comment(
     submission_key: str,
     now: datetime,
     max_chars: int,
+    event_origin: EventOrigin | None = None,
 ) -> Comment:
-    """Add a comment on ``target``; a repeated ``submission_key`` returns the first comment."""
+    """Add a comment on ``target``; a repeated ``submission_key`` returns the first comment.
+
+    With ``event_origin`` it is a point raised at a dialogue event, recorded by ``author``
+    (who may manage the event: the caller checks): published at once, in the category of
+    who raised it and for no organisation.
+    """
     existing = _by_submission_key(session, author, submission_key)
     if existing is not None:
         return existing
     round_ = _open_round(session, round_id, now)
     _check_writer(session, author, round_)
     fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)
+    written_by = Comment.written_by(author)
+    status = _initial_status(round_, author)
+    if event_origin is not None:
+        written_by |= event_origin.columns()
+        status = CommentStatus.PUBLISHED
     comment = Comment(
         round_id=round_.id,
         paragraph_id=target.paragraph.id if target.paragraph else None,
         section_id=target.section.id if target.section else None,
-        **Comment.written_by(author),
-        status=_initial_status(round_, author),
+        **written_by,
+        status=status,
         submission_key=submission_key,
         created_at=now,
         updated_at=now,

@@ -8,7 +8,7 @@ comment it answers (it carries the same paragraph and section).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 
 from .. import comment_totals
 from ..labels import CATEGORY_LABELS
-from ..models import Category, Comment, CommentStatus, Organisation, Paragraph, Round, Section
+from ..models import (
+    Category,
+    Comment,
+    CommentStatus,
+    Event,
+    Organisation,
+    Paragraph,
+    Round,
+    Section,
+)
 
 WHOLE_DRAFT = _l("The whole draft")
 PREAMBLE = _l("Before the first heading")
@@ -48,6 +57,8 @@ class Results:
     by_section: list[Bar]
     # The headline figures, counted as on every other page: comments and replies apart.
     totals: comment_totals.Totals | None = None
+    # The published comments recorded from each dialogue event (see events.contributions).
+    by_event: list[Bar] = field(default_factory=list)
 
 
 def _bars(counts: list[tuple[str, int, str | None]], total: int) -> list[Bar]:
@@ -132,4 +143,17 @@ def round_results(session: Session, round_: Round) -> Results:
         by_category=by_category,
         by_section=_bars(counts, total),
         totals=comment_totals.for_round(session, round_.id),
+        by_event=_by_event(session, published, total),
     )
+
+
+def _by_event(session: Session, published, total: int) -> list[Bar]:
+    """One bar per dialogue event whose points were recorded as comments, by date."""
+    rows = session.execute(
+        select(Event.title, Event.slug, func.count(Comment.id))
+        .join(Event, Event.id == Comment.event_id)
+        .where(*published)
+        .group_by(Event.id, Event.title, Event.slug, Event.starts_at)
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    return _bars([(title, n, slug) for title, slug, n in rows], total)

@@ -39,6 +39,8 @@ from ..models import (
     CampaignGroup,
     Comment,
     CommentStatus,
+    Event,
+    EventSession,
     Origin,
     Paragraph,
     Section,
@@ -84,6 +86,7 @@ def headers() -> list[str]:
         _("Themes (staff)"),
         _("Campaign"),
         _("Moderation state"),
+        _("Origin"),
     ]
 
 
@@ -126,8 +129,12 @@ def _query(session: Session, round_id: int):
             CampaignGroup.id,
             CampaignGroup.size,
             Comment.status,
+            Event.title,
+            EventSession.title,
         )
         .outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
+        .outerjoin(Event, Event.id == Comment.event_id)
+        .outerjoin(EventSession, EventSession.id == Comment.event_session_id)
         .outerjoin(
             AnalysedComment,
             and_(
@@ -204,6 +211,8 @@ def _rows(session: Session, sections, texts: _Texts, query) -> Iterator[tuple[ob
         campaign,
         size,
         status,
+        event,
+        event_session,
     ) in session.execute(query):
         cells = [
             id_,
@@ -221,6 +230,7 @@ def _rows(session: Session, sections, texts: _Texts, query) -> Iterator[tuple[ob
             staff or "",
             texts.campaign % {"id": campaign, "size": size} if campaign else "",
             texts.statuses[status],
+            ", ".join(part for part in (event, event_session) if part),
         ]
         yield chapter(section_id), cells
 
