@@ -43,7 +43,9 @@ def world(session, open_round):
     }
 
 
-ROLES = ["anonymous", "participant", "member", "chair", "other_chair", "staff", "admin"]
+ROLES = [
+    "anonymous", "participant", "member", "chair", "secretary", "other_chair", "staff", "admin",
+]  # fmt: skip
 
 
 def _login(auth, session, world, role):
@@ -55,6 +57,8 @@ def _login(auth, session, world, role):
         return auth.login(person(session, world["innovation"], GroupRole.MEMBER))
     if role == "chair":
         return auth.login(person(session, world["innovation"], GroupRole.CHAIR))
+    if role == "secretary":
+        return auth.login(person(session, world["innovation"], GroupRole.SECRETARY))
     if role == "other_chair":
         return auth.login(person(session, world["other"], GroupRole.SECRETARY))
     return auth.login(role=Role.STAFF if role == "staff" else Role.ADMIN)
@@ -118,7 +122,7 @@ def test_management_routes_by_role(client, session, auth, world, role, index):
         return
     # The secretary of another group may list events and create one in their own group,
     # but not in the innovation group the form asks for, nor change this event.
-    may = role in ("chair", "staff", "admin") or (role == "other_chair" and index == 0)
+    may = role in ("chair", "secretary", "staff", "admin") or (role == "other_chair" and index == 0)
     expected = allowed if may else 403
     assert response.status_code == expected, response.get_data(as_text=True)[:2000]
     if expected == 302:
@@ -279,3 +283,10 @@ def test_public_pages_for_every_role(client, session, auth, world, role):
     slug = world["consultation"].slug
     assert client.get(f"/samrad/{slug}/moten").status_code == 200
     assert client.get(f"/samrad/{slug}/moten/{world['event'].slug}").status_code == 200
+
+
+def test_the_audit_log_names_event_changes(client, session, auth, world):
+    auth.login(role=Role.ADMIN)
+    client.post(f"/moten/{world['event'].id}/installa", data={"bekrafta": "1"})
+    page = client.get("/admin/logg").get_data(as_text=True)
+    assert "Programpunkt tillagd" in page and "Möte inställt" in page
