@@ -176,6 +176,11 @@ def test_editing_needs_a_manager_of_the_events_group(session, world):
             [world["innovation"].id, world["energy"].id],
         )  # fmt: skip
     session.rollback()
+    # Listed in both, the chair unticking the other group leaves it: it is not theirs.
+    both = make_event(session, world["consultation"], [world["innovation"], world["energy"]],
+                      slug="bada")  # fmt: skip
+    services.update_event(session, world["chair"], both.id, fields(), [world["innovation"].id])
+    assert both.groups == [world["innovation"], world["energy"]]
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "event.update"))
     assert "Ny titel" in entry.after
 

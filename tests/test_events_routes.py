@@ -290,3 +290,11 @@ def test_the_audit_log_names_event_changes(client, session, auth, world):
     client.post(f"/moten/{world['event'].id}/installa", data={"bekrafta": "1"})
     page = client.get("/admin/logg").get_data(as_text=True)
     assert "Programpunkt tillagd" in page and "Möte inställt" in page
+
+
+def test_a_chair_sees_the_other_groups_of_the_event_locked(client, session, auth, world):
+    auth.login(person(session, world["innovation"], GroupRole.CHAIR))
+    page = client.get(f"/moten/{world['event'].id}/redigera").get_data(as_text=True)
+    energy = re.search(rf'<input[^>]*value="{world["energy"].id}"[^>]*>', page).group(0)
+    assert "disabled" in energy and "checked" in energy
+    assert "ligger kvar som de är" in page

@@ -113,9 +113,9 @@ def _session_form(event, parallel=None, formdata=None) -> SessionForm:
 
 def _edit_page(event, *, form=None, item_form=None, session_form=None):
     form = form or EventForm.for_event(event, prefix="event", formdata=None)
-    _group_choices(
-        form, services.managed_groups(get_session(), current_user, event.consultation_id), event
-    )
+    managed = services.managed_groups(get_session(), current_user, event.consultation_id)
+    _group_choices(form, managed, event)
+    locked = {g.id for g in event.groups} - {g.id for g in managed}
     item_form = item_form or _item_form(event)
     session_form = session_form or _session_form(event)
     errors = form.errors or item_form.errors or session_form.errors
@@ -127,6 +127,7 @@ def _edit_page(event, *, form=None, item_form=None, session_form=None):
         session_form=session_form,
         movable=services.movable(event),
         kind_labels=KIND_LABELS,
+        locked_groups=locked,
     )
     if errors:
         page.status_code = 422

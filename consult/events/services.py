@@ -257,15 +257,21 @@ def _groups(session: Session, consultation_id: int, group_ids) -> list[WorkingGr
     return sorted(groups, key=lambda g: (g.position, g.id))
 
 
-def _check_groups(session: Session, actor, old: list[WorkingGroup], new: list[WorkingGroup]):
-    """Non-staff may add and remove only groups they manage, and keep one of them."""
+def _check_groups(
+    session: Session, actor, old: list[WorkingGroup], new: list[WorkingGroup]
+) -> list[WorkingGroup]:
+    """The groups to list the event in. Staff choose freely; others may add and remove only
+    groups they manage (the others it is listed in stay), and keep one of their own."""
     if access.is_staff(actor):
-        return
-    changed = {g.id for g in old} ^ {g.id for g in new}
-    if any(not access.may_manage_group(session, actor, gid) for gid in changed):
+        return new
+    mine = {g.id for g in old + new if access.may_manage_group(session, actor, g.id)}
+    if any(g.id not in mine for g in new if g not in old):
         raise NotAllowed()
-    if not any(access.may_manage_group(session, actor, g.id) for g in new):
+    if not any(g.id in mine for g in new):
         raise Invalid({"groups": "own_group"})
+    kept = [g for g in old if g.id not in mine]
+    chosen = [g for g in new if g.id in mine]
+    return sorted(kept + chosen, key=lambda g: (g.position, g.id))
 
 
 def _unique_slug(session: Session, consultation_id: int, title: str) -> str:
@@ -297,7 +303,7 @@ def create_event(
     consultation_or_404(session, consultation_id)
     require_event_creator(session, actor, consultation_id)
     groups = _groups(session, consultation_id, group_ids)
-    _check_groups(session, actor, [], groups)
+    groups = _check_groups(session, actor, [], groups)
     cleaned = clean_event(fields)
     event = Event(
         consultation_id=consultation_id,
@@ -320,7 +326,7 @@ def update_event(
     """Change an event's details and the groups it is listed in."""
     event = _editable(session, actor, event_id)
     groups = _groups(session, event.consultation_id, group_ids)
-    _check_groups(session, actor, list(event.groups), groups)
+    groups = _check_groups(session, actor, list(event.groups), groups)
     cleaned = clean_event(fields)
     outside = [
         item
