@@ -298,3 +298,11 @@ def test_a_chair_sees_the_other_groups_of_the_event_locked(client, session, auth
     energy = re.search(rf'<input[^>]*value="{world["energy"].id}"[^>]*>', page).group(0)
     assert "disabled" in energy and "checked" in energy
     assert "ligger kvar som de är" in page
+
+
+def test_a_stored_javascript_link_is_never_shown(client, session, world):
+    c, e = world["consultation"], world["event"]
+    e.stream_url = "javascript:alert(1)"
+    session.commit()
+    page = client.get(f"/samrad/{c.slug}/moten/{e.slug}").get_data(as_text=True)
+    assert "javascript:" not in page and "Direktsändning" not in page

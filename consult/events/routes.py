@@ -65,6 +65,8 @@ def event_page(slug: str, event_slug: str):
         consultation=consultation,
         event=event,
         embed=stream.embed_url(event.stream_url),
+        # Only an https link is shown, whatever wrote the row.
+        stream_link=event.stream_url if stream.is_https(event.stream_url or "") else "",
         unplaced_sessions=unplaced,
         now=clock.now(),
     )
