@@ -9,6 +9,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # Only the stream players an event page embeds (consult.events.stream.FRAME_SOURCES).
+        "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

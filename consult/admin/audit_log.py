@@ -22,6 +22,7 @@ from .. import audit
 from ..analysis import labels as analysis_labels
 from ..consultations.diff import word_diff
 from ..dates import when
+from ..events import labels as event_labels
 from ..labels import STATUS_LABELS as COMMENT_STATUS_LABELS
 from ..models import (
     Analysis,
@@ -51,6 +52,7 @@ ACTION_LABELS = (
     | analysis_labels.AUDIT_ACTION_LABELS
     | synthesis_labels.AUDIT_ACTION_LABELS
     | site_labels.AUDIT_ACTION_LABELS
+    | event_labels.AUDIT_ACTION_LABELS
 )
 FIELD_LABELS = (
     labels.FIELD_LABELS
@@ -67,6 +69,7 @@ OBJECT_LABELS = (
     | analysis_labels.AUDIT_OBJECT_LABELS
     | synthesis_labels.AUDIT_OBJECT_LABELS
     | site_labels.AUDIT_OBJECT_LABELS
+    | event_labels.AUDIT_OBJECT_LABELS
 )
 # A field's name where areas use it differently (a comment's "status" is not a synthesis's).
 FIELD_LABELS_BY_OBJECT = {

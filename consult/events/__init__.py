@@ -8,4 +8,5 @@ the chair or secretary of a group the event belongs to).
 from flask import Blueprint
 
 bp = Blueprint("events", __name__)
-from . import notes_routes  # noqa: E402,F401
+
+from . import admin_routes, notes_routes, routes  # noqa: E402,F401
