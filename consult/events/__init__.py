@@ -8,3 +8,4 @@ the chair or secretary of a group the event belongs to).
 from flask import Blueprint
 
 bp = Blueprint("events", __name__)
+from . import registration_routes  # noqa: E402,F401
