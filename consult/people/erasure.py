@@ -30,7 +30,6 @@ from werkzeug.security import check_password_hash
 from .. import audit
 from ..db import Base
 from ..errors import Invalid, NotAllowed, NotFound, WrongState
-from ..events import registration
 from ..models import (
     AuditEntry,
     Comment,
@@ -119,6 +118,9 @@ def erase_account(
             .values(status=CommentStatus.WITHDRAWN, updated_at=now)
         )
     session.execute(delete(Follow).where(Follow.user_id == user.id))
+    # Imported here: the events package registers routes that reach back into this one.
+    from ..events import registration
+
     registration.forget_person(session, user.id, now=now)
     session.execute(
         update(GroupMembership)

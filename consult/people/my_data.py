@@ -88,6 +88,8 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("group_membership", "added_by_id"): "staff_work",
     ("group_membership", "user_id"): "group_memberships",
     ("registration", "user_id"): "event_registrations",
+    # A place, not a person's address: given with each event registered for.
+    ("event", "venue_address"): "event_registrations",
 }
 
 # The account's columns: exported as they are, or left out for the reason given.
@@ -301,6 +303,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "event_title": "The event.",
         "url": "Its address.",
         "starts_at": "When the event starts.",
+        "venue_address": "The address of the event's venue.",
         "status": "confirmed (a place), waiting (the waiting list) or cancelled.",
         "category": "The stakeholder category when registering (a code).",
         "organisation_name": "The organisation when registering, or null.",
@@ -748,6 +751,7 @@ def _registrations(session: Session, user: User, base: str) -> list[dict[str, An
             "event_title": event.title,
             "url": _link(base, f"/samrad/{consultation.slug}/moten/{event.slug}"),
             "starts_at": _value(event.starts_at),
+            "venue_address": event.venue_address,
             **_row(registration, REGISTRATION_FIELDS),
         }
         for registration, event, consultation in rows
