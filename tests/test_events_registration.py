@@ -240,6 +240,18 @@ def test_staff_raise_capacity_and_the_waiting_move_up(session, event, now):
         registration.set_capacity(session, staff, event.id, 0, now=now.get())
 
 
+def test_places_added_by_another_service_are_filled_from_the_list(session, event, now):
+    people = [factories.make_user(session) for _ in range(3)]
+    for person in people:
+        _register(session, person, event, now)
+    event.capacity = 3
+    session.commit()
+    promoted = registration.fill_places(session, event.id, now=now.get())
+    session.commit()
+    assert [p.user_id for p in promoted] == [people[2].id]
+    assert all(s == CONFIRMED for _, s in _statuses(session, event))
+
+
 def test_a_manager_cancels_someone_and_the_next_moves_up(session, event, now):
     staff = factories.make_user(session, role=Role.STAFF)
     a, b, c = (factories.make_user(session) for _ in range(3))

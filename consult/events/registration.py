@@ -270,6 +270,16 @@ def cancel_for(
     return promoted
 
 
+def fill_places(session: Session, event_id: int, *, now: datetime) -> list[Registration]:
+    """Give the places now free to the first on the waiting list, and tell them; for a
+    service that changed the event's capacity itself (the caller checked who may, and
+    commits). Returns the registrations promoted."""
+    event = _lock(session, event_id)
+    if event.cancelled_at is not None or event.starts_at <= now:
+        return []
+    return _promote(session, event, now)
+
+
 def forget_person(session: Session, user_id: int, *, now: datetime) -> int:
     """For a closed account: cancel its active registrations (the next waiting move up, and
     are told; the person is not) and delete the needs it gave. Not committed.
