@@ -61,6 +61,7 @@ PARAMS = {
     "replier": "Anna Berg",
     "closes_at": "2027-03-15T22:59:00+00:00",
     "count": 4,
+    "event_title": "Uppstartsdag",
 }
 
 
@@ -411,6 +412,7 @@ def test_every_email_subject_names_the_consultation_and_says_synpunkt(app, kind)
         "replier": "Olle",
         "count": 3,
         "closes_at": "2027-03-15T22:59:00+00:00",
+        "event_title": "Uppstartsdag",
     }
     with app.test_request_context(), force_locale("sv"):
         subject, body = messages.render(kind, params, "/samrad/rus/")

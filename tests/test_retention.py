@@ -141,7 +141,12 @@ def test_the_period_comes_from_the_settings(session, now, admin):
     retention.save(
         session,
         admin,
-        {"unconfirmed_account_days": 7, "outbox_email_days": 30, "read_notification_days": 90},
+        {
+            "unconfirmed_account_days": 7,
+            "outbox_email_days": 30,
+            "read_notification_days": 90,
+            "event_needs_days": 30,
+        },
     )
     assert _run(session, now).unconfirmed_accounts == 1
     assert session.get(User, user.id) is None
@@ -240,12 +245,17 @@ def test_the_worker_does_not_run_the_pass_when_turned_off(app, session, now):
 
 
 def test_defaults_apply_until_an_administrator_saves_periods(session, admin):
-    assert retention.settings(session) == retention.Settings(30, 30, 90)
+    assert retention.settings(session) == retention.Settings(30, 30, 90, 30)
     assert _count(session, RetentionSetting) == 0
     saved = retention.save(
         session,
         admin,
-        {"unconfirmed_account_days": 14, "outbox_email_days": 60, "read_notification_days": 365},
+        {
+            "unconfirmed_account_days": 14,
+            "outbox_email_days": 60,
+            "read_notification_days": 365,
+            "event_needs_days": 30,
+        },
     )
     assert (saved.unconfirmed_account_days, saved.outbox_email_days) == (14, 60)
     entry = session.scalars(select(AuditEntry)).one()
@@ -269,6 +279,7 @@ def test_periods_out_of_range_are_refused(session, admin, days):
                 "unconfirmed_account_days": days,
                 "outbox_email_days": 30,
                 "read_notification_days": 1,
+                "event_needs_days": 30,
             },
         )
     assert refused.value.errors == {"unconfirmed_account_days": "range"}
@@ -283,7 +294,12 @@ def test_only_administrators_save_periods(session):
         retention.save(
             session,
             staff,
-            {"unconfirmed_account_days": 1, "outbox_email_days": 1, "read_notification_days": 1},
+            {
+                "unconfirmed_account_days": 1,
+                "outbox_email_days": 1,
+                "read_notification_days": 1,
+                "event_needs_days": 1,
+            },
         )
 
 

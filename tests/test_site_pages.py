@@ -61,7 +61,12 @@ def test_the_privacy_notice_lists_the_retention_periods_in_force(client, session
     retention.save(
         session,
         admin,
-        {"unconfirmed_account_days": 14, "outbox_email_days": 45, "read_notification_days": 120},
+        {
+            "unconfirmed_account_days": 14,
+            "outbox_email_days": 45,
+            "read_notification_days": 120,
+            "event_needs_days": 30,
+        },
     )
     page = _text(client.get("/personuppgifter"))
     assert "raderas 14 dagar efter att de skapades" in page
@@ -164,6 +169,7 @@ def test_a_retention_period_that_is_not_a_number_is_refused(client, auth, admin)
             "unconfirmed_account_days": "trettio",
             "outbox_email_days": "30",
             "read_notification_days": "0",
+            "event_needs_days": "30",
         },
     )
     assert response.status_code == 422
@@ -182,6 +188,7 @@ def test_an_administrator_sets_the_retention_periods(client, auth, session, admi
             "unconfirmed_account_days": "14",
             "outbox_email_days": "60",
             "read_notification_days": "365",
+            "event_needs_days": "30",
         },
     )
     assert response.status_code == 302

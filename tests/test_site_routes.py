@@ -15,6 +15,7 @@ RETENTION_FORM = {
     "unconfirmed_account_days": "20",
     "outbox_email_days": "20",
     "read_notification_days": "20",
+    "event_needs_days": "20",
 }
 ADMIN_ROUTES = [
     ("get", "/admin/personuppgifter", {}),

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__)
 
-from . import admin_routes, notes_routes, routes  # noqa: E402,F401
+from . import admin_routes, notes_routes, registration_routes, routes  # noqa: E402,F401

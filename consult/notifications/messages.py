@@ -47,6 +47,10 @@ MESSAGES = {
         _l("Comments are waiting for moderation"),
         _l("Comments waiting for review in “{round_title}”: {count}."),
     ),
+    "event.promoted": (
+        _l("You got a place at an event"),
+        _l("A place became free at “{event_title}”: you are now registered."),
+    ),
 }
 
 

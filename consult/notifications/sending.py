@@ -158,6 +158,14 @@ def build_message(
     # The same id on every attempt, so a receiving server can spot a repeat.
     message["Message-ID"] = f"<outbox.{email.id}.{int(email.created_at.timestamp())}@{domain}>"
     message.set_content(email.body, cte=transfer_encoding)
+    if email.attachment_data is not None:
+        maintype, _, subtype = (email.attachment_type or "application/octet-stream").partition("/")
+        message.add_attachment(
+            email.attachment_data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=email.attachment_name or "attachment",
+        )
     return message
 
 

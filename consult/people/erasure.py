@@ -8,8 +8,10 @@ agreements (now anonymous), reports, themes and their assignments, the synthesis
 What is erased: the e-mail address (replaced by a unique address that cannot receive mail)
 and any address asked for in a change request,
 the name, the password (no password opens the account), every session (the epoch is raised),
-follows, the person's notifications and e-mails, and every copy of the address, or of the
-name in the log, mails and notes (``scrub``). Published comments stay as part of the public
+follows, the needs given with event registrations (its active registrations are cancelled,
+and the next on each waiting list moves up), current working group memberships (ended), the
+person's notifications and e-mails, and every copy of the address, or of the name in the
+log, mails and notes (``scrub``). Published comments stay as part of the public
 record under the anonymous form ("Privatperson, Umeå", or the organisation alone), unless the
 person asks for them to be withdrawn too. The erasure's own audit entry names the address
 and the name, so that the organisation can answer for what it did.
@@ -33,6 +35,7 @@ from ..models import (
     Comment,
     CommentStatus,
     Follow,
+    GroupMembership,
     NameShown,
     Notification,
     OutboxEmail,
@@ -115,6 +118,16 @@ def erase_account(
             .values(status=CommentStatus.WITHDRAWN, updated_at=now)
         )
     session.execute(delete(Follow).where(Follow.user_id == user.id))
+    # Imported here: the events package registers routes that reach back into this one.
+    from ..events import registration
+
+    registration.forget_person(session, user.id, now=now)
+    session.execute(
+        update(GroupMembership)
+        .where(GroupMembership.user_id == user.id, GroupMembership.left_at.is_(None))
+        .values(left_at=now)
+        .execution_options(synchronize_session=False)
+    )
     mine = select(Notification.id).where(Notification.user_id == user.id)
     session.execute(
         delete(OutboxEmail).where(

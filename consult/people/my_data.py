@@ -32,10 +32,13 @@ from ..models import (
     AuditEntry,
     Comment,
     Consultation,
+    Event,
     Follow,
+    GroupMembership,
     Notification,
     OutboxEmail,
     Paragraph,
+    Registration,
     Report,
     Role,
     Round,
@@ -45,6 +48,7 @@ from ..models import (
     ThemeAssignment,
     ThemeProposal,
     User,
+    WorkingGroup,
 )
 from ..permissions import require_staff, signed_in
 
@@ -82,6 +86,10 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("group_chapter", "assigned_by_id"): "staff_work",
     ("group_chapter", "ended_by_id"): "staff_work",
     ("group_membership", "added_by_id"): "staff_work",
+    ("group_membership", "user_id"): "group_memberships",
+    ("registration", "user_id"): "event_registrations",
+    # A place, not a person's address: given with each event registered for.
+    ("event", "venue_address"): "event_registrations",
 }
 
 # The account's columns: exported as they are, or left out for the reason given.
@@ -135,6 +143,12 @@ ABOUT = {
     "staff_work": "For staff: moderation, analysis and synthesis work recorded with the "
     "account, as (what, object number, when). Empty for participants.",
     "consultation_contact": "Consultations that name the account's e-mail address as contact.",
+    "event_registrations": "Each registration for a dialogue event: the event, a place or the "
+    "waiting list, the dietary and accessibility needs given (until they are deleted after "
+    "the event), and whether the person attended.",
+    "group_memberships": "Each membership of a working group, with the role, the category and "
+    "organisation as they were when joining, and the dates of joining and leaving.",
+    "event_contact": "Events that name the account's e-mail address as contact.",
     "fields": "What each key of the objects above means ('comments.round' is the object under "
     "'round' in each comment).",
 }
@@ -285,6 +299,38 @@ FIELDS: dict[str, dict[str, str]] = {
         "contact_name": "The contact name given.",
         "contact_email": "The contact address given.",
     },
+    "event_registrations": {
+        "event_title": "The event.",
+        "url": "Its address.",
+        "starts_at": "When the event starts.",
+        "venue_address": "The address of the event's venue.",
+        "status": "confirmed (a place), waiting (the waiting list) or cancelled.",
+        "category": "The stakeholder category when registering (a code).",
+        "organisation_name": "The organisation when registering, or null.",
+        "dietary_needs": "The dietary needs given, or null.",
+        "accessibility_needs": "The accessibility needs given, or null.",
+        "needs_erased_at": "When the needs were deleted after the event.",
+        "created_at": "When the registration was made.",
+        "queued_at": "The time that orders the waiting list.",
+        "promoted_at": "When a place from the waiting list was given.",
+        "cancelled_at": "When it was cancelled.",
+        "attended": "Whether the person attended (null: not recorded).",
+    },
+    "group_memberships": {
+        "group_name": "The working group.",
+        "url": "Its address.",
+        "role": "chair, secretary or member.",
+        "category": "The stakeholder category when joining (a code).",
+        "organisation_name": "The organisation when joining, or null.",
+        "joined_at": "When the membership began.",
+        "left_at": "When it ended (null: still a member).",
+    },
+    "event_contact": {
+        "event_title": "The event.",
+        "url": "Its address.",
+        "contact_name": "The contact name given.",
+        "contact_email": "The contact address given.",
+    },
 }
 
 
@@ -345,6 +391,9 @@ def collect(
         "audit": _audit(session, user, [c["id"] for c in comments]),
         "staff_work": _staff_work(session, user),
         "consultation_contact": _contact(session, user, base),
+        "event_registrations": _registrations(session, user, base),
+        "group_memberships": _memberships(session, user, base),
+        "event_contact": _event_contact(session, user, base),
     }
 
 
@@ -671,6 +720,77 @@ def _contact(session: Session, user: User, base: str) -> list[dict[str, Any]]:
             "contact_email": c.contact_email,
         }
         for c in consultations
+    ]
+
+
+REGISTRATION_FIELDS = (
+    "status",
+    "category",
+    "organisation_name",
+    "dietary_needs",
+    "accessibility_needs",
+    "needs_erased_at",
+    "created_at",
+    "queued_at",
+    "promoted_at",
+    "cancelled_at",
+    "attended",
+)
+
+
+def _registrations(session: Session, user: User, base: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Registration, Event, Consultation)
+        .join(Event, Event.id == Registration.event_id)
+        .join(Consultation, Consultation.id == Event.consultation_id)
+        .where(Registration.user_id == user.id)
+        .order_by(Registration.created_at, Registration.id)
+    )
+    return [
+        {
+            "event_title": event.title,
+            "url": _link(base, f"/samrad/{consultation.slug}/moten/{event.slug}"),
+            "starts_at": _value(event.starts_at),
+            "venue_address": event.venue_address,
+            **_row(registration, REGISTRATION_FIELDS),
+        }
+        for registration, event, consultation in rows
+    ]
+
+
+def _memberships(session: Session, user: User, base: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(GroupMembership, WorkingGroup, Consultation)
+        .join(WorkingGroup, WorkingGroup.id == GroupMembership.group_id)
+        .join(Consultation, Consultation.id == WorkingGroup.consultation_id)
+        .where(GroupMembership.user_id == user.id)
+        .order_by(GroupMembership.joined_at, GroupMembership.id)
+    )
+    return [
+        {
+            "group_name": group.name,
+            "url": _link(base, f"/samrad/{consultation.slug}/grupper/{group.slug}"),
+            **_row(membership, ("role", "category", "organisation_name", "joined_at", "left_at")),
+        }
+        for membership, group, consultation in rows
+    ]
+
+
+def _event_contact(session: Session, user: User, base: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Event, Consultation)
+        .join(Consultation, Consultation.id == Event.consultation_id)
+        .where(func.lower(Event.contact_email) == user.email.lower())
+        .order_by(Event.id)
+    )
+    return [
+        {
+            "event_title": event.title,
+            "url": _link(base, f"/samrad/{consultation.slug}/moten/{event.slug}"),
+            "contact_name": event.contact_name,
+            "contact_email": event.contact_email,
+        }
+        for event, consultation in rows
     ]
 
 

@@ -83,3 +83,4 @@ class RetentionForm(FlaskForm):
     unconfirmed_account_days = _days("unconfirmed_account_days")
     outbox_email_days = _days("outbox_email_days")
     read_notification_days = _days("read_notification_days")
+    event_needs_days = _days("event_needs_days")

@@ -37,6 +37,7 @@ PERIOD_LABELS = {
     "unconfirmed_account_days": _l("Accounts whose e-mail address was never confirmed"),
     "outbox_email_days": _l("E-mail sent or given up (the mail log)"),
     "read_notification_days": _l("Notifications that have been read"),
+    "event_needs_days": _l("Dietary and accessibility needs given when registering for an event"),
 }
 PERIOD_HINTS = {
     "unconfirmed_account_days": _l(
@@ -47,6 +48,7 @@ PERIOD_HINTS = {
         "Days after the e-mail was sent. E-mail still waiting to be sent is never deleted."
     ),
     "read_notification_days": _l("Days after the notification was read."),
+    "event_needs_days": _l("Days after the event ended. The registration itself is kept."),
 }
 
 AUDIT_ACTION_LABELS = {
@@ -66,6 +68,7 @@ AUDIT_FIELD_LABELS = (
         "notifications": _l("Notifications"),
         "outbox_emails": _l("E-mails"),
         "mail_file_messages": _l("E-mails in the mail log file"),
+        "event_needs": _l("Needs given with event registrations"),
     }
 )
 AUDIT_OBJECT_LABELS = {

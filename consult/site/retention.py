@@ -3,7 +3,8 @@
 Administrators set the periods (``save``); without a saved row the defaults apply. The pass
 (``run``) is made by the notification worker every ``RETENTION_INTERVAL`` seconds and by
 ``flask retention run``; it records how many rows of each kind it deleted (numbers only) in
-the audit log. Registration extras of events will get their own period here when events come.
+the audit log. The dietary and accessibility needs given when registering for an event are
+deleted their own period after the event ends.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from ..models import (
     CommentRevision,
     CommentStatus,
     CommentVector,
+    Event,
     Follow,
     Notification,
     OutboxEmail,
+    Registration,
     Report,
     RetentionSetting,
     Role,
@@ -38,14 +41,19 @@ from ..models import (
 from ..notifications.sending import FileBackend
 from ..permissions import require_admin
 
-# One column of RetentionSetting per period. Registration extras of events (a later issue)
-# will be one more: a column, a default, a label, a deletion step in ``run`` and a line on the
-# privacy page.
-PERIODS = ("unconfirmed_account_days", "outbox_email_days", "read_notification_days")
+# One column of RetentionSetting per period; each has a default, a label, a deletion step in
+# ``run`` and a line on the privacy page.
+PERIODS = (
+    "unconfirmed_account_days",
+    "outbox_email_days",
+    "read_notification_days",
+    "event_needs_days",
+)
 DEFAULT_DAYS = {
     "unconfirmed_account_days": 30,
     "outbox_email_days": 30,
     "read_notification_days": 90,
+    "event_needs_days": 30,
 }
 MIN_DAYS, MAX_DAYS = 1, 3650
 # Accounts deleted per pass: a large backlog is worked off over several passes.
@@ -120,6 +128,7 @@ class Settings:
     unconfirmed_account_days: int
     outbox_email_days: int
     read_notification_days: int
+    event_needs_days: int
     updated_at: datetime | None = None
 
 
@@ -134,6 +143,7 @@ class Deleted:
     notifications: int = 0
     outbox_emails: int = 0
     mail_file_messages: int = 0
+    event_needs: int = 0
 
     def total(self) -> int:
         """The number of rows deleted in all."""
@@ -290,6 +300,23 @@ def _delete_read_notifications(session: Session, cutoff: datetime) -> int:
     ).rowcount
 
 
+def _delete_event_needs(session: Session, cutoff: datetime, now: datetime) -> int:
+    """Empty the needs given with registrations for events that ended before ``cutoff``."""
+    ended = select(Event.id).where(Event.ends_at < cutoff).scalar_subquery()
+    return session.execute(
+        update(Registration)
+        .where(
+            Registration.event_id.in_(ended),
+            or_(
+                Registration.dietary_needs.is_not(None),
+                Registration.accessibility_needs.is_not(None),
+            ),
+        )
+        .values(dietary_needs=None, accessibility_needs=None, needs_erased_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def _written_at(message) -> datetime | None:
     try:
         written = parsedate_to_datetime(message["Date"])
@@ -345,6 +372,9 @@ def run(
     )
     deleted.notifications += _delete_read_notifications(
         session, now - timedelta(days=periods.read_notification_days)
+    )
+    deleted.event_needs = _delete_event_needs(
+        session, now - timedelta(days=periods.event_needs_days), now
     )
     if mail_file:
         deleted.mail_file_messages = prune_mail_file(

@@ -1,0 +1,203 @@
+"""Registration routes: register and cancel on an event's page, the calendar files, and the
+attendee list with its workbook for staff and the event's managers.
+
+The event page itself (``/samrad/<slug>/moten/<event_slug>``) includes the registration box
+(templates/events/_registration.html); registering and cancelling answer with a redirect
+back to it and a message, so everything works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Response, abort, flash, redirect, render_template, request, send_file
+from flask_babel import gettext as _
+
+from .. import clock
+from ..db import get_session
+from ..errors import Invalid, NotFound, WrongState
+from ..labels import CATEGORY_LABELS
+from ..models import Registration, RegistrationStatus
+from ..web import call, int_field, viewer
+from . import attendees, bp, calendar, registration
+from .messages import refusal_message
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ICS = "text/calendar; charset=utf-8"
+
+
+def _event(slug: str, event_slug: str):
+    try:
+        return calendar.event_or_404(get_session(), slug, event_slug)
+    except NotFound:
+        abort(404)
+
+
+def _back(slug: str, event_slug: str):
+    return redirect(f"/samrad/{slug}/moten/{event_slug}#anmalan", code=303)
+
+
+@bp.app_template_global()
+def registration_box(event):
+    """The registration state of ``event`` for the visitor (templates/events/_registration.html)."""
+    return registration.status(get_session(), viewer(), event, now=clock.now())
+
+
+@bp.post("/samrad/<slug>/moten/<event_slug>/anmalan")
+def register(slug: str, event_slug: str):
+    """Register the signed-in person for the event: a place, or the waiting list."""
+    event = _event(slug, event_slug)
+    try:
+        done = call(
+            registration.register,
+            event.id,
+            dietary_needs=request.form.get("dietary_needs"),
+            accessibility_needs=request.form.get("accessibility_needs"),
+            now=clock.now(),
+        )
+    except (WrongState, Invalid) as error:
+        get_session().rollback()
+        flash(refusal_message(error), "error")
+        return _back(slug, event_slug)
+    if done.status == RegistrationStatus.CONFIRMED:
+        flash(_("You are registered. A confirmation has been sent to your e-mail."), "success")
+    else:
+        position = registration.waiting_position(get_session(), done)
+        flash(
+            _(
+                "The event is full: you are number %(num)s on the waiting list. "
+                "We tell you if you get a place.",
+                num=position,
+            ),
+            "success",
+        )
+    return _back(slug, event_slug)
+
+
+@bp.post("/samrad/<slug>/moten/<event_slug>/avanmalan")
+def cancel(slug: str, event_slug: str):
+    """Cancel the signed-in person's registration; the next on the waiting list moves up."""
+    event = _event(slug, event_slug)
+    try:
+        call(registration.cancel, event.id, now=clock.now())
+    except WrongState as error:
+        get_session().rollback()
+        flash(refusal_message(error), "error")
+        return _back(slug, event_slug)
+    flash(_("Your registration is cancelled."), "success")
+    return _back(slug, event_slug)
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = ICS
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.get("/samrad/<slug>/moten/<event_slug>.ics")
+def event_ics(slug: str, event_slug: str):
+    """The event as a calendar file."""
+    event = _event(slug, event_slug)
+    return _ics(calendar.event_ics(event, now=clock.now()), f"{event.slug}.ics")
+
+
+@bp.get("/samrad/<slug>/moten.ics")
+def feed_ics(slug: str):
+    """The consultation's calendar feed, for anyone to subscribe to."""
+    session = get_session()
+    try:
+        consultation = calendar.consultation_or_404(session, slug)
+    except NotFound:
+        abort(404)
+    return _ics(calendar.feed_ics(session, consultation, now=clock.now()), f"{slug}-moten.ics")
+
+
+@bp.get("/moten/<int:event_id>/anmalda")
+def attendee_list(event_id: int):
+    """The attendee list (staff and the event's managers)."""
+    found = call(attendees.attendees, event_id, now=clock.now())
+    return render_template(
+        "events/attendees.html",
+        found=found,
+        event=found.event,
+        consultation=found.event.consultation,
+        categories=CATEGORY_LABELS,
+        status_label=attendees.status_label,
+        attended_label=attendees.attended_label,
+        event_path=calendar.event_path(found.event),
+    )
+
+
+@bp.get("/moten/<int:event_id>/anmalda.xlsx")
+def attendee_xlsx(event_id: int):
+    """The attendee list as a workbook."""
+    event, body = call(attendees.xlsx, event_id, now=clock.now())
+    return send_file(
+        BytesIO(body),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"{event.slug}-anmalda.xlsx",
+    )
+
+
+ATTENDED = {"ja": True, "nej": False, "okand": None}
+
+
+@bp.post("/moten/<int:event_id>/anmalda/<int:registration_id>/narvaro")
+def mark_attended(event_id: int, registration_id: int):
+    """Record whether a person came."""
+    value = request.form.get("attended", "")
+    if value not in ATTENDED:
+        abort(400)
+    _registration_of(event_id, registration_id)
+    try:
+        call(attendees.mark_attended, registration_id, ATTENDED[value], now=clock.now())
+    except WrongState as error:
+        get_session().rollback()
+        flash(refusal_message(error), "error")
+    else:
+        flash(_("Attendance saved."), "success")
+    return redirect(f"/moten/{event_id}/anmalda#r{registration_id}", code=303)
+
+
+@bp.post("/moten/<int:event_id>/anmalda/<int:registration_id>/avanmal")
+def cancel_for(event_id: int, registration_id: int):
+    """Staff or a manager cancels someone's registration; the next waiting moves up."""
+    _registration_of(event_id, registration_id)
+    try:
+        call(registration.cancel_for, registration_id, now=clock.now())
+    except WrongState as error:
+        get_session().rollback()
+        flash(refusal_message(error), "error")
+    else:
+        flash(_("The registration is cancelled."), "success")
+    return redirect(f"/moten/{event_id}/anmalda", code=303)
+
+
+@bp.post("/moten/<int:event_id>/platser")
+def set_capacity(event_id: int):
+    """Change the number of places; raising it gives places to the waiting list."""
+    raw = (request.form.get("capacity") or "").strip()
+    # Not a whole number of at least 1: 0, which the service refuses after its own checks.
+    capacity = (int_field("capacity", minimum=1) or 0) if raw else None
+    try:
+        promoted = call(registration.set_capacity, event_id, capacity, now=clock.now())
+    except (WrongState, Invalid) as error:
+        get_session().rollback()
+        flash(refusal_message(error), "error")
+    else:
+        flash(
+            _(
+                "Places saved. Given a place from the waiting list: %(num)s.",
+                num=len(promoted),
+            ),
+            "success",
+        )
+    return redirect(f"/moten/{event_id}/anmalda", code=303)
+
+
+def _registration_of(event_id: int, registration_id: int) -> None:
+    found = get_session().get(Registration, registration_id)
+    if found is None or found.event_id != event_id:
+        abort(404)
