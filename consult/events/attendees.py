@@ -121,7 +121,7 @@ def status_label(registration: Registration) -> str:
     return {
         RegistrationStatus.CONFIRMED: _("Place"),
         RegistrationStatus.WAITING: _("Waiting list"),
-        RegistrationStatus.CANCELLED: _("Cancelled"),
+        RegistrationStatus.CANCELLED: _("Registration cancelled"),
     }[registration.status]
 
 
@@ -143,7 +143,7 @@ def _headers() -> list[str]:
         _("Accessibility needs"),
         _("Registered"),
         _("Got a place from the waiting list"),
-        _("Cancelled"),
+        _("Registration cancelled"),
         _("Attended"),
     ]
 
