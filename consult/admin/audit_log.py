@@ -22,6 +22,7 @@ from .. import audit
 from ..analysis import labels as analysis_labels
 from ..consultations.diff import word_diff
 from ..dates import when
+from ..groups import labels as groups_labels
 from ..labels import STATUS_LABELS as COMMENT_STATUS_LABELS
 from ..models import (
     Analysis,
@@ -51,6 +52,7 @@ ACTION_LABELS = (
     | analysis_labels.AUDIT_ACTION_LABELS
     | synthesis_labels.AUDIT_ACTION_LABELS
     | site_labels.AUDIT_ACTION_LABELS
+    | groups_labels.AUDIT_ACTION_LABELS
 )
 FIELD_LABELS = (
     labels.FIELD_LABELS
@@ -59,6 +61,7 @@ FIELD_LABELS = (
     | analysis_labels.AUDIT_FIELD_LABELS
     | synthesis_labels.AUDIT_FIELD_LABELS
     | site_labels.AUDIT_FIELD_LABELS
+    | groups_labels.AUDIT_FIELD_LABELS
 )
 OBJECT_LABELS = (
     labels.OBJECT_LABELS
@@ -67,6 +70,7 @@ OBJECT_LABELS = (
     | analysis_labels.AUDIT_OBJECT_LABELS
     | synthesis_labels.AUDIT_OBJECT_LABELS
     | site_labels.AUDIT_OBJECT_LABELS
+    | groups_labels.AUDIT_OBJECT_LABELS
 )
 # A field's name where areas use it differently (a comment's "status" is not a synthesis's).
 FIELD_LABELS_BY_OBJECT = {
