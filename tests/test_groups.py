@@ -384,3 +384,38 @@ def test_a_hidden_name_is_kept_out_of_nothing_staff_see(session, staff, open_rou
     session.commit()
     join(session, staff, group, person)
     assert [m.user.display_name for m in services.current_members(group)] == ["Hemlig Person"]
+
+
+def test_a_racing_second_add_is_refused_clearly(session, staff, open_round, monkeypatch):
+    # Two requests that both checked before either committed: the index refuses the second.
+    group = make_group(session, staff, open_round)
+    person = factories.make_user(session)
+    join(session, staff, group, person)
+    monkeypatch.setattr(services, "current_members", lambda _group: [])
+    with pytest.raises(Invalid) as refused:
+        join(session, staff, group, person)
+    assert refused.value.errors == {"email": "already_member"}
+    assert session.scalar(select(func.count()).select_from(GroupMembership)) == 1
+
+
+def test_a_racing_second_assignment_is_refused_clearly(session, staff, open_round, monkeypatch):
+    first = make_group(session, staff, open_round)
+    second = make_group(session, staff, open_round, name="Trafik")
+    services.assign_chapter(session, staff, first.id, TRAFFIC)
+    real_scalar = session.scalar
+
+    def blind(statement, *args, **kwargs):
+        # The racing request did not see the current owner when it looked.
+        if "group_chapter" in str(statement) and "ended_at IS NULL" in str(statement):
+            return None
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(session, "scalar", blind)
+    with pytest.raises(Invalid) as refused:
+        services.assign_chapter(session, staff, second.id, TRAFFIC)
+    assert refused.value.errors == {"chapter": "chapter_race"}
+    monkeypatch.undo()
+    owners = session.scalars(
+        select(GroupChapter.group_id).where(GroupChapter.ended_at.is_(None))
+    ).all()
+    assert owners == [first.id]

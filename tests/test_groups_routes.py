@@ -165,6 +165,8 @@ def test_the_management_page_shows_members_chapters_and_history(client, auth, wo
     page = client.get(f"/arbetsgrupper/{world.group.id}/hantera").get_data(as_text=True)
     assert "2 Trafik och infrastruktur" in page
     assert "Chair Person" in page and "Testkommun" in page and "Kommun" in page
+    # A chapter another group holds says so where it can be moved here.
+    assert "1 Inledning (nu Innovationskraft)" in page
     history = page[page.index('id="history"') :]
     assert "Member Person" in history
     assert "Ordförande" in page

@@ -14,7 +14,7 @@ from ..errors import Invalid, WrongState
 from ..labels import CATEGORY_LABELS
 from ..security import staff_only
 from ..web import call, form_page, show_refusal
-from . import access, bp, history, services
+from . import access, bp, history, public, services
 from .forms import ChapterForm, ConfirmForm, GroupForm, MemberForm, RoleForm
 from .labels import ROLE_LABELS, WRITING_LABELS, message, state_message
 
@@ -84,8 +84,15 @@ def _manage_page(group, *, details=None, chapter=None, member=None, status_error
         },
     )
     chapter = chapter or ChapterForm(formdata=None)
+    holders = public.draft_groups(session, group.consultation_id).by_anchor
+
+    def label(section) -> str:
+        text = f"{section.number} {section.heading}"
+        other = holders.get(section.anchor)
+        return _("%(chapter)s (now %(group)s)", chapter=text, group=other.name) if other else text
+
     chapter.chapter.choices = [("", _("Choose a chapter"))] + [
-        (s.anchor, f"{s.number} {s.heading}") for s in sections if s.anchor not in held
+        (s.anchor, label(s)) for s in sections if s.anchor not in held
     ]
     member = member or MemberForm(formdata=None)
     forms_with_errors = [f for f in (details, chapter, member) if f.errors]

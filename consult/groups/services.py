@@ -237,10 +237,11 @@ def _require_open(group: WorkingGroup) -> None:
         raise WrongState("group_closed")
 
 
-def _commit_or_taken(session: Session, field: str, key: str) -> None:
-    """Commit; a unique index that refuses (a concurrent request did the same) is ``Invalid``."""
+def _commit_or_taken(session: Session, field: str, key: str, *, flush: bool = False) -> None:
+    """Commit (or only flush); a unique index that refuses because a concurrent request did
+    the same is ``Invalid`` for ``field``, and nothing is written."""
     try:
-        session.commit()
+        session.flush() if flush else session.commit()
     except IntegrityError:
         session.rollback()
         raise Invalid({field: key}) from None
@@ -367,7 +368,7 @@ def assign_chapter(session: Session, actor, group_id: int, anchor: str) -> Group
         assigned_by_id=actor.id,
     )
     session.add(chapter)
-    session.flush()
+    _commit_or_taken(session, "chapter", "chapter_race", flush=True)
     audit.record(
         session,
         actor,
@@ -443,7 +444,7 @@ def add_member(session: Session, actor, group_id: int, email: str, role) -> Grou
         added_by_id=actor.id,
     )
     session.add(membership)
-    session.flush()
+    _commit_or_taken(session, "email", "already_member", flush=True)
     audit.record(
         session,
         actor,
