@@ -260,7 +260,7 @@ def create_group(session: Session, actor, consultation_id: int, values: dict) ->
     now = clock.now()
     group = WorkingGroup(consultation_id=consultation_id, created_at=now, **cleaned)
     session.add(group)
-    session.flush()
+    _commit_or_taken(session, "name", "name_taken", flush=True)
     audit.record(session, actor, "group.create", group, None, cleaned, now=now)
     _commit_or_taken(session, "name", "name_taken")
     return group
