@@ -23,6 +23,7 @@ from ..analysis import labels as analysis_labels
 from ..consultations.diff import word_diff
 from ..dates import when
 from ..events import labels as event_labels
+from ..groups import labels as groups_labels
 from ..labels import STATUS_LABELS as COMMENT_STATUS_LABELS
 from ..models import (
     Analysis,
@@ -53,6 +54,7 @@ ACTION_LABELS = (
     | synthesis_labels.AUDIT_ACTION_LABELS
     | site_labels.AUDIT_ACTION_LABELS
     | event_labels.AUDIT_ACTION_LABELS
+    | groups_labels.AUDIT_ACTION_LABELS
 )
 FIELD_LABELS = (
     labels.FIELD_LABELS
@@ -61,6 +63,7 @@ FIELD_LABELS = (
     | analysis_labels.AUDIT_FIELD_LABELS
     | synthesis_labels.AUDIT_FIELD_LABELS
     | site_labels.AUDIT_FIELD_LABELS
+    | groups_labels.AUDIT_FIELD_LABELS
 )
 OBJECT_LABELS = (
     labels.OBJECT_LABELS
@@ -70,6 +73,7 @@ OBJECT_LABELS = (
     | synthesis_labels.AUDIT_OBJECT_LABELS
     | site_labels.AUDIT_OBJECT_LABELS
     | event_labels.AUDIT_OBJECT_LABELS
+    | groups_labels.AUDIT_OBJECT_LABELS
 )
 # A field's name where areas use it differently (a comment's "status" is not a synthesis's).
 FIELD_LABELS_BY_OBJECT = {
