@@ -7,3 +7,5 @@ Who may do what is decided in ``consult.groups.access``; every service asks it.
 from flask import Blueprint
 
 bp = Blueprint("groups", __name__)
+
+from . import workspace_routes  # noqa: E402,F401
