@@ -14,6 +14,7 @@ from consult.groups import access
 from consult.models import (
     AuditEntry,
     Category,
+    CommentStatus,
     GroupChapter,
     GroupMembership,
     GroupRole,
@@ -271,6 +272,30 @@ def test_the_drill_down_lists_only_the_chapters_comments(client, auth, session, 
     # Every action posts to the workspace, none to the staff's analysis pages.
     assert 'action="/analys' not in page and 'hx-post="/analys' not in page
     assert f"/arbetsgrupper/{groups.traffic.id}/arbetsyta/omgang/" in page
+
+
+def test_a_member_sees_no_comment_moderation_has_taken_down(client, auth, session, groups):
+    hidden = factories.make_comment(
+        session,
+        groups.round,
+        groups.outsider,
+        paragraph=groups.traffic_paragraph,
+        body="Dold synpunkt om järnvägen.",
+        status=CommentStatus.HIDDEN,
+    )
+    corrections.add_tag(
+        session, groups.staff, groups.round.id, hidden.id, groups.traffic_theme.id, now=clock.now()
+    )
+    auth.login(groups.member)
+    url = (
+        f"/arbetsgrupper/{groups.traffic.id}/arbetsyta/omgang/{groups.round.id}"
+        f"/tema/{groups.traffic_theme.id}?status=all"
+    )
+
+    page = client.get(url).get_data(as_text=True)
+
+    assert f'id="ac-{hidden.id}"' not in page
+    assert 'name="status"' not in page  # no moderation filter for members
 
 
 def test_a_member_renames_their_theme_and_the_audit_log_names_them(client, auth, session, groups):

@@ -201,6 +201,9 @@ def comments(
             access.require_theme_reader(session, user, theme, sections)
     draft = _Draft.of(session, round_, sections)
     filters = draft.checked(filters, theme)
+    if sections is not None:
+        # A workspace lists what the public reads: moderation is staff's business.
+        filters = replace(filters, state="")
     conditions = [Comment.round_id == round_id, Comment.parent_id.is_(None)]
     if sections is not None:
         conditions.append(in_sections(sections))
@@ -239,6 +242,7 @@ def comments(
         draft.chapters,
         organisations,
         paragraphs=draft.paragraph_options(filters.chapter),
+        state_options=[] if sections is not None else list(STATE_OPTIONS),
     )
 
 
