@@ -12,7 +12,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, lazyload, load_only
 
 from ..models import (
@@ -132,20 +132,52 @@ def round_sections(session: Session, round_) -> dict[int, Section]:
     return {s.id: s for s in round_.document.sections}
 
 
-def build(session: Session, user: User | None, round_id: int) -> Board:
-    """Return the theme board of round ``round_id`` for a staff member."""
-    round_ = services.get_round(session, user, round_id)
+def in_sections(sections: set[int]):
+    """Return a condition: the (outer) comment lies in one of these sections, placed as the
+    board places it (its paragraph's section first, else its own section)."""
+    ids = list(sections)
+    on_paragraphs = select(Paragraph.id).where(Paragraph.section_id.in_(ids))
+    unplaced = select(Paragraph.id).where(Paragraph.section_id.is_(None))
+    return or_(
+        Comment.paragraph_id.in_(on_paragraphs),
+        and_(
+            or_(Comment.paragraph_id.is_(None), Comment.paragraph_id.in_(unplaced)),
+            Comment.section_id.in_(ids),
+        ),
+    )
+
+
+def build(
+    session: Session, user: User | None, round_id: int, *, sections: set[int] | None = None
+) -> Board:
+    """Return the theme board of round ``round_id`` for a staff member; given ``sections``
+    (a working group's chapters), the board of the comments in them, for its members too:
+    each theme counts only those comments, and themes without any are left out."""
+    round_ = services.get_round(session, user, round_id, sections=sections)
     analysis = services.latest_result(session, round_id)
-    board = Board(analysis=analysis, total=services.comment_count(session, round_id))
+    if sections is None:
+        total = services.comment_count(session, round_id)
+    else:
+        total = session.scalar(
+            select(func.count(Comment.id)).where(
+                Comment.round_id == round_id,
+                Comment.status == CommentStatus.PUBLISHED,
+                Comment.parent_id.is_(None),
+                in_sections(sections),
+            )
+        )
+    board = Board(analysis=analysis, total=total)
     if analysis is None:
         return board
     themes = list(
         session.scalars(select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None)))
     )
-    sections = round_sections(session, round_)
-    tally = _tally(session, round_id, chapter_of(sections))
+    sections_by_id = round_sections(session, round_)
+    tally = _tally(session, round_id, chapter_of(sections_by_id), sections)
+    if sections is not None:
+        themes = [t for t in themes if tally.sizes[t.id]]
     ordered = sorted(themes, key=lambda t: (-tally.sizes[t.id], t.position, t.id))
-    examples = _examples(session, ordered, analysis.id)
+    examples = _examples(session, ordered, analysis.id, sections)
     for theme in ordered:
         stances = tally.stances[theme.id]
         board.themes.append(
@@ -170,17 +202,21 @@ def build(session: Session, user: User | None, round_id: int) -> Board:
                 examples=examples.get(theme.id, []),
             )
         )
+    unassigned = _unassigned_query(round_id)
+    if sections is not None:
+        unassigned = unassigned.where(in_sections(sections))
+    board.unassigned_count = session.scalar(unassigned.with_only_columns(func.count(Comment.id)))
+    board.unassigned = list(
+        session.scalars(unassigned.order_by(Comment.id).limit(UNASSIGNED_SHOWN))
+    )
+    board.matrix = _matrix(ordered, tally.places, sections_by_id)
+    if sections is not None:
+        # Campaigns and the tagger's agreement are the whole round's: staff's board only.
+        return board
     board.campaigns = _campaigns(session, analysis.id)
     board.campaign_count = session.scalar(
         select(func.count(CampaignGroup.id)).where(CampaignGroup.analysis_id == analysis.id)
     )
-    board.unassigned_count = session.scalar(
-        _unassigned_query(round_id).with_only_columns(func.count(Comment.id))
-    )
-    board.unassigned = list(
-        session.scalars(_unassigned_query(round_id).order_by(Comment.id).limit(UNASSIGNED_SHOWN))
-    )
-    board.matrix = _matrix(ordered, tally.places, sections)
     board.agreement = agreement.for_round(session, round_id)
     return board
 
@@ -194,7 +230,7 @@ class _Tally:
     places: defaultdict = field(default_factory=lambda: defaultdict(Counter))
 
 
-def _tally(session: Session, round_id: int, chapter) -> _Tally:
+def _tally(session: Session, round_id: int, chapter, sections: set[int] | None = None) -> _Tally:
     """Count every theme's comments by category, stance and chapter, and its organisations.
 
     One pass over the tags joined to their comments (read from the covering indexes), grouped
@@ -203,6 +239,8 @@ def _tally(session: Session, round_id: int, chapter) -> _Tally:
     """
     tags = current_tags(round_id).outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
     section = func.coalesce(Paragraph.section_id, Comment.section_id)
+    if sections is not None:
+        tags = tags.where(section.in_(list(sections)))
     key = (
         ThemeAssignment.theme_id,
         # The stored values as they are: thousands of rows need no enum objects.
@@ -236,17 +274,17 @@ def _campaign_sizes(session: Session, analysis_id: int, ids) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _examples(session: Session, themes: list[Theme], analysis_id: int) -> dict[int, list[Example]]:
+def _examples(
+    session: Session, themes: list[Theme], analysis_id: int, sections: set[int] | None = None
+) -> dict[int, list[Example]]:
     wanted = {
         t.id: json.loads(t.representative_ids or "[]")[:REPRESENTATIVES_SHOWN] for t in themes
     }
     ids = {i for chosen in wanted.values() for i in chosen}
-    comments = {
-        c.id: c
-        for c in session.scalars(
-            select(Comment).where(Comment.id.in_(ids), Comment.status == CommentStatus.PUBLISHED)
-        )
-    }
+    query = select(Comment).where(Comment.id.in_(ids), Comment.status == CommentStatus.PUBLISHED)
+    if sections is not None:
+        query = query.where(in_sections(sections))
+    comments = {c.id: c for c in session.scalars(query)}
     campaign_size = _campaign_sizes(session, analysis_id, list(comments))
     return {
         theme_id: [Example(comments[i], campaign_size.get(i, 0)) for i in chosen if i in comments]

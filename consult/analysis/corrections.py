@@ -2,6 +2,10 @@
 to another theme, tag a comment by hand, confirm a tag. Each is audited in the transaction
 of its change.
 
+A working group's current members make the same corrections on their chapters: a comment's
+tags when the comment lies in them, a theme's name when most of its comments do (see
+``consult.groups.access``). Staff may correct anything.
+
 A theme carries a version: an edit names the version its form was loaded with and is refused
 (Conflict) if someone saved the theme since, so nobody overwrites another's words unseen.
 Tags are never overwritten either: a moved tag is marked removed, and the new one records who
@@ -19,9 +23,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from ..models import Comment, Origin, Theme, ThemeAssignment, User
-from ..permissions import require_staff
 from .naming import Names
 
 NAME_MAX = 200
@@ -78,6 +81,27 @@ def lock_themes(session: Session, round_id: int, *theme_ids: int | None) -> None
         raise NotFound()
 
 
+def _access():
+    # Imported when used: the groups package registers routes that use this module.
+    from ..groups import access
+
+    return access
+
+
+def _require_corrector(session: Session, user: User | None, round_id: int, comment_id: int):
+    """Raise NotAllowed unless ``user`` may correct the tags of the round's comment: staff,
+    or a current member of the group whose chapters the comment lies in."""
+    _require_worker(session, user)
+    _access().require_comment_corrector(session, user, round_comment(session, round_id, comment_id))
+
+
+def _require_worker(session: Session, user: User | None) -> None:
+    """Raise NotAllowed unless ``user`` is staff or a current member of an open group."""
+    access = _access()
+    if not access.is_staff(user) and not access.current_memberships(session, user):
+        raise NotAllowed()
+
+
 def current_theme(session: Session, round_id: int, theme_id: int) -> Theme:
     """Return a theme of the round that a later run has not replaced, or raise NotFound."""
     theme = session.get(Theme, theme_id)
@@ -98,8 +122,9 @@ def edit_theme(
     now: datetime,
 ) -> Theme:
     """Rename and describe a theme if it is still at ``version``; Conflict otherwise."""
-    require_staff(user)
+    _require_worker(session, user)
     theme = current_theme(session, round_id, theme_id)
+    _access().require_theme_writer(session, user, theme)
     name, description = checked_text(name, description)
     if theme.version != version:
         raise Conflict(theme)
@@ -228,7 +253,7 @@ def move_tag(
     now: datetime,
 ) -> ThemeAssignment:
     """Move a comment's tag from one theme to another; the old tag is kept as removed."""
-    require_staff(user)
+    _require_corrector(session, user, round_id, comment_id)
     lock_themes(session, round_id, from_theme_id, to_theme_id)
     comment = round_comment(session, round_id, comment_id)
     target = current_theme(session, round_id, to_theme_id)
@@ -247,7 +272,7 @@ def add_tag(
     now: datetime,
 ) -> ThemeAssignment:
     """Tag a comment with a theme by hand (e.g. one the engine left without a theme)."""
-    require_staff(user)
+    _require_corrector(session, user, round_id, comment_id)
     lock_themes(session, round_id, theme_id)
     comment = round_comment(session, round_id, comment_id)
     theme = current_theme(session, round_id, theme_id)
@@ -259,8 +284,8 @@ def add_tag(
 def confirm_tag(
     session: Session, user: User | None, round_id: int, comment_id: int, theme_id: int, *, now
 ) -> ThemeAssignment:
-    """Record that a staff member agrees with a comment's tag."""
-    require_staff(user)
+    """Record that a staff member (or a member of the comment's group) agrees with its tag."""
+    _require_corrector(session, user, round_id, comment_id)
     lock_themes(session, round_id, theme_id)
     comment = round_comment(session, round_id, comment_id)
     tag = confirmed(session, user, comment, theme_id, now)

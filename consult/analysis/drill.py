@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..web import parse_int
 from . import background, proposals, services
-from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
+from .board import NO_STANCE, chapter_of, has_current_tag, in_sections, round_sections
 from .corrections import current_theme, round_comment
 from .stance_reading import UNCLEAR
 from .training import current_themes
@@ -189,18 +189,33 @@ def comments(
     *,
     page: int = 1,
     per_page: int = 25,
+    sections: set[int] | None = None,
 ) -> Page:
-    """Return one page of the comments of theme ``theme_id`` (None: those without a theme)."""
-    round_ = services.get_round(session, user, round_id)
+    """Return one page of the comments of theme ``theme_id`` (None: those without a theme).
+
+    Given ``sections`` (a working group's chapters), only the comments in them, for the
+    group's members too; a member may open only a theme with comments there.
+    """
+    round_ = services.get_round(session, user, round_id, sections=sections)
     analysis = services.latest_result(session, round_id)
     theme = None
     if theme_id is not None:
         theme = session.get(Theme, theme_id)
         if theme is None or theme.round_id != round_id or theme.retired_at is not None:
             raise NotFound()
-    draft = _Draft.of(session, round_)
+        if sections is not None:
+            # Imported here: the groups package registers routes that use this module.
+            from ..groups import access
+
+            access.require_theme_reader(session, user, theme, sections)
+    draft = _Draft.of(session, round_, sections)
     filters = draft.checked(filters, theme)
+    if sections is not None:
+        # A workspace lists what the public reads: moderation is staff's business.
+        filters = replace(filters, state="")
     conditions = [Comment.round_id == round_id, Comment.parent_id.is_(None)]
+    if sections is not None:
+        conditions.append(in_sections(sections))
     if filters.state != ANY_STATE:
         conditions.append(Comment.status == CommentStatus(filters.state or "published"))
     if theme is None:
@@ -236,6 +251,7 @@ def comments(
         draft.chapters,
         organisations,
         paragraphs=draft.paragraph_options(filters.chapter),
+        state_options=[] if sections is not None else list(STATE_OPTIONS),
     )
 
 
@@ -272,8 +288,9 @@ class _Draft:
     paragraphs: list[Paragraph]  # in reading order, with id, section, number and text only
 
     @classmethod
-    def of(cls, session: Session, round_) -> _Draft:
-        """Load the sections and the paragraphs (without their HTML) of the round's draft."""
+    def of(cls, session: Session, round_, within: set[int] | None = None) -> _Draft:
+        """Load the sections and the paragraphs (without their HTML) of the round's draft;
+        given ``within``, offer only the chapters and paragraphs of those sections."""
         paragraphs = []
         if round_.document is not None:
             paragraphs = list(
@@ -288,7 +305,13 @@ class _Draft:
                     .order_by(Paragraph.position)
                 )
             )
-        return cls(round_sections(session, round_), paragraphs)
+        if within is not None:
+            paragraphs = [p for p in paragraphs if p.section_id in within]
+        draft = cls(round_sections(session, round_), paragraphs)
+        if within is not None:
+            shown = {draft.chapter_id(s) for s in within}
+            draft.chapters = [c for c in draft.chapters if c.id in shown]
+        return draft
 
     def __post_init__(self) -> None:
         self.chapter = chapter_of(self.sections)
@@ -472,15 +495,20 @@ def theme_view(
     *,
     page: int = 1,
     per_page: int = 25,
+    sections: set[int] | None = None,
 ) -> ThemeView:
-    """Return the page of theme ``theme_id`` (None: the comments without a theme) for staff."""
-    found = comments(session, user, round_id, theme_id, filters, page=page, per_page=per_page)
+    """Return the page of theme ``theme_id`` (None: the comments without a theme) for staff;
+    given ``sections``, its comments in them (see ``comments``), without the tagger's
+    proposals and background work, which are staff's."""
+    found = comments(
+        session, user, round_id, theme_id, filters, page=page, per_page=per_page, sections=sections
+    )
     shown, total, work = [], 0, None
-    if found.theme is not None:
+    if found.theme is not None and sections is None:
         shown, total = proposals.pending(session, found.theme.id)
         work = background.of_theme(session, user, found.theme.id)
     return ThemeView(
-        services.get_round(session, user, round_id),
+        services.get_round(session, user, round_id, sections=sections),
         found,
         themes_of_round(session, round_id),
         shown,
@@ -500,13 +528,24 @@ class Row:
 
 
 def row(
-    session: Session, user: User | None, round_id: int, theme_id: int | None, comment_id: int
+    session: Session,
+    user: User | None,
+    round_id: int,
+    theme_id: int | None,
+    comment_id: int,
+    *,
+    sections: set[int] | None = None,
 ) -> Row:
     """Return comment ``comment_id`` as theme ``theme_id``'s list shows it (None: the list of
-    comments without a theme); NotFound if the theme is no longer current (a new run)."""
-    round_ = services.get_round(session, user, round_id)
+    comments without a theme); NotFound if the theme is no longer current (a new run).
+    Given ``sections`` (a working group's chapters), for a member, only a comment in them."""
+    round_ = services.get_round(session, user, round_id, sections=sections)
     theme = current_theme(session, round_id, theme_id) if theme_id is not None else None
     comment = round_comment(session, round_id, comment_id)
+    if sections is not None:
+        from ..groups import access
+
+        access.require_comment_corrector(session, user, comment)
     analysis = services.latest_result(session, round_id)
     chapter = chapter_of(round_sections(session, round_))
     item = _items(session, [comment], analysis, theme, chapter)[0]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import NotFound, WrongState
 from ..models import Analysis, AnalysisStatus, Comment, Consultation, Round, User
-from ..permissions import require_staff
+from ..permissions import require_staff, require_user
 from .selection import analysed_comments
 
 ACTIVE = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
@@ -27,12 +27,23 @@ STALE_AFTER = timedelta(minutes=60)
 DEAD_AFTER = timedelta(minutes=2)
 
 
-def get_round(session: Session, user: User | None, round_id: int) -> Round:
-    """Return round ``round_id`` for a staff member."""
-    require_staff(user)
+def get_round(
+    session: Session, user: User | None, round_id: int, *, sections: set[int] | None = None
+) -> Round:
+    """Return round ``round_id`` for a staff member; given ``sections`` (the chapters of a
+    working group's workspace), also for a current member who may work on all of them."""
+    if sections is None:
+        require_staff(user)
+    else:
+        require_user(user)
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise NotFound()
+    if sections is not None:
+        # Imported here: the groups package registers routes that use this module.
+        from ..groups import access
+
+        access.require_section_reader(session, user, round_, sections)
     return round_
 
 

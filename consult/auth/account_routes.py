@@ -40,6 +40,8 @@ SECTIONS: list[tuple[str, object]] = [
     ("notifications.settings", _l("E-mail notifications")),
     ("identity.close_account", _l("Close your account")),
 ]
+# Shown first, and only to a current member of a working group.
+GROUP_SECTION = ("groups.my_workspaces", _l("My working group"))
 
 ERRORS = {
     ("current_password", "wrong"): _l("The password is wrong."),
@@ -54,13 +56,23 @@ def _message(field: str, key: str):
     return ERRORS.get((field, key), key)
 
 
+def _sections() -> list[tuple[str, object]]:
+    """The account's sections, with the working group's workspace for a current member."""
+    # Imported here: importing consult.groups registers its routes, which need other areas.
+    from ..groups.access import current_memberships
+
+    if current_memberships(get_session(), current_user):
+        return [GROUP_SECTION, *SECTIONS]
+    return SECTIONS
+
+
 @bp.get("")
 @login_required
 def account():
     """The account settings: what can be changed, with the state of the e-mail address."""
     return render_template(
         "auth/account.html",
-        sections=SECTIONS,
+        sections=_sections(),
         shown_as=public_names.preview(current_user, current_user.name_shown),
         held=recovery.held_count(get_session(), current_user),
         button=ButtonForm(),

@@ -75,7 +75,7 @@ def register(slug: str, event_slug: str):
 
 
 @bp.post("/samrad/<slug>/moten/<event_slug>/avanmalan")
-def cancel(slug: str, event_slug: str):
+def cancel_registration(slug: str, event_slug: str):
     """Cancel the signed-in person's registration; the next on the waiting list moves up."""
     event = _event(slug, event_slug)
     try:

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("groups", __name__)
 
-from . import admin_routes, routes  # noqa: E402,F401
+from . import admin_routes, routes, workspace_routes  # noqa: E402,F401

@@ -217,3 +217,28 @@ def require_theme_writer(session: Session, actor, theme: Theme) -> None:
     allowed = writable_section_ids(session, actor, round_)
     if not allowed or not theme_is_in(session, theme, allowed):
         raise NotAllowed()
+
+
+def require_section_reader(
+    session: Session, actor, round_: Round, sections: set[int] | None
+) -> None:
+    """Raise NotAllowed unless the actor may read the round's comments and themes within
+    ``sections`` (None: the whole round, for staff only). A member of one of the
+    consultation's groups may read their chapters (an empty set if they have none yet)."""
+    if is_staff(actor):
+        return
+    if sections is None or not current_memberships(session, actor, round_.consultation_id):
+        raise NotAllowed()
+    if not sections <= (writable_section_ids(session, actor, round_) or set()):
+        raise NotAllowed()
+
+
+def require_theme_reader(session: Session, actor, theme: Theme, sections: set[int]) -> None:
+    """Raise NotAllowed unless ``theme`` has a published comment in ``sections`` (which the
+    actor may read, see ``require_section_reader``): a member drills down into the themes
+    their chapters' comments are in, and no other."""
+    if is_staff(actor):
+        return
+    counts = theme_section_counts(session, theme.id)
+    if not any(n for section_id, n in counts.items() if section_id in sections):
+        raise NotAllowed()

@@ -2,8 +2,12 @@
 motivation, and how far staff have come (not started / drafted / reviewed).
 
 Every function takes the acting user and raises NotAllowed unless they are staff or an
-administrator. A save names the version its form was loaded at (0 for an entry not yet
-written) and is refused with Conflict if someone saved the entry since: nobody overwrites
+administrator, or a current member of the working group answering for the theme or the
+paragraph (see ``consult.groups.access``: a paragraph in the group's chapters, a theme most
+of whose comments are there).
+
+A save names the version its form was loaded at (0 for an entry not yet written) and is
+refused with Conflict if someone saved the entry since: nobody overwrites
 another's words unseen. Every save is audited in its own transaction.
 """
 
@@ -18,10 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..analysis.board import current_tags
+from ..analysis.board import current_tags, in_sections
 from ..analysis.corrections import clean_description, current_theme
 from ..analysis.services import get_round
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from ..models import (
     Comment,
     CommentStatus,
@@ -33,7 +37,7 @@ from ..models import (
     User,
     WorkStatus,
 )
-from ..permissions import require_staff
+from ..permissions import require_user
 
 __all__ = ["save", "entry", "overview"]
 
@@ -58,14 +62,43 @@ def target(
     theme_id: int | None = None,
     paragraph_id: int | None = None,
 ) -> Target:
-    """Return the theme or paragraph of the round an entry is about, or raise NotFound."""
-    round_ = get_round(session, user, round_id)
-    if theme_id is not None:
-        return Target(round_, theme=current_theme(session, round_id, theme_id))
-    paragraph = session.get(Paragraph, paragraph_id) if paragraph_id is not None else None
-    if paragraph is None or round_.document is None or paragraph.document_id != round_.document.id:
+    """Return the theme or paragraph of the round an entry is about, or raise NotFound;
+    NotAllowed unless ``user`` may write its synthesis."""
+    access = _access()
+    if not access.is_staff(user) and not access.current_memberships(session, user):
+        raise NotAllowed()
+    round_ = session.get(Round, round_id)
+    if round_ is None:
         raise NotFound()
-    return Target(round_, paragraph=paragraph)
+    if theme_id is not None:
+        where = Target(round_, theme=current_theme(session, round_id, theme_id))
+    else:
+        paragraph = session.get(Paragraph, paragraph_id) if paragraph_id is not None else None
+        if (
+            paragraph is None
+            or round_.document is None
+            or paragraph.document_id != round_.document.id
+        ):
+            raise NotFound()
+        where = Target(round_, paragraph=paragraph)
+    require_writer(session, user, where)
+    return where
+
+
+def _access():
+    # Imported when used: the groups package registers routes that use this module.
+    from ..groups import access
+
+    return access
+
+
+def require_writer(session: Session, user: User | None, where: Target) -> None:
+    """Raise NotAllowed unless ``user`` may write the synthesis of ``where``."""
+    access = _access()
+    if where.theme is not None:
+        access.require_theme_writer(session, user, where.theme)
+    else:
+        access.require_paragraph_writer(session, user, where.paragraph, where.round)
 
 
 def _find(session: Session, where: Target) -> Synthesis | None:
@@ -122,7 +155,8 @@ def save(
     now: datetime,
 ) -> Synthesis:
     """Save an entry if it is still at ``version``; Invalid or Conflict leave it unchanged."""
-    require_staff(user)
+    require_user(user)
+    require_writer(session, user, where)
     summary, motivation = clean_description(summary), clean_description(motivation)
     response = (response or "").strip()
     errors = _validate(summary, response, motivation, status)
@@ -183,23 +217,34 @@ class Overview:
         return tally
 
 
-def overview(session: Session, user: User | None, round_id: int) -> Overview:
-    """Return the round's themes (largest first) and commented paragraphs with their entries."""
-    round_ = get_round(session, user, round_id)
+def overview(
+    session: Session, user: User | None, round_id: int, *, sections: set[int] | None = None
+) -> Overview:
+    """Return the round's themes (largest first) and commented paragraphs with their entries.
+
+    Given ``sections`` (a working group's chapters), for its members too: the paragraphs in
+    them, and the themes with comments in them, each counting only those comments.
+    """
+    round_ = get_round(session, user, round_id, sections=sections)
     entries = {
         (e.theme_id, e.paragraph_id): e
         for e in session.scalars(select(Synthesis).where(Synthesis.round_id == round_id))
     }
+    tags = current_tags(round_id)
+    if sections is not None:
+        tags = tags.where(in_sections(sections))
     sizes = dict(
         session.execute(
-            current_tags(round_id)
-            .with_only_columns(Theme.id, func.count(func.distinct(Comment.id)))
-            .group_by(Theme.id)
+            tags.with_only_columns(Theme.id, func.count(func.distinct(Comment.id))).group_by(
+                Theme.id
+            )
         ).all()
     )
     themes = session.scalars(
         select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None))
     )
+    if sections is not None:
+        themes = [t for t in themes if sizes.get(t.id)]
     theme_rows = sorted(
         (Row(t, None, sizes.get(t.id, 0), entries.get((t.id, None))) for t in themes),
         key=lambda row: (-row.comments, row.theme.position, row.theme.id),
@@ -215,6 +260,8 @@ def overview(session: Session, user: User | None, round_id: int) -> Overview:
         .group_by(Paragraph.id)
         .order_by(Paragraph.position)
     )
+    if sections is not None:
+        commented = commented.where(Paragraph.section_id.in_(list(sections)))
     paragraph_rows = [
         Row(None, p, n, entries.get((None, p.id))) for p, n in session.execute(commented).all()
     ]
