@@ -454,3 +454,43 @@ def test_closing_an_account_cancels_its_registrations_and_ends_memberships(sessi
         session.scalars(select(Notification).where(Notification.user_id == waiting.id)).one().kind
         == "event.promoted"
     )
+
+
+def test_more_places_on_the_edit_form_move_the_waiting_up(session, event, now):
+    from consult.events import services
+
+    staff = factories.make_user(session, role=Role.STAFF)
+    people = [factories.make_user(session) for _ in range(3)]
+    for person in people:
+        _register(session, person, event, now)
+    form = {
+        name: getattr(event, name)
+        for name in (
+            "title", "description", "starts_at", "ends_at", "venue_name", "venue_address",
+            "stream_url", "contact_name", "contact_email", "registration_enabled",
+            "registration_closes_at",
+        )
+    }  # fmt: skip
+    services.update_event(
+        session, staff, event.id, form | {"kind": event.kind.value, "capacity": 3}, [],
+        now=now.get(),
+    )  # fmt: skip
+    assert all(s == CONFIRMED for _, s in _statuses(session, event))
+    told = session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == people[2].id))
+    assert any("plats" in mail.subject and "väntelista" not in mail.subject for mail in told)
+
+
+def test_cancelling_the_event_tells_everyone_registered(session, event, now):
+    from consult.events import services
+
+    staff = factories.make_user(session, role=Role.STAFF)
+    people = [factories.make_user(session) for _ in range(4)]
+    for person in people:
+        _register(session, person, event, now)
+    registration.cancel(session, people[0], event.id, now=now.get())
+    services.cancel_event(session, staff, event.id, now=now.get())
+    told = session.scalars(
+        select(OutboxEmail.user_id).where(OutboxEmail.subject.startswith("Mötet är inställt"))
+    ).all()
+    # The two with places and the one still waiting; not the one who had cancelled.
+    assert sorted(told) == sorted(p.id for p in people[1:])

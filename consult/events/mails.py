@@ -145,3 +145,15 @@ def cancelled(
             lines,
             now,
         )
+
+
+def event_cancelled(session: Session, event: Event, user: User, *, now: datetime) -> None:
+    """Tell a registered person (with a place or waiting) that the event is cancelled."""
+    with force_locale(user.locale or "sv"):
+        lines = [
+            _("Hello %(name)s,", name=user.display_name),
+            "",
+            _("The event you registered for is cancelled. You do not need to do anything."),
+        ]
+        lines += _about(event)
+        _queue(session, user, event, _("Event cancelled: %(title)s", title=event.title), lines, now)

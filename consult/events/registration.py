@@ -280,6 +280,21 @@ def fill_places(session: Session, event_id: int, *, now: datetime) -> list[Regis
     return _promote(session, event, now)
 
 
+def tell_event_cancelled(session: Session, event: Event, *, now: datetime) -> int:
+    """Tell everyone with a place or on the waiting list that the event is cancelled (their
+    registrations stay as they were, as a record). Not committed. Returns how many were told.
+    """
+    active = session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    ).all()
+    for registration in active:
+        mails.event_cancelled(session, event, registration.user, now=now)
+    return len(active)
+
+
 def forget_person(session: Session, user_id: int, *, now: datetime) -> int:
     """For a closed account: cancel its active registrations (the next waiting move up, and
     are told; the person is not) and delete the needs it gave. Not committed.

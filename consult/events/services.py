@@ -31,6 +31,7 @@ from ..models import (
     WorkingGroup,
     event_group,
 )
+from . import registration
 from .stream import is_https
 
 EVENT_FIELDS = (
@@ -343,6 +344,9 @@ def update_event(
     old, new = audit.changed(before, _snapshot(event))
     if new:
         audit.record(session, actor, "event.update", event, old, new, now=now)
+    if "capacity" in new or "registration_enabled" in new:
+        # More places (or none to count): the first on the waiting list move up, and are told.
+        registration.fill_places(session, event.id, now=now or clock.now())
     session.commit()
     return event
 
@@ -355,6 +359,7 @@ def cancel_event(session: Session, actor, event_id: int, *, now=None) -> Event:
         session, actor, "event.cancel", event, {"cancelled_at": None},
         {"cancelled_at": event.cancelled_at}, now=now,
     )  # fmt: skip
+    registration.tell_event_cancelled(session, event, now=event.cancelled_at)
     session.commit()
     return event
 
