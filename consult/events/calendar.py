@@ -20,14 +20,10 @@ from ..clock import STOCKHOLM
 from ..errors import NotFound
 from ..models import Consultation, Event
 from ..notifications import absolute_url
+from ..paths import event_path
 
 PRODID = "-//Consult//Samråd//SV"
 MEDIA_TYPE = "text/calendar"
-
-
-def event_path(event: Event) -> str:
-    """The path of the event's public page."""
-    return f"/samrad/{event.consultation.slug}/moten/{event.slug}"
 
 
 def uid(event: Event) -> str:

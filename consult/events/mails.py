@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..dates import when
 from ..models import Event, Notification, OutboxEmail, Registration, RegistrationStatus, User
 from ..notifications import absolute_url
+from ..paths import event_path
 from . import calendar
 
 PROMOTED = "event.promoted"
@@ -59,7 +60,7 @@ def _about(event: Event) -> list[str]:
     place = calendar.location(event)
     if place:
         lines.append(_("Where: %(place)s", place=place))
-    lines += ["", absolute_url(calendar.event_path(event))]
+    lines += ["", absolute_url(event_path(event))]
     return lines
 
 
@@ -95,7 +96,7 @@ def promoted(
         user_id=user.id,
         kind=PROMOTED,
         params=json.dumps(params, ensure_ascii=False),
-        url=calendar.event_path(event),
+        url=event_path(event),
         created_at=now,
     )
     session.add(notification)

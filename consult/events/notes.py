@@ -185,8 +185,3 @@ def public_record(session: Session, viewer, event: Event, *, now: datetime) -> P
         attendance=attendance(session, event.id),
         may_manage=access.may_manage_event(session, viewer, event),
     )
-
-
-def event_path(event: Event) -> str:
-    """The public event page's path (the events area names the route)."""
-    return f"/samrad/{event.consultation.slug}/moten/{event.slug}"

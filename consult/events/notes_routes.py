@@ -19,6 +19,7 @@ from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..labels import CATEGORY_LABELS, KIND_LABELS
 from ..models import Category
+from ..paths import event_path
 from ..web import call, parse_int, sent_form, viewer
 from . import bp, contributions, notes
 
@@ -50,7 +51,7 @@ def _page(event_id: int, *, form: str = "", errors=None, sent=None, notice=None,
             page=page,
             event=page.event,
             consultation=page.event.consultation,
-            event_path=notes.event_path(page.event),
+            event_path=event_path(page.event),
             kinds=[(k.value, KIND_LABELS[k]) for k in contributions.KINDS],
             categories=[(c.value, CATEGORY_LABELS[c]) for c in Category],
             form_key=form,
@@ -78,7 +79,7 @@ def _record_helpers():
     ``event_path(event)`` for the origin of a comment recorded from an event."""
     return {
         "event_record": _event_record,
-        "event_path": notes.event_path,
+        "event_path": event_path,
         "point_url": comment_url,
     }
 

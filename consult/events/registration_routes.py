@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from .. import clock
@@ -18,6 +18,7 @@ from ..db import get_session
 from ..errors import Invalid, NotFound, WrongState
 from ..labels import CATEGORY_LABELS
 from ..models import Registration, RegistrationStatus
+from ..paths import event_path
 from ..web import call, int_field, viewer
 from . import attendees, bp, calendar, registration
 from .messages import refusal_message
@@ -34,7 +35,9 @@ def _event(slug: str, event_slug: str):
 
 
 def _back(slug: str, event_slug: str):
-    return redirect(f"/samrad/{slug}/moten/{event_slug}#anmalan", code=303)
+    return redirect(
+        url_for("events.event_page", slug=slug, event_slug=event_slug, _anchor="anmalan"), code=303
+    )
 
 
 @bp.app_template_global()
@@ -125,7 +128,7 @@ def attendee_list(event_id: int):
         categories=CATEGORY_LABELS,
         status_label=attendees.status_label,
         attended_label=attendees.attended_label,
-        event_path=calendar.event_path(found.event),
+        event_path=event_path(found.event),
     )
 
 

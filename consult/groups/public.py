@@ -240,8 +240,3 @@ def draft_groups(session: Session, consultation_id: int) -> DraftGroups:
         anchor: group for group, anchor in rows if anchor is not None and group.closed_at is None
     }
     return DraftGroups(by_anchor, bool(rows))
-
-
-def event_path(consultation: Consultation, event: Event) -> str:
-    """The address of an event's public page."""
-    return f"/samrad/{consultation.slug}/moten/{event.slug}"

@@ -9,6 +9,7 @@ from flask import abort, render_template, url_for
 from ..db import get_session
 from ..labels import CATEGORY_LABELS
 from ..models import Round
+from ..paths import event_path
 from . import bp, public
 from .labels import ROLE_LABELS
 
@@ -50,5 +51,5 @@ def public_group(slug: str, group_slug: str):
         group=page.group,
         role_labels=ROLE_LABELS,
         category_labels=CATEGORY_LABELS,
-        event_path=public.event_path,
+        event_path=event_path,
     )

@@ -50,6 +50,7 @@ from ..models import (
     User,
     WorkingGroup,
 )
+from ..paths import event_path, group_path
 from ..permissions import require_staff, signed_in
 
 FORMAT = "consult.my-data"
@@ -749,7 +750,7 @@ def _registrations(session: Session, user: User, base: str) -> list[dict[str, An
     return [
         {
             "event_title": event.title,
-            "url": _link(base, f"/samrad/{consultation.slug}/moten/{event.slug}"),
+            "url": _link(base, event_path(event)),
             "starts_at": _value(event.starts_at),
             "venue_address": event.venue_address,
             **_row(registration, REGISTRATION_FIELDS),
@@ -769,7 +770,7 @@ def _memberships(session: Session, user: User, base: str) -> list[dict[str, Any]
     return [
         {
             "group_name": group.name,
-            "url": _link(base, f"/samrad/{consultation.slug}/grupper/{group.slug}"),
+            "url": _link(base, group_path(group)),
             **_row(membership, ("role", "category", "organisation_name", "joined_at", "left_at")),
         }
         for membership, group, consultation in rows
@@ -786,7 +787,7 @@ def _event_contact(session: Session, user: User, base: str) -> list[dict[str, An
     return [
         {
             "event_title": event.title,
-            "url": _link(base, f"/samrad/{consultation.slug}/moten/{event.slug}"),
+            "url": _link(base, event_path(event)),
             "contact_name": event.contact_name,
             "contact_email": event.contact_email,
         }
