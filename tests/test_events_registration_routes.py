@@ -290,7 +290,10 @@ def test_managers_see_the_list_with_needs_and_the_table_by_category(
     assert "Anna Anmäld" in text and "Nötallergi" in text
     assert "Ville Väntande" in text and "Tolk" in text
     assert "Deltagande per intressentkategori" in text
-    assert '<th scope="row">Kommun</th><td>1</td>' in text
+    assert (
+        '<th scope="row" data-label="Intressentkategori">Kommun</th>'
+        '<td data-label="Med plats">1</td>'
+    ) in text
 
 
 def test_attendance_is_marked_after_the_start_and_counted(client, auth, session, world, now):
