@@ -185,7 +185,7 @@ def test_member_who_is_not_chair_or_secretary_may_not_write(session, setting, no
 
 def test_a_point_becomes_a_published_comment_with_its_origin(session, setting, now, placed):
     s = setting
-    s.round.moderation = ModerationMode.PRE  # the recorder vouches: published all the same
+    s.round.moderation = ModerationMode.POST
     session.commit()
     chair = s.member(GroupRole.CHAIR)
     comment = _point(session, chair, s)
@@ -551,3 +551,222 @@ def test_the_public_record_shows_summary_notes_points_and_attendance(
     assert "1 synpunkt från mötet" in html
     assert f"#c-{session.scalar(select(Comment.id))}" in html
     assert "/anteckningar" not in html  # anonymous: no link to the notes page
+
+
+# A shared event: each group writes its own session's record
+
+
+@pytest.fixture
+def shared(session, setting):
+    """The event is listed in both groups; the workshop (session A) is the traffic group's."""
+    setting.event.groups.append(setting.other)
+    session.commit()
+    return setting
+
+
+def test_a_chair_of_another_listed_group_may_not_write_the_groups_session(session, shared, now):
+    s = shared
+    vision_chair = s.member(GroupRole.CHAIR, s.other)
+    with pytest.raises(NotAllowed):
+        notes.save_session_notes(
+            session, vision_chair, s.event.id, s.workshop.id, text="Fel grupp", now=now.get()
+        )
+    session.rollback()
+    with pytest.raises(NotAllowed):
+        _point(session, vision_chair, s)
+    session.rollback()
+    assert session.scalar(select(Comment.id)) is None
+    session.expire_all()
+    assert not s.workshop.notes
+    # The session no group holds, and the day as a whole, stay with the event's managers.
+    notes.save_session_notes(
+        session, vision_chair, s.event.id, s.other_session.id, text="Vision", now=now.get()
+    )
+    notes.save_summary(session, vision_chair, s.event.id, text="Hela dagen", now=now.get())
+    point = contributions.add_point(
+        session,
+        vision_chair,
+        s.event.id,
+        s.other_session.id,
+        target="doc",
+        kind="comment",
+        body="Från pass B.",
+        submission_key="b-point",
+        now=now.get(),
+        max_chars=5000,
+    )
+    assert point.event_session_id == s.other_session.id
+
+
+@pytest.mark.parametrize("role", ["chair", "secretary", "staff"])
+def test_the_groups_own_managers_and_staff_write_the_groups_session(session, shared, now, role):
+    s = shared
+    actor = s.staff if role == "staff" else s.member(GroupRole(role))
+    notes.save_session_notes(
+        session, actor, s.event.id, s.workshop.id, text="Vi pratade tåg.", now=now.get()
+    )
+    assert _point(session, actor, s).event_session_id == s.workshop.id
+
+
+def test_the_notes_page_shows_only_the_session_forms_one_may_use(client, auth, session, shared):
+    s = shared
+    notes.save_session_notes(
+        session, s.staff, s.event.id, s.workshop.id, text="Tåg och **buss**.", now=clock.now()
+    )
+    auth.login(s.member(GroupRole.SECRETARY, s.other))
+    page = client.get(f"/moten/{s.event.id}/anteckningar").get_data(as_text=True)
+    workshop = page[page.index(f'id="session-{s.workshop.id}"') :]
+    workshop = workshop[: workshop.index("</section>")]
+    assert "Spara anteckningarna" not in workshop and "Lägg till en punkt" not in workshop
+    assert "Trafikgruppen" in workshop and "<strong>buss</strong>" in workshop
+    other = page[page.index(f'id="session-{s.other_session.id}"') :]
+    assert "Spara anteckningarna" in other and "Lägg till en punkt" in other
+    assert f'action="/moten/{s.event.id}/anteckningar/sammanfattning"' in page
+    refused = client.post(
+        f"/moten/{s.event.id}/anteckningar/pass/{s.workshop.id}", data={"text": "Fel grupp"}
+    )
+    assert refused.status_code == 403
+    point = client.post(
+        f"/moten/{s.event.id}/anteckningar/punkt",
+        data={
+            "session": str(s.workshop.id),
+            "target": "doc",
+            "kind": "comment",
+            "body": "Fel grupp",
+            "submission_key": "wrong-group",
+        },
+    )
+    assert point.status_code == 403
+    assert session.scalar(select(Comment.id)) is None
+
+
+# Moderation: a chair or secretary is a member, not a moderator
+
+
+def test_in_a_pre_moderated_round_a_secretarys_point_waits_for_review(
+    app, client, auth, session, setting
+):
+    s = setting
+    s.round.moderation = ModerationMode.PRE
+    session.commit()
+    auth.login(s.member(GroupRole.SECRETARY))
+    page = client.get(f"/moten/{s.event.id}/anteckningar").get_data(as_text=True)
+    assert "väntar på en moderator" in page
+    method, url, data = _routes(s)[3]
+    response = client.post(url, data=data, follow_redirects=True)
+    assert "publiceras när den har granskats" in response.get_data(as_text=True)
+    comment = session.scalar(select(Comment))
+    assert comment.status == CommentStatus.PENDING
+    thread = app.test_client().get(
+        f"/samrad/{s.round.consultation.slug}/omgang/1/synpunkter/{_paragraph(s.round).anchor}"
+    )
+    assert f'id="c-{comment.id}"' not in thread.get_data(as_text=True)
+
+
+def test_in_a_pre_moderated_round_staffs_point_is_published(client, auth, session, setting):
+    s = setting
+    s.round.moderation = ModerationMode.PRE
+    session.commit()
+    auth.login(s.staff)
+    page = client.get(f"/moten/{s.event.id}/anteckningar").get_data(as_text=True)
+    assert "väntar på en moderator" not in page
+    assert _point(session, s.staff, s).status == CommentStatus.PUBLISHED
+
+
+def test_in_a_post_moderated_round_a_secretarys_point_is_published(session, setting, placed):
+    s = setting
+    s.round.moderation = ModerationMode.POST
+    session.commit()
+    assert _point(session, s.member(GroupRole.SECRETARY), s).status == CommentStatus.PUBLISHED
+    placed()
+
+
+# Counting: who took part is who wrote here
+
+
+def test_participants_and_organisations_leave_out_the_recorder_of_event_points(
+    app, session, setting, placed
+):
+    from consult.consultations.results import round_results
+
+    s = setting
+    organisation = factories.make_organisation(session, name="Inlandsföreningen")
+    writer = factories.make_user(session, organisation=organisation)
+    factories.make_comment(session, s.round, writer)
+    secretary = s.member(GroupRole.SECRETARY)
+    secretary.organisation_id = organisation.id
+    session.commit()
+    _point(session, secretary, s)
+    _point(session, s.staff, s, submission_key="staff-point")
+    placed()
+    with app.test_request_context():
+        results = round_results(session, s.round)
+    assert results.comments == 3
+    assert results.participants == 1  # the writer; the recorders raised nothing themselves
+    assert results.organisations == 1
+    assert results.totals.from_events == 2
+    assert sum(b.count for b in results.by_event) == 2
+
+
+# Loading: no query per listed comment
+
+
+def test_listed_comments_come_with_their_event_and_session(session, setting, placed):
+    from sqlalchemy import inspect
+
+    from consult.consultations import services
+    from consult.consultations.services import Target
+
+    s = setting
+    _point(session, s.staff, s)
+    _point(session, s.staff, s, submission_key="second")
+    placed()
+    session.expunge_all()
+    round_ = session.get(type(s.round), s.round.id)
+    paragraph = _paragraph(round_)
+    listed = services.thread(session, round_, Target(paragraph.anchor, paragraph=paragraph), None)
+    _total, published = services.published_comments(session, round_, 1, 50)
+    for comment in [*listed, *published]:
+        state = inspect(comment)
+        assert "event" not in state.unloaded and "event_session" not in state.unloaded
+        assert "consultation" not in inspect(comment.event).unloaded
+    assert len(listed) == 2 and len(published) == 2
+
+
+def test_the_notes_page_reads_the_draft_once_however_many_sessions(app, session, setting, now):
+    from sqlalchemy import event as sa_event
+
+    s = setting
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        contributions.notes_page(session, s.staff, s.event.id, now=now.get())
+        few = sum("FROM paragraph" in q for q in statements)
+        for n in range(4):
+            session.add(EventSession(event_id=s.event.id, title=f"Extra {n}", position=2 + n))
+        session.commit()
+        session.expire_all()
+        statements.clear()
+        page = contributions.notes_page(session, s.staff, s.event.id, now=now.get())
+        many = sum("FROM paragraph" in q for q in statements)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert len(page.targets) == 7  # the day and six sessions, each with its list
+    assert many == few
+
+
+@pytest.mark.parametrize("value", ["p-²", "p-99999999999999", "s--1", "p-"])
+def test_a_target_that_is_not_a_plain_number_is_refused(session, setting, value):
+    with pytest.raises(Invalid) as refused:
+        contributions.resolve(session, setting.round, value)
+    assert refused.value.errors == {"target": "invalid"}
+
+
+def test_a_comments_event_session_is_indexed():
+    indexed = {tuple(i.columns.keys()) for i in Comment.__table__.indexes}
+    assert ("event_session_id",) in indexed

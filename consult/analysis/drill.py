@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
+from ..consultations.services import with_event_origin
 from ..errors import NotFound
 from ..models import (
     AnalysedComment,
@@ -236,6 +237,7 @@ def comments(
             .options(
                 selectinload(Comment.paragraph).selectinload(Paragraph.section),
                 selectinload(Comment.section),
+                *with_event_origin(),
             )
         )
     }

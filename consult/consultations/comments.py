@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .. import sanitise
 from ..analysis.placement import place_quietly
 from ..errors import Invalid, NotAllowed, NotFound, WrongState
+from ..groups import access
 from ..models import (
     Agreement,
     Category,
@@ -192,8 +193,9 @@ def create_comment(
     """Add a comment on ``target``; a repeated ``submission_key`` returns the first comment.
 
     With ``event_origin`` it is a point raised at a dialogue event, recorded by ``author``
-    (who may manage the event: the caller checks): published at once, in the category of
-    who raised it and for no organisation.
+    (who may manage the event: the caller checks), in the category of who raised it and for
+    no organisation. It keeps the round's moderation (a chair or secretary is a member, not
+    a moderator) unless the recorder is staff, whose points are published at once.
     """
     existing = _by_submission_key(session, author, submission_key)
     if existing is not None:
@@ -205,7 +207,7 @@ def create_comment(
     status = _initial_status(round_, author)
     if event_origin is not None:
         written_by |= event_origin.columns()
-        status = CommentStatus.PUBLISHED
+        status = _event_point_status(round_, author)
     comment = Comment(
         round_id=round_.id,
         paragraph_id=target.paragraph.id if target.paragraph else None,
@@ -269,6 +271,19 @@ def create_reply(
         reply,
         then=lambda: notification_events.comment_replied(session, reply, parent, now=now),
     )
+
+
+def points_wait(round_: Round, recorder: User) -> bool:
+    """Whether the points ``recorder`` records from a dialogue event wait for review."""
+    return _event_point_status(round_, recorder) == CommentStatus.PENDING
+
+
+def _event_point_status(round_: Round, recorder: User) -> CommentStatus:
+    """A point recorded from an event: published at once when staff record it, otherwise
+    as the round's moderation says (a chair or secretary is a member, not a moderator)."""
+    if access.is_staff(recorder):
+        return CommentStatus.PUBLISHED
+    return _initial_status(round_, recorder)
 
 
 def _initial_status(round_: Round, author: User) -> CommentStatus:

@@ -11,10 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .. import comment_totals
+from ..analysis import board
 from ..labels import CATEGORY_LABELS
 from ..models import (
     Category,
@@ -74,11 +75,14 @@ def round_results(session: Session, round_: Round) -> Results:
     published = (Comment.round_id == round_.id, Comment.status == CommentStatus.PUBLISHED)
     # An organisation merged into another counts as that other one.
     organisation = func.coalesce(Organisation.merged_into_id, Comment.author_organisation_id)
+    # Who took part counts those who wrote here: a point recorded from a dialogue event has
+    # its recorder as author, not who raised it, so it is left out (counted in by_event).
+    written_here = Comment.event_id.is_(None)
     total, organisations, participants = session.execute(
         select(
             func.count(Comment.id),
-            func.count(func.distinct(organisation)),
-            func.count(func.distinct(Comment.author_id)),
+            func.count(func.distinct(case((written_here, organisation)))),
+            func.count(func.distinct(case((written_here, Comment.author_id)))),
         )
         .select_from(Comment)
         .outerjoin(Organisation, Organisation.id == Comment.author_organisation_id)
@@ -102,13 +106,11 @@ def round_results(session: Session, round_: Round) -> Results:
         if document
         else []
     )
-    by_id = {s.id: s for s in sections}
+    chapter_of = board.chapter_of({s.id: s for s in sections})
 
     def chapter(section_id: int | None) -> int | None:
-        section = by_id.get(section_id)
-        while section is not None and section.parent_id is not None:
-            section = by_id[section.parent_id]
-        return section.id if section is not None else None
+        top = chapter_of(section_id)
+        return top.id if top is not None else None
 
     paragraph_sections = dict(
         session.execute(

@@ -17,6 +17,7 @@ from ..models import (
     CommentStatus,
     Consultation,
     Document,
+    Event,
     Paragraph,
     Round,
     Section,
@@ -24,6 +25,16 @@ from ..models import (
 )
 from ..people.rules import write_refusal
 from ..permissions import signed_in
+
+
+def with_event_origin() -> tuple:
+    """Loader options for listed comments: the dialogue event (and its consultation, for
+    its address) and the session a point was recorded from, in one query each rather
+    than one per comment (see events/notes_macros.html ``origin``)."""
+    return (
+        selectinload(Comment.event).selectinload(Event.consultation),
+        selectinload(Comment.event_session),
+    )
 
 
 class RoundState(enum.StrEnum):
@@ -241,7 +252,7 @@ def thread(
             Comment.parent_id.is_(None),
             or_(visible_to(viewer), withdrawn_but_answered),
         )
-        .options(selectinload(Comment.replies)),
+        .options(selectinload(Comment.replies), *with_event_origin()),
         target,
     )
     if sort == "agreed":
@@ -358,7 +369,9 @@ def published_comments(
     rows = session.scalars(
         select(Comment)
         .where(*published)
-        .options(selectinload(Comment.paragraph), selectinload(Comment.section))
+        .options(
+            selectinload(Comment.paragraph), selectinload(Comment.section), *with_event_origin()
+        )
         .order_by(Comment.created_at, Comment.id)
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -1,10 +1,12 @@
 """Points raised at a dialogue event, recorded as comments on the draft.
 
-The person recording (who may manage the event) chooses the paragraph or section of the
+The person recording (who may manage the event; for a session a working group holds, staff
+or that group's chair or secretary) chooses the paragraph or section of the
 open round's draft, the text, the kind, and the category of whoever raised the point. The
 comment is written through the one comment-writing service (``consultations.comments``),
 so it is sanitised and limited like any other, and carries the event and session it came
-from: it is shown, counted and analysed with that origin. Only while the round is open.
+from: it is shown, counted and analysed with that origin. It keeps the round's moderation
+unless staff record it. Only while the round is open.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..analysis import board
 from ..consultations import comments
 from ..consultations.services import Target, is_open, public_round
 from ..errors import Invalid, WrongState
 from ..groups import access
 from ..models import Category, Comment, CommentKind, Paragraph, Round, Section
-from . import notes
+from ..web import parse_int
+from . import notes, services
 
 # What an event's points can be: a comment or a proposed wording (questions are asked here).
 KINDS = (CommentKind.COMMENT, CommentKind.PROPOSAL)
@@ -42,50 +46,62 @@ class TargetGroup:
     own: bool = False  # one of the session's group's chapters
 
 
-def target_options(session: Session, round_: Round, group_id: int | None) -> list[TargetGroup]:
-    """The sections and paragraphs of the round's draft, grouped by chapter, the chapters of
-    the session's group (if it has one) first. Values are "s-<id>" and "p-<id>"."""
+@dataclass
+class Draft:
+    """The round's draft, loaded once for the target lists of every session."""
+
+    document_id: int
+    sections: list[Section]
+    paragraphs_of: dict[int | None, list[Paragraph]]  # by section id (None: before any)
+
+
+def load_draft(session: Session, round_: Round) -> Draft | None:
+    """The sections and paragraphs of the round's draft, in order (None without a draft)."""
     document = round_.document
     if document is None:
-        return []
+        return None
     sections = list(
         session.scalars(
             select(Section).where(Section.document_id == document.id).order_by(Section.position)
         )
     )
-    paragraphs = list(
-        session.scalars(
-            select(Paragraph)
-            .where(Paragraph.document_id == document.id)
-            .order_by(Paragraph.position)
-        )
-    )
-    by_id = {s.id: s for s in sections}
+    paragraphs_of: dict[int | None, list[Paragraph]] = {}
+    for paragraph in session.scalars(
+        select(Paragraph).where(Paragraph.document_id == document.id).order_by(Paragraph.position)
+    ):
+        paragraphs_of.setdefault(paragraph.section_id, []).append(paragraph)
+    return Draft(document.id, sections, paragraphs_of)
 
-    def chapter(section_id: int | None) -> Section | None:
-        section = by_id.get(section_id)
-        while section is not None and section.parent_id is not None:
-            section = by_id[section.parent_id]
-        return section
 
+def target_options(
+    session: Session, round_: Round, group_id: int | None, draft: Draft | None = None
+) -> list[TargetGroup]:
+    """The sections and paragraphs of the round's draft, grouped by chapter, the chapters of
+    the session's group (if it has one) first. Values are "s-<id>" and "p-<id>". Give the
+    ``draft`` (``load_draft``) when listing the targets of several sessions."""
+    if draft is None:
+        draft = load_draft(session, round_)
+    if draft is None:
+        return []
+    chapter = board.chapter_of({s.id: s for s in draft.sections})
     own = set()
     if group_id is not None:
-        own = access.section_ids(session, document.id, access.chapter_anchors(session, group_id))
+        own = access.section_ids(
+            session, draft.document_id, access.chapter_anchors(session, group_id)
+        )
     groups: dict[int | None, TargetGroup] = {
         None: TargetGroup("", [("doc", "")]),  # labelled by the template
     }
-    for section in sections:
+    for section in draft.sections:
         top = chapter(section.id)
         group = groups.setdefault(
             top.id, TargetGroup(f"{top.number} {top.heading}".strip(), [], top.id in own)
         )
         group.options.append((f"s-{section.id}", f"{section.number} {section.heading}".strip()))
-        for paragraph in paragraphs:
-            if paragraph.section_id == section.id:
-                group.options.append((f"p-{paragraph.id}", _paragraph_label(paragraph)))
-    for paragraph in paragraphs:
-        if paragraph.section_id is None:
-            groups[None].options.append((f"p-{paragraph.id}", _paragraph_label(paragraph)))
+        for paragraph in draft.paragraphs_of.get(section.id, []):
+            group.options.append((f"p-{paragraph.id}", _paragraph_label(paragraph)))
+    for paragraph in draft.paragraphs_of.get(None, []):
+        groups[None].options.append((f"p-{paragraph.id}", _paragraph_label(paragraph)))
     ordered = list(groups.values())
     return [g for g in ordered if g.own] + [g for g in ordered if not g.own]
 
@@ -104,13 +120,14 @@ def resolve(session: Session, round_: Round, value: str) -> Target:
     kind, _, raw = (value or "").partition("-")
     if value == "doc" and document is not None:
         return Target("doc")
-    if document is not None and raw.isascii() and raw.isdigit() and len(raw) < 10:
+    number = parse_int(raw, minimum=1)
+    if document is not None and number is not None:
         if kind == "p":
-            paragraph = session.get(Paragraph, int(raw))
+            paragraph = session.get(Paragraph, number)
             if paragraph is not None and paragraph.document_id == document.id:
                 return Target(paragraph.anchor, paragraph=paragraph)
         if kind == "s":
-            section = session.get(Section, int(raw))
+            section = session.get(Section, number)
             if section is not None and section.document_id == document.id:
                 return Target(section.anchor, section=section)
     raise Invalid({"target": "invalid"})
@@ -132,8 +149,11 @@ def add_point(
     max_chars: int,
 ) -> Comment:
     """Record a point raised at the event (in session ``session_id``, None for the day as a
-    whole) as a published comment on the open round's draft, written by ``actor``."""
-    event = notes.managed_event(session, actor, event_id)
+    whole) as a comment on the open round's draft, written by ``actor``: a point from a
+    session a working group holds only by staff or that group's chair or secretary
+    (``notes.may_write_session``). It is published as the round's moderation says, except
+    that staff's points are published at once (``comments.create_comment``)."""
+    event = services.get_event(session, actor, event_id)
     sent = session.scalar(
         select(Comment).where(
             Comment.author_id == actor.id,
@@ -148,6 +168,8 @@ def add_point(
     if not notes.has_started(event, now):
         raise WrongState("not_started")
     found = notes.event_session(session, event, session_id) if session_id is not None else None
+    if found is not None:
+        notes.require_session_writer(session, actor, found)
     round_ = open_round(event, now)
     if round_ is None:
         raise comments.RoundClosed()
@@ -197,20 +219,29 @@ class NotesPage:
     record: notes.PublicRecord
     points: dict[int | None, list[Comment]]  # every point not withdrawn, by session
     targets: dict[int | None, list[TargetGroup]]  # the target list of each session
+    writable: set[int]  # the sessions whose notes and points the actor may write
+    points_wait: bool = False  # the actor's points wait for review (a pre-moderated round)
 
 
 def notes_page(session: Session, actor, event_id: int, *, now: datetime) -> NotesPage:
     """Return everything the notes page of event ``event_id`` shows; managers only."""
-    event = notes.managed_event(session, actor, event_id)
+    event = services.get_event(session, actor, event_id)
     round_ = open_round(event, now)
     points: dict[int | None, list[Comment]] = {}
     for comment in notes.event_points(session, event.id, published_only=False):
         points.setdefault(comment.event_session_id, []).append(comment)
+    allowed: dict[int | None, bool] = {}
+    for item in event.sessions:
+        if item.group_id not in allowed:
+            allowed[item.group_id] = notes.may_write_session(session, actor, item)
+    writable = {item.id for item in event.sessions if allowed[item.group_id]}
     targets: dict[int | None, list[TargetGroup]] = {}
-    if round_ is not None:
-        targets[None] = target_options(session, round_, None)
+    draft = load_draft(session, round_) if round_ is not None else None
+    if draft is not None:
+        targets[None] = target_options(session, round_, None, draft)
         for item in event.sessions:
-            targets[item.id] = target_options(session, round_, item.group_id)
+            if item.id in writable:
+                targets[item.id] = target_options(session, round_, item.group_id, draft)
     return NotesPage(
         event=event,
         started=notes.has_started(event, now),
@@ -218,4 +249,6 @@ def notes_page(session: Session, actor, event_id: int, *, now: datetime) -> Note
         record=notes.public_record(session, actor, event, now=now),
         points=points,
         targets=targets,
+        writable=writable,
+        points_wait=comments.points_wait(round_, actor) if round_ is not None else False,
     )

@@ -1,9 +1,13 @@
 """The record of a dialogue event: the day's summary and each parallel session's notes.
 
-Written once the event has started (during or after it) by those who may manage the event
-(``groups.access.require_event_manager``: staff, administrators, and the chair or secretary
-of a group the event belongs to). The text is the comments' light Markdown, rendered and
-sanitised by ``consult.sanitise`` when shown. Every change is audit-logged with who and when.
+Written once the event has started (during or after it). The day's summary, and the notes
+of a session that no working group holds, by those who may manage the event
+(``services.get_event``: staff, administrators, and the chair or secretary of a group the
+event belongs to). The notes of a session a working group holds, by staff and that group's
+chair or secretary only (``may_write_session``): the chair of one group does not write the
+record of another group's workshop at a shared event. The text is the comments' light
+Markdown, rendered and sanitised by ``consult.sanitise`` when shown. Every change is
+audit-logged with who and when.
 """
 
 from __future__ import annotations
@@ -13,30 +17,31 @@ from datetime import datetime
 
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, sanitise
 from ..errors import Invalid, NotFound, WrongState
 from ..groups import access
-from ..models import Comment, CommentStatus, Event, EventSession, Registration
+from ..models import Comment, CommentStatus, Event, EventSession, Registration, Round
 from ..models import RegistrationStatus as Status
+from . import services
 
 NOTES_MAX_CHARS = 20_000
 
 
-def event_or_404(session: Session, event_id: int) -> Event:
-    """Return event ``event_id``; NotFound if there is none."""
-    event = session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    return event
+def may_write_session(session: Session, actor, item: EventSession) -> bool:
+    """Whether ``actor`` (who may manage the event) may write the notes of session ``item``
+    and record points from it: for a session a working group holds, staff and that
+    group's chair or secretary only; for any other, every manager of the event."""
+    if item.group_id is None:
+        return True
+    return access.may_manage_group(session, actor, item.group_id)
 
 
-def managed_event(session: Session, actor, event_id: int) -> Event:
-    """Return event ``event_id`` if ``actor`` may manage it (NotAllowed otherwise)."""
-    event = event_or_404(session, event_id)
-    access.require_event_manager(session, actor, event)
-    return event
+def require_session_writer(session: Session, actor, item: EventSession) -> None:
+    """Raise NotAllowed unless ``actor`` may write session ``item``'s record."""
+    if item.group_id is not None:
+        access.require_group_manager(session, actor, item.group_id)
 
 
 def has_started(event: Event, now: datetime) -> bool:
@@ -73,7 +78,7 @@ def notes_html(text: str | None) -> Markup:
 
 def save_summary(session: Session, actor, event_id: int, *, text: str, now: datetime) -> Event:
     """Save the day's summary of event ``event_id``."""
-    event = managed_event(session, actor, event_id)
+    event = services.get_event(session, actor, event_id)
     _writable(event, now)
     cleaned = clean_notes(text)
     before = audit.snapshot(event, ["summary"])
@@ -97,9 +102,10 @@ def save_session_notes(
     session: Session, actor, event_id: int, session_id: int, *, text: str, now: datetime
 ) -> EventSession:
     """Save the notes of one parallel session of event ``event_id``."""
-    event = managed_event(session, actor, event_id)
-    _writable(event, now)
+    event = services.get_event(session, actor, event_id)
     found = event_session(session, event, session_id)
+    require_session_writer(session, actor, found)
+    _writable(event, now)
     cleaned = clean_notes(text)
     before = audit.snapshot(found, ["notes"])
     found.notes = cleaned
@@ -128,7 +134,15 @@ def attendance(session: Session, event_id: int) -> int:
 
 def event_points(session: Session, event_id: int, *, published_only: bool = True) -> list[Comment]:
     """The comments recorded from event ``event_id`` (published only, unless asked), in order."""
-    query = select(Comment).where(Comment.event_id == event_id)
+    query = (
+        select(Comment)
+        .where(Comment.event_id == event_id)
+        .options(
+            selectinload(Comment.round).selectinload(Round.consultation),
+            selectinload(Comment.paragraph),
+            selectinload(Comment.section),
+        )
+    )
     if published_only:
         query = query.where(Comment.status == CommentStatus.PUBLISHED)
     else:

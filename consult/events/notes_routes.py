@@ -18,7 +18,7 @@ from ..consultations.urls import comment_url
 from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..labels import CATEGORY_LABELS, KIND_LABELS
-from ..models import Category
+from ..models import Category, CommentStatus
 from ..paths import event_path
 from ..web import call, parse_int, sent_form, viewer
 from . import bp, contributions, notes
@@ -157,5 +157,18 @@ def add_point(event_id: int):
         )
     except (Invalid, WrongState) as error:
         return _refused(event_id, key, error, sent)
-    flash(_("The point is added as a comment on the draft (no. %(id)s).", id=comment.id), "success")
+    if comment.status == CommentStatus.PENDING:
+        flash(
+            _(
+                "The point is added as a comment on the draft (no. %(id)s). It is published "
+                "once it has been reviewed.",
+                id=comment.id,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("The point is added as a comment on the draft (no. %(id)s).", id=comment.id),
+            "success",
+        )
     return _back(event_id, key)

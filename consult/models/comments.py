@@ -82,7 +82,7 @@ class Comment(Base):
     # A point raised at a dialogue event (and the session of it), recorded on the draft by
     # staff or the group's secretary (the author); None for what was written here.
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
-    event_session_id: Mapped[int | None] = mapped_column(ForeignKey("event_session.id"))
+    event_session_id: Mapped[int | None] = mapped_column(ForeignKey("event_session.id"), index=True)
 
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
