@@ -365,3 +365,25 @@ def test_csp_allows_exactly_the_stream_players(client):
     )
     assert directives["frame-src"].split() == list(stream.FRAME_SOURCES)
     assert "frame-ancestors 'none'" in policy
+
+
+def test_a_slug_taken_by_someone_else_at_the_same_moment_gets_the_next_suffix(
+    session, world, monkeypatch
+):
+    first = services.create_event(session, world["staff"], world["consultation"].id, fields(), [])
+    original = services._unique_slug
+    calls = []
+
+    def stale(session_, consultation_id, title, tried=frozenset()):
+        # The first look-up ran before the other event was saved: it offers the taken slug.
+        calls.append(tried)
+        return first.slug if not tried else original(session_, consultation_id, title, tried)
+
+    monkeypatch.setattr(services, "_unique_slug", stale)
+    second = services.create_event(
+        session, world["staff"], world["consultation"].id, fields(), [world["energy"].id]
+    )
+    assert second.slug == "uppstartsdag-2"
+    assert calls == [frozenset(), frozenset({"uppstartsdag"})]
+    assert [g.name for g in second.groups] == ["Energi"]
+    assert session.scalar(select(func.count()).select_from(Event)) == 2

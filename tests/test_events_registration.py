@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from consult import clock, db
-from consult.errors import Invalid, NotAllowed, WrongState
+from consult.errors import Invalid, NotAllowed, NotFound, WrongState
 from consult.events import registration
 from consult.models import (
     Category,
@@ -221,23 +221,62 @@ def test_the_worker_sends_the_calendar_file_as_an_attachment(app, session, event
     assert "Du har en plats" in message.get_body(("plain",)).get_content()
 
 
+def _edit(session, actor, event, now, **changes):
+    """Save the event's edit form (the one way to change its places) with ``changes``."""
+    from consult.events import services
+
+    form = {
+        name: getattr(event, name)
+        for name in (
+            "title", "description", "starts_at", "ends_at", "venue_name", "venue_address",
+            "stream_url", "contact_name", "contact_email", "registration_enabled",
+            "registration_closes_at", "capacity",
+        )
+    }  # fmt: skip
+    form["kind"] = event.kind.value
+    return services.update_event(session, actor, event.id, form | changes, [], now=now.get())
+
+
 def test_staff_raise_capacity_and_the_waiting_move_up(session, event, now):
     staff = factories.make_user(session, role=Role.STAFF)
     people = [factories.make_user(session) for _ in range(5)]
     for person in people:
         _register(session, person, event, now)
-    promoted = registration.set_capacity(session, staff, event.id, 4, now=now.get())
-    assert [p.user_id for p in promoted] == [people[2].id, people[3].id]
+    _edit(session, staff, event, now, capacity=4)
+    statuses = dict(_statuses(session, event))
+    assert [statuses[p.id] for p in people] == [CONFIRMED] * 4 + [WAITING]
     # Lowering takes nobody's place.
-    registration.set_capacity(session, staff, event.id, 1, now=now.get())
+    _edit(session, staff, event, now, capacity=1)
     assert [s for _, s in _statuses(session, event)].count(CONFIRMED) == 4
     # No limit: everyone waiting gets a place.
-    registration.set_capacity(session, staff, event.id, None, now=now.get())
+    _edit(session, staff, event, now, capacity=None)
     assert all(s == CONFIRMED for _, s in _statuses(session, event))
     with pytest.raises(NotAllowed):
-        registration.set_capacity(session, people[0], event.id, 10, now=now.get())
+        _edit(session, people[0], event, now, capacity=10)
+    session.rollback()
     with pytest.raises(Invalid):
-        registration.set_capacity(session, staff, event.id, 0, now=now.get())
+        _edit(session, staff, event, now, capacity=0)
+
+
+def test_a_cancelled_event_keeps_its_places(session, event, now):
+    from consult.events import services
+
+    staff = factories.make_user(session, role=Role.STAFF)
+    services.cancel_event(session, staff, event.id, now=now.get())
+    with pytest.raises(WrongState):
+        _edit(session, staff, event, now, capacity=10)
+
+
+def test_switching_registration_off_moves_nobody_up(session, event, now):
+    staff = factories.make_user(session, role=Role.STAFF)
+    people = [factories.make_user(session) for _ in range(3)]
+    for person in people:
+        _register(session, person, event, now)
+    _edit(session, staff, event, now, capacity=3, registration_enabled=False)
+    assert dict(_statuses(session, event))[people[2].id] == WAITING
+    # On again: the free place goes to the first waiting.
+    _edit(session, staff, event, now, capacity=3, registration_enabled=True)
+    assert dict(_statuses(session, event))[people[2].id] == CONFIRMED
 
 
 def test_places_added_by_another_service_are_filled_from_the_list(session, event, now):
@@ -259,9 +298,13 @@ def test_a_manager_cancels_someone_and_the_next_moves_up(session, event, now):
         _register(session, person, event, now)
     mine = registration.active_registration(session, a, event.id)
     with pytest.raises(NotAllowed):
-        registration.cancel_for(session, b, mine.id, now=now.get())
+        registration.cancel_for(session, b, event.id, mine.id, now=now.get())
     session.rollback()
-    promoted = registration.cancel_for(session, staff, mine.id, now=now.get())
+    # Another event's id does not reach this registration.
+    with pytest.raises(NotFound):
+        registration.cancel_for(session, staff, event.id + 1000, mine.id, now=now.get())
+    session.rollback()
+    promoted = registration.cancel_for(session, staff, event.id, mine.id, now=now.get())
     assert [p.user_id for p in promoted] == [c.id]
     told = session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == a.id)).all()
     assert any("Arrangörerna har avanmält dig" in m.body for m in told)
@@ -383,7 +426,7 @@ def test_the_needs_period_is_set_on_the_retention_page(client, auth, session, ad
     )
     assert response.status_code == 302
     assert retention.settings(session).event_needs_days == 7
-    assert "7 dagar efter evenemanget" in client.get("/personuppgifter").get_data(as_text=True)
+    assert "7 dagar efter mötet" in client.get("/personuppgifter").get_data(as_text=True)
 
 
 # Personal data
@@ -494,3 +537,24 @@ def test_cancelling_the_event_tells_everyone_registered(session, event, now):
     ).all()
     # The two with places and the one still waiting; not the one who had cancelled.
     assert sorted(told) == sorted(p.id for p in people[1:])
+
+
+def test_cancelling_deletes_the_needs_given_at_once(session, event, now):
+    person = factories.make_user(session)
+    mine = _register(session, person, event, now, dietary_needs="Glutenfri")
+    registration.cancel(session, person, event.id, now=now.get())
+    session.expire_all()
+    gone = session.get(Registration, mine.id)
+    assert gone.status == CANCELLED
+    assert gone.dietary_needs is None and gone.needs_erased_at == now.get()
+
+
+def test_closing_an_account_deletes_the_organisation_on_its_registrations(session, event, now):
+    org = factories.make_organisation(session, name="Skogsbolaget AB")
+    person = factories.make_user(session, organisation=org)
+    mine = _register(session, person, event, now)
+    assert mine.organisation_name == "Skogsbolaget AB"
+    registration.forget_person(session, person.id, now=now.get())
+    session.commit()
+    session.expire_all()
+    assert session.get(Registration, mine.id).organisation_name is None

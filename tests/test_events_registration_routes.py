@@ -39,10 +39,11 @@ def page(app):
     """A stand-in for the event page (another package's), which includes the box."""
 
     def event_page(slug, event_slug):
+        from consult import clock
         from consult.db import get_session
-        from consult.events.calendar import event_or_404
+        from consult.events.services import public_event
 
-        event = event_or_404(get_session(), slug, event_slug)
+        event = public_event(get_session(), slug, event_slug, clock.now())
         return render_template_string(PAGE, event=event, consultation=event.consultation)
 
     app.add_url_rule("/samrad/<slug>/moten/<event_slug>", "stand_in_event_page", event_page)
@@ -113,7 +114,6 @@ def _manager_routes(w):
         ("get", f"/moten/{e}/anmalda.xlsx", None),
         ("post", f"/moten/{e}/anmalda/{r}/narvaro", {"attended": "ja"}),
         ("post", f"/moten/{e}/anmalda/{r}/avanmal", {}),
-        ("post", f"/moten/{e}/platser", {"capacity": "5"}),
     ]
 
 
@@ -123,7 +123,6 @@ MANAGER_IDS = endpoint_ids(
         ("get", "/moten/<e>/anmalda.xlsx"),
         ("post", "/moten/<e>/anmalda/<r>/narvaro"),
         ("post", "/moten/<e>/anmalda/<r>/avanmal"),
-        ("post", "/moten/<e>/platser"),
     ]
 )
 
@@ -134,7 +133,7 @@ def _as(auth, w, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("index", range(5), ids=MANAGER_IDS)
+@pytest.mark.parametrize("index", range(4), ids=MANAGER_IDS)
 def test_only_staff_and_the_events_chair_or_secretary_manage_registrations(
     client, auth, world, role, index
 ):
@@ -143,6 +142,9 @@ def test_only_staff_and_the_events_chair_or_secretary_manage_registrations(
     response = client.get(url) if method == "get" else client.post(url, data=data)
     if role in MANAGERS:
         assert response.status_code in (200, 303), response.status_code
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert "/konto/logga-in" in response.headers["Location"]
     else:
         assert response.status_code == 403
 
@@ -173,7 +175,7 @@ def test_signed_in_people_register_and_cancel_anonymous_are_refused(
     assert "nummer 1 på väntelistan" in client.get(world.url).get_data(as_text=True)
     response = client.post(world.url + "/avanmalan")
     assert response.status_code == 303
-    assert "Din anmälan är avbokad" in client.get(world.url).get_data(as_text=True)
+    assert "Du är avanmäld." in client.get(world.url).get_data(as_text=True)
 
 
 def test_a_page_for_an_unknown_event_is_404(client, auth, world):
@@ -218,7 +220,7 @@ def test_a_participant_registers_for_a_full_event_waits_and_moves_up(
     # The one with the place cancels: the participant moves up.
     registration.cancel(session, world.attendee, world.event.id, now=now.get())
     text = client.get(world.url).get_data(as_text=True)
-    assert "Du har en plats på det här evenemanget." in text
+    assert "Du har en plats på det här mötet." in text
     mine = session.scalars(
         select(Registration).where(Registration.user_id == world.people["participant"].id)
     ).one()
@@ -229,7 +231,7 @@ def test_a_participant_registers_for_a_full_event_waits_and_moves_up(
 def test_a_second_registration_is_refused_with_a_message(client, auth, world, page):
     auth.login(world.attendee)
     text = client.post(world.url + "/anmalan", follow_redirects=True).get_data(as_text=True)
-    assert "Du är redan anmäld till det här evenemanget." in text
+    assert "Du är redan anmäld till det här mötet." in text
 
 
 def test_too_long_needs_are_refused_with_a_message(client, auth, world, page):
@@ -243,10 +245,10 @@ def test_too_long_needs_are_refused_with_a_message(client, auth, world, page):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("cancelled", "Evenemanget är inställt, så anmälan är stängd."),
-        ("past", "Evenemanget har redan börjat eller är slut, så anmälan är stängd."),
+        ("cancelled", "Mötet är inställt, så anmälan är stängd."),
+        ("past", "Mötet har redan börjat eller är slut, så anmälan är stängd."),
         ("closed", "Sista dagen för anmälan har passerat."),
-        ("off", "Anmälan är inte öppen för det här evenemanget."),
+        ("off", "Anmälan är inte öppen för det här mötet."),
     ],
 )
 def test_closed_events_say_so_and_refuse(client, auth, session, world, page, now, change, message):
@@ -278,17 +280,17 @@ def test_places_left_are_shown(client, auth, session, world, page):
 # The attendee list
 
 
-def test_managers_see_the_list_with_needs_and_the_table_by_category(
-    client, auth, session, world, now
-):
+def test_staff_see_the_list_with_needs_and_the_table_by_category(client, auth, session, world, now):
     waiting = factories.make_user(session, name="Ville Väntande", category=Category.ACADEMIA)
     registration.register(
         session, waiting, world.event.id, accessibility_needs="Tolk", now=now.get()
     )
-    auth.login(world.people["secretary"])
+    auth.login(world.people["staff"])
     text = client.get(f"/moten/{world.event.id}/anmalda").get_data(as_text=True)
     assert "Anna Anmäld" in text and "Nötallergi" in text
     assert "Ville Väntande" in text and "Tolk" in text
+    assert "Kostbehov" in text and "Bara regionens handläggare" not in text
+    assert "visas bara för regionens handläggare" in text
     assert "Deltagande per intressentkategori" in text
     assert (
         '<th scope="row" data-label="Intressentkategori">Kommun</th>'
@@ -296,11 +298,35 @@ def test_managers_see_the_list_with_needs_and_the_table_by_category(
     ) in text
 
 
+@pytest.mark.parametrize("role", ["chair", "secretary"])
+def test_group_managers_see_the_list_but_not_the_needs(client, auth, session, world, now, role):
+    waiting = factories.make_user(session, name="Ville Väntande")
+    registration.register(
+        session, waiting, world.event.id, accessibility_needs="Tolk", now=now.get()
+    )
+    auth.login(world.people[role])
+    text = client.get(f"/moten/{world.event.id}/anmalda").get_data(as_text=True)
+    assert "Anna Anmäld" in text and "Ville Väntande" in text
+    assert "Nötallergi" not in text and "Tolk" not in text
+    assert "Kostbehov" not in text and "Tillgänglighetsbehov" not in text
+    # They still cancel registrations, and mark attendance once the event has started.
+    assert f"/moten/{world.event.id}/anmalda/{world.registration.id}/avanmal" in text
+    now.set(world.event.starts_at + timedelta(hours=1))
+    text = client.get(f"/moten/{world.event.id}/anmalda").get_data(as_text=True)
+    assert f"/moten/{world.event.id}/anmalda/{world.registration.id}/narvaro" in text
+    # The workbook has no needs columns for them.
+    response = client.get(f"/moten/{world.event.id}/anmalda.xlsx")
+    rows = list(load_workbook(BytesIO(response.get_data())).active.iter_rows(values_only=True))
+    assert "Kostbehov" not in rows[0] and "Tillgänglighetsbehov" not in rows[0]
+    assert "Nötallergi" not in [v for row in rows for v in row]
+    assert rows[1][2] == "Anna Anmäld"
+
+
 def test_attendance_is_marked_after_the_start_and_counted(client, auth, session, world, now):
     auth.login(world.people["staff"])
     url = f"/moten/{world.event.id}/anmalda/{world.registration.id}/narvaro"
     text = client.post(url, data={"attended": "ja"}, follow_redirects=True).get_data(as_text=True)
-    assert "Närvaro kan markeras när evenemanget har börjat." in text
+    assert "Närvaro kan markeras när mötet har börjat." in text
     now.set(world.event.starts_at + timedelta(hours=1))
     text = client.post(url, data={"attended": "ja"}, follow_redirects=True).get_data(as_text=True)
     assert "Närvaron är sparad." in text
@@ -310,21 +336,38 @@ def test_attendance_is_marked_after_the_start_and_counted(client, auth, session,
     assert client.post(url, data={"attended": "kanske"}).status_code == 400
 
 
-def test_raising_the_capacity_on_the_list_gives_the_waiting_a_place(
+def test_cancelling_someone_from_the_list_gives_the_waiting_a_place(
     client, auth, session, world, now
 ):
     waiting = factories.make_user(session)
     registration.register(session, waiting, world.event.id, now=now.get())
     auth.login(world.people["chair"])
-    url = f"/moten/{world.event.id}/platser"
-    text = client.post(url, data={"capacity": "noll"}, follow_redirects=True).get_data(as_text=True)
-    assert "Ange antalet platser som ett heltal" in text
-    text = client.post(url, data={"capacity": "2"}, follow_redirects=True).get_data(as_text=True)
-    assert "Fick plats från väntelistan: 1." in text
+    url = f"/moten/{world.event.id}/anmalda/{world.registration.id}/avanmal"
+    response = client.post(url)
+    assert response.headers["Location"].endswith(f"/moten/{world.event.id}/anmalda")
+    text = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Personen är avanmäld." in text and "Fick plats från väntelistan: 1." in text
     session.expire_all()
     assert registration.active_registration(session, waiting, world.event.id).status == (
         RegistrationStatus.CONFIRMED
     )
+    # Nobody waiting: nothing is said about the waiting list.
+    other = registration.active_registration(session, waiting, world.event.id)
+    text = client.post(
+        f"/moten/{world.event.id}/anmalda/{other.id}/avanmal", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Personen är avanmäld." in text and "Fick plats från väntelistan" not in text
+
+
+def test_the_places_are_changed_only_on_the_edit_form(client, auth, world):
+    auth.login(world.people["staff"])
+    assert client.post(f"/moten/{world.event.id}/platser", data={"capacity": "5"}).status_code in (
+        404,
+        405,
+    )
+    text = client.get(f"/moten/{world.event.id}/anmalda").get_data(as_text=True)
+    assert 'name="capacity"' not in text
+    assert f'href="/moten/{world.event.id}/redigera">Ändra antalet platser' in text
 
 
 def test_the_workbook_lists_everyone_with_needs_and_neutralises_formulas(
@@ -344,3 +387,34 @@ def test_the_workbook_lists_everyone_with_needs_and_neutralises_formulas(
     cell = sheet.cell(row=3, column=3)
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
     assert sheet.cell(row=3, column=7).data_type == "s"
+
+
+def test_a_cancelled_event_does_not_say_you_have_a_place(client, auth, session, world, page, now):
+    world.event.cancelled_at = now.get()
+    session.commit()
+    auth.login(world.attendee)
+    text = client.get(world.url).get_data(as_text=True)
+    assert "Mötet är inställt, så anmälan är stängd." in text
+    assert "Du har en plats" not in text and "Avanmäl mig" not in text
+
+
+def test_nothing_of_a_consultation_with_only_draft_rounds_is_public(client, auth, session, now):
+    draft = factories.make_round(session, opens_at=None, closes_at=None)
+    event = make_event(session, draft, now.get(), slug="hemligt")
+    slug = draft.consultation.slug
+    auth.login(factories.make_user(session))
+    assert client.get(f"/samrad/{slug}/moten.ics").status_code == 404
+    assert client.get(f"/samrad/{slug}/moten/{event.slug}.ics").status_code == 404
+    assert client.post(f"/samrad/{slug}/moten/{event.slug}/anmalan").status_code == 404
+    assert client.post(f"/samrad/{slug}/moten/{event.slug}/avanmalan").status_code == 404
+    taken = select(Registration).where(Registration.event_id == event.id)
+    assert session.scalars(taken).all() == []
+
+
+def test_the_registration_box_links_by_route(client, auth, world, page):
+    text = client.get(world.url).get_data(as_text=True)
+    assert f'href="{world.url}.ics"' in text
+    auth.login(world.people["participant"])
+    text = client.get(world.url).get_data(as_text=True)
+    assert f'action="{world.url}/anmalan"' in text
+    assert "Bara regionens handläggare ser detta." in text

@@ -213,7 +213,8 @@ def test_public_list_upcoming_then_past_with_summary_and_cancelled(client, sessi
     make_event(session, c, title="Webbinarium", starts_at=at + timedelta(days=30),
                ends_at=at + timedelta(days=30, hours=2))  # fmt: skip
     make_event(session, c, title="Gammalt möte", starts_at=at - timedelta(days=30),
-               ends_at=at - timedelta(days=30, hours=-2), summary="Vi pratade om tåg.")  # fmt: skip
+               ends_at=at - timedelta(days=30, hours=-2),
+               summary="Vi pratade om **tåg**.\n\n- Norrbotniabanan")  # fmt: skip
     make_event(session, c, title="Inställt möte", starts_at=at + timedelta(days=3),
                ends_at=at + timedelta(days=3, hours=2), cancelled_at=at)  # fmt: skip
     page = client.get(f"/samrad/{c.slug}/moten").get_data(as_text=True)
@@ -221,7 +222,9 @@ def test_public_list_upcoming_then_past_with_summary_and_cancelled(client, sessi
     order = [upcoming.index(t) for t in ("Inställt möte", "Uppstartsdag", "Webbinarium")]
     assert order == sorted(order)
     assert "Inställt" in upcoming.split("Inställt möte")[1][:200]
-    assert "Gammalt möte" in past and "Vi pratade om tåg." in past
+    assert "Gammalt möte" in past and "Vi pratade om <strong>tåg</strong>." in past
+    # The summary's Markdown is rendered as on the event page, never printed raw.
+    assert "**" not in past and "<li>Norrbotniabanan</li>" in past
 
 
 def test_public_event_page(client, session, world):
@@ -306,3 +309,11 @@ def test_a_stored_javascript_link_is_never_shown(client, session, world):
     session.commit()
     page = client.get(f"/samrad/{c.slug}/moten/{e.slug}").get_data(as_text=True)
     assert "javascript:" not in page and "Direktsändning" not in page
+
+
+def test_the_content_security_policy_allows_exactly_the_embedded_players(client, world):
+    from consult.events.stream import FRAME_SOURCES
+
+    policy = client.get("/").headers["Content-Security-Policy"]
+    frame_src = next(p for p in policy.split("; ") if p.startswith("frame-src "))
+    assert frame_src.split()[1:] == list(FRAME_SOURCES)

@@ -8,7 +8,7 @@ prefix (several on one page) still carry it under its usual name.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,24 +25,11 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from .. import clock
+from ..clock import to_local as to_local  # re-exported for the round forms
+from ..clock import to_utc
 from ..models import Commenters, ModerationMode
 from .labels import COMMENTERS_LABELS, MODERATION_LABELS
 from .uploads import MAX_DRAFT_BYTES
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """Read a wall-clock time entered in Stockholm as an aware UTC timestamp."""
-    if local is None:
-        return None
-    return local.replace(tzinfo=clock.STOCKHOLM).astimezone(UTC)
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    """Return a stored UTC timestamp as Stockholm wall-clock time for an input field."""
-    if value is None:
-        return None
-    return value.astimezone(clock.STOCKHOLM).replace(tzinfo=None)
 
 
 class LocalDateTimeField(DateTimeLocalField):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from .. import clock
 from ..db import get_session
@@ -21,28 +21,6 @@ from ..web import call, form_page, parse_int, show_refusal
 from . import bp, services
 from .display import day_label, hhmm
 from .forms import KIND_LABELS, EventForm, ItemForm, SessionForm, message, state_message
-
-MANAGE_ENDPOINTS = frozenset(
-    {
-        "events.manage",
-        "events.edit",
-        "events.cancel",
-        "events.add_item",
-        "events.edit_item",
-        "events.remove_item",
-        "events.move_item",
-        "events.add_session",
-        "events.edit_session",
-        "events.remove_session",
-    }
-)
-
-
-@bp.before_request
-def _signed_in_to_manage():
-    if request.endpoint in MANAGE_ENDPOINTS and not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    return None
 
 
 def _group_choices(form: EventForm, groups, event=None) -> None:
@@ -53,6 +31,7 @@ def _group_choices(form: EventForm, groups, event=None) -> None:
 
 
 @bp.route("/moten/samrad/<int:consultation_id>", methods=["GET", "POST"])
+@login_required
 def manage(consultation_id: int):
     """The consultation's events for those who manage them, and a form to create one."""
     view = call(services.overview, consultation_id)
@@ -80,11 +59,11 @@ def _item_form(event, item=None, formdata=None) -> ItemForm:
     days = services.event_days(event)
     data = None
     if item is not None:
-        start = services.local(item.starts_at)
+        start = clock.to_local(item.starts_at)
         data = {
             "day": start.date().isoformat(),
             "start": start.strftime("%H:%M"),
-            "end": services.local(item.ends_at).strftime("%H:%M") if item.ends_at else "",
+            "end": clock.to_local(item.ends_at).strftime("%H:%M") if item.ends_at else "",
             "title": item.title,
             "description": item.description,
         }
@@ -145,6 +124,7 @@ def _refused(event_id: int, error: WrongState):
 
 
 @bp.route("/moten/<int:event_id>/redigera", methods=["GET", "POST"])
+@login_required
 def edit(event_id: int):
     """Change an event's details and groups; the page also holds its programme and sessions."""
     event = call(services.get_event, event_id)
@@ -175,6 +155,7 @@ def edit(event_id: int):
 
 
 @bp.post("/moten/<int:event_id>/installa")
+@login_required
 def cancel(event_id: int):
     """Cancel the event (it stays listed, marked as cancelled), once the box is ticked."""
     if not request.form.get("bekrafta"):
@@ -204,6 +185,7 @@ def _item_values(form: ItemForm) -> dict:
 
 
 @bp.post("/moten/<int:event_id>/program")
+@login_required
 def add_item(event_id: int):
     """Add a point to the programme."""
     event = call(services.get_event, event_id)
@@ -221,6 +203,7 @@ def add_item(event_id: int):
 
 
 @bp.route("/moten/<int:event_id>/program/<int:item_id>", methods=["GET", "POST"])
+@login_required
 def edit_item(event_id: int, item_id: int):
     """Change a programme point."""
     event = call(services.get_event, event_id)
@@ -245,6 +228,7 @@ def edit_item(event_id: int, item_id: int):
 
 
 @bp.post("/moten/<int:event_id>/program/<int:item_id>/ta-bort")
+@login_required
 def remove_item(event_id: int, item_id: int):
     """Remove a programme point."""
     try:
@@ -256,6 +240,7 @@ def remove_item(event_id: int, item_id: int):
 
 
 @bp.post("/moten/<int:event_id>/program/<int:item_id>/flytta")
+@login_required
 def move_item(event_id: int, item_id: int):
     """Move a programme point up or down among those starting at the same time."""
     try:
@@ -277,6 +262,7 @@ def _session_values(form: SessionForm) -> dict:
 
 
 @bp.post("/moten/<int:event_id>/pass")
+@login_required
 def add_session(event_id: int):
     """Add a parallel session."""
     event = call(services.get_event, event_id)
@@ -294,6 +280,7 @@ def add_session(event_id: int):
 
 
 @bp.route("/moten/<int:event_id>/pass/<int:session_id>", methods=["GET", "POST"])
+@login_required
 def edit_session(event_id: int, session_id: int):
     """Change a parallel session."""
     event = call(services.get_event, event_id)
@@ -324,6 +311,7 @@ def edit_session(event_id: int, session_id: int):
 
 
 @bp.post("/moten/<int:event_id>/pass/<int:session_id>/ta-bort")
+@login_required
 def remove_session(event_id: int, session_id: int):
     """Remove a parallel session."""
     try:

@@ -1,6 +1,8 @@
 """The attendee list of an event for staff and the event's managers: places, the waiting
-list in order, cancellations, the needs given, attendance, attendance by stakeholder
-category, and the list as a workbook (.xlsx)."""
+list in order, cancellations, attendance, attendance by stakeholder category, and the list as
+a workbook (.xlsx). The dietary and accessibility needs given are health-related: they are
+shown and exported to staff only (``access.is_staff``), never to a group's chair or secretary.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +15,15 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from .. import audit
+from .. import audit, clock
 from ..errors import NotFound, WrongState
-from ..groups.access import require_event_manager
+from ..groups import access
 from ..labels import CATEGORY_LABELS
 from ..models import Category, Event, Registration, RegistrationStatus
-from ..synthesis.exports import _cells
+from ..synthesis.exports import xlsx_cells
+from .services import get_event
 
 STATUS_ORDER = (
     RegistrationStatus.CONFIRMED,
@@ -45,27 +48,22 @@ class Attendees:
     by_category: list[CategoryRow]
     # Attendance can be marked once the event has started.
     may_mark: bool
+    # The needs given are shown to staff only.
+    show_needs: bool
 
     @property
     def attended(self) -> int:
         return sum(1 for r in self.confirmed if r.attended)
 
 
-def get_event(session: Session, actor, event_id: int) -> Event:
-    """The event, for its managers only (NotFound if it does not exist)."""
-    event = session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    require_event_manager(session, actor, event)
-    return event
-
-
 def attendees(session: Session, actor, event_id: int, *, now: datetime) -> Attendees:
-    """The event's registrations for its managers (staff and the groups' chair/secretary)."""
+    """The event's registrations for its managers (staff and the groups' chair/secretary);
+    the needs only for staff (``show_needs``)."""
     event = get_event(session, actor, event_id)
     registrations = session.scalars(
         select(Registration)
         .where(Registration.event_id == event.id)
+        .options(selectinload(Registration.user))
         .order_by(Registration.queued_at, Registration.id)
     ).all()
     groups = {status: [] for status in STATUS_ORDER}
@@ -87,17 +85,25 @@ def attendees(session: Session, actor, event_id: int, *, now: datetime) -> Atten
         cancelled=groups[RegistrationStatus.CANCELLED],
         by_category=by_category,
         may_mark=event.starts_at <= now,
+        show_needs=access.is_staff(actor),
     )
 
 
 def mark_attended(
-    session: Session, actor, registration_id: int, attended: bool | None, *, now: datetime
+    session: Session,
+    actor,
+    event_id: int,
+    registration_id: int,
+    attended: bool | None,
+    *,
+    now: datetime,
 ) -> Registration:
-    """Record whether a person with a place came (None: not known); after the start only."""
+    """Record whether a person with a place came (None: not known); after the start only.
+    NotFound unless the registration is one of event ``event_id``."""
+    event = get_event(session, actor, event_id)
     registration = session.get(Registration, registration_id)
-    if registration is None:
+    if registration is None or registration.event_id != event.id:
         raise NotFound()
-    event = get_event(session, actor, registration.event_id)
     if event.starts_at > now:
         raise WrongState("not_started")
     if registration.status != RegistrationStatus.CONFIRMED:
@@ -131,7 +137,8 @@ def attended_label(value: bool | None) -> str:
     return _("Yes") if value else _("No")
 
 
-def _headers() -> list[str]:
+def _headers(show_needs: bool) -> list[str]:
+    needs = [_("Dietary needs"), _("Accessibility needs")] if show_needs else []
     return [
         _("Status"),
         _("Waiting list number"),
@@ -139,8 +146,7 @@ def _headers() -> list[str]:
         _("E-mail"),
         _("Organisation"),
         _("Stakeholder category"),
-        _("Dietary needs"),
-        _("Accessibility needs"),
+        *needs,
         _("Registered"),
         _("Got a place from the waiting list"),
         _("Registration cancelled"),
@@ -148,21 +154,16 @@ def _headers() -> list[str]:
     ]
 
 
-def _stamp(value: datetime | None):
-    # Spreadsheets keep no time zone: the time as read in Stockholm.
-    from ..clock import STOCKHOLM
-
-    return value.astimezone(STOCKHOLM).replace(tzinfo=None) if value else None
-
-
 def xlsx(session: Session, actor, event_id: int, *, now: datetime) -> tuple[Event, bytes]:
-    """The attendee list as a workbook; formula-like text is written as plain text."""
+    """The attendee list as a workbook; formula-like text is written as plain text. The
+    needs columns are there for staff only. Times are Stockholm time (spreadsheets keep no
+    time zone)."""
     found = attendees(session, actor, event_id, now=now)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Registrations")[:31])
     sheet.freeze_panes = "A2"
     heading = []
-    for text in _headers():
+    for text in _headers(found.show_needs):
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = Font(bold=True)
         heading.append(cell)
@@ -177,14 +178,16 @@ def xlsx(session: Session, actor, event_id: int, *, now: datetime) -> tuple[Even
                 user.email,
                 registration.organisation_name or "",
                 str(CATEGORY_LABELS[registration.category]),
-                registration.dietary_needs or "",
-                registration.accessibility_needs or "",
-                _stamp(registration.created_at),
-                _stamp(registration.promoted_at),
-                _stamp(registration.cancelled_at),
+            ]
+            if found.show_needs:
+                values += [registration.dietary_needs or "", registration.accessibility_needs or ""]
+            values += [
+                clock.to_local(registration.created_at),
+                clock.to_local(registration.promoted_at),
+                clock.to_local(registration.cancelled_at),
                 attended_label(registration.attended),
             ]
-            sheet.append(_cells(sheet, values))
+            sheet.append(xlsx_cells(sheet, values))
     buffer = BytesIO()
     workbook.save(buffer)
     return found.event, buffer.getvalue()

@@ -16,8 +16,7 @@ from icalendar import Event as CalendarEvent
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import STOCKHOLM
-from ..errors import NotFound
+from ..clock import to_local
 from ..models import Consultation, Event
 from ..notifications import absolute_url
 from ..paths import event_path
@@ -32,7 +31,7 @@ def uid(event: Event) -> str:
 
 
 def _clock(value: datetime) -> str:
-    return value.astimezone(STOCKHOLM).strftime("%H:%M")
+    return to_local(value).strftime("%H:%M")
 
 
 def description(event: Event) -> str:
@@ -114,23 +113,3 @@ def feed_ics(session: Session, consultation: Consultation, *, now: datetime) -> 
     for event in events:
         calendar.add_component(_entry(event, now))
     return calendar.to_ical()
-
-
-def consultation_or_404(session: Session, slug: str) -> Consultation:
-    """The consultation ``slug``, or NotFound."""
-    consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
-    if consultation is None:
-        raise NotFound()
-    return consultation
-
-
-def event_or_404(session: Session, slug: str, event_slug: str) -> Event:
-    """The event ``event_slug`` of consultation ``slug``, or NotFound."""
-    event = session.scalar(
-        select(Event)
-        .join(Consultation, Consultation.id == Event.consultation_id)
-        .where(Consultation.slug == slug, Event.slug == event_slug)
-    )
-    if event is None:
-        raise NotFound()
-    return event

@@ -27,7 +27,7 @@ def when_range(starts_at: datetime, ends_at: datetime) -> str:
     """When an event runs: one day with its clock times, or from one day to another."""
     # Translators: a CLDR pattern; Swedish writes "lördag 26 september 2026 kl. 09.30".
     start = format_datetime(starts_at, _("EEEE d MMMM y 'at' HH:mm"))
-    if starts_at.astimezone(clock.STOCKHOLM).date() == ends_at.astimezone(clock.STOCKHOLM).date():
+    if clock.to_local(starts_at).date() == clock.to_local(ends_at).date():
         return f"{start}–{hhmm(ends_at)}"
     end = format_datetime(ends_at, _("EEEE d MMMM y 'at' HH:mm"))
     return f"{start} – {end}"

@@ -22,7 +22,8 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..admin.forms import LocalDateTimeField, WholeNumberField, to_local
+from ..admin.forms import LocalDateTimeField, WholeNumberField
+from ..clock import to_local
 from ..models import EventKind
 
 KIND_LABELS = {

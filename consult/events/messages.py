@@ -11,11 +11,7 @@ from . import registration as r
 def refusal_message(error: Refusal) -> str:
     """The sentence for a refused registration action (a WrongState or Invalid)."""
     if isinstance(error, Invalid):
-        field, key = next(iter(error.errors.items()))
-        if field == "capacity":
-            return _(
-                "Give the number of places as a whole number of at least 1, or leave it empty."
-            )
+        key = next(iter(error.errors.values()))
         if key == "too_long":
             return _("Write at most %(num)s characters about your needs.", num=r.NEEDS_MAX_CHARS)
         return _("The text about your needs could not be read. Write it again.")

@@ -9,7 +9,8 @@ cancellation, or added by raising the capacity, goes to the first on the list in
 transaction, and that person is told (in the app and by e-mail). The partial unique index
 ``uq_registration_active`` refuses a second active registration of the same person.
 
-Dietary and accessibility needs are seen only by staff and the event's managers.
+Dietary and accessibility needs are seen only by staff (``attendees``), and are deleted when
+a registration is cancelled.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, sanitise
 from ..errors import Invalid, NotFound, WrongState
@@ -218,6 +219,10 @@ def _cancel_locked(
     had_place = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
+    # Nobody needs the needs of a cancelled registration: they go at once.
+    if registration.dietary_needs or registration.accessibility_needs:
+        registration.dietary_needs = registration.accessibility_needs = None
+        registration.needs_erased_at = now
     session.flush()
     if tell:
         mails.cancelled(session, registration, event, registration.user, now=now, by_staff=by_staff)
@@ -244,11 +249,12 @@ def cancel(session: Session, user: User, event_id: int, *, now: datetime) -> lis
 
 
 def cancel_for(
-    session: Session, actor: User, registration_id: int, *, now: datetime
+    session: Session, actor: User, event_id: int, registration_id: int, *, now: datetime
 ) -> list[Registration]:
-    """Staff or the event's managers cancel someone's registration (audited)."""
+    """Staff or the event's managers cancel someone's registration (audited). NotFound
+    unless the registration is one of event ``event_id``."""
     registration = session.get(Registration, registration_id)
-    if registration is None:
+    if registration is None or registration.event_id != event_id:
         raise NotFound()
     require_event_manager(session, actor, registration.event)
     event = _lock(session, registration.event_id)
@@ -273,9 +279,10 @@ def cancel_for(
 def fill_places(session: Session, event_id: int, *, now: datetime) -> list[Registration]:
     """Give the places now free to the first on the waiting list, and tell them; for a
     service that changed the event's capacity itself (the caller checked who may, and
-    commits). Returns the registrations promoted."""
+    commits). Only while registration is on: switching it off moves nobody up. Returns the
+    registrations promoted."""
     event = _lock(session, event_id)
-    if event.cancelled_at is not None or event.starts_at <= now:
+    if event.cancelled_at is not None or event.starts_at <= now or not event.registration_enabled:
         return []
     return _promote(session, event, now)
 
@@ -285,10 +292,12 @@ def tell_event_cancelled(session: Session, event: Event, *, now: datetime) -> in
     registrations stay as they were, as a record). Not committed. Returns how many were told.
     """
     active = session.scalars(
-        select(Registration).where(
+        select(Registration)
+        .where(
             Registration.event_id == event.id,
             Registration.status != RegistrationStatus.CANCELLED,
         )
+        .options(selectinload(Registration.user))
     ).all()
     for registration in active:
         mails.event_cancelled(session, event, registration.user, now=now)
@@ -297,7 +306,8 @@ def tell_event_cancelled(session: Session, event: Event, *, now: datetime) -> in
 
 def forget_person(session: Session, user_id: int, *, now: datetime) -> int:
     """For a closed account: cancel its active registrations (the next waiting move up, and
-    are told; the person is not) and delete the needs it gave. Not committed.
+    are told; the person is not), and delete the needs and the organisation name it gave.
+    Not committed.
 
     Returns how many registrations were cancelled.
     """
@@ -324,32 +334,13 @@ def forget_person(session: Session, user_id: int, *, now: datetime) -> int:
         .values(dietary_needs=None, accessibility_needs=None, needs_erased_at=now)
         .execution_options(synchronize_session=False)
     )
+    session.execute(
+        update(Registration)
+        .where(Registration.user_id == user_id, Registration.organisation_name.is_not(None))
+        .values(organisation_name=None)
+        .execution_options(synchronize_session=False)
+    )
     return len(active)
-
-
-def set_capacity(
-    session: Session, actor: User, event_id: int, capacity: int | None, *, now: datetime
-) -> list[Registration]:
-    """Change the number of places (None: no limit); raising it promotes from the list.
-
-    Lowering it takes no place from anyone: the confirmed stay, and new registrations wait.
-    """
-    event = session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    require_event_manager(session, actor, event)
-    if capacity is not None and capacity < 1:
-        raise Invalid({"capacity": "range"})
-    event = _lock(session, event_id)
-    before = {"capacity": event.capacity}
-    event.capacity = capacity
-    session.flush()
-    promoted = []
-    if event.cancelled_at is None and event.starts_at > now:
-        promoted = _promote(session, event, now)
-    audit.record(session, actor, "event.capacity", event, before, {"capacity": capacity}, now=now)
-    session.commit()
-    return promoted
 
 
 @dataclass

@@ -3,7 +3,9 @@ attendee list with its workbook for staff and the event's managers.
 
 The event page itself (``/samrad/<slug>/moten/<event_slug>``) includes the registration box
 (templates/events/_registration.html); registering and cancelling answer with a redirect
-back to it and a message, so everything works without JavaScript.
+back to it and a message, so everything works without JavaScript. The public routes find the
+event as the event page does (``services.public_event``: 404 while the consultation is not
+public); the attendee routes need a login, and the services decide who may see what.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from io import BytesIO
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import login_required
 
 from .. import clock
 from ..db import get_session
-from ..errors import Invalid, NotFound, WrongState
+from ..errors import Invalid, WrongState
 from ..labels import CATEGORY_LABELS
-from ..models import Registration, RegistrationStatus
-from ..paths import event_path
-from ..web import call, int_field, viewer
-from . import attendees, bp, calendar, registration
+from ..models import RegistrationStatus
+from ..web import call, viewer
+from . import attendees, bp, calendar, registration, services
 from .messages import refusal_message
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,10 +30,7 @@ ICS = "text/calendar; charset=utf-8"
 
 
 def _event(slug: str, event_slug: str):
-    try:
-        return calendar.event_or_404(get_session(), slug, event_slug)
-    except NotFound:
-        abort(404)
+    return services.public_event(get_session(), slug, event_slug, clock.now())
 
 
 def _back(slug: str, event_slug: str):
@@ -109,16 +108,18 @@ def event_ics(slug: str, event_slug: str):
 def feed_ics(slug: str):
     """The consultation's calendar feed, for anyone to subscribe to."""
     session = get_session()
-    try:
-        consultation = calendar.consultation_or_404(session, slug)
-    except NotFound:
-        abort(404)
+    consultation = services.public_consultation(session, slug, clock.now())
     return _ics(calendar.feed_ics(session, consultation, now=clock.now()), f"{slug}-moten.ics")
 
 
+def _to_list(event_id: int, anchor: str | None = None):
+    return redirect(url_for("events.attendee_list", event_id=event_id, _anchor=anchor), code=303)
+
+
 @bp.get("/moten/<int:event_id>/anmalda")
+@login_required
 def attendee_list(event_id: int):
-    """The attendee list (staff and the event's managers)."""
+    """The attendee list (staff and the event's managers; the needs for staff only)."""
     found = call(attendees.attendees, event_id, now=clock.now())
     return render_template(
         "events/attendees.html",
@@ -128,13 +129,13 @@ def attendee_list(event_id: int):
         categories=CATEGORY_LABELS,
         status_label=attendees.status_label,
         attended_label=attendees.attended_label,
-        event_path=event_path(found.event),
     )
 
 
 @bp.get("/moten/<int:event_id>/anmalda.xlsx")
+@login_required
 def attendee_xlsx(event_id: int):
-    """The attendee list as a workbook."""
+    """The attendee list as a workbook (the needs columns for staff only)."""
     event, body = call(attendees.xlsx, event_id, now=clock.now())
     return send_file(
         BytesIO(body),
@@ -148,59 +149,33 @@ ATTENDED = {"ja": True, "nej": False, "okand": None}
 
 
 @bp.post("/moten/<int:event_id>/anmalda/<int:registration_id>/narvaro")
+@login_required
 def mark_attended(event_id: int, registration_id: int):
     """Record whether a person came."""
     value = request.form.get("attended", "")
     if value not in ATTENDED:
         abort(400)
-    _registration_of(event_id, registration_id)
     try:
-        call(attendees.mark_attended, registration_id, ATTENDED[value], now=clock.now())
+        call(attendees.mark_attended, event_id, registration_id, ATTENDED[value], now=clock.now())
     except WrongState as error:
         get_session().rollback()
         flash(refusal_message(error), "error")
     else:
         flash(_("Attendance saved."), "success")
-    return redirect(f"/moten/{event_id}/anmalda#r{registration_id}", code=303)
+    return _to_list(event_id, f"r{registration_id}")
 
 
 @bp.post("/moten/<int:event_id>/anmalda/<int:registration_id>/avanmal")
+@login_required
 def cancel_for(event_id: int, registration_id: int):
     """Staff or a manager cancels someone's registration; the next waiting moves up."""
-    _registration_of(event_id, registration_id)
     try:
-        call(registration.cancel_for, registration_id, now=clock.now())
+        promoted = call(registration.cancel_for, event_id, registration_id, now=clock.now())
     except WrongState as error:
         get_session().rollback()
         flash(refusal_message(error), "error")
     else:
         flash(_("The registration is cancelled."), "success")
-    return redirect(f"/moten/{event_id}/anmalda", code=303)
-
-
-@bp.post("/moten/<int:event_id>/platser")
-def set_capacity(event_id: int):
-    """Change the number of places; raising it gives places to the waiting list."""
-    raw = (request.form.get("capacity") or "").strip()
-    # Not a whole number of at least 1: 0, which the service refuses after its own checks.
-    capacity = (int_field("capacity", minimum=1) or 0) if raw else None
-    try:
-        promoted = call(registration.set_capacity, event_id, capacity, now=clock.now())
-    except (WrongState, Invalid) as error:
-        get_session().rollback()
-        flash(refusal_message(error), "error")
-    else:
-        flash(
-            _(
-                "Places saved. Given a place from the waiting list: %(num)s.",
-                num=len(promoted),
-            ),
-            "success",
-        )
-    return redirect(f"/moten/{event_id}/anmalda", code=303)
-
-
-def _registration_of(event_id: int, registration_id: int) -> None:
-    found = get_session().get(Registration, registration_id)
-    if found is None or found.event_id != event_id:
-        abort(404)
+        if promoted:
+            flash(_("Given a place from the waiting list: %(num)s.", num=len(promoted)), "success")
+    return _to_list(event_id)

@@ -3,12 +3,13 @@ their summaries) and one event's page with its programme, place, stream and cont
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import render_template
 
 from .. import clock
 from ..db import get_session
 from . import bp, display, services, stream
 from .forms import KIND_LABELS
+from .notes import notes_html
 
 
 @bp.app_template_filter("event_when")
@@ -35,17 +36,16 @@ def event_kind(kind) -> str:
     return str(KIND_LABELS.get(kind, ""))
 
 
-def _consultation_or_404(slug: str):
-    consultation = services.public_consultation(get_session(), slug, clock.now())
-    if consultation is None:
-        abort(404)
-    return consultation
+@bp.app_template_filter("event_notes")
+def event_notes(text) -> str:
+    """An event's summary or notes (light Markdown) as sanitised HTML, as on its page."""
+    return notes_html(text)
 
 
 @bp.get("/samrad/<slug>/moten")
 def events_list(slug: str):
     """The consultation's events: upcoming soonest first, then past ones newest first."""
-    consultation = _consultation_or_404(slug)
+    consultation = services.public_consultation(get_session(), slug, clock.now())
     upcoming, past = services.public_events(get_session(), consultation, clock.now())
     return render_template(
         "events/list.html", consultation=consultation, upcoming=upcoming, past=past
@@ -55,10 +55,8 @@ def events_list(slug: str):
 @bp.get("/samrad/<slug>/moten/<event_slug>")
 def event_page(slug: str, event_slug: str):
     """One event: when and where, the stream, the programme with its sessions, the contact."""
-    consultation = _consultation_or_404(slug)
-    event = services.public_event(get_session(), consultation, event_slug)
-    if event is None:
-        abort(404)
+    event = services.public_event(get_session(), slug, event_slug, clock.now())
+    consultation = event.consultation
     unplaced = [s for s in event.sessions if s.programme_item_id is None]
     return render_template(
         "events/event.html",

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, clock
@@ -51,17 +52,8 @@ EVENT_FIELDS = (
 )
 ITEM_FIELDS = ("title", "description", "starts_at", "ends_at", "position")
 SESSION_FIELDS = ("title", "room", "group_id", "programme_item_id", "position")
+SLUG_ATTEMPTS = 5
 HHMM = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
-
-
-def local(value: datetime) -> datetime:
-    """A stored UTC timestamp as Stockholm wall-clock time (aware)."""
-    return value.astimezone(clock.STOCKHOLM)
-
-
-def from_local(day: date, clock_time: time) -> datetime:
-    """The UTC instant of a Stockholm wall-clock time on ``day``."""
-    return datetime.combine(day, clock_time, tzinfo=clock.STOCKHOLM).astimezone(UTC)
 
 
 def parse_clock(raw: str | None) -> time | None:
@@ -74,7 +66,7 @@ def parse_clock(raw: str | None) -> time | None:
 
 def event_days(event: Event) -> list[date]:
     """The Stockholm dates the event runs on, first to last."""
-    first, last = local(event.starts_at).date(), local(event.ends_at).date()
+    first, last = clock.to_local(event.starts_at).date(), clock.to_local(event.ends_at).date()
     return [first + timedelta(days=n) for n in range((last - first).days + 1)][:31]
 
 
@@ -165,7 +157,8 @@ def overview(session: Session, actor, consultation_id: int) -> Overview:
 
 
 def get_event(session: Session, actor, event_id: int) -> Event:
-    """The event, for someone who may manage it."""
+    """The event, for someone who may manage it (NotFound if there is none, NotAllowed for
+    anyone else): the one "event for a manager" lookup of the events package."""
     event = session.get(Event, event_id)
     if event is None:
         raise NotFound()
@@ -275,9 +268,13 @@ def _check_groups(
     return sorted(kept + chosen, key=lambda g: (g.position, g.id))
 
 
-def _unique_slug(session: Session, consultation_id: int, title: str) -> str:
+def _unique_slug(
+    session: Session, consultation_id: int, title: str, tried: frozenset[str] = frozenset()
+) -> str:
+    """The title's slug, with the first free suffix ("-2", "-3" ...) if it is taken (or was
+    ``tried`` and lost a race)."""
     base = _slug(title)
-    taken = set(
+    taken = tried | set(
         session.scalars(
             select(Event.slug).where(
                 Event.consultation_id == consultation_id, Event.slug.like(f"{base}%")
@@ -306,15 +303,28 @@ def create_event(
     groups = _groups(session, consultation_id, group_ids)
     groups = _check_groups(session, actor, [], groups)
     cleaned = clean_event(fields)
-    event = Event(
-        consultation_id=consultation_id,
-        slug=_unique_slug(session, consultation_id, cleaned["title"]),
-        created_by_id=actor.id,
-        created_at=now or clock.now(),
-        **cleaned,
-    )
+    tried: frozenset[str] = frozenset()
+    for _attempt in range(SLUG_ATTEMPTS):
+        event = Event(
+            consultation_id=consultation_id,
+            slug=_unique_slug(session, consultation_id, cleaned["title"], tried),
+            created_by_id=actor.id,
+            created_at=now or clock.now(),
+            **cleaned,
+        )
+        try:
+            # Someone creating an event of the same title at once may take the slug between
+            # the look-up and the insert: then the next suffix is tried.
+            with session.begin_nested():
+                session.add(event)
+                session.flush()
+        except IntegrityError:
+            tried |= {event.slug}
+            continue
+        break
+    else:
+        raise WrongState("slug_taken")
     event.groups = groups
-    session.add(event)
     session.flush()
     audit.record(session, actor, "event.create", event, None, _snapshot(event), now=now)
     session.commit()
@@ -384,8 +394,8 @@ def _item_times(event: Event, day: date | None, start: str, end: str | None):
             errors["end"] = "clock"
     if errors:
         raise Invalid(errors)
-    starts_at = from_local(day, starts)
-    ends_at = from_local(day, ends) if ends is not None else None
+    starts_at = clock.to_utc(datetime.combine(day, starts))
+    ends_at = clock.to_utc(datetime.combine(day, ends)) if ends is not None else None
     if ends_at is not None and ends_at <= starts_at:
         raise Invalid({"end": "ends_before_start"})
     if starts_at < event.starts_at or starts_at >= event.ends_at:
@@ -599,11 +609,12 @@ def remove_session(session: Session, actor, event_id: int, session_id: int, *, n
 # --- public ----------------------------------------------------------------------------
 
 
-def public_consultation(session: Session, slug: str, now: datetime) -> Consultation | None:
-    """The consultation ``slug`` if the public may see it (it has a public round)."""
+def public_consultation(session: Session, slug: str, now: datetime) -> Consultation:
+    """The consultation ``slug`` if the public may see it (it has a public round), else
+    NotFound. The one public lookup of the events pages, calendar files and registration."""
     consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None or public_round(consultation, now) is None:
-        return None
+        raise NotFound()
     return consultation
 
 
@@ -626,17 +637,21 @@ def public_events(
     return upcoming, past
 
 
-def public_event(session: Session, consultation: Consultation, slug: str) -> Event | None:
-    """The consultation's event ``slug``, or None."""
-    return session.scalar(
+def public_event(session: Session, slug: str, event_slug: str, now: datetime) -> Event:
+    """The event ``event_slug`` of the public consultation ``slug``, else NotFound."""
+    consultation = public_consultation(session, slug, now)
+    event = session.scalar(
         select(Event)
-        .where(Event.consultation_id == consultation.id, Event.slug == slug)
+        .where(Event.consultation_id == consultation.id, Event.slug == event_slug)
         .options(
             selectinload(Event.groups),
             selectinload(Event.programme).selectinload(ProgrammeItem.sessions),
             selectinload(Event.sessions).selectinload(EventSession.group),
         )
     )
+    if event is None:
+        raise NotFound()
+    return event
 
 
 def group_ids_of(session: Session, event_id: int) -> list[int]:

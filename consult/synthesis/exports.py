@@ -216,7 +216,7 @@ def _rows(session: Session, sections, texts: _Texts, query) -> Iterator[tuple[ob
     ) in session.execute(query):
         cells = [
             id_,
-            created_at.astimezone(clock.STOCKHOLM).replace(tzinfo=None, microsecond=0),
+            clock.to_local(created_at).replace(microsecond=0),
             parent_id,
             texts.sections.get(section_id, ""),
             paragraph or "",
@@ -295,13 +295,13 @@ def xlsx_file(session: Session, user: User | None, round_id: int) -> str:
     everything = _new_sheet(workbook, _sheet_title_all(used))
     sheets: dict[int | None, tuple[int, object]] = {}
     for chapter, cells in generated:
-        everything.append(_cells(everything, cells))
+        everything.append(xlsx_cells(everything, cells))
         key = chapter.id if chapter else None
         if key not in sheets:
             sheet = _new_sheet(workbook, _sheet_title(chapter, used))
             sheets[key] = (chapter.position if chapter else -1, sheet)
         sheet = sheets[key][1]
-        sheet.append(_cells(sheet, cells))
+        sheet.append(xlsx_cells(sheet, cells))
     # The chapters' sheets in the draft's order (the draft as a whole first).
     for place, (_position, sheet) in enumerate(sorted(sheets.values(), key=lambda s: s[0]), 1):
         workbook.move_sheet(sheet.title, place - workbook.sheetnames.index(sheet.title))
@@ -328,7 +328,7 @@ def _new_sheet(workbook: Workbook, title: str):
     return sheet
 
 
-def _cells(sheet, values: list) -> list:
+def xlsx_cells(sheet, values: list) -> list:
     """Return a row for a write-only sheet: characters XML cannot hold are left out, and text
     a spreadsheet would run as a formula becomes a text cell with the quote prefix (shown as
     written, never evaluated, also after an edit)."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from consult import clock
 from consult.events import services
 from consult.models import GroupRole, Role
 from tests import factories
@@ -40,7 +41,7 @@ def events(live_server):
             venue_address="Kungsgatan 10\n921 31 Lycksele", stream_url="https://zoom.us/j/1",
             contact_name="Eva Ek", contact_email="eva@region.se",
         )  # fmt: skip
-        local = services.local(day)
+        local = clock.to_local(day)
         items = {}
         for minutes, title in [(0, "Fika"), (30, "Inledning"), (210, "Arbete i grupperna"),
                                (360, "Fika och avslutning")]:  # fmt: skip

@@ -360,7 +360,7 @@ def test_a_participant_moves_up_from_the_waiting_list(page: Page, browser, live_
         holder = other.new_page()
         _log_in_form(holder, live_server, world.holder, event_path)
         expect(holder.locator("section#anmalan p.notice strong")).to_have_text(
-            "Du har en plats på det här evenemanget."
+            "Du har en plats på det här mötet."
         )
         holder.locator("section#anmalan form.action-form button[type='submit']").click()
         expect(holder.locator("section#anmalan form.stack-form")).to_be_visible()
@@ -369,7 +369,7 @@ def test_a_participant_moves_up_from_the_waiting_list(page: Page, browser, live_
 
     # The waiting participant reloads: the place is theirs, and a mail tells them.
     page.reload()
-    expect(box.locator("p.notice strong")).to_have_text("Du har en plats på det här evenemanget.")
+    expect(box.locator("p.notice strong")).to_have_text("Du har en plats på det här mötet.")
     _check(page, "event-registered")
     with live_server.session() as session:
         statuses = dict(
@@ -404,7 +404,7 @@ def test_register_by_keyboard_without_javascript(browser, live_server, world):
         page.keyboard.press("Enter")
         expect(page).to_have_url(live_server.at(event_path + "#anmalan"))
         expect(box.locator("p.notice strong")).to_have_text(
-            "Du har en plats på det här evenemanget."
+            "Du har en plats på det här mötet."
         )
         screenshot(page, "process-event-nojs-registered-390")
     finally:
