@@ -725,3 +725,38 @@ def test_the_workspace_tables_have_captions(client, auth, session, groups):
     page = client.get(f"/arbetsgrupper/{groups.traffic.id}/arbetsyta").get_data(as_text=True)
 
     assert page.count("<caption") == page.count("<table") >= 2
+
+
+def test_a_comment_on_a_paragraph_is_in_the_paragraphs_section_for_every_check(session, groups):
+    from consult.placement import section_of
+
+    intro = _section(session, groups.round, "Inledning")
+    # On a traffic paragraph, but naming the introduction as its section: the paragraph wins.
+    comment = factories.make_comment(
+        session, groups.round, groups.outsider, paragraph=groups.traffic_paragraph
+    )
+    comment.section_id = intro.id
+    session.commit()
+    corrections.add_tag(
+        session,
+        groups.member,
+        groups.round.id,
+        comment.id,
+        groups.traffic_theme.id,
+        now=clock.now(),
+    )
+    with pytest.raises(errors.NotAllowed):
+        corrections.add_tag(
+            session,
+            groups.school_member,
+            groups.round.id,
+            comment.id,
+            groups.school_theme.id,
+            now=clock.now(),
+        )
+
+    assert section_of(comment) == groups.traffic_paragraph.section_id
+    counts = access.round_section_counts(session, groups.round.id)
+    theme_id = groups.traffic_theme.id
+    assert counts[theme_id] == access.theme_section_counts(session, theme_id)
+    assert intro.id not in counts[theme_id]
