@@ -3,10 +3,11 @@ write their synthesis; staff see every group's progress. Who gets what, route by
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult import clock, errors
 from consult.analysis import board, corrections, drill
@@ -23,6 +24,7 @@ from consult.models import (
     Section,
     Synthesis,
     Theme,
+    ThemeAssignment,
     User,
     WorkingGroup,
     WorkStatus,
@@ -550,3 +552,211 @@ def test_services_refuse_people_who_left_and_outsiders(session, groups):
                 groups.traffic_theme.id,
                 now=clock.now(),
             )
+
+
+@pytest.mark.parametrize(
+    "status", [CommentStatus.PENDING, CommentStatus.HIDDEN, CommentStatus.WITHDRAWN]
+)
+@pytest.mark.parametrize("action", ["tagga", "bekrafta", "flytta"])
+def test_a_member_cannot_tag_or_read_a_comment_that_is_not_published(
+    client, auth, session, groups, status, action
+):
+    body = "Hemlig synpunkt i kön om järnvägen."
+    comment = factories.make_comment(
+        session,
+        groups.round,
+        groups.outsider,
+        paragraph=groups.traffic_paragraph,
+        body=body,
+        status=status,
+    )
+    theme, other = groups.traffic_theme, groups.school_theme
+    if action != "tagga":
+        # Staff tagged it (e.g. before moderation took it down): a live tag to confirm or move.
+        session.add(
+            corrections.staff_tag(
+                comment.id, theme.id, groups.staff, clock.now(), confirmed_at=None
+            )
+        )
+        session.commit()
+    before = session.scalar(select(func.count(ThemeAssignment.id)))
+    auth.login(groups.member)
+    base = f"/arbetsgrupper/{groups.traffic.id}/arbetsyta/omgang/{groups.round.id}"
+    data = {
+        "tagga": {"to_theme": other.id, "back": theme.id},
+        "bekrafta": {"theme": theme.id},
+        "flytta": {"from_theme": theme.id, "to_theme": other.id},
+    }[action]
+
+    response = client.post(
+        f"{base}/synpunkt/{comment.id}/{action}", data=data, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 404
+    assert body not in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count(ThemeAssignment.id))) == before
+    tags = session.scalars(
+        select(ThemeAssignment).where(ThemeAssignment.comment_id == comment.id)
+    ).all()
+    assert all(t.confirmed_at is None and t.removed_at is None for t in tags)
+    assert all(t.theme_id == theme.id for t in tags)
+
+
+def test_the_services_refuse_a_member_a_reply_and_a_pending_comment(session, groups):
+    pending = factories.make_comment(
+        session,
+        groups.round,
+        groups.outsider,
+        paragraph=groups.traffic_paragraph,
+        status=CommentStatus.PENDING,
+    )
+    reply = factories.make_comment(
+        session, groups.round, groups.outsider, paragraph=groups.traffic_paragraph
+    )
+    reply.parent_id = groups.seeded.comments[0].id
+    session.commit()
+    for comment in (pending, reply):
+        with pytest.raises(errors.NotFound):
+            corrections.add_tag(
+                session,
+                groups.member,
+                groups.round.id,
+                comment.id,
+                groups.traffic_theme.id,
+                now=clock.now(),
+            )
+        with pytest.raises(errors.NotFound):
+            drill.row(
+                session,
+                groups.member,
+                groups.round.id,
+                None,
+                comment.id,
+                sections=access.group_section_ids(session, groups.traffic.id, groups.round),
+            )
+    # Staff still may.
+    corrections.add_tag(
+        session, groups.staff, groups.round.id, pending.id, groups.traffic_theme.id, now=clock.now()
+    )
+
+
+def test_a_members_confirmation_is_shown_neutrally_with_the_event_origin(
+    client, auth, session, groups
+):
+    from .events_seed import make_event
+
+    event = make_event(session, groups.round.consultation, [groups.traffic], title="Dialogdag")
+    comment = _on_theme(session, groups, groups.traffic_theme, groups.seeded.comments[:10])[0]
+    comment.event_id = event.id
+    session.commit()
+    auth.login(groups.member)
+    url = (
+        f"/arbetsgrupper/{groups.traffic.id}/arbetsyta/omgang/{groups.round.id}"
+        f"/synpunkt/{comment.id}/bekrafta"
+    )
+
+    response = client.post(
+        url, data={"theme": groups.traffic_theme.id}, headers={"HX-Request": "true"}
+    )
+
+    row = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Temat bekräftat" in row
+    assert "av handläggare" not in row  # a group member confirmed it, not staff
+    assert "event-origin" in row and "Dialogdag" in row
+    assert 'name="comments"' not in row  # staff's selection box is not in the workspace
+
+
+def test_the_history_keeps_a_members_theme_synthesis_after_its_tags_move(
+    client, auth, session, groups
+):
+    from consult.groups import history
+
+    auth.login(groups.member)
+    theme = groups.traffic_theme
+    url = (
+        f"/arbetsgrupper/{groups.traffic.id}/arbetsyta/omgang/{groups.round.id}"
+        f"/tema/{theme.id}/sammanstallning"
+    )
+    data = {"summary": "Bygg banan.", "response": "", "status": "drafted", "version": 0}
+    assert client.post(url, data=data).status_code == 302
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "synthesis.create")).one()
+    assert json.loads(entry.after)["group_id"] == groups.traffic.id
+    # Every tag of the theme is taken away: today its comments lie in no chapter at all.
+    for tag in session.scalars(select(ThemeAssignment).where(ThemeAssignment.theme_id == theme.id)):
+        tag.removed_at = clock.now()
+    session.commit()
+
+    found = history.writings(session, groups.traffic)
+
+    assert [(w.author.id, w.theme.id) for w in found] == [(groups.member.id, theme.id)]
+    assert history.writings(session, groups.school) == []
+
+
+def test_progress_counts_an_entry_saved_as_not_started_as_not_written(
+    client, auth, session, groups
+):
+    where = synthesis.target(
+        session, groups.member, groups.round.id, theme_id=groups.traffic_theme.id
+    )
+    synthesis.save(
+        session,
+        groups.member,
+        where,
+        summary="Anteckning.",
+        response="",
+        motivation="",
+        status=WorkStatus.NOT_STARTED.value,
+        version=0,
+        now=clock.now(),
+    )
+    auth.login(groups.staff)
+
+    page = client.get(f"/arbetsgrupper/samrad/{groups.round.consultation_id}/framsteg")
+
+    row = page.get_data(as_text=True).split(f'id="group-{groups.traffic.id}"')[1].split("</tr>")[0]
+    assert "<td>0 / 0 / 1</td>" in row  # its theme: saved, but not started
+
+
+def test_the_workspace_tables_have_captions(client, auth, session, groups):
+    auth.login(groups.member)
+
+    page = client.get(f"/arbetsgrupper/{groups.traffic.id}/arbetsyta").get_data(as_text=True)
+
+    assert page.count("<caption") == page.count("<table") >= 2
+
+
+def test_a_comment_on_a_paragraph_is_in_the_paragraphs_section_for_every_check(session, groups):
+    from consult.placement import section_of
+
+    intro = _section(session, groups.round, "Inledning")
+    # On a traffic paragraph, but naming the introduction as its section: the paragraph wins.
+    comment = factories.make_comment(
+        session, groups.round, groups.outsider, paragraph=groups.traffic_paragraph
+    )
+    comment.section_id = intro.id
+    session.commit()
+    corrections.add_tag(
+        session,
+        groups.member,
+        groups.round.id,
+        comment.id,
+        groups.traffic_theme.id,
+        now=clock.now(),
+    )
+    with pytest.raises(errors.NotAllowed):
+        corrections.add_tag(
+            session,
+            groups.school_member,
+            groups.round.id,
+            comment.id,
+            groups.school_theme.id,
+            now=clock.now(),
+        )
+
+    assert section_of(comment) == groups.traffic_paragraph.section_id
+    counts = access.round_section_counts(session, groups.round.id)
+    theme_id = groups.traffic_theme.id
+    assert counts[theme_id] == access.theme_section_counts(session, theme_id)
+    assert intro.id not in counts[theme_id]

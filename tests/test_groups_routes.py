@@ -95,8 +95,9 @@ PLACEHOLDER = SimpleNamespace(
     membership=SimpleNamespace(id="<m>"),
 )
 ROUTES = management_routes(PLACEHOLDER)
-# Whose management is staff-only: the consultation's list, chapters and closing a group.
-STAFF_ONLY = {0, 1, 4, 5, 9}
+# Whose management is staff-only: the consultation's list, chapters, giving the secretary's
+# role and closing a group.
+STAFF_ONLY = {0, 1, 4, 5, 7, 9}
 OK = {"get": 200, "post": 302}
 
 
@@ -153,7 +154,9 @@ def test_an_unknown_email_and_a_current_member_are_refused(client, auth, world):
     url = f"/arbetsgrupper/{world.group.id}/medlemmar"
     response = client.post(url, data={"email": "ingen@example.se", "role": "member"})
     assert response.status_code == 422
-    assert "Det finns inget konto med den här e-postadressen." in response.get_data(True)
+    page = response.get_data(True)
+    assert "Adressen kan inte läggas till." in page
+    assert "inget konto" not in page
     response = client.post(url, data={"email": world.member.email, "role": "member"})
     assert response.status_code == 422
     assert "redan medlem" in response.get_data(True)
@@ -336,3 +339,57 @@ def test_the_manage_page_works_without_a_draft_section_list(client, auth, sessio
     auth.login(world.chair)
     page = client.get(f"/arbetsgrupper/{world.group.id}/hantera").get_data(True)
     assert "Ida Individ" in page and "Privatperson" in page
+
+
+def test_a_chair_adds_and_removes_ordinary_members_only(client, auth, session, world):
+    auth.login(world.chair)
+    g = world.group.id
+    newcomer = factories.make_user(session, email="ny@example.se")
+    secretary = session.scalar(
+        select(GroupMembership).where(GroupMembership.user_id == world.secretary.id)
+    )
+    page = client.get(f"/arbetsgrupper/{g}/hantera").get_data(as_text=True)
+    assert f"/medlemmar/{secretary.id}/lamna" not in page  # no button to remove the secretary
+    assert f"/medlemmar/{world.membership.id}/lamna" in page
+    assert "/roll" not in page  # roles are staff's
+
+    as_chair = client.post(
+        f"/arbetsgrupper/{g}/medlemmar", data={"email": newcomer.email, "role": "chair"}
+    )
+    removing = client.post(f"/arbetsgrupper/{g}/medlemmar/{secretary.id}/lamna", data={})
+    demoting = client.post(
+        f"/arbetsgrupper/{g}/medlemmar/{secretary.id}/roll", data={"role": "member"}
+    )
+
+    assert [as_chair.status_code, removing.status_code, demoting.status_code] == [403, 403, 403]
+    session.expire_all()
+    assert session.get(GroupMembership, secretary.id).role == GroupRole.SECRETARY
+    assert session.get(GroupMembership, secretary.id).left_at is None
+    assert not session.scalars(
+        select(GroupMembership).where(GroupMembership.user_id == newcomer.id)
+    ).all()
+    assert (
+        client.post(
+            f"/arbetsgrupper/{g}/medlemmar", data={"email": newcomer.email, "role": "member"}
+        ).status_code
+        == 302
+    )
+
+
+def test_an_erased_former_member_shows_without_name_or_organisation(client, session, world, now):
+    from consult.people import erasure
+
+    org = factories.make_organisation(session, name="Hemliga Bolaget AB")
+    person = factories.make_user(session, name="Erik Raderad", organisation=org)
+    services.add_member(session, world.staff, world.group.id, person.email, "member")
+    erasure.erase_account(
+        session, actor=world.staff, user_id=person.id, reason="Begäran", now=now.get()
+    )
+    membership = session.scalar(select(GroupMembership).where(GroupMembership.user_id == person.id))
+    assert membership.left_at is not None and membership.organisation_name is None
+
+    page = client.get(f"/samrad/{world.round.consultation.slug}/arbetsgrupper/{world.group.slug}")
+
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Erik Raderad" not in text and "Hemliga Bolaget AB" not in text

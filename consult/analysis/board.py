@@ -12,7 +12,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, lazyload, load_only
 
 from ..models import (
@@ -29,6 +29,7 @@ from ..models import (
     ThemeAssignment,
     User,
 )
+from ..placement import comment_section, in_sections
 from . import agreement, services
 
 UNASSIGNED_SHOWN = 10
@@ -132,21 +133,6 @@ def round_sections(session: Session, round_) -> dict[int, Section]:
     return {s.id: s for s in round_.document.sections}
 
 
-def in_sections(sections: set[int]):
-    """Return a condition: the (outer) comment lies in one of these sections, placed as the
-    board places it (its paragraph's section first, else its own section)."""
-    ids = list(sections)
-    on_paragraphs = select(Paragraph.id).where(Paragraph.section_id.in_(ids))
-    unplaced = select(Paragraph.id).where(Paragraph.section_id.is_(None))
-    return or_(
-        Comment.paragraph_id.in_(on_paragraphs),
-        and_(
-            or_(Comment.paragraph_id.is_(None), Comment.paragraph_id.in_(unplaced)),
-            Comment.section_id.in_(ids),
-        ),
-    )
-
-
 def build(
     session: Session, user: User | None, round_id: int, *, sections: set[int] | None = None
 ) -> Board:
@@ -238,7 +224,7 @@ def _tally(session: Session, round_id: int, chapter, sections: set[int] | None =
     organisations per theme come from the same rows.
     """
     tags = current_tags(round_id).outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
-    section = func.coalesce(Paragraph.section_id, Comment.section_id)
+    section = comment_section
     if sections is not None:
         tags = tags.where(section.in_(list(sections)))
     key = (

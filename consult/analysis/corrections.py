@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..errors import Conflict, Invalid, NotAllowed, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..models import Comment, Origin, Theme, ThemeAssignment, User
 from .naming import Names
 
@@ -90,16 +90,15 @@ def _access():
 
 def _require_corrector(session: Session, user: User | None, round_id: int, comment_id: int):
     """Raise NotAllowed unless ``user`` may correct the tags of the round's comment: staff,
-    or a current member of the group whose chapters the comment lies in."""
+    or a current member of the group whose chapters the published comment lies in (see
+    ``access.require_comment_corrector``: NotFound for a member and any other comment)."""
     _require_worker(session, user)
     _access().require_comment_corrector(session, user, round_comment(session, round_id, comment_id))
 
 
 def _require_worker(session: Session, user: User | None) -> None:
     """Raise NotAllowed unless ``user`` is staff or a current member of an open group."""
-    access = _access()
-    if not access.is_staff(user) and not access.current_memberships(session, user):
-        raise NotAllowed()
+    _access().require_worker(session, user)
 
 
 def current_theme(session: Session, round_id: int, theme_id: int) -> Theme:

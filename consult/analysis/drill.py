@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from ..consultations.services import with_event_origin
@@ -31,9 +31,10 @@ from ..models import (
     ThemeProposal,
     User,
 )
+from ..placement import in_sections, section_of
 from ..web import parse_int
 from . import background, proposals, services
-from .board import NO_STANCE, chapter_of, has_current_tag, in_sections, round_sections
+from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
 from .corrections import current_theme, round_comment
 from .stance_reading import UNCLEAR
 from .training import current_themes
@@ -344,17 +345,7 @@ class _Draft:
     def in_chapter(self, chapter_id: int):
         """Return a condition: the comment is on chapter ``chapter_id`` (a paragraph or a
         section of it), placed as the board places it (a paragraph's section first)."""
-        inside = [s for s in self.sections if self.chapter_id(s) == chapter_id]
-        on_paragraphs = [p.id for p in self.paragraphs if p.section_id in inside]
-        unplaced = [p.id for p in self.paragraphs if p.section_id is None]
-        on_section = Comment.section_id.in_(inside or [-1])
-        return or_(
-            Comment.paragraph_id.in_(on_paragraphs or [-1]),
-            and_(
-                or_(Comment.paragraph_id.is_(None), Comment.paragraph_id.in_(unplaced or [-1])),
-                on_section,
-            ),
-        )
+        return in_sections({s for s in self.sections if self.chapter_id(s) == chapter_id})
 
     def paragraph_options(self, chapter_id: int | None):
         """Return the paragraph filter's options grouped by chapter, only the chosen one's
@@ -469,7 +460,7 @@ def _items(session: Session, rows: list[Comment], analysis, theme, chapter) -> l
     items = []
     for comment in rows:
         stance, size = readings.get(comment.id, (None, 0))
-        section_id = comment.paragraph.section_id if comment.paragraph else comment.section_id
+        section_id = section_of(comment)
         shown = None if stance == UNCLEAR else stance  # pages show only confident readings
         items.append(Item(comment, chapter(section_id), size, shown, tags.get(comment.id)))
     return items

@@ -5,6 +5,12 @@ the comments and the synthesis of the chapters their group is responsible for no
 group's chair and secretary also manage the group's events and notes. A chapter is a
 section of the draft, with its subsections, named by its anchor (stable across rounds).
 
+A member may open any round of their group's consultation, past ones included (to read
+what was said and to correct tags there); what they may touch is still bounded by their
+group's chapters *now* (``writable_section_ids``), named by anchor in that round's draft. Of
+the comments, only published top-level ones are theirs to read or correct: moderation (pending,
+hidden, withdrawn comments) is staff's.
+
 Every service that lets a member act checks here; routes never decide this themselves.
 """
 
@@ -13,7 +19,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotAllowed
+from ..errors import NotAllowed, NotFound
 from ..models import (
     Comment,
     CommentStatus,
@@ -30,6 +36,7 @@ from ..models import (
     event_group,
 )
 from ..permissions import signed_in
+from ..placement import comment_section, section_of
 
 MANAGING_ROLES = (GroupRole.CHAIR, GroupRole.SECRETARY)
 
@@ -161,51 +168,77 @@ def require_paragraph_writer(session: Session, actor, paragraph: Paragraph, roun
         raise NotAllowed()
 
 
-def comment_section_id(session: Session, comment: Comment) -> int | None:
-    """The section a comment is on: its own, or its paragraph's."""
-    if comment.section_id is not None:
-        return comment.section_id
-    if comment.paragraph_id is not None:
-        return session.scalar(
-            select(Paragraph.section_id).where(Paragraph.id == comment.paragraph_id)
-        )
-    return None
-
-
 def require_comment_corrector(session: Session, actor, comment: Comment) -> None:
-    """Raise NotAllowed unless the actor may correct this comment's theme tags."""
+    """Raise unless the actor may correct this comment's theme tags: staff may correct any;
+    a member only a published top-level comment (NotFound for any other: a member learns
+    nothing of the moderation queue) in their group's chapters (NotAllowed otherwise)."""
     if is_staff(actor):
         return
+    if comment.status != CommentStatus.PUBLISHED or comment.parent_id is not None:
+        raise NotFound()
     allowed = writable_section_ids(session, actor, comment.round)
-    if not _within(allowed, comment_section_id(session, comment)):
+    if not _within(allowed, section_of(comment)):
         raise NotAllowed()
 
 
-def theme_section_counts(session: Session, theme_id: int) -> dict[int | None, int]:
-    """How many of the theme's current, published comments lie in each section."""
-    section = func.coalesce(Comment.section_id, Paragraph.section_id)
-    rows = session.execute(
-        select(section, func.count())
+def require_worker(session: Session, actor) -> None:
+    """Raise NotAllowed unless the actor is staff, or a current member of some open group
+    (the first gate of the analysis corrections and the synthesis; each then checks the
+    theme, comment or paragraph itself)."""
+    if not is_staff(actor) and not current_memberships(session, actor):
+        raise NotAllowed()
+
+
+SectionCounts = dict[int | None, int]
+
+
+def _section_counts_query(*conditions):
+    return (
+        select(ThemeAssignment.theme_id, comment_section, func.count())
         .select_from(ThemeAssignment)
         .join(Comment, Comment.id == ThemeAssignment.comment_id)
         .outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id)
         .where(
-            ThemeAssignment.theme_id == theme_id,
             ThemeAssignment.removed_at.is_(None),
             Comment.status == CommentStatus.PUBLISHED,
+            *conditions,
         )
-        .group_by(section)
-    ).all()
-    return {section_id: count for section_id, count in rows}
+        .group_by(ThemeAssignment.theme_id, comment_section)
+    )
 
 
-def theme_is_in(session: Session, theme: Theme, allowed: set[int]) -> bool:
+def round_section_counts(session: Session, round_id: int) -> dict[int, SectionCounts]:
+    """For every theme of the round (one grouped query): how many of its current, published
+    comments lie in each section. Pass it to ``theme_is_in`` when asking about many themes."""
+    found: dict[int, SectionCounts] = {}
+    for theme_id, section_id, count in session.execute(
+        _section_counts_query(Comment.round_id == round_id)
+    ):
+        found.setdefault(theme_id, {})[section_id] = count
+    return found
+
+
+def theme_section_counts(session: Session, theme_id: int) -> SectionCounts:
+    """How many of the theme's current, published comments lie in each section."""
+    rows = session.execute(_section_counts_query(ThemeAssignment.theme_id == theme_id))
+    return {section_id: count for _theme, section_id, count in rows}
+
+
+def theme_is_in(
+    session: Session,
+    theme: Theme,
+    allowed: set[int],
+    counts: dict[int, SectionCounts] | None = None,
+) -> bool:
     """Whether most of the theme's comments lie in these sections (a tie counts for each
     side): the theme is then one of the chapters' themes, which their group names and
-    answers for."""
-    counts = theme_section_counts(session, theme.id)
-    inside = sum(n for section_id, n in counts.items() if section_id in allowed)
-    outside = sum(n for section_id, n in counts.items() if section_id not in allowed)
+    answers for. ``counts`` (``round_section_counts``) saves a query per theme."""
+    if counts is None:
+        mine = theme_section_counts(session, theme.id)
+    else:
+        mine = counts.get(theme.id, {})
+    inside = sum(n for section_id, n in mine.items() if section_id in allowed)
+    outside = sum(n for section_id, n in mine.items() if section_id not in allowed)
     return inside > 0 and inside >= outside
 
 

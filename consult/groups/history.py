@@ -1,18 +1,21 @@
 """A working group's history: the chapters it held, its members and what they wrote.
 
 What members wrote is read from the audit log of the synthesis (every save is audited with
-its author and time), matched with the membership dates and the chapters the group held at
-that time. Nothing here is stored: moving a chapter, a member leaving or the group closing
-leaves the entries and their authors as they were.
+its author and time), matched with the membership dates. A save made in a group's workspace
+records the group's id in its audit entry, and that decides; for older entries without it,
+the chapters the group held at that time do (a theme by where its comments lie now).
+Moving a chapter, a member leaving or the group closing leaves the entries and their
+authors as they were.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     AuditEntry,
@@ -86,6 +89,11 @@ def writings(session: Session, group: WorkingGroup) -> list[Writing]:
             AuditEntry.actor_id.in_(member_ids),
             Round.consultation_id == group.consultation_id,
         )
+        .options(
+            selectinload(AuditEntry.actor),
+            selectinload(Synthesis.paragraph),
+            selectinload(Synthesis.theme),
+        )
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
     if not rows:
@@ -98,6 +106,13 @@ def writings(session: Session, group: WorkingGroup) -> list[Writing]:
         )
     )
     anchors_of = _ancestor_anchors(session, document_ids)
+    rounds = {
+        r.id: r
+        for r in session.scalars(
+            select(Round).where(Round.consultation_id == group.consultation_id)
+        )
+    }
+    counts: dict[int, dict] = {}  # per round, loaded when first needed
     found: list[Writing] = []
     for entry, synthesis, round_number in rows:
         at = entry.created_at
@@ -105,23 +120,12 @@ def writings(session: Session, group: WorkingGroup) -> list[Writing]:
             m.user_id == entry.actor_id and _during(at, m.joined_at, m.left_at) for m in memberships
         ):
             continue
-        held = {c.section_anchor for c in chapters if _during(at, c.assigned_at, c.ended_at)}
-        if not held:
+        recorded = _recorded_group(entry)
+        if recorded is not None:
+            if recorded != group.id:
+                continue
+        elif not _was_for(session, synthesis, at, chapters, anchors_of, rounds, counts):
             continue
-        if synthesis.paragraph_id is not None:
-            paragraph = synthesis.paragraph
-            if paragraph.section_id is None or not (
-                anchors_of.get(paragraph.section_id, set()) & held
-            ):
-                continue
-        else:
-            theme = synthesis.theme
-            round_ = session.get(Round, synthesis.round_id)
-            if round_.document is None:
-                continue
-            allowed = access.section_ids(session, round_.document.id, held)
-            if theme is None or not access.theme_is_in(session, theme, allowed):
-                continue
         found.append(
             Writing(
                 at=at,
@@ -133,6 +137,37 @@ def writings(session: Session, group: WorkingGroup) -> list[Writing]:
             )
         )
     return found
+
+
+def _recorded_group(entry: AuditEntry) -> int | None:
+    """The group whose workspace the save was made in, as its audit entry records it."""
+    try:
+        after = json.loads(entry.after) if entry.after else {}
+    except ValueError:
+        return None
+    value = after.get("group_id") if isinstance(after, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def _was_for(session, synthesis, at, chapters, anchors_of, rounds, counts) -> bool:
+    """For an entry without a recorded group: whether the save was on a chapter the group
+    held at the time (a theme: most of whose comments lie there now)."""
+    held = {c.section_anchor for c in chapters if _during(at, c.assigned_at, c.ended_at)}
+    if not held:
+        return False
+    if synthesis.paragraph_id is not None:
+        paragraph = synthesis.paragraph
+        return paragraph.section_id is not None and bool(
+            anchors_of.get(paragraph.section_id, set()) & held
+        )
+    theme = synthesis.theme
+    round_ = rounds.get(synthesis.round_id)
+    if theme is None or round_ is None or round_.document is None:
+        return False
+    if round_.id not in counts:
+        counts[round_.id] = access.round_section_counts(session, round_.id)
+    allowed = access.section_ids(session, round_.document.id, held)
+    return access.theme_is_in(session, theme, allowed, counts[round_.id])
 
 
 @dataclass

@@ -19,7 +19,9 @@ MESSAGES = {
     "position": _l("Give a whole number from 0 to 10000."),
     "no_slug": _l("The name needs at least one letter or digit."),
     "name_taken": _l("The consultation already has a group with this name."),
-    "unknown_email": _l("There is no account with this e-mail address."),
+    "cannot_add": _l(
+        "This address cannot be added. Ask the person which address their account uses."
+    ),
     "already_member": _l("This person is already a member of the group."),
     "unknown_chapter": _l("Choose a chapter of the draft."),
     "already_held": _l("The group is already responsible for this chapter."),

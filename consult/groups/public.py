@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import clock
 from ..consultations.services import public_round
@@ -28,14 +28,7 @@ from ..models import (
 from ..people.public_names import Byline, public_byline
 from ..synthesis.public import PublicTheme, published
 from . import access
-from .services import (
-    all_chapters,
-    current_chapters,
-    current_members,
-    former_chapters,
-    former_members,
-    groups_of,
-)
+from .services import groups_of
 
 
 @dataclass
@@ -76,9 +69,22 @@ def consultation_by_slug(session: Session, slug: str) -> Consultation | None:
     return session.scalar(select(Consultation).where(Consultation.slug == slug))
 
 
-def _visible_round(consultation: Consultation, now: datetime) -> Round | None:
-    """The round the public reads; None while every round is a draft (nothing is public)."""
-    return public_round(consultation, now)
+# The public pages load each group's chapters and memberships (with their people) at once,
+# not one query per group or member.
+_LOADED = (
+    selectinload(WorkingGroup.chapters),
+    selectinload(WorkingGroup.memberships).selectinload(GroupMembership.user),
+)
+
+
+def _chapters(group: WorkingGroup, *, current: bool) -> list[GroupChapter]:
+    rows = sorted(group.chapters, key=lambda c: (c.assigned_at, c.id))
+    return [c for c in rows if (c.ended_at is None) == current]
+
+
+def _members(group: WorkingGroup, *, current: bool) -> list[GroupMembership]:
+    rows = sorted(group.memberships, key=lambda m: (m.joined_at, m.id))
+    return [m for m in rows if (m.left_at is None) == current]
 
 
 def _headings(session: Session, round_: Round | None) -> dict[str, Section]:
@@ -98,7 +104,11 @@ def _chapter(row: GroupChapter, sections: dict[str, Section]) -> Chapter:
 
 
 def _member(membership: GroupMembership) -> PublicMember:
-    return PublicMember(membership, public_byline(membership.user, membership.organisation_name))
+    """A member as the public sees them; an erased person as any erased author is shown
+    (no name, no organisation)."""
+    user = membership.user
+    organisation = None if user.erased_at is not None else membership.organisation_name
+    return PublicMember(membership, public_byline(user, organisation))
 
 
 @dataclass
@@ -113,17 +123,17 @@ def listing(session: Session, slug: str) -> tuple[Consultation, Round, list[Grou
     consultation = consultation_by_slug(session, slug)
     if consultation is None:
         return None
-    round_ = _visible_round(consultation, clock.now())
+    round_ = public_round(consultation, clock.now())
     if round_ is None:
         return None
     sections = _headings(session, round_)
     items = [
         GroupItem(
             group,
-            [_chapter(c, sections) for c in current_chapters(group)],
-            len(current_members(group)),
+            [_chapter(c, sections) for c in _chapters(group, current=True)],
+            len(_members(group, current=True)),
         )
-        for group in groups_of(session, consultation.id)
+        for group in groups_of(session, consultation.id, *_LOADED)
     ]
     return consultation, round_, items
 
@@ -146,8 +156,8 @@ def _answered_anchors(group: WorkingGroup) -> set[str]:
     """The chapters whose responses are the group's: those it holds now, or for a closed
     group those it held when it closed."""
     if group.closed_at is None:
-        return {c.section_anchor for c in current_chapters(group)}
-    return {c.section_anchor for c in all_chapters(group) if c.ended_at == group.closed_at}
+        return {c.section_anchor for c in _chapters(group, current=True)}
+    return {c.section_anchor for c in group.chapters if c.ended_at == group.closed_at}
 
 
 def _responses(session: Session, group: WorkingGroup, now: datetime) -> Responses | None:
@@ -171,7 +181,10 @@ def _responses(session: Session, group: WorkingGroup, now: datetime) -> Response
     allowed = access.section_ids(session, round_.document.id, _answered_anchors(group))
     if not allowed:
         return result
-    result.themes = [t for t in synthesis.themes if access.theme_is_in(session, t.theme, allowed)]
+    counts = access.round_section_counts(session, round_.id)
+    result.themes = [
+        t for t in synthesis.themes if access.theme_is_in(session, t.theme, allowed, counts)
+    ]
     if synthesis.paragraphs:
         paragraphs = session.scalars(
             select(Paragraph)
@@ -191,13 +204,13 @@ def group_page(session: Session, slug: str, group_slug: str) -> GroupPage | None
     if consultation is None:
         return None
     now = clock.now()
-    round_ = _visible_round(consultation, now)
+    round_ = public_round(consultation, now)
     if round_ is None:
         return None
     group = session.scalar(
-        select(WorkingGroup).where(
-            WorkingGroup.consultation_id == consultation.id, WorkingGroup.slug == group_slug
-        )
+        select(WorkingGroup)
+        .options(*_LOADED)
+        .where(WorkingGroup.consultation_id == consultation.id, WorkingGroup.slug == group_slug)
     )
     if group is None:
         return None
@@ -207,10 +220,10 @@ def group_page(session: Session, slug: str, group_slug: str) -> GroupPage | None
         consultation=consultation,
         group=group,
         round=round_,
-        members=[_member(m) for m in current_members(group)],
-        former_members=[_member(m) for m in former_members(group)],
-        chapters=[_chapter(c, sections) for c in current_chapters(group)],
-        former_chapters=[_chapter(c, sections) for c in former_chapters(group)],
+        members=[_member(m) for m in _members(group, current=True)],
+        former_members=[_member(m) for m in _members(group, current=False)],
+        chapters=[_chapter(c, sections) for c in _chapters(group, current=True)],
+        former_chapters=[_chapter(c, sections) for c in _chapters(group, current=False)],
         upcoming=upcoming,
         past=past,
         responses=_responses(session, group, now),

@@ -1,8 +1,9 @@
 """Managing a consultation's working groups: the groups, the chapters they answer for and
 their members.
 
-Staff and administrators create and close groups and move chapters between them; a group's
-current chair or secretary may also edit the group and manage its members. Who may do what is
+Staff and administrators create and close groups, move chapters between them and give or
+take the chair's and the secretary's roles; a group's current chair or secretary may also
+edit the group and add or remove its ordinary members. Who may do what is
 asked of ``consult.groups.access``. Nothing is deleted: a chapter that moves on, a member who
 leaves and a group that closes keep their rows with an end date, so the history stays.
 Every change is audited in the transaction that makes it.
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from .. import audit, clock
-from ..errors import Invalid, NotAllowed, NotFound, WrongState
+from ..errors import Invalid, NotFound, WrongState
 from ..models import (
     Consultation,
     GroupChapter,
@@ -30,6 +31,7 @@ from ..models import (
     User,
     WorkingGroup,
 )
+from ..permissions import require_staff
 from ..sanitise import UnsafeText, normalise_text
 from . import access
 
@@ -88,11 +90,13 @@ def draft_sections(session: Session, consultation_id: int) -> list[Section]:
     )
 
 
-def groups_of(session: Session, consultation_id: int) -> list[WorkingGroup]:
-    """The consultation's groups, open ones first, in their order."""
+def groups_of(session: Session, consultation_id: int, *options) -> list[WorkingGroup]:
+    """The consultation's groups, open ones first, in their order (``options``: loader
+    options, e.g. to load their chapters and members at once)."""
     return list(
         session.scalars(
             select(WorkingGroup)
+            .options(*options)
             .where(WorkingGroup.consultation_id == consultation_id)
             .order_by(WorkingGroup.closed_at.is_not(None), WorkingGroup.position, WorkingGroup.id)
         )
@@ -156,8 +160,7 @@ class GroupRow:
 def overview(session: Session, actor, consultation_id: int) -> tuple[Consultation, list]:
     """The consultation's groups with their chapters, chair, secretary and member count
     (staff and administrators)."""
-    if not access.is_staff(actor):
-        raise NotAllowed()
+    require_staff(actor)
     consultation = consultation_or_404(session, consultation_id)
     rows = [
         GroupRow(
@@ -253,8 +256,7 @@ def _commit_or_taken(session: Session, field: str, key: str, *, flush: bool = Fa
 def create_group(session: Session, actor, consultation_id: int, values: dict) -> WorkingGroup:
     """Create a group (staff and administrators): name, description and position; the slug
     is made from the name. Raises Invalid for an empty or taken name."""
-    if not access.is_staff(actor):
-        raise NotAllowed()
+    require_staff(actor)
     consultation_or_404(session, consultation_id)
     cleaned = _clean_group(session, consultation_id, values, None)
     now = clock.now()
@@ -283,8 +285,7 @@ def edit_group(session: Session, actor, group_id: int, values: dict) -> WorkingG
 
 def close_group(session: Session, actor, group_id: int, reason: str = "") -> WorkingGroup:
     """Close a group (staff): its chapters and memberships end now; nothing is deleted."""
-    if not access.is_staff(actor):
-        raise NotAllowed()
+    require_staff(actor)
     group = group_or_404(session, group_id)
     _require_open(group)
     now = clock.now()
@@ -331,8 +332,7 @@ def assign_chapter(session: Session, actor, group_id: int, anchor: str) -> Group
     A group holding it now loses it (its row ends, kept as history); the partial unique index
     ``uq_group_chapter_current`` keeps one current owner even when two requests race.
     """
-    if not access.is_staff(actor):
-        raise NotAllowed()
+    require_staff(actor)
     group = group_or_404(session, group_id)
     _require_open(group)
     section = _section_by_anchor(session, group.consultation_id, anchor)
@@ -384,8 +384,7 @@ def assign_chapter(session: Session, actor, group_id: int, anchor: str) -> Group
 
 def remove_chapter(session: Session, actor, group_id: int, chapter_id: int) -> GroupChapter:
     """End the group's responsibility for a chapter (staff); the row stays as history."""
-    if not access.is_staff(actor):
-        raise NotAllowed()
+    require_staff(actor)
     group = group_or_404(session, group_id)
     _require_open(group)
     chapter = session.get(GroupChapter, chapter_id)
@@ -419,18 +418,27 @@ def _role(value) -> GroupRole:
         raise Invalid({"role": "choice"}) from None
 
 
+def _require_role_giver(actor, *roles: GroupRole) -> None:
+    """Only staff give, take or remove the chair's and the secretary's roles: a chair or
+    secretary manages the group's ordinary members."""
+    if any(role in access.MANAGING_ROLES for role in roles):
+        require_staff(actor)
+
+
 def add_member(session: Session, actor, group_id: int, email: str, role) -> GroupMembership:
-    """Add the account with ``email`` to the group with ``role`` (staff, or the group's chair
-    or secretary). The person's category and organisation are kept as they are now."""
+    """Add the account with ``email`` to the group with ``role`` (staff; the group's chair or
+    secretary add ordinary members). The person's category and organisation are kept as they
+    are now. The refusal of an address says nothing of whether it has an account."""
     group = managed_group(session, actor, group_id)
     _require_open(group)
     role = _role(role)
+    _require_role_giver(actor, role)
     address = (email or "").strip().lower()
     if not address:
         raise Invalid({"email": "required"})
     user = session.scalar(select(User).where(User.email == address, User.erased_at.is_(None)))
     if user is None:
-        raise Invalid({"email": "unknown_email"})
+        raise Invalid({"email": "cannot_add"})
     if any(m.user_id == user.id for m in current_members(group)):
         raise Invalid({"email": "already_member"})
     now = clock.now()
@@ -470,12 +478,14 @@ def _membership(session: Session, group: WorkingGroup, membership_id: int) -> Gr
 def change_role(
     session: Session, actor, group_id: int, membership_id: int, role
 ) -> GroupMembership:
-    """Give a current member another role (staff, or the group's chair or secretary)."""
+    """Give a current member another role (staff; the chair's and the secretary's roles are
+    given and taken by staff only, see ``_require_role_giver``)."""
     group = managed_group(session, actor, group_id)
     _require_open(group)
     membership = _membership(session, group, membership_id)
     role = _role(role)
     if role != membership.role:
+        _require_role_giver(actor, role, membership.role)
         audit.record(
             session,
             actor,
@@ -490,11 +500,13 @@ def change_role(
 
 
 def leave(session: Session, actor, group_id: int, membership_id: int) -> GroupMembership:
-    """End a membership now (staff, or the group's chair or secretary); the row is kept, and
-    what the person wrote stays theirs. Joining again makes a new membership."""
+    """End a membership now (staff; the group's chair or secretary for an ordinary member);
+    the row is kept, and what the person wrote stays theirs. Joining again makes a new
+    membership."""
     group = managed_group(session, actor, group_id)
     _require_open(group)
     membership = _membership(session, group, membership_id)
+    _require_role_giver(actor, membership.role)
     now = clock.now()
     membership.left_at = now
     audit.record(

@@ -32,8 +32,10 @@ from ..models import (
     WorkStatus,
 )
 from ..permissions import require_staff
+from ..placement import section_of
 from ..synthesis import services as synthesis
 from . import access
+from .services import latest_round
 
 
 def get_group(session: Session, user: User | None, group_id: int) -> WorkingGroup:
@@ -45,13 +47,12 @@ def get_group(session: Session, user: User | None, group_id: int) -> WorkingGrou
     return group
 
 
-def current_round(consultation: Consultation, now: datetime) -> Round | None:
-    """The round the groups work on: the open one, else the latest started (as the public
-    sees it), else the consultation's latest."""
-    found = public_round(consultation, now)
-    if found is None and consultation.rounds:
-        found = consultation.rounds[-1]
-    return found
+def current_round(session: Session, consultation: Consultation, now: datetime) -> Round | None:
+    """The round the groups work on, the one rule for the workspace and the progress page:
+    the round the public sees (``consultations.services.public_round``: the open one, else
+    the latest started, else the next scheduled), and while every round is still a draft the
+    latest round with a draft (``services.latest_round``, whose sections are the chapters)."""
+    return public_round(consultation, now) or latest_round(session, consultation.id)
 
 
 def group_round(group: WorkingGroup, round_id: int, session: Session) -> Round:
@@ -110,16 +111,17 @@ class Workspace:
 def home(session: Session, user: User | None, group_id: int, *, now: datetime) -> Workspace:
     """Return the workspace of the group for staff or a current member."""
     group = get_group(session, user, group_id)
-    round_ = current_round(group.consultation, now)
+    round_ = current_round(session, group.consultation, now)
     space = Workspace(group, round_, chapters(session, group, round_))
     if round_ is None:
         return space
     space.sections = access.group_section_ids(session, group.id, round_)
     space.board = board_.build(session, user, round_.id, sections=space.sections)
+    counts = access.round_section_counts(session, round_.id)
     space.theirs = {
         card.theme.id
         for card in space.board.themes
-        if access.theme_is_in(session, card.theme, space.sections)
+        if access.theme_is_in(session, card.theme, space.sections, counts)
     }
     overview = synthesis.overview(session, user, round_.id, sections=space.sections)
     space.theme_entries = {row.theme.id: row.entry for row in overview.themes if row.entry}
@@ -193,11 +195,15 @@ def _require_group_theme(session: Session, group: WorkingGroup, round_: Round, t
         raise NotAllowed()
 
 
-def _require_group_comment(session: Session, group: WorkingGroup, round_: Round, comment_id):
-    """Raise NotAllowed unless the round's comment lies in the group's chapters."""
+def _require_group_comment(
+    session: Session, user: User | None, group: WorkingGroup, round_: Round, comment_id
+):
+    """Raise unless the actor may correct the round's comment (``access.
+    require_comment_corrector``: NotFound for a member and a comment that is not published)
+    and it lies in this group's chapters (NotAllowed)."""
     comment = corrections.round_comment(session, round_.id, comment_id)
-    sections = access.group_section_ids(session, group.id, round_)
-    if access.comment_section_id(session, comment) not in sections:
+    access.require_comment_corrector(session, user, comment)
+    if section_of(comment) not in access.group_section_ids(session, group.id, round_):
         raise NotAllowed()
 
 
@@ -218,7 +224,7 @@ def correct_tag(
     chapters, as staff's corrections do (each checks the actor again)."""
     group = get_group(session, user, group_id)
     round_ = group_round(group, round_id, session)
-    _require_group_comment(session, group, round_, comment_id)
+    _require_group_comment(session, user, group, round_, comment_id)
     if action == "move":
         return corrections.move_tag(
             session,
@@ -247,6 +253,7 @@ def comment_row(
     """Return a comment of the group's chapters as a theme's list shows it (after a change)."""
     group = get_group(session, user, group_id)
     round_ = group_round(group, round_id, session)
+    _require_group_comment(session, user, group, round_, comment_id)
     sections = access.group_section_ids(session, group.id, round_)
     return drill.row(session, user, round_id, theme_id, comment_id, sections=sections)
 
@@ -301,13 +308,14 @@ def progress(
     consultation = session.get(Consultation, consultation_id)
     if consultation is None:
         raise NotFound()
-    round_ = current_round(consultation, now)
+    round_ = current_round(session, consultation, now)
     groups = session.scalars(
         select(WorkingGroup)
         .where(WorkingGroup.consultation_id == consultation_id)
         .order_by(WorkingGroup.position, WorkingGroup.id)
     )
     found = []
+    counts = access.round_section_counts(session, round_.id) if round_ is not None else {}
     for group in groups:
         row = GroupProgress(group, chapters(session, group, round_))
         found.append(row)
@@ -315,10 +323,13 @@ def progress(
             continue
         sections = access.group_section_ids(session, group.id, round_)
         overview = synthesis.overview(session, user, round_.id, sections=sections)
-        theirs = [r for r in overview.themes if access.theme_is_in(session, r.theme, sections)]
+        theirs = [
+            r for r in overview.themes if access.theme_is_in(session, r.theme, sections, counts)
+        ]
         for rows, prefix in ((theirs, "themes"), (overview.paragraphs, "paragraphs")):
             setattr(row, prefix, len(rows))
-            setattr(row, f"{prefix}_written", sum(1 for r in rows if r.entry is not None))
+            written = sum(1 for r in rows if r.entry and r.entry.status != WorkStatus.NOT_STARTED)
+            setattr(row, f"{prefix}_written", written)
             reviewed = sum(1 for r in rows if r.entry and r.entry.status == WorkStatus.REVIEWED)
             setattr(row, f"{prefix}_reviewed", reviewed)
     return Progress(consultation, round_, found)

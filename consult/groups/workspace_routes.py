@@ -41,6 +41,19 @@ BASE = "/arbetsgrupper/<int:group_id>/arbetsyta"
 ROUND = BASE + "/omgang/<int:round_id>"
 
 
+def _row_texts(group_id: int, round_id: int) -> dict:
+    """What the comment row (``analysis/_comment.html``) needs to post to the workspace."""
+    return {
+        "staff_view": False,
+        "tag_endpoints": {
+            "confirm": "groups.workspace_confirm_tag",
+            "move": "groups.workspace_move_tag",
+            "add": "groups.workspace_add_tag",
+        },
+        "tag_args": {"group_id": group_id, "round_id": round_id},
+    }
+
+
 def _texts() -> dict:
     return {
         "categories": labels.CATEGORY_LABELS,
@@ -112,6 +125,7 @@ def _theme_page(group_id: int, round_id: int, theme_id: int, form=None, **extra)
             kind_options=[(k.value, labels.KIND_LABELS[k]) for k in CommentKind],
             **extra,
             **_texts(),
+            **_row_texts(group_id, round_id),
         ),
         status,
     )
@@ -167,7 +181,7 @@ def _tag_answer(group_id: int, round_id: int, comment_id: int, theme_id: int, no
     if htmx:
         row = call(workspace.comment_row, group_id, round_id, theme_id, comment_id)
         return render_template(
-            "groups/workspace/_comment.html",
+            "analysis/_comment.html",
             group=call(workspace.get_group, group_id),
             item=row.item,
             round=row.round,
@@ -176,6 +190,7 @@ def _tag_answer(group_id: int, round_id: int, comment_id: int, theme_id: int, no
             notice=notice,
             comment_langs=comment_languages(get_session(), [comment_id]),
             **_texts(),
+            **_row_texts(group_id, round_id),
         )
     flash(notice, "success")
     return redirect(
@@ -290,6 +305,7 @@ def _synthesis(group_id: int, round_id: int, **target):
             status=form.status.data or "",
             version=-1 if version is None else version,
             now=clock.now(),
+            group_id=group.id,
         )
     except Invalid as error:
         get_session().rollback()

@@ -9,7 +9,8 @@ What is erased: the e-mail address (replaced by a unique address that cannot rec
 and any address asked for in a change request,
 the name, the password (no password opens the account), every session (the epoch is raised),
 follows, the needs given with event registrations (its active registrations are cancelled,
-and the next on each waiting list moves up), current working group memberships (ended), the
+and the next on each waiting list moves up), working group memberships (current ones
+ended, the organisation named in every one removed), the
 person's notifications and e-mails, and every copy of the address, or of the name in the
 log, mails and notes (``scrub``). Published comments stay as part of the public
 record under the anonymous form ("Privatperson, Umeå", or the organisation alone), unless the
@@ -126,6 +127,13 @@ def erase_account(
         update(GroupMembership)
         .where(GroupMembership.user_id == user.id, GroupMembership.left_at.is_(None))
         .values(left_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # Their memberships stay as the groups' history, without the organisation they named.
+    session.execute(
+        update(GroupMembership)
+        .where(GroupMembership.user_id == user.id)
+        .values(organisation_name=None)
         .execution_options(synchronize_session=False)
     )
     mine = select(Notification.id).where(Notification.user_id == user.id)

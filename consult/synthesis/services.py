@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..analysis.board import current_tags, in_sections
+from ..analysis.board import current_tags
 from ..analysis.corrections import clean_description, current_theme
 from ..analysis.services import get_round
-from ..errors import Conflict, Invalid, NotAllowed, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..models import (
     Comment,
     CommentStatus,
@@ -38,6 +38,7 @@ from ..models import (
     WorkStatus,
 )
 from ..permissions import require_user
+from ..placement import in_sections
 
 __all__ = ["save", "entry", "overview"]
 
@@ -64,9 +65,7 @@ def target(
 ) -> Target:
     """Return the theme or paragraph of the round an entry is about, or raise NotFound;
     NotAllowed unless ``user`` may write its synthesis."""
-    access = _access()
-    if not access.is_staff(user) and not access.current_memberships(session, user):
-        raise NotAllowed()
+    _access().require_worker(session, user)
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise NotFound()
@@ -153,8 +152,13 @@ def save(
     status: str,
     version: int,
     now: datetime,
+    group_id: int | None = None,
 ) -> Synthesis:
-    """Save an entry if it is still at ``version``; Invalid or Conflict leave it unchanged."""
+    """Save an entry if it is still at ``version``; Invalid or Conflict leave it unchanged.
+
+    ``group_id`` names the working group whose workspace the save was made in: the audit
+    entry records it, so the group's history says who wrote what for the group then,
+    whatever the theme's comments are tagged with later."""
     require_user(user)
     require_writer(session, user, where)
     summary, motivation = clean_description(summary), clean_description(motivation)
@@ -179,12 +183,12 @@ def save(
     current.updated_by_id, current.updated_at = user.id, now
     try:
         session.flush()
+        group = {"group_id": group_id} if group_id is not None else {}
         if before is None:
-            audit.record(session, user, "synthesis.create", current, None, after, now=now)
+            audit.record(session, user, "synthesis.create", current, None, after | group, now=now)
         else:
-            audit.record(
-                session, user, "synthesis.edit", current, *audit.changed(before, after), now=now
-            )
+            old, new = audit.changed(before, after)
+            audit.record(session, user, "synthesis.edit", current, old, new | group, now=now)
         session.commit()
     except (StaleDataError, IntegrityError):
         # Saved (or first written) by someone else between our read and our write.
