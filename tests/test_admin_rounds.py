@@ -94,8 +94,13 @@ def test_open_now_of_a_draft_round_needs_a_closing_time(session, now, admin, par
     assert _can_comment(session, draft, participant, now.get())
 
 
-def test_close_now_refuses_comments_from_that_moment(session, now, admin, participant, open_round):
+def test_close_now_refuses_comments_from_that_moment(
+    session, now, admin, participant, open_round, placed
+):
     assert _can_comment(session, open_round, participant, now.get())
+    # The comment is placed in the background, which writes; on SQLite a test transaction
+    # begun before that write could not write after it ("database is locked").
+    placed()
     round_actions.close_now(session, admin, open_round.id, now=now.get())
     assert round_state(open_round, now.get()) == RoundState.CLOSED
     assert open_round.closed_at == now.get()

@@ -142,7 +142,7 @@ def world(live_server):
             contact_email="eva@region.se", registration_enabled=True, capacity=1,
             description="Uppstart för arbetsgrupperna.",
         )  # fmt: skip
-        local = events.local(day)
+        local = clock.to_local(day)
         work = None
         for minutes, title in [(0, "Fika"), (30, "Inledning"), (210, "Arbete i grupperna"),
                                (360, "Fika och avslutning")]:  # fmt: skip
