@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from consult import clock, errors
+from consult import group_access as access
 from consult.analysis import board, corrections, drill
-from consult.groups import access
 from consult.models import (
     AuditEntry,
     Category,

@@ -4,7 +4,7 @@ of its change.
 
 A working group's current members make the same corrections on their chapters: a comment's
 tags when the comment lies in them, a theme's name when most of its comments do (see
-``consult.groups.access``). Staff may correct anything.
+``consult.group_access``). Staff may correct anything.
 
 A theme carries a version: an edit names the version its form was loaded with and is refused
 (Conflict) if someone saved the theme since, so nobody overwrites another's words unseen.
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from .. import group_access as access
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Comment, Origin, Theme, ThemeAssignment, User
 from .naming import Names
@@ -81,24 +82,17 @@ def lock_themes(session: Session, round_id: int, *theme_ids: int | None) -> None
         raise NotFound()
 
 
-def _access():
-    # Imported when used: the groups package registers routes that use this module.
-    from ..groups import access
-
-    return access
-
-
 def _require_corrector(session: Session, user: User | None, round_id: int, comment_id: int):
     """Raise NotAllowed unless ``user`` may correct the tags of the round's comment: staff,
     or a current member of the group whose chapters the published comment lies in (see
     ``access.require_comment_corrector``: NotFound for a member and any other comment)."""
     _require_worker(session, user)
-    _access().require_comment_corrector(session, user, round_comment(session, round_id, comment_id))
+    access.require_comment_corrector(session, user, round_comment(session, round_id, comment_id))
 
 
 def _require_worker(session: Session, user: User | None) -> None:
     """Raise NotAllowed unless ``user`` is staff or a current member of an open group."""
-    _access().require_worker(session, user)
+    access.require_worker(session, user)
 
 
 def current_theme(session: Session, round_id: int, theme_id: int) -> Theme:
@@ -123,7 +117,7 @@ def edit_theme(
     """Rename and describe a theme if it is still at ``version``; Conflict otherwise."""
     _require_worker(session, user)
     theme = current_theme(session, round_id, theme_id)
-    _access().require_theme_writer(session, user, theme)
+    access.require_theme_writer(session, user, theme)
     name, description = checked_text(name, description)
     if theme.version != version:
         raise Conflict(theme)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
+from .. import group_access as access
 from ..consultations.services import with_event_origin
 from ..errors import NotFound
 from ..models import (
@@ -206,9 +207,6 @@ def comments(
         if theme is None or theme.round_id != round_id or theme.retired_at is not None:
             raise NotFound()
         if sections is not None:
-            # Imported here: the groups package registers routes that use this module.
-            from ..groups import access
-
             access.require_theme_reader(session, user, theme, sections)
     draft = _Draft.of(session, round_, sections)
     filters = draft.checked(filters, theme)
@@ -536,8 +534,6 @@ def row(
     theme = current_theme(session, round_id, theme_id) if theme_id is not None else None
     comment = round_comment(session, round_id, comment_id)
     if sections is not None:
-        from ..groups import access
-
         access.require_comment_corrector(session, user, comment)
     analysis = services.latest_result(session, round_id)
     chapter = chapter_of(round_sections(session, round_))

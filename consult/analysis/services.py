@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .. import audit
+from .. import group_access as access
 from ..errors import NotFound, WrongState
 from ..models import Analysis, AnalysisStatus, Comment, Consultation, Round, User
 from ..permissions import require_staff, require_user
@@ -40,9 +41,6 @@ def get_round(
     if round_ is None:
         raise NotFound()
     if sections is not None:
-        # Imported here: the groups package registers routes that use this module.
-        from ..groups import access
-
         access.require_section_reader(session, user, round_, sections)
     return round_
 

@@ -13,6 +13,7 @@ from .. import clock
 from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..extensions import limiter
+from ..group_access import current_memberships
 from ..people import public_names
 from ..security import safe_next
 from ..web import form_page, show_refusal
@@ -58,9 +59,6 @@ def _message(field: str, key: str):
 
 def _sections() -> list[tuple[str, object]]:
     """The account's sections, with the working group's workspace for a current member."""
-    # Imported here: importing consult.groups registers its routes, which need other areas.
-    from ..groups.access import current_memberships
-
     if current_memberships(get_session(), current_user):
         return [GROUP_SECTION, *SECTIONS]
     return SECTIONS

@@ -16,10 +16,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import group_access as access
 from .. import sanitise
 from ..analysis.placement import place_quietly
 from ..errors import Invalid, NotAllowed, NotFound, WrongState
-from ..groups import access
 from ..models import (
     Agreement,
     Category,

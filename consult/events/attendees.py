@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, clock
+from .. import group_access as access
 from ..errors import NotFound, WrongState
-from ..groups import access
 from ..labels import CATEGORY_LABELS
 from ..models import Category, Event, Registration, RegistrationStatus
 from ..synthesis.exports import xlsx_cells

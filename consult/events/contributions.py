@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from .. import group_access as access
 from ..analysis import board
 from ..consultations import comments
 from ..consultations.services import Target, is_open, public_round
 from ..errors import Invalid, WrongState
-from ..groups import access
 from ..models import Category, Comment, CommentKind, Paragraph, Round, Section
 from ..web import parse_int
 from . import notes, services

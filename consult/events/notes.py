@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, sanitise
+from .. import group_access as access
 from ..errors import Invalid, NotFound, WrongState
-from ..groups import access
 from ..models import Comment, CommentStatus, Event, EventSession, Registration, Round
 from ..models import RegistrationStatus as Status
 from . import services

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, sanitise
 from ..errors import Invalid, NotFound, WrongState
-from ..groups.access import require_event_manager
+from ..group_access import require_event_manager
 from ..models import Event, Registration, RegistrationStatus, User
 from ..permissions import require_user, signed_in
 from . import mails

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, clock
+from .. import group_access as access
 from ..consultations.services import public_round
 from ..errors import Invalid, NotAllowed, NotFound, WrongState
-from ..groups import access
 from ..models import (
     Comment,
     Consultation,

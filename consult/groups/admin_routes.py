@@ -9,12 +9,13 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import group_access as access
 from ..db import get_session
 from ..errors import Invalid, WrongState
 from ..labels import CATEGORY_LABELS
 from ..security import staff_only
 from ..web import call, form_page, show_refusal
-from . import access, bp, history, public, services
+from . import bp, history, public, services
 from .forms import ChapterForm, ConfirmForm, GroupForm, MemberForm, RoleForm
 from .labels import ROLE_LABELS, WRITING_LABELS, message, state_message
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import group_access as access
 from ..models import (
     AuditEntry,
     Document,
@@ -30,7 +31,6 @@ from ..models import (
     User,
     WorkingGroup,
 )
-from . import access
 from .services import all_chapters, all_memberships
 
 SYNTHESIS_ACTIONS = ("synthesis.create", "synthesis.edit", "synthesis.carry")

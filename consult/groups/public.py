@@ -12,6 +12,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import clock
+from .. import group_access as access
 from ..consultations.services import public_round
 from ..models import (
     Consultation,
@@ -27,7 +28,6 @@ from ..models import (
 )
 from ..people.public_names import Byline, public_byline
 from ..synthesis.public import PublicTheme, published
-from . import access
 from .services import groups_of
 
 

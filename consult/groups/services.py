@@ -4,7 +4,7 @@ their members.
 Staff and administrators create and close groups, move chapters between them and give or
 take the chair's and the secretary's roles; a group's current chair or secretary may also
 edit the group and add or remove its ordinary members. Who may do what is
-asked of ``consult.groups.access``. Nothing is deleted: a chapter that moves on, a member who
+asked of ``consult.group_access``. Nothing is deleted: a chapter that moves on, a member who
 leaves and a group that closes keep their rows with an end date, so the history stays.
 Every change is audited in the transaction that makes it.
 """
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from .. import audit, clock
+from .. import group_access as access
 from ..errors import Invalid, NotFound, WrongState
 from ..models import (
     Consultation,
@@ -33,7 +34,6 @@ from ..models import (
 )
 from ..permissions import require_staff
 from ..sanitise import UnsafeText, normalise_text
-from . import access
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import group_access as access
 from ..analysis import board as board_
 from ..analysis import corrections, drill
 from ..consultations.services import public_round
@@ -34,7 +35,6 @@ from ..models import (
 from ..permissions import require_staff
 from ..placement import section_of
 from ..synthesis import services as synthesis
-from . import access
 from .services import latest_round
 
 

@@ -3,7 +3,7 @@ corrections to their themes, and the synthesis the group writes; and staff's pag
 group's progress.
 
 Anonymous visitors are sent to the login page; every service checks that the signed-in user
-is staff or a current member of the open group (``consult.groups.access``). Every form here
+is staff or a current member of the open group (``consult.group_access``). Every form here
 posts to a workspace address (the analysis and synthesis areas are staff's) and redirects,
 or answers with the changed fragment for htmx.
 """

@@ -3,7 +3,7 @@ motivation, and how far staff have come (not started / drafted / reviewed).
 
 Every function takes the acting user and raises NotAllowed unless they are staff or an
 administrator, or a current member of the working group answering for the theme or the
-paragraph (see ``consult.groups.access``: a paragraph in the group's chapters, a theme most
+paragraph (see ``consult.group_access``: a paragraph in the group's chapters, a theme most
 of whose comments are there).
 
 A save names the version its form was loaded at (0 for an entry not yet written) and is
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from .. import group_access as access
 from ..analysis.board import current_tags
 from ..analysis.corrections import clean_description, current_theme
 from ..analysis.services import get_round
@@ -65,7 +66,7 @@ def target(
 ) -> Target:
     """Return the theme or paragraph of the round an entry is about, or raise NotFound;
     NotAllowed unless ``user`` may write its synthesis."""
-    _access().require_worker(session, user)
+    access.require_worker(session, user)
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise NotFound()
@@ -84,16 +85,8 @@ def target(
     return where
 
 
-def _access():
-    # Imported when used: the groups package registers routes that use this module.
-    from ..groups import access
-
-    return access
-
-
 def require_writer(session: Session, user: User | None, where: Target) -> None:
     """Raise NotAllowed unless ``user`` may write the synthesis of ``where``."""
-    access = _access()
     if where.theme is not None:
         access.require_theme_writer(session, user, where.theme)
     else:

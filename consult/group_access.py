@@ -11,7 +11,9 @@ group's chapters *now* (``writable_section_ids``), named by anchor in that round
 the comments, only published top-level ones are theirs to read or correct: moderation (pending,
 hidden, withdrawn comments) is staff's.
 
-Every service that lets a member act checks here; routes never decide this themselves.
+Every service that lets a member act checks here; routes never decide this themselves. It lives
+beside ``permissions`` rather than in ``consult.groups`` (whose package registers routes), so
+that every area can import it at the top of a module.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotAllowed, NotFound
-from ..models import (
+from .errors import NotAllowed, NotFound
+from .models import (
     Comment,
     CommentStatus,
     Event,
@@ -35,8 +37,8 @@ from ..models import (
     WorkingGroup,
     event_group,
 )
-from ..permissions import signed_in
-from ..placement import comment_section, section_of
+from .permissions import signed_in
+from .placement import comment_section, section_of
 
 MANAGING_ROLES = (GroupRole.CHAIR, GroupRole.SECRETARY)
 
