@@ -294,19 +294,8 @@ def _synthesis(group_id: int, round_id: int, **target):
     if request.method == "GET":
         return _synthesis_page(group, where)
     form = EntryForm()
-    version = int_field("version")
     try:
-        call(
-            synthesis.save,
-            where,
-            summary=form.summary.data or "",
-            response=form.response.data or "",
-            motivation=form.motivation.data or "",
-            status=form.status.data or "",
-            version=-1 if version is None else version,
-            now=clock.now(),
-            group_id=group.id,
-        )
+        call(synthesis.save, where, **form.posted(), now=clock.now(), group_id=group.id)
     except Invalid as error:
         get_session().rollback()
         show_refusal(form, error, form.error_message)

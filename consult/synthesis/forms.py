@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 
 from ..models import Response, WorkStatus
+from ..web import parse_int
 from .labels import ERROR_TEXTS, RESPONSE_LABELS, STATUS_LABELS
 
 
@@ -45,6 +46,18 @@ class EntryForm(FlaskForm):
         form.status.data = entry.status.value
         form.version.data = str(entry.version or 0)
         return form
+
+    def posted(self) -> dict:
+        """The posted entry as the keyword arguments of ``services.save``. A missing or
+        unreadable version is -1, which matches no saved entry (the save is a conflict)."""
+        version = parse_int(self.version.data)
+        return {
+            "summary": self.summary.data or "",
+            "response": self.response.data or "",
+            "motivation": self.motivation.data or "",
+            "status": self.status.data or "",
+            "version": -1 if version is None else version,
+        }
 
     @staticmethod
     def error_message(field: str, key: str) -> str:

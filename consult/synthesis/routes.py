@@ -14,7 +14,7 @@ from .. import clock
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..extensions import htmx
-from ..web import call, int_field, show_refusal
+from ..web import call, show_refusal
 from . import bp, services
 from .forms import EntryForm
 from .labels import texts
@@ -59,18 +59,8 @@ def save_paragraph(round_id: int, paragraph_id: int):
 
 def _save(where: services.Target):
     form = EntryForm()
-    version = int_field("version")
     try:
-        call(
-            services.save,
-            where,
-            summary=form.summary.data or "",
-            response=form.response.data or "",
-            motivation=form.motivation.data or "",
-            status=form.status.data or "",
-            version=-1 if version is None else version,
-            now=clock.now(),
-        )
+        call(services.save, where, **form.posted(), now=clock.now())
     except Invalid as error:
         get_session().rollback()
         show_refusal(form, error, form.error_message)
