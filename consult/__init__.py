@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .consultations import bp as consultations_bp
     from .events import bp as events_bp
+    from .followup import bp as followup_bp
     from .groups import bp as groups_bp
     from .moderation import bp as moderation_bp
     from .notifications import cli as notifications_cli
@@ -92,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(site_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(followup_bp)
     site_cli.init_app(app)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)

@@ -277,3 +277,40 @@ def require_theme_reader(session: Session, actor, theme: Theme, sections: set[in
     counts = theme_section_counts(session, theme.id)
     if not any(n for section_id, n in counts.items() if section_id in sections):
         raise NotAllowed()
+
+
+# Follow-up of a strategy. Staff and administrators edit everything; a current member of an
+# open working group updates the actions their group is responsible for (status, progress,
+# milestones, what they answer in the consultation) but neither creates, deletes nor hands
+# actions to another group, and edits no goals, indicators or reports.
+
+
+def may_edit_followup(actor) -> bool:
+    """Whether the actor may edit a strategy's goals, indicators, reports and any action."""
+    return is_staff(actor)
+
+
+def require_followup_editor(actor) -> None:
+    """Raise NotAllowed unless the actor is staff or an administrator."""
+    if not may_edit_followup(actor):
+        raise NotAllowed()
+
+
+def may_update_action(session: Session, actor, action) -> bool:
+    """Staff, administrators, and current members of the group responsible for the action."""
+    if is_staff(actor):
+        return True
+    return action.group_id is not None and is_member(session, actor, action.group_id)
+
+
+def require_action_updater(session: Session, actor, action) -> None:
+    """Raise NotAllowed unless the actor may update the action (see ``may_update_action``)."""
+    if not may_update_action(session, actor, action):
+        raise NotAllowed()
+
+
+def updatable_group_ids(session: Session, actor) -> set[int] | None:
+    """The groups whose actions the actor may update; None means every action (staff)."""
+    if is_staff(actor):
+        return None
+    return {m.group_id for m in current_memberships(session, actor)}

@@ -16,12 +16,14 @@ from .base import UTCDateTime, enum_type, utcnow  # noqa: F401
 from .comments import Agreement, Comment, CommentRevision, Report  # noqa: F401
 from .consultations import Consultation, Document, Paragraph, Round, Section  # noqa: F401
 from .enums import (  # noqa: F401
+    ActionStatus,
     AnalysisStatus,
     Category,
     ClaimStatus,
     Commenters,
     CommentKind,
     CommentStatus,
+    Direction,
     EventKind,
     GroupRole,
     ModerationMode,
@@ -34,7 +36,26 @@ from .enums import (  # noqa: F401
     RetiredReason,
     Role,
     Stance,
+    StrategyKind,
     WorkStatus,
+)
+from .followup import (  # noqa: F401
+    Action,
+    ActionGoal,
+    ActionSource,
+    FollowupReport,
+    Goal,
+    GoalTarget,
+    Indicator,
+    IndicatorValue,
+    Milestone,
+    Priority,
+    ReportGoalNote,
+    Strategy,
+    action_area,
+    action_sdg,
+    goal_indicator,
+    goal_sdg,
 )
 from .people import Organisation, User  # noqa: F401
 from .process import (  # noqa: F401

@@ -153,3 +153,26 @@ class RegistrationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITING = "waiting"
     CANCELLED = "cancelled"
+
+
+class StrategyKind(enum.StrEnum):
+    """A region's own strategy, or an outside framework it follows (e.g. Europa 2020)."""
+
+    STRATEGY = "strategy"
+    FRAMEWORK = "framework"
+
+
+class ActionStatus(enum.StrEnum):
+    """Where an action (insats) of a strategy stands."""
+
+    PLANNED = "planned"
+    ONGOING = "ongoing"
+    DONE = "done"
+    STOPPED = "stopped"
+
+
+class Direction(enum.StrEnum):
+    """Which way an indicator should move."""
+
+    HIGHER = "higher"
+    LOWER = "lower"

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import NotAllowed, NotFound
 from ..models import (
+    Action,
     Agreement,
     Analysis,
     AuditEntry,
@@ -34,6 +35,7 @@ from ..models import (
     Consultation,
     Event,
     Follow,
+    FollowupReport,
     GroupMembership,
     Notification,
     OutboxEmail,
@@ -80,6 +82,8 @@ COVERAGE: dict[tuple[str, str], str] = {
     ("theme_assignment", "removed_by_id"): "staff_work",
     ("theme_proposal", "decided_by_id"): "staff_work",
     ("synthesis", "updated_by_id"): "staff_work",
+    ("action", "updated_by_id"): "staff_work",
+    ("followup_report", "updated_by_id"): "staff_work",
     ("event", "created_by_id"): "staff_work",
     ("event", "summary_updated_by_id"): "staff_work",
     ("event", "contact_email"): "event_contact",
@@ -694,6 +698,8 @@ STAFF_WORK = (
     ("theme_assignment.removed", ThemeAssignment, "removed_by_id", "removed_at"),
     ("theme_proposal.decided", ThemeProposal, "decided_by_id", "decided_at"),
     ("synthesis.updated", Synthesis, "updated_by_id", "updated_at"),
+    ("action.updated", Action, "updated_by_id", "updated_at"),
+    ("followup_report.updated", FollowupReport, "updated_by_id", "updated_at"),
 )
 
 
