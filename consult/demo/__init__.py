@@ -162,6 +162,9 @@ def load(session: Session, now: datetime) -> bool:
     from . import process  # the groups and events around the consultation
 
     process.load(session, round_, document, accounts, people, organisations, unusable, now)
+    from . import followup  # the adopted strategy's goals, actions, indicators and reports
+
+    followup.load(session, round_, document, accounts["admin"])
     session.commit()
     return True
 
