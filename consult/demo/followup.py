@@ -123,13 +123,14 @@ def _indicators(session: Session, entries: list[dict]) -> dict[str, Indicator]:
             )
             session.add(indicator)
             session.flush()
-        have = set(
-            session.execute(
+        have = {
+            (area, year)
+            for area, year in session.execute(
                 select(IndicatorValue.area_code, IndicatorValue.year).where(
                     IndicatorValue.indicator_id == indicator.id
                 )
-            ).tuples()
-        )
+            )
+        }
         for code, values in entry["values"].items():
             for year, value in zip(count(entry["first_year"]), values, strict=False):
                 if (_area(code), year) not in have:
