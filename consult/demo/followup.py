@@ -7,7 +7,10 @@ published, 2025 a draft).
 
 The texts and figures live in ``data/followup.json``; every indicator value there is an
 illustrative demo figure, and each indicator says so in its source. :func:`load` is called by
-the demo's own ``load`` inside its transaction; on its own it adds nothing a second time.
+the demo's own ``load`` inside its transaction, and again when the demo is already there (so a
+demo loaded before the follow-up existed gets it); it adds nothing a second time. On such an
+older demo a working group or paragraph the data names may be missing: the action is then
+loaded without that group or source.
 """
 
 from __future__ import annotations
@@ -244,7 +247,7 @@ def _actions(session, strategy, goals, plan, groups, paragraphs, admin) -> None:
             title=item["title"],
             description=item["description"],
             responsible=item["responsible"],
-            group=groups[item["group"]] if item.get("group") else None,
+            group=groups.get(item["group"]) if item.get("group") else None,
             starts_on=_day(item["starts_on"]),
             ends_on=_day(item["ends_on"]),
             status=ActionStatus(item["status"]),
@@ -266,8 +269,9 @@ def _actions(session, strategy, goals, plan, groups, paragraphs, admin) -> None:
             for step in item["milestones"]
         ]
         action.sources = [
-            ActionSource(paragraph=paragraphs[(source["section"], source["paragraph"])])
-            for source in item["sources"]
+            ActionSource(paragraph=paragraphs[key])
+            for key in ((source["section"], source["paragraph"]) for source in item["sources"])
+            if key in paragraphs
         ]
         session.add(action)
         made.append((action, item))
