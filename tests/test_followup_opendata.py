@@ -300,6 +300,7 @@ def test_formula_guard(client, world):
 def test_json_file_name_and_unknown_names(client, world):
     response = client.get("/uppfoljning/rus/data/goals.json")
     assert 'filename="rus-goals.json"' in response.headers["Content-Disposition"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert client.get("/uppfoljning/rus/data/users.json").status_code == 404
     assert client.get("/uppfoljning/rus/data/goals.xml").status_code == 404
     assert client.get("/uppfoljning/finns-inte/data/goals.json").status_code == 404
@@ -315,7 +316,11 @@ def test_unpublished_strategy_is_not_public(client, auth, session, now):
     client.post("/konto/logga-ut")
     auth.login(role=Role.STAFF)
     assert get_json(client, "goals")["strategy"]["published_at"] is None
-    assert client.get("/uppfoljning/rus/data/actions.csv").status_code == 200
+    response = client.get("/uppfoljning/rus/data/actions.csv")
+    assert response.status_code == 200
+    # Not for shared caches, nor for other sites' scripts.
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "Access-Control-Allow-Origin" not in response.headers
 
 
 def test_documented_fields_equal_the_keys_in_the_data(client, world):

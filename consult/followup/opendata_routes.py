@@ -20,8 +20,7 @@ def data_json(slug: str, name: str):
     response = Response(opendata.to_json(data), mimetype="application/json")
     filename = opendata.filename(slug, name, "json")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _open(response, data)
 
 
 @bp.get(DATA + ".csv")
@@ -31,7 +30,16 @@ def data_csv(slug: str, name: str):
     response = Response(opendata.to_csv(name, data), mimetype="text/csv")
     filename = opendata.filename(slug, name, "csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    return _open(response, data)
+
+
+def _open(response: Response, data: dict) -> Response:
+    """Let other sites' scripts read a published strategy's data; keep an unpublished one's
+    (read by staff) out of shared caches."""
+    if data["strategy"]["published_at"] is None:
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
