@@ -369,7 +369,7 @@ def test_the_goal_chart_has_the_target_line_and_baseline_and_the_table_every_val
     assert "<title" in svg and "<desc" in svg
     assert 'class="chart-target"' in svg and 'stroke-dasharray="7 4"' in svg
     assert "Länet: 80 % år 2030" in svg
-    assert 'class="chart-baseline"' in svg and "Utgångsläge 2019" in svg
+    assert 'class="chart-baseline"' in svg and "Utgångsläge 2019: 78" in svg
     assert "<script" not in html[html.index("<main") : html.index("</main>")]
     # The table: a caption, a row per year, a column per area, every value in Swedish.
     table = html[

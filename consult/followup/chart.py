@@ -54,7 +54,7 @@ class TargetLine:
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten."""
+    """Round tick values covering [low, high]: steps of 1, 2, 2.5 or 5 times a power of ten."""
     if high < low:
         low, high = high, low
     if high == low:
@@ -62,7 +62,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
         low, high = low - pad, high + pad
     raw = (high - low) / max(count - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
     ticks = []
     value = first
@@ -115,8 +115,12 @@ def line_chart(
         + [t.value for t in targets]
         + [t.baseline_value for t in targets if t.baseline_value is not None]
     )
-    legend_rows = len(series) + len(targets)
-    height = PLOT_TOP + PLOT_HEIGHT + 34 + LEGEND_LINE * legend_rows + 6
+    legend_rows = (
+        len(series)
+        + len(targets)
+        + sum(1 for t in targets if t.baseline_year is not None and t.baseline_value is not None)
+    )
+    height = PLOT_TOP + PLOT_HEIGHT + 36 + LEGEND_LINE * legend_rows + 4
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     parts = [
         f'<svg class="indicator-chart" id="{_attr(chart_id)}" role="img"'
@@ -141,7 +145,10 @@ def line_chart(
     def x_of(year: int) -> float:
         if last_year == first_year:
             return (left + right) / 2
-        return left + (year - first_year) / (last_year - first_year) * (right - left)
+        inner_left, inner_right = left + 12, right - 12
+        return inner_left + (year - first_year) / (last_year - first_year) * (
+            inner_right - inner_left
+        )
 
     def y_of(value: float) -> float:
         return bottom - (value - low) / (high - low) * (bottom - top)
@@ -170,9 +177,10 @@ def line_chart(
         f'<line class="chart-axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>'
     )
 
-    legend_y = bottom + 34
-    # Target lines (dashed) and baselines (a ring with its year).
-    for n, target in enumerate(targets):
+    # The legend below the plot: a sample and a name a row.
+    legend: list[tuple[str, str]] = []
+    # Target lines (dashed, labelled in the plot too) and baselines (a ring).
+    for target in targets:
         y = y_of(target.value)
         parts.append(
             f'<line class="chart-target" x1="{left}" x2="{right}" y1="{_num(y)}"'
@@ -180,22 +188,20 @@ def line_chart(
             f'<text class="chart-target-label" x="{right}" y="{_num(y - 5)}"'
             f' text-anchor="end">{escape(target.label)}</text>'
         )
+        legend.append(("target", target.label))
         if target.baseline_year is not None and target.baseline_value is not None:
             bx, by = x_of(target.baseline_year), y_of(target.baseline_value)
-            baseline = _("Baseline %(year)s", year=target.baseline_year)
-            parts.append(
-                f'<circle class="chart-baseline" cx="{_num(bx)}" cy="{_num(by)}" r="6"/>'
-                f'<text class="chart-baseline-label" x="{_num(min(bx + 8, right - 60))}"'
-                f' y="{_num(by + 16 if by < bottom - 24 else by - 10)}">'
-                f"{escape(baseline)}</text>"
+            parts.append(f'<circle class="chart-baseline" cx="{_num(bx)}" cy="{_num(by)}" r="6"/>')
+            legend.append(
+                (
+                    "baseline",
+                    _(
+                        "Baseline %(year)s: %(value)s",
+                        year=target.baseline_year,
+                        value=number(target.baseline_value),
+                    ),
+                )
             )
-        ly = legend_y + LEGEND_LINE * n
-        parts.append(
-            f'<line class="chart-target" x1="{left}" x2="{left + 28}" y1="{ly}" y2="{ly}"'
-            f' stroke-dasharray="7 4"/>'
-            f'<text class="chart-legend" x="{left + 36}" y="{ly + 4}">'
-            f"{escape(target.label)}</text>"
-        )
     # One line per area.
     for n, item in enumerate(series):
         colour, dash, shape = SERIES_STYLES[n % len(SERIES_STYLES)]
@@ -210,13 +216,27 @@ def line_chart(
                 f'<path class="chart-line" d="{path}" stroke="{colour}"{dash_attr} fill="none"/>'
             )
         parts.extend(_marker(shape, x_of(year), y_of(value), colour) for year, value in points)
-        ly = legend_y + LEGEND_LINE * (len(targets) + n)
+        legend.append((f"series-{n}", item.label))
+    legend_y = bottom + 36
+    for row, (kind, label) in enumerate(legend):
+        ly = legend_y + LEGEND_LINE * row
+        if kind == "target":
+            sample = (
+                f'<line class="chart-target" x1="{left}" x2="{left + 28}" y1="{ly}" y2="{ly}"'
+                ' stroke-dasharray="7 4"/>'
+            )
+        elif kind == "baseline":
+            sample = f'<circle class="chart-baseline" cx="{left + 14}" cy="{ly}" r="6"/>'
+        else:
+            colour, dash, shape = SERIES_STYLES[int(kind[7:]) % len(SERIES_STYLES)]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            sample = (
+                f'<line class="chart-line" x1="{left}" x2="{left + 28}" y1="{ly}" y2="{ly}"'
+                f' stroke="{colour}"{dash_attr}/>' + _marker(shape, left + 14, ly, colour)
+            )
         parts.append(
-            f'<line class="chart-line" x1="{left}" x2="{left + 28}" y1="{ly}" y2="{ly}"'
-            f' stroke="{colour}"{dash_attr}/>'
-            + _marker(shape, left + 14, ly, colour)
-            + f'<text class="chart-legend" x="{left + 36}" y="{ly + 4}">'
-            f"{escape(item.label)}</text>"
+            sample + f'<text class="chart-legend" x="{left + 36}" y="{ly + 5}">'
+            f"{escape(label)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
