@@ -300,6 +300,8 @@ def test_filter_by_global_goal_keeps_goals_linked_to_it_or_its_targets_or_by_an_
     assert "globalt mål 11, Hållbara städer och samhällen" in text
     assert 'href="/uppfoljning/rus">Visa alla</a>' in html
     assert '<option value="11" selected>' in html
+    # A priority's progress counts all its goals, not only those the filter shows.
+    assert "Inriktningens genomförandegrad: 60 %" in text
 
 
 def test_filter_by_working_group_keeps_its_goals_and_actions(client, world):
@@ -512,3 +514,17 @@ def test_the_page_reads_in_english_with_a_decimal_point(client, world):
     flask_babel.refresh()
     text = text_of(get(client, "/uppfoljning/rus"))
     assert "+1.2 percentage points since 2021" in text
+
+
+def test_a_fall_is_good_news_when_lower_is_better(client, session, world):
+    world.indicator.direction = Direction.LOWER
+    session.commit()
+    text = text_of(get(client, "/uppfoljning/rus"))
+    assert "+1,2 procentenheter sedan 2021 – en förändring till det sämre" in text
+
+
+def test_a_goal_without_counted_actions_says_so(client, world):
+    text = text_of(get(client, f"/uppfoljning/rus/mal/{world.goals['housing'].id}"))
+    assert "Genomförandegrad: Inget framsteg räknat än" in text
+    assert "Ingen insats bidrar till målet än." in text
+    assert "Målet har inga indikatorer än." in text

@@ -388,9 +388,11 @@ def strategy_page(session: Session, strategy: Strategy, filters: Filters) -> Str
 
     cards_by_priority: dict[int | None, list[GoalCard]] = defaultdict(list)
     all_progress = []
+    progress_by_priority: dict[int | None, list[Progress]] = defaultdict(list)
     for goal in goals:
         progress = goal_progress(goal)
         all_progress.append(progress)
+        progress_by_priority[goal.priority_id].append(progress)
         goal_actions = [p.action for p in progress.parts]
         if filters.global_goal and not serves_global_goal(goal, filters.global_goal.number):
             continue
@@ -422,14 +424,14 @@ def strategy_page(session: Session, strategy: Strategy, filters: Filters) -> Str
                     priority.description,
                     f"inriktning-{priority.id}",
                     cards,
-                    mean_progress(c.progress for c in cards),
+                    mean_progress(progress_by_priority[priority.id]),
                 )
             )
     if cards_by_priority.get(None):
         cards = cards_by_priority[None]
         title = _("Other goals") if priorities else _("Goals")
         priorities.append(
-            PriorityView(title, "", "mal", cards, mean_progress(c.progress for c in cards))
+            PriorityView(title, "", "mal", cards, mean_progress(progress_by_priority[None]))
         )
     group_ids = {a.group_id for a in strategy.actions if a.group_id is not None}
     groups = (
