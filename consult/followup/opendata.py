@@ -656,7 +656,7 @@ def published_strategies(session: Session) -> list[Strategy]:
     return list(
         session.scalars(
             select(Strategy)
-            .where(Strategy.published_at.is_not(None))
+            .where(queries.published(clock.now()))
             .order_by(Strategy.position, Strategy.id)
         )
     )

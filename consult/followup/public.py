@@ -263,10 +263,6 @@ def _target_label(target, unit: str) -> str:
 # --- The list of strategies ----------------------------------------------------------------
 
 
-def is_published(strategy: Strategy, now: datetime) -> bool:
-    return strategy.published_at is not None and strategy.published_at <= now
-
-
 @dataclass
 class StrategyItem:
     strategy: Strategy
@@ -278,7 +274,7 @@ def published_strategies(session: Session, now: datetime) -> list[StrategyItem]:
     """The published strategies with their number of goals and overall progress."""
     strategies = session.scalars(
         select(Strategy)
-        .where(Strategy.published_at.is_not(None), Strategy.published_at <= now)
+        .where(queries.published(now))
         .order_by(Strategy.position, Strategy.starts_year, Strategy.id)
         .options(
             selectinload(Strategy.goals).selectinload(Goal.links).selectinload(ActionGoal.action)
@@ -687,8 +683,7 @@ def actions_for_responses(
         .join(Strategy, Strategy.id == Action.strategy_id)
         .where(
             ActionSource.synthesis_id.in_(ids),
-            Strategy.published_at.is_not(None),
-            Strategy.published_at <= now,
+            queries.published(now),
         )
         .order_by(Strategy.position, Strategy.id, Action.code, Action.id)
     )
