@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..db import get_session
@@ -106,7 +107,7 @@ def import_actions(slug: str):
         updated=result.updated,
     )
     if result.milestones is not None:
-        message += " " + _("%(n)s milestones.", n=result.milestones)
+        message += " " + ngettext("%(num)s milestone.", "%(num)s milestones.", result.milestones)
     flash(message, "success")
     return redirect(url_for("followup.import_page", slug=slug))
 
