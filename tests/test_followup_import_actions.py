@@ -616,3 +616,14 @@ def test_the_column_definitions_are_defined_once_with_help():
     ]  # fmt: skip
     assert MILESTONE_HEADINGS == ["insats", "datum", "titel", "beskrivning", "klar"]
     assert all(str(column.help) for column in ACTION_COLUMNS + MILESTONE_COLUMNS)
+
+
+def test_a_broken_workbook_is_refused_as_unreadable(session, world):
+    broken = _zip(
+        {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook><sheets><oops"}
+    )
+    problems = refused(
+        session,
+        lambda: transfer.import_actions(session, world.staff, "rus", Upload("a.xlsx", broken)),
+    )
+    assert problems == [("Insatser", None, None, "not_xlsx", None)]
