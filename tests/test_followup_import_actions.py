@@ -627,3 +627,39 @@ def test_a_broken_workbook_is_refused_as_unreadable(session, world):
         lambda: transfer.import_actions(session, world.staff, "rus", Upload("a.xlsx", broken)),
     )
     assert problems == [("Insatser", None, None, "not_xlsx", None)]
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them(session, world):
+    data = xlsx_data(
+        {
+            "Insatser": [
+                [None],
+                ["Insatser i RUS", None],  # a title above the headings is not a heading row
+            ]
+        }
+    )
+    problems = refused(
+        session,
+        lambda: transfer.import_actions(session, world.staff, "rus", Upload("a.xlsx", data)),
+    )
+    assert ("Insatser", 2, "insatser i rus", "unknown_column", None) in problems
+    data = xlsx_data(
+        {
+            "Insatser": [
+                [None, None],
+                ACTION_HEADINGS,
+                action_row("A-1"),
+                [None],
+                action_row("A-2", framsteg="200"),
+                action_row("A-3") + ["ett värde utan rubrik"],
+            ]
+        }
+    )
+    problems = refused(
+        session,
+        lambda: transfer.import_actions(session, world.staff, "rus", Upload("a.xlsx", data)),
+    )
+    assert problems == [
+        ("Insatser", 5, "framsteg", "percent", None),
+        ("Insatser", 6, None, "no_heading", None),
+    ]

@@ -33,6 +33,8 @@ from .transfer import (
     check_headings,
     csv_bytes,
     first_table,
+    in_order,
+    stray_values,
 )
 
 SHEET = None
@@ -93,6 +95,7 @@ def import_values(session: Session, actor, slug: str, upload: Upload | None) -> 
     if problems:
         raise FileRefused(problems)
 
+    problems += stray_values(table)
     raw_codes = {
         str(cells.get("indikator")).strip()
         for _n, cells in table.rows
@@ -137,7 +140,7 @@ def import_values(session: Session, actor, slug: str, upload: Upload | None) -> 
     if not table.rows and not problems:
         problems.append(Problem("no_rows"))
     if problems:
-        raise FileRefused(problems)
+        raise FileRefused(in_order(problems))
 
     result = ValueResult()
     ids = sorted({indicator.id for indicator, *_ in checked})

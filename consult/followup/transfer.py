@@ -227,6 +227,9 @@ class Table:
     name: str | None
     headings: list[str] = field(default_factory=list)
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    heading_row: int = 1
+    # Rows with values to the right of the last heading.
+    stray_rows: list[int] = field(default_factory=list)
 
 
 def _kind(upload: Upload, sheet: str | None) -> str:
@@ -264,25 +267,27 @@ def _unquote(value: str) -> str:
 
 def _table(name: str | None, raw_rows, *, csv_cells: bool) -> Table:
     table = Table(name)
-    iterator = iter(raw_rows)
-    for heading_row in iterator:
+    numbered = enumerate(raw_rows, start=1)
+    for number, heading_row in numbered:
         cells = list(heading_row)
         if any(c not in (None, "") for c in cells):
+            table.heading_row = number
             table.headings = ["" if c is None else str(c).strip().lower() for c in cells]
             break
     while table.headings and table.headings[-1] == "":
         table.headings.pop()
-    for number, row in enumerate(iterator, start=2):
+    width = len(table.headings)
+    for number, row in numbered:
         values = [_unquote(c) if csv_cells and isinstance(c, str) else c for c in row]
         values = [_cell(c) for c in values]
         if all(v in (None, "") for v in values):
             continue
+        if any(v not in (None, "") for v in values[width:]):
+            table.stray_rows.append(number)
         cells = {}
-        for i, value in enumerate(values):
-            heading = table.headings[i] if i < len(table.headings) else ""
-            if heading in cells or (heading == "" and value in (None, "")):
-                continue
-            cells[heading] = value
+        for heading, value in zip(table.headings, values, strict=False):
+            if heading not in cells:
+                cells[heading] = value
         table.rows.append((number, cells))
     return table
 
@@ -354,24 +359,35 @@ def check_headings(table: Table, columns, aliases: dict[str, str] | None = None)
     names = {c.name for c in columns}
     aliases = aliases or {}
     renamed = []
+    row, sheet = table.heading_row, table.name
     for heading in table.headings:
         name = aliases.get(heading, heading)
         if heading == "":
-            problems.append(Problem("no_heading", row=1, sheet=table.name))
+            problems.append(Problem("no_heading", row=row, sheet=sheet))
         elif name not in names:
-            problems.append(Problem("unknown_column", row=1, column=heading, sheet=table.name))
+            problems.append(Problem("unknown_column", row=row, column=heading, sheet=sheet))
         elif name in renamed:
-            problems.append(Problem("repeated_column", row=1, column=heading, sheet=table.name))
+            problems.append(Problem("repeated_column", row=row, column=heading, sheet=sheet))
         renamed.append(name)
     for column in columns:
         if column.required and column.name not in renamed:
-            problems.append(Problem("missing_column", row=1, column=column.name, sheet=table.name))
+            problems.append(Problem("missing_column", row=row, column=column.name, sheet=sheet))
     if aliases:
         table.headings = renamed
         table.rows = [
             (n, {aliases.get(k, k): v for k, v in cells.items()}) for n, cells in table.rows
         ]
     return problems
+
+
+def stray_values(table: Table) -> list[Problem]:
+    """A problem for each row with values to the right of the last heading."""
+    return [Problem("no_heading", row=number, sheet=table.name) for number in table.stray_rows]
+
+
+def in_order(problems: list[Problem], sheets=(None,)) -> list[Problem]:
+    """The problems sheet by sheet, row by row (a row's own in the order found)."""
+    return sorted(problems, key=lambda p: (sheets.index(p.sheet), p.row or 0))
 
 
 def area_code(raw) -> str:
@@ -615,6 +631,9 @@ def import_actions(
     if problems:
         raise FileRefused(problems)
 
+    problems += stray_values(action_table)
+    if milestone_table is not None:
+        problems += stray_values(milestone_table)
     present = set(action_table.headings)
     goals_by_code = _goals_by_code(strategy)
     groups = _groups_by_slug(session, strategy) if "arbetsgrupp" in present else {}
@@ -646,7 +665,7 @@ def import_actions(
             if checked is not None:
                 planned_milestones[checked["code"]].append(checked)
     if problems:
-        raise FileRefused(problems)
+        raise FileRefused(in_order(problems, (None, ACTION_SHEET, MILESTONE_SHEET)))
 
     result = _write_actions(session, actor, strategy, entries, planned_milestones)
     audit.record(
