@@ -199,6 +199,7 @@ def test_the_export_has_the_import_columns_and_reimports_unchanged(session, worl
         ["U00001", "2482", "2023", "41.25"],
         ["N00914", "2480", "2022", "80.4"],
         ["N00914", "24", "2022", "79"],
+        ["N00914", "2482", "2022", "-3,5"],
     ]
     run(session, world.staff, csv_data(HEADINGS, rows))
     _strategy, body = indicator_import.export_values(session, world.staff, "rus")
@@ -208,7 +209,17 @@ def test_the_export_has_the_import_columns_and_reimports_unchanged(session, worl
         HEADINGS,
         ["N00914", "24", "2022", "79"],
         ["N00914", "2480", "2022", "80.4"],
+        # A negative number is a number, not quoted as if it were a formula.
+        ["N00914", "2482", "2022", "-3.5"],
         ["U00001", "2482", "2023", "41.25"],
     ]
     result = run(session, world.staff, body)
-    assert (result.new, result.changed, result.unchanged) == (0, 0, 3)
+    assert (result.new, result.changed, result.unchanged) == (0, 0, 4)
+
+
+def test_a_windows_1252_csv_from_a_swedish_excel_is_read(session, world):
+    data = "indikator;område;år;värde\r\nN00914;2480;2022;80,4\r\n".encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert run(session, world.staff, data).new == 1
+    assert values(session) == {("N00914", "2480", 2022): 80.4}

@@ -195,8 +195,10 @@ def strategy_indicators(session: Session, strategy) -> list[Indicator]:
     )
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+def _number(value: float) -> int | float:
+    """A whole value without ".0"; a number, never text, so a negative one is not quoted as
+    if it were a formula."""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def export_values(session: Session, actor, slug: str):
