@@ -659,7 +659,7 @@ def global_goal_name(number: int) -> str:
 def global_code_name(code: str) -> str:
     """ "11.2 Name" for a target, "11 Name" for a goal."""
     found = agenda2030.get(code)
-    return f"{code} {found.name}" if found else code
+    return f"{code} {found.name}".strip() if found else code
 
 
 def area_name(code: str | None) -> str:

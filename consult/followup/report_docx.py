@@ -16,7 +16,7 @@ from datetime import datetime
 from docx import Document
 from docx.enum.text import WD_BREAK
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from ..models import Direction
 from . import labels
@@ -159,14 +159,14 @@ def _goal(document, goal: dict) -> None:
         )
     if goal["note"]:
         note = document.add_paragraph()
-        note.add_run(_("Comment") + ": ").bold = True
+        note.add_run(_("The region's comment") + ": ").bold = True
         note.add_run(goal["note"])
 
     if goal["actions"]:
-        document.add_heading(_("Actions"), level=3)
+        document.add_heading(pgettext("follow-up", "Actions"), level=3)
         _table(
             document,
-            [_("Action"), _("Status"), _("Progress")],
+            [pgettext("follow-up", "Action"), _("Status"), _("Progress")],
             [
                 [
                     _named(a),
@@ -249,7 +249,7 @@ def _global_goals(document, global_goals: list[dict]) -> None:
         return
     _table(
         document,
-        [_("Global goal"), _("Goals"), _("Actions")],
+        [_("Global goal"), _("Goals"), pgettext("follow-up", "Actions")],
         [
             [
                 f"{item['number']} {global_goal_name(item['number'])}",
@@ -261,7 +261,7 @@ def _global_goals(document, global_goals: list[dict]) -> None:
     )
     for item in global_goals:
         document.add_heading(f"{item['number']} {global_goal_name(item['number'])}", level=2)
-        for kind, heading in (("goals", _("Goals")), ("actions", _("Actions"))):
+        for kind, heading in (("goals", _("Goals")), ("actions", pgettext("follow-up", "Actions"))):
             for owner in item[kind]:
                 codes = ", ".join(global_code_name(code) for code in owner["codes"])
                 document.add_paragraph(

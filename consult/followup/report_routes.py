@@ -21,6 +21,7 @@ from ..security import staff_only
 from ..web import call, int_field, sent_form, viewer
 from . import bp, report, report_docx
 from .labels import MESSAGES, STATUS_LABELS
+from .progress import goal_progress
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -179,6 +180,7 @@ def _edit_page(
             strategy=strategy,
             report=found,
             priorities=_goal_groups(strategy),
+            progress={goal.id: goal_progress(goal).percent for goal in strategy.goals},
             errors=errors or {},
             sent=sent,
             notice=notice,
