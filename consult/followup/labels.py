@@ -37,6 +37,9 @@ MESSAGES = {
     "code_taken": _l("Another action of this strategy already has this code."),
     "unknown_global_goal": _l("Choose global goals and targets from the list."),
     "unknown_area": _l("Choose the county or one of its municipalities."),
+    "year_outside_period": _l("Choose a year within the strategy's period."),
+    "report_exists": _l("The strategy already has a report for this year."),
+    "confirm": _l("Tick the box to confirm."),
 }
 
 # The refusals of an import file (consult.followup.transfer, indicator_import), looked up
