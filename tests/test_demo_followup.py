@@ -3,6 +3,7 @@ per chapter, Europa 2020 as the finished framework with the EU's and Sweden's ta
 side, the actions of 2025 that answer paragraphs of the draft, illustrative indicator values for
 the county, Sweden and municipalities, and the yearly reports."""
 
+import json
 from collections import Counter
 from datetime import date
 
@@ -233,8 +234,9 @@ def test_yearly_reports_2024_published_and_2025_draft(session, now):
     published, draft = reports
     assert published.published_at is not None and "2024" in published.foreword
     assert published.goal_notes and all(n.goal.strategy_id == rus.id for n in published.goal_notes)
-    # The snapshot is filled by the report builder when the demo publishes through it.
-    assert published.snapshot is None
+    # Published as the page publishes: the year's content is frozen in the snapshot.
+    frozen = json.loads(published.snapshot)
+    assert frozen["year"] == 2024 and frozen["priorities"]
     assert draft.published_at is None and draft.snapshot is None and draft.foreword
 
 

@@ -15,6 +15,7 @@ loaded without that group or source.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from itertools import count
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from .. import areas, clock
 from ..followup import agenda2030
+from ..followup.report import content as report_content
 from ..models import (
     Action,
     ActionGoal,
@@ -291,8 +293,8 @@ def _actions(session, strategy, goals, plan, groups, paragraphs, admin) -> None:
 
 
 def _report(session, strategy, goals, entry, admin) -> None:
-    """A yearly report with its foreword and per-goal notes. A published one gets its
-    ``snapshot`` from the report builder (consult.followup.report), not from here."""
+    """A yearly report with its foreword and per-goal notes. A published one stores the
+    content the report builder gives for its year, as publishing through the page does."""
     published = _local(entry["published_at"]) if entry.get("published_at") else None
     written = published or _local(f"{entry['year'] + 1}-01-20T10:00")
     report = FollowupReport(
@@ -309,3 +311,7 @@ def _report(session, strategy, goals, entry, admin) -> None:
         ReportGoalNote(goal=goals[key], text=text) for key, text in entry.get("notes", {}).items()
     ]
     session.add(report)
+    if published is not None:
+        session.flush()
+        built = report_content(session, strategy, report.year, now=published)
+        report.snapshot = json.dumps(built, ensure_ascii=False)
