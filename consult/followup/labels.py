@@ -37,4 +37,9 @@ MESSAGES = {
     "code_taken": _l("Another action of this strategy already has this code."),
     "unknown_global_goal": _l("Choose global goals and targets from the list."),
     "unknown_area": _l("Choose the county or one of its municipalities."),
+    # Actions (insatser): consult.followup.actions
+    "unknown_goal": _l("Choose goals of this strategy."),
+    "unknown_group": _l("Choose one of the working groups of the strategy's consultation."),
+    "source_elsewhere": _l("Choose something from this strategy's consultation."),
+    "source_linked": _l("The action is already linked to this."),
 }
