@@ -511,6 +511,7 @@ def add_milestone(
         now=now,
     )
     session.commit()
+    session.expire(action, ["milestones"])
     return milestone
 
 
@@ -575,6 +576,7 @@ def delete_milestone(
     audit.record(session, actor, "milestone.delete", milestone, before, None, now=now)
     session.delete(milestone)
     session.commit()
+    session.expire(action, ["milestones"])
 
 
 # -- sources: what in the consultation the action answers -----------------------------------
@@ -659,6 +661,7 @@ def link_source(
         now=now,
     )
     session.commit()
+    session.expire(action, ["sources"])
     return source
 
 
@@ -679,6 +682,7 @@ def unlink_source(
     audit.record(session, actor, "action.source_unlink", action, before, None, now=now)
     session.delete(source)
     session.commit()
+    session.expire(action, ["sources"])
 
 
 @dataclass
