@@ -46,7 +46,8 @@ class CheckboxesField(SelectMultipleField):
 class ActionForm(FlaskForm):
     version = HiddenField()
     code = StringField(
-        _l("Code"), description=_l("The action's reference in lists and import files, e.g. A-12.")
+        _l("Action code"),
+        description=_l("The action's reference in lists and import files, e.g. A-12."),
     )
     title = StringField(_l("Title"))
     description = TextAreaField(_l("Description"))
@@ -60,8 +61,8 @@ class ActionForm(FlaskForm):
     progress = StringField(
         _l("Progress (%)"), description=_l("A whole number from 0 to 100."), default="0"
     )
-    goals = CheckboxesField(_l("Goals the action serves"), choices=[], coerce=str)
-    global_goals = CheckboxesField(_l("Global goals"), choices=global_goal_choices)
+    goals = CheckboxesField(_l("Goals this action serves"), choices=[], coerce=str)
+    global_goals = CheckboxesField(_l("Global goals served"), choices=global_goal_choices)
     targets = StringField(
         _l("Targets of the global goals"),
         description=_l("Their numbers, separated by commas, e.g. 8.2, 11.2. Optional."),
