@@ -95,4 +95,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_WORKER_INTERVAL": int(os.environ.get("CONSULT_MAIL_WORKER_INTERVAL", "30")),
         # The same worker applies the retention periods this often (seconds; 0: never).
         "RETENTION_INTERVAL": int(os.environ.get("CONSULT_RETENTION_INTERVAL", "3600")),
+        # The largest file a follow-up import (actions, milestones, indicator values) takes.
+        "FOLLOWUP_IMPORT_MAX_BYTES": int(
+            os.environ.get("CONSULT_FOLLOWUP_IMPORT_MAX_BYTES", str(5 * 1024 * 1024))
+        ),
     }

@@ -50,8 +50,11 @@ class DocxError(ValueError):
         self.key = key
 
 
-def check_archive(data: bytes) -> None:
-    """Refuse ``data`` unless it is a zip holding a Word document of a safe expanded size."""
+def check_archive(
+    data: bytes, parts: tuple[str, ...] = ("[Content_Types].xml", "word/document.xml")
+) -> None:
+    """Refuse ``data`` unless it is a zip of a safe expanded size holding ``parts`` (by
+    default those of a Word document; an .xlsx import names a workbook's)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
@@ -67,7 +70,7 @@ def check_archive(data: bytes) -> None:
         if entry.file_size > MAX_COMPRESSION_RATIO * max(entry.compress_size, 1):
             raise DocxError("bomb")
     names = {entry.filename for entry in entries}
-    if "[Content_Types].xml" not in names or "word/document.xml" not in names:
+    if any(part not in names for part in parts):
         raise DocxError("not_docx")
 
 

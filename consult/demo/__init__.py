@@ -128,8 +128,14 @@ def _round_dates(now: datetime) -> tuple[datetime, datetime]:
 
 def load(session: Session, now: datetime) -> bool:
     """Load the demo consultation, its accounts and comments; False if already there."""
-    if session.scalar(select(Consultation.id).where(Consultation.slug == SLUG)) is not None:
-        return False
+    existing = session.scalar(select(Consultation).where(Consultation.slug == SLUG))
+    if existing is not None:
+        from . import followup  # a demo loaded before the follow-up existed gets it now
+
+        first = min(existing.rounds, key=lambda r: r.number)
+        added = followup.load(session, first, first.document, existing.owner)
+        session.commit()
+        return added
     rng = random.Random(2030)
     organisations = _organisations(session)
     unusable = generate_password_hash(secrets.token_hex(16), method="scrypt:1024:8:1")
@@ -162,6 +168,9 @@ def load(session: Session, now: datetime) -> bool:
     from . import process  # the groups and events around the consultation
 
     process.load(session, round_, document, accounts, people, organisations, unusable, now)
+    from . import followup  # the adopted strategy's goals, actions, indicators and reports
+
+    followup.load(session, round_, document, accounts["admin"])
     session.commit()
     return True
 

@@ -43,3 +43,43 @@ MESSAGES = {
     "source_elsewhere": _l("Choose something from this strategy's consultation."),
     "source_linked": _l("The action is already linked to this."),
 }
+
+# The refusals of an import file (consult.followup.transfer, indicator_import), looked up
+# before MESSAGES; ``%(value)s`` is the cell's content or the row it repeats.
+IMPORT_MESSAGES = {
+    "empty_file": _l("The file is empty."),
+    "file_type": _l("Choose an .xlsx file or a CSV file (.csv)."),
+    "not_csv": _l("The file cannot be read as CSV."),
+    "not_xlsx": _l(
+        "The file is not a readable .xlsx workbook. Open it in Excel or LibreOffice, "
+        "save it as .xlsx and try again."
+    ),
+    "bomb": _l(
+        "The file would unpack to far more data than an import can hold, so it was refused."
+    ),
+    "no_file": _l("Choose a file."),
+    "no_sheet": _l("The workbook has no sheet named Insatser."),
+    "milestones_in_workbook": _l(
+        "A workbook holds the milestones in its sheet Milstolpar: choose no separate "
+        "milestones file."
+    ),
+    "no_rows": _l("The file has no rows below the headings."),
+    "no_heading": _l("A column has no heading."),
+    "unknown_column": _l(
+        "Unknown column: remove it or correct its heading (the columns are described on this page)."
+    ),
+    "repeated_column": _l("The column appears twice."),
+    "missing_column": _l("The column is missing."),
+    "unknown_group": _l("No working group has the short name “%(value)s”."),
+    "ambiguous_group": _l("Several working groups have the short name “%(value)s”."),
+    "unknown_goal": _l("The strategy has no goal with the code “%(value)s”."),
+    "ambiguous_goal": _l("Several goals of the strategy have the code “%(value)s”."),
+    "weight": _l("Give a weight as a whole number from 1 to 100 after a colon, e.g. 1.2:3."),
+    "unknown_global_goal": _l("“%(value)s” is not a global goal or target of Agenda 2030."),
+    "unknown_area": _l("Unknown area code: %(value)s."),
+    "status": _l("Write planerad, pågående, klar or avbruten."),
+    "unknown_action": _l("No action in the file has the code “%(value)s”."),
+    "repeated_code": _l("The code is already used on row %(value)s."),
+    "unknown_indicator": _l("No indicator has the code “%(value)s”."),
+    "repeated_value": _l("The same indicator, area and year are already on row %(value)s."),
+}

@@ -10,15 +10,26 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from .. import group_access as access
 from ..errors import NotFound
 from ..models import Action, Goal, Strategy, action_area, action_sdg, goal_sdg
 from . import agenda2030
 
 
+def published(now):
+    """The SQL condition: the strategy's publication time has come by ``now``."""
+    return Strategy.published_at.is_not(None) & (Strategy.published_at <= now)
+
+
+def is_public(strategy: Strategy) -> bool:
+    """Whether the strategy's publication time has come."""
+    return strategy.published_at is not None and strategy.published_at <= clock.now()
+
+
 def may_read(session: Session, actor, strategy: Strategy) -> bool:
     """Published strategies are public; others only for those who work on them."""
-    if strategy.published_at is not None or access.is_staff(actor):
+    if is_public(strategy) or access.is_staff(actor):
         return True
     groups = access.updatable_group_ids(session, actor) or set()
     return any(action.group_id in groups for action in strategy.actions)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..analysis.board import current_tags
+from ..followup import public as followup_public
 from ..models import Comment, Round, Synthesis, Theme, WorkStatus
 from .labels import RESPONSE_LABELS
 
@@ -29,6 +30,8 @@ class PublicTheme:
 class PublicSynthesis:
     themes: list[PublicTheme] = field(default_factory=list)
     paragraphs: dict[int, Synthesis] = field(default_factory=dict)
+    # The actions of published follow-up strategies carrying out each shown entry, by its id.
+    actions: dict[int, list] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.themes or self.paragraphs)
@@ -61,6 +64,8 @@ def published(session: Session, round_: Round, now) -> PublicSynthesis | None:
             key=lambda item: (-item.comments, item.theme.position, item.theme.id),
         )
     result.paragraphs = {e.paragraph_id: e for e in entries if e.paragraph_id is not None}
+    shown = [item.entry.id for item in result.themes] + [e.id for e in result.paragraphs.values()]
+    result.actions = followup_public.actions_for_responses(session, shown, now)
     return result
 
 
