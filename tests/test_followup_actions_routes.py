@@ -305,3 +305,13 @@ def test_the_group_workspace_lists_the_groups_actions(client, auth, world):
     assert "Gruppens insatser" in page
     assert f"/hantera/insatser/{world.action_a.id}" in page
     assert "Yrkesutbildning" not in page
+
+
+def test_a_published_strategys_action_page_links_to_its_public_page(client, auth, session, world):
+    auth.login(world.staff)
+    url = f"/uppfoljning/{world.strategy.slug}/hantera/insatser/{world.action_a.id}"
+    public = f"/uppfoljning/{world.strategy.slug}/insatser/{world.action_a.id}"
+    assert f'href="{public}"' not in client.get(url).get_data(as_text=True)
+    world.strategy.published_at = clock.now()
+    session.commit()
+    assert f'href="{public}"' in client.get(url).get_data(as_text=True)
