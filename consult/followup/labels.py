@@ -40,6 +40,11 @@ MESSAGES = {
     "year_outside_period": _l("Choose a year within the strategy's period."),
     "report_exists": _l("The strategy already has a report for this year."),
     "confirm": _l("Tick the box to confirm."),
+    # Actions (insatser): consult.followup.actions
+    "unknown_goal": _l("Choose goals of this strategy."),
+    "unknown_group": _l("Choose one of the working groups of the strategy's consultation."),
+    "source_elsewhere": _l("Choose something from this strategy's consultation."),
+    "source_linked": _l("The action is already linked to this."),
 }
 
 # The refusals of an import file (consult.followup.transfer, indicator_import), looked up
