@@ -37,4 +37,43 @@ MESSAGES = {
     "code_taken": _l("Another action of this strategy already has this code."),
     "unknown_global_goal": _l("Choose global goals and targets from the list."),
     "unknown_area": _l("Choose the county or one of its municipalities."),
+    # Staff's management of strategies, goals, targets and indicators (strategies.py).
+    "position": _l("Give a whole number from 0 to 10000."),
+    "slug": _l("Use lower-case letters a–z, digits and hyphens, e.g. rus-2030."),
+    "slug_reserved": _l("This address is used by the site itself. Choose another."),
+    "consultation_taken": _l("Another strategy is already adopted from this consultation."),
+    "target_before_baseline": _l("The target year cannot come before the baseline year."),
+    "baseline_year_needed": _l("Give the year of the baseline value."),
+    "indicator_code": _l("The code cannot contain spaces."),
+    "indicator_code_taken": _l("Another indicator already has this code."),
 }
+
+# Why a management action was refused (``WrongState`` keys of strategies.py).
+STATE_MESSAGES = {
+    "already_published": _l("The strategy is already published."),
+    "not_published": _l("The strategy is not published."),
+    "cannot_move": _l("The priority cannot be moved further in that direction."),
+    "priority_has_goals": _l(
+        "The priority has goals. Move its goals to another priority or delete them first."
+    ),
+    "goal_has_actions": _l(
+        "Actions serve this goal. Remove the goal from those actions before deleting it."
+    ),
+    "indicator_has_values": _l(
+        "The indicator has measured values. It cannot be deleted while they are kept."
+    ),
+    "indicator_has_targets": _l(
+        "Targets of goals are measured with this indicator. Change or delete those targets first."
+    ),
+}
+
+
+def message(_field: str, key: str) -> str:
+    """The reader-facing text for a refusal ``key`` of a field."""
+    return str(MESSAGES.get(key, MESSAGES["required"]))
+
+
+def state_message(key: str) -> str:
+    """The reader-facing text for a ``WrongState`` refusal of the follow-up's services."""
+    text = STATE_MESSAGES.get(key)
+    return str(text) if text is not None else str(MESSAGES.get(key, MESSAGES["choice"]))
