@@ -203,6 +203,10 @@ def test_priorities_go_last_and_move(session, staff, rus):
     assert refused.value.key == "cannot_move"
     with pytest.raises(Invalid):
         strategies.move_priority(session, staff, made[0].id, "sideways")
+    session.rollback()
+    # Saved without an order, a priority keeps its place.
+    strategies.edit_priority(session, staff, made[1].id, {"title": "Attraktiva livsmiljöer"})
+    assert made[1].position == 3 and made[1].title == "Attraktiva livsmiljöer"
 
 
 def test_a_priority_with_goals_is_not_deleted(session, staff, rus):

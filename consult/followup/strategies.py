@@ -537,6 +537,8 @@ def edit_priority(session: Session, actor, priority_id: int, values: dict) -> Pr
     access.require_followup_editor(actor)
     priority = _priority(session, priority_id)
     cleaned = _clean_priority(values)
+    if not str(values.get("position") or "").strip():
+        cleaned["position"] = priority.position
     old, new = _apply(priority, cleaned, PRIORITY_FIELDS)
     if new:
         audit.record(session, actor, "priority.edit", priority, old, new)
@@ -709,6 +711,8 @@ def edit_target(session: Session, actor, target_id: int, values: dict) -> GoalTa
     access.require_followup_editor(actor)
     target = _target(session, target_id)
     cleaned = _clean_target(session, values)
+    if not str(values.get("position") or "").strip():
+        cleaned["position"] = target.position
     old, new = _apply(target, cleaned, TARGET_FIELDS)
     if new:
         audit.record(session, actor, "goal_target.edit", target, old, new)
