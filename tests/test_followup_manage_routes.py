@@ -3,7 +3,9 @@ after a post, the refusals shown beside their fields, and the CSRF check."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -319,3 +321,22 @@ def test_another_strategys_goal_is_not_found(client, auth, session, world):
     auth.login(world.staff)
     assert client.get(f"/uppfoljning/{other.slug}/hantera/mal/{world.goal.id}").status_code == 404
     assert client.get("/uppfoljning/finns-inte/hantera").status_code == 404
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "99999999999999999999", "2147483648", "0"])
+def test_no_strange_number_gives_a_server_error(app, client, auth, world, number):
+    auth.login(world.staff)
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("followup.manage_") or "<int:" not in rule.rule:
+            continue
+        url = re.sub(r"<int:\w+>", quote(number), rule.rule.replace("<slug>", "rus-2030"))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.get(url) if method == "GET" else client.post(url)
+            assert response.status_code == 404, (method, url, response.status_code)
+    base = "/uppfoljning/rus-2030/hantera/mal"
+    assert client.get(f"{base}/ny", query_string={"inriktning": number}).status_code == 200
+    response = client.post(
+        f"{base}/ny", data={"title": "Mål", "priority_id": number, "indicator_ids": [number]}
+    )
+    assert response.status_code == 422
+    assert 'id="priority_id-error"' in response.get_data(as_text=True)
