@@ -428,3 +428,29 @@ def test_the_goal_helpers_refuse_another_strategys_objects(session, staff, rus):
     )
     with pytest.raises(NotFound):
         strategies.target_in(session, SimpleNamespace(id=goal.id + 1), target.id)
+
+
+def test_every_audit_entry_has_a_name_for_the_log(session, staff, rus):
+    from consult.followup.labels import STRATEGY_AUDIT_ACTION_LABELS
+
+    strategies.edit_strategy(session, staff, rus.id, RUS | {"title": "RUS"})
+    strategies.publish_strategy(session, staff, rus.id, True)
+    strategies.publish_strategy(session, staff, rus.id, False)
+    first = strategies.create_priority(session, staff, rus.id, {"title": "A"})
+    second = strategies.create_priority(session, staff, rus.id, {"title": "B"})
+    strategies.edit_priority(session, staff, first.id, {"title": "AA"})
+    strategies.move_priority(session, staff, second.id, "up")
+    strategies.delete_priority(session, staff, second.id)
+    indicator = strategies.create_indicator(session, staff, {"code": "N1", "name": "X"})
+    strategies.edit_indicator(session, staff, indicator.id, {"code": "N1", "name": "Y"})
+    goal = strategies.create_goal(session, staff, rus.id, {"title": "Mål"})
+    strategies.edit_goal(session, staff, goal.id, {"title": "Mål 2"})
+    target = strategies.create_target(
+        session, staff, goal.id, {"value": "1", "target_year": "2030"}
+    )
+    strategies.edit_target(session, staff, target.id, {"value": "2", "target_year": "2030"})
+    strategies.delete_target(session, staff, target.id)
+    strategies.delete_goal(session, staff, goal.id)
+    strategies.delete_indicator(session, staff, indicator.id)
+    recorded = set(audit_actions(session))
+    assert recorded == set(STRATEGY_AUDIT_ACTION_LABELS)

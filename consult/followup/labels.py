@@ -77,3 +77,33 @@ def state_message(key: str) -> str:
     """The reader-facing text for a ``WrongState`` refusal of the follow-up's services."""
     text = STATE_MESSAGES.get(key)
     return str(text) if text is not None else str(MESSAGES.get(key, MESSAGES["choice"]))
+
+
+# The audit entries of staff's management of strategies (strategies.py), for the audit log's
+# tables (to be merged into consult.admin.audit_log's ACTION_LABELS and OBJECT_LABELS).
+STRATEGY_AUDIT_ACTION_LABELS = {
+    "strategy.create": _l("Strategy created"),
+    "strategy.edit": _l("Strategy changed"),
+    "strategy.publish": _l("Strategy published"),
+    "strategy.unpublish": _l("Strategy unpublished"),
+    "priority.create": _l("Priority added"),
+    "priority.edit": _l("Priority changed"),
+    "priority.move": _l("Priority moved"),
+    "priority.delete": _l("Priority deleted"),
+    "goal.create": _l("Goal added"),
+    "goal.edit": _l("Goal changed"),
+    "goal.delete": _l("Goal deleted"),
+    "goal_target.create": _l("Target added"),
+    "goal_target.edit": _l("Target changed"),
+    "goal_target.delete": _l("Target deleted"),
+    "indicator.create": _l("Indicator added"),
+    "indicator.edit": _l("Indicator changed"),
+    "indicator.delete": _l("Indicator deleted"),
+}
+STRATEGY_AUDIT_OBJECT_LABELS = {
+    "strategy": _l("Strategy"),
+    "priority": _l("Priority"),
+    "strategy_goal": _l("Goal"),
+    "goal_target": _l("Target value"),
+    "indicator": _l("Indicator"),
+}
