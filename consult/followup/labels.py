@@ -45,6 +45,15 @@ MESSAGES = {
     "unknown_group": _l("Choose one of the working groups of the strategy's consultation."),
     "source_elsewhere": _l("Choose something from this strategy's consultation."),
     "source_linked": _l("The action is already linked to this."),
+    # Staff's management of strategies, goals, targets and indicators (strategies.py).
+    "position": _l("Give a whole number from 0 to 10000."),
+    "slug": _l("Use lower-case letters a–z, digits and hyphens, e.g. rus-2030."),
+    "slug_reserved": _l("This address is used by the site itself. Choose another."),
+    "consultation_taken": _l("Another strategy is already adopted from this consultation."),
+    "target_before_baseline": _l("The target year cannot come before the baseline year."),
+    "baseline_year_needed": _l("Give the year of the baseline value."),
+    "indicator_code": _l("The code cannot contain spaces."),
+    "indicator_code_taken": _l("Another indicator already has this code."),
 }
 
 # The refusals of an import file (consult.followup.transfer, indicator_import), looked up
@@ -85,4 +94,64 @@ IMPORT_MESSAGES = {
     "repeated_code": _l("The code is already used on row %(value)s."),
     "unknown_indicator": _l("No indicator has the code “%(value)s”."),
     "repeated_value": _l("The same indicator, area and year are already on row %(value)s."),
+}
+
+# Why a management action was refused (``WrongState`` keys of strategies.py).
+STATE_MESSAGES = {
+    "already_published": _l("The strategy is already published."),
+    "not_published": _l("The strategy is not published."),
+    "cannot_move": _l("The priority cannot be moved further in that direction."),
+    "priority_has_goals": _l(
+        "The priority has goals. Move its goals to another priority or delete them first."
+    ),
+    "goal_has_actions": _l(
+        "Actions serve this goal. Remove the goal from those actions before deleting it."
+    ),
+    "indicator_has_values": _l(
+        "The indicator has measured values. It cannot be deleted while they are kept."
+    ),
+    "indicator_has_targets": _l(
+        "Targets of goals are measured with this indicator. Change or delete those targets first."
+    ),
+}
+
+
+def message(_field: str, key: str) -> str:
+    """The reader-facing text for a refusal ``key`` of a field."""
+    return str(MESSAGES.get(key, MESSAGES["required"]))
+
+
+def state_message(key: str) -> str:
+    """The reader-facing text for a ``WrongState`` refusal of the follow-up's services."""
+    text = STATE_MESSAGES.get(key)
+    return str(text) if text is not None else str(MESSAGES.get(key, MESSAGES["choice"]))
+
+
+# The audit entries of staff's management of strategies (strategies.py), for the audit log's
+# tables (to be merged into consult.admin.audit_log's ACTION_LABELS and OBJECT_LABELS).
+STRATEGY_AUDIT_ACTION_LABELS = {
+    "strategy.create": _l("Strategy created"),
+    "strategy.edit": _l("Strategy changed"),
+    "strategy.publish": _l("Strategy published"),
+    "strategy.unpublish": _l("Strategy unpublished"),
+    "priority.create": _l("Priority added"),
+    "priority.edit": _l("Priority changed"),
+    "priority.move": _l("Priority moved"),
+    "priority.delete": _l("Priority deleted"),
+    "goal.create": _l("Goal added"),
+    "goal.edit": _l("Goal changed"),
+    "goal.delete": _l("Goal deleted"),
+    "goal_target.create": _l("Target added"),
+    "goal_target.edit": _l("Target changed"),
+    "goal_target.delete": _l("Target deleted"),
+    "indicator.create": _l("Indicator added"),
+    "indicator.edit": _l("Indicator changed"),
+    "indicator.delete": _l("Indicator deleted"),
+}
+STRATEGY_AUDIT_OBJECT_LABELS = {
+    "strategy": _l("Strategy"),
+    "priority": _l("Priority"),
+    "strategy_goal": _l("Goal"),
+    "goal_target": _l("Target value"),
+    "indicator": _l("Indicator"),
 }
