@@ -656,7 +656,7 @@ def published_strategies(session: Session) -> list[Strategy]:
     return list(
         session.scalars(
             select(Strategy)
-            .where(queries.published(clock.now()))
+            .where(Strategy.published_by(clock.now()))
             .order_by(Strategy.position, Strategy.id)
         )
     )

@@ -274,7 +274,7 @@ def published_strategies(session: Session, now: datetime) -> list[StrategyItem]:
     """The published strategies with their number of goals and overall progress."""
     strategies = session.scalars(
         select(Strategy)
-        .where(queries.published(now))
+        .where(Strategy.published_by(now))
         .order_by(Strategy.position, Strategy.starts_year, Strategy.id)
         .options(
             selectinload(Strategy.goals).selectinload(Goal.links).selectinload(ActionGoal.action)
@@ -645,48 +645,3 @@ def _theme_sizes(session: Session, sources, rounds, now) -> dict[int, int]:
             ).all()
         )
     return sizes
-
-
-# --- From a consultation's results to the actions ------------------------------------------
-
-
-@dataclass(frozen=True)
-class LinkedAction:
-    """An action of a published strategy that carries out a synthesis response."""
-
-    id: int
-    title: str
-    status: object
-    progress: int
-    slug: str
-
-
-def actions_for_responses(
-    session: Session, synthesis_ids, now: datetime
-) -> dict[int, list[LinkedAction]]:
-    """The actions of published strategies linked to each of the synthesis entries, in one
-    query: ``{synthesis id: [LinkedAction, ...]}``."""
-    ids = list(synthesis_ids)
-    found: dict[int, list[LinkedAction]] = defaultdict(list)
-    if not ids:
-        return found
-    rows = session.execute(
-        select(
-            ActionSource.synthesis_id,
-            Action.id,
-            Action.title,
-            Action.status,
-            Action.progress,
-            Strategy.slug,
-        )
-        .join(Action, Action.id == ActionSource.action_id)
-        .join(Strategy, Strategy.id == Action.strategy_id)
-        .where(
-            ActionSource.synthesis_id.in_(ids),
-            queries.published(now),
-        )
-        .order_by(Strategy.position, Strategy.id, Action.code, Action.id)
-    )
-    for synthesis_id, *rest in rows:
-        found[synthesis_id].append(LinkedAction(*rest))
-    return found

@@ -17,11 +17,6 @@ from ..models import Action, Goal, Strategy, action_area, action_sdg, goal_sdg
 from . import agenda2030
 
 
-def published(now):
-    """The SQL condition: the strategy's publication time has come by ``now``."""
-    return Strategy.published_at.is_not(None) & (Strategy.published_at <= now)
-
-
 def is_public(strategy: Strategy) -> bool:
     """Whether the strategy's publication time has come."""
     return strategy.published_at is not None and strategy.published_at <= clock.now()

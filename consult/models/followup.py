@@ -67,6 +67,11 @@ class Strategy(Base):
     )
     actions: Mapped[list[Action]] = relationship(back_populates="strategy", order_by="Action.id")
 
+    @classmethod
+    def published_by(cls, now: datetime):
+        """The SQL condition: the strategy's publication time has come by ``now``."""
+        return cls.published_at.is_not(None) & (cls.published_at <= now)
+
 
 class Priority(Base):
     """A priority (inriktning) of a strategy, grouping its goals."""

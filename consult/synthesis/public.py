@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import clock
+from .. import carried_out, clock
 from ..analysis.board import current_tags
-from ..followup import public as followup_public
 from ..models import Comment, Round, Synthesis, Theme, WorkStatus
 from .labels import RESPONSE_LABELS
 
@@ -65,7 +64,7 @@ def published(session: Session, round_: Round, now) -> PublicSynthesis | None:
         )
     result.paragraphs = {e.paragraph_id: e for e in entries if e.paragraph_id is not None}
     shown = [item.entry.id for item in result.themes] + [e.id for e in result.paragraphs.values()]
-    result.actions = followup_public.actions_for_responses(session, shown, now)
+    result.actions = carried_out.actions_for_responses(session, shown, now)
     return result
 
 
