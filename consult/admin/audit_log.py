@@ -23,6 +23,7 @@ from ..analysis import labels as analysis_labels
 from ..consultations.diff import word_diff
 from ..dates import when
 from ..events import labels as event_labels
+from ..followup import labels as followup_labels
 from ..groups import labels as groups_labels
 from ..labels import STATUS_LABELS as COMMENT_STATUS_LABELS
 from ..models import (
@@ -55,6 +56,7 @@ ACTION_LABELS = (
     | site_labels.AUDIT_ACTION_LABELS
     | event_labels.AUDIT_ACTION_LABELS
     | groups_labels.AUDIT_ACTION_LABELS
+    | followup_labels.AUDIT_ACTION_LABELS
 )
 FIELD_LABELS = (
     labels.FIELD_LABELS
@@ -74,6 +76,7 @@ OBJECT_LABELS = (
     | site_labels.AUDIT_OBJECT_LABELS
     | event_labels.AUDIT_OBJECT_LABELS
     | groups_labels.AUDIT_OBJECT_LABELS
+    | followup_labels.AUDIT_OBJECT_LABELS
 )
 # A field's name where areas use it differently (a comment's "status" is not a synthesis's).
 FIELD_LABELS_BY_OBJECT = {

@@ -2,6 +2,7 @@
 refusals. Every follow-up module and template takes its words from here."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..models import ActionStatus, Direction, StrategyKind
 
@@ -154,4 +155,30 @@ STRATEGY_AUDIT_OBJECT_LABELS = {
     "strategy_goal": _l("Goal"),
     "goal_target": _l("Target value"),
     "indicator": _l("Indicator"),
+}
+
+# The audit entries of actions, milestones, imports and yearly reports, for the audit log.
+WORK_AUDIT_ACTION_LABELS = {
+    "action.create": _l("Action added"),
+    "action.edit": _l("Action changed"),
+    "action.status": _l("Action status or progress changed"),
+    "action.delete": _l("Action deleted"),
+    "action.source_link": _l("Action linked to the consultation"),
+    "action.source_unlink": _l("Action's link to the consultation removed"),
+    "milestone.create": _l("Milestone added"),
+    "milestone.edit": _l("Milestone changed"),
+    "milestone.done": _l("Milestone reached"),
+    "milestone.delete": _l("Milestone deleted"),
+    "followup.import_actions": _l("Actions imported"),
+    "followup.import_indicator_values": _l("Indicator values imported"),
+    "followup_report.create": _l("Yearly report created"),
+    "followup_report.edit": _l("Yearly report changed"),
+    "followup_report.publish": _l("Yearly report published"),
+    "followup_report.unpublish": _l("Yearly report unpublished"),
+}
+AUDIT_ACTION_LABELS = STRATEGY_AUDIT_ACTION_LABELS | WORK_AUDIT_ACTION_LABELS
+AUDIT_OBJECT_LABELS = STRATEGY_AUDIT_OBJECT_LABELS | {
+    "action": lazy_pgettext("follow-up", "Action"),
+    "milestone": _l("Milestone"),
+    "followup_report": _l("Yearly report"),
 }
