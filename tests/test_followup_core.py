@@ -60,7 +60,9 @@ def test_numbers_are_read_as_swedes_write_them(raw, expected):
     assert fields.number(raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw", ["abc", "1,2,3", "12 %", "nan", "inf", True])
+@pytest.mark.parametrize(
+    "raw", ["abc", "1,2,3", "12 %", "nan", "inf", True, "<5", "~5", "x2020", "1\t2", "9" * 400]
+)
 def test_what_is_not_a_number_is_refused(raw):
     assert fields.number(raw) == (None, "number")
 

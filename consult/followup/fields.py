@@ -19,7 +19,7 @@ MAX_TEXT = 20_000
 MAX_SHORT = 200
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
-_NUMBER = re.compile(r"^[+-−]?\d[\d\s\u00a0]*([.,]\d+)?$|^[+-−]?[.,]\d+$")
+_NUMBER = re.compile(r"^[+\-−]?\d[\d \u00a0]*([.,]\d+)?$|^[+\-−]?[.,]\d+$")
 
 
 def text(raw, limit: int = MAX_TITLE, *, required: bool = False):
@@ -47,7 +47,9 @@ def number(raw, *, required: bool = False):
     if not _NUMBER.match(value):
         return None, "number"
     cleaned = value.replace("\u00a0", "").replace(" ", "").replace(",", ".").replace("−", "-")
-    return float(cleaned), None
+    result = float(cleaned)
+    # 400 digits are a number to the pattern but infinity to float: not a measured value.
+    return (result, None) if math.isfinite(result) else (None, "number")
 
 
 def year(raw, *, required: bool = False):
