@@ -57,3 +57,12 @@ def actions_for_responses(
     for synthesis_id, *rest in rows:
         found[synthesis_id].append(LinkedAction(*rest))
     return found
+
+
+def strategy_adopted_from(session: Session, consultation_id: int, now: datetime):
+    """The published strategy adopted from this consultation (its follow-up), or None."""
+    return session.scalar(
+        select(Strategy).where(
+            Strategy.consultation_id == consultation_id, Strategy.published_by(now)
+        )
+    )

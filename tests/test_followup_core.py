@@ -215,3 +215,20 @@ def test_goals_and_actions_of_another_strategy_are_not_found(session):
     with pytest.raises(NotFound):
         queries.action_in(session, one, action.id)
     assert queries.goal_in(session, other, goal.id) is goal
+
+
+def test_the_consultation_page_leads_to_the_follow_up_once_the_strategy_is_public(
+    client, session, open_round
+):
+    consultation = open_round.consultation
+    strategy = _strategy(session, consultation, published=False)
+    page = f"/samrad/{consultation.slug}/"
+    assert "/uppfoljning/rus" not in client.get(page).get_data(as_text=True)
+
+    strategy.published_at = datetime(2025, 1, 1, tzinfo=UTC)
+    session.commit()
+
+    html = client.get(page).get_data(as_text=True)
+    assert 'href="/uppfoljning/rus"' in html
+    assert "RUS 2020–2030" in html
+    assert 'href="/uppfoljning"' in html  # the footer's way in for everyone

@@ -22,7 +22,7 @@ from flask import (
 from flask import session as http_session
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import carried_out, clock
 from ..auth import services as accounts
 from ..db import get_session
 from ..errors import Invalid
@@ -97,6 +97,9 @@ def _round_page(round_: Round):
         state=state,
         previous_round=versions.previous_round(get_session(), round_, public_at=clock.now()),
         results=results.round_results(get_session(), round_) if published else None,
+        followup=carried_out.strategy_adopted_from(
+            get_session(), round_.consultation_id, clock.now()
+        ),
     )
 
 

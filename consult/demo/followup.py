@@ -313,5 +313,7 @@ def _report(session, strategy, goals, entry, admin) -> None:
     session.add(report)
     if published is not None:
         session.flush()
-        built = report_content(session, strategy, report.year, now=published)
+        # Built now, not at the (earlier) publication time, so the sources of the demo round,
+        # which opened recently, count as public as they do on the action pages.
+        built = report_content(session, strategy, report.year, now=clock.now())
         report.snapshot = json.dumps(built, ensure_ascii=False)
