@@ -126,7 +126,9 @@ def test_a_chart_without_values_is_an_empty_named_image():
 @pytest.mark.parametrize(
     ("low", "high", "expected"),
     [(0, 100, [0, 25, 50, 75, 100]), (77.1, 80, [77, 78, 79, 80]),
-     (5, 5, [4.5, 4.75, 5, 5.25, 5.5])],
+     (5, 5, [4.5, 4.75, 5, 5.25, 5.5]),
+     # The highest value above the last round step still gets a tick above it.
+     (0, 83, [0, 25, 50, 75, 100]), (78, 83, [78, 80, 82, 84]), (2.5, 6.5, [2, 3, 4, 5, 6, 7])],
 )  # fmt: skip
 def test_ticks_are_round_numbers_covering_the_values(low, high, expected):
     ticks = chart.nice_ticks(low, high)

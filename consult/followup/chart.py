@@ -64,13 +64,11 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
-    ticks = []
-    value = first
-    while value < high + step * 0.5:
-        ticks.append(round(value, 10))
-        value += step
-        if ticks[-1] >= high:
-            break
+    # From the tick at or below the lowest value up to the first at or above the highest,
+    # so every value, target and baseline lies inside the plot.
+    ticks = [round(first, 10)]
+    while ticks[-1] < high:
+        ticks.append(round(first + step * len(ticks), 10))
     return ticks
 
 
