@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from consult.errors import NotAllowed
 from consult.followup import transfer
@@ -189,15 +190,37 @@ def state(session, strategy) -> list[dict]:
     return found
 
 
+def fresh_counts(session) -> dict:
+    """``counts`` as stored, read in a session of its own (not the one the import used)."""
+    with Session(session.get_bind()) as fresh:
+        return counts(fresh)
+
+
 def refused(session, call) -> list[tuple]:
     """Run an import that must be refused: return its problems as (sheet, row, column, key,
-    value), after checking that nothing was written."""
-    before = counts(session)
+    value), after checking that nothing was written: not in the import's own session (nothing
+    flushed and left pending), and not in the database after that session commits whatever it
+    may still hold (read in a fresh session, with no rollback by the test)."""
+    before = fresh_counts(session)
     with pytest.raises(FileRefused) as caught:
         call()
-    session.rollback()
     assert counts(session) == before
+    session.commit()
+    assert fresh_counts(session) == before
     return [(p.sheet, p.row, p.column, p.key, p.value) for p in caught.value.problems]
+
+
+def test_refused_sees_a_flushed_partial_write(session, world):
+    """The check itself: an import that flushed a row before refusing is caught."""
+
+    def partial():
+        session.add(Action(strategy=world.strategy, code="HALV", title="Halvskriven"))
+        session.flush()
+        raise FileRefused([transfer.Problem("no_rows")])
+
+    with pytest.raises(AssertionError):
+        refused(session, partial)
+    session.rollback()
 
 
 RICH_ACTIONS = [
@@ -662,4 +685,64 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them(session, world):
     assert problems == [
         ("Insatser", 5, "framsteg", "percent", None),
         ("Insatser", 6, None, "no_heading", None),
+    ]
+
+
+def test_a_new_date_is_checked_against_the_saved_other_date(session, world):
+    """A file with only a start (or only an end) column is checked against the action's
+    saved end (or start): refused by row, not a database error."""
+    import_csv(
+        session,
+        world.staff,
+        csv_data(ACTION_HEADINGS, [action_row("A-1", start="2021-01-01", slut="2021-06-30")]),
+    )
+    late_start = csv_data(["kod", "titel", "start"], [["A-1", "Insats A-1", "2022-01-01"]])
+    problems = refused(session, lambda: import_csv(session, world.staff, late_start))
+    assert problems == [("Insatser", 2, "start", "ends_before_start", None)]
+    early_end = csv_data(["kod", "titel", "slut"], [["A-1", "Insats A-1", "2020-12-31"]])
+    problems = refused(session, lambda: import_csv(session, world.staff, early_end))
+    assert problems == [("Insatser", 2, "slut", "ends_before_start", None)]
+    fine = csv_data(["kod", "titel", "start"], [["A-1", "Insats A-1", "2021-03-01"]])
+    assert import_csv(session, world.staff, fine).updated == 1
+    [action] = state(session, world.strategy)
+    assert (action["starts_on"], action["ends_on"]) == (date(2021, 3, 1), date(2021, 6, 30))
+
+
+def test_a_database_refusal_is_a_refused_file_and_nothing_is_written(
+    app, session, world, monkeypatch
+):
+    """Should a check miss a rule of the database, the import is refused with a general
+    message and nothing is written (no error page)."""
+    monkeypatch.setattr(transfer.fields, "period", lambda starts_on, ends_on: None)
+    rows = [action_row("A-1"), action_row("A-2", start="2022-01-01", slut="2021-01-01")]
+    problems = refused(
+        session, lambda: import_csv(session, world.staff, csv_data(ACTION_HEADINGS, rows))
+    )
+    assert problems == [("Insatser", None, None, "not_saved", None)]
+    with app.test_request_context():
+        message = transfer.describe(transfer.Problem("not_saved", sheet="Insatser"))
+    assert "Ingenting har importerats" in message
+
+
+def test_a_framework_without_consultation_accepts_no_group(session, world):
+    """As on the form: a strategy with no consultation has no working groups to name."""
+    session.add(Strategy(slug="ramverk", title="Ramverk", starts_year=2020, ends_year=2030))
+    session.commit()
+    data = csv_data(ACTION_HEADINGS, [action_row("R-1", arbetsgrupp="trafik")])
+    problems = refused(
+        session,
+        lambda: transfer.import_actions(
+            session, world.staff, "ramverk", Upload("insatser.csv", data)
+        ),
+    )
+    assert problems == [("Insatser", 2, "arbetsgrupp", "unknown_group", "trafik")]
+
+
+def test_area_codes_without_leading_zeros_from_a_csv_are_padded(session, world):
+    """Excel saves 0180 as 180 and 01 as 1 in a CSV file: read as the codes they were."""
+    rows = [action_row("A-1", områden="180;1;2480"), action_row("A-2", områden="180")]
+    import_csv(session, world.staff, csv_data(ACTION_HEADINGS, rows, ";"))
+    assert [a["areas"] for a in state(session, world.strategy)] == [
+        ["01", "0180", "2480"],
+        ["0180"],
     ]

@@ -125,6 +125,44 @@ def test_a_number_cell_keeps_the_area_codes_leading_zero():
     assert transfer.area_code("0180") == "0180"
 
 
+def test_a_text_code_without_its_leading_zero_is_padded():
+    """A CSV saved by Excel has "180" for 0180 and "1" for 01."""
+    assert transfer.area_code("180") == "0180"
+    assert transfer.area_code(" 1 ") == "01"
+    assert transfer.area_code("24") == "24"
+    assert transfer.area_code("2480") == "2480"
+    assert transfer.area_code("18O") == "18O"
+    assert transfer.area_code("") == ""
+    assert transfer.area_code(None) == ""
+
+
+def test_a_csv_and_an_xlsx_with_unpadded_codes_import_the_same(session, world):
+    rows = [["N00914", "180", "2022", "79.1"], ["N00914", "1", "2022", "78.0"]]
+    run(session, world.staff, csv_data(HEADINGS, rows, ";"))
+    expected = {("N00914", "0180", 2022): 79.1, ("N00914", "01", 2022): 78.0}
+    assert values(session) == expected
+    data = xlsx_data({"Blad1": [HEADINGS, ["N00914", 180, 2022, 79.1], ["N00914", 1, 2022, 78]]})
+    assert run(session, world.staff, data, "varden.xlsx").unchanged == 2
+    assert values(session) == expected
+
+
+def test_a_value_that_is_no_plain_number_is_refused_by_row(session, world):
+    """ "<5" (a suppressed small count) and a 400-digit number are refused with their rows."""
+    rows = [
+        ["N00914", "24", "2022", "<5"],
+        ["N00914", "2480", "2022", "9" * 400],
+        ["N00914", "2482", "2022", "~5"],
+        ["N00914", "2403", "2022", "12,5"],
+    ]
+    problems = refused(session, lambda: run(session, world.staff, csv_data(HEADINGS, rows, ";")))
+    assert [(row, column) for _sheet, row, column, _key, _value in problems] == [
+        (2, "värde"),
+        (3, "värde"),
+        (4, "värde"),
+    ]
+    assert values(session) == {}
+
+
 def test_every_bad_row_is_listed_and_nothing_is_written(session, world):
     run(session, world.staff, csv_data(HEADINGS, [["N00914", "24", "2022", "79.1"]]))
     rows = [

@@ -412,3 +412,94 @@ def test_paragraph_of_an_unopened_round_has_no_url(client, session, world):
     session.commit()
     [source] = get_json(client, "actions")["items"][0]["sources"]
     assert source["kind"] == "paragraph" and source["url"] is None
+
+
+def test_a_strategy_scheduled_for_later_is_not_open_to_other_sites(client, auth, session, now):
+    """A publication time still to come is not public: staff read the files, but they are
+    kept out of shared caches and other sites' scripts; the public gets 404."""
+    world = build_world(session, now, published=False)
+    world.strategy.published_at = now.get() + timedelta(days=7)
+    session.commit()
+    assert client.get("/uppfoljning/rus/data/actions.json").status_code == 404
+    auth.login(role=Role.STAFF)
+    for url in ("/uppfoljning/rus/data/actions.csv", "/uppfoljning/rus/data/goals.json"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response.headers["Cache-Control"]
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def add_many(session, world, start: int, count: int) -> None:
+    """Add ``count`` actions, each with its own goal (with an indicator, a value and a
+    target), a goal link, a milestone, a source, a global goal and an area."""
+    for number in range(start, start + count):
+        indicator = Indicator(code=f"X{number:04}", name=f"Mått {number}", unit="st")
+        goal = Goal(
+            strategy=world.strategy,
+            code=f"9.{number}",
+            title=f"Mål {number}",
+            position=10 + number,
+            indicators=[indicator],
+        )
+        action = Action(
+            strategy=world.strategy,
+            code=f"B-{number:03}",
+            title=f"Insats {number}",
+            group=world.a1.group,
+            progress=number % 100,
+        )
+        session.add_all(
+            [
+                indicator,
+                goal,
+                action,
+                GoalTarget(goal=goal, value=1.0, target_year=2030, indicator=indicator),
+                IndicatorValue(indicator=indicator, area_code="24", year=2022, value=number),
+                ActionGoal(action=action, goal=goal, weight=2),
+                Milestone(action=action, due_on=date(2025, 1, 1), title=f"Steg {number}"),
+                ActionSource(action=action, paragraph_id=world.paragraph.id),
+            ]
+        )
+        session.flush()
+        session.execute(insert(action_sdg), [{"action_id": action.id, "code": "9"}])
+        session.execute(insert(action_area), [{"action_id": action.id, "area_code": "2480"}])
+        session.execute(insert(goal_sdg), [{"goal_id": goal.id, "code": "9.5"}])
+    session.commit()
+
+
+def statements(app, client, url: str) -> int:
+    """How many SQL statements answering ``url`` takes."""
+    from sqlalchemy import event
+
+    found = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        found.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(found)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_items(app, client, session, world):
+    """Each file is built with a fixed number of queries, however many actions, goals and
+    indicators the strategy has (no query per item)."""
+    add_many(session, world, 0, 5)
+    names = ("actions", "goals", "indicators")
+    few = {n: statements(app, client, f"/uppfoljning/rus/data/{n}.json") for n in names}
+    add_many(session, world, 5, 35)
+    many = {n: statements(app, client, f"/uppfoljning/rus/data/{n}.json") for n in names}
+    assert many == few
+    assert len(get_json(client, "actions")["items"]) == 3 + 40
+    item = next(i for i in get_json(client, "actions")["items"] if i["code"] == "B-039")
+    assert item["global_goals"] == ["9"] and item["areas"] == ["2480"]
+    assert [m["title"] for m in item["milestones"]] == ["Steg 39"]
+    assert [(g["goal_code"], g["weight"]) for g in item["goals"]] == [("9.39", 2)]
+    goal = next(g for g in get_json(client, "goals")["items"] if g["code"] == "9.39")
+    assert goal["indicators"] == ["X0039"] and goal["progress"] == 39
+    assert len(get_json(client, "indicators")["items"]) == 2 + 40

@@ -95,6 +95,10 @@ IMPORT_MESSAGES = {
     "repeated_code": _l("The code is already used on row %(value)s."),
     "unknown_indicator": _l("No indicator has the code “%(value)s”."),
     "repeated_value": _l("The same indicator, area and year are already on row %(value)s."),
+    "not_saved": _l(
+        "The file could not be saved: it conflicts with what is already stored. Nothing was "
+        "imported; check the rows against the actions and try again."
+    ),
 }
 
 # Why a management action was refused (``WrongState`` keys of strategies.py).

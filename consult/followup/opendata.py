@@ -30,15 +30,19 @@ from datetime import date, datetime
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import areas, clock
 from ..consultations import services as consultation_services
 from ..errors import NotFound
 from ..models import (
     Action,
+    ActionGoal,
     ActionSource,
+    Goal,
+    GoalTarget,
     Indicator,
+    Paragraph,
     Round,
     Strategy,
     Synthesis,
@@ -486,15 +490,36 @@ def _values(indicator: Indicator):
     return sorted(indicator.values, key=lambda v: (v.area_code, v.year))
 
 
-def _strategy_indicators(strategy: Strategy) -> list[Indicator]:
-    found: dict[int, Indicator] = {}
-    for goal in strategy.goals:
-        for indicator in goal.indicators:
-            found[indicator.id] = indicator
-        for target in goal.targets:
-            if target.indicator is not None:
-                found[target.indicator.id] = target.indicator
-    return sorted(found.values(), key=lambda i: i.code)
+def _strategy_indicators(session: Session, goals: list[Goal]) -> list[Indicator]:
+    """The indicators of the goals and of their targets, by code, with their values."""
+    ids: set[int] = set()
+    for goal in goals:
+        ids.update(indicator.id for indicator in goal.indicators)
+        ids.update(t.indicator_id for t in goal.targets if t.indicator_id is not None)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Indicator)
+            .where(Indicator.id.in_(sorted(ids)))
+            .options(selectinload(Indicator.values))
+            .order_by(Indicator.code)
+        )
+    )
+
+
+class _Rounds:
+    """The rounds the sources point to, each looked up once per file: whether the public
+    can read the round's page now."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.found: dict[int, Round | None] = {}
+
+    def public(self, round_id: int) -> Round | None:
+        if round_id not in self.found:
+            self.found[round_id] = _public_round(self.session, round_id)
+        return self.found[round_id]
 
 
 def _public_round(session: Session, round_id: int) -> Round | None:
@@ -521,7 +546,9 @@ def _results_public(round_: Round) -> bool:
     return published is not None and published <= clock.now()
 
 
-def _source_url(session: Session, source: ActionSource) -> str | None:
+def _source_url(
+    source: ActionSource, rounds: _Rounds, theme_entries: dict[int, Synthesis]
+) -> str | None:
     """The public address of what an action answers, or None while it is not public.
 
     A response or a theme is public once its round's results are published and the response
@@ -529,17 +556,17 @@ def _source_url(session: Session, source: ActionSource) -> str | None:
     """
     if source.paragraph_id:
         paragraph = source.paragraph
-        round_ = _public_round(session, paragraph.document.round_id)
+        round_ = rounds.public(paragraph.document.round_id)
         return _round_url(round_, paragraph.anchor) if round_ else None
     if source.synthesis_id:
         entry = source.synthesis
     else:
-        entry = session.scalar(select(Synthesis).where(Synthesis.theme_id == source.theme_id))
+        entry = theme_entries.get(source.theme_id)
         if entry is None or source.theme.retired_at is not None:
             return None
     if entry.status != WorkStatus.REVIEWED:
         return None
-    round_ = _public_round(session, entry.round_id)
+    round_ = rounds.public(entry.round_id)
     if round_ is None or not _results_public(round_):
         return None
     if entry.theme_id:
@@ -547,26 +574,76 @@ def _source_url(session: Session, source: ActionSource) -> str | None:
     return _round_url(round_, entry.paragraph.anchor)
 
 
-def _context(session: Session, strategy: Strategy, name: str) -> _Context:
-    goal_ids = [g.id for g in strategy.goals]
-    action_ids = [a.id for a in strategy.actions]
-    source_urls = {}
-    if name == "actions":
-        source_urls = {s.id: _source_url(session, s) for a in strategy.actions for s in a.sources}
+def _source_urls(session: Session, actions: list[Action]) -> dict[int, str | None]:
+    sources = [s for a in actions for s in a.sources]
+    theme_ids = sorted({s.theme_id for s in sources if s.theme_id})
+    theme_entries = {}
+    if theme_ids:
+        theme_entries = {
+            entry.theme_id: entry
+            for entry in session.scalars(
+                select(Synthesis)
+                .where(Synthesis.theme_id.in_(theme_ids))
+                .options(joinedload(Synthesis.paragraph))
+            )
+        }
+    rounds = _Rounds(session)
+    return {s.id: _source_url(s, rounds, theme_entries) for s in sources}
+
+
+def _goals(session: Session, strategy: Strategy) -> list[Goal]:
+    """The strategy's goals with everything their items read, loaded in a few queries."""
+    return list(
+        session.scalars(
+            select(Goal)
+            .where(Goal.strategy_id == strategy.id)
+            .options(
+                joinedload(Goal.priority),
+                selectinload(Goal.indicators),
+                selectinload(Goal.targets).joinedload(GoalTarget.indicator),
+                selectinload(Goal.links).joinedload(ActionGoal.action),
+            )
+        )
+    )
+
+
+def _actions(session: Session, strategy: Strategy) -> list[Action]:
+    """The strategy's actions with everything their items read, loaded in a few queries."""
+    return list(
+        session.scalars(
+            select(Action)
+            .where(Action.strategy_id == strategy.id)
+            .options(
+                joinedload(Action.group),
+                selectinload(Action.goal_links).joinedload(ActionGoal.goal),
+                selectinload(Action.milestones),
+                selectinload(Action.sources).options(
+                    joinedload(ActionSource.synthesis).joinedload(Synthesis.paragraph),
+                    joinedload(ActionSource.theme),
+                    joinedload(ActionSource.paragraph).joinedload(Paragraph.document),
+                ),
+            )
+        )
+    )
+
+
+def _context(session: Session, strategy: Strategy, name: str, objects: list) -> _Context:
+    goal_ids = [g.id for g in objects] if name == "goals" else []
+    action_ids = [a.id for a in objects] if name == "actions" else []
     return _Context(
         session=session,
         strategy=strategy,
         goal_sdgs=queries.goal_sdgs(session, goal_ids),
         action_sdgs=queries.action_sdgs(session, action_ids),
         action_areas=queries.action_areas(session, action_ids),
-        source_urls=source_urls,
+        source_urls=_source_urls(session, objects) if name == "actions" else {},
     )
 
 
-def _objects(strategy: Strategy, name: str) -> list:
+def _objects(session: Session, strategy: Strategy, name: str) -> list:
     if name == "goals":
         return sorted(
-            strategy.goals,
+            _goals(session, strategy),
             key=lambda g: (
                 g.priority.position if g.priority else -1,
                 g.priority_id or 0,
@@ -575,8 +652,8 @@ def _objects(strategy: Strategy, name: str) -> list:
             ),
         )
     if name == "actions":
-        return sorted(strategy.actions, key=lambda a: (a.code, a.id))
-    return _strategy_indicators(strategy)
+        return sorted(_actions(session, strategy), key=lambda a: (a.code, a.id))
+    return _strategy_indicators(session, _goals(session, strategy))
 
 
 # --- The files ----------------------------------------------------------------------------
@@ -596,14 +673,20 @@ def build(session: Session, actor, slug: str, name: str) -> dict:
     NotFound for an unknown file or a strategy the actor may not read (unpublished ones are
     for those who work on them).
     """
+    return load(session, actor, slug, name)[1]
+
+
+def load(session: Session, actor, slug: str, name: str) -> tuple[Strategy, dict]:
+    """The strategy at ``slug`` and the data of its file ``name`` (see ``build``)."""
     spec = data_file(name)
     strategy = queries.strategy_by_slug(session, actor, slug)
-    context = _context(session, strategy, name)
-    return {
+    objects = _objects(session, strategy, name)
+    context = _context(session, strategy, name, objects)
+    return strategy, {
         "schema": spec.schema,
         "version": VERSION,
         "strategy": _item(STRATEGY_FIELDS, strategy, context),
-        "items": [_item(spec.fields, obj, context) for obj in _objects(strategy, name)],
+        "items": [_item(spec.fields, obj, context) for obj in objects],
     }
 
 

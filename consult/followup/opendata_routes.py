@@ -7,7 +7,7 @@ from flask import Response, render_template
 
 from ..db import get_session
 from ..web import call
-from . import bp, opendata
+from . import bp, opendata, queries
 
 DATA = "/uppfoljning/<slug>/data/<name>"
 
@@ -16,27 +16,27 @@ DATA = "/uppfoljning/<slug>/data/<name>"
 def data_json(slug: str, name: str):
     """One open-data file of a strategy as JSON (404 for unknown files and strategies the
     visitor may not read)."""
-    data = call(opendata.build, slug, name)
+    strategy, data = call(opendata.load, slug, name)
     response = Response(opendata.to_json(data), mimetype="application/json")
     filename = opendata.filename(slug, name, "json")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return _open(response, data)
+    return _open(response, strategy)
 
 
 @bp.get(DATA + ".csv")
 def data_csv(slug: str, name: str):
     """One open-data file of a strategy as CSV (UTF-8 with a byte-order mark)."""
-    data = call(opendata.build, slug, name)
+    strategy, data = call(opendata.load, slug, name)
     response = Response(opendata.to_csv(name, data), mimetype="text/csv")
     filename = opendata.filename(slug, name, "csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _open(response, data)
+    return _open(response, strategy)
 
 
-def _open(response: Response, data: dict) -> Response:
-    """Let other sites' scripts read a published strategy's data; keep an unpublished one's
-    (read by staff) out of shared caches."""
-    if data["strategy"]["published_at"] is None:
+def _open(response: Response, strategy) -> Response:
+    """Let other sites' scripts read a public strategy's data; keep one that is not public
+    yet (unpublished or scheduled for later, read by staff) out of shared caches."""
+    if not queries.is_public(strategy):
         response.headers["Cache-Control"] = "private, no-store"
     else:
         response.headers["Access-Control-Allow-Origin"] = "*"

@@ -28,7 +28,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import areas, audit, clock
@@ -47,6 +48,7 @@ from ..models import (
     action_sdg,
 )
 from ..synthesis.exports import FORMULA_STARTS, neutralise, xlsx_cells
+from . import actions as actions_module
 from . import agenda2030, fields, queries
 from .labels import IMPORT_MESSAGES, MESSAGES
 
@@ -391,12 +393,17 @@ def in_order(problems: list[Problem], sheets=(None,)) -> list[Problem]:
 
 
 def area_code(raw) -> str:
-    """An area code as written in a file; a number cell loses its leading zero ("180" is
-    Stockholm's "0180"), which is put back."""
+    """An area code as written in a file. A number cell loses its leading zero ("180" is
+    Stockholm's "0180"), and so does a CSV file saved by Excel; it is put back: one digit is a
+    county ("1" → "01"), three digits a municipality ("180" → "0180"). Both importers read
+    area codes with this function."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         text = str(raw)
-        return text.zfill(2) if len(text) <= 2 else text.zfill(4)
-    return "" if raw is None else str(raw).strip()
+    else:
+        text = "" if raw is None else str(raw).strip()
+    if text.isascii() and text.isdigit() and len(text) in (1, 3):
+        return text.zfill(len(text) + 1)
+    return text
 
 
 def _list(raw) -> list[str]:
@@ -434,11 +441,10 @@ def _text_cell(cells, name, limit, *, required=False):
 
 
 def _groups_by_slug(session: Session, strategy: Strategy) -> dict[str, list[WorkingGroup]]:
-    query = select(WorkingGroup)
-    if strategy.consultation_id is not None:
-        query = query.where(WorkingGroup.consultation_id == strategy.consultation_id)
+    """The groups a file may name, by short name: the same as the form offers (those of the
+    strategy's consultation; none for a framework)."""
     found: dict[str, list[WorkingGroup]] = defaultdict(list)
-    for group in session.scalars(query):
+    for group in actions_module.consultation_groups(session, strategy):
         found[group.slug.lower()].append(group)
     return found
 
@@ -460,7 +466,12 @@ def _status(raw):
     return fields.status(text)
 
 
-def _check_action(cells, number, present, goals_by_code, groups, problems, sheet) -> _ActionRow:
+def _check_action(
+    cells, number, present, goals_by_code, groups, problems, sheet, saved=None
+) -> _ActionRow:
+    """Check one row of the actions sheet; ``saved`` is the stored action with the row's code
+    (its dates count where the file has no column for them)."""
+
     def problem(column, key, value=None):
         problems.append(Problem(key, row=number, column=column, sheet=sheet, value=value))
 
@@ -534,14 +545,16 @@ def _check_action(cells, number, present, goals_by_code, groups, problems, sheet
         entry.sdgs = value
     if "områden" in present:
         raw = cells.get("områden")
-        codes = [area_code(raw)] if isinstance(raw, int) else _list(raw)
+        codes = [area_code(raw)] if isinstance(raw, int) else [area_code(c) for c in _list(raw)]
         unknown = [c for c in codes if not areas.known(c)]
         if unknown:
             problem("områden", "unknown_area", ", ".join(unknown))
         entry.areas = sorted(set(codes))
-    period_error = fields.period(values.get("starts_on"), values.get("ends_on"))
+    starts_on = values.get("starts_on", saved.starts_on if saved is not None else None)
+    ends_on = values.get("ends_on", saved.ends_on if saved is not None else None)
+    period_error = fields.period(starts_on, ends_on)
     if period_error:
-        problem("slut", period_error)
+        problem("slut" if "slut" in present else "start", period_error)
     return entry
 
 
@@ -637,10 +650,21 @@ def import_actions(
     present = set(action_table.headings)
     goals_by_code = _goals_by_code(strategy)
     groups = _groups_by_slug(session, strategy) if "arbetsgrupp" in present else {}
+    saved = {action.code: action for action in strategy.actions}
     entries: list[_ActionRow] = []
     first_row: dict[str, int] = {}
     for number, cells in action_table.rows:
-        entry = _check_action(cells, number, present, goals_by_code, groups, problems, ACTION_SHEET)
+        code = cells.get("kod")
+        entry = _check_action(
+            cells,
+            number,
+            present,
+            goals_by_code,
+            groups,
+            problems,
+            ACTION_SHEET,
+            saved.get(str(code).strip()) if code is not None else None,
+        )
         if entry.code:
             if entry.code in first_row:
                 problems.append(
@@ -667,21 +691,26 @@ def import_actions(
     if problems:
         raise FileRefused(in_order(problems, (None, ACTION_SHEET, MILESTONE_SHEET)))
 
-    result = _write_actions(session, actor, strategy, entries, planned_milestones)
-    audit.record(
-        session,
-        actor,
-        "followup.import_actions",
-        strategy,
-        None,
-        {
-            "created": result.created,
-            "updated": result.updated,
-            "milestones": result.milestones,
-            "codes": [entry.code for entry in entries],
-        },
-    )
-    session.commit()
+    try:
+        result = _write_actions(session, actor, strategy, entries, planned_milestones)
+        audit.record(
+            session,
+            actor,
+            "followup.import_actions",
+            strategy,
+            None,
+            {
+                "created": result.created,
+                "updated": result.updated,
+                "milestones": result.milestones,
+                "codes": [entry.code for entry in entries],
+            },
+        )
+        session.commit()
+    except IntegrityError as error:
+        # A rule of the database that the checks above missed: nothing is written.
+        session.rollback()
+        raise FileRefused([Problem("not_saved", sheet=ACTION_SHEET)]) from error
     return result
 
 
