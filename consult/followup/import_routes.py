@@ -24,7 +24,7 @@ from ..web import call
 from . import bp, indicator_import, transfer
 from .transfer import FileRefused, Problem, describe
 
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv"  # Flask adds "; charset=utf-8" to text types
 UPLOAD_ENDPOINTS = frozenset({"followup.import_actions", "followup.import_indicators"})
 IMPORT_ENDPOINTS = UPLOAD_ENDPOINTS | frozenset(
     {
