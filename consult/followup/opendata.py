@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import areas, clock
+from .. import areas, carried_out, clock
 from ..consultations import services as consultation_services
 from ..errors import NotFound
 from ..models import (
@@ -41,8 +41,6 @@ from ..models import (
     Indicator,
     Round,
     Strategy,
-    Synthesis,
-    WorkStatus,
 )
 from ..synthesis.exports import neutralise
 from . import progress as progress_module
@@ -522,29 +520,10 @@ def _results_public(round_: Round) -> bool:
 
 
 def _source_url(session: Session, source: ActionSource) -> str | None:
-    """The public address of what an action answers, or None while it is not public.
-
-    A response or a theme is public once its round's results are published and the response
-    is reviewed; a paragraph once its round's page is public.
-    """
-    if source.paragraph_id:
-        paragraph = source.paragraph
-        round_ = _public_round(session, paragraph.document.round_id)
-        return _round_url(round_, paragraph.anchor) if round_ else None
-    if source.synthesis_id:
-        entry = source.synthesis
-    else:
-        entry = session.scalar(select(Synthesis).where(Synthesis.theme_id == source.theme_id))
-        if entry is None or source.theme.retired_at is not None:
-            return None
-    if entry.status != WorkStatus.REVIEWED:
-        return None
-    round_ = _public_round(session, entry.round_id)
-    if round_ is None or not _results_public(round_):
-        return None
-    if entry.theme_id:
-        return _round_url(round_, f"public-theme-{entry.theme_id}")
-    return _round_url(round_, entry.paragraph.anchor)
+    """The public address of what an action answers, or None while it is not public
+    (``carried_out.public_source``: the rule of the round page and its published synthesis)."""
+    found = carried_out.public_source(source, clock.now())
+    return request.url_root.rstrip("/") + found.path if found else None
 
 
 def _context(session: Session, strategy: Strategy, name: str) -> _Context:
