@@ -4,6 +4,7 @@ and the link from a consultation's published results to the actions carrying the
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -432,11 +433,40 @@ def test_the_response_waits_for_the_round_results(client, session, now):
     assert "Regionen satsar på Norrbotniabanan." not in text
 
 
+def _theme_sources_in_open_data(client, action_id: int) -> tuple[list, str]:
+    body = get(client, "/uppfoljning/rus/data/actions.json")
+    [item] = [a for a in json.loads(body)["items"] if a["id"] == action_id]
+    urls = [s["url"] for s in item["sources"] if s["kind"] in ("theme", "synthesis")]
+    return urls, body
+
+
 def test_a_drafted_response_is_not_shown(client, session, world):
     world.theme_entry.status = WorkStatus.DRAFTED
     session.commit()
-    text = text_of(get(client, f"/uppfoljning/rus/insatser/{world.actions['a1'].id}"))
+    a1 = world.actions["a1"]
+    text = text_of(get(client, f"/uppfoljning/rus/insatser/{a1.id}"))
     assert "Regionen satsar på Norrbotniabanan." not in text
+    # Nor its theme: the results page shows a theme only with its reviewed response.
+    assert "Bättre tågförbindelser" not in text
+    assert "Stycke 1" in text  # the paragraph of the open draft still is
+    urls, body = _theme_sources_in_open_data(client, a1.id)
+    assert urls == [None, None]
+    assert "Bättre tågförbindelser" not in body
+
+
+def test_a_retired_theme_is_not_shown(client, session, world, now):
+    world.theme.retired_at = now.get()
+    session.commit()
+    a1 = world.actions["a1"]
+    text = text_of(get(client, f"/uppfoljning/rus/insatser/{a1.id}"))
+    assert "Bättre tågförbindelser" not in text
+    assert "Regionen satsar på Norrbotniabanan." not in text  # its response neither
+    assert "Stycke 1" in text
+    urls, body = _theme_sources_in_open_data(client, a1.id)
+    assert urls == [None, None]
+    # The round's own results page agrees.
+    round_page = text_of(get(client, f"/samrad/{world.round.consultation.slug}/omgang/1/"))
+    assert "Bättre tågförbindelser" not in round_page
 
 
 # --- Access --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from consult.followup import agenda2030, chart, public
+from consult.followup import agenda2030, chart, numbers, public
 from consult.models import Role
 from tests.routes import endpoint_ids
 from tests.test_followup_public import build_world
@@ -141,11 +141,29 @@ def test_ticks_are_round_numbers_covering_the_values(low, high, expected):
 
 def test_numbers_use_the_swedish_decimal_comma(app):
     with app.test_request_context("/"):
-        assert public.number(1234.5) == "1\xa0234,5"
-        assert public.signed(1.2) == "+1,2"
-        assert public.signed(-0.44) == "−0,4"
-        assert public.signed(0.01) == "0"
-        assert public.number(None) == "–"
+        assert numbers.number(1234.5) == "1\xa0234,5"
+        assert numbers.number(12.0) == "12"
+        assert numbers.number(-3.25, 2) == "−3,25"
+        assert numbers.number(-0.01) == "0"
+        assert numbers.number(80.1, unit="%") == "80,1 %"
+        assert numbers.percent(45.4) == "45 %"
+        assert numbers.signed(1.2) == "+1,2"
+        assert numbers.signed(-0.44) == "−0,4"
+        assert numbers.signed(0.01) == "0"
+        assert numbers.number(None) == "–"
+
+
+def test_a_change_of_a_percentage_is_in_percentage_points(app):
+    points = [(2021, 78.5), (2023, 80.1), (2022, 79.0)]
+    with app.test_request_context("/"):
+        change = numbers.latest_change("%", "higher", points)
+        assert (change.since, change.year) == (2022, 2023)
+        assert change.text == "+1,1 procentenheter sedan 2022"
+        assert change.good is True
+        assert numbers.latest_change("personer", "lower", points).good is False
+        tiny = numbers.latest_change("%", "higher", [(2022, 5.0), (2023, 5.01)])
+        assert tiny.good is None and tiny.verdict == "oförändrat"
+        assert numbers.latest_change("%", "higher", points[:1]) is None
 
 
 CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "app.css"

@@ -312,11 +312,42 @@ def test_from_the_consultation_shows_only_what_is_public(session, world):
     assert [s["kind"] for s in by_code["A-1"]["sources"]] == ["paragraph"]
     assert by_code["A-1"]["sources"][0]["text"] == world.paragraph.text
     assert by_code["A-1"]["sources"][0]["path"].endswith(f"#{world.paragraph.anchor}")
+    # A-2's theme is not shown either: the public results page shows a theme only with a
+    # reviewed response, and its response is a draft.
     kinds = {s["kind"]: s for s in by_code["A-2"]["sources"]}
+    assert set(kinds) == {"response"}
     assert kinds["response"]["response"] == "accepted"
     assert kinds["response"]["name"] == "Forskning och innovation"
-    assert kinds["theme"]["name"] == "Kollektivtrafik i inlandet"
+    assert "Kollektivtrafik i inlandet" not in json.dumps(content, ensure_ascii=False)
 
+    theme = session.scalar(select(Theme).where(Theme.name == "Kollektivtrafik i inlandet"))
+    theme.description = "Intern anteckning om temat."
+    session.scalar(
+        select(Synthesis).where(Synthesis.theme_id == theme.id)
+    ).status = WorkStatus.REVIEWED
+    session.commit()
+    reviewed = report.content(session, world.strategy, 2023)
+    kinds = {
+        s["kind"]: s for s in {a["code"]: a for a in reviewed["consultation"]}["A-2"]["sources"]
+    }
+    assert kinds["theme"]["name"] == "Kollektivtrafik i inlandet"
+    assert kinds["theme"]["path"].endswith(f"#public-theme-{theme.id}")
+    # The public results page never shows a theme's description, so neither does the report.
+    assert "Intern anteckning" not in json.dumps(reviewed, ensure_ascii=False)
+
+    # A retired theme leaves the report, both as a theme and as the subject of a response.
+    theme.retired_at = report.clock.now()
+    session.scalar(
+        select(Theme).where(Theme.name == "Forskning och innovation")
+    ).retired_at = report.clock.now()
+    session.commit()
+    retired = json.dumps(report.content(session, world.strategy, 2023), ensure_ascii=False)
+    assert "Kollektivtrafik i inlandet" not in retired
+    assert "Forskning och innovation" not in retired
+    assert "Regionen inrättar en forskningsfond." not in retired
+
+    theme.retired_at = None
+    session.commit()
     world.round.results_published_at = None
     session.commit()
     hidden = report.content(session, world.strategy, 2023)["consultation"]

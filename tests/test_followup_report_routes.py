@@ -145,7 +145,9 @@ def test_the_published_page_and_docx_keep_the_progress_of_publication(client, au
     page = client.get(f"{BASE}/rapporter/2023").get_data(as_text=True)
     assert "Jobbspår för nyanlända" in page and "omdöpt" not in page
     assert '<td class="num">40 %</td>' in page
-    assert 'value="60"' in page  # the goal's progress bar: (2 × 40 + 100) / 3
+    # The goal's progress bar (the public pages' own): (2 × 40 + 100) / 3.
+    assert '<span class="progress-text">60 %</span>' in page
+    assert 'class="progress-fill" x="0" y="0" width="60.0"' in page
     texts, rows = _docx_texts(client.get(f"{BASE}/rapporter/2023/rapport.docx").data)
     assert any(row[0] == "A-1 Jobbspår för nyanlända" and row[2] == "40 %" for row in rows)
     assert "Resultat 2023" in texts

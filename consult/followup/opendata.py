@@ -32,8 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from .. import areas, clock
-from ..consultations import services as consultation_services
+from .. import areas, carried_out, clock
 from ..errors import NotFound
 from ..models import (
     Action,
@@ -43,10 +42,8 @@ from ..models import (
     GoalTarget,
     Indicator,
     Paragraph,
-    Round,
     Strategy,
     Synthesis,
-    WorkStatus,
 )
 from ..synthesis.exports import neutralise
 from . import progress as progress_module
@@ -508,87 +505,15 @@ def _strategy_indicators(session: Session, goals: list[Goal]) -> list[Indicator]
     )
 
 
-class _Rounds:
-    """The rounds the sources point to, each looked up once per file: whether the public
-    can read the round's page now."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.found: dict[int, Round | None] = {}
-
-    def public(self, round_id: int) -> Round | None:
-        if round_id not in self.found:
-            self.found[round_id] = _public_round(self.session, round_id)
-        return self.found[round_id]
-
-
-def _public_round(session: Session, round_id: int) -> Round | None:
-    """The round if the public can read its page now."""
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        return None
-    public = consultation_services.get_round(
-        session, round_.consultation.slug, clock.now(), round_.number
-    )
-    return round_ if public is not None and public.id == round_.id else None
-
-
-def _round_url(round_: Round, anchor: str) -> str:
-    return (
-        _absolute("consultations.round_page", slug=round_.consultation.slug, number=round_.number)
-        + "#"
-        + anchor
-    )
-
-
-def _results_public(round_: Round) -> bool:
-    published = round_.results_published_at
-    return published is not None and published <= clock.now()
-
-
-def _source_url(
-    source: ActionSource, rounds: _Rounds, theme_entries: dict[int, Synthesis]
-) -> str | None:
-    """The public address of what an action answers, or None while it is not public.
-
-    A response or a theme is public once its round's results are published and the response
-    is reviewed; a paragraph once its round's page is public.
-    """
-    if source.paragraph_id:
-        paragraph = source.paragraph
-        round_ = rounds.public(paragraph.document.round_id)
-        return _round_url(round_, paragraph.anchor) if round_ else None
-    if source.synthesis_id:
-        entry = source.synthesis
-    else:
-        entry = theme_entries.get(source.theme_id)
-        if entry is None or source.theme.retired_at is not None:
-            return None
-    if entry.status != WorkStatus.REVIEWED:
-        return None
-    round_ = rounds.public(entry.round_id)
-    if round_ is None or not _results_public(round_):
-        return None
-    if entry.theme_id:
-        return _round_url(round_, f"public-theme-{entry.theme_id}")
-    return _round_url(round_, entry.paragraph.anchor)
+def _source_url(session: Session, source: ActionSource) -> str | None:
+    """The public address of what an action answers, or None while it is not public
+    (``carried_out.public_source``: the rule of the round page and its published synthesis)."""
+    found = carried_out.public_source(source, clock.now())
+    return request.url_root.rstrip("/") + found.path if found else None
 
 
 def _source_urls(session: Session, actions: list[Action]) -> dict[int, str | None]:
-    sources = [s for a in actions for s in a.sources]
-    theme_ids = sorted({s.theme_id for s in sources if s.theme_id})
-    theme_entries = {}
-    if theme_ids:
-        theme_entries = {
-            entry.theme_id: entry
-            for entry in session.scalars(
-                select(Synthesis)
-                .where(Synthesis.theme_id.in_(theme_ids))
-                .options(joinedload(Synthesis.paragraph))
-            )
-        }
-    rounds = _Rounds(session)
-    return {s.id: _source_url(s, rounds, theme_entries) for s in sources}
+    return {s.id: _source_url(session, s) for a in actions for s in a.sources}
 
 
 def _goals(session: Session, strategy: Strategy) -> list[Goal]:

@@ -5,8 +5,9 @@ in the consultation it answers ("you said → we decided → we did").
 
 Who may read a strategy is decided by ``queries.strategy_by_slug`` / ``queries.may_read``;
 this module only shapes what they let through. What it shows from the consultation follows the
-consultation's own rules: a paragraph once its round is public, a theme and a synthesis response
-once the round's results are published (and the response is reviewed), as on the round page.
+consultation's own rules, asked of ``carried_out.public_source`` (shared with the yearly report
+and the open data): a paragraph once its round has opened; a theme or a synthesis response only
+as the round's published results show it (reviewed, its theme not retired).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import areas
+from .. import areas, carried_out
 from ..analysis.board import current_tags
 from ..models import (
     Action,
@@ -30,35 +30,14 @@ from ..models import (
     Comment,
     Goal,
     Indicator,
-    Paragraph,
-    Round,
     Strategy,
     Synthesis,
     Theme,
     WorkingGroup,
-    WorkStatus,
 )
-from . import agenda2030, chart, queries
+from . import agenda2030, chart, numbers, queries
+from .numbers import number
 from .progress import Progress, goal_progress, mean_progress
-
-# --- Numbers -------------------------------------------------------------------------------
-
-
-def number(value: float | None, decimals: int = 1) -> str:
-    """A number as the reader's language writes it (Swedish: "1 234,5"); "–" for none."""
-    if value is None:
-        return "–"
-    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(value, format=pattern)
-
-
-def signed(value: float, decimals: int = 1) -> str:
-    """A change with its sign: "+1,2", "−0,4", "0"."""
-    text = number(abs(value), decimals)
-    if text.strip("0,. ") == "":
-        return number(0, decimals)
-    return ("+" if value > 0 else "−") + text
-
 
 # --- Colours of the global goals -----------------------------------------------------------
 
@@ -114,48 +93,33 @@ def badges(codes) -> list[Badge]:
 
 @dataclass(frozen=True)
 class Change:
-    """An indicator's latest change in one area: from ``since`` to ``year``."""
+    """An indicator's latest change in one area (``numbers.Change``, named for the page)."""
 
     indicator: Indicator
     area: str
-    year: int
-    since: int
-    delta: float
+    change: numbers.Change
 
     @property
     def good(self) -> bool | None:
-        """Whether the change goes the way the indicator should move (None: unchanged)."""
-        if signed(self.delta) == number(0):
-            return None
-        higher = self.indicator.direction.value == "higher"
-        return (self.delta > 0) == higher
+        return self.change.good
 
     @property
     def text(self) -> str:
-        unit = self.indicator.unit.strip()
-        amount = signed(self.delta)
-        if unit == "%":
-            return _("%(amount)s percentage points since %(year)s", amount=amount, year=self.since)
-        if unit:
-            return _(
-                "%(amount)s %(unit)s since %(year)s", amount=amount, unit=unit, year=self.since
-            )
-        return _("%(amount)s since %(year)s", amount=amount, year=self.since)
+        return self.change.text
 
     @property
     def verdict(self) -> str:
-        if self.good is None:
-            return _("unchanged")
-        return _("a change for the better") if self.good else _("a change for the worse")
+        return self.change.verdict
 
 
 def latest_change(indicator: Indicator, area: str) -> Change | None:
     """The change between the last two years with values for ``area``, if there are two."""
-    points = sorted((v.year, v.value) for v in indicator.values if v.area_code == area)
-    if len(points) < 2:
-        return None
-    (since, before), (year, after) = points[-2], points[-1]
-    return Change(indicator, area, year, since, after - before)
+    found = numbers.latest_change(
+        indicator.unit,
+        indicator.direction,
+        [(v.year, v.value) for v in indicator.values if v.area_code == area],
+    )
+    return Change(indicator, area, found) if found else None
 
 
 def shown_areas(indicator: Indicator, area: str | None) -> list[str]:
@@ -510,24 +474,10 @@ class ActionPage:
         return sum(1 for m in self.action.milestones if m.done_on is not None)
 
 
-def results_public(round_: Round, now: datetime) -> bool:
-    """Whether a round's results are published (the rule of ``synthesis.public.published``)."""
-    return round_.results_published_at is not None and round_.results_published_at <= now
+def _round_url(found: carried_out.PublicSource) -> str:
+    from flask import request
 
-
-def round_public(round_: Round, now: datetime) -> bool:
-    """Whether a round's draft can be read (it is dated and has opened)."""
-    return round_.opens_at is not None and round_.closes_at is not None and round_.opens_at <= now
-
-
-def _round_url(round_: Round, anchor: str) -> str:
-    from flask import url_for
-
-    return (
-        url_for("consultations.round_page", slug=round_.consultation.slug, number=round_.number)
-        + "#"
-        + anchor
-    )
+    return request.script_root + found.path
 
 
 def _excerpt(text: str, length: int = 220) -> str:
@@ -555,60 +505,36 @@ def action_page(session: Session, action: Action, now: datetime) -> ActionPage:
             selectinload(ActionSource.paragraph),
         )
     ).all()
-    round_ids = _source_rounds(sources)
-    rounds = {
-        r.id: r
-        for r in session.scalars(
-            select(Round).where(Round.id.in_(round_ids)).options(selectinload(Round.consultation))
-        )
-    }
-    theme_sizes = _theme_sizes(session, sources, rounds, now)
-    for source in sources:
-        if source.paragraph is not None:
-            round_ = rounds.get(source.paragraph.document.round_id)
-            if round_ is None or not round_public(round_, now):
-                continue
+    shown = [found for found in (carried_out.public_source(s, now) for s in sources) if found]
+    theme_sizes = _theme_sizes(session, [f for f in shown if f.kind == "theme"])
+    for found in shown:
+        if found.kind == "paragraph":
             said.append(
                 Said(
                     "paragraph",
                     _(
                         "Paragraph %(n)s: %(text)s",
-                        n=source.paragraph.number,
-                        text=_excerpt(source.paragraph.text),
+                        n=found.paragraph.number,
+                        text=_excerpt(found.paragraph.text),
                     ),
-                    _round_url(round_, source.paragraph.anchor),
+                    _round_url(found),
                 )
             )
-        elif source.theme is not None:
-            round_ = rounds.get(source.theme.round_id)
-            if round_ is None or not results_public(round_, now):
-                continue
+        elif found.kind == "theme":
             said.append(
                 Said(
                     "theme",
-                    source.theme.name,
-                    _round_url(round_, "public-themes-h"),
-                    comments=theme_sizes.get(source.theme.id, 0),
+                    found.theme.name,
+                    _round_url(found),
+                    comments=theme_sizes.get(found.theme.id, 0),
                 )
             )
-        elif source.synthesis is not None:
-            entry = source.synthesis
-            round_ = rounds.get(entry.round_id)
-            if (
-                round_ is None
-                or not results_public(round_, now)
-                or entry.status != WorkStatus.REVIEWED
-            ):
-                continue
-            if entry.theme_id is not None:
-                theme = session.get(Theme, entry.theme_id)
-                about = theme.name if theme else ""
-                url = _round_url(round_, f"public-theme-{entry.theme_id}")
+        else:
+            if found.theme is not None:
+                about = found.theme.name
             else:
-                paragraph = session.get(Paragraph, entry.paragraph_id)
-                about = _("Paragraph %(n)s", n=paragraph.number) if paragraph else ""
-                url = _round_url(round_, paragraph.anchor) if paragraph else None
-            decided.append(Said("synthesis", about, url, entry=entry))
+                about = _("Paragraph %(n)s", n=found.paragraph.number)
+            decided.append(Said("synthesis", about, _round_url(found), entry=found.entry))
     return ActionPage(
         action=action,
         goals=goals,
@@ -619,24 +545,10 @@ def action_page(session: Session, action: Action, now: datetime) -> ActionPage:
     )
 
 
-def _source_rounds(sources) -> set[int]:
-    found = set()
-    for source in sources:
-        if source.paragraph is not None:
-            found.add(source.paragraph.document.round_id)
-        elif source.theme is not None:
-            found.add(source.theme.round_id)
-        elif source.synthesis is not None:
-            found.add(source.synthesis.round_id)
-    return found
-
-
-def _theme_sizes(session: Session, sources, rounds, now) -> dict[int, int]:
+def _theme_sizes(session: Session, themes: list[carried_out.PublicSource]) -> dict[int, int]:
+    """The number of comments tagged with each public theme, one query per round."""
     sizes: dict[int, int] = {}
-    for round_id in {s.theme.round_id for s in sources if s.theme is not None}:
-        round_ = rounds.get(round_id)
-        if round_ is None or not results_public(round_, now):
-            continue
+    for round_id in {found.round.id for found in themes}:
         sizes.update(
             session.execute(
                 current_tags(round_id)

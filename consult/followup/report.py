@@ -26,14 +26,13 @@ import json
 from collections import defaultdict
 from datetime import date, datetime
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import areas, audit, clock
+from .. import areas, audit, carried_out, clock
 from .. import group_access as access
 from ..errors import Conflict, Invalid, NotFound, WrongState
 from ..models import (
@@ -48,14 +47,11 @@ from ..models import (
     Paragraph,
     ReportGoalNote,
     Response,
-    Round,
     Strategy,
     Synthesis,
-    Theme,
-    WorkStatus,
 )
 from ..synthesis.labels import RESPONSE_LABELS
-from . import agenda2030, fields, labels, queries
+from . import agenda2030, fields, labels, numbers, queries
 from .progress import goal_progress, mean_progress
 
 # The layout of ``content``; a stored snapshot says which layout it was written in.
@@ -246,17 +242,13 @@ def _indicator(indicator: Indicator, rows: list) -> dict:
         series = by_area[area]
         last_year, last = series[-1]
         entry = {"area": area, "year": last_year, "value": last}
-        if len(series) > 1:
-            previous_year, previous = series[-2]
-            change = last - previous
-            better = None
-            if change:
-                better = (change > 0) == (indicator.direction.value == "higher")
+        change = numbers.latest_change(indicator.unit, indicator.direction, series)
+        if change is not None:
             entry |= {
-                "previous_year": previous_year,
-                "previous_value": previous,
-                "change": round(change, 6),
-                "better": better,
+                "previous_year": change.since,
+                "previous_value": series[-2][1],
+                "change": round(change.delta, 6),
+                "better": change.good,
             }
         latest.append(entry)
     return {
@@ -304,19 +296,10 @@ def _global_goals(session: Session, strategy: Strategy, goals: list[Goal]) -> li
     return result
 
 
-def _public_round(round_: Round | None, now: datetime) -> bool:
-    published = round_.results_published_at if round_ else None
-    return published is not None and published <= now
-
-
-def _round_path(round_: Round) -> str:
-    return f"/samrad/{round_.consultation.slug}/omgang/{round_.number}/"
-
-
 def _from_consultation(session: Session, strategy: Strategy, now: datetime) -> list[dict]:
     """For each action linked to the consultation: the responses, themes and paragraphs it
-    answers, as far as they are public (a paragraph of an opened round's draft; a theme, and a
-    reviewed response, once the round's results are published)."""
+    answers, as far as the public may see them (``carried_out.public_source``, the rule of the
+    round page and its published synthesis)."""
     sources = session.scalars(
         select(ActionSource)
         .join(Action, Action.id == ActionSource.action_id)
@@ -331,16 +314,9 @@ def _from_consultation(session: Session, strategy: Strategy, now: datetime) -> l
             selectinload(ActionSource.paragraph).selectinload(Paragraph.document),
         )
     )
-    rounds: dict[int, Round | None] = {}
-
-    def round_of(round_id: int) -> Round | None:
-        if round_id not in rounds:
-            rounds[round_id] = session.get(Round, round_id)
-        return rounds[round_id]
-
     by_action: dict[int, dict] = {}
     for source in sources:
-        item = _source(source, round_of, now)
+        item = _source(source, now)
         if item is None:
             continue
         action = source.action
@@ -359,55 +335,37 @@ def _from_consultation(session: Session, strategy: Strategy, now: datetime) -> l
     return list(by_action.values())
 
 
-def _source(source: ActionSource, round_of, now: datetime) -> dict | None:
-    if source.synthesis is not None:
-        entry = source.synthesis
-        round_ = round_of(entry.round_id)
-        if entry.status != WorkStatus.REVIEWED or not _public_round(round_, now):
-            return None
-        about = _theme_or_paragraph(entry.theme, entry.paragraph)
-        anchor = about.pop("anchor", "")
+def _source(source: ActionSource, now: datetime) -> dict | None:
+    found = carried_out.public_source(source, now)
+    if found is None:
+        return None
+    common = {"consultation": found.round.consultation.title, "path": found.path}
+    if found.kind == "synthesis":
+        entry = found.entry
+        if found.theme is not None:
+            about = {"about": "theme", "name": found.theme.name}
+        else:
+            about = {
+                "about": "paragraph",
+                "number": found.paragraph.number,
+                "text": found.paragraph.text,
+            }
         return {
             "kind": "response",
             **about,
             "summary": entry.summary,
             "response": entry.response.value if entry.response else None,
             "motivation": entry.motivation,
-            "consultation": round_.consultation.title,
-            "path": _round_path(round_) + anchor,
+            **common,
         }
-    if source.theme is not None:
-        round_ = round_of(source.theme.round_id)
-        if not _public_round(round_, now):
-            return None
-        return {
-            "kind": "theme",
-            "name": source.theme.name,
-            "description": source.theme.description,
-            "consultation": round_.consultation.title,
-            "path": _round_path(round_),
-        }
-    paragraph = source.paragraph
-    round_ = round_of(paragraph.document.round_id) if paragraph is not None else None
-    if round_ is None or round_.opens_at is None or round_.opens_at > now:
-        return None
+    if found.kind == "theme":
+        # Only the name: the public results page never shows a theme's description.
+        return {"kind": "theme", "name": found.theme.name, **common}
     return {
         "kind": "paragraph",
-        "number": paragraph.number,
-        "text": paragraph.text,
-        "consultation": round_.consultation.title,
-        "path": _round_path(round_) + f"#{paragraph.anchor}",
-    }
-
-
-def _theme_or_paragraph(theme: Theme | None, paragraph: Paragraph | None) -> dict:
-    if theme is not None:
-        return {"about": "theme", "name": theme.name}
-    return {
-        "about": "paragraph",
-        "number": paragraph.number,
-        "text": paragraph.text,
-        "anchor": f"#{paragraph.anchor}",
+        "number": found.paragraph.number,
+        "text": found.paragraph.text,
+        **common,
     }
 
 
@@ -667,35 +625,19 @@ def area_name(code: str | None) -> str:
     return areas.name(code) if code else ""
 
 
-def number(value, unit: str = "") -> str:
+def number(value, unit: str = "", decimals: int = 2) -> str:
     """A figure as the reader writes it ("12,5 %" in Swedish), with its unit if given."""
-    if value is None:
-        return "–"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    try:
-        text = format_decimal(value, format="#,##0.##")
-    except (AttributeError, RuntimeError, KeyError):
-        text = str(value)
-    return f"{text} {unit}".strip()
+    return numbers.number(value, decimals, unit)
 
 
-def change_text(latest: dict, unit: str = "") -> str:
-    """The latest change of an area's series, e.g. "+1,2 % since 2021 (better)"."""
+def change_text(latest: dict, indicator: dict) -> str:
+    """The latest change of an area's series as the public pages say it, e.g.
+    "+1,2 procentenheter sedan 2021 – en förändring till det bättre"."""
     if "change" not in latest:
         return _("Only one year measured")
-    change = latest["change"]
-    sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    figure = f"{sign}{number(abs(change), unit)}"
-    if latest["better"] is None:
-        verdict = _("unchanged")
-    elif latest["better"]:
-        verdict = _("better")
-    else:
-        verdict = _("worse")
-    return _(
-        "%(change)s since %(year)s (%(verdict)s)",
-        change=figure,
-        year=latest["previous_year"],
-        verdict=verdict,
+    change = numbers.latest_change(
+        indicator["unit"],
+        indicator["direction"],
+        [(latest["previous_year"], latest["previous_value"]), (latest["year"], latest["value"])],
     )
+    return f"{change.text} – {change.verdict}"

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 
 from ..models import Direction
-from . import labels
+from . import labels, numbers
 from .report import (
     area_name,
     change_text,
@@ -83,7 +83,10 @@ def docx_bytes(content: dict, *, published_at: datetime | None = None) -> bytes:
             _paragraphs(document, priority["description"])
         if priority["progress"] is not None:
             document.add_paragraph(
-                _("Progress of the priority: %(percent)s", percent=_percent(priority["progress"]))
+                _(
+                    "Progress of the priority: %(percent)s",
+                    percent=numbers.percent(priority["progress"]),
+                )
             )
         for goal in priority["goals"]:
             _goal(document, goal)
@@ -97,10 +100,6 @@ def docx_bytes(content: dict, *, published_at: datetime | None = None) -> bytes:
     buffer = io.BytesIO()
     document.document.save(buffer)
     return buffer.getvalue()
-
-
-def _percent(value) -> str:
-    return "–" if value is None else f"{round(value)} %"
 
 
 def _paragraphs(document, text: str) -> None:
@@ -150,7 +149,7 @@ def _goal(document, goal: dict) -> None:
         document.add_paragraph(_("Progress: no action counts yet."))
     else:
         document.add_paragraph(
-            _("Progress: %(percent)s", percent=_percent(progress["value"]))
+            _("Progress: %(percent)s", percent=numbers.percent(progress["value"]))
             + " ("
             + ngettext(
                 "weighted over %(num)s action",
@@ -173,7 +172,7 @@ def _goal(document, goal: dict) -> None:
                 [
                     _named(a),
                     status_label(a["status"]),
-                    f"{a['progress']} %",
+                    numbers.percent(a["progress"]),
                 ]
                 for a in goal["actions"]
             ],
@@ -210,8 +209,7 @@ def _goal(document, goal: dict) -> None:
         for latest in indicator["latest"]:
             document.add_paragraph(
                 f"{area_name(latest['area'])} {latest['year']}: "
-                f"{number(latest['value'], indicator['unit'])}, "
-                + change_text(latest, indicator["unit"]),
+                f"{number(latest['value'], indicator['unit'])}, " + change_text(latest, indicator),
                 style="List Bullet",
             )
 
@@ -300,7 +298,8 @@ def _consultation(document, actions: list[dict]) -> None:
     for action in actions:
         document.add_heading(_named(action), level=2)
         document.add_paragraph(
-            f"{status_label(action['status'])}, {action['progress']} % · {_('answers')}:"
+            f"{status_label(action['status'])}, {numbers.percent(action['progress'])}"
+            f" · {_('answers')}:"
         )
         for source in action["sources"]:
             document.add_paragraph(
