@@ -117,12 +117,16 @@ def test_duplicate_slug_is_refused(session, staff, rus):
         strategies.create_strategy(session, staff, RUS | {"title": "Europa 2020"})
     assert refused.value.errors == {"slug": "slug_taken"}
     # The strategy keeps its own address when edited.
-    edited = strategies.edit_strategy(session, staff, rus.id, RUS | {"title": "RUS"})
+    edited = strategies.edit_strategy(
+        session, staff, rus.id, RUS | {"title": "RUS"}, version=rus.version
+    )
     assert edited.title == "RUS" and edited.slug == "rus-2030"
 
 
 def test_edit_records_only_what_changed(session, staff, rus):
-    strategies.edit_strategy(session, staff, rus.id, RUS | {"ends_year": "2032"})
+    strategies.edit_strategy(
+        session, staff, rus.id, RUS | {"ends_year": "2032"}, version=rus.version
+    )
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "strategy.edit"))
     assert json.loads(entry.before) == {"ends_year": 2030}
     assert json.loads(entry.after) == {"ends_year": 2032}
@@ -152,20 +156,24 @@ def test_every_service_refuses_others_than_staff(session, staff, rus, role):
         lambda: strategies.strategies(session, actor),
         lambda: strategies.managed_strategy(session, actor, rus.slug),
         lambda: strategies.create_strategy(session, actor, RUS | {"slug": "ny"}),
-        lambda: strategies.edit_strategy(session, actor, rus.id, RUS),
+        lambda: strategies.edit_strategy(session, actor, rus.id, RUS, version=rus.version),
         lambda: strategies.publish_strategy(session, actor, rus.id, True),
         lambda: strategies.create_priority(session, actor, rus.id, {"title": "X"}),
-        lambda: strategies.edit_priority(session, actor, priority.id, {"title": "X"}),
+        lambda: strategies.edit_priority(
+            session, actor, priority.id, {"title": "X"}, version=priority.version
+        ),
         lambda: strategies.move_priority(session, actor, priority.id, "up"),
         lambda: strategies.delete_priority(session, actor, priority.id),
         lambda: strategies.create_goal(session, actor, rus.id, {"title": "X"}),
-        lambda: strategies.edit_goal(session, actor, goal.id, {"title": "X"}),
+        lambda: strategies.edit_goal(session, actor, goal.id, {"title": "X"}, version=goal.version),
         lambda: strategies.delete_goal(session, actor, goal.id),
         lambda: strategies.create_target(session, actor, goal.id, {}),
-        lambda: strategies.edit_target(session, actor, target.id, {}),
+        lambda: strategies.edit_target(session, actor, target.id, {}, version=target.version),
         lambda: strategies.delete_target(session, actor, target.id),
         lambda: strategies.create_indicator(session, actor, {}),
-        lambda: strategies.edit_indicator(session, actor, indicator.id, {}),
+        lambda: strategies.edit_indicator(
+            session, actor, indicator.id, {}, version=indicator.version
+        ),
         lambda: strategies.delete_indicator(session, actor, indicator.id),
     ]
     for call in calls:
@@ -205,7 +213,9 @@ def test_priorities_go_last_and_move(session, staff, rus):
         strategies.move_priority(session, staff, made[0].id, "sideways")
     session.rollback()
     # Saved without an order, a priority keeps its place.
-    strategies.edit_priority(session, staff, made[1].id, {"title": "Attraktiva livsmiljöer"})
+    strategies.edit_priority(
+        session, staff, made[1].id, {"title": "Attraktiva livsmiljöer"}, version=made[1].version
+    )
     assert made[1].position == 3 and made[1].title == "Attraktiva livsmiljöer"
 
 
@@ -218,7 +228,9 @@ def test_a_priority_with_goals_is_not_deleted(session, staff, rus):
         strategies.delete_priority(session, staff, priority.id)
     assert refused.value.key == "priority_has_goals"
     session.rollback()
-    strategies.edit_goal(session, staff, goal.id, {"title": "Mer forskning", "priority_id": ""})
+    strategies.edit_goal(
+        session, staff, goal.id, {"title": "Mer forskning", "priority_id": ""}, version=goal.version
+    )
     strategies.delete_priority(session, staff, priority.id)
     assert count(session, Priority) == 0
     assert "priority.delete" in audit_actions(session)
@@ -255,7 +267,11 @@ def test_a_goal_links_global_goals_and_indicators(session, staff, rus):
     assert strategies.goal_global_goals(session, goal) == ["4", "8"]
     assert [i.code for i in goal.indicators] == ["N00914"]
     strategies.edit_goal(
-        session, staff, goal.id, {"title": "Fler i arbete", "global_goals": ["10"]}
+        session,
+        staff,
+        goal.id,
+        {"title": "Fler i arbete", "global_goals": ["10"]},
+        version=goal.version,
     )
     assert strategies.goal_global_goals(session, goal) == ["10"]
     assert goal.indicators == []
@@ -322,7 +338,9 @@ def test_a_target_with_baseline_indicator_and_area(session, staff, rus):
     )
     assert (target.value, target.baseline_value, target.area_code) == (75.0, 68.6, "24")
     assert target.indicator_id == indicator.id and target.position == 1
-    strategies.edit_target(session, staff, target.id, {"value": "80", "target_year": "2020"})
+    strategies.edit_target(
+        session, staff, target.id, {"value": "80", "target_year": "2020"}, version=target.version
+    )
     assert target.value == 80 and target.indicator_id is None
     strategies.delete_target(session, staff, target.id)
     assert count(session, GoalTarget) == 0
@@ -378,7 +396,11 @@ def test_indicator_codes_are_unique_and_without_spaces(session, staff):
     }
     session.rollback()
     edited = strategies.edit_indicator(
-        session, staff, first.id, {"code": "N00914", "name": "Förvärvsarbetande 20–64 år"}
+        session,
+        staff,
+        first.id,
+        {"code": "N00914", "name": "Förvärvsarbetande 20–64 år"},
+        version=first.version,
     )
     assert edited.name == "Förvärvsarbetande 20–64 år"
     assert count(session, Indicator) == 1
@@ -433,22 +455,26 @@ def test_the_goal_helpers_refuse_another_strategys_objects(session, staff, rus):
 def test_every_audit_entry_has_a_name_for_the_log(session, staff, rus):
     from consult.followup.labels import STRATEGY_AUDIT_ACTION_LABELS
 
-    strategies.edit_strategy(session, staff, rus.id, RUS | {"title": "RUS"})
+    strategies.edit_strategy(session, staff, rus.id, RUS | {"title": "RUS"}, version=rus.version)
     strategies.publish_strategy(session, staff, rus.id, True)
     strategies.publish_strategy(session, staff, rus.id, False)
     first = strategies.create_priority(session, staff, rus.id, {"title": "A"})
     second = strategies.create_priority(session, staff, rus.id, {"title": "B"})
-    strategies.edit_priority(session, staff, first.id, {"title": "AA"})
+    strategies.edit_priority(session, staff, first.id, {"title": "AA"}, version=first.version)
     strategies.move_priority(session, staff, second.id, "up")
     strategies.delete_priority(session, staff, second.id)
     indicator = strategies.create_indicator(session, staff, {"code": "N1", "name": "X"})
-    strategies.edit_indicator(session, staff, indicator.id, {"code": "N1", "name": "Y"})
+    strategies.edit_indicator(
+        session, staff, indicator.id, {"code": "N1", "name": "Y"}, version=indicator.version
+    )
     goal = strategies.create_goal(session, staff, rus.id, {"title": "Mål"})
-    strategies.edit_goal(session, staff, goal.id, {"title": "Mål 2"})
+    strategies.edit_goal(session, staff, goal.id, {"title": "Mål 2"}, version=goal.version)
     target = strategies.create_target(
         session, staff, goal.id, {"value": "1", "target_year": "2030"}
     )
-    strategies.edit_target(session, staff, target.id, {"value": "2", "target_year": "2030"})
+    strategies.edit_target(
+        session, staff, target.id, {"value": "2", "target_year": "2030"}, version=target.version
+    )
     strategies.delete_target(session, staff, target.id)
     strategies.delete_goal(session, staff, goal.id)
     strategies.delete_indicator(session, staff, indicator.id)

@@ -77,44 +77,60 @@ def manage_routes(w):
     p, g, t, i = w.priority.id, w.goal.id, w.target.id, w.indicator.id
     base = f"/uppfoljning/{s}/hantera"
     target = {"value": "4", "target_year": "2030"}
+    version = {
+        name: {"version": str(getattr(w, name).version)}
+        for name in ("strategy", "priority", "goal", "target", "indicator")
+    }
     return [
         ("get", "/uppfoljning/hantera", None),
         ("get", "/uppfoljning/hantera/ny", None),
         ("post", "/uppfoljning/hantera/ny", RUS | {"slug": "europa-2020", "title": "Europa"}),
         ("get", base, None),
-        ("post", base, RUS | {"slug": s, "title": "RUS"}),
+        ("post", base, RUS | {"slug": s, "title": "RUS"} | version["strategy"]),
         ("post", f"{base}/publicera", {}),
         ("post", f"{base}/avpublicera", {}),
         ("post", f"{base}/inriktningar", {"title": "Attraktivitet"}),
         ("get", f"{base}/inriktningar/{p}", None),
-        ("post", f"{base}/inriktningar/{p}", {"title": "Innovation", "position": "1"}),
+        (
+            "post",
+            f"{base}/inriktningar/{p}",
+            {"title": "Innovation", "position": "1"} | version["priority"],
+        ),
         ("post", f"{base}/inriktningar/{p}/flytta", {"direction": "down"}),
         ("post", f"{base}/inriktningar/{w.second.id}/ta-bort", {}),
         ("get", f"{base}/mal/ny", None),
         ("post", f"{base}/mal/ny", {"title": "Nytt mål", "position": "0"}),
         ("get", f"{base}/mal/{g}", None),
-        ("post", f"{base}/mal/{g}", {"title": "Mer forskning", "global_goals": ["9"]}),
+        (
+            "post",
+            f"{base}/mal/{g}",
+            {"title": "Mer forskning", "global_goals": ["9"]} | version["goal"],
+        ),
         ("post", f"{base}/mal/{g}/ta-bort", {}),
         ("get", f"{base}/mal/{g}/malvarden/ny", None),
         ("post", f"{base}/mal/{g}/malvarden/ny", target),
         ("get", f"{base}/mal/{g}/malvarden/{t}", None),
-        ("post", f"{base}/mal/{g}/malvarden/{t}", target),
+        ("post", f"{base}/mal/{g}/malvarden/{t}", target | version["target"]),
         ("post", f"{base}/mal/{g}/malvarden/{t}/ta-bort", {}),
         ("get", f"{base}/indikatorer", None),
         ("post", f"{base}/indikatorer", {"code": "N2", "name": "Syss.", "direction": "higher"}),
         ("get", f"{base}/indikatorer/{i}", None),
-        ("post", f"{base}/indikatorer/{i}", {"code": "N1", "name": "FoU", "direction": "higher"}),
+        (
+            "post",
+            f"{base}/indikatorer/{i}",
+            {"code": "N1", "name": "FoU", "direction": "higher"} | version["indicator"],
+        ),
         ("post", f"{base}/indikatorer/{i}/ta-bort", {}),
     ]
 
 
 PLACEHOLDER = SimpleNamespace(
-    strategy=SimpleNamespace(slug="<slug>"),
-    priority=SimpleNamespace(id="<p>"),
-    second=SimpleNamespace(id="<p>"),
-    goal=SimpleNamespace(id="<g>"),
-    target=SimpleNamespace(id="<t>"),
-    indicator=SimpleNamespace(id="<i>"),
+    strategy=SimpleNamespace(slug="<slug>", version=1),
+    priority=SimpleNamespace(id="<p>", version=1),
+    second=SimpleNamespace(id="<p>", version=1),
+    goal=SimpleNamespace(id="<g>", version=1),
+    target=SimpleNamespace(id="<t>", version=1),
+    indicator=SimpleNamespace(id="<i>", version=1),
 )
 ROUTES = manage_routes(PLACEHOLDER)
 OK = {"get": 200, "post": 302}
@@ -220,6 +236,7 @@ def test_the_overview_shows_priorities_goals_and_targets(client, auth, session, 
             "priority_id": str(world.priority.id),
             "global_goals": ["9"],
         },
+        version=world.goal.version,
     )
     page = client.get(f"/uppfoljning/{world.strategy.slug}/hantera").get_data(as_text=True)
     assert page.index("Innovation") < page.index("1.1 Mer forskning") < page.index("Tillgänglighet")

@@ -67,14 +67,6 @@ def _jsonable(values: dict) -> dict:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def strategy_for(session: Session, slug: str) -> Strategy:
-    """The strategy at this address (NotFound if there is none)."""
-    strategy = session.scalar(select(Strategy).where(Strategy.slug == slug))
-    if strategy is None:
-        raise NotFound()
-    return strategy
-
-
 def consultation_groups(session: Session, strategy: Strategy) -> list[WorkingGroup]:
     """The working groups of the strategy's consultation (none for a framework)."""
     if strategy.consultation_id is None:
@@ -130,7 +122,7 @@ def action_list(
     actions of their own groups for a member of one of the consultation's groups."""
     if not access.is_staff(actor) and not access.current_memberships(session, actor):
         raise NotAllowed()
-    strategy = strategy_for(session, slug)
+    strategy = queries.strategy_at(session, slug)
     own = _own_groups(session, actor, strategy)
     query = select(Action).where(Action.strategy_id == strategy.id)
     if own is not None:
@@ -150,14 +142,14 @@ def action_list(
 def new_action_strategy(session: Session, actor, slug: str) -> Strategy:
     """The strategy, for the page that creates an action (staff)."""
     access.require_followup_editor(actor)
-    return strategy_for(session, slug)
+    return queries.strategy_at(session, slug)
 
 
 def action_for(session: Session, actor, slug: str, action_id: int) -> Action:
     """One of the strategy's actions, for staff or a current member of its group."""
     if not access.is_staff(actor) and not access.current_memberships(session, actor):
         raise NotAllowed()
-    strategy = strategy_for(session, slug)
+    strategy = queries.strategy_at(session, slug)
     action = queries.action_in(session, strategy, action_id)
     access.require_action_updater(session, actor, action)
     return action

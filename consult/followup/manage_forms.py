@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -18,6 +19,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import areas
 from ..models import Direction, StrategyKind
 from .labels import DIRECTION_LABELS, KIND_LABELS
+from .strategies import (
+    GOAL_FIELDS,
+    INDICATOR_FIELDS,
+    PRIORITY_FIELDS,
+    STRATEGY_FIELDS,
+    TARGET_FIELDS,
+)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -31,26 +39,19 @@ class CheckboxesField(SelectMultipleField):
 
 
 class _Values:
-    """``values()``: the posted text of the form's fields, for a service."""
+    """``values()``: the posted text of the form's fields, for a service (the field names are
+    the services' own lists in ``strategies``). ``version``: the version of the object the
+    form was loaded at, which an edit names so that a stale save is refused."""
 
     names: tuple[str, ...] = ()
+    version = HiddenField()
 
     def values(self) -> dict:
         return {name: getattr(self, name).data for name in self.names}
 
 
 class StrategyForm(_Values, FlaskForm):
-    names = (
-        "title",
-        "slug",
-        "summary",
-        "kind",
-        "consultation_id",
-        "starts_year",
-        "ends_year",
-        "adopted_on",
-        "position",
-    )
+    names = STRATEGY_FIELDS
     title = StringField(_l("Title"))
     slug = StringField(
         _l("Web address"),
@@ -83,22 +84,14 @@ class StrategyForm(_Values, FlaskForm):
 
 
 class PriorityForm(_Values, FlaskForm):
-    names = ("title", "description", "position")
+    names = PRIORITY_FIELDS
     title = StringField(_l("Title"))
     description = TextAreaField(_l("Description"))
     position = StringField(_l("Order"), description=_l("Leave empty to place the priority last."))
 
 
 class GoalForm(_Values, FlaskForm):
-    names = (
-        "priority_id",
-        "code",
-        "title",
-        "description",
-        "position",
-        "global_goals",
-        "indicator_ids",
-    )
+    names = (*GOAL_FIELDS, "global_goals", "indicator_ids")
     priority_id = SelectField(_l("Priority"), choices=[], validate_choice=False)
     code = StringField(_l("Code"), description=_l("Optional, e.g. 2.3."))
     title = StringField(_l("Title"))
@@ -120,17 +113,7 @@ def area_choices() -> list[SelectChoice]:
 
 
 class TargetForm(_Values, FlaskForm):
-    names = (
-        "label",
-        "value",
-        "unit",
-        "baseline_year",
-        "baseline_value",
-        "target_year",
-        "indicator_id",
-        "area_code",
-        "position",
-    )
+    names = TARGET_FIELDS
     label = StringField(_l("Whose target"), description=_l('Optional, e.g. "EU" or "Sweden".'))
     value = StringField(_l("Target value"), description=_l("A number, e.g. 75 or 2,5."))
     unit = StringField(_l("Unit"), description=_l('E.g. "%" or "tonnes per person".'))
@@ -153,7 +136,7 @@ class TargetForm(_Values, FlaskForm):
 
 
 class IndicatorForm(_Values, FlaskForm):
-    names = ("code", "name", "unit", "source", "direction", "description")
+    names = INDICATOR_FIELDS
     code = StringField(
         _l("Code"),
         description=_l("The indicator's name in import files, e.g. Kolada's N00914. No spaces."),

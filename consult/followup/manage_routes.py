@@ -13,9 +13,9 @@ from wtforms import SelectChoice
 
 from .. import areas
 from ..db import get_session
-from ..errors import Invalid, WrongState
+from ..errors import Conflict, Invalid, NotFound, WrongState
 from ..security import staff_only
-from ..web import call, form_page, show_refusal
+from ..web import call, form_page, parse_int, show_refusal
 from . import agenda2030, bp, strategies
 from .labels import DIRECTION_LABELS, KIND_LABELS, message, state_message
 from .manage_forms import (
@@ -70,6 +70,26 @@ def _refused(error: Invalid, form) -> None:
     show_refusal(form, error, message)
 
 
+def _version(form) -> int | None:
+    return parse_int(form.version.data)
+
+
+def _conflict(error: Conflict, form):
+    """After a save refused because someone else saved first: the saved object (NotFound if
+    it was deleted meanwhile). The form keeps what the person wrote and now names the saved
+    version, so saving again replaces it knowingly."""
+    get_session().rollback()
+    if error.current is None:
+        raise NotFound()
+    form.version.data = str(error.current.version)
+    return error.current
+
+
+def _conflicted(response):
+    response.status_code = 409
+    return response
+
+
 def _state(error: WrongState) -> None:
     get_session().rollback()
     flash(state_message(error.key), "error")
@@ -93,6 +113,7 @@ def _strategy_data(strategy) -> dict:
         "ends_year": str(strategy.ends_year),
         "adopted_on": strategy.adopted_on.isoformat() if strategy.adopted_on else "",
         "position": str(strategy.position),
+        "version": str(strategy.version),
     }
 
 
@@ -134,7 +155,7 @@ def manage_new():
     return form_page("followup/manage/new.html", form)
 
 
-def _overview_page(strategy, *, details=None, priority_form=None):
+def _overview_page(strategy, *, details=None, priority_form=None, conflict=None):
     session = get_session()
     details = details or StrategyForm(formdata=None, data=_strategy_data(strategy))
     _consultation_choices(details, strategy)
@@ -157,6 +178,7 @@ def _overview_page(strategy, *, details=None, priority_form=None):
         kind_labels=KIND_LABELS,
         num=_number_text,
         action_counts={g.id: strategies.goal_action_count(session, g.id) for g in goals},
+        conflict=conflict,
     )
 
 
@@ -169,9 +191,12 @@ def manage_strategy(slug: str):
     form = StrategyForm()
     if form.validate_on_submit():
         try:
-            call(strategies.edit_strategy, strategy.id, form.values())
+            call(strategies.edit_strategy, strategy.id, form.values(), version=_version(form))
         except Invalid as error:
             _refused(error, form)
+        except Conflict as error:
+            saved = _conflict(error, form)
+            return _conflicted(_overview_page(saved, details=form, conflict=saved))
         else:
             flash(_("Saved."), "success")
             return _overview(strategy)
@@ -239,17 +264,31 @@ def manage_priority(slug: str, priority_id: int):
                 "title": priority.title,
                 "description": priority.description,
                 "position": str(priority.position),
+                "version": str(priority.version),
             },
         )
     else:
         form = PriorityForm()
         if form.validate_on_submit():
             try:
-                call(strategies.edit_priority, priority.id, form.values())
+                call(strategies.edit_priority, priority.id, form.values(), version=_version(form))
             except Invalid as error:
                 _refused(error, form)
                 strategy = _strategy(slug)
                 priority = strategies.priority_in(get_session(), strategy, priority_id)
+            except Conflict as error:
+                priority = _conflict(error, form)
+                strategy = _strategy(slug)
+                return _conflicted(
+                    form_page(
+                        "followup/manage/priority.html",
+                        form,
+                        strategy=strategy,
+                        priority=priority,
+                        confirm=ConfirmForm(),
+                        conflict=priority,
+                    )
+                )
             else:
                 flash(_("Saved."), "success")
                 return _overview(strategy, f"#priority-{priority.id}")
@@ -311,7 +350,7 @@ def _goal_choices(form: GoalForm, strategy) -> None:
     ]
 
 
-def _goal_page(strategy, form, goal=None):
+def _goal_page(strategy, form, goal=None, conflict=None):
     session = get_session()
     _goal_choices(form, strategy)
     chosen = set(form.global_goals.data or [])
@@ -328,6 +367,7 @@ def _goal_page(strategy, form, goal=None):
         area_name=areas.name,
         num=_number_text,
         action_count=strategies.goal_action_count(session, goal.id) if goal else 0,
+        conflict=conflict,
     )
 
 
@@ -370,6 +410,7 @@ def manage_goal(slug: str, goal_id: int):
                 "position": str(goal.position),
                 "global_goals": strategies.goal_global_goals(get_session(), goal),
                 "indicator_ids": [str(i.id) for i in goal.indicators],
+                "version": str(goal.version),
             },
         )
         return _goal_page(strategy, form, goal)
@@ -377,11 +418,14 @@ def manage_goal(slug: str, goal_id: int):
     _goal_choices(form, strategy)
     if form.validate_on_submit():
         try:
-            call(strategies.edit_goal, goal.id, form.values())
+            call(strategies.edit_goal, goal.id, form.values(), version=_version(form))
         except Invalid as error:
             _refused(error, form)
             strategy = _strategy(slug)
             goal = strategies.goal_in(get_session(), strategy, goal_id)
+        except Conflict as error:
+            goal = _conflict(error, form)
+            return _conflicted(_goal_page(_strategy(slug), form, goal, conflict=goal))
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("followup.manage_goal", slug=strategy.slug, goal_id=goal.id))
@@ -407,7 +451,7 @@ def manage_goal_delete(slug: str, goal_id: int):
 # -- targets ---------------------------------------------------------------------------------
 
 
-def _target_page(strategy, goal, form, target=None):
+def _target_page(strategy, goal, form, target=None, conflict=None):
     form.indicator_id.choices = [SelectChoice("", _("No indicator"))] + [
         SelectChoice(str(i.id), f"{i.name} ({i.code})")
         for i in strategies.all_indicators(get_session())
@@ -419,6 +463,8 @@ def _target_page(strategy, goal, form, target=None):
         goal=goal,
         target=target,
         confirm=ConfirmForm(),
+        conflict=conflict,
+        num=_number_text,
     )
 
 
@@ -470,18 +516,24 @@ def manage_target(slug: str, goal_id: int, target_id: int):
                 "indicator_id": str(target.indicator_id or ""),
                 "area_code": target.area_code or "",
                 "position": str(target.position),
+                "version": str(target.version),
             },
         )
         return _target_page(strategy, goal, form, target)
     form = TargetForm()
     if form.validate_on_submit():
         try:
-            call(strategies.edit_target, target.id, form.values())
+            call(strategies.edit_target, target.id, form.values(), version=_version(form))
         except Invalid as error:
             _refused(error, form)
             strategy = _strategy(slug)
             goal = strategies.goal_in(get_session(), strategy, goal_id)
             target = strategies.target_in(get_session(), goal, target_id)
+        except Conflict as error:
+            target = _conflict(error, form)
+            strategy = _strategy(slug)
+            goal = strategies.goal_in(get_session(), strategy, goal_id)
+            return _conflicted(_target_page(strategy, goal, form, target, conflict=target))
         else:
             flash(_("Saved."), "success")
             return redirect(_goal_url(strategy, goal_id))
@@ -556,31 +608,38 @@ def manage_indicator(slug: str, indicator_id: int):
                 "source": indicator.source,
                 "direction": indicator.direction.value,
                 "description": indicator.description,
+                "version": str(indicator.version),
             },
         )
-    else:
+    conflict = None
+    if request.method == "POST":
         form = IndicatorForm()
         if form.validate_on_submit():
             try:
-                call(strategies.edit_indicator, indicator.id, form.values())
+                call(strategies.edit_indicator, indicator.id, form.values(), version=_version(form))
             except Invalid as error:
                 _refused(error, form)
                 strategy = _strategy(slug)
                 indicator = strategies.indicator_or_404(get_session(), indicator_id)
+            except Conflict as error:
+                conflict = indicator = _conflict(error, form)
+                strategy = _strategy(slug)
             else:
                 flash(_("Saved."), "success")
                 return redirect(
                     url_for("followup.manage_indicators", slug=strategy.slug)
                     + f"#indicator-{indicator.id}"
                 )
-    return form_page(
+    response = form_page(
         "followup/manage/indicator.html",
         form,
         strategy=strategy,
         indicator=indicator,
         use=strategies.indicator_use(get_session(), indicator.id),
         confirm=ConfirmForm(),
+        conflict=conflict,
     )
+    return _conflicted(response) if conflict is not None else response
 
 
 @bp.post(BASE + "/indikatorer/<int:indicator_id>/ta-bort", endpoint="manage_indicator_delete")

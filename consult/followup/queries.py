@@ -30,10 +30,19 @@ def may_read(session: Session, actor, strategy: Strategy) -> bool:
     return any(action.group_id in groups for action in strategy.actions)
 
 
+def strategy_at(session: Session, slug: str) -> Strategy:
+    """The strategy at this address, published or not (NotFound if there is none); the
+    caller checks who may see it."""
+    strategy = session.scalar(select(Strategy).where(Strategy.slug == slug))
+    if strategy is None:
+        raise NotFound()
+    return strategy
+
+
 def strategy_by_slug(session: Session, actor, slug: str) -> Strategy:
     """The strategy at this address, if the actor may read it; NotFound otherwise."""
-    strategy = session.scalar(select(Strategy).where(Strategy.slug == slug))
-    if strategy is None or not may_read(session, actor, strategy):
+    strategy = strategy_at(session, slug)
+    if not may_read(session, actor, strategy):
         raise NotFound()
     return strategy
 

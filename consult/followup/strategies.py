@@ -6,22 +6,28 @@ Only staff and administrators edit these (``group_access.require_followup_editor
 by every service). Values arrive as the form or the caller wrote them and are checked with
 ``fields`` (the same checks an import uses); a refusal is ``Invalid({field: key})`` with keys of
 ``labels.MESSAGES`` and nothing is written. Every change is audited in the transaction that
-makes it. Deleting what others lean on (a goal that actions serve, an indicator with values or
+makes it. An edit names the version its form was loaded at (``version``) and is refused with
+``Conflict`` if someone saved the same thing since, so nobody silently overwrites another.
+Deleting what others lean on (a goal that actions serve, an indicator with values or
 targets) is refused with ``WrongState`` rather than silently taking the rest with it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import areas, audit, clock
 from .. import group_access as access
-from ..errors import Invalid, NotFound, WrongState
+from ..errors import Conflict, Invalid, NotFound, WrongState
 from ..models import (
     ActionGoal,
     Consultation,
@@ -37,7 +43,7 @@ from ..models import (
     goal_indicator,
     goal_sdg,
 )
-from . import agenda2030, fields
+from . import agenda2030, fields, queries
 
 SLUG_LENGTH = 80
 # Addresses under /uppfoljning/ that are pages of the site, not strategies.
@@ -89,10 +95,7 @@ def strategies(session: Session, actor) -> list[Strategy]:
 def managed_strategy(session: Session, actor, slug: str) -> Strategy:
     """The strategy at this address, for its management pages (staff)."""
     access.require_followup_editor(actor)
-    strategy = session.scalar(select(Strategy).where(Strategy.slug == slug))
-    if strategy is None:
-        raise NotFound()
-    return strategy
+    return queries.strategy_at(session, slug)
 
 
 def priority_in(session: Session, strategy: Strategy, priority_id: int) -> Priority:
@@ -221,6 +224,32 @@ def _id(raw) -> int | None:
     if not text:
         return None
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
+
+
+def _require_version(obj, version: int | None) -> None:
+    """Refuse a save whose form was loaded at another version than the one saved now."""
+    if version is None or obj.version != version:
+        raise Conflict(obj)
+
+
+@contextmanager
+def _edit(session: Session, obj, field: str | None = None, key: str | None = None) -> Iterator:
+    """Make an edit of ``obj`` and commit it. A write that lost a race with another save (the
+    row's version moved on since it was read, found at any flush) is ``Conflict`` carrying the
+    version saved now; a unique index refusing is ``Invalid({field: key})``. Nothing is written
+    either way."""
+    try:
+        yield
+        session.flush()
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(session.get(type(obj), obj.id)) from None
+    except IntegrityError:
+        session.rollback()
+        if field is None:
+            raise
+        raise Invalid({field: key}) from None
 
 
 def _commit_or_taken(session: Session, field: str, key: str) -> None:
@@ -455,17 +484,20 @@ def create_strategy(session: Session, actor, values: dict) -> Strategy:
     return strategy
 
 
-def edit_strategy(session: Session, actor, strategy_id: int, values: dict) -> Strategy:
-    """Change a strategy's details."""
+def edit_strategy(
+    session: Session, actor, strategy_id: int, values: dict, *, version: int | None
+) -> Strategy:
+    """Change a strategy's details, if it is still at ``version``."""
     access.require_followup_editor(actor)
     strategy = session.get(Strategy, strategy_id)
     if strategy is None:
         raise NotFound()
     cleaned = _clean_strategy(session, values, strategy)
-    old, new = _apply(strategy, cleaned, STRATEGY_FIELDS)
-    if new:
-        audit.record(session, actor, "strategy.edit", strategy, old, new)
-    _commit_or_taken(session, "slug", "slug_taken")
+    _require_version(strategy, version)
+    with _edit(session, strategy, "slug", "slug_taken"):
+        old, new = _apply(strategy, cleaned, STRATEGY_FIELDS)
+        if new:
+            audit.record(session, actor, "strategy.edit", strategy, old, new)
     return strategy
 
 
@@ -532,17 +564,20 @@ def create_priority(session: Session, actor, strategy_id: int, values: dict) -> 
     return priority
 
 
-def edit_priority(session: Session, actor, priority_id: int, values: dict) -> Priority:
-    """Change a priority's title, description and position."""
+def edit_priority(
+    session: Session, actor, priority_id: int, values: dict, *, version: int | None
+) -> Priority:
+    """Change a priority's title, description and position, if it is still at ``version``."""
     access.require_followup_editor(actor)
     priority = _priority(session, priority_id)
     cleaned = _clean_priority(values)
     if not str(values.get("position") or "").strip():
         cleaned["position"] = priority.position
-    old, new = _apply(priority, cleaned, PRIORITY_FIELDS)
-    if new:
-        audit.record(session, actor, "priority.edit", priority, old, new)
-    session.commit()
+    _require_version(priority, version)
+    with _edit(session, priority):
+        old, new = _apply(priority, cleaned, PRIORITY_FIELDS)
+        if new:
+            audit.record(session, actor, "priority.edit", priority, old, new)
     return priority
 
 
@@ -643,16 +678,21 @@ def create_goal(session: Session, actor, strategy_id: int, values: dict) -> Goal
     return goal
 
 
-def edit_goal(session: Session, actor, goal_id: int, values: dict) -> Goal:
-    """Change a goal, its global goals and its indicators."""
+def edit_goal(session: Session, actor, goal_id: int, values: dict, *, version: int | None) -> Goal:
+    """Change a goal, its global goals and its indicators, if it is still at ``version``."""
     access.require_followup_editor(actor)
     goal = _goal(session, goal_id)
     cleaned = _clean_goal(session, goal.strategy, values)
-    old, new = _apply(goal, cleaned, GOAL_FIELDS)
-    old_links, new_links = _set_links(session, goal, cleaned)
-    if new or new_links:
-        audit.record(session, actor, "goal.edit", goal, old | old_links, new | new_links)
-    session.commit()
+    _require_version(goal, version)
+    with _edit(session, goal):
+        old, new = _apply(goal, cleaned, GOAL_FIELDS)
+        old_links, new_links = _set_links(session, goal, cleaned)
+        if new_links and not new:
+            # Changed links alone do not update the goal's row: mark it, so that its version
+            # moves on and an edit loaded before this one is refused.
+            flag_modified(goal, "title")
+        if new or new_links:
+            audit.record(session, actor, "goal.edit", goal, old | old_links, new | new_links)
     return goal
 
 
@@ -706,17 +746,20 @@ def create_target(session: Session, actor, goal_id: int, values: dict) -> GoalTa
     return target
 
 
-def edit_target(session: Session, actor, target_id: int, values: dict) -> GoalTarget:
-    """Change a goal's target."""
+def edit_target(
+    session: Session, actor, target_id: int, values: dict, *, version: int | None
+) -> GoalTarget:
+    """Change a goal's target, if it is still at ``version``."""
     access.require_followup_editor(actor)
     target = _target(session, target_id)
     cleaned = _clean_target(session, values)
     if not str(values.get("position") or "").strip():
         cleaned["position"] = target.position
-    old, new = _apply(target, cleaned, TARGET_FIELDS)
-    if new:
-        audit.record(session, actor, "goal_target.edit", target, old, new)
-    session.commit()
+    _require_version(target, version)
+    with _edit(session, target):
+        old, new = _apply(target, cleaned, TARGET_FIELDS)
+        if new:
+            audit.record(session, actor, "goal_target.edit", target, old, new)
     return target
 
 
@@ -750,15 +793,19 @@ def create_indicator(session: Session, actor, values: dict) -> Indicator:
     return indicator
 
 
-def edit_indicator(session: Session, actor, indicator_id: int, values: dict) -> Indicator:
-    """Change an indicator's code, name, unit, source, direction and description."""
+def edit_indicator(
+    session: Session, actor, indicator_id: int, values: dict, *, version: int | None
+) -> Indicator:
+    """Change an indicator's code, name, unit, source, direction and description, if it is
+    still at ``version``."""
     access.require_followup_editor(actor)
     indicator = indicator_or_404(session, indicator_id)
     cleaned = _clean_indicator(session, values, indicator)
-    old, new = _apply(indicator, cleaned, INDICATOR_FIELDS)
-    if new:
-        audit.record(session, actor, "indicator.edit", indicator, old, new)
-    _commit_or_taken(session, "code", "indicator_code_taken")
+    _require_version(indicator, version)
+    with _edit(session, indicator, "code", "indicator_code_taken"):
+        old, new = _apply(indicator, cleaned, INDICATOR_FIELDS)
+        if new:
+            audit.record(session, actor, "indicator.edit", indicator, old, new)
     return indicator
 
 

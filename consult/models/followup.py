@@ -56,6 +56,8 @@ class Strategy(Base):
     # The public follow-up page shows the strategy from this moment.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Optimistic locking: a save names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation | None] = relationship()
@@ -66,6 +68,8 @@ class Strategy(Base):
         back_populates="strategy", order_by="Goal.position, Goal.id"
     )
     actions: Mapped[list[Action]] = relationship(back_populates="strategy", order_by="Action.id")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @classmethod
     def published_by(cls, now: datetime):
@@ -83,11 +87,15 @@ class Priority(Base):
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Optimistic locking: a save names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     strategy: Mapped[Strategy] = relationship(back_populates="priorities")
     goals: Mapped[list[Goal]] = relationship(
         back_populates="priority", order_by="Goal.position, Goal.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 goal_sdg = Table(
@@ -118,6 +126,8 @@ class Goal(Base):
     code: Mapped[str] = mapped_column(String(20), default="", server_default="")
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Optimistic locking: a save names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     strategy: Mapped[Strategy] = relationship(back_populates="goals")
     priority: Mapped[Priority | None] = relationship(back_populates="goals")
@@ -128,6 +138,8 @@ class Goal(Base):
         secondary=goal_indicator, order_by="Indicator.name"
     )
     links: Mapped[list[ActionGoal]] = relationship(back_populates="goal")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class GoalTarget(Base):
@@ -152,9 +164,13 @@ class GoalTarget(Base):
     baseline_value: Mapped[float | None] = mapped_column(Float)
     indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicator.id"), index=True)
     area_code: Mapped[str | None] = mapped_column(String(4))
+    # Optimistic locking: a save names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     goal: Mapped[Goal] = relationship(back_populates="targets")
     indicator: Mapped[Indicator | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 action_sdg = Table(
@@ -306,11 +322,15 @@ class Indicator(Base):
         enum_type(Direction, "indicator_direction"), default=Direction.HIGHER
     )
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Optimistic locking: a save names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     values: Mapped[list[IndicatorValue]] = relationship(
         back_populates="indicator", order_by="IndicatorValue.year"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class IndicatorValue(Base):

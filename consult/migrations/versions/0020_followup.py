@@ -36,6 +36,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator")),
         sa.UniqueConstraint("code", name=op.f("uq_indicator_code")),
@@ -87,6 +88,7 @@ def upgrade() -> None:
         sa.Column("adopted_on", sa.Date(), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("position", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("ends_year >= starts_year", name=op.f("ck_strategy_strategy_years")),
         sa.ForeignKeyConstraint(
@@ -188,6 +190,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), server_default="0", nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.ForeignKeyConstraint(
             ["strategy_id"], ["strategy.id"], name=op.f("fk_priority_strategy_id_strategy")
         ),
@@ -248,6 +251,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=20), server_default="", nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.ForeignKeyConstraint(
             ["priority_id"], ["priority.id"], name=op.f("fk_strategy_goal_priority_id_priority")
         ),
@@ -330,6 +334,7 @@ def upgrade() -> None:
         sa.Column("baseline_value", sa.Float(), nullable=True),
         sa.Column("indicator_id", sa.Integer(), nullable=True),
         sa.Column("area_code", sa.String(length=4), nullable=True),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.ForeignKeyConstraint(
             ["goal_id"],
             ["strategy_goal.id"],
