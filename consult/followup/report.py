@@ -53,6 +53,7 @@ from ..models import (
 from ..synthesis.labels import RESPONSE_LABELS
 from . import agenda2030, fields, labels, numbers, queries
 from .progress import goal_progress, mean_progress
+from .strategies import managed_strategy
 
 # The layout of ``content``; a stored snapshot says which layout it was written in.
 SCHEMA = 1
@@ -411,15 +412,6 @@ def public_report(session: Session, actor, slug: str, year: int):
     if report is None or report.published_at is None or not report.snapshot:
         raise NotFound()
     return strategy, report, json.loads(report.snapshot)
-
-
-def managed_strategy(session: Session, actor, slug: str) -> Strategy:
-    """The strategy at ``slug`` for staff's report pages (NotAllowed for anyone else)."""
-    access.require_followup_editor(actor)
-    strategy = session.scalar(select(Strategy).where(Strategy.slug == slug))
-    if strategy is None:
-        raise NotFound()
-    return strategy
 
 
 def managed_report(session: Session, actor, slug: str, year: int) -> FollowupReport:
