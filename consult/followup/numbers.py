@@ -69,6 +69,13 @@ class Change:
         return (self.delta > 0) == self.higher_is_better
 
     @property
+    def way(self) -> str:
+        """ "up", "down" or "same": which way the value moved (not whether that is good)."""
+        if round(self.delta, DECIMALS) == 0:
+            return "same"
+        return "up" if self.delta > 0 else "down"
+
+    @property
     def text(self) -> str:
         """ "+1,2 percentage points since 2021" (for %), "+3 people since 2021", "+0,4 since …"."""
         unit = self.unit.strip()

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from flask import request
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import areas, carried_out
+from .. import areas, carried_out, clock
 from ..analysis.board import current_tags
 from ..models import (
     Action,
     ActionGoal,
     ActionSource,
+    ActionStatus,
     Comment,
     Goal,
     Indicator,
@@ -102,6 +104,10 @@ class Change:
     @property
     def good(self) -> bool | None:
         return self.change.good
+
+    @property
+    def way(self) -> str:
+        return self.change.way
 
     @property
     def text(self) -> str:
@@ -468,15 +474,24 @@ class ActionPage:
     areas: list[str]
     said: list[Said]
     decided: list[Said]
+    today: date
 
     @property
     def milestones_done(self) -> int:
         return sum(1 for m in self.action.milestones if m.done_on is not None)
 
+    def late(self, milestone) -> bool:
+        """Whether a milestone not yet reached is past its date."""
+        return milestone.done_on is None and milestone.due_on < self.today
+
+    @property
+    def overrun(self) -> bool:
+        """Whether the action goes on (planned or ongoing) after its end date."""
+        open_ = self.action.status in (ActionStatus.PLANNED, ActionStatus.ONGOING)
+        return open_ and self.action.ends_on is not None and self.action.ends_on < self.today
+
 
 def _round_url(found: carried_out.PublicSource) -> str:
-    from flask import request
-
     return request.script_root + found.path
 
 
@@ -542,6 +557,7 @@ def action_page(session: Session, action: Action, now: datetime) -> ActionPage:
         areas=places,
         said=said,
         decided=decided,
+        today=clock.to_local(now).date(),
     )
 
 
