@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -531,11 +530,15 @@ def test_the_docx_has_the_headings_the_foreword_and_the_tables(app, session, wor
     assert ["2023", "Västerbottens län", "80,1"] in rows
     assert ["2024", "Västerbottens län", "81"] not in rows
     assert any(row[0].startswith("8 ") and row[1:] == ["1", "1"] for row in rows)
+    # Printed on A4, by Consult.
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert document.core_properties.author == "Consult"
 
 
-def test_a_report_of_forty_goals_builds_quickly(app, session, world, now):
-    # Tens of goals with actions and indicator series: the page and the file are built
-    # while the visitor waits, so both must be quick.
+def test_a_report_of_forty_goals_holds_every_goal_and_action(app, session, world, now):
+    # Tens of goals with actions and indicator series, as a real strategy has. How long it
+    # takes is measured outside the tests (see the closing note), not asserted here.
     for n in range(40):
         goal = Goal(strategy=world.strategy, priority=world.growth, position=10 + n,
                     code=f"9.{n}", title=f"Mål {n}")  # fmt: skip
@@ -547,11 +550,9 @@ def test_a_report_of_forty_goals_builds_quickly(app, session, world, now):
             session.add_all([action, ActionGoal(action=action, goal=goal)])
     session.commit()
     with app.test_request_context():
-        started = time.perf_counter()
-        content = report.content(session, world.strategy, 2023)
-        built = time.perf_counter()
-        body = report_docx.docx_bytes(content)
-        done = time.perf_counter()
-    print(f"content {built - started:.2f} s, docx {done - built:.2f} s, {len(body)} bytes")
-    assert len(Document(io.BytesIO(body)).tables) > 80
-    assert done - started < 5
+        body = report_docx.docx_bytes(report.content(session, world.strategy, 2023))
+    document = Document(io.BytesIO(body))
+    headings = {p.text for p in document.paragraphs if p.style.name.startswith("Heading")}
+    assert {f"9.{n} Mål {n}" for n in range(40)} <= headings
+    cells = {c.text for table in document.tables for row in table.rows for c in row.cells}
+    assert {f"B-{n}-{m} Insats {n}.{m}" for n in range(40) for m in range(3)} <= cells

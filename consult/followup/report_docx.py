@@ -17,6 +17,7 @@ from datetime import datetime
 
 from docx import Document
 from docx.enum.text import WD_BREAK
+from docx.shared import Mm
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 
@@ -46,6 +47,9 @@ class _Writer:
     def __init__(self):
         self.document = Document()
         self._ids: dict[str, str] = {}
+        # A Swedish report is printed on A4 (python-docx's template is US Letter).
+        for section in self.document.sections:
+            section.page_width, section.page_height = Mm(210), Mm(297)
 
     def _id(self, name: str) -> str:
         if name not in self._ids:
@@ -97,6 +101,7 @@ def docx_bytes(content: dict, *, published_at: datetime | None = None) -> bytes:
     core = document.document.core_properties
     core.title = title_of(content)
     core.subject = strategy["title"]
+    core.author = "Consult"  # not python-docx's default
     buffer = io.BytesIO()
     document.document.save(buffer)
     return buffer.getvalue()
