@@ -21,6 +21,8 @@ from consult.models import (
     Direction,
     Goal,
     GoalTarget,
+    GroupMembership,
+    GroupRole,
     Indicator,
     IndicatorValue,
     Milestone,
@@ -561,3 +563,24 @@ def test_a_goal_without_counted_actions_says_so(client, world):
     assert "Genomförandegrad: Inget framsteg räknat än" in text
     assert "Ingen insats bidrar till målet än." in text
     assert "Målet har inga indikatorer än." in text
+
+
+def test_the_action_page_leads_those_who_may_update_it_to_its_form(client, session, world, auth):
+    a1 = world.actions["a1"]
+    page, form = f"/uppfoljning/rus/insatser/{a1.id}", f"/uppfoljning/rus/hantera/insatser/{a1.id}"
+    assert form not in get(client, page)
+
+    other = factories.make_user(session)
+    session.add(GroupMembership(group_id=world.groups["transport"].id, user_id=other.id,
+                                role=GroupRole.MEMBER, category=other.category))  # fmt: skip
+    session.commit()
+    auth.login(other)
+    assert form not in get(client, page)  # a member of another group
+    client.post("/konto/logga-ut")
+
+    member = factories.make_user(session)
+    session.add(GroupMembership(group_id=world.groups["innovation"].id, user_id=member.id,
+                                role=GroupRole.MEMBER, category=member.category))  # fmt: skip
+    session.commit()
+    auth.login(member)
+    assert f'href="{form}"' in get(client, page)

@@ -9,6 +9,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from .. import areas, clock
+from .. import group_access as access
 from ..db import get_session
 from ..web import int_arg, viewer
 from . import bp, public, queries
@@ -88,4 +89,10 @@ def public_action(slug: str, action_id: int):
     strategy = queries.strategy_by_slug(session, viewer(), slug)
     action = queries.action_in(session, strategy, action_id)
     page = public.action_page(session, action, clock.now())
-    return render_template("followup/public/action.html", strategy=strategy, page=page, **_labels())
+    return render_template(
+        "followup/public/action.html",
+        strategy=strategy,
+        page=page,
+        may_update=access.may_update_action(session, viewer(), action),
+        **_labels(),
+    )
