@@ -584,3 +584,18 @@ def test_the_action_page_leads_those_who_may_update_it_to_its_form(client, sessi
     session.commit()
     auth.login(member)
     assert f'href="{form}"' in get(client, page)
+
+
+def test_a_framework_without_actions_shows_no_empty_progress(client, session, now):
+    framework = Strategy(slug="europa-2020", title="Europa 2020", starts_year=2010, ends_year=2020,
+                         published_at=now.get() - timedelta(days=1))  # fmt: skip
+    goal = Goal(strategy=framework, code="1", title="75 % i arbete")
+    session.add_all([framework, goal])
+    session.commit()
+
+    pages = ("/uppfoljning", "/uppfoljning/europa-2020", f"/uppfoljning/europa-2020/mal/{goal.id}")
+    for url in pages:
+        text = text_of(get(client, url))
+        assert "Europa 2020" in text
+        assert "Genomförandegrad" not in text and "Inget framsteg räknat än" not in text
+    assert "75 % i arbete" in text_of(get(client, "/uppfoljning/europa-2020"))
