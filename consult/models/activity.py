@@ -91,5 +91,7 @@ class OutboxEmail(Base):
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The request that caused the mail (its X-Request-ID), so logs of both can be joined.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     notification: Mapped[Notification | None] = relationship()

@@ -68,6 +68,8 @@ class Analysis(Base):
     tagger_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     # JSON {model theme index: theme id or null}: where the run put each theme it found.
     theme_map: Mapped[str | None] = mapped_column(Text)
+    # The request that started the job (its X-Request-ID), logged by the worker that runs it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     started_by: Mapped[User | None] = relationship()
     round: Mapped[Round] = relationship()

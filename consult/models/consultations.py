@@ -74,6 +74,9 @@ class Round(Base):
     opening_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closing_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by every write that changes what the round's pages count or show (comments,
+    # agreements, moderation, analyses): cached figures are keyed by it (consult.caching).
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     consultation: Mapped[Consultation] = relationship(back_populates="rounds")
     document: Mapped[Document | None] = relationship(back_populates="round", uselist=False)
