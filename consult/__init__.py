@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request, session
 from flask_login import current_user
-from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db, security
@@ -71,9 +70,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import cli as notifications_cli
     from .notifications import worker as notifications_worker
     from .notifications.routes import bp as notifications_bp
+    from .ops import bp as ops_bp
     from .people import bp as people_bp
     from .people import my_data_bp
     from .people.account_routes import bp as identity_bp
+    from .search import bp as search_bp
     from .site import bp as site_bp
     from .site import cli as site_cli
     from .synthesis import bp as synthesis_bp
@@ -94,22 +95,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(groups_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(search_bp)
     site_cli.init_app(app)
     notifications_cli.init_app(app)
     notifications_worker.init_app(app)
     cli.init_app(app)
     templating.init_app(app)
     _register_errors(app)
-
-    @app.get("/healthz")
-    @limiter.exempt
-    def healthz():
-        """Report whether the app can reach its database."""
-        try:
-            db.get_session().execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means unhealthy
-            return jsonify(status="error", database="unreachable"), 503
-        return jsonify(status="ok", database="ok")
 
     return app
 

@@ -1,0 +1,3 @@
+"""The public search of published comments."""
+
+from . import bp  # noqa: F401
