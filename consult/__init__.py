@@ -44,6 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         # limits, https for secure cookies and redirects), and only as many as configured.
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from . import ops
+
+    # First: its request hooks see every request from start to finished response.
+    ops.init_app(app)
     db.init_app(app)
     security.init_app(app)
     csrf.init_app(app)

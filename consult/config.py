@@ -40,6 +40,10 @@ def defaults(instance_path: str) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "PROXY_HOPS": int(os.environ.get("CONSULT_PROXY_HOPS", "0")),
+        # Logs: "text" (development, tests) or "json" (one object a line, for production).
+        "LOG_FORMAT": os.environ.get("CONSULT_LOG_FORMAT", "text"),
+        # Bearer token Prometheus sends to /metrics; empty: /metrics answers 404.
+        "METRICS_TOKEN": os.environ.get("CONSULT_METRICS_TOKEN", ""),
         "LOGIN_RATE_LIMIT": "10 per minute",
         "REGISTER_RATE_LIMIT": "10 per hour",
         # Account recovery and settings: each POST has its own limit (per address or account).

@@ -8,17 +8,19 @@ from consult import create_app
 from .conftest import make_config
 
 
-def test_healthz_reports_database_ok(client):
+def test_healthz_says_alive(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "alive"}
 
 
-def test_healthz_reports_unreachable_database(tmp_path):
+def test_healthz_answers_without_its_database_and_readyz_says_why(tmp_path):
     app = create_app(make_config(f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"))
-    response = app.test_client().get("/healthz")
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["database"] == "unreachable"
+    assert response.get_json()["checks"]["database"] == "unreachable"
 
 
 def test_sqlite_runs_with_wal_and_foreign_keys(app, session):

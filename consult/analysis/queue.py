@@ -134,10 +134,15 @@ def rq_queue(app: Flask, name: str | None = None, *, connection=None):
 
 
 def _run_in_app(app: Flask, analysis_id: int) -> bool:
-    with background_context(app):
+    from ..ops.context import job_request_id, request_id_scope
+
+    with background_context(app), request_id_scope(job_request_id(analysis_id)):
+        # Log lines of the job carry the id of the request that started it.
+        log.info("Analysis job %s starts", analysis_id)
         session = get_session()
         ran = jobs.run(session, analysis_id, heartbeat=app.config["ANALYSIS_HEARTBEAT_SECONDS"])
         round_id = jobs.round_of(session, analysis_id)
+        log.info("Analysis job %s ends (%s)", analysis_id, "ran" if ran else "did not run")
     if ran and round_id is not None:
         # Comments published while the job ran are not in it: place them now.
         try:

@@ -26,6 +26,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import OutboxEmail
+from ..ops.context import request_id_scope
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,9 @@ def build_message(
     domain = parseaddr(sender)[1].rpartition("@")[2] or "consult.invalid"
     # The same id on every attempt, so a receiving server can spot a repeat.
     message["Message-ID"] = f"<outbox.{email.id}.{int(email.created_at.timestamp())}@{domain}>"
+    if email.request_id:
+        # The request that queued it, to find its log lines (see consult.ops.context).
+        message["X-Request-ID"] = email.request_id
     message.set_content(email.body, cte=transfer_encoding)
     if email.attachment_data is not None:
         maintype, _, subtype = (email.attachment_type or "application/octet-stream").partition("/")
@@ -228,15 +232,18 @@ def send_pending(session: Session, backend, *, now: datetime, limit: int = BATCH
             email = session.get(OutboxEmail, email_id, populate_existing=True)
             message = build_message(email, config["MAIL_FROM"], backend.transfer_encoding)
             had_error = email.last_error
+            request_id = email.request_id
             # No transaction stays open while the server is talking.
             session.rollback()
-            try:
-                backend.send(message)
-            except Exception as error:  # noqa: BLE001 - any failure is kept and retried
-                log.warning("E-mail %s not sent: %s", email_id, error)
-                _give_back(session, email_id, error)
-                result.failed += 1
-                continue
+            with request_id_scope(request_id):
+                try:
+                    backend.send(message)
+                except Exception as error:  # noqa: BLE001 - any failure is kept and retried
+                    log.warning("E-mail %s not sent: %s", email_id, error)
+                    _give_back(session, email_id, error)
+                    result.failed += 1
+                    continue
+                log.info("E-mail %s sent", email_id)
             if had_error is not None:
                 session.execute(
                     update(OutboxEmail).where(OutboxEmail.id == email_id).values(last_error=None)
