@@ -222,9 +222,7 @@ def test_json_format_is_switched_on_by_configuration(database_url):
         ours = [h for h in root.handlers if getattr(h, "consult_json", False)]
         assert len(ours) == 1 and isinstance(ours[0].formatter, logs.JsonFormatter)
         # A second app in the same process (a worker's) adds no second handler.
-        create_app(make_config(database_url, LOG_FORMAT="json")).extensions[
-            "db_engine"
-        ].dispose()
+        create_app(make_config(database_url, LOG_FORMAT="json")).extensions["db_engine"].dispose()
         assert len([h for h in root.handlers if getattr(h, "consult_json", False)]) == 1
         app.extensions["db_engine"].dispose()
     finally:

@@ -1,0 +1,79 @@
+"""Liveness (``/healthz``) and readiness (``/readyz``: database, Redis, migrations at head)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from consult.ops import readiness
+
+REDIS_URL = "redis://127.0.0.1:6379/2"
+# Nothing listens on port 1 of this machine.
+UNREACHABLE_REDIS = "redis://:a-secret-password@127.0.0.1:1/2"
+
+
+def test_healthz_answers_alive_without_asking_the_database(app, client, monkeypatch):
+    def no_database():
+        raise AssertionError("the liveness check asked the database")
+
+    monkeypatch.setattr("consult.db.get_session", no_database)
+    monkeypatch.setattr("consult.db.get_engine", no_database)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "alive"}
+
+
+def test_readyz_is_ready_on_a_migrated_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "migrations": "ok"},
+    }
+
+
+def test_readyz_is_503_when_the_database_is_at_an_older_migration(app, client):
+    engine = app.extensions["db_engine"]
+    with engine.connect() as connection:
+        head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert {head} == readiness.script_heads()
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0020'"))
+        response = client.get("/readyz")
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head}
+            )
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "not ready" and body["failed"] == ["migrations"]
+    assert body["checks"] == {"database": "ok", "migrations": "behind"}
+    assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_is_503_without_leaking_the_address_when_redis_is_unreachable(app, client):
+    app.config["ANALYSIS_REDIS_URL"] = UNREACHABLE_REDIS
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["failed"] == ["redis"]
+    assert body["checks"]["redis"] == "unreachable"
+    text_ = response.get_data(as_text=True)
+    assert "127.0.0.1" not in text_ and "a-secret-password" not in text_
+    # Still alive: the process answers.
+    assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_checks_redis_when_one_is_configured(app, client):
+    from redis import Redis
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("Redis is not reachable")
+    app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"database": "ok", "migrations": "ok", "redis": "ok"}
