@@ -8,6 +8,7 @@ import json
 import logging
 import mailbox
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -231,3 +232,65 @@ def test_json_format_is_switched_on_by_configuration(database_url):
         for handler in saved[0]:
             root.addHandler(handler)
         root.setLevel(saved[1])
+
+
+REDIS_URL = "redis://127.0.0.1:6379/2"
+
+
+@pytest.fixture
+def rq_app(database_url, now):
+    """An app behind a trusted proxy whose jobs go to a fresh RQ queue on the local Redis."""
+    import uuid
+
+    from redis import Redis
+    from rq import Queue
+
+    from .conftest import CsrfClient, empty_tables
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        connection.ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("Redis is not reachable")
+    name = f"consult-ops-test-{uuid.uuid4().hex}"
+    app = create_app(
+        make_config(database_url, ANALYSIS_REDIS_URL=REDIS_URL, ANALYSIS_QUEUE=name, PROXY_HOPS=1)
+    )
+    app.test_client_class = CsrfClient
+    yield app
+    Queue(name, connection=connection).delete(delete_jobs=True)
+    Queue(queue.placement_queue_name(app), connection=connection).delete(delete_jobs=True)
+    empty_tables(app.extensions["db_engine"])
+    app.extensions["db_engine"].dispose()
+
+
+def test_an_rq_worker_logs_the_id_of_the_request_that_started_its_job(
+    rq_app, json_lines, monkeypatch
+):
+    from rq import SimpleWorker
+
+    from consult import db
+
+    reuse_engine_results(monkeypatch)
+    with rq_app.app_context():
+        session = db.get_session()
+        round_ = factories.make_round(
+            session,
+            opens_at=clock.now() - timedelta(days=1),
+            closes_at=clock.now() + timedelta(days=1),
+        )
+        seeded = seed_round(session, round_)
+        staff_email, round_id = seeded.staff.email, round_.id
+    client = rq_app.test_client()
+    client.post("/konto/logga-in", data={"email": staff_email, "password": factories.PASSWORD})
+    response = client.post(f"/analys/omgang/{round_id}/starta", headers={"X-Request-ID": GOOD_ID})
+    assert response.status_code == 302
+
+    with rq_app.app_context():
+        rq_queue = queue.rq_queue(rq_app)
+        assert rq_queue.count == 1
+        SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+        job = db.get_session().scalars(select(Analysis)).one()
+        assert job.request_id == GOOD_ID
+    job_lines = [line for line in json_lines() if line["logger"] == "consult.analysis.queue"]
+    assert len(job_lines) == 2 and {line["request_id"] for line in job_lines} == {GOOD_ID}
