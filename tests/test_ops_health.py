@@ -77,3 +77,15 @@ def test_readyz_checks_redis_when_one_is_configured(app, client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json()["checks"] == {"database": "ok", "migrations": "ok", "redis": "ok"}
+
+
+def test_readyz_says_migrations_are_missing_on_a_database_never_migrated(tmp_path):
+    from consult import create_app
+
+    from .conftest import make_config
+
+    app = create_app(make_config(f"sqlite:///{tmp_path}/empty.sqlite3"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "ok", "migrations": "missing"}
+    app.extensions["db_engine"].dispose()

@@ -23,7 +23,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from flask import Flask, Response, g, has_request_context, request, session
+from flask import Flask, Response, current_app, g, has_request_context, request, session
 from flask.logging import default_handler
 
 from .context import current_request_id
@@ -40,6 +40,9 @@ def user_id() -> int | str:
     user = g.get("_login_user")
     if user is not None:
         return user.id if getattr(user, "is_authenticated", False) else "anonymous"
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No session: anonymous, without touching the session (which would add Vary: Cookie).
+        return "anonymous"
     claimed = session.get("_user_id")
     try:
         return int(claimed) if claimed is not None else "anonymous"
