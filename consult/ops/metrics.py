@@ -30,10 +30,10 @@ import os
 from flask import Flask, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
-    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
+    ProcessCollector,
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -50,12 +50,19 @@ REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 
 JOB_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 LABELS = ("endpoint", "method", "status")
 
-REQUESTS = Counter("consult_http_requests", "Requests answered, by route.", LABELS)
+# The process's own figures, in a registry of this module's (importing it again, as the
+# import tests do, makes a new one instead of a clash in prometheus_client's global one).
+PROCESS_REGISTRY = CollectorRegistry()
+ProcessCollector(registry=PROCESS_REGISTRY)
+REQUESTS = Counter(
+    "consult_http_requests", "Requests answered, by route.", LABELS, registry=PROCESS_REGISTRY
+)
 LATENCY = Histogram(
     "consult_http_request_duration_seconds",
     "Time from the request's start to its response, by route.",
     LABELS,
     buckets=REQUEST_BUCKETS,
+    registry=PROCESS_REGISTRY,
 )
 
 
@@ -156,7 +163,7 @@ def exposition(session: Session, max_attempts: int) -> bytes:
         multiprocess.MultiProcessCollector(registry)
         processes = generate_latest(registry)
     else:
-        processes = generate_latest(REGISTRY)
+        processes = generate_latest(PROCESS_REGISTRY)
     database = CollectorRegistry(auto_describe=False)
     database.register(DatabaseFigures(session, max_attempts))
     return processes + generate_latest(database)
