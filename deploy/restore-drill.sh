@@ -111,9 +111,11 @@ def check():
         elif strict and difference:
             failures.append(f"{table} differs from the live database")
 
+    # The copy's app keeps away from the live site's Redis (queues, limits, cached figures).
     app = create_app({
         "DATABASE_URL": str(scratch), "SECRET_KEY": "restore-drill", "MAIL_WORKER": False,
-        "ANALYSIS_WARM": False, "ANALYSIS_REDIS_URL": "", "RATELIMIT_ENABLED": False,
+        "ANALYSIS_WARM": False, "ANALYSIS_REDIS_URL": "", "CACHE_REDIS_URL": "",
+        "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
     })
     client = app.test_client()
     statuses = {path: client.get(path).status_code for path in ("/healthz", "/")}
