@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, g, jsonify, make_response, render_template, request, session
 from flask_login import current_user
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -210,7 +211,11 @@ def _first_line(error: Exception) -> str:
 
 
 def _unavailable_page(key: str | None):
-    """The 503 page, giving back the text of a form that was being sent."""
+    """The 503 page, giving back the text of a form that was being sent.
+
+    It reads nothing it need not: first as usual (the signed-in person's menu, read on a fresh
+    connection), then as for a visitor if that fails too, then as a plain page.
+    """
     kept = []
     if request.method == "POST":
         form, _unreadable = sent_form()
@@ -220,13 +225,22 @@ def _unavailable_page(key: str | None):
             for name, value in form.items(multi=True)
             if name.rsplit("-", 1)[-1] in KEPT_FIELDS and value.strip()
         ]
-    try:
-        page = render_template("error.html", code=503, reason=key, kept=kept)
-    except Exception:  # noqa: BLE001 - the page itself needs the database (the signed-in user)
-        log.exception("Could not render the 503 page")
-        page = (
-            "<!doctype html><title>503</title><p>Tjänsten är tillfälligt otillgänglig."
-            " Försök igen om en stund. / The service is briefly unavailable."
-            " Try again in a moment.</p>"
-        )
+    db.only_reads()
+    for attempt in ("as usual", "as a visitor"):
+        try:
+            return make_response(
+                render_template("error.html", code=503, reason=key, kept=kept), 503
+            )
+        except Exception as error:  # noqa: BLE001 - the page itself needed the database
+            log.warning("Could not render the 503 page %s: %s", attempt, _first_line(error))
+            _roll_back()
+            g._login_user = login_manager.anonymous_user()
+    texts = "".join(f"<pre>{escape(text)}</pre>" for text in kept)
+    page = (
+        '<!doctype html><html lang="sv"><meta charset="utf-8"><title>503</title>'
+        "<p>Tjänsten är tillfälligt otillgänglig. Inget har sparats, och din text har inte"
+        " gått förlorad: gå tillbaka och skicka den igen om en stund.</p>"
+        '<p lang="en">The service is briefly unavailable. Nothing was saved, and your text was'
+        f" not lost: go back and send it again in a moment.</p>{texts}</html>"
+    )
     return make_response(page, 503)

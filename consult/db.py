@@ -66,7 +66,15 @@ def reads(view):
     return view
 
 
+def only_reads() -> None:
+    """Say that the rest of the current request only reads, whatever its method (an error
+    page after a failed write: on SQLite it must not wait for the write lock again)."""
+    g.db_only_reads = True
+
+
 def _writes_expected() -> bool:
+    if has_app_context() and g.get("db_only_reads"):
+        return False
     if has_app_context() and g.get("db_writes"):
         return True
     if not has_request_context():
@@ -103,6 +111,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
     else:
+        # A pooled connection the server dropped meanwhile (PostgreSQL restarted, an idle
+        # connection ended) is noticed before use and replaced, so no request fails on it.
         engine = create_engine(url, pool_pre_ping=True)
     return engine
 
