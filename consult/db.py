@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.cli import with_appcontext
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -28,6 +28,8 @@ class Base(DeclarativeBase):
 
 # How long a SQLite writer waits for another one to finish before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# How long a request waits for a PostgreSQL server that does not answer (seconds).
+PG_CONNECT_TIMEOUT_S = 5
 # Requests with these methods only read (a few write a little, after reading nothing).
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -113,7 +115,12 @@ def make_engine(url: str) -> Engine:
     else:
         # A pooled connection the server dropped meanwhile (PostgreSQL restarted, an idle
         # connection ended) is noticed before use and replaced, so no request fails on it.
-        engine = create_engine(url, pool_pre_ping=True)
+        # A server that does not answer at all is given up after a few seconds (libpq would
+        # wait for the operating system's TCP timeout), unless the URL says otherwise.
+        connect_args = {}
+        if "connect_timeout" not in make_url(url).query:
+            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     return engine
 
 

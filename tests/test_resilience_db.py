@@ -241,3 +241,76 @@ def test_the_open_data_api_answers_json_503_when_its_connection_ends(
     assert client.get(url).status_code == 200
     admin.dispose()
     engine.dispose()
+
+
+def test_with_the_database_server_gone_pages_answer_503_and_keep_the_text(database_url):
+    # A PostgreSQL server that does not answer at all (stopped, or its machine down).
+    gone = "postgresql+psycopg://postgres@127.0.0.1:6391/consult?connect_timeout=2"
+    app = create_app(make_config(database_url, DATABASE_URL=gone, WTF_CSRF_ENABLED=False))
+    client = app.test_client()
+
+    page = assert_unavailable_page(client.get("/"), english=False)
+    assert "Tjänsten är tillfälligt otillgänglig" in page
+    response = client.post(
+        "/samrad/strategi/omgang/1/synpunkter/p1", data={"p1-body": BODY, "p1-kind": "comment"}
+    )
+    assert_text_given_back(assert_unavailable_page(response, english=False))
+    api = client.get("/api/v1/samrad/strategi/omgang/1/synpunkter")
+    assert (api.status_code, api.json) == (503, {"error": 503})
+    app.extensions["db_engine"].dispose()
+
+
+def test_a_signed_in_person_gets_the_503_page_when_the_server_goes_away(
+    database_url, session, open_round, participant
+):
+    from sqlalchemy.orm import sessionmaker
+
+    app = create_app(make_config(database_url))
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+    log_in(client, participant)
+    anchor = open_round.document.paragraphs[0].anchor
+    token = client.csrf_token()
+    working = app.extensions["db_engine"]
+    gone = db.make_engine("postgresql+psycopg://postgres@127.0.0.1:6391/consult")
+    app.extensions["db_sessionmaker"] = sessionmaker(bind=gone, expire_on_commit=False)
+
+    # The page cannot even read who is signed in: it is shown as to a visitor.
+    page = assert_unavailable_page(client.get("/"), english=False)
+    assert "Tjänsten är tillfälligt otillgänglig" in page
+    data = {f"{anchor}-body": BODY, f"{anchor}-kind": "comment", "csrf_token": token}
+    response = client.post(comment_url(open_round, anchor), data=data)
+    assert_text_given_back(assert_unavailable_page(response, english=False))
+    assert stored_comments(session) == (0, 0)
+    gone.dispose()
+    working.dispose()
+
+
+def test_pooled_connections_the_server_ended_are_replaced_unnoticed(
+    on_postgresql, database_url, open_round
+):
+    app = create_app(make_config(database_url))
+    client = app.test_client()
+    engine = app.extensions["db_engine"]
+    pids: list[int] = []
+    event.listen(engine, "connect", lambda dbapi, _record: pids.append(dbapi.info.backend_pid))
+    assert client.get("/").status_code == 200
+    assert pids
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as other:  # as a PostgreSQL restart between two requests would
+        for pid in pids:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(100):
+            alive = other.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                {"pids": pids},
+            )
+            if not alive:
+                break
+            time.sleep(0.05)
+    ended = list(pids)
+
+    assert client.get("/").status_code == 200
+    assert set(pids) - set(ended)  # a new connection took the ended one's place
+    admin.dispose()
+    engine.dispose()
