@@ -160,6 +160,10 @@ def test_a_mistake_in_a_statement_is_not_called_an_outage(probe_app):
         client.get("/_mistake")
     with pytest.raises(OperationalError):
         client.get("/_wrong_table")
+    # Outside tests: the usual 500 page, and the error in the log.
+    probe_app.testing = False
+    for path in ("/_mistake", "/_wrong_table", "/api/v1/_probe"):
+        assert client.get(path).status_code == (503 if "probe" in path else 500)
 
 
 # PostgreSQL: the session's server process ends in the middle of a request
