@@ -7,6 +7,8 @@ Redis is pointed at a port nothing listens on, so the real server keeps running.
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -218,3 +220,40 @@ def test_a_comment_is_saved_without_the_queue_and_placed_by_the_next_pass(
         select(AnalysedComment.comment_id).where(AnalysedComment.comment_id >= first.id)
     ).all()
     assert len(set(readings)) == 2
+
+
+REDIS_UP = "redis://127.0.0.1:6379/4"
+
+
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_UP, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def test_when_redis_answers_again_the_next_start_is_queued_there(
+    app, client, auth, session, seeded, redis_down
+):
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("Redis must be reachable in CI")
+        pytest.skip("no Redis server at 127.0.0.1:6379")
+    auth.login(seeded.staff)
+    url = f"/analys/omgang/{seeded.round.id}/starta"
+    assert client.post(url).status_code == 503
+
+    app.config["ANALYSIS_REDIS_URL"] = REDIS_UP
+    app.config["ANALYSIS_QUEUE"] = f"resilience-{uuid.uuid4().hex}"
+    app.extensions.pop(queue.REDIS_KEY, None)
+    try:
+        assert client.post(url).status_code == 302
+        waiting = queue.rq_queue(app)
+        session.expire_all()
+        job = session.scalars(select(Analysis).order_by(Analysis.id.desc())).first()
+        assert job.status == AnalysisStatus.QUEUED
+        assert waiting.job_ids == [queue.analysis_job_id(app, job.id)]
+    finally:
+        queue.rq_queue(app).empty()
