@@ -256,4 +256,4 @@ def test_when_redis_answers_again_the_next_start_is_queued_there(
         assert job.status == AnalysisStatus.QUEUED
         assert waiting.job_ids == [queue.analysis_job_id(app, job.id)]
     finally:
-        queue.rq_queue(app).empty()
+        queue.rq_queue(app).delete(delete_jobs=True)
