@@ -3,21 +3,25 @@ used by the staff drill-down and the public search page (/sok)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import flask_babel
 import pytest
+from alembic import command
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from consult import clock
+from consult import clock, create_app, db
 from consult.analysis import drill
 from consult.consultations import comments as writing
+from consult.extensions import limiter
 from consult.models import Category, CommentKind, CommentStatus, Paragraph, Role
 from consult.moderation import decisions
 from consult.search import query as search
-from consult.search import services
+from consult.search import schema, services
 
 from . import factories
+from .conftest import make_config
 
 HOSTILE = [
     '"',
@@ -156,10 +160,10 @@ def test_postgresql_stems_swedish_both_ways(session, open_round, author):
 
 
 def test_swedish_letters_are_not_folded(session, open_round, author):
-    here = factories.make_comment(session, open_round, author, body="Här behövs en bro.")
-    has = factories.make_comment(session, open_round, author, body="Kommunen har en plan.")
-    assert found_ids(session, "här") == [here.id]
-    assert found_ids(session, "har") == [has.id]
+    goal = factories.make_comment(session, open_round, author, body="Målet är tydligt.")
+    moth = factories.make_comment(session, open_round, author, body="Malet mjöl till bageriet.")
+    assert found_ids(session, "målet") == [goal.id]
+    assert found_ids(session, "malet") == [moth.id]
 
 
 def test_the_proposed_wording_is_searched_too(session, open_round, author):
@@ -236,15 +240,17 @@ def test_a_deleted_comment_leaves_the_index(session, open_round, author):
 
 
 def test_hits_are_marked_and_the_comment_text_stays_text(session, open_round, author):
+    """SQLite shows markup typed in a comment as text; PostgreSQL's parser reads it as tags
+    and leaves them out of the passage. Neither lets it through as HTML."""
     comment = factories.make_comment(
         session, open_round, author, body='<script>alert("x")</script> Mer skog & <b>vatten</b>.'
     )
-    terms = search.Terms.parse("skog script")
+    terms = search.Terms.parse("skog")
     snippet = search.snippets(session, terms, [comment.id])[comment.id]
-    assert "<mark>skog</mark>" in snippet
-    assert "<mark>script</mark>" in snippet
+    assert "<mark>skog</mark>" in snippet and "&amp;" in snippet
     assert "<script" not in snippet and "<b>" not in snippet
-    assert "&lt;" in snippet and "&amp;" in snippet
+    if dialect(session) == "sqlite":
+        assert "&lt;script&gt;" in snippet
 
 
 def test_stray_sentinels_typed_in_a_comment_mark_nothing():
@@ -259,14 +265,14 @@ def test_the_search_page_lists_hits_with_author_paragraph_and_round(
 ):
     paragraph = paragraphs(session, open_round)[0]
     comment = factories.make_comment(
-        session, open_round, author, paragraph=paragraph, body="<em>Vindkraft</em> i norr."
+        session, open_round, author, paragraph=paragraph, body="Vindkraft & <em>sol</em> i norr."
     )
     page = client.get("/sok", query_string={"q": "vindkraft"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'role="search"' in html and '<label class="label" for="search-q">' in html
     assert 'role="status"' in html and "1 publicerad synpunkt" in html
-    assert "<mark>Vindkraft</mark>" in html and "&lt;em&gt;" in html
+    assert "<mark>Vindkraft</mark> &amp;" in html and "<em>sol" not in html
     assert author.organisation.name in html
     assert f"#{paragraph.anchor}" in html and open_round.title in html
     assert f'href="/synpunkter/{comment.id}"' in html
@@ -362,3 +368,81 @@ def test_the_drill_down_search_ranks_marks_and_keeps_other_filters(
     url = f"/analys/omgang/{open_round.id}/tema/{drill.UNASSIGNED}"
     html = client.get(url, query_string={"q": "bredband"}).get_data(as_text=True)
     assert "<mark>Bredband</mark>" in html and "&lt;i&gt;nu" in html
+
+
+# Migration 0022
+
+
+def test_the_migration_indexes_existing_comments_and_downgrades_cleanly(tmp_path):
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    db.upgrade(url, "0021")
+    engine = db.make_engine(url)
+    with Session(engine) as session:
+        round_ = factories.make_round(
+            session,
+            opens_at=datetime(2026, 1, 1, tzinfo=UTC),
+            closes_at=datetime(2026, 2, 1, tzinfo=UTC),
+        )
+        factories.make_comment(session, round_, factories.make_user(session), body="Fäboden.")
+    engine.dispose()
+
+    def objects() -> set[str]:
+        engine = db.make_engine(url)
+        with engine.connect() as connection:
+            names = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'comment_search%'"
+            )
+            found = set(names.scalars())
+        engine.dispose()
+        return found
+
+    db.upgrade(url)
+    assert {schema.TABLE, *schema.TRIGGERS} <= objects()
+    engine = db.make_engine(url)
+    with engine.connect() as connection:
+        hits = connection.exec_driver_sql(
+            f"SELECT rowid FROM {schema.TABLE} WHERE {schema.TABLE} MATCH '\"fäboden\"'"
+        )
+        assert len(hits.all()) == 1
+    engine.dispose()
+    command.downgrade(db.alembic_config(url), "0021")
+    assert objects() == set()
+
+
+def test_the_postgresql_index_comes_and_goes_with_the_migration(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL index needs PostgreSQL")
+    query = f"SELECT count(*) FROM pg_indexes WHERE indexname = '{schema.INDEX}'"
+
+    def indexed() -> bool:
+        engine = db.make_engine(database_url)
+        with engine.connect() as connection:
+            found = connection.exec_driver_sql(query).scalar() == 1
+        engine.dispose()
+        return found
+
+    assert indexed()
+    try:
+        command.downgrade(db.alembic_config(database_url), "0021")
+        assert not indexed()
+    finally:
+        db.upgrade(database_url)
+    assert indexed()
+
+
+def test_searching_is_rate_limited_per_visitor(database_url, session):
+    app = create_app(
+        make_config(database_url, RATELIMIT_ENABLED=True, SEARCH_RATE_LIMIT="2 per minute")
+    )
+    client = app.test_client()
+    with app.app_context():
+        limiter.reset()
+    try:
+        codes = [client.get("/sok?q=hamnen").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        refused = client.get("/sok?q=hamnen").get_data(as_text=True)
+        assert "Vänta en minut" in refused and 'id="search-q"' in refused
+    finally:
+        with app.app_context():
+            limiter.reset()
+        app.extensions["db_engine"].dispose()
