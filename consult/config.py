@@ -68,6 +68,9 @@ def defaults(instance_path: str) -> dict:
         "MY_DATA_RATE_LIMIT": "10 per hour",
         "COMMENT_MAX_CHARS": int(os.environ.get("CONSULT_COMMENT_MAX_CHARS", "5000")),
         "COMMENTS_PER_PAGE": 50,
+        # The public comment search (/sok): results per page, and searches per visitor.
+        "SEARCH_PER_PAGE": 20,
+        "SEARCH_RATE_LIMIT": os.environ.get("CONSULT_SEARCH_RATE_LIMIT", "60 per minute"),
         "API_MAX_PER_PAGE": 200,
         # Analysis jobs: an RQ queue on this Redis when set, else a thread pool in the app.
         "ANALYSIS_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),
