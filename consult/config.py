@@ -25,6 +25,14 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("CONSULT_REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _flag("CONSULT_RATELIMIT", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # When Redis cannot be reached, each process counts rate limits in its own memory
+        # (and logs a warning) until Redis answers again, instead of failing every request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": _flag("CONSULT_RATELIMIT_FALLBACK", True),
+        # Give up on an unreachable Redis quickly (seconds), so no request waits for it long.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # Seconds a page answering 503 (database or job queue briefly unavailable) asks
+        # clients to wait before trying again (the Retry-After header).
+        "RETRY_AFTER_SECONDS": int(os.environ.get("CONSULT_RETRY_AFTER", "5")),
         "SESSION_COOKIE_SECURE": _flag("CONSULT_SECURE_COOKIES", True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -64,6 +72,9 @@ def defaults(instance_path: str) -> dict:
         "MY_DATA_RATE_LIMIT": "10 per hour",
         "COMMENT_MAX_CHARS": int(os.environ.get("CONSULT_COMMENT_MAX_CHARS", "5000")),
         "COMMENTS_PER_PAGE": 50,
+        # The public comment search (/sok): results per page, and searches per visitor.
+        "SEARCH_PER_PAGE": 20,
+        "SEARCH_RATE_LIMIT": os.environ.get("CONSULT_SEARCH_RATE_LIMIT", "60 per minute"),
         "API_MAX_PER_PAGE": 200,
         # Analysis jobs: an RQ queue on this Redis when set, else a thread pool in the app.
         "ANALYSIS_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.cli import with_appcontext
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -28,6 +28,8 @@ class Base(DeclarativeBase):
 
 # How long a SQLite writer waits for another one to finish before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# How long a request waits for a PostgreSQL server that does not answer (seconds).
+PG_CONNECT_TIMEOUT_S = 5
 # Requests with these methods only read (a few write a little, after reading nothing).
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -66,7 +68,15 @@ def reads(view):
     return view
 
 
+def only_reads() -> None:
+    """Say that the rest of the current request only reads, whatever its method (an error
+    page after a failed write: on SQLite it must not wait for the write lock again)."""
+    g.db_only_reads = True
+
+
 def _writes_expected() -> bool:
+    if has_app_context() and g.get("db_only_reads"):
+        return False
     if has_app_context() and g.get("db_writes"):
         return True
     if not has_request_context():
@@ -103,7 +113,14 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # A pooled connection the server dropped meanwhile (PostgreSQL restarted, an idle
+        # connection ended) is noticed before use and replaced, so no request fails on it.
+        # A server that does not answer at all is given up after a few seconds (libpq would
+        # wait for the operating system's TCP timeout), unless the URL says otherwise.
+        connect_args = {}
+        if "connect_timeout" not in make_url(url).query:
+            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     return engine
 
 

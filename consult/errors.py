@@ -64,3 +64,11 @@ class Invalid(Refusal):
     def __init__(self, errors: dict[str, str]):
         super().__init__(None)
         self.errors = errors
+
+
+class Unavailable(Refusal):
+    """A service the action needs (the job queue, the database) cannot be reached just now;
+    nothing was changed, and the same action can be tried again in a moment. ``key`` names
+    the service ("queue", "database")."""
+
+    code = 503

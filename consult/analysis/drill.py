@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from markupsafe import Markup
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from .. import group_access as access
@@ -33,6 +34,7 @@ from ..models import (
     User,
 )
 from ..placement import in_sections, section_of
+from ..search import query as search
 from ..web import parse_int
 from . import background, proposals, services
 from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
@@ -41,7 +43,7 @@ from .stance_reading import UNCLEAR
 from .training import current_themes
 
 UNASSIGNED = "ingen"
-SEARCH_MAX = 200
+SEARCH_MAX = search.MAX_CHARS
 ANY_STATE = "all"
 PARAGRAPH_LABEL_MAX = 60
 # Each comment of a theme's page shows this much of its paragraph, and links the whole.
@@ -147,6 +149,7 @@ class Item:
     campaign_size: int
     engine_stance: str | None
     tag: ThemeAssignment | None  # the comment's current tag on the theme shown, if any
+    hit: Markup | None = None  # where a text search found the comment, hits marked
 
     @property
     def paragraph_excerpt(self) -> str:
@@ -176,11 +179,6 @@ class Page:
     language_options: list = field(default_factory=lambda: list(LANGUAGE_OPTIONS))
     confirmed_options: list = field(default_factory=lambda: list(CONFIRMED_OPTIONS))
     origin_options: list = field(default_factory=lambda: list(ORIGIN_OPTIONS))
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def comments(
@@ -226,7 +224,13 @@ def comments(
     organisations = _organisations(session, select(Comment).where(*conditions))
     conditions += _filter_conditions(filters, draft, analysis)
     query = select(Comment).where(*conditions)
-    ids, total, page = _page_ids(session, query, max(page, 1), per_page)
+    order = [Comment.created_at, Comment.id]
+    terms = search.Terms.parse(filters.q)
+    if terms is not None:
+        query, order = search.ranked(session, query, terms)
+    elif filters.q:
+        query = query.where(false())  # only punctuation: there is no word to find
+    ids, total, page = search.page_ids(session, query, order, max(page, 1), per_page)
     pages = max(1, -(-total // per_page))
     loaded = {
         c.id: c
@@ -242,6 +246,10 @@ def comments(
     }
     rows = [loaded[i] for i in ids]
     items = _items(session, rows, analysis, theme, draft.chapter)
+    if terms is not None:
+        hits = search.snippets(session, terms, ids)
+        for item in items:
+            item.hit = hits.get(item.comment.id)
     return Page(
         theme,
         filters,
@@ -254,31 +262,6 @@ def comments(
         paragraphs=draft.paragraph_options(filters.chapter),
         state_options=[] if sections is not None else list(STATE_OPTIONS),
     )
-
-
-def _page_ids(session: Session, query, page: int, per_page: int) -> tuple[list[int], int, int]:
-    """Return the ids on ``page`` (the last page if it is beyond), the total, and the page.
-
-    One pass gives both the page and the total (a window count), so a text search reads
-    the theme's comments once; a page past the end costs a count and a second look.
-    """
-
-    def fetch(number: int) -> list:
-        return session.execute(
-            query.with_only_columns(Comment.id, func.count().over())
-            .order_by(Comment.created_at, Comment.id)
-            .limit(per_page)
-            .offset((number - 1) * per_page)
-        ).all()
-
-    rows = fetch(page)
-    if rows:
-        return [row[0] for row in rows], rows[0][1], page
-    total = session.scalar(query.with_only_columns(func.count(Comment.id)))
-    last = max(1, -(-total // per_page))
-    if total == 0 or last == page:
-        return [], total, page if total else 1
-    return [row[0] for row in fetch(last)], total, last
 
 
 @dataclass
@@ -401,14 +384,6 @@ def _filter_conditions(filters: Filters, draft: _Draft, analysis) -> list:
         conditions.append(in_campaign if filters.campaign == "yes" else ~in_campaign)
     if filters.language and analysis is not None:
         conditions.append(_in_language(filters.language, analysis.id))
-    if filters.q:
-        pattern = _like(filters.q)
-        conditions.append(
-            or_(
-                Comment.body.ilike(pattern, escape="\\"),
-                Comment.proposed_text.ilike(pattern, escape="\\"),
-            )
-        )
     return conditions
 
 

@@ -25,6 +25,9 @@ ERROR_TEXTS = {
         " Start it again."
     ),
     "cancelled": _l("A staff member stopped the analysis."),
+    "queue_unavailable": _l(
+        "The job queue was unavailable when the analysis was started. Try again in a moment."
+    ),
 }
 REFUSAL_TEXTS = {
     "running": _l("An analysis of this round is already under way."),
@@ -45,6 +48,7 @@ WORK_FAILURES = {
     "not_separable": _l("The comments could not be told apart into several themes."),
     "conflict": _l("Someone else changed this theme after you opened the page."),
     "error": _l("Something went wrong."),
+    "queue_unavailable": _l("The job queue was unavailable. Try again in a moment."),
 }
 
 # Names for the audit entries of the analysis, for the administration's audit log.

@@ -23,6 +23,7 @@ from werkzeug.utils import import_string
 
 from .. import clock
 from ..db import expect_writes, get_session
+from ..errors import Unavailable
 from . import jobs
 
 log = logging.getLogger(__name__)
@@ -40,30 +41,85 @@ _waiting_lock = threading.Lock()
 
 
 def dispatch(app: Flask, analysis_id: int) -> Future | None:
-    """Hand job ``analysis_id`` to the queue; return the Future when it runs in this process."""
+    """Hand job ``analysis_id`` to the queue; return the Future when it runs in this process.
+
+    If Redis cannot be reached the job is marked failed ("queue_unavailable", so it is not
+    left waiting for ever) and ``Unavailable("queue")`` is raised: a 503 saying to try again.
+    """
     if app.config["ANALYSIS_REDIS_URL"]:
-        rq_queue(app).enqueue(
-            "consult.analysis.queue.run_job",
-            analysis_id,
-            job_id=analysis_job_id(app, analysis_id),
-            job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
-            result_ttl=0,
-        )
+        try:
+            rq_queue(app).enqueue(
+                "consult.analysis.queue.run_job",
+                analysis_id,
+                job_id=analysis_job_id(app, analysis_id),
+                job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
+                result_ttl=0,
+            )
+        except _redis_error() as error:
+            log.warning(
+                "The job queue is unavailable; analysis job %s failed: %s", analysis_id, error
+            )
+            _record_unqueued(
+                app, lambda session: jobs.give_up(session, analysis_id, QUEUE_DOWN, clock.now())
+            )
+            raise Unavailable("queue") from None
         return None
     return executor(app).submit(_run_in_app, app, analysis_id)
 
 
 def dispatch_split(app: Flask, *args) -> Future | None:
-    """Hand a theme split (see ``split.run_in_background``'s arguments) to the queue."""
+    """Hand a theme split (see ``split.run_in_background``'s arguments) to the queue.
+
+    If Redis cannot be reached the theme's page is told the split failed ("queue_unavailable":
+    the theme is unchanged) and ``Unavailable("queue")`` is raised.
+    """
     if app.config["ANALYSIS_REDIS_URL"]:
-        rq_queue(app).enqueue(
-            "consult.analysis.queue.run_split",
-            *args,
-            job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
-            result_ttl=0,
-        )
+        try:
+            rq_queue(app).enqueue(
+                "consult.analysis.queue.run_split",
+                *args,
+                job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
+                result_ttl=0,
+            )
+        except _redis_error() as error:
+            _round_id, theme_id, user_id = args[:3]
+            log.warning(
+                "The job queue is unavailable; split of theme %s failed: %s", theme_id, error
+            )
+            _record_work_failed(app, user_id, theme_id, "split")
+            raise Unavailable("queue") from None
         return None
     return executor(app).submit(_split_in_app, app, *args)
+
+
+QUEUE_DOWN = "queue_unavailable"
+
+
+def _redis_error() -> type[Exception]:
+    from redis.exceptions import RedisError
+
+    return RedisError
+
+
+def _record_unqueued(app: Flask, record) -> None:
+    """Run ``record(session)`` (which commits) in a session of its own: the request's may be
+    mid-transaction, and its error handler rolls it back."""
+    try:
+        with Session(app.extensions["db_engine"]) as session:
+            record(session)
+    except Exception:  # noqa: BLE001 - the stale-job check gives the job up later instead
+        log.exception("Could not record that work was not queued")
+
+
+def _record_work_failed(app: Flask, user_id: int | None, theme_id: int, kind: str) -> None:
+    from . import background
+
+    _record_unqueued(
+        app,
+        lambda session: background.failed(
+            session, user_id, theme_id, kind, clock.now(), QUEUE_DOWN
+        ),
+    )
 
 
 def _split_in_app(app: Flask, *args) -> bool:
@@ -83,14 +139,24 @@ def run_split(*args) -> bool:
 
 
 def dispatch_proposals(app: Flask, theme_id: int) -> Future | None:
-    """Hand the proposals for a theme made by hand to the queue."""
+    """Hand the proposals for a theme made by hand to the queue.
+
+    The theme is made already: if Redis cannot be reached, its page says the search for
+    proposals failed because the queue was unavailable (nothing is raised).
+    """
     if app.config["ANALYSIS_REDIS_URL"]:
-        rq_queue(app).enqueue(
-            "consult.analysis.queue.run_proposals",
-            theme_id,
-            job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
-            result_ttl=0,
-        )
+        try:
+            rq_queue(app).enqueue(
+                "consult.analysis.queue.run_proposals",
+                theme_id,
+                job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
+                result_ttl=0,
+            )
+        except _redis_error() as error:
+            log.warning(
+                "The job queue is unavailable; proposals for theme %s failed: %s", theme_id, error
+            )
+            _record_work_failed(app, None, theme_id, "proposals")
         return None
     return executor(app).submit(_proposals_in_app, app, theme_id)
 
@@ -178,13 +244,21 @@ def dispatch_placement(app: Flask, round_id: int) -> Future | None:
         # so a pass lost with a flushed Redis holds nothing up for long).
         if not connection.set(_waiting_flag(app, round_id), 1, nx=True, ex=WAITING_SECONDS):
             return None
-        Queue(placement_queue_name(app), connection=connection).enqueue(
-            "consult.analysis.queue.run_placement",
-            round_id,
-            job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
-            result_ttl=0,
-            failure_ttl=24 * 60 * 60,
-        )
+        try:
+            Queue(placement_queue_name(app), connection=connection).enqueue(
+                "consult.analysis.queue.run_placement",
+                round_id,
+                job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
+                result_ttl=0,
+                failure_ttl=24 * 60 * 60,
+            )
+        except _redis_error():
+            # Redis went away between the two: let the next comment's pass be queued.
+            try:
+                connection.delete(_waiting_flag(app, round_id))
+            except _redis_error():
+                pass  # the flag expires by itself
+            raise
         return None
     waiting = app.extensions.setdefault(WAITING_KEY, set())
     with _waiting_lock:

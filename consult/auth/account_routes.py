@@ -6,13 +6,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..db import get_session
 from ..errors import Invalid, WrongState
-from ..extensions import limiter
+from ..extensions import client_address, limiter
 from ..group_access import current_memberships
 from ..people import public_names
 from ..security import safe_next
@@ -29,7 +28,7 @@ def _per_account() -> str:
     # Per account, not per address: colleagues behind one office address do not share it.
     if current_user.is_authenticated:
         return f"account:{current_user.id}"
-    return get_remote_address()
+    return client_address()
 
 
 # Sections of the settings page; other parts of the product add theirs to this list.

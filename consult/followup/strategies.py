@@ -540,21 +540,20 @@ def _priority(session: Session, priority_id: int) -> Priority:
     return priority
 
 
+def _next_position(session: Session, column, among) -> int:
+    """The position after the last of the rows ``among`` selects (1 for the first)."""
+    last = session.scalar(select(func.max(column)).where(among)) or 0
+    return min(MAX_POSITION, last + 1)
+
+
 def create_priority(session: Session, actor, strategy_id: int, values: dict) -> Priority:
     """Add a priority (inriktning) to the strategy; without a position it goes last."""
     access.require_followup_editor(actor)
     strategy = _strategy(session, strategy_id)
     cleaned = _clean_priority(values)
     if not str(values.get("position") or "").strip():
-        cleaned["position"] = min(
-            MAX_POSITION,
-            (
-                session.scalar(
-                    select(func.max(Priority.position)).where(Priority.strategy_id == strategy.id)
-                )
-                or 0
-            )
-            + 1,
+        cleaned["position"] = _next_position(
+            session, Priority.position, Priority.strategy_id == strategy.id
         )
     priority = Priority(strategy_id=strategy.id, **cleaned)
     session.add(priority)
@@ -728,15 +727,8 @@ def create_target(session: Session, actor, goal_id: int, values: dict) -> GoalTa
     goal = _goal(session, goal_id)
     cleaned = _clean_target(session, values)
     if not str(values.get("position") or "").strip():
-        cleaned["position"] = min(
-            MAX_POSITION,
-            (
-                session.scalar(
-                    select(func.max(GoalTarget.position)).where(GoalTarget.goal_id == goal.id)
-                )
-                or 0
-            )
-            + 1,
+        cleaned["position"] = _next_position(
+            session, GoalTarget.position, GoalTarget.goal_id == goal.id
         )
     target = GoalTarget(goal_id=goal.id, **cleaned)
     session.add(target)

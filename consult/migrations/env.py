@@ -4,6 +4,7 @@ from alembic import context
 
 from consult import models  # noqa: F401  (registers the tables on Base.metadata)
 from consult.db import Base, make_engine
+from consult.search.schema import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -29,6 +30,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
