@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from consult import clock, create_app
@@ -176,6 +177,21 @@ def test_an_analysis_started_by_a_request_keeps_its_id_and_its_job_logs_it(
         f"Analysis job {job.id} ends (ran)",
     ]
     assert {line["request_id"] for line in job_lines} == {GOOD_ID}
+
+
+def test_a_theme_split_runs_under_the_id_of_the_request_that_asked_for_it(app, monkeypatch):
+    from consult.analysis import split
+
+    seen = []
+
+    def run_in_background(_session, *_args):
+        seen.append(context.current_request_id())
+
+    monkeypatch.setattr(split, "run_in_background", run_in_background)
+    with app.test_request_context():
+        g.request_id = GOOD_ID
+        queue.dispatch_split(app, 1, 2, 3).result(timeout=60)
+    assert seen == [GOOD_ID]
 
 
 def test_an_email_queued_by_a_request_keeps_its_id_into_the_sent_message(

@@ -71,13 +71,18 @@ def dispatch_split(app: Flask, *args) -> Future | None:
     """Hand a theme split (see ``split.run_in_background``'s arguments) to the queue.
 
     If Redis cannot be reached the theme's page is told the split failed ("queue_unavailable":
-    the theme is unchanged) and ``Unavailable("queue")`` is raised.
+    the theme is unchanged) and ``Unavailable("queue")`` is raised. The split runs under the
+    id of the request that asked for it, so its log lines can be joined with the request's.
     """
+    from ..ops.context import current_request_id
+
+    request_id = current_request_id()
     if app.config["ANALYSIS_REDIS_URL"]:
         try:
             rq_queue(app).enqueue(
                 "consult.analysis.queue.run_split",
                 *args,
+                request_id=request_id,
                 job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
                 result_ttl=0,
             )
@@ -89,7 +94,7 @@ def dispatch_split(app: Flask, *args) -> Future | None:
             _record_work_failed(app, user_id, theme_id, "split")
             raise Unavailable("queue") from None
         return None
-    return executor(app).submit(_split_in_app, app, *args)
+    return executor(app).submit(_split_in_app, app, *args, request_id=request_id)
 
 
 QUEUE_DOWN = "queue_unavailable"
@@ -122,20 +127,21 @@ def _record_work_failed(app: Flask, user_id: int | None, theme_id: int, kind: st
     )
 
 
-def _split_in_app(app: Flask, *args) -> bool:
+def _split_in_app(app: Flask, *args, request_id: str | None = None) -> bool:
+    from ..ops.context import request_id_scope
     from . import split
 
-    with background_context(app):
+    with background_context(app), request_id_scope(request_id):
         return split.run_in_background(get_session(), *args)
 
 
-def run_split(*args) -> bool:
+def run_split(*args, request_id: str | None = None) -> bool:
     """RQ entry point for a theme split, like ``run_job``."""
     if has_app_context():
-        return _split_in_app(current_app._get_current_object(), *args)
+        return _split_in_app(current_app._get_current_object(), *args, request_id=request_id)
     from .. import create_app
 
-    return _split_in_app(create_app(), *args)
+    return _split_in_app(create_app(), *args, request_id=request_id)
 
 
 def dispatch_proposals(app: Flask, theme_id: int) -> Future | None:
