@@ -78,6 +78,27 @@ def render_site(values: dict[str, str], source: Path = SITE_CONF) -> str:
     return "\n".join(lines) + "\n"
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (children, grandchildren...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 @dataclass
 class Process:
     """A process the cluster started, in its own process group, logging to ``log``."""
@@ -86,6 +107,8 @@ class Process:
     popen: subprocess.Popen
     log: Path
     port: int | None = None
+    # Where this run's output starts in the log (a restarted process appends to it).
+    offset: int = 0
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -102,18 +125,25 @@ class Process:
             pass
 
     def stop(self, timeout: float = 15.0, group_term: bool = True) -> int | None:
-        """SIGTERM (graceful), then SIGKILL to the whole group after ``timeout`` seconds."""
+        """SIGTERM (graceful), then SIGKILL to the whole group after ``timeout`` seconds,
+        and to any process below it in a session of its own (RQ's work horse)."""
+        family = descendants(self.popen.pid) if self.alive() else []
         self.signal(signal.SIGTERM, group=group_term)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
             self.signal(signal.SIGKILL)
             self.popen.wait(5)
-        # Whatever the group left behind (a work horse, a gunicorn worker) goes too.
+        # Whatever the group left behind (a gunicorn worker) goes too.
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        for pid in family:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         return self.popen.returncode
 
     def tail(self, lines: int = 20) -> str:
@@ -225,9 +255,9 @@ class Cluster:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         try:
-            self._say("migrating and loading the demo")
+            self._say("migrating")
             self.flask("db", "upgrade")
-            self.flask("demo")
+            # Everything starts while the demo loads (the processes import the app meanwhile).
             if self.redis_url:
                 self.start_worker()
             self._start_notifier()
@@ -235,6 +265,8 @@ class Cluster:
                 self.start_app(index, wait=False)
             if self.bare:
                 self._start_bare()
+            self._say("loading the demo; starting the app servers and workers")
+            self.flask("demo")
             for index in range(len(self.app_ports)):
                 self._wait_http(self.apps[index], f"{self.app_urls[index]}/healthz")
             if self.bare_app:
@@ -305,9 +337,16 @@ class Cluster:
         self._wait_log(self.worker, "Waiting for jobs", timeout)
 
     def kill_worker(self) -> None:
-        """SIGKILL the RQ worker and its work horse (as if its machine died)."""
+        """SIGKILL the RQ worker and its work horse (as if its machine died). The work horse
+        runs in a session of its own (RQ calls setsid), so it is found by its parent."""
         if self.worker is not None:
+            horses = descendants(self.worker.popen.pid)
             self.worker.signal(signal.SIGKILL)
+            for pid in horses:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.worker.popen.wait(10)
             self.worker = None
 
@@ -405,6 +444,7 @@ class Cluster:
     def _spawn(self, name: str, command: list[str]) -> Process:
         log = self.logs / f"{name}.log"
         handle = log.open("ab")
+        offset = handle.tell()
         popen = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -415,7 +455,7 @@ class Cluster:
             start_new_session=True,  # its own process group: stopped as a whole
         )
         handle.close()
-        return Process(name, popen, log)
+        return Process(name, popen, log, offset=offset)
 
     def _wait_http(self, process: Process | None, url: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -441,7 +481,10 @@ class Cluster:
                     f"{process.name if process else text} exited:\n"
                     f"{process.tail() if process else ''}"
                 )
-            if text in process.log.read_text(errors="replace"):
+            with process.log.open("rb") as handle:
+                handle.seek(process.offset)
+                seen = handle.read().decode(errors="replace")
+            if text in seen:
                 return
             time.sleep(0.2)
         raise ClusterError(f"{process.name} did not print {text!r} in {timeout:g} s")
