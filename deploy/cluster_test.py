@@ -457,6 +457,11 @@ def run(cluster: Cluster, report: Report) -> Report:
     return report
 
 
+def _import_app() -> None:
+    import consult.auth.services  # noqa: F401
+    import consult.models  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.cluster_test")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
@@ -471,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
         "CONSULT_ANALYSIS_DEAD_SECONDS": "10",
         "CONSULT_ANALYSIS_HEARTBEAT_SECONDS": "2",
     }
+    # The app's modules load here while the cluster starts (create_accounts needs them).
+    threading.Thread(target=_import_app, daemon=True).start()
     workdir = Path(tempfile.mkdtemp(prefix="consult-cluster-"))
     report = Report()
     try:

@@ -74,6 +74,11 @@ errorlog = os.environ.get("CONSULT_GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("CONSULT_GUNICORN_LOG_LEVEL", "info")
 proc_name = os.environ.get("CONSULT_GUNICORN_NAME", "consult")
 
+# gunicorn >= 25 opens a control socket for gunicornc, by default at one path per user: two
+# app servers on one machine would take each other's. Off unless a path is given.
+control_socket = os.environ.get("CONSULT_GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+
 
 def child_exit(server, worker):
     """Let the metrics (consult.ops.metrics, when present) forget a worker that exited."""
