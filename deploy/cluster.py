@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -286,10 +287,20 @@ class Cluster:
         return self
 
     def stop(self) -> None:
-        """Stop everything this cluster started (nginx first, so nothing new comes in)."""
-        for process in [self.nginx, self.bare_app, *self.apps, self.notifier, self.worker]:
-            if process is not None and process.alive():
-                process.stop()
+        """Stop everything this cluster started: nginx first, so nothing new comes in, then
+        the others together (each gets its graceful stop, then SIGKILL)."""
+        if self.nginx is not None and self.nginx.alive():
+            _stop_quietly(self.nginx)
+        rest = [self.bare_app, *self.apps, self.notifier, self.worker]
+        threads = [
+            threading.Thread(target=_stop_quietly, args=(process,))
+            for process in rest
+            if process is not None and process.alive()
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         self.nginx = self.bare_app = self.notifier = self.worker = None
         self.apps = [None] * len(self.app_ports)
 
@@ -496,6 +507,13 @@ class Cluster:
         if not self.quiet:
             elapsed = time.monotonic() - getattr(self, "_began", time.monotonic())
             print(f"[cluster {elapsed:5.1f} s] {text}", flush=True)
+
+
+def _stop_quietly(process: Process) -> None:
+    try:
+        process.stop()
+    except Exception as error:  # noqa: BLE001 - the others are stopped all the same
+        print(f"[cluster] could not stop {process.name}: {error}", file=sys.stderr)
 
 
 def recreate_postgres(url: str) -> None:

@@ -14,6 +14,7 @@ import argparse
 import mailbox
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -468,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument("--keep", action="store_true", help="keep the logs")
     args = parser.parse_args(argv)
+    # SIGTERM ends the run like Ctrl-C: the cluster's with-block stops everything.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.monotonic()
     if args.database_url.startswith("postgresql"):
         recreate_postgres(args.database_url)
