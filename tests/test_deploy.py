@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import runpy
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -27,6 +28,9 @@ LOCAL = {
     "BARE_UPSTREAM": "",
     "BARE_LOCATION": "",
 }
+
+
+TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 def _megabytes(directive_value: str) -> int:
@@ -143,3 +147,50 @@ def test_gunicorn_workers_follow_the_cores_unless_set(monkeypatch):
     assert int(read_timeout) > settings["timeout"]
     # Without the metrics module, a worker's exit is simply not reported.
     assert settings["child_exit"](None, None) is None
+
+
+@pytest.mark.skipif(
+    not Path(cluster.NGINX).exists() or shutil.which("openssl") is None,
+    reason="Debian's nginx or openssl is not installed",
+)
+def test_nginx_accepts_the_production_site_as_it_stands(tmp_path):
+    # Only the certificate and log paths are replaced (nginx -t opens them); the rest,
+    # TLS and the port-80 redirect included, is checked as an operator installs it.
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=consult.example.se", "-keyout", str(tmp_path / "privkey.pem")]
+        + ["-out", str(tmp_path / "fullchain.pem")],
+        check=True,
+        capture_output=True,
+    )
+    site = SITE.replace("/etc/ssl/consult/", f"{tmp_path}/")
+    site = site.replace("/var/log/nginx/", f"{tmp_path}/")
+    (tmp_path / "consult.conf").write_text(site)
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        "events {}\nhttp {\n"
+        f"    include {cluster.MIME_TYPES};\n"
+        + "".join(f"    {kind}_temp_path {tmp_path / kind};\n" for kind in TEMP_PATHS)
+        + f"    include {tmp_path / 'consult.conf'};\n"
+        "}\n"
+    )
+    check = subprocess.run(
+        [cluster.NGINX, "-t", "-p", f"{tmp_path}/", "-e", str(tmp_path / "error.log")]
+        + ["-c", str(main), "-g", f"pid {tmp_path / 'nginx.pid'}; error_log {tmp_path / 'e.log'};"],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_every_cluster_process_gets_one_secret_key_and_no_stray_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("CONSULT_SMTP_HOST", "smtp.example.se")  # the caller's own setting
+    local = Cluster(tmp_path, "sqlite:///x.db", "redis://127.0.0.1:6379/9", env={"CONSULT_X": "1"})
+    first, second = local.process_env(), local.process_env()
+    assert first["CONSULT_SECRET_KEY"] == second["CONSULT_SECRET_KEY"]
+    assert len(first["CONSULT_SECRET_KEY"]) >= 32
+    assert "CONSULT_SMTP_HOST" not in first
+    assert first["CONSULT_MAIL_LOG"] == str(tmp_path / "mail.log")
+    assert (first["CONSULT_PROXY_HOPS"], first["CONSULT_MAIL_WORKER"]) == ("1", "0")
+    assert first["CONSULT_X"] == "1" and first["CONSULT_REDIS_URL"].endswith("/9")
+    assert len({local.nginx_port, *local.app_ports}) == 3
