@@ -6,9 +6,9 @@ import os
 import stat as stat_module
 
 from flask import Flask, current_app, request
-from werkzeug.security import safe_join
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.security import safe_join
 
 from . import clock, labels, web
 from .consultations.diff import word_diff

@@ -172,10 +172,13 @@ class Cluster:
     nginx_port: int | None = None
     env: dict[str, str] | None = None
     bare: bool = False
+    # Notification workers (more than one: as if on several machines; each e-mail is
+    # claimed before it is sent, so it still goes out once).
+    notifier_count: int = 1
     quiet: bool = False
     apps: list[Process | None] = field(default_factory=list, init=False)
     worker: Process | None = field(default=None, init=False)
-    notifier: Process | None = field(default=None, init=False)
+    notifiers: list[Process] = field(default_factory=list, init=False)
     nginx: Process | None = field(default=None, init=False)
     bare_app: Process | None = field(default=None, init=False)
     bare_port: int | None = field(default=None, init=False)
@@ -262,7 +265,8 @@ class Cluster:
             # Everything starts while the demo loads (the processes import the app meanwhile).
             if self.redis_url:
                 self.start_worker()
-            self._start_notifier()
+            for number in range(self.notifier_count):
+                self._start_notifier(number)
             for index in range(len(self.app_ports)):
                 self.start_app(index, wait=False)
             if self.bare:
@@ -279,7 +283,8 @@ class Cluster:
             self._say("nginx answers; waiting for the workers")
             if self.worker:
                 self._wait_log(self.worker, "Waiting for jobs")
-            self._wait_log(self.notifier, "Sending notifications every")
+            for notifier in self.notifiers:
+                self._wait_log(notifier, "Sending notifications every")
         except BaseException:
             self.stop()
             raise
@@ -291,7 +296,7 @@ class Cluster:
         the others together (each gets its graceful stop, then SIGKILL)."""
         if self.nginx is not None and self.nginx.alive():
             _stop_quietly(self.nginx)
-        rest = [self.bare_app, *self.apps, self.notifier, self.worker]
+        rest = [self.bare_app, *self.apps, *self.notifiers, self.worker]
         threads = [
             threading.Thread(target=_stop_quietly, args=(process,))
             for process in rest
@@ -301,7 +306,8 @@ class Cluster:
             thread.start()
         for thread in threads:
             thread.join()
-        self.nginx = self.bare_app = self.notifier = self.worker = None
+        self.nginx = self.bare_app = self.worker = None
+        self.notifiers = []
         self.apps = [None] * len(self.app_ports)
 
     def __enter__(self) -> Cluster:
@@ -366,10 +372,13 @@ class Cluster:
 
     # -- the parts ---------------------------------------------------------------------
 
-    def _start_notifier(self) -> None:
-        self.notifier = self._spawn(
-            "notifications",
-            [sys.executable, "-m", "flask", "notifications", "worker", "--interval", "2"],
+    def _start_notifier(self, number: int) -> None:
+        suffix = f"-{number + 1}" if number else ""
+        self.notifiers.append(
+            self._spawn(
+                f"notifications{suffix}",
+                [sys.executable, "-m", "flask", "notifications", "worker", "--interval", "2"],
+            )
         )
 
     def _start_bare(self) -> None:

@@ -13,9 +13,9 @@ Choices:
   engine's warm-up (ANALYSIS_WARM) does not argue for preloading: with Redis the RQ worker
   loads the language data, and without Redis each worker loads it in its background thread
   after its first request, not in a request.
-- Access log: off here; the app writes a JSON line per request (with the request id nginx
-  sends as X-Request-ID), and nginx keeps its own access log. Set CONSULT_GUNICORN_ACCESS_LOG
-  to a path (or "-") to get gunicorn's as well, in the format below.
+- Access log: off by default; the app's JSON request log (with the request id nginx sends
+  as X-Request-ID) and nginx's access log (deploy/nginx/consult.conf) cover each request.
+  Set CONSULT_GUNICORN_ACCESS_LOG to a path (or "-") for gunicorn's too, in the format below.
 """
 
 import multiprocessing
@@ -27,7 +27,8 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-# Where to listen; nginx's upstream lists these addresses.
+# Where to listen; nginx's upstream lists these addresses. With nginx on another machine,
+# bind to this machine's private address and set CONSULT_GUNICORN_FORWARDED_ALLOW_IPS.
 bind = os.environ.get("CONSULT_GUNICORN_BIND", "127.0.0.1:8000")
 
 # Workers from cores: 2 x cores + 1, at most 12 (more processes than that only add memory
