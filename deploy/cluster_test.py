@@ -11,6 +11,7 @@ database emptied, at the start: give ones used for nothing else.
 from __future__ import annotations
 
 import argparse
+import http.client
 import mailbox
 import re
 import shutil
@@ -41,7 +42,7 @@ PASSWORD = "cluster-test-password-2030"
 # The address a client gets from nginx's X-Forwarded-For in the rate-limit check.
 LIMITED_CLIENT = "203.0.113.7"
 TIMEOUT = 30
-CHECKS = 7  # a, b, c, d, e, f1, f2
+CHECKS = 8  # a, b, c, d, e, f1, f2, g
 
 
 @dataclass
@@ -346,6 +347,34 @@ class Checks:
                 counts[">".join(hops)] += 1
         return ", ".join(f"{hops} {n}" for hops, n in sorted(counts.items()))
 
+    # -- (g) what nginx keeps to itself and what it serves itself ----------------------
+
+    def edge(self) -> bool:
+        """/metrics and /readyz refused to others than this machine; static files from
+        nginx, cacheable for a year under their versioned names."""
+        port = self.cluster.nginx_port
+        figures, ok = [], True
+        for path in ("/metrics", "/readyz", "/healthz"):
+            # From 127.0.0.2: another address than the allowed 127.0.0.1 (and not a proxy).
+            outside = _get_from("127.0.0.2", port, path)
+            inside = _get_from("127.0.0.1", port, path)
+            figures.append(f"{path} outside {outside}, local {inside}")
+            ok = ok and inside != 403 and (outside == 403) == (path != "/healthz")
+        page = requests.get(f"{self.nginx}/", timeout=TIMEOUT).text
+        match = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', page)
+        if match is None:
+            return self.report.check("(g) nginx's edge", False, "no versioned stylesheet link")
+        style = requests.get(f"{self.nginx}{match.group(1)}", timeout=TIMEOUT)
+        cache = style.headers.get("Cache-Control", "")
+        ok = ok and style.status_code == 200 and "immutable" in cache
+        # nginx serves it (the app's static route adds no such header).
+        figures.append(f"{match.group(1)} {style.status_code} '{cache}'")
+        return self.report.check(
+            "(g) operations endpoints refused to other addresses; static files from nginx",
+            ok,
+            "; ".join(figures),
+        )
+
     # -- (e) one app server stopped mid-load -------------------------------------------
 
     def failover_under_load(self) -> bool:
@@ -473,8 +502,21 @@ def run(cluster: Cluster, report: Report) -> Report:
     checks.one_email()
     checks.failover_under_load()
     checks.shared_login_limit()
+    checks.edge()
     checks.restarted_job_done()
     return report
+
+
+def _get_from(source: str, port: int, path: str) -> int:
+    """GET ``path`` from nginx with the connection coming from address ``source``."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=TIMEOUT, source_address=(source, 0)
+    )
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def _import_app() -> None:
