@@ -270,9 +270,10 @@ def participants(database_url: str, count: int) -> list[tuple[dict, str]]:
     a signed cookie, valid on every app server), so that the login rate limit, shared by all
     of this machine's requests through nginx, is not the thing measured.
     """
+    from werkzeug.security import generate_password_hash
+
     from consult.db import get_session
     from consult.models import Category, User
-    from werkzeug.security import generate_password_hash
 
     app = _app(database_url)
     hashed = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
@@ -550,9 +551,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     args.workdir.mkdir(parents=True, exist_ok=True)
 
-    from consult.demo import SLUG as DEMO_SLUG
-
     from deploy.cluster import Cluster
+
+    from consult.demo import SLUG as DEMO_SLUG
 
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
