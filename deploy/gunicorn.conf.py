@@ -1,0 +1,84 @@
+"""gunicorn settings for a Consult app server: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden from the environment (``CONSULT_GUNICORN_*``) or, as usual,
+on gunicorn's command line (``-b 127.0.0.1:8001`` beats ``bind`` here).
+
+Choices:
+- gthread workers: requests are short (htmx polls the analysis status every 2 s, there is
+  no server-sent events stream), but the .xlsx/CSV exports stream for up to ~30 s and
+  would hold a whole sync worker; a few threads per process serve polls next to them.
+  nginx buffers slow clients, so threads are not tied up by slow uploads or downloads.
+- No preload: the app is created in each worker, so no database or Redis connection is
+  ever shared across a fork, and ``kill -HUP`` (graceful reload) loads new code. The theme
+  engine's warm-up (ANALYSIS_WARM) does not argue for preloading: with Redis the RQ worker
+  loads the language data, and without Redis each worker loads it in its background thread
+  after its first request, not in a request.
+- Access log: off here; the app writes a JSON line per request (with the request id nginx
+  sends as X-Request-ID), and nginx keeps its own access log. Set CONSULT_GUNICORN_ACCESS_LOG
+  to a path (or "-") to get gunicorn's as well, in the format below.
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Where to listen; nginx's upstream lists these addresses.
+bind = os.environ.get("CONSULT_GUNICORN_BIND", "127.0.0.1:8000")
+
+# Workers from cores: 2 x cores + 1, at most 12 (more processes than that only add memory
+# and database connections on one machine; add app servers instead).
+workers = _int(
+    "CONSULT_GUNICORN_WORKERS",
+    min(2 * multiprocessing.cpu_count() + 1, _int("CONSULT_GUNICORN_MAX_WORKERS", 12)),
+)
+worker_class = os.environ.get("CONSULT_GUNICORN_WORKER_CLASS", "gthread")
+threads = _int("CONSULT_GUNICORN_THREADS", 4)
+
+# A request running longer than this has its worker restarted (the exports stream within
+# 30 s; nginx's proxy_read_timeout is a little longer than this, so gunicorn gives up first).
+timeout = _int("CONSULT_GUNICORN_TIMEOUT", 60)
+# On SIGTERM or a reload, requests in progress get this long to finish.
+graceful_timeout = _int("CONSULT_GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Keep-alive between nginx and gunicorn (nginx's upstream keepalive reuses connections).
+keepalive = _int("CONSULT_GUNICORN_KEEPALIVE", 5)
+
+# Restart each worker after about this many requests (jitter: not all at once), so a slow
+# leak cannot grow without bound. 0 turns it off.
+max_requests = _int("CONSULT_GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("CONSULT_GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+preload_app = os.environ.get("CONSULT_GUNICORN_PRELOAD", "0").strip().lower() in {"1", "true"}
+
+# The proxies whose X-Forwarded-Proto gunicorn itself trusts (the app trusts X-Forwarded-*
+# through CONSULT_PROXY_HOPS). nginx on the same machine by default; list the load
+# balancers' addresses when nginx runs elsewhere.
+forwarded_allow_ips = os.environ.get("CONSULT_GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Request headers and lines larger than these are refused before reaching the app.
+limit_request_line = 8190
+limit_request_field_size = 8190
+
+accesslog = os.environ.get("CONSULT_GUNICORN_ACCESS_LOG") or None
+# Client address (as nginx forwarded it), request line, status, bytes, microseconds, and
+# the request id nginx generated.
+access_log_format = (
+    '%({x-forwarded-for}i)s "%(r)s" %(s)s %(B)s %(D)sus "%(f)s" "%(a)s" '
+    "request_id=%({x-request-id}i)s"
+)
+errorlog = os.environ.get("CONSULT_GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("CONSULT_GUNICORN_LOG_LEVEL", "info")
+proc_name = os.environ.get("CONSULT_GUNICORN_NAME", "consult")
+
+
+def child_exit(server, worker):
+    """Let the metrics (consult.ops.metrics, when present) forget a worker that exited."""
+    try:
+        from consult.ops.metrics import child_exit as metrics_child_exit
+    except ImportError:
+        return
+    metrics_child_exit(server, worker)
