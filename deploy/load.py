@@ -551,7 +551,17 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     args.workdir.mkdir(parents=True, exist_ok=True)
 
-    from deploy.cluster import Cluster
+    from deploy.cluster import Cluster, flush_redis
+
+    class _Cluster(Cluster):
+        """The cluster on a prepared database: ``flask demo`` refuses a database holding
+        another consultation (the large round) unless forced; forced, it finds the demo
+        loaded and changes nothing."""
+
+        def flask(self, *args: str, check: bool = True):
+            if args == ("demo",):
+                args = ("demo", "--force")
+            return super().flask(*args, check=check)
 
     from consult.demo import SLUG as DEMO_SLUG
 
@@ -569,25 +579,21 @@ def main(argv: list[str] | None = None) -> int:
     if "burst" not in args.skip:
         people = participants(database_url, args.participants)
         print(f"  {len(people)} participants signed in", flush=True)
-    subprocess.run(
-        ["redis-cli", "-n", REDIS_URL.rsplit("/", 1)[1], "flushdb"],
-        capture_output=True,
-        check=False,
-    )
+    flush_redis(REDIS_URL)
     rows: list[Row] = []
-    cluster = Cluster(
+    cluster = _Cluster(
         args.workdir / f"cluster-{args.database}",
         database_url,
         REDIS_URL,
-        [int(p) for p in args.app_ports.split(",")],
+        tuple(int(p) for p in args.app_ports.split(",")),
         args.nginx_port,
-        env={"CONSULT_SECRET_KEY": SECRET_KEY, "CONSULT_SECURE_COOKIES": "0"},
+        env={"CONSULT_SECRET_KEY": SECRET_KEY},
         bare=True,
     )
     with cluster:
         base = cluster.base_url.rstrip("/")
         verify = False
-        bare_url = f"{base}/__bare/"
+        bare_url = cluster.bare_url
         if "page" not in args.skip:
             draft = f"{base}/samrad/{DEMO_SLUG}/"
             bare = wrk(bare_url, args.seconds, args.connections, 2)
