@@ -103,7 +103,7 @@ def _flask(database_url: str, *args: str) -> None:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
-def _fill(database_url: str, comments: int) -> None:
+def _fill(database_url: str, comments: int, analyse: bool) -> None:
     """Migrate, load the demo and the large round, and analyse it (printing how long)."""
     from consult.demo.large import SLUG
 
@@ -112,10 +112,11 @@ def _fill(database_url: str, comments: int) -> None:
     _flask(database_url, "demo")
     _flask(database_url, "demo-large", "--comments", str(comments))
     loaded = time.monotonic()
-    _flask(database_url, "analysis", "run", SLUG, "1")
+    if analyse:
+        _flask(database_url, "analysis", "run", SLUG, "1")
+    analysed = f", analysed in {time.monotonic() - loaded:.0f} s" if analyse else ""
     print(
-        f"  prepared: demo and {comments} comments loaded in {loaded - started:.0f} s, "
-        f"analysed in {time.monotonic() - loaded:.0f} s",
+        f"  prepared: demo and {comments} comments loaded in {loaded - started:.0f} s{analysed}",
         flush=True,
     )
 
@@ -135,25 +136,31 @@ def _pg_admin(*statements: str) -> list:
     return rows
 
 
-def prepared_database(kind: str, comments: int, workdir: Path, name: str) -> str:
-    """A fresh copy of the cached prepared database; build the cache first if missing."""
+def prepared_database(
+    kind: str, comments: int, workdir: Path, name: str, analyse: bool = True
+) -> str:
+    """A fresh copy of the cached prepared database; build the cache first if missing.
+
+    Without ``analyse`` the large round has no themes (the export database: analysing
+    100,000 comments takes many minutes, and the export's theme columns are then empty)."""
     key = _migrations_key()
+    comments_key = f"{comments}" if analyse else f"{comments}-plain"
     if kind == "sqlite":
-        cached = workdir / f"prepared-{comments}-{key}.sqlite3"
+        cached = workdir / f"prepared-{comments_key}-{key}.sqlite3"
         if not cached.exists():
             print(f"  preparing {cached.name} (once; later runs copy it)", flush=True)
-            for stale in workdir.glob(f"prepared-{comments}-*.sqlite3"):
+            for stale in workdir.glob(f"prepared-{comments_key}-*.sqlite3"):
                 stale.unlink()
             building = cached.with_suffix(".building")
             building.unlink(missing_ok=True)
-            _fill(f"sqlite:///{building}", comments)
+            _fill(f"sqlite:///{building}", comments, analyse)
             os.replace(building, cached)
         copy = workdir / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(cached, copy)
         return f"sqlite:///{copy}"
-    template = f"consult_load_tpl_{comments}"
+    template = f"consult_load_tpl_{comments_key.replace('-', '_')}"
     found = _pg_admin(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
         f"WHERE datname = '{template}'"
@@ -165,7 +172,7 @@ def prepared_database(kind: str, comments: int, workdir: Path, name: str) -> str
             f"DROP DATABASE IF EXISTS {building}",
             f"CREATE DATABASE {building}",
         )
-        _fill(_pg_url(building), comments)
+        _fill(_pg_url(building), comments, analyse)
         _pg_admin(
             f"DROP DATABASE IF EXISTS {template}",
             f"ALTER DATABASE {building} RENAME TO {template}",
@@ -474,7 +481,7 @@ def export_rows(kind: str, comments: int, workdir: Path) -> list[Row]:
     """The .xlsx export of a large database, timed by tests/bench_exports.py."""
     from tests.bench_exports import TARGET_S, _run_child
 
-    url = prepared_database(kind, comments, workdir, "consult_load_export")
+    url = prepared_database(kind, comments, workdir, "consult_load_export", analyse=False)
     timed = _run_child(url, "xlsx", trace=False)
     traced = _run_child(url, "xlsx", trace=True)
     growth = timed["rss_peak_mb"] - timed["rss_before_mb"]
