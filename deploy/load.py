@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import re
@@ -318,6 +319,17 @@ def participants(database_url: str, count: int) -> list[tuple[dict, str]]:
     return signed_in
 
 
+def wave_times(waves: int, seconds: float, close_after: float) -> list[float]:
+    """When each wave is sent, in seconds from the start of the burst: evenly from the start
+    up to the closing, the last of those 0.1 s before it (its posts are handled as the round
+    closes, some after), and the last wave at the end of the burst, after the closing."""
+    before = max(1, waves - 1)
+    times = [close_after * i / max(1, before - 1) for i in range(before)]
+    if before > 1:
+        times[-1] = close_after - 0.1
+    return times + [seconds] * (waves - before)
+
+
 def burst(
     base: str,
     database_url: str,
@@ -336,13 +348,7 @@ def burst(
         select(Round.id).join(Consultation).where(Consultation.slug == SLUG, Round.number == 1)
     )
     waves = [people[i : i + at_once] for i in range(0, len(people), at_once)]
-    # The waves: evenly from the start up to the closing, one just before it (straddling
-    # it: some of its posts are handled after the closing time) and the rest after it.
-    before = [w for w in range(len(waves))][: max(1, len(waves) - 1)]
-    times = [close_after * i / max(1, len(before) - 1) for i in range(len(before))]
-    if len(times) > 1:
-        times[-1] = close_after - 0.1
-    times += [seconds] * (len(waves) - len(times))
+    times = wave_times(len(waves), seconds, close_after)
     url = f"{base}/samrad/{SLUG}/omgang/1/synpunkter/doc"
     host = urlsplit(base).hostname
     tag = uuid.uuid4().hex[:8]
@@ -473,7 +479,8 @@ def burst(
 
 
 def _percentile(ordered: list[float], percent: float) -> float:
-    index = max(0, min(len(ordered) - 1, round(percent / 100 * len(ordered) + 0.5) - 1))
+    """The nearest-rank percentile of sorted figures."""
+    index = max(0, min(len(ordered) - 1, math.ceil(percent / 100 * len(ordered)) - 1))
     return ordered[index]
 
 
