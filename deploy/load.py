@@ -484,14 +484,16 @@ def _percentile(ordered: list[float], percent: float) -> float:
     return ordered[index]
 
 
-def export_rows(kind: str, comments: int, workdir: Path) -> list[Row]:
-    """The .xlsx export of a large database, timed by tests/bench_exports.py."""
+def export_rows(kind: str, comments: int, workdir: Path, trace: bool) -> list[Row]:
+    """The .xlsx export of a large database, timed by tests/bench_exports.py (with
+    ``trace``, run once more under tracemalloc: several minutes at 100,000 comments)."""
     from tests.bench_exports import TARGET_S, _run_child
 
     url = prepared_database(kind, comments, workdir, "consult_load_export", analyse=False)
     timed = _run_child(url, "xlsx", trace=False)
-    traced = _run_child(url, "xlsx", trace=True)
+    traced = _run_child(url, "xlsx", trace=True) if trace else None
     growth = timed["rss_peak_mb"] - timed["rss_before_mb"]
+    python_peak = f", Python peak {traced['traced_peak_mb']:.0f} MB" if traced else ""
     return [
         Row(
             f"xlsx export, {timed['comments']} comments",
@@ -503,7 +505,7 @@ def export_rows(kind: str, comments: int, workdir: Path) -> list[Row]:
         ),
         Row(
             "xlsx export: memory",
-            f"RSS +{growth:.0f} MB, Python peak {traced['traced_peak_mb']:.0f} MB",
+            f"RSS {timed['rss_before_mb']:.0f} MB before, +{growth:.0f} MB{python_peak}",
             "",
             "flat: RSS +<= 100 MB",
             growth <= 100,
@@ -556,6 +558,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-seconds", type=float, default=60)
     parser.add_argument("--close-after", type=float, default=50)
     parser.add_argument("--export-comments", type=int, default=100_000)
+    parser.add_argument(
+        "--trace-export", action="store_true", help="Also the export's Python peak (slow)."
+    )
     parser.add_argument(
         "--skip", action="append", default=[], choices=("page", "board", "burst", "export")
     )
@@ -665,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
                 verify,
             )
     if "export" not in args.skip:
-        rows += export_rows(args.database, args.export_comments, args.workdir)
+        rows += export_rows(args.database, args.export_comments, args.workdir, args.trace_export)
     print()
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; database: {args.database}")
     print(f"machine: {machine()}")
