@@ -8,7 +8,7 @@ HTMX := static/vendor/htmx.min.js
 AXE := static/vendor/axe.min.js
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard consult/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup run test test-sqlite test-postgres browser lint translations-extract bench-page bench-board clean
+.PHONY: setup run test test-sqlite test-postgres browser cluster-test lint translations-extract bench-page bench-board clean
 
 setup: $(VENV)/.installed $(HTMX) $(AXE) $(CATALOGUES)
 
@@ -46,8 +46,9 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
-## test: the linters, then every test, on SQLite (with the browser tests) and on PostgreSQL
-test: lint browser test-sqlite test-postgres
+## test: the linters, then every test, on SQLite (with the browser tests) and on PostgreSQL,
+## then the cluster behind nginx
+test: lint browser test-sqlite test-postgres cluster-test
 
 test-sqlite: setup
 	$(BIN)/pytest -q
@@ -55,9 +56,22 @@ test-sqlite: setup
 test-postgres: setup
 	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e" --ignore=tests/nlp
 
+## cluster-test: nginx (Debian's, installed once, needs root or sudo) in front of two
+## gunicorn app servers, the RQ worker and the notification worker, on PostgreSQL and Redis,
+## checked through nginx (deploy/cluster_test.py). The database CLUSTER_DATABASE_URL is
+## dropped and created and the Redis database CLUSTER_REDIS_URL emptied: use them for
+## nothing else.
+CLUSTER_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/consult_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/9
+cluster-test: setup
+	@test -x /usr/sbin/nginx || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx; }
+	$(BIN)/python -m deploy.cluster_test --database-url $(CLUSTER_DATABASE_URL) --redis-url $(CLUSTER_REDIS_URL)
+
 ## lint: ruff over the code and the tests, and the import contracts of pyproject.toml
 lint: setup
-	$(BIN)/ruff check consult nlp tests
+	$(BIN)/ruff check consult nlp tests deploy
 	$(BIN)/lint-imports --no-logo --no-cache
 
 translations-extract: setup

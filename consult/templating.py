@@ -1,8 +1,14 @@
-"""Template filters and globals: dates in Stockholm time, round status, labels."""
+"""Template filters and globals: dates in Stockholm time, round status, labels; and the
+content version on every static file's URL."""
+
+import hashlib
+import os
+import stat as stat_module
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.security import safe_join
 
 from . import clock, labels, web
 from .consultations.diff import word_diff
@@ -51,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(state_name)
     app.add_template_filter(state_of, "round_state_of")
     app.add_template_filter(word_diff)
+    _version_static_urls(app)
 
     @app.template_global()
     def comment_actions(comment, state) -> frozenset[str]:
@@ -66,3 +73,30 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "current_path": request.full_path.rstrip("?"),
         }
+
+
+def _version_static_urls(app: Flask) -> None:
+    """Add ``?v=<hash of the file>`` to every ``url_for('static', ...)``: a changed file
+    gets a new URL, so nginx can let browsers keep a versioned one for a year
+    (deploy/nginx/consult.conf). The hash is computed once per file version (size and
+    modification time), so an edited file gets a new one without a restart."""
+    versions: dict[tuple[str, int, int], str] = {}
+
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict) -> None:
+        if endpoint != "static" or "v" in values or not app.static_folder:
+            return
+        path = safe_join(app.static_folder, values.get("filename", ""))
+        try:
+            stat = os.stat(path) if path else None
+        except OSError:
+            stat = None
+        if stat is None or not stat_module.S_ISREG(stat.st_mode):
+            return
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        version = versions.get(key)
+        if version is None:
+            with open(path, "rb") as handle:
+                version = hashlib.sha256(handle.read()).hexdigest()[:12]
+            versions[key] = version
+        values["v"] = version

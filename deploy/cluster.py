@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -78,6 +79,27 @@ def render_site(values: dict[str, str], source: Path = SITE_CONF) -> str:
     return "\n".join(lines) + "\n"
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (children, grandchildren...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 @dataclass
 class Process:
     """A process the cluster started, in its own process group, logging to ``log``."""
@@ -86,6 +108,8 @@ class Process:
     popen: subprocess.Popen
     log: Path
     port: int | None = None
+    # Where this run's output starts in the log (a restarted process appends to it).
+    offset: int = 0
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -102,18 +126,25 @@ class Process:
             pass
 
     def stop(self, timeout: float = 15.0, group_term: bool = True) -> int | None:
-        """SIGTERM (graceful), then SIGKILL to the whole group after ``timeout`` seconds."""
+        """SIGTERM (graceful), then SIGKILL to the whole group after ``timeout`` seconds,
+        and to any process below it in a session of its own (RQ's work horse)."""
+        family = descendants(self.popen.pid) if self.alive() else []
         self.signal(signal.SIGTERM, group=group_term)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
             self.signal(signal.SIGKILL)
             self.popen.wait(5)
-        # Whatever the group left behind (a work horse, a gunicorn worker) goes too.
+        # Whatever the group left behind (a gunicorn worker) goes too.
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        for pid in family:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         return self.popen.returncode
 
     def tail(self, lines: int = 20) -> str:
@@ -141,10 +172,13 @@ class Cluster:
     nginx_port: int | None = None
     env: dict[str, str] | None = None
     bare: bool = False
+    # Notification workers (more than one: as if on several machines; each e-mail is
+    # claimed before it is sent, so it still goes out once).
+    notifier_count: int = 1
     quiet: bool = False
     apps: list[Process | None] = field(default_factory=list, init=False)
     worker: Process | None = field(default=None, init=False)
-    notifier: Process | None = field(default=None, init=False)
+    notifiers: list[Process] = field(default_factory=list, init=False)
     nginx: Process | None = field(default=None, init=False)
     bare_app: Process | None = field(default=None, init=False)
     bare_port: int | None = field(default=None, init=False)
@@ -224,26 +258,33 @@ class Cluster:
             raise ClusterError(f"{NGINX} is missing: apt-get install nginx (make cluster-test)")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
+        self._began = time.monotonic()
         try:
-            self._say("migrating and loading the demo")
+            self._say("migrating")
             self.flask("db", "upgrade")
-            self.flask("demo")
+            # Everything starts while the demo loads (the processes import the app meanwhile).
             if self.redis_url:
                 self.start_worker()
-            self._start_notifier()
+            for number in range(self.notifier_count):
+                self._start_notifier(number)
             for index in range(len(self.app_ports)):
                 self.start_app(index, wait=False)
             if self.bare:
                 self._start_bare()
+            self._say("loading the demo; starting the app servers and workers")
+            self.flask("demo")
+            self._say("demo loaded; waiting for the app servers")
             for index in range(len(self.app_ports)):
                 self._wait_http(self.apps[index], f"{self.app_urls[index]}/healthz")
             if self.bare_app:
                 self._wait_http(self.bare_app, f"http://127.0.0.1:{self.bare_port}/healthz")
             self._start_nginx()
             self._wait_http(self.nginx, f"{self.base_url}/healthz")
+            self._say("nginx answers; waiting for the workers")
             if self.worker:
                 self._wait_log(self.worker, "Waiting for jobs")
-            self._wait_log(self.notifier, "Sending notifications every")
+            for notifier in self.notifiers:
+                self._wait_log(notifier, "Sending notifications every")
         except BaseException:
             self.stop()
             raise
@@ -251,11 +292,22 @@ class Cluster:
         return self
 
     def stop(self) -> None:
-        """Stop everything this cluster started (nginx first, so nothing new comes in)."""
-        for process in [self.nginx, self.bare_app, *self.apps, self.notifier, self.worker]:
-            if process is not None and process.alive():
-                process.stop()
-        self.nginx = self.bare_app = self.notifier = self.worker = None
+        """Stop everything this cluster started: nginx first, so nothing new comes in, then
+        the others together (each gets its graceful stop, then SIGKILL)."""
+        if self.nginx is not None and self.nginx.alive():
+            _stop_quietly(self.nginx)
+        rest = [self.bare_app, *self.apps, *self.notifiers, self.worker]
+        threads = [
+            threading.Thread(target=_stop_quietly, args=(process,))
+            for process in rest
+            if process is not None and process.alive()
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.nginx = self.bare_app = self.worker = None
+        self.notifiers = []
         self.apps = [None] * len(self.app_ports)
 
     def __enter__(self) -> Cluster:
@@ -305,18 +357,28 @@ class Cluster:
         self._wait_log(self.worker, "Waiting for jobs", timeout)
 
     def kill_worker(self) -> None:
-        """SIGKILL the RQ worker and its work horse (as if its machine died)."""
+        """SIGKILL the RQ worker and its work horse (as if its machine died). The work horse
+        runs in a session of its own (RQ calls setsid), so it is found by its parent."""
         if self.worker is not None:
+            horses = descendants(self.worker.popen.pid)
             self.worker.signal(signal.SIGKILL)
+            for pid in horses:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.worker.popen.wait(10)
             self.worker = None
 
     # -- the parts ---------------------------------------------------------------------
 
-    def _start_notifier(self) -> None:
-        self.notifier = self._spawn(
-            "notifications",
-            [sys.executable, "-m", "flask", "notifications", "worker", "--interval", "2"],
+    def _start_notifier(self, number: int) -> None:
+        suffix = f"-{number + 1}" if number else ""
+        self.notifiers.append(
+            self._spawn(
+                f"notifications{suffix}",
+                [sys.executable, "-m", "flask", "notifications", "worker", "--interval", "2"],
+            )
         )
 
     def _start_bare(self) -> None:
@@ -405,6 +467,7 @@ class Cluster:
     def _spawn(self, name: str, command: list[str]) -> Process:
         log = self.logs / f"{name}.log"
         handle = log.open("ab")
+        offset = handle.tell()
         popen = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -415,7 +478,7 @@ class Cluster:
             start_new_session=True,  # its own process group: stopped as a whole
         )
         handle.close()
-        return Process(name, popen, log)
+        return Process(name, popen, log, offset=offset)
 
     def _wait_http(self, process: Process | None, url: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -441,30 +504,54 @@ class Cluster:
                     f"{process.name if process else text} exited:\n"
                     f"{process.tail() if process else ''}"
                 )
-            if text in process.log.read_text(errors="replace"):
+            with process.log.open("rb") as handle:
+                handle.seek(process.offset)
+                seen = handle.read().decode(errors="replace")
+            if text in seen:
                 return
             time.sleep(0.2)
         raise ClusterError(f"{process.name} did not print {text!r} in {timeout:g} s")
 
     def _say(self, text: str) -> None:
         if not self.quiet:
-            print(f"[cluster] {text}", flush=True)
+            elapsed = time.monotonic() - getattr(self, "_began", time.monotonic())
+            print(f"[cluster {elapsed:5.1f} s] {text}", flush=True)
+
+
+def _stop_quietly(process: Process) -> None:
+    try:
+        process.stop()
+    except Exception as error:  # noqa: BLE001 - the others are stopped all the same
+        print(f"[cluster] could not stop {process.name}: {error}", file=sys.stderr)
 
 
 def recreate_postgres(url: str) -> None:
-    """Drop and create the PostgreSQL database of ``url`` (connecting to ``postgres``)."""
+    """Give the PostgreSQL database of ``url`` a fresh, empty ``public`` schema, creating the
+    database if it is missing. (Not DROP DATABASE: that forces a checkpoint of the whole
+    server, 10-30 s on a busy machine, for the same clean slate.)"""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
     target = make_url(url)
     name = target.database
     if not re.fullmatch(r"[A-Za-z0-9_]+", name or ""):
-        raise ClusterError(f"Refusing to recreate database {name!r}")
-    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        raise ClusterError(f"Refusing to empty database {name!r}")
+    engine = create_engine(target, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        return
+    except OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+    finally:
+        engine.dispose()
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
+    server.dispose()
 
 
 def flush_redis(url: str) -> None:

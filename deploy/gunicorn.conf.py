@@ -13,9 +13,9 @@ Choices:
   engine's warm-up (ANALYSIS_WARM) does not argue for preloading: with Redis the RQ worker
   loads the language data, and without Redis each worker loads it in its background thread
   after its first request, not in a request.
-- Access log: off here; the app writes a JSON line per request (with the request id nginx
-  sends as X-Request-ID), and nginx keeps its own access log. Set CONSULT_GUNICORN_ACCESS_LOG
-  to a path (or "-") to get gunicorn's as well, in the format below.
+- Access log: off by default; the app's JSON request log (with the request id nginx sends
+  as X-Request-ID) and nginx's access log (deploy/nginx/consult.conf) cover each request.
+  Set CONSULT_GUNICORN_ACCESS_LOG to a path (or "-") for gunicorn's too, in the format below.
 """
 
 import multiprocessing
@@ -27,7 +27,8 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-# Where to listen; nginx's upstream lists these addresses.
+# Where to listen; nginx's upstream lists these addresses. With nginx on another machine,
+# bind to this machine's private address and set CONSULT_GUNICORN_FORWARDED_ALLOW_IPS.
 bind = os.environ.get("CONSULT_GUNICORN_BIND", "127.0.0.1:8000")
 
 # Workers from cores: 2 x cores + 1, at most 12 (more processes than that only add memory
@@ -73,6 +74,11 @@ access_log_format = (
 errorlog = os.environ.get("CONSULT_GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("CONSULT_GUNICORN_LOG_LEVEL", "info")
 proc_name = os.environ.get("CONSULT_GUNICORN_NAME", "consult")
+
+# gunicorn >= 25 opens a control socket for gunicornc, by default at one path per user: two
+# app servers on one machine would take each other's. Off unless a path is given.
+control_socket = os.environ.get("CONSULT_GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 
 def child_exit(server, worker):
