@@ -100,3 +100,18 @@ clean:
 BENCH_DATABASES ?= $(CONSULT_DATABASE_URL)
 bench-exports: setup
 	$(BIN)/python -m tests.bench_exports $(foreach url,$(BENCH_DATABASES),--database-url $(url))
+
+## wrk: Debian's HTTP load generator for bench-load, and nginx for its cluster (each installed
+## once, needs root or sudo)
+## bench-load: figures under load through nginx in front of two app servers (deploy/load.py),
+## each beside a bare Flask route, on SQLite and then PostgreSQL (the prepared databases are
+## cached under instance/load and as PostgreSQL template databases consult_load_tpl_*)
+.PHONY: wrk bench-load
+wrk:
+	@command -v wrk >/dev/null && test -x /usr/sbin/nginx || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk nginx; }
+
+bench-load: setup wrk
+	$(BIN)/python -m deploy.load --database sqlite; sqlite=$$?; \
+	$(BIN)/python -m deploy.load --database postgresql && exit $$sqlite
