@@ -8,7 +8,7 @@ from flask import Flask, g, jsonify, render_template, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, security
+from . import caching, db, security
 from .config import defaults
 from .errors import Refusal
 from .extensions import babel, csrf, htmx, limiter, login_manager
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    caching.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
