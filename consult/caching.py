@@ -240,9 +240,16 @@ def _after_commit(session: Session) -> None:
     except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
         log.exception("Could not raise the data version of rounds %s", sorted(rounds))
     # The session's own rounds (kept after commit) read their new version when next asked.
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Round) and (obj.id in rounds or EVERY_ROUND in rounds):
+    for key, obj in list(session.identity_map.items()):
+        if key[0] is Round and (key[1][0] in rounds or EVERY_ROUND in rounds):
             session.expire(obj, ["data_version"])
+
+
+def _after_soft_rollback(session: Session, previous) -> None:
+    # The whole transaction was undone: nothing it noted changed. (A savepoint's rollback
+    # keeps the notes: raising a version too often only costs a recount.)
+    if previous.parent is None and not previous.nested:
+        session.info.pop(PENDING, None)
 
 
 def bump(bind, round_ids: Iterable[int]) -> None:
@@ -267,6 +274,7 @@ def listen() -> None:
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "do_orm_execute", _on_execute)
         event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
 # ---------------------------------------------------------------------------------------
@@ -383,7 +391,7 @@ def _etag_response(response):
         response.headers["Cache-Control"] = (
             "private, no-cache" if signed_in or rendered_token else "no-cache"
         )
-    if g.get("consult_flashed"):
+    if request.environ.get(FLASHED):
         # The page shows a one-time message: the next load must not reuse it.
         response.headers["Cache-Control"] = "private, no-store"
         return response
@@ -401,9 +409,13 @@ def _etag_response(response):
     return response.make_conditional(request)
 
 
+FLASHED = "consult.flashed"
+
+
 def _note_flashes():
+    # On the request, not in g: an app context (and its g) can outlive one request.
     if http_session.get("_flashes"):
-        g.consult_flashed = True
+        request.environ[FLASHED] = True
 
 
 def init_app(app: Flask) -> None:
