@@ -387,14 +387,15 @@ def _etag_response(response):
         return response
     signed_in = current_user.is_authenticated if current_user else False
     rendered_token = g.get("csrf_token")
+    if request.environ.get(FLASHED):
+        # The page shows a one-time message: the next load must not reuse it.
+        if not response.cache_control:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
     if response.mimetype == "text/html" and not response.cache_control:
         response.headers["Cache-Control"] = (
             "private, no-cache" if signed_in or rendered_token else "no-cache"
         )
-    if request.environ.get(FLASHED):
-        # The page shows a one-time message: the next load must not reuse it.
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
     if response.get_etag()[0]:
         return response.make_conditional(request)
     body = response.get_data()
