@@ -7,13 +7,14 @@ version, and the next reader computes them anew under the new key. The TTL is a 
 
 Every writer raises it without knowing: a session listener notes the round of every new,
 changed or deleted row of the models below (also for bulk ``update()``/``delete()``/``insert()``
-statements run through a session), and when the session commits, one short transaction of its
-own raises the versions of those rounds. It is raised after the commit, not inside the
-writer's transaction: commenting holds a shared lock on the round row (so that closing the
-round waits for it), and two writers upgrading their shared locks to update the same row would
-deadlock each other; a separate one-statement transaction holds the row for a moment only.
-Until that statement has run (a fraction of a millisecond), readers may still be served the
-figures of the version before; if the process dies in between, the TTL ends it.
+statements run through a session), and the versions of those rounds are raised when it commits.
+On PostgreSQL that is right after the commit, in one short transaction of its own, not inside
+the writer's: commenting holds a shared lock on the round row (so that closing the round waits
+for it), and two writers upgrading their shared locks to update the same row would deadlock
+each other; the separate one-statement transaction holds the row for a moment only. Until it
+has run (a few milliseconds), readers may still be served the figures of the version before;
+if the process dies in between, the TTL ends it. On SQLite, whose writer holds the only write
+lock anyway, the versions are raised by the writer's own transaction, as its last statement.
 
 Where the figures live: Redis when ``CACHE_REDIS_URL`` is set (shared by every app server),
 else a bounded in-process LRU. A Redis error never fails a page: the figures are computed
@@ -54,6 +55,7 @@ from .models import (
 log = logging.getLogger(__name__)
 
 PENDING = "consult_rounds_changed"
+RAISED = "consult_rounds_raised"  # raised inside the transaction (SQLite), to expire after it
 EVERY_ROUND = -1  # in the pending set: a bulk write whose rounds could not be told
 
 # Columns whose changes no cached figure reads: changing only these raises no version
@@ -231,14 +233,37 @@ def _on_execute(state) -> None:
     note_changed(session, *(rounds if rounds is not None else {EVERY_ROUND}))
 
 
-def _after_commit(session: Session) -> None:
+def _version_update(round_ids):
+    statement = update(Round.__table__).values(data_version=Round.__table__.c.data_version + 1)
+    if EVERY_ROUND not in round_ids:
+        statement = statement.where(Round.__table__.c.id.in_(sorted(set(round_ids))))
+    return statement
+
+
+def _before_commit(session: Session) -> None:
+    # SQLite: the writer holds the database's only write lock already, so the versions are
+    # raised inside its own transaction, as its last statement (no second transaction, and no
+    # other connection's commit between a test's reads and writes).
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.flush()
     rounds = session.info.pop(PENDING, None)
+    if rounds:
+        session.execute(_version_update(rounds))
+        session.info[RAISED] = rounds
+
+
+def _after_commit(session: Session) -> None:
+    rounds = session.info.pop(RAISED, None) or set()
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        rounds |= pending
+        try:
+            bump(session.get_bind(), pending)
+        except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
+            log.exception("Could not raise the data version of rounds %s", sorted(pending))
     if not rounds:
         return
-    try:
-        bump(session.get_bind(), rounds)
-    except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
-        log.exception("Could not raise the data version of rounds %s", sorted(rounds))
     # The session's own rounds (kept after commit) read their new version when next asked.
     for key, obj in list(session.identity_map.items()):
         if key[0] is Round and (key[1][0] in rounds or EVERY_ROUND in rounds):
@@ -250,17 +275,14 @@ def _after_soft_rollback(session: Session, previous) -> None:
     # keeps the notes: raising a version too often only costs a recount.)
     if previous.parent is None and not previous.nested:
         session.info.pop(PENDING, None)
+        session.info.pop(RAISED, None)
 
 
 def bump(bind, round_ids: Iterable[int]) -> None:
     """Raise the data version of ``round_ids`` (all rounds if it holds ``EVERY_ROUND``) in
     one short transaction of its own on ``bind`` (an engine or a connection)."""
-    ids = sorted(set(round_ids))
-    statement = update(Round.__table__).values(data_version=Round.__table__.c.data_version + 1)
-    if EVERY_ROUND not in ids:
-        statement = statement.where(Round.__table__.c.id.in_(ids))
     with Session(bind=bind) as own, own.begin():
-        own.execute(statement)
+        own.execute(_version_update(set(round_ids)))
 
 
 _listening = threading.Lock()
@@ -273,6 +295,7 @@ def listen() -> None:
             return
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "do_orm_execute", _on_execute)
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
