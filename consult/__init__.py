@@ -11,7 +11,7 @@ from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, security
+from . import caching, db, security
 from .config import defaults
 from .errors import Refusal
 from .extensions import babel, csrf, htmx, limiter, login_manager
@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # First: its request hooks see every request from start to finished response.
     ops.init_app(app)
     db.init_app(app)
+    caching.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from .models import Comment, CommentStatus
+from . import caching
+from .models import Comment, CommentStatus, Round
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,22 @@ def for_round(session: Session, round_id: int) -> Totals:
     published = Comment.status == CommentStatus.PUBLISHED
     top = Comment.parent_id.is_(None)
     from_event = Comment.event_id.is_not(None)
-    comments, replies, other, from_events = session.execute(
-        select(
-            func.count(case((published & top, 1))),
-            func.count(case((published & ~top, 1))),
-            func.count(case((~published, 1))),
-            func.count(case((published & top & from_event, 1))),
-        ).where(Comment.round_id == round_id)
-    ).one()
+
+    def count() -> list[int]:
+        return list(
+            session.execute(
+                select(
+                    func.count(case((published & top, 1))),
+                    func.count(case((published & ~top, 1))),
+                    func.count(case((~published, 1))),
+                    func.count(case((published & top & from_event, 1))),
+                ).where(Comment.round_id == round_id)
+            ).one()
+        )
+
+    round_ = session.get(Round, round_id)
+    # Cached per version of the round's data (consult.caching).
+    comments, replies, other, from_events = (
+        caching.figures("totals", round_, count) if round_ is not None else count()
+    )
     return Totals(comments=comments, replies=replies, not_published=other, from_events=from_events)

@@ -76,6 +76,12 @@ def defaults(instance_path: str) -> dict:
         "SEARCH_PER_PAGE": 20,
         "SEARCH_RATE_LIMIT": os.environ.get("CONSULT_SEARCH_RATE_LIMIT", "60 per minute"),
         "API_MAX_PER_PAGE": 200,
+        # Cached figures (draft page counts, theme board): Redis shared by the app servers when
+        # set, else a bounded LRU in each process; entries also expire after the TTL.
+        "CACHE_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),
+        "CACHE_TTL_SECONDS": int(os.environ.get("CONSULT_CACHE_TTL_SECONDS", "300")),
+        "CACHE_MAX_ENTRIES": int(os.environ.get("CONSULT_CACHE_MAX_ENTRIES", "1000")),
+        "CACHE_KEY_PREFIX": "consult:figures:",
         # Analysis jobs: an RQ queue on this Redis when set, else a thread pool in the app.
         "ANALYSIS_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),
         "ANALYSIS_QUEUE": "consult-analysis",

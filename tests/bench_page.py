@@ -2,7 +2,10 @@
 
 Run with ``make bench-page`` (SQLite in a temporary folder) or set ``CONSULT_BENCH_DATABASE_URL``
 to a PostgreSQL database that may be emptied. Prints one table; the health check and the same
-consultation page without any comments are the baselines measured in the same run.
+consultation page without any comments are the baselines measured in the same run. A second
+table shows the draft pages with the figures cache cold (emptied before every request) and warm,
+and a reload answered 304; set ``CONSULT_BENCH_LARGE`` to a number of comments (e.g. 40000) to
+add the large round of ``flask demo-large`` to it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import time
 
 from sqlalchemy import func, select, text
 
-from consult import clock, create_app, db, demo
+from consult import caching, clock, create_app, db, demo
+from consult.demo import large
 from consult.models import Comment, Consultation
 
 REPEATS = 30
@@ -29,6 +33,37 @@ def _timed(client, url: str, headers=None) -> list[float]:
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return samples
+
+
+def _cache_cold_and_warm(app, client, pages: list[tuple[str, str]]) -> None:
+    """Print the draft pages with the figures cache emptied before each request, warm, and
+    revalidated (If-None-Match: a 304 without a body)."""
+
+    def empty_cache() -> None:
+        app.extensions["consult_cache"] = caching.LocalStore(
+            app.config["CACHE_MAX_ENTRIES"], app.config["CACHE_TTL_SECONDS"]
+        )
+
+    print(f"{'draft page (median ms)':<60} {'cold':>8} {'warm':>8} {'304':>8}")
+    for label, path in pages:
+        cold = []
+        for _ in range(REPEATS):
+            empty_cache()
+            start = time.perf_counter()
+            assert client.get(path).status_code == 200
+            cold.append((time.perf_counter() - start) * 1000)
+        warm = _timed(client, path)
+        tag = client.get(path).headers["ETag"]
+        samples = []
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            response = client.get(path, headers={"If-None-Match": tag})
+            samples.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 304, response.status_code
+        print(
+            f"{label:<60} {statistics.median(cold):>8.1f} {statistics.median(warm):>8.1f}"
+            f" {statistics.median(samples):>8.1f}"
+        )
 
 
 def _reset(url: str) -> None:
@@ -97,12 +132,21 @@ def main() -> None:
         samples = sorted(_timed(client, path, headers))
         p90 = samples[int(len(samples) * 0.9) - 1]
         print(f"{label:<72} {statistics.median(samples):>10.1f} {p90:>8.1f}")
+    cached = [(f"demo consultation, {comments} comments", f"/samrad/{slug}/")]
+    wanted = int(os.environ.get("CONSULT_BENCH_LARGE", "0"))
+    if wanted:
+        with app.app_context():
+            large.load(db.get_session(), clock.now(), wanted)
+        cached.append((f"large round, {wanted} comments", f"/samrad/{large.SLUG}/"))
+    _cache_cold_and_warm(app, client, cached)
     with app.app_context():
         session = db.get_session()
         session.execute(text("DELETE FROM agreement"))
         session.execute(text("DELETE FROM comment_revision"))
         session.execute(text("UPDATE comment SET parent_id = NULL"))
         session.execute(text("DELETE FROM comment"))
+        # SQL text passes the version listeners by: say what changed.
+        caching.note_changed(session, caching.EVERY_ROUND)
         session.commit()
     samples = _timed(client, f"/samrad/{slug}/")
     print(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, lazyload, load_only
 
+from .. import caching
 from ..models import (
     AnalysedComment,
     Analysis,
@@ -141,25 +142,24 @@ def build(
     each theme counts only those comments, and themes without any are left out."""
     round_ = services.get_round(session, user, round_id, sections=sections)
     analysis = services.latest_result(session, round_id)
-    if sections is None:
-        total = services.comment_count(session, round_id)
-    else:
-        total = session.scalar(
-            select(func.count(Comment.id)).where(
-                Comment.round_id == round_id,
-                Comment.status == CommentStatus.PUBLISHED,
-                Comment.parent_id.is_(None),
-                in_sections(sections),
-            )
-        )
-    board = Board(analysis=analysis, total=total)
+    # The counts over the round's comments are cached per version of the round's data
+    # (consult.caching), for this analysis and these sections.
+    within = sorted(sections) if sections is not None else None
+    sections_by_id = round_sections(session, round_)
+    figures = caching.figures(
+        "board",
+        round_,
+        lambda: _figures(session, round_id, analysis, sections, sections_by_id),
+        analysis.id if analysis else None,
+        within,
+    )
+    board = Board(analysis=analysis, total=figures["total"])
     if analysis is None:
         return board
     themes = list(
         session.scalars(select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None)))
     )
-    sections_by_id = round_sections(session, round_)
-    tally = _tally(session, round_id, chapter_of(sections_by_id), sections)
+    tally = _tally_from(figures["tally"], sections_by_id)
     if sections is not None:
         themes = [t for t in themes if tally.sizes[t.id]]
     ordered = sorted(themes, key=lambda t: (-tally.sizes[t.id], t.position, t.id))
@@ -191,7 +191,7 @@ def build(
     unassigned = _unassigned_query(round_id)
     if sections is not None:
         unassigned = unassigned.where(in_sections(sections))
-    board.unassigned_count = session.scalar(unassigned.with_only_columns(func.count(Comment.id)))
+    board.unassigned_count = figures["unassigned"]
     board.unassigned = list(
         session.scalars(unassigned.order_by(Comment.id).limit(UNASSIGNED_SHOWN))
     )
@@ -200,11 +200,63 @@ def build(
         # Campaigns and the tagger's agreement are the whole round's: staff's board only.
         return board
     board.campaigns = _campaigns(session, analysis.id)
-    board.campaign_count = session.scalar(
-        select(func.count(CampaignGroup.id)).where(CampaignGroup.analysis_id == analysis.id)
-    )
+    board.campaign_count = figures["campaigns"]
     board.agreement = agreement.for_round(session, round_id)
     return board
+
+
+def _figures(session: Session, round_id: int, analysis, sections, sections_by_id) -> dict:
+    """Count what the board shows of the round's comments, as JSON-ready values."""
+    if sections is None:
+        total = services.comment_count(session, round_id)
+    else:
+        total = session.scalar(
+            select(func.count(Comment.id)).where(
+                Comment.round_id == round_id,
+                Comment.status == CommentStatus.PUBLISHED,
+                Comment.parent_id.is_(None),
+                in_sections(sections),
+            )
+        )
+    if analysis is None:
+        return {"total": total}
+    tally = _tally(session, round_id, chapter_of(sections_by_id), sections)
+    unassigned = _unassigned_query(round_id)
+    if sections is not None:
+        unassigned = unassigned.where(in_sections(sections))
+    return {
+        "total": total,
+        "tally": {
+            "sizes": dict(tally.sizes),
+            "organisations": dict(tally.organisations),
+            "categories": {t: dict(c) for t, c in tally.categories.items()},
+            "stances": {t: dict(c) for t, c in tally.stances.items()},
+            # A chapter by its id ("" for the draft as a whole).
+            "places": {
+                t: {(str(s.id) if s else ""): n for s, n in c.items()}
+                for t, c in tally.places.items()
+            },
+        },
+        "unassigned": session.scalar(unassigned.with_only_columns(func.count(Comment.id))),
+        "campaigns": session.scalar(
+            select(func.count(CampaignGroup.id)).where(CampaignGroup.analysis_id == analysis.id)
+        ),
+    }
+
+
+def _tally_from(figures: dict, sections_by_id: dict[int, Section]) -> _Tally:
+    """Rebuild a tally from its JSON form (theme ids come back as strings)."""
+    tally = _Tally()
+    tally.sizes.update({int(t): n for t, n in figures["sizes"].items()})
+    tally.organisations.update({int(t): n for t, n in figures["organisations"].items()})
+    for t, counts in figures["categories"].items():
+        tally.categories[int(t)].update(counts)
+    for t, counts in figures["stances"].items():
+        tally.stances[int(t)].update(counts)
+    for t, counts in figures["places"].items():
+        for chapter, n in counts.items():
+            tally.places[int(t)][sections_by_id.get(int(chapter)) if chapter else None] += n
+    return tally
 
 
 @dataclass

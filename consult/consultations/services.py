@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from .. import caching
 from ..errors import NotFound
 from ..models import (
     Agreement,
@@ -163,26 +164,36 @@ def document_view(session: Session, round_: Round) -> DocumentView | None:
 def comment_counts(
     session: Session, round_: Round, sections: list[Section], paragraphs: list[Paragraph]
 ) -> dict[str, int]:
-    """Count published top-level comments of ``round_`` per target key."""
-    rows = session.execute(
-        select(Comment.paragraph_id, Comment.section_id, func.count())
-        .where(
-            Comment.round_id == round_.id,
-            Comment.status == CommentStatus.PUBLISHED,
-            Comment.parent_id.is_(None),
-        )
-        .group_by(Comment.paragraph_id, Comment.section_id)
-    )
+    """Count published top-level comments of ``round_`` per target key (cached per version
+    of the round's data, see consult.caching)."""
+
+    def count_rows() -> list[list]:
+        return [
+            list(row)
+            for row in session.execute(
+                select(Comment.paragraph_id, Comment.section_id, func.count())
+                .where(
+                    Comment.round_id == round_.id,
+                    Comment.status == CommentStatus.PUBLISHED,
+                    Comment.parent_id.is_(None),
+                )
+                .group_by(Comment.paragraph_id, Comment.section_id)
+            )
+        ]
+
+    rows = caching.figures("target-counts", round_, count_rows)
     by_paragraph = {p.id: p.anchor for p in paragraphs}
     by_section = {s.id: s.anchor for s in sections}
     counts: dict[str, int] = {"doc": 0}
     for paragraph_id, section_id, count in rows:
         if paragraph_id is not None:
-            key = by_paragraph[paragraph_id]
+            key = by_paragraph.get(paragraph_id)
         elif section_id is not None:
-            key = by_section[section_id]
+            key = by_section.get(section_id)
         else:
             key = "doc"
+        if key is None:  # not in the draft as it reads now
+            continue
         counts[key] = counts.get(key, 0) + count
     return counts
 

@@ -1,0 +1,455 @@
+"""Cached figures per round, kept right by the round's data version, and ETags on pages.
+
+What is cached: figures that cost a query over a round's comments (the draft page's comment
+counts, the theme board's tallies). A cached value is keyed by the round and its
+``data_version``, so it never has to be deleted: a write that changes the figures raises the
+version, and the next reader computes them anew under the new key. The TTL is a safety net.
+
+Every writer raises it without knowing: a session listener notes the round of every new,
+changed or deleted row of the models below (also for bulk ``update()``/``delete()``/``insert()``
+statements run through a session), and the versions of those rounds are raised when it commits.
+On PostgreSQL that is right after the commit, in one short transaction of its own, not inside
+the writer's: commenting holds a shared lock on the round row (so that closing the round waits
+for it), and two writers upgrading their shared locks to update the same row would deadlock
+each other; the separate one-statement transaction holds the row for a moment only. Until it
+has run (a few milliseconds), readers may still be served the figures of the version before;
+if the process dies in between, the TTL ends it. On SQLite, whose writer holds the only write
+lock anyway, the versions are raised by the writer's own transaction, as its last statement.
+
+Where the figures live: Redis when ``CACHE_REDIS_URL`` is set (shared by every app server),
+else a bounded in-process LRU. A Redis error never fails a page: the figures are computed
+(and the error logged once per process until Redis answers again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context, request
+from flask import session as http_session
+from flask_login import current_user
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from .models import (
+    AnalysedComment,
+    Analysis,
+    CampaignGroup,
+    Comment,
+    Document,
+    Paragraph,
+    Round,
+    Section,
+    Theme,
+    ThemeAssignment,
+    ThemeProposal,
+)
+
+log = logging.getLogger(__name__)
+
+PENDING = "consult_rounds_changed"
+RAISED = "consult_rounds_raised"  # raised inside the transaction (SQLite), to expire after it
+EVERY_ROUND = -1  # in the pending set: a bulk write whose rounds could not be told
+
+# Columns whose changes no cached figure reads: changing only these raises no version
+# (an agreement or a report would otherwise make every reader count again).
+IGNORED = {
+    "comment": frozenset({"agreement_count", "open_report_count"}),
+    "analysis": frozenset(
+        {"progress", "message", "updated_at", "heartbeat_at", "request_id", "started_at"}
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Which round a row belongs to
+
+
+def _round_of_parent(session: Session, model, key) -> int | None:
+    if key is None:
+        return None
+    found = session.identity_map.get(session.identity_key(model, key)) if session else None
+    if found is not None:
+        return _round_of(session, found)
+    if model is Theme or model is Analysis or model is Document:
+        return session.scalar(select(model.round_id).where(model.id == key))
+    if model is Comment:
+        return session.scalar(select(Comment.round_id).where(Comment.id == key))
+    return None
+
+
+def _round_of(session: Session, obj) -> int | None:
+    """Return the id of the round ``obj`` counts in (following its parent if need be)."""
+    if isinstance(obj, Round):
+        return obj.id
+    if isinstance(obj, Comment | Theme | Analysis | Document):
+        if obj.round_id is not None:
+            return obj.round_id
+        return _round_of(session, obj.round) if obj.round is not None else None
+    if isinstance(obj, ThemeAssignment | ThemeProposal):
+        if obj.theme_id is None and obj.theme is not None:
+            return _round_of(session, obj.theme)
+        return _round_of_parent(session, Theme, obj.theme_id)
+    if isinstance(obj, AnalysedComment | CampaignGroup):
+        return _round_of_parent(session, Analysis, obj.analysis_id)
+    if isinstance(obj, Paragraph | Section):
+        if obj.document_id is None and obj.document is not None:
+            return _round_of(session, obj.document)
+        return _round_of_parent(session, Document, obj.document_id)
+    return None
+
+
+WATCHED = (
+    Comment,
+    Theme,
+    ThemeAssignment,
+    ThemeProposal,
+    Analysis,
+    AnalysedComment,
+    CampaignGroup,
+    Document,
+    Section,
+    Paragraph,
+)
+WATCHED_TABLES = {model.__table__.name: model for model in WATCHED}
+
+
+def _changes_figures(session: Session, obj) -> bool:
+    if not session.is_modified(obj, include_collections=False):
+        return False
+    ignored = IGNORED.get(obj.__table__.name, frozenset())
+    state = obj._sa_instance_state
+    for attr in state.mapper.column_attrs:
+        if attr.key in ignored:
+            continue
+        if state.attrs[attr.key].history.has_changes():
+            return True
+    return False
+
+
+def note_changed(session: Session, *round_ids: int) -> None:
+    """Raise these rounds' data versions when ``session`` next commits (for writes the
+    listeners cannot see: SQL text, or a connection used without the session)."""
+    session.info.setdefault(PENDING, set()).update(r for r in round_ids if r is not None)
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    rounds: set[int | None] = set()
+    for obj in session.new:
+        if isinstance(obj, WATCHED):
+            rounds.add(_round_of(session, obj))
+    for obj in session.deleted:
+        if isinstance(obj, WATCHED):
+            rounds.add(_round_of(session, obj))
+    for obj in session.dirty:
+        if isinstance(obj, WATCHED) and _changes_figures(session, obj):
+            rounds.add(_round_of(session, obj))
+    rounds.discard(None)
+    if rounds:
+        note_changed(session, *rounds)
+
+
+def _rounds_of_rows(session: Session, model, where) -> set[int] | None:
+    """The rounds of the rows of ``model`` that ``where`` selects (None: cannot tell)."""
+    table = model.__table__
+    if model in (Comment, Theme, Analysis, Document):
+        query = select(table.c.round_id)
+    elif model in (ThemeAssignment, ThemeProposal):
+        query = select(Theme.round_id).join(table, table.c.theme_id == Theme.id)
+    elif model in (AnalysedComment, CampaignGroup):
+        query = select(Analysis.round_id).join(table, table.c.analysis_id == Analysis.id)
+    elif model in (Paragraph, Section):
+        query = select(Document.round_id).join(table, table.c.document_id == Document.id)
+    else:
+        return None
+    if where is not None:
+        query = query.where(where)
+    return set(session.scalars(query.distinct()))
+
+
+def _rounds_of_inserted(session: Session, model, rows: list[dict]) -> set[int] | None:
+    column = {
+        Comment: ("round_id", None),
+        Theme: ("round_id", None),
+        Analysis: ("round_id", None),
+        Document: ("round_id", None),
+        ThemeAssignment: ("theme_id", Theme),
+        ThemeProposal: ("theme_id", Theme),
+        AnalysedComment: ("analysis_id", Analysis),
+        CampaignGroup: ("analysis_id", Analysis),
+        Paragraph: ("document_id", Document),
+        Section: ("document_id", Document),
+    }[model]
+    name, parent = column
+    keys = {row.get(name) for row in rows}
+    if None in keys:
+        return None
+    if parent is None:
+        return keys
+    return set(session.scalars(select(parent.round_id).where(parent.id.in_(keys)).distinct()))
+
+
+def _updated_columns(statement) -> set[str] | None:
+    values = getattr(statement, "_values", None) or {}
+    names = set()
+    for key in values:
+        name = getattr(key, "key", None) or getattr(key, "name", None) or key
+        if not isinstance(name, str):
+            return None
+        names.add(name)
+    return names or None
+
+
+def _on_execute(state) -> None:
+    statement = state.statement
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(statement, "table", None)
+    model = WATCHED_TABLES.get(getattr(table, "name", None))
+    if model is None:
+        return
+    session = state.session
+    if state.is_insert:
+        params = state.parameters
+        rows = params if isinstance(params, list) else [params] if params else []
+        if not rows:
+            values = getattr(statement, "_values", None) or {}
+            rows = [{getattr(k, "key", k): getattr(v, "value", None) for k, v in values.items()}]
+        rounds = _rounds_of_inserted(session, model, rows)
+    else:
+        if state.is_update:
+            changed = _updated_columns(statement)
+            ignored = IGNORED.get(table.name, frozenset())
+            if changed is not None and changed <= ignored:
+                return
+        rounds = _rounds_of_rows(session, model, statement.whereclause)
+    note_changed(session, *(rounds if rounds is not None else {EVERY_ROUND}))
+
+
+def _version_update(round_ids):
+    statement = update(Round.__table__).values(data_version=Round.__table__.c.data_version + 1)
+    if EVERY_ROUND not in round_ids:
+        statement = statement.where(Round.__table__.c.id.in_(sorted(set(round_ids))))
+    return statement
+
+
+def _before_commit(session: Session) -> None:
+    # SQLite: the writer holds the database's only write lock already, so the versions are
+    # raised inside its own transaction, as its last statement (no second transaction, and no
+    # other connection's commit between a test's reads and writes).
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.flush()
+    rounds = session.info.pop(PENDING, None)
+    if rounds:
+        session.execute(_version_update(rounds))
+        session.info[RAISED] = rounds
+
+
+def _after_commit(session: Session) -> None:
+    rounds = session.info.pop(RAISED, None) or set()
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        rounds |= pending
+        try:
+            bump(session.get_bind(), pending)
+        except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
+            log.exception("Could not raise the data version of rounds %s", sorted(pending))
+    if not rounds:
+        return
+    # The session's own rounds (kept after commit) read their new version when next asked.
+    for key, obj in list(session.identity_map.items()):
+        if key[0] is Round and (key[1][0] in rounds or EVERY_ROUND in rounds):
+            session.expire(obj, ["data_version"])
+
+
+def _after_soft_rollback(session: Session, previous) -> None:
+    # The whole transaction was undone: nothing it noted changed. (A savepoint's rollback
+    # keeps the notes: raising a version too often only costs a recount.)
+    if previous.parent is None and not previous.nested:
+        session.info.pop(PENDING, None)
+        session.info.pop(RAISED, None)
+
+
+def bump(bind, round_ids: Iterable[int]) -> None:
+    """Raise the data version of ``round_ids`` (all rounds if it holds ``EVERY_ROUND``) in
+    one short transaction of its own on ``bind`` (an engine or a connection)."""
+    with Session(bind=bind) as own, own.begin():
+        own.execute(_version_update(set(round_ids)))
+
+
+_listening = threading.Lock()
+
+
+def listen() -> None:
+    """Register the version listeners on every SQLAlchemy session (once per process)."""
+    with _listening:
+        if event.contains(Session, "before_flush", _before_flush):
+            return
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "do_orm_execute", _on_execute)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+
+
+# ---------------------------------------------------------------------------------------
+# The store
+
+
+class LocalStore:
+    """A bounded least-recently-used map in this process, with a time to live."""
+
+    def __init__(self, max_entries: int, ttl: float):
+        self.max_entries = max_entries
+        self.ttl = ttl
+        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        """Return the value stored under ``key``, or None."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def set(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, dropping the least recently used beyond the bound."""
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.ttl, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+class RedisStore:
+    """Values in Redis with a TTL; any Redis error reads as a miss (logged once)."""
+
+    def __init__(self, url: str, ttl: float):
+        import redis
+
+        self.ttl = max(1, int(ttl))
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30
+        )
+        self.failing = False
+
+    def _failed(self, error: Exception) -> None:
+        if not self.failing:
+            log.warning("Cache in Redis unavailable, computing figures instead: %s", error)
+        self.failing = True
+
+    def get(self, key: str) -> str | None:
+        """Return the value stored under ``key``, or None (also when Redis fails)."""
+        try:
+            value = self.client.get(key)
+        except Exception as error:  # noqa: BLE001 - never fail a page for the cache
+            self._failed(error)
+            return None
+        self.failing = False
+        return value.decode() if value is not None else None
+
+    def set(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` for the TTL (nothing when Redis fails)."""
+        try:
+            self.client.set(key, value, ex=self.ttl)
+        except Exception as error:  # noqa: BLE001
+            self._failed(error)
+
+
+def store(app: Flask | None = None):
+    """Return the app's cache store."""
+    return (app or current_app).extensions["consult_cache"]
+
+
+def figures(what: str, round_: Round, compute: Callable[[], Any], *extra: Any) -> Any:
+    """Return ``compute()`` for ``round_`` as of its data version, from the cache if there.
+
+    ``what`` names the figures, ``extra`` what else they depend on (an analysis id, filters);
+    the value must survive JSON (dict keys come back as strings).
+    """
+    if not has_app_context():
+        return compute()
+    stamp = round_.created_at.timestamp() if round_.created_at else 0
+    parts = [what, round_.id, int(stamp), round_.data_version, *extra]
+    key = current_app.config["CACHE_KEY_PREFIX"] + json.dumps(parts, separators=(",", ":"))
+    cache = store()
+    found = cache.get(key)
+    if found is not None:
+        return json.loads(found)
+    text = json.dumps(compute(), separators=(",", ":"))
+    cache.set(key, text)
+    # Read back as a hit would be, so that callers see the same types either way.
+    return json.loads(text)
+
+
+# ---------------------------------------------------------------------------------------
+# ETags
+
+CONDITIONAL_TYPES = frozenset({"text/html", "application/json"})
+
+
+def _etag_response(response):
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if response.mimetype not in CONDITIONAL_TYPES or response.is_streamed:
+        return response
+    if response.direct_passthrough or "Content-Disposition" in response.headers:
+        return response
+    signed_in = current_user.is_authenticated if current_user else False
+    rendered_token = g.get("csrf_token")
+    if request.environ.get(FLASHED):
+        # The page shows a one-time message: the next load must not reuse it.
+        if not response.cache_control:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+    if response.mimetype == "text/html" and not response.cache_control:
+        response.headers["Cache-Control"] = (
+            "private, no-cache" if signed_in or rendered_token else "no-cache"
+        )
+    if response.get_etag()[0]:
+        return response.make_conditional(request)
+    body = response.get_data()
+    digest = hashlib.sha256()
+    if rendered_token:
+        # The signed CSRF token differs on every render, yet every signature of the session's
+        # token is valid (no time limit): the page is the same for the session's token.
+        body = body.replace(rendered_token.encode(), b"")
+        digest.update(str(http_session.get("csrf_token")).encode())
+    digest.update(body)
+    response.set_etag(digest.hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+FLASHED = "consult.flashed"
+
+
+def _note_flashes():
+    # On the request, not in g: an app context (and its g) can outlive one request.
+    if http_session.get("_flashes"):
+        request.environ[FLASHED] = True
+
+
+def init_app(app: Flask) -> None:
+    """Set up the app's cache store, the version listeners and the ETag hook."""
+    url = app.config.get("CACHE_REDIS_URL") or ""
+    ttl = float(app.config["CACHE_TTL_SECONDS"])
+    if url:
+        app.extensions["consult_cache"] = RedisStore(url, ttl)
+    else:
+        app.extensions["consult_cache"] = LocalStore(int(app.config["CACHE_MAX_ENTRIES"]), ttl)
+    listen()
+    app.before_request(_note_flashes)
+    app.after_request(_etag_response)

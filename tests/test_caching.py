@@ -1,0 +1,271 @@
+"""Cached figures stay right (every writer raises the round's data version) and pages carry
+ETags, so that a reload of an unchanged page is a 304 without a body."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from sqlalchemy import select, update
+
+from consult import caching, clock, create_app, db
+from consult.analysis import board, placement, themes
+from consult.consultations import comments as commenting
+from consult.consultations.services import Target
+from consult.models import Comment, CommentStatus, Role, Round, ThemeAssignment, User
+from consult.moderation import decisions
+
+from . import factories
+from .analysis_helpers import theme_of
+from .analysis_seed import SCHOOL
+from .conftest import CsrfClient, make_config
+
+HX = {"HX-Request": "true"}
+
+
+def page_url(round_) -> str:
+    return f"/samrad/{round_.consultation.slug}/omgang/{round_.number}/"
+
+
+def shown_count(client, round_, key="doc") -> int:
+    """The comment count the draft page shows beside ``key`` (0 when none is shown)."""
+    page = client.get(page_url(round_)).get_data(as_text=True)
+    found = re.search(rf'id="count-{key}"[^>]*>\s*(\d+)', page)
+    return int(found.group(1)) if found else 0
+
+
+def version(session, round_) -> int:
+    session.expire_all()
+    return session.scalar(select(Round.data_version).where(Round.id == round_.id))
+
+
+def test_the_draft_page_counts_a_new_comment_at_once(client, auth, session, open_round, now):
+    factories.make_comment(session, open_round, factories.make_user(session))
+    assert shown_count(client, open_round) == 1  # now cached
+    auth.login()
+    response = client.post(
+        f"{page_url(open_round)}synpunkter/doc",
+        data={"doc-kind": "comment", "doc-body": "Bra förslag.", "doc-submission_key": "a1"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert shown_count(client, open_round) == 2
+
+
+def test_the_draft_page_drops_a_hidden_and_a_withdrawn_comment_at_once(
+    client, session, open_round, now
+):
+    author = factories.make_user(session)
+    staff = factories.make_user(session, role=Role.STAFF)
+    hidden, withdrawn, kept = (
+        factories.make_comment(session, open_round, author) for _ in range(3)
+    )
+    assert shown_count(client, open_round) == 3
+
+    decisions.hide(session, staff, hidden.id, reason="offensive", now=now.get())
+    assert shown_count(client, open_round) == 2
+
+    commenting.withdraw_comment(session, user=author, comment_id=withdrawn.id, now=now.get())
+    assert shown_count(client, open_round) == 1
+    assert kept.status == CommentStatus.PUBLISHED
+
+
+def test_every_write_to_a_rounds_comments_raises_its_version_once_per_commit(
+    session, open_round, now
+):
+    other = factories.make_round(
+        session, opens_at=open_round.opens_at, closes_at=open_round.closes_at
+    )
+    start, other_start = version(session, open_round), version(session, other)
+    author = factories.make_user(session)
+    for _ in range(3):
+        session.add(
+            Comment(
+                round_id=open_round.id,
+                **Comment.written_by(author),
+                kind="comment",
+                body="x",
+                body_html="<p>x</p>",
+                status=CommentStatus.PUBLISHED,
+                submission_key=uuid.uuid4().hex,
+            )
+        )
+        session.flush()
+    session.commit()
+    assert version(session, open_round) == start + 1
+    assert version(session, other) == other_start  # other rounds keep theirs
+
+    # An agreement changes no cached figure: the version stays.
+    comment = session.scalars(select(Comment).where(Comment.round_id == open_round.id)).first()
+    commenting.toggle_agreement(
+        session, user=factories.make_user(session), comment_id=comment.id, now=now.get()
+    )
+    assert version(session, open_round) == start + 1
+
+    # A bulk statement run through the session is seen as well.
+    session.execute(
+        update(Comment).where(Comment.round_id == open_round.id).values(status="hidden")
+    )
+    session.commit()
+    assert version(session, open_round) == start + 2
+
+    # A write that was rolled back raises nothing.
+    session.execute(
+        update(Comment).where(Comment.round_id == open_round.id).values(status="published")
+    )
+    session.rollback()
+    session.commit()
+    assert version(session, open_round) == start + 2
+
+
+def test_the_board_changes_after_a_merge_and_after_a_new_comment_is_placed(session, analysed, now):
+    staff, round_id = analysed.staff, analysed.round.id
+    school = theme_of(session, next(c for c in analysed.comments if c.body == SCHOOL[0]))
+    before = board.build(session, staff, round_id)
+    sizes = {card.theme.id: card.comments for card in before.themes}
+    other = next(t for t in sizes if t != school.id)
+
+    themes.merge_themes(
+        session, staff, round_id, school.id, others=[other], version=school.version, now=now.get()
+    )
+    merged = board.build(session, staff, round_id)
+    assert other not in {card.theme.id for card in merged.themes}
+    school_card = next(c for c in merged.themes if c.theme.id == school.id)
+    assert school_card.comments == sizes[school.id] + sizes[other]
+
+    comment = factories.make_comment(
+        session, analysed.round, factories.make_user(session), body=SCHOOL[1]
+    )
+    waiting = board.build(session, staff, round_id)
+    assert waiting.unassigned_count == merged.unassigned_count + 1
+    assert placement.place(session, before.analysis.id, comment, now.get())
+    tag = session.scalars(
+        select(ThemeAssignment).where(ThemeAssignment.comment_id == comment.id)
+    ).one()
+    placed = board.build(session, staff, round_id)
+    card = next(c for c in placed.themes if c.theme.id == tag.theme_id)
+    previous = next(c for c in waiting.themes if c.theme.id == tag.theme_id)
+    assert card.comments == previous.comments + 1
+    assert placed.unassigned_count == waiting.unassigned_count - 1
+
+
+def test_a_reload_of_an_unchanged_page_is_a_304_without_a_body(client, session, open_round):
+    factories.make_comment(session, open_round, factories.make_user(session))
+    first = client.get(page_url(open_round))
+    assert first.status_code == 200
+    tag = first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+
+    again = client.get(page_url(open_round), headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+    factories.make_comment(session, open_round, factories.make_user(session))
+    changed = client.get(page_url(open_round), headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != tag
+    assert shown_count(client, open_round) == 2
+
+
+def test_pages_of_signed_in_people_are_private_and_differ_from_anothers(
+    app, client, auth, session, open_round
+):
+    anonymous = client.get(page_url(open_round)).headers["ETag"]
+    auth.login()
+    client.get(page_url(open_round))  # shows the message of signing in, once
+    mine = client.get(page_url(open_round))
+    assert mine.headers["Cache-Control"] == "private, no-cache"
+    assert mine.headers["ETag"] != anonymous
+    assert client.get(page_url(open_round), headers={"If-None-Match": anonymous}).status_code == 200
+    other = app.test_client()
+    assert (
+        other.get(page_url(open_round), headers={"If-None-Match": mine.headers["ETag"]}).status_code
+        == 200
+    )
+
+
+def test_a_page_showing_a_flashed_message_is_not_kept_nor_answered_304(
+    client, auth, session, open_round
+):
+    tag = client.get(page_url(open_round)).headers["ETag"]
+    with client.session_transaction() as http:
+        http["_flashes"] = [("success", "Sparat!")]
+    shown = client.get(page_url(open_round), headers={"If-None-Match": tag})
+    assert shown.status_code == 200
+    assert "Sparat!" in shown.get_data(as_text=True)
+    assert "ETag" not in shown.headers
+    assert shown.headers["Cache-Control"] == "private, no-store"
+
+
+def test_downloads_and_posts_carry_no_etag(client, auth, session, open_round):
+    auth.login()
+    receipt = client.get("/mina-synpunkter/kvitto.txt")
+    assert receipt.status_code == 200
+    assert "ETag" not in receipt.headers
+
+
+def test_the_local_store_is_bounded():
+    store = caching.LocalStore(max_entries=2, ttl=60)
+    for key in "abc":
+        store.set(key, key)
+    assert [store.get(k) for k in "abc"] == [None, "b", "c"]
+
+
+def _redis_or_skip(url: str):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip(f"Redis is not reachable at {url}")
+
+
+REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def test_two_app_servers_share_the_cache_in_redis_and_see_each_others_writes(
+    database_url, session, open_round
+):
+    _redis_or_skip(REDIS_URL)
+    prefix = f"consult:test:{uuid.uuid4().hex}:"
+    config = make_config(database_url, CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
+    one, two = create_app(config), create_app(config)
+    one.test_client_class = two.test_client_class = CsrfClient
+    factories.make_comment(session, open_round, factories.make_user(session))
+    assert shown_count(one.test_client(), open_round) == 1
+    store = caching.RedisStore(REDIS_URL, 60)
+    keys = store.client.keys(prefix + "*")
+    assert keys  # the figures are in Redis, for every app server
+    assert shown_count(two.test_client(), open_round) == 1
+
+    # A comment written through the second server is counted by the first at once.
+    author_id = factories.make_user(session).id
+    with two.app_context():
+        own = db.get_session()
+        commenting.create_comment(
+            own,
+            author=own.get(User, author_id),
+            round_id=open_round.id,
+            target=Target(key="doc"),
+            kind="comment",
+            body="Via den andra servern.",
+            submission_key=uuid.uuid4().hex,
+            now=clock.now(),
+            max_chars=5000,
+        )
+    assert shown_count(one.test_client(), open_round) == 2
+    store.client.delete(*store.client.keys(prefix + "*"))
+    for app in (one, two):
+        app.extensions["db_engine"].dispose()
+
+
+def test_a_redis_that_is_down_still_serves_right_pages(database_url, session, open_round, caplog):
+    config = make_config(database_url, CACHE_REDIS_URL="redis://127.0.0.1:1/3")
+    app = create_app(config)
+    client = app.test_client()
+    factories.make_comment(session, open_round, factories.make_user(session))
+    assert shown_count(client, open_round) == 1
+    factories.make_comment(session, open_round, factories.make_user(session))
+    assert shown_count(client, open_round) == 2
+    warnings = [r for r in caplog.records if "Cache in Redis unavailable" in r.getMessage()]
+    assert len(warnings) == 1  # logged once, not per request
+    app.extensions["db_engine"].dispose()
