@@ -34,7 +34,9 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, request
 from flask import session as http_session
+from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -325,10 +327,11 @@ class LocalStore:
             self._items.move_to_end(key)
             return item[1]
 
-    def set(self, key: str, value: str) -> None:
-        """Store ``value`` under ``key``, dropping the least recently used beyond the bound."""
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Store ``value`` under ``key`` (for ``ttl`` seconds, else the store's), dropping the
+        least recently used beyond the bound."""
         with self._lock:
-            self._items[key] = (time.monotonic() + self.ttl, value)
+            self._items[key] = (time.monotonic() + (ttl or self.ttl), value)
             self._items.move_to_end(key)
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)
@@ -361,10 +364,11 @@ class RedisStore:
         self.failing = False
         return value.decode() if value is not None else None
 
-    def set(self, key: str, value: str) -> None:
-        """Store ``value`` under ``key`` for the TTL (nothing when Redis fails)."""
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds, else the store's TTL (nothing
+        when Redis fails)."""
         try:
-            self.client.set(key, value, ex=self.ttl)
+            self.client.set(key, value, ex=max(1, int(ttl or self.ttl)))
         except Exception as error:  # noqa: BLE001
             self._failed(error)
 
@@ -393,6 +397,40 @@ def figures(what: str, round_: Round, compute: Callable[[], Any], *extra: Any) -
     cache.set(key, text)
     # Read back as a hit would be, so that callers see the same types either way.
     return json.loads(text)
+
+
+# ---------------------------------------------------------------------------------------
+# Pages as visitors see them
+
+# Stands for the visitor's own CSRF token in a stored page (each visitor gets theirs back).
+TOKEN_MARK = "\ue000csrf\ue000"
+
+
+def visitor_page(round_: Round, render: Callable[[], str], *extra: Any) -> str:
+    """Return ``render()``, the HTML of a page of ``round_``, stored for visitors who are not
+    signed in: the same for all of them but for their CSRF token, which is put back per visit.
+
+    Keyed like ``figures`` (so a comment, a moderation decision or an edit of the draft shows
+    at once) and by the address, language and ``extra`` (the round's state). What the round's
+    data version does not follow (working groups, a strategy's publication) shows within
+    ``PAGE_CACHE_SECONDS``; 0 turns this off. A page with a one-time message is never kept.
+    """
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    if not seconds or current_user.is_authenticated or http_session.get("_flashes"):
+        return render()
+    stamp = round_.created_at.timestamp() if round_.created_at else 0
+    parts = ["page", round_.id, int(stamp), round_.data_version, request.full_path]
+    parts += [str(get_locale()), *extra]
+    key = current_app.config["CACHE_KEY_PREFIX"] + json.dumps(parts, separators=(",", ":"))
+    cache = store()
+    found = cache.get(key)
+    if found is not None:
+        return found.replace(TOKEN_MARK, generate_csrf())
+    html = render()
+    token = g.get("csrf_token")
+    if token and not request.environ.get(FLASHED):
+        cache.set(key, html.replace(token, TOKEN_MARK), ttl=seconds)
+    return html
 
 
 # ---------------------------------------------------------------------------------------

@@ -81,6 +81,10 @@ def defaults(instance_path: str) -> dict:
         "CACHE_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),
         "CACHE_TTL_SECONDS": int(os.environ.get("CONSULT_CACHE_TTL_SECONDS", "300")),
         "CACHE_MAX_ENTRIES": int(os.environ.get("CONSULT_CACHE_MAX_ENTRIES", "1000")),
+        # Pages of a round as visitors (not signed in) see them are kept this long at most
+        # (seconds; 0: never): comments and edits of the draft show at once, other changes
+        # (working groups, a strategy's publication) within this time.
+        "PAGE_CACHE_SECONDS": int(os.environ.get("CONSULT_PAGE_CACHE_SECONDS", "30")),
         "CACHE_KEY_PREFIX": "consult:figures:",
         # Analysis jobs: an RQ queue on this Redis when set, else a thread pool in the app.
         "ANALYSIS_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),

@@ -191,6 +191,8 @@ class Cluster:
         self.mail_log = self.workdir / "mail.log"
         self.apps = [None] * len(self.app_ports)
         self.secret_key = (self.env or {}).get("CONSULT_SECRET_KEY") or secrets.token_hex(32)
+        # The bearer token Prometheus would scrape /metrics with.
+        self.metrics_token = secrets.token_hex(16)
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -229,6 +231,7 @@ class Cluster:
                 "CONSULT_BASE_URL": self.base_url,
                 "CONSULT_GUNICORN_WORKERS": "2",
                 "CONSULT_GUNICORN_GRACEFUL_TIMEOUT": "10",
+                "CONSULT_METRICS_TOKEN": self.metrics_token,
             }
         )
         if self.redis_url:
@@ -319,10 +322,16 @@ class Cluster:
     def start_app(self, index: int, wait: bool = True) -> Process:
         """Start app server ``index`` (0-based) on its port."""
         port = self.app_ports[index]
+        # As in production (consult-web@.service): JSON log lines, and the metrics of the
+        # server's worker processes added up in a folder of its own, emptied at each start.
+        metrics = self.workdir / "metrics" / f"app{index + 1}"
+        shutil.rmtree(metrics, ignore_errors=True)
+        metrics.mkdir(parents=True)
         process = self._spawn(
             f"app{index + 1}",
             [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)]
             + ["-b", f"127.0.0.1:{port}", "--name", f"consult-app{index + 1}", "wsgi:app"],
+            env={"CONSULT_LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
         )
         process.port = port
         self.apps[index] = process
@@ -464,14 +473,14 @@ class Cluster:
             raise ClusterError(f"nginx -t refused the configuration:\n{check.stderr}")
         self.nginx = self._spawn("nginx", self._nginx_command())
 
-    def _spawn(self, name: str, command: list[str]) -> Process:
+    def _spawn(self, name: str, command: list[str], env: dict | None = None) -> Process:
         log = self.logs / f"{name}.log"
         handle = log.open("ab")
         offset = handle.tell()
         popen = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=self.process_env(),
+            env={**self.process_env(), **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=handle,
             stderr=subprocess.STDOUT,

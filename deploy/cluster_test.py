@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import mailbox
 import re
 import shutil
@@ -375,6 +376,46 @@ class Checks:
             "; ".join(figures),
         )
 
+    # -- (h) what an operator reads: JSON logs joined by request id, and metrics ------------
+
+    def logs_and_metrics(self) -> bool:
+        """nginx's request id comes back on the answer and names the app's JSON access line;
+        /metrics answers Prometheus only with the bearer token, with the figures of every
+        worker process of the app server added up."""
+        answer = requests.get(f"{self.nginx}/", timeout=TIMEOUT)
+        request_id = answer.headers.get("X-Request-ID", "")
+        line = None
+        deadline = time.monotonic() + 5
+        while line is None and time.monotonic() < deadline:
+            for name in ("app1", "app2"):
+                path = self.cluster.logs / f"{name}.log"
+                for text in path.read_text(errors="replace").splitlines() if path.exists() else ():
+                    if request_id and request_id in text and '"consult.access"' in text:
+                        line = (name, json.loads(text))
+            time.sleep(0.2)
+        logged = line is not None and line[1].get("route") == "/" and line[1].get("status") == 200
+        token = {"Authorization": f"Bearer {self.cluster.metrics_token}"}
+        without = requests.get(f"{self.nginx}/metrics", timeout=TIMEOUT).status_code
+        scrape = requests.get(f"{self.nginx}/metrics", headers=token, timeout=TIMEOUT)
+        counted = re.search(
+            r'^consult_http_requests_total\{[^}]*endpoint="consultations.index"[^}]*\} (\S+)',
+            scrape.text,
+            re.MULTILINE,
+        )
+        where = (
+            f"{line[0]}.log, route {line[1].get('route')}, {line[1].get('duration_ms')} ms"
+            if line
+            else "no access line with it"
+        )
+        ok = logged and without == 404 and scrape.status_code == 200 and counted is not None
+        return self.report.check(
+            "(h) JSON access line found by nginx's request id; /metrics with the token only",
+            ok,
+            f"request id {request_id or '-'}: {where}; "
+            f"/metrics without token {without}, with token {scrape.status_code}, "
+            f"start page requests counted {counted.group(1) if counted else '-'}",
+        )
+
     # -- (e) one app server stopped mid-load -------------------------------------------
 
     def failover_under_load(self) -> bool:
@@ -506,6 +547,7 @@ def run(cluster: Cluster, report: Report) -> Report:
         ("(e) failover under load", checks.failover_under_load),
         ("(b) shared login limit", checks.shared_login_limit),
         ("(g) nginx's edge", checks.edge),
+        ("(h) logs and metrics", checks.logs_and_metrics),
         ("(f2) restarted analysis", checks.restarted_job_done),
     ]
     for name, step in steps:

@@ -269,3 +269,59 @@ def test_a_redis_that_is_down_still_serves_right_pages(database_url, session, op
     warnings = [r for r in caplog.records if "Cache in Redis unavailable" in r.getMessage()]
     assert len(warnings) == 1  # logged once, not per request
     app.extensions["db_engine"].dispose()
+
+
+def _language_form_token(html: str) -> str:
+    return re.search(r'action="/sprak".*?name="csrf_token" value="([^"]+)"', html, re.S).group(1)
+
+
+def test_visitors_share_one_rendering_of_the_draft_but_each_gets_their_own_token(
+    app, session, open_round, monkeypatch
+):
+    from consult.consultations import routes
+
+    rendered = []
+    real = routes.render_template
+    monkeypatch.setattr(
+        routes, "render_template", lambda *a, **k: rendered.append(1) or real(*a, **k)
+    )
+    first, second = app.test_client(), app.test_client()
+    one = first.get(page_url(open_round)).get_data(as_text=True)
+    two = second.get(page_url(open_round)).get_data(as_text=True)
+    assert len(rendered) == 1
+    assert _language_form_token(one) != _language_form_token(two)
+    assert caching.TOKEN_MARK not in two
+    # The token a visitor got from the stored page works for them (and not for the other).
+    switch = {"lang": "en", "next": page_url(open_round)}
+    assert (
+        second.post("/sprak", data={**switch, "csrf_token": _language_form_token(two)}).status_code
+        == 302
+    )
+    assert (
+        first.post("/sprak", data={**switch, "csrf_token": _language_form_token(two)}).status_code
+        == 400
+    )
+    # The language is part of what is stored: the visitor who switched reads English.
+    assert 'lang="en"' in second.get(page_url(open_round)).get_data(as_text=True)
+
+
+def test_signed_in_people_never_get_the_visitors_page(client, auth, session, open_round):
+    client.get(page_url(open_round))  # stored for visitors
+    user = auth.login()
+    client.get(page_url(open_round))  # shows the message of signing in, once
+    page = client.get(page_url(open_round)).get_data(as_text=True)
+    assert user.display_name in page
+
+
+def test_a_visitors_page_is_kept_no_longer_than_configured(app, session, open_round, monkeypatch):
+    clock_now = {"value": 1000.0}
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock_now["value"])
+    visitor = app.test_client()
+    visitor.get(page_url(open_round))
+    # A change the round's data version does not follow (the consultation's summary) shows
+    # once the stored page has lived its PAGE_CACHE_SECONDS.
+    open_round.consultation.summary = "En ny sammanfattning av strategin."
+    session.commit()
+    assert "En ny sammanfattning" not in visitor.get(page_url(open_round)).get_data(as_text=True)
+    clock_now["value"] += app.config["PAGE_CACHE_SECONDS"] + 1
+    assert "En ny sammanfattning" in visitor.get(page_url(open_round)).get_data(as_text=True)

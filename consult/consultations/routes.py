@@ -22,7 +22,7 @@ from flask import (
 from flask import session as http_session
 from flask_login import current_user, login_required
 
-from .. import carried_out, clock
+from .. import caching, carried_out, clock
 from ..auth import services as accounts
 from ..db import get_session
 from ..errors import Invalid
@@ -84,23 +84,28 @@ def round_page(slug: str, number: int):
 
 
 def _round_page(round_: Round):
-    view = services.document_view(get_session(), round_)
-    if view is None:
-        abort(404)
     state = services.round_state(round_, clock.now())
     published = state == services.RoundState.PUBLISHED
-    return render_template(
-        "consultations/round.html",
-        round=round_,
-        consultation=round_.consultation,
-        view=view,
-        state=state,
-        previous_round=versions.previous_round(get_session(), round_, public_at=clock.now()),
-        results=results.round_results(get_session(), round_) if published else None,
-        followup=carried_out.strategy_adopted_from(
-            get_session(), round_.consultation_id, clock.now()
-        ),
-    )
+
+    def render() -> str:
+        view = services.document_view(get_session(), round_)
+        if view is None:
+            abort(404)
+        return render_template(
+            "consultations/round.html",
+            round=round_,
+            consultation=round_.consultation,
+            view=view,
+            state=state,
+            previous_round=versions.previous_round(get_session(), round_, public_at=clock.now()),
+            results=results.round_results(get_session(), round_) if published else None,
+            followup=carried_out.strategy_adopted_from(
+                get_session(), round_.consultation_id, clock.now()
+            ),
+        )
+
+    # Most readers are not signed in: they get the page rendered once per change of the round.
+    return caching.visitor_page(round_, render, str(state), bool(htmx))
 
 
 @bp.get("/samrad/<slug>/omgang/<int:number>/andringar")
