@@ -384,6 +384,8 @@ class Checks:
         worker process of the app server added up."""
         answer = requests.get(f"{self.nginx}/", timeout=TIMEOUT)
         request_id = answer.headers.get("X-Request-ID", "")
+        if "," in request_id:
+            return self.report.check("(h) logs and metrics", False, f"two ids: {request_id}")
         line = None
         deadline = time.monotonic() + 5
         while line is None and time.monotonic() < deadline:
