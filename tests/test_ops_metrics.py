@@ -145,6 +145,8 @@ def test_metrics_and_health_checks_are_not_rate_limited(database_url):
 
     from .conftest import make_config
 
+    # The limiter is one object for every app of the run: its default limits are put back.
+    defaults_before = list(limiter.limit_manager._default_limits)
     app = create_app(
         make_config(database_url, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
     )
@@ -160,6 +162,7 @@ def test_metrics_and_health_checks_are_not_rate_limited(database_url):
     finally:
         with app.app_context():
             limiter.reset()
+        limiter.limit_manager.set_default_limits(defaults_before)
         app.extensions["db_engine"].dispose()
 
 

@@ -86,6 +86,7 @@ def round_page(slug: str, number: int):
 def _round_page(round_: Round):
     state = services.round_state(round_, clock.now())
     published = state == services.RoundState.PUBLISHED
+    followup = carried_out.strategy_adopted_from(get_session(), round_.consultation_id, clock.now())
 
     def render() -> str:
         view = services.document_view(get_session(), round_)
@@ -99,13 +100,14 @@ def _round_page(round_: Round):
             state=state,
             previous_round=versions.previous_round(get_session(), round_, public_at=clock.now()),
             results=results.round_results(get_session(), round_) if published else None,
-            followup=carried_out.strategy_adopted_from(
-                get_session(), round_.consultation_id, clock.now()
-            ),
+            followup=followup,
         )
 
     # Most readers are not signed in: they get the page rendered once per change of the round.
-    return caching.visitor_page(round_, render, str(state), bool(htmx))
+    # (The adopted strategy is in the key: its link shows as soon as the strategy is public.)
+    return caching.visitor_page(
+        round_, render, str(state), bool(htmx), followup.id if followup else None
+    )
 
 
 @bp.get("/samrad/<slug>/omgang/<int:number>/andringar")
