@@ -43,7 +43,7 @@ PASSWORD = "cluster-test-password-2030"
 # The address a client gets from nginx's X-Forwarded-For in the rate-limit check.
 LIMITED_CLIENT = "203.0.113.7"
 TIMEOUT = 30
-CHECKS = 8  # a, b, c, d, e, f1, f2, g
+CHECKS = 9  # a, b, c, d, e, f1, f2, g, h
 
 
 @dataclass
