@@ -38,8 +38,16 @@ GENRE_FORMS = frozenset(
 )
 # What ``naming`` and its measurements treat as genre words, surface forms included.
 GENRE_WORDS = GENRE_LEMMAS | GENRE_FORMS
+# Swedish function words spaCy's stop list lacks ("Kollektivtrafiken är" was a theme's name).
+FUNCTION_WORDS = frozenset(
+    """
+    är dom denna dessa samt fortfarande ju väl just sådan sådana själva själv egen egna ens
+    kring utifrån trots hos åt tas tar ta tog står stå stod behöver behövs ger ge gav dock
+    """.split()
+)
 
 _TOKEN = re.compile(r"[^\W_]+")
+
 
 @lru_cache(maxsize=200_000)
 def is_genre(word: str, lang: str = "sv") -> bool:
@@ -49,9 +57,19 @@ def is_genre(word: str, lang: str = "sv") -> bool:
     return lemma_of(word, lang) in GENRE_LEMMAS
 
 
+@lru_cache(maxsize=200_000)
 def is_filler(word: str, lang: str = "sv") -> bool:
-    """True if ``word`` carries no topic at all: a stop word or a genre word."""
-    return word in stop_words("sv") or word in stop_words("en") or is_genre(word, lang)
+    """True if the lower-case ``word`` carries no topic at all: a function word (or an
+    inflection of one: "är" of "vara") or a genre word."""
+    if word in FUNCTION_WORDS or is_genre(word, lang):
+        return True
+    stops = _stop_words()
+    return word in stops or lemma_of(word, lang) in stops
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return stop_words("sv") | stop_words("en")
 
 
 def without_genre(clean: Iterable[str]) -> list[str]:

@@ -142,7 +142,7 @@ class _Reading:
 
     def verb_like(self, column: int) -> bool:
         """True if the word is mostly used as a verb (see ``VERB_CUES``)."""
-        return self.after_cue[column] > VERB_SHARE * self.uses[column]
+        return self.after_cue[column] >= VERB_SHARE * self.uses[column]
 
     def modifier(self, column: int) -> bool:
         """True if the word mostly comes right before another content word."""

@@ -131,3 +131,41 @@ def test_descriptions_are_cut_at_a_clause_boundary():
     assert cut in ("Vi vill ha fler tåg mellan Umeå och Lycksele", sentence[: len(cut)])
     assert not short[:-1].endswith((" ", ","))
     assert shorten("Kort mening.") == "Kort mening."
+
+
+def test_function_words_and_their_inflections_never_name_a_theme():
+    assert is_filler("är") and is_filler("dessa") and is_filler("hade")  # "är" of "vara"
+    assert not is_filler("kollektivtrafiken") and not is_filler("sjukresor")
+    transit = [
+        "Kollektivtrafiken är för dålig i inlandet.",
+        "Kollektivtrafiken är grunden för den som saknar bil.",
+        "Kollektivtrafiken är viktig för sjukresor.",
+        "Kollektivtrafiken är för gles på kvällarna.",
+    ]
+    housing = [
+        "Bostäderna räcker inte för studenter.",
+        "Det byggs för få bostäder i länet.",
+        "Bostäder för äldre saknas i byarna.",
+        "Hyrorna för nya bostäder är för höga.",
+    ]
+    namings = name_themes(
+        transit + housing, np.array([0] * 4 + [1] * 4), [[0, 1, 2, 3], [4, 5, 6, 7]]
+    )
+    assert namings[0].label.lower().startswith("kollektivtrafiken")
+    assert "är" not in _words(namings[0].label) + [w.lower() for w in namings[0].keywords]
+
+
+def test_a_word_used_as_a_verb_half_the_time_does_not_name_a_theme():
+    # Two of the four uses of "förstå" are verb forms or follow a pronoun; the bare form
+    # after a comma could be a noun as far as the words tell.
+    texts = [
+        "Jag förstår inte vad hälsorummet betyder.",
+        "Många förstår inte hälsorummet.",
+        "Hälsorummet, förstå det rätt.",
+        "Hälsorummet: förstå hur det fungerar.",
+        "Fler tåg till inlandet.",
+        "Tåget till Umeå går sällan.",
+    ]
+    [health, _] = name_themes(texts, np.array([0, 0, 0, 0, 1, 1]), [[0, 1, 2, 3], [4, 5]])
+    assert "förstår" not in _words(health.label) and "förstå" not in _words(health.label)
+    assert "hälsorummet" in _words(health.label)
