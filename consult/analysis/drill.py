@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import false, select
-from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy.orm import Session, load_only
 
 from .. import group_access as access
-from ..consultations.services import with_event_origin
+from ..consultations.services import listed_comments
 from ..errors import NotFound
 from ..models import (
     AnalysedComment,
@@ -232,20 +232,7 @@ def comments(
         query = query.where(false())  # only punctuation: there is no word to find
     ids, total, page = search.page_ids(session, query, order, max(page, 1), per_page)
     pages = max(1, -(-total // per_page))
-    loaded = {
-        c.id: c
-        for c in session.scalars(
-            select(Comment)
-            .where(Comment.id.in_(ids))
-            .options(
-                selectinload(Comment.paragraph).selectinload(Paragraph.section),
-                selectinload(Comment.section),
-                *with_event_origin(),
-            )
-        )
-    }
-    rows = [loaded[i] for i in ids]
-    items = _items(session, rows, analysis, theme, draft.chapter)
+    items = _items(session, listed_comments(session, ids), analysis, theme, draft.chapter)
     if terms is not None:
         hits = search.snippets(session, terms, ids)
         for item in items:

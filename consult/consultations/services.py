@@ -38,6 +38,23 @@ def with_event_origin() -> tuple:
     )
 
 
+def listed_comments(session: Session, ids: list[int], *options) -> list[Comment]:
+    """Return the comments ``ids`` in that order (a page of search hits, say), each with its
+    paragraph, section and event origin loaded, and whatever ``options`` add."""
+    query = (
+        select(Comment)
+        .where(Comment.id.in_(ids))
+        .options(
+            selectinload(Comment.paragraph).selectinload(Paragraph.section),
+            selectinload(Comment.section),
+            *with_event_origin(),
+            *options,
+        )
+    )
+    loaded = {comment.id: comment for comment in session.scalars(query)}
+    return [loaded[i] for i in ids]
+
+
 class RoundState(enum.StrEnum):
     DRAFT = "draft"
     SCHEDULED = "scheduled"

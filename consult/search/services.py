@@ -15,9 +15,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..consultations.services import with_event_origin
+from ..consultations.services import listed_comments
 from ..errors import NotFound
-from ..models import Comment, CommentStatus, Consultation, Paragraph, Round
+from ..models import Comment, CommentStatus, Consultation, Round
 from . import query as search
 
 
@@ -88,19 +88,9 @@ def published_comments(
     query, order = search.ranked(session, query, terms)
     ids, found.total, found.page = search.page_ids(session, query, order, max(page, 1), per_page)
     found.pages = max(1, -(-found.total // per_page))
-    loaded = {
-        c.id: c
-        for c in session.scalars(
-            select(Comment)
-            .where(Comment.id.in_(ids))
-            .options(
-                selectinload(Comment.paragraph).selectinload(Paragraph.section),
-                selectinload(Comment.section),
-                selectinload(Comment.round).selectinload(Round.consultation),
-                *with_event_origin(),
-            )
-        )
-    }
+    listed = listed_comments(
+        session, ids, selectinload(Comment.round).selectinload(Round.consultation)
+    )
     snippets = search.snippets(session, terms, ids)
-    found.hits = [Hit(loaded[i], snippets.get(i, Markup(""))) for i in ids]
+    found.hits = [Hit(comment, snippets.get(comment.id, Markup(""))) for comment in listed]
     return found
