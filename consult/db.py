@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.cli import with_appcontext
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -122,6 +122,21 @@ def make_engine(url: str) -> Engine:
             connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     return engine
+
+
+def refresh_statistics(session: Session, *models) -> None:
+    """Have PostgreSQL's planner re-read the tables of ``models`` after a bulk write.
+
+    Until autovacuum gets to them (a minute at best, never where it is off), the planner
+    would plan on the tables' old sizes: on a freshly analysed round of 40,000 comments a
+    theme's page took minutes instead of a fraction of a second. SQLite plans without
+    statistics: nothing to do there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    tables = ", ".join(model.__table__.name for model in models)
+    session.execute(text(f"ANALYZE {tables}"))
+    session.commit()
 
 
 def init_app(app: Flask) -> None:

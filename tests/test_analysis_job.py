@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from consult import clock, errors
@@ -599,3 +599,20 @@ def test_on_redis_a_failing_job_is_recorded_as_failed(rq_app, monkeypatch):
         assert failed.status == AnalysisStatus.FAILED
         assert failed.error == "ValueError: no themes today"
         assert current_themes(session, seeded.round.id) == []
+
+
+def test_postgresql_plans_on_the_new_sizes_as_soon_as_an_analysis_is_saved(session, seeded):
+    # Autovacuum may be a minute away (or off): planned on stale sizes, a theme's page of a
+    # large round took minutes.
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    started = session.scalar(text("SELECT clock_timestamp()"))
+    job = start(session, seeded)
+    jobs.run(session, job.id)
+    assert reload(session, job).status == AnalysisStatus.DONE
+    session.execute(text("SELECT pg_stat_clear_snapshot()"))
+    for table in ("comment", "theme_assignment", "analysed_comment"):
+        analysed_at = session.scalar(
+            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = :t"), {"t": table}
+        )
+        assert analysed_at is not None and analysed_at >= started, table

@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 import nlp
 
 from .. import clock
+from ..db import refresh_statistics
 from ..models import (
+    AnalysedComment,
     Analysis,
     AnalysisStatus,
     Comment,
+    Theme,
+    ThemeAssignment,
 )
 from . import stance_reading, training, vectors
 from .heartbeat import Heartbeat
@@ -88,6 +92,7 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
             progress(90, "saving")
             save(session, job, comments, reading, now())
             session.commit()
+            refresh_statistics(session, Comment, ThemeAssignment, AnalysedComment, Theme)
     except Superseded:
         # Cancelled or given up while it ran (another job may have started): change nothing.
         session.rollback()

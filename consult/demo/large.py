@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from .. import sanitise
+from ..db import refresh_statistics
 from ..models import (
     Category,
     ClaimStatus,
@@ -123,6 +124,7 @@ def load(session: Session, now: datetime, comments: int, seed: int = 0) -> bool:
     if batch:
         session.execute(insert(Comment), batch)
     session.commit()
+    refresh_statistics(session, Comment)
     return True
 
 
