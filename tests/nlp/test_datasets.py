@@ -254,8 +254,54 @@ def test_stance_evaluation_prints_each_variant_and_the_target(data, monkeypatch)
     from nlp.evaluate.stance import evaluate_stance
 
     monkeypatch.setenv("CONSULT_SEMANTIC", "off")  # the e5 variants are skipped, and say so
-    targets, rows = evaluate_stance()
+    targets, rows = evaluate_stance(folds=2)
     metrics = [row.metric for row in rows]
     assert "macro-F1, StanceModel" in metrics and "macro-F1, StanceModel + topics" in metrics
     assert any("semantic view not available" in row.note for row in rows)
-    assert len(targets) == 1 and "StanceModel + topics" in targets[0].measured
+    # Two training sentences cannot be cross-validated: the rows and the target say so.
+    model_rows = [row for row in rows if row.metric.startswith("macro-F1, StanceModel")]
+    assert all("2-fold CV in train n/a (too few examples)" in row.note for row in model_rows)
+    assert len(targets) == 1 and "train too small to cross-validate" in targets[0].measured
+
+
+def test_the_stance_target_is_judged_on_the_variant_best_in_train_not_on_dev(data, monkeypatch):
+    from nlp.evaluate import stance as evaluation
+
+    monkeypatch.setenv("CONSULT_SEMANTIC", "off")
+    # Whichever variant cross-validation in train prefers, the target follows it.
+    monkeypatch.setattr(
+        evaluation,
+        "cross_validated",
+        lambda model, train, vectors, topical, folds: 0.4 + topical * 0.1,
+    )
+    targets, rows = evaluation.evaluate_stance(folds=2)
+    assert "(StanceModel + topics, the best 2-fold cross-validated macro-F1 in train: 0.500)" in (
+        targets[0].measured
+    )
+    monkeypatch.setattr(
+        evaluation,
+        "cross_validated",
+        lambda model, train, vectors, topical, folds: 0.5 - topical * 0.1,
+    )
+    targets, rows = evaluation.evaluate_stance(folds=2)
+    assert "(StanceModel, the best 2-fold cross-validated macro-F1 in train: 0.500)" in (
+        targets[0].measured
+    )
+    assert any("2-fold CV in train 0.400" in row.note for row in rows)
+
+
+def test_cross_validation_in_train_scores_each_fold_or_says_it_cannot():
+    from nlp.evaluate.stance import cross_validated
+    from nlp.stance import StanceModel
+
+    words = {"support": "bra utmärkt", "oppose": "dåligt emot", "neutral": "fakta om"}
+    texts, labels, topics = [], [], []
+    for index in range(8):
+        for label, cue in words.items():
+            texts.append(f"{cue} förslag {index}")
+            labels.append(label)
+            topics.append("a" if index % 2 else "b")
+    train = datasets.LabelledSet("toy", "sv", texts, labels, topics=topics)
+    value = cross_validated(StanceModel, train, None, topical=True, folds=2)
+    assert value is not None and 0.9 <= value <= 1.0  # the cue words give every class away
+    assert cross_validated(StanceModel, train, None, topical=False, folds=9) is None
