@@ -135,7 +135,7 @@ def test_xlsx_has_all_comments_and_a_sheet_per_section(
 ):
     # Batches of two: the rows are still being read after the route returned its response.
     monkeypatch.setattr(exports, "BATCH", 2)
-    # Read before the request: the stream closes the session these objects belong to.
+    # Read before the request: the request's session is closed before the body is read.
     traffic = analysed.comments[0].paragraph.section
     while traffic.parent is not None:
         traffic = traffic.parent
@@ -144,16 +144,17 @@ def test_xlsx_has_all_comments_and_a_sheet_per_section(
         analysed.comments[0].id,
         formula_comment.id,
     )
-    count = len(analysed.comments) + 2
+    count, url = len(analysed.comments) + 2, base(analysed) + "synpunkter.xlsx"
+    filename = f"{analysed.round.consultation.slug}-omgang-1-synpunkter.xlsx"
     auth.login(role=Role.ADMIN)
-    response = client.get(base(analysed) + "synpunkter.xlsx")
+    response = client.get(url)
+    # As the request's teardown does when the route returned (the test shares its session).
+    session.close()
 
     assert response.status_code == 200
     assert response.is_streamed and "Content-Length" not in response.headers
     assert response.headers["Content-Type"] == XLSX
-    assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="{analysed.round.consultation.slug}-omgang-1-synpunkter.xlsx"'
-    )
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
     data = response.data
     response.close()
     workbook = load_workbook(io.BytesIO(data), read_only=True)
@@ -209,7 +210,7 @@ class _ExportQueries:
 
 
 def test_the_workbook_streams_its_first_bytes_before_it_reads_the_chapters(
-    app, session, analysed, monkeypatch
+    app, session, analysed, monkeypatch, connections
 ):
     monkeypatch.setattr(exports, "BATCH", 2)  # several batches even on the small round
     queries = _ExportQueries(session.get_bind())
@@ -226,24 +227,52 @@ def test_the_workbook_streams_its_first_bytes_before_it_reads_the_chapters(
         queries.close()
 
     assert queries.seen == [False, True]
-    assert not session.in_transaction()  # the stream closed the session when it ended
+    assert connections.out == 0  # the stream gave its connection back when it ended
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert len(rows) == 1 + len(analysed.comments) + 2
 
 
-def test_a_client_that_goes_away_releases_the_database(app, session, analysed):
+class _Connections:
+    """Counts the engine's connections taken from its pool and not yet given back."""
+
+    def __init__(self, engine):
+        self.engine, self.out = engine, 0
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "checkin", self._checkin)
+
+    def _checkout(self, *_args):
+        self.out += 1
+
+    def _checkin(self, *_args):
+        self.out -= 1
+
+    def close(self):
+        event.remove(self.engine, "checkout", self._checkout)
+        event.remove(self.engine, "checkin", self._checkin)
+
+
+@pytest.fixture
+def connections(session):
+    """Counts from here on: the test's (and the request's) session holds its connection already."""
+    session.connection()
+    counter = _Connections(session.get_bind())
+    yield counter
+    counter.close()
+
+
+def test_a_client_that_goes_away_releases_the_database(app, session, analysed, connections):
     with app.test_request_context():
         chunks = exports.xlsx_chunks(session, analysed.staff, analysed.round.id)
         next(chunks)
-        assert session.in_transaction()  # the export's read is open
+        assert connections.out == 1  # the export reads on a connection of its own
         chunks.close()  # what the server does when the client disconnects
 
-    assert not session.in_transaction()
+    assert connections.out == 0
 
 
 def test_a_failure_mid_stream_cuts_the_download_and_releases_the_database(
-    app, session, analysed, monkeypatch
+    app, session, analysed, monkeypatch, connections
 ):
     real_rows = exports._rows
 
@@ -263,7 +292,21 @@ def test_a_failure_mid_stream_cuts_the_download_and_releases_the_database(
     assert received  # the download had started: the server can only cut it
     with pytest.raises(zipfile.BadZipFile):
         zipfile.ZipFile(io.BytesIO(b"".join(received)))
-    assert not session.in_transaction()
+    assert connections.out == 0
+
+
+def test_a_failure_before_the_first_comment_is_an_error_not_a_download(
+    app, session, analysed, monkeypatch, connections
+):
+    def failing(*_args):
+        raise RuntimeError("the database went away")
+        yield
+
+    monkeypatch.setattr(exports, "_rows", failing)
+    with app.test_request_context(), pytest.raises(RuntimeError, match="went away"):
+        exports.xlsx_chunks(session, analysed.staff, analysed.round.id)
+
+    assert connections.out == 0
 
 
 def test_themes_json_has_names_counts_and_responses(client, auth, session, analysed):

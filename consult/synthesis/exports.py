@@ -297,10 +297,13 @@ def xlsx_chunks(session: Session, user: User | None, round_id: int) -> Iterator[
     are written one after the other, so the comments are read twice: by id for the first
     sheet, then by chapter and id for the others, each in batches over a server-side cursor.
 
-    Access is checked at once, and the first bytes are made here, so that a failure before
-    the first comment is read is an error page, not a cut download. After that a failure cuts
-    the download (the archive has no end: the browser reports it failed). The session is closed
-    when the iterator ends or is closed (a client that went away).
+    Access is checked at once on ``session``. The comments are read on a session of the
+    stream's own (one snapshot of the round: repeatable read on PostgreSQL, SQLite's
+    transaction is one already), because the request's session is closed when the route
+    returns, before the body is read. The first bytes are made here, after the first comment
+    was read, so a failure before that is an error page, not a cut download; after that a
+    failure cuts the download (the archive has no end: the browser reports it failed). The
+    stream's session is closed when the iterator ends or is closed (a client that went away).
     """
     round_ = get_round(session, user, round_id)
     sections = round_sections(session, round_)
@@ -315,14 +318,18 @@ def xlsx_chunks(session: Session, user: User | None, round_id: int) -> Iterator[
     )
     place = {c.id: n for n, c in enumerate(chapters)}
     places = {section_id: place[chapter(section_id).id] for section_id in sections}
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        bind = bind.execution_options(isolation_level="REPEATABLE READ")
+    reader = Session(bind=bind)
 
     def cells(rows_: Iterator[tuple[object, list]]) -> Iterator[list]:
         return (row for _chapter, row in rows_)
 
     def sheets() -> Iterator[xlsx_stream.Sheet]:
-        by_id = _rows(session, sections, texts, _query(round_id, analysis_id))
+        by_id = _rows(reader, sections, texts, _query(round_id, analysis_id))
         yield xlsx_stream.Sheet(everything, heading, cells(by_id))
-        by_chapter = _rows(session, sections, texts, _query(round_id, analysis_id, places))
+        by_chapter = _rows(reader, sections, texts, _query(round_id, analysis_id, places))
         for section, group in groupby(by_chapter, key=lambda row: row[0]):
             yield xlsx_stream.Sheet(_sheet_title(section, used, whole), heading, cells(group))
 
@@ -330,7 +337,7 @@ def xlsx_chunks(session: Session, user: User | None, round_id: int) -> Iterator[
         try:
             yield from xlsx_stream.stream(sheets(), quoted=looks_like_formula)
         finally:
-            session.close()  # also when the client went away and the server closed the stream
+            reader.close()  # also when the client went away and the server closed the stream
 
     chunks = stream()
     first = next(chunks)
