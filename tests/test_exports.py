@@ -278,8 +278,11 @@ def test_a_failure_mid_stream_cuts_the_download_and_releases_the_database(
 
     def failing(*args):
         rows = real_rows(*args)
-        yield next(rows)
-        raise RuntimeError("the database went away")
+        try:
+            yield next(rows)
+            raise RuntimeError("the database went away")
+        finally:
+            rows.close()
 
     monkeypatch.setattr(exports, "_rows", failing)
     received = []

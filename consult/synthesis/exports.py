@@ -197,46 +197,49 @@ def rows(session: Session, user: User | None, round_id: int) -> Iterator[tuple[o
 
 
 def _rows(session: Session, sections, texts: _Texts, query) -> Iterator[tuple[object, list]]:
+    """Run ``query`` and yield (chapter, cells) per comment; the cursor is closed when the
+    iterator ends or is closed."""
     chapter = chapter_of(sections)
-    for (
-        id_,
-        created_at,
-        parent_id,
-        section_id,
-        paragraph,
-        kind,
-        stance,
-        category,
-        organisation,
-        body,
-        proposed,
-        model,
-        staff,
-        campaign,
-        size,
-        status,
-        event,
-        event_session,
-    ) in session.execute(query):
-        cells = [
+    with session.execute(query) as result:
+        for (
             id_,
-            clock.to_local(created_at).replace(microsecond=0),
+            created_at,
             parent_id,
-            texts.sections.get(section_id, ""),
-            paragraph or "",
-            texts.kinds[kind],
-            texts.stances[stance],
-            texts.categories[category],
-            organisation or "",
+            section_id,
+            paragraph,
+            kind,
+            stance,
+            category,
+            organisation,
             body,
-            proposed or "",
-            model or "",
-            staff or "",
-            texts.campaign % {"id": campaign, "size": size} if campaign else "",
-            texts.statuses[status],
-            ", ".join(part for part in (event, event_session) if part),
-        ]
-        yield chapter(section_id), cells
+            proposed,
+            model,
+            staff,
+            campaign,
+            size,
+            status,
+            event,
+            event_session,
+        ) in result:
+            cells = [
+                id_,
+                clock.to_local(created_at).replace(microsecond=0),
+                parent_id,
+                texts.sections.get(section_id, ""),
+                paragraph or "",
+                texts.kinds[kind],
+                texts.stances[stance],
+                texts.categories[category],
+                organisation or "",
+                body,
+                proposed or "",
+                model or "",
+                staff or "",
+                texts.campaign % {"id": campaign, "size": size} if campaign else "",
+                texts.statuses[status],
+                ", ".join(part for part in (event, event_session) if part),
+            ]
+            yield chapter(section_id), cells
 
 
 # The two CSV variants: the standard comma-separated file, and one for Excel set to Swedish
@@ -326,18 +329,26 @@ def xlsx_chunks(session: Session, user: User | None, round_id: int) -> Iterator[
     def cells(rows_: Iterator[tuple[object, list]]) -> Iterator[list]:
         return (row for _chapter, row in rows_)
 
+    opened: list[Iterator] = []  # closed (their cursors with them) before the session
+
+    def read(places_: dict[int, int] | None = None) -> Iterator[tuple[object, list]]:
+        rows_ = _rows(reader, sections, texts, _query(round_id, analysis_id, places_))
+        opened.append(rows_)
+        return rows_
+
     def sheets() -> Iterator[xlsx_stream.Sheet]:
-        by_id = _rows(reader, sections, texts, _query(round_id, analysis_id))
-        yield xlsx_stream.Sheet(everything, heading, cells(by_id))
-        by_chapter = _rows(reader, sections, texts, _query(round_id, analysis_id, places))
-        for section, group in groupby(by_chapter, key=lambda row: row[0]):
+        yield xlsx_stream.Sheet(everything, heading, cells(read()))
+        for section, group in groupby(read(places), key=lambda row: row[0]):
             yield xlsx_stream.Sheet(_sheet_title(section, used, whole), heading, cells(group))
 
     def stream() -> Iterator[bytes]:
         try:
             yield from xlsx_stream.stream(sheets(), quoted=looks_like_formula)
         finally:
-            reader.close()  # also when the client went away and the server closed the stream
+            # Also when the client went away and the server closed the stream.
+            for rows_ in opened:
+                rows_.close()
+            reader.close()
 
     chunks = stream()
     first = next(chunks)
