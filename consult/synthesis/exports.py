@@ -315,16 +315,8 @@ def xlsx_chunks(session: Session, user: User | None, round_id: int) -> Iterator[
     analysis_id = analysis.id if analysis else None
     heading, whole, used = headers(), _("The draft as a whole"), set()
     everything = _sheet_title_all(used)
-    chapter = chapter_of(sections)
-    chapters = sorted(
-        (s for s in sections.values() if s.parent_id is None), key=lambda s: (s.position, s.id)
-    )
-    place = {c.id: n for n, c in enumerate(chapters)}
-    places = {section_id: place[chapter(section_id).id] for section_id in sections}
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        bind = bind.execution_options(isolation_level="REPEATABLE READ")
-    reader = Session(bind=bind)
+    places = _chapter_places(sections)
+    reader = _snapshot_session(session)
 
     def cells(rows_: Iterator[tuple[object, list]]) -> Iterator[list]:
         return (row for _chapter, row in rows_)
@@ -350,17 +342,40 @@ def xlsx_chunks(session: Session, user: User | None, round_id: int) -> Iterator[
                 rows_.close()
             reader.close()
 
-    chunks = stream()
+    return _started(stream())
+
+
+def _chapter_places(sections: dict[int, Section]) -> dict[int, int]:
+    """The place in the draft of each section's chapter, by section id."""
+    chapter = chapter_of(sections)
+    chapters = sorted(
+        (s for s in sections.values() if s.parent_id is None), key=lambda s: (s.position, s.id)
+    )
+    place = {c.id: n for n, c in enumerate(chapters)}
+    return {section_id: place[chapter(section_id).id] for section_id in sections}
+
+
+def _snapshot_session(session: Session) -> Session:
+    """A new session on ``session``'s database whose reads all see one snapshot."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":  # SQLite's transactions are one snapshot already
+        bind = bind.execution_options(isolation_level="REPEATABLE READ")
+    return Session(bind=bind)
+
+
+def _started(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Run ``chunks`` to its first item now (its failures are raised here), and return an
+    iterator of all its items that closes it when closed."""
     first = next(chunks)
 
-    def primed() -> Iterator[bytes]:
+    def rest() -> Iterator[bytes]:
         try:
             yield first
             yield from chunks
         finally:
             chunks.close()
 
-    return primed()
+    return rest()
 
 
 def xlsx_cells(sheet, values: list) -> list:
