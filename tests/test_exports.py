@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from datetime import UTC, datetime
 
 import docx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from consult import clock, errors
 from consult.models import CommentStatus, Role
@@ -18,6 +19,7 @@ from consult.synthesis import exports, services
 
 from . import factories
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA = '=HYPERLINK("http://evil.example","klicka")'
 
 
@@ -59,7 +61,7 @@ def test_downloads_refuse_anonymous_and_participants(client, auth, analysed, suf
 
 def test_the_service_refuses_a_participant(session, analysed):
     with pytest.raises(errors.NotAllowed):
-        exports.xlsx_file(session, factories.make_user(session), analysed.round.id)
+        exports.xlsx_chunks(session, factories.make_user(session), analysed.round.id)
     with pytest.raises(errors.NotAllowed):
         exports.csv_lines(session, None, analysed.round.id)
 
@@ -129,33 +131,185 @@ def test_the_csv_stream_survives_the_request_closing_its_session(app, session, a
 
 
 def test_xlsx_has_all_comments_and_a_sheet_per_section(
-    client, auth, session, analysed, formula_comment
+    client, auth, session, analysed, formula_comment, monkeypatch
 ):
+    # Batches of two: the rows are still being read after the route returned its response.
+    monkeypatch.setattr(exports, "BATCH", 2)
+    # Read before the request: the request's session is closed before the body is read.
+    traffic = analysed.comments[0].paragraph.section
+    while traffic.parent is not None:
+        traffic = traffic.parent
+    traffic_number, first_id, formula_id = (
+        traffic.number,
+        analysed.comments[0].id,
+        formula_comment.id,
+    )
+    count, url = len(analysed.comments) + 2, base(analysed) + "synpunkter.xlsx"
+    filename = f"{analysed.round.consultation.slug}-omgang-1-synpunkter.xlsx"
     auth.login(role=Role.ADMIN)
-    response = client.get(base(analysed) + "synpunkter.xlsx")
+    response = client.get(url)
+    # As the request's teardown does when the route returned (the test shares its session).
+    session.close()
 
     assert response.status_code == 200
+    assert response.is_streamed and "Content-Length" not in response.headers
+    assert response.headers["Content-Type"] == XLSX
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
     data = response.data
     response.close()
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     everything = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert len(everything) == 1 + len(analysed.comments) + 2
+    assert len(everything) == 1 + count
+    assert [row[0] for row in everything[1:]] == sorted(row[0] for row in everything[1:])
     sections = workbook.worksheets[1:]
     assert sections  # the traffic and school comments sit in chapters of the draft
     per_section = [list(ws.iter_rows(values_only=True)) for ws in sections]
     assert sum(len(rows) - 1 for rows in per_section) == len(everything) - 1
-    traffic = analysed.comments[0].paragraph.section
-    while traffic.parent is not None:
-        traffic = traffic.parent
-    sheet = next(ws for ws in sections if ws.title.startswith(traffic.number))
-    assert analysed.comments[0].id in [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert all(rows[0] == everything[0] for rows in per_section)
+    sheet = next(ws for ws in sections if ws.title.startswith(traffic_number))
+    assert first_id in [row[0] for row in sheet.iter_rows(values_only=True)]
     # Formula-like text is a text cell shown exactly as written (no apostrophe), never run.
     editable = load_workbook(io.BytesIO(data))
     for ws in [editable.worksheets[0], editable[sheet.title]]:
-        row = next(r for r in ws.iter_rows() if r[0].value == formula_comment.id)
+        row = next(r for r in ws.iter_rows() if r[0].value == formula_id)
         for cell, text in [(row[9], FORMULA), (row[8], "@Kommunen")]:
             assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
     assert all(c.data_type != "f" for ws in editable for r in ws.iter_rows() for c in r)
+
+
+def test_the_xlsx_text_is_written_inline_without_a_shared_strings_table(client, auth, analysed):
+    auth.login(role=Role.STAFF)
+    response = client.get(base(analysed) + "synpunkter.xlsx")
+    data = response.data
+    response.close()
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert "xl/sharedStrings.xml" not in names
+    assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/styles.xml"} <= set(names)
+    assert b't="inlineStr"' in archive.read("xl/worksheets/sheet1.xml")
+    # Written without seeking back: each member's sizes follow its data.
+    assert all(info.flag_bits & 0x08 for info in archive.infolist())
+
+
+class _ExportQueries:
+    """Listens to the engine and tells which comment export queries ran, in order: False for
+    the one by id, True for the one by chapter (the only one with a CASE)."""
+
+    def __init__(self, engine):
+        self.engine, self.seen = engine, []
+        event.listen(engine, "before_cursor_execute", self._note)
+
+    def _note(self, _conn, _cursor, statement, *_args):
+        if "group_concat" in statement or "string_agg" in statement:  # the theme columns
+            self.seen.append("CASE" in statement)
+
+    def close(self):
+        event.remove(self.engine, "before_cursor_execute", self._note)
+
+
+def test_the_workbook_streams_its_first_bytes_before_it_reads_the_chapters(
+    app, session, analysed, monkeypatch, connections
+):
+    monkeypatch.setattr(exports, "BATCH", 2)  # several batches even on the small round
+    queries = _ExportQueries(session.get_bind())
+    try:
+        with app.test_request_context():
+            chunks = exports.xlsx_chunks(session, analysed.staff, analysed.round.id)
+            first = next(chunks)
+            # The first bytes are out after the first comment of the first sheet was read:
+            # the chapters' sheets have not been asked for yet.
+            assert first.startswith(b"PK\x03\x04")
+            assert queries.seen == [False]
+            data = first + b"".join(chunks)
+    finally:
+        queries.close()
+
+    assert queries.seen == [False, True]
+    assert connections.out == 0  # the stream gave its connection back when it ended
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 1 + len(analysed.comments) + 2
+
+
+class _Connections:
+    """Counts the engine's connections taken from its pool and not yet given back."""
+
+    def __init__(self, engine):
+        self.engine, self.out = engine, 0
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "checkin", self._checkin)
+
+    def _checkout(self, *_args):
+        self.out += 1
+
+    def _checkin(self, *_args):
+        self.out -= 1
+
+    def close(self):
+        event.remove(self.engine, "checkout", self._checkout)
+        event.remove(self.engine, "checkin", self._checkin)
+
+
+@pytest.fixture
+def connections(session):
+    """Counts from here on: the test's (and the request's) session holds its connection already."""
+    session.connection()
+    counter = _Connections(session.get_bind())
+    yield counter
+    counter.close()
+
+
+def test_a_client_that_goes_away_releases_the_database(app, session, analysed, connections):
+    with app.test_request_context():
+        chunks = exports.xlsx_chunks(session, analysed.staff, analysed.round.id)
+        next(chunks)
+        assert connections.out == 1  # the export reads on a connection of its own
+        chunks.close()  # what the server does when the client disconnects
+
+    assert connections.out == 0
+
+
+def test_a_failure_mid_stream_cuts_the_download_and_releases_the_database(
+    app, session, analysed, monkeypatch, connections
+):
+    real_rows = exports._rows
+
+    def failing(*args):
+        rows = real_rows(*args)
+        try:
+            yield next(rows)
+            raise RuntimeError("the database went away")
+        finally:
+            rows.close()
+
+    monkeypatch.setattr(exports, "_rows", failing)
+    received = []
+    with app.test_request_context():
+        chunks = exports.xlsx_chunks(session, analysed.staff, analysed.round.id)
+        with pytest.raises(RuntimeError, match="went away"):
+            for chunk in chunks:
+                received.append(chunk)
+
+    assert received  # the download had started: the server can only cut it
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(b"".join(received)))
+    assert connections.out == 0
+
+
+def test_a_failure_before_the_first_comment_is_an_error_not_a_download(
+    app, session, analysed, monkeypatch, connections
+):
+    def failing(*_args):
+        raise RuntimeError("the database went away")
+        yield
+
+    monkeypatch.setattr(exports, "_rows", failing)
+    with app.test_request_context(), pytest.raises(RuntimeError, match="went away"):
+        exports.xlsx_chunks(session, analysed.staff, analysed.round.id)
+
+    assert connections.out == 0
 
 
 def test_themes_json_has_names_counts_and_responses(client, auth, session, analysed):
@@ -295,9 +449,7 @@ def _csv_text(client, analysed, query=""):
     return response, response.get_data(as_text=True)
 
 
-def test_the_standard_csv_is_comma_separated_utf8_with_a_byte_order_mark(
-    client, auth, analysed
-):
+def test_the_standard_csv_is_comma_separated_utf8_with_a_byte_order_mark(client, auth, analysed):
     auth.login(role=Role.STAFF)
     response, text = _csv_text(client, analysed)
     assert text.startswith("\ufeff")

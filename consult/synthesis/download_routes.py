@@ -4,7 +4,6 @@ synthesis report as a printable page and as .docx."""
 from __future__ import annotations
 
 import io
-import os
 
 from flask import Response, render_template, request, send_file, stream_with_context
 
@@ -42,16 +41,13 @@ def export_csv(round_id: int):
 
 @bp.get("/omgang/<int:round_id>/synpunkter.xlsx")
 def export_xlsx(round_id: int):
-    """Send all comments of the round as a workbook: all of them, then a sheet per section."""
+    """Stream all comments of the round as a workbook: all of them, then a sheet per chapter."""
     round_ = _round(round_id)
-    path = call(exports.xlsx_file, round_id)
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 (send_file closes it)
-    finally:
-        os.unlink(path)  # the open handle keeps the data until the response is sent
-    return send_file(
-        handle, mimetype=XLSX, as_attachment=True, download_name=_name(round_, "synpunkter", "xlsx")
-    )
+    chunks = call(exports.xlsx_chunks, round_id)
+    response = Response(stream_with_context(chunks), mimetype=XLSX)
+    filename = _name(round_, "synpunkter", "xlsx")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @bp.get("/omgang/<int:round_id>/teman.json")

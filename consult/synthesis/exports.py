@@ -1,9 +1,10 @@
 """Exports of a round's comments (CSV, .xlsx) and of its themes (JSON), for staff.
 
 Comments are read in batches over a server-side cursor (``yield_per``) and written out one
-row at a time: the CSV is a generator the response streams, the workbook is written in
-openpyxl's write-only mode to a temporary file. Neither holds all rows in memory. The themes
-of each comment come from correlated subqueries, so each row is complete as it is read.
+row at a time: both the CSV and the workbook are generators the response streams (the workbook
+by ``consult.xlsx_stream``: inline strings, a zip written as it goes). Neither holds all rows in
+memory. The themes of each comment come from correlated subqueries, so each row is complete as
+it is read.
 
 Text that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
 carriage return) is never run: in the CSV it is prefixed with an apostrophe; in the .xlsx it is
@@ -18,20 +19,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from .. import clock, labels
+from .. import clock, labels, xlsx_stream
 from ..analysis.board import chapter_of, round_sections
 from ..analysis.services import get_round, latest_result
 from ..models import (
@@ -51,7 +49,6 @@ from ..models import (
 from .labels import RESPONSE_LABELS, STATUS_LABELS
 
 BATCH = 1000
-BOLD = Font(bold=True)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 THEME_SEPARATOR = "; "
 
@@ -108,15 +105,20 @@ def _themes(source: Origin):
     )
 
 
-def _query(session: Session, round_id: int):
-    """Plain columns, not ORM objects: 100,000 rows are read in seconds, not tens of them."""
-    analysis = latest_result(session, round_id)
+def _query(round_id: int, analysis_id: int | None, places: dict[int, int] | None = None):
+    """Plain columns, not ORM objects: 100,000 rows are read in seconds, not tens of them.
+
+    In the order of the comments' ids; given ``places`` (the place of each section's chapter in
+    the draft), by chapter first (comments on no section, or on one not in ``places``, first).
+    """
+    section = func.coalesce(Paragraph.section_id, Comment.section_id)
+    order = [case(places, value=section, else_=-1)] if places else []
     query = (
         select(
             Comment.id,
             Comment.created_at,
             Comment.parent_id,
-            func.coalesce(Paragraph.section_id, Comment.section_id),
+            section,
             Paragraph.number,
             Comment.kind,
             Comment.stance,
@@ -139,12 +141,12 @@ def _query(session: Session, round_id: int):
             AnalysedComment,
             and_(
                 AnalysedComment.comment_id == Comment.id,
-                AnalysedComment.analysis_id == (analysis.id if analysis else -1),
+                AnalysedComment.analysis_id == (analysis_id if analysis_id is not None else -1),
             ),
         )
         .outerjoin(CampaignGroup, CampaignGroup.id == AnalysedComment.campaign_id)
         .where(Comment.round_id == round_id, Comment.status != CommentStatus.WITHDRAWN)
-        .order_by(Comment.id)
+        .order_by(*order, Comment.id)
     )
     return query.execution_options(yield_per=BATCH)
 
@@ -189,50 +191,55 @@ def rows(session: Session, user: User | None, round_id: int) -> Iterator[tuple[o
     # Read now: a streamed response reads the rows after the request's session was closed
     # (detached objects keep what they loaded, but cannot load more).
     sections = round_sections(session, round_)
-    return _rows(session, sections, _Texts.of(sections), _query(session, round_id))
+    analysis = latest_result(session, round_id)
+    query = _query(round_id, analysis.id if analysis else None)
+    return _rows(session, sections, _Texts.of(sections), query)
 
 
 def _rows(session: Session, sections, texts: _Texts, query) -> Iterator[tuple[object, list]]:
+    """Run ``query`` and yield (chapter, cells) per comment; the cursor is closed when the
+    iterator ends or is closed."""
     chapter = chapter_of(sections)
-    for (
-        id_,
-        created_at,
-        parent_id,
-        section_id,
-        paragraph,
-        kind,
-        stance,
-        category,
-        organisation,
-        body,
-        proposed,
-        model,
-        staff,
-        campaign,
-        size,
-        status,
-        event,
-        event_session,
-    ) in session.execute(query):
-        cells = [
+    with session.execute(query) as result:
+        for (
             id_,
-            clock.to_local(created_at).replace(microsecond=0),
+            created_at,
             parent_id,
-            texts.sections.get(section_id, ""),
-            paragraph or "",
-            texts.kinds[kind],
-            texts.stances[stance],
-            texts.categories[category],
-            organisation or "",
+            section_id,
+            paragraph,
+            kind,
+            stance,
+            category,
+            organisation,
             body,
-            proposed or "",
-            model or "",
-            staff or "",
-            texts.campaign % {"id": campaign, "size": size} if campaign else "",
-            texts.statuses[status],
-            ", ".join(part for part in (event, event_session) if part),
-        ]
-        yield chapter(section_id), cells
+            proposed,
+            model,
+            staff,
+            campaign,
+            size,
+            status,
+            event,
+            event_session,
+        ) in result:
+            cells = [
+                id_,
+                clock.to_local(created_at).replace(microsecond=0),
+                parent_id,
+                texts.sections.get(section_id, ""),
+                paragraph or "",
+                texts.kinds[kind],
+                texts.stances[stance],
+                texts.categories[category],
+                organisation or "",
+                body,
+                proposed or "",
+                model or "",
+                staff or "",
+                texts.campaign % {"id": campaign, "size": size} if campaign else "",
+                texts.statuses[status],
+                ", ".join(part for part in (event, event_session) if part),
+            ]
+            yield chapter(section_id), cells
 
 
 # The two CSV variants: the standard comma-separated file, and one for Excel set to Swedish
@@ -271,8 +278,10 @@ def csv_lines(
     return lines()
 
 
-def _sheet_title(section: Section | None, used: set[str]) -> str:
-    base = f"{section.number} {section.heading}" if section else _("The draft as a whole")
+def _sheet_title(section: Section | None, used: set[str], whole: str) -> str:
+    """A sheet name Excel takes: the chapter's number and heading (``whole`` for comments on
+    the draft as a whole), without ``[]:*?/\\``, at most 31 characters, unique in ``used``."""
+    base = f"{section.number} {section.heading}" if section else whole
     for char in "[]:*?/\\":
         base = base.replace(char, " ")
     title, n = base[:31].strip() or "-", 2
@@ -283,55 +292,97 @@ def _sheet_title(section: Section | None, used: set[str]) -> str:
     return title
 
 
-def xlsx_file(session: Session, user: User | None, round_id: int) -> str:
-    """Write the workbook to a temporary file and return its path (the caller removes it).
+def xlsx_chunks(session: Session, user: User | None, round_id: int) -> Iterator[bytes]:
+    """Return the workbook's bytes as an iterator that reads the comments as it goes.
 
-    One sheet with all comments, then one per chapter of the draft in the draft's order,
-    written row by row in openpyxl's write-only mode.
+    One sheet with all comments in the order they came, then one per chapter of the draft in
+    the draft's order (the draft as a whole first), each only if it has comments. The sheets
+    are written one after the other, so the comments are read twice: by id for the first
+    sheet, then by chapter and id for the others, each in batches over a server-side cursor.
+
+    Access is checked at once on ``session``. The comments are read on a session of the
+    stream's own (one snapshot of the round: repeatable read on PostgreSQL, SQLite's
+    transaction is one already), because the request's session is closed when the route
+    returns, before the body is read. The first bytes are made here, after the first comment
+    was read, so a failure before that is an error page, not a cut download; after that a
+    failure cuts the download (the archive has no end: the browser reports it failed). The
+    stream's session is closed when the iterator ends or is closed (a client that went away).
     """
-    generated = rows(session, user, round_id)
-    workbook = Workbook(write_only=True)
-    used: set[str] = set()
-    everything = _new_sheet(workbook, _sheet_title_all(used))
-    sheets: dict[int | None, tuple[int, object]] = {}
-    for chapter, cells in generated:
-        everything.append(xlsx_cells(everything, cells))
-        key = chapter.id if chapter else None
-        if key not in sheets:
-            sheet = _new_sheet(workbook, _sheet_title(chapter, used))
-            sheets[key] = (chapter.position if chapter else -1, sheet)
-        sheet = sheets[key][1]
-        sheet.append(xlsx_cells(sheet, cells))
-    # The chapters' sheets in the draft's order (the draft as a whole first).
-    for place, (_position, sheet) in enumerate(sorted(sheets.values(), key=lambda s: s[0]), 1):
-        workbook.move_sheet(sheet.title, place - workbook.sheetnames.index(sheet.title))
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="consult-export-")
-    os.close(handle)
-    try:
-        workbook.save(path)
-    except BaseException:
-        os.unlink(path)
-        raise
-    return path
+    round_ = get_round(session, user, round_id)
+    sections = round_sections(session, round_)
+    texts = _Texts.of(sections)
+    analysis = latest_result(session, round_id)
+    analysis_id = analysis.id if analysis else None
+    heading, whole, used = headers(), _("The draft as a whole"), set()
+    everything = _sheet_title_all(used)
+    places = _chapter_places(sections)
+    reader = _snapshot_session(session)
+
+    def cells(rows_: Iterator[tuple[object, list]]) -> Iterator[list]:
+        return (row for _chapter, row in rows_)
+
+    opened: list[Iterator] = []  # closed (their cursors with them) before the session
+
+    def read(places_: dict[int, int] | None = None) -> Iterator[tuple[object, list]]:
+        rows_ = _rows(reader, sections, texts, _query(round_id, analysis_id, places_))
+        opened.append(rows_)
+        return rows_
+
+    def sheets() -> Iterator[xlsx_stream.Sheet]:
+        yield xlsx_stream.Sheet(everything, heading, cells(read()))
+        for section, group in groupby(read(places), key=lambda row: row[0]):
+            yield xlsx_stream.Sheet(_sheet_title(section, used, whole), heading, cells(group))
+
+    def stream() -> Iterator[bytes]:
+        try:
+            yield from xlsx_stream.stream(sheets(), quoted=looks_like_formula)
+        finally:
+            # Also when the client went away and the server closed the stream.
+            for rows_ in opened:
+                rows_.close()
+            reader.close()
+
+    return _started(stream())
 
 
-def _new_sheet(workbook: Workbook, title: str):
-    """Add a write-only sheet with a bold heading row that stays in view."""
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    heading = []
-    for text in headers():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = BOLD
-        heading.append(cell)
-    sheet.append(heading)
-    return sheet
+def _chapter_places(sections: dict[int, Section]) -> dict[int, int]:
+    """The place in the draft of each section's chapter, by section id."""
+    chapter = chapter_of(sections)
+    chapters = sorted(
+        (s for s in sections.values() if s.parent_id is None), key=lambda s: (s.position, s.id)
+    )
+    place = {c.id: n for n, c in enumerate(chapters)}
+    return {section_id: place[chapter(section_id).id] for section_id in sections}
+
+
+def _snapshot_session(session: Session) -> Session:
+    """A new session on ``session``'s database whose reads all see one snapshot."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":  # SQLite's transactions are one snapshot already
+        bind = bind.execution_options(isolation_level="REPEATABLE READ")
+    return Session(bind=bind)
+
+
+def _started(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Run ``chunks`` to its first item now (its failures are raised here), and return an
+    iterator of all its items that closes it when closed."""
+    first = next(chunks)
+
+    def rest() -> Iterator[bytes]:
+        try:
+            yield first
+            yield from chunks
+        finally:
+            chunks.close()
+
+    return rest()
 
 
 def xlsx_cells(sheet, values: list) -> list:
-    """Return a row for a write-only sheet: characters XML cannot hold are left out, and text
-    a spreadsheet would run as a formula becomes a text cell with the quote prefix (shown as
-    written, never evaluated, also after an edit)."""
+    """Return a row for an openpyxl write-only sheet (the attendee list, the actions' export):
+    characters XML cannot hold are left out, and text a spreadsheet would run as a formula
+    becomes a text cell with the quote prefix (shown as written, never evaluated, also after
+    an edit)."""
     out = []
     for value in values:
         if isinstance(value, str):
