@@ -3,7 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
+from consult import db
 from consult.consultations import comments
 from consult.consultations.services import RoundState, Target, round_state
 from consult.models import Comment, Round
@@ -95,6 +97,64 @@ def test_http_boundary_at_closes_at(client, auth, session, now):
     assert "För sent" in page  # the text is handed back, not lost
     assert f'id="form-{key}"' not in page  # and the form is gone
     assert session.query(Comment).count() == 1
+
+
+def test_late_post_answers_with_the_message_and_the_text_not_the_thread(client, auth, session, now):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    paragraph = round_.document.paragraphs[0]
+    factories.make_comment(session, round_, factories.make_user(session), paragraph=paragraph)
+    auth.login()
+    key = paragraph.anchor
+    url = f"/samrad/{round_.consultation.slug}/omgang/1/synpunkter/{key}"
+    fields = {f"{key}-kind": "comment", f"{key}-body": "För sent", f"{key}-submission_key": "b"}
+    now.set(CLOSES)
+
+    page = client.post(url, data=fields)
+    assert page.status_code == 409
+    text = page.get_data(as_text=True)
+    assert "Remissomgången är stängd" in text and "För sent" in text
+    assert f'href="{url}"' in text  # the comments are a link away
+    assert 'class="comments"' not in text  # a rush of late posts renders no thread
+
+    fragment = client.post(url, data=fields, headers={"HX-Request": "true"})
+    assert fragment.status_code == 409
+    # It takes the form's place; the thread shown around the form stays as it was.
+    assert fragment.headers["HX-Retarget"] == f"#form-{key}"
+    assert fragment.headers["HX-Reswap"] == "outerHTML"
+    text = fragment.get_data(as_text=True)
+    assert 'role="alert"' in text and "För sent" in text and "<html" not in text
+    assert session.query(Comment).count() == 1
+
+
+def test_a_round_closed_after_the_post_read_it_is_read_again_under_the_lock(app, session, now):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    now.set(OPENS + timedelta(days=2))
+    # Like a ``writes_briefly`` view: it reads, then writes in a ``writing`` block.
+    with app.test_request_context("/"):
+        request_session = db.get_session()
+        read = request_session.get(Round, round_.id)
+        request_session.refresh(read)
+        assert read.closed_at is None  # the page's read: open
+        paragraph = read.document.paragraphs[0]
+        # An administrator closes the round between the post's reads and its write.
+        with Session(app.extensions["db_engine"]) as admin_session:
+            admin_session.get(Round, round_.id).closed_at = OPENS + timedelta(days=1)
+            admin_session.commit()
+        with pytest.raises(comments.RoundClosed), db.writing(request_session):
+            comments.create_comment(
+                request_session,
+                author=request_session.get(type(author), author.id),
+                round_id=read.id,
+                target=Target(paragraph.anchor, paragraph=paragraph),
+                kind="comment",
+                body="Skickad när omgången stängdes",
+                submission_key="k",
+                now=now.get(),
+                max_chars=5000,
+            )
+    session.expire_all()
+    assert session.query(Comment).count() == 0
 
 
 def test_admin_close_before_deadline_stops_comments(client, auth, session, now):

@@ -80,7 +80,13 @@ class WriteRefused(NotAllowed):
 
 
 def _open_round(session: Session, round_id: int, now: datetime) -> Round:
-    round_ = session.scalar(select(Round).where(Round.id == round_id).with_for_update(read=True))
+    # Re-read even if loaded: the caller may have read it before this transaction began.
+    round_ = session.scalar(
+        select(Round)
+        .where(Round.id == round_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
     if round_ is None:
         raise NotFound()
     if not is_open(round_, now):
@@ -197,12 +203,19 @@ def create_comment(
     no organisation. It keeps the round's moderation (a chair or secretary is a member, not
     a moderator) unless the recorder is staff, whose points are published at once.
     """
+    # The text is checked and rendered before the first statement, outside the transaction
+    # (and so outside SQLite's write lock); a refusal of it still comes after the others.
+    try:
+        fields, invalid = _clean_fields(kind, stance, body, proposed_text, target, max_chars), None
+    except Invalid as error:
+        fields, invalid = {}, error
     existing = _by_submission_key(session, author, submission_key)
     if existing is not None:
         return existing
     round_ = _open_round(session, round_id, now)
     _check_writer(session, author, round_)
-    fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)
+    if invalid is not None:
+        raise invalid
     written_by = Comment.written_by(author)
     status = _initial_status(round_, author)
     if event_origin is not None:

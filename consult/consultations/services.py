@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import caching
 from ..errors import NotFound
@@ -106,6 +107,9 @@ def get_round(
     round_ = next((r for r in consultation.rounds if r.number == number), None)
     if round_ is None or round_.opens_at is None or round_.closes_at is None:
         return None
+    # Held by the round from here, so that a page's ``round_.consultation`` does not load it
+    # again once nothing else refers to it (the session keeps objects by weak reference).
+    set_committed_value(round_, "consultation", consultation)
     return round_
 
 
