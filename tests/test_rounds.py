@@ -1,14 +1,17 @@
 """Round states and the open/closed boundary, checked at the moment of the write."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from consult import db
+from consult import db, round_locks
+from consult.admin import round_actions
 from consult.consultations import comments
 from consult.consultations.services import RoundState, Target, round_state
-from consult.models import Comment, Round
+from consult.models import Comment, Round, User
 
 from . import factories
 
@@ -178,3 +181,48 @@ def test_draft_rounds_are_not_public(client, session):
     round_ = factories.make_round(session, opens_at=None, closes_at=None)
     assert client.get(f"/samrad/{round_.consultation.slug}/").status_code == 404
     assert round_.consultation.title not in client.get("/").get_data(as_text=True)
+
+
+def _waiting_for_a_round_lock(engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND classid = :key"
+                ),
+                {"key": round_locks.ROUND_LOCKS},
+            )
+        )
+
+
+def test_postgresql_closing_waits_for_writes_in_flight_and_later_writes_see_it(app, session, admin):
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs one writer at a time")
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    during = OPENS + timedelta(days=2)
+    engine = app.extensions["db_engine"]
+    closed = threading.Event()
+
+    def close() -> None:
+        with Session(engine) as closer:
+            round_actions.close_now(closer, closer.get(User, admin.id), round_.id, now=during)
+        closed.set()
+
+    with Session(engine) as writer:
+        # A write in flight: it found the round open and has not committed yet.
+        round_locks.for_writing(writer, round_.id)
+        closing = threading.Thread(target=close)
+        closing.start()
+        for _ in range(200):  # the close is queued behind the write (checked, not timed)
+            if _waiting_for_a_round_lock(engine):
+                break
+            threading.Event().wait(0.05)
+        assert _waiting_for_a_round_lock(engine) and not closed.is_set()
+        writer.commit()
+    closing.join(30)
+    assert closed.is_set()
+    session.expire_all()
+    with pytest.raises(comments.RoundClosed):
+        _comment_at(session, round_, author, during + timedelta(minutes=1))

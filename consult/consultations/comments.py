@@ -2,9 +2,10 @@
 
 Every write re-reads its round inside its own transaction and checks that the round is open
 at that moment, so a late write is refused even if the page was loaded before the deadline.
-On PostgreSQL the round row is read FOR SHARE: writers do not wait for each other, but an
-administrator closing the round waits for writes in flight (and they for it). SQLite runs
-one writer at a time and the read belongs to the same transaction (see ``db.make_engine``).
+On PostgreSQL the write holds the round with a shared lock (``round_locks``): writers do not
+wait for each other, but an administrator closing the round waits for writes in flight (and
+they for it). SQLite runs one writer at a time and the read belongs to the same transaction
+(see ``db.make_engine``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import group_access as access
-from .. import sanitise
+from .. import round_locks, sanitise
 from ..analysis.placement import place_quietly
 from ..errors import Invalid, NotAllowed, NotFound, WrongState
 from ..models import (
@@ -80,12 +81,10 @@ class WriteRefused(NotAllowed):
 
 
 def _open_round(session: Session, round_id: int, now: datetime) -> Round:
+    round_locks.for_writing(session, round_id)
     # Re-read even if loaded: the caller may have read it before this transaction began.
     round_ = session.scalar(
-        select(Round)
-        .where(Round.id == round_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
+        select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
     )
     if round_ is None:
         raise NotFound()
