@@ -80,15 +80,16 @@ def writes_briefly(view):
 
 @contextmanager
 def writing(session: Session) -> Iterator[None]:
-    """Run the block as a writing transaction of its own (in a ``writes_briefly`` view).
+    """Run the block as the writing part of the request (in a ``writes_briefly`` view).
 
-    The reading transaction before it ends (what it loaded stays loaded: re-read under a lock
-    what must be checked), the block's first statement begins the writer's (on SQLite BEGIN
-    IMMEDIATE, waiting for the write lock), and an error rolls it back before it leaves the
-    block, so the lock is not held while the answer is rendered. After the block, the
-    request's transactions read again.
+    On SQLite the reading transaction before it ends (what it loaded stays loaded: re-read
+    under a lock what must be checked) and the block's first statement begins the writer's
+    (BEGIN IMMEDIATE, waiting for the write lock); on PostgreSQL, whose transactions read
+    each statement afresh and lock rows only when asked, the transaction goes on. An error
+    rolls it back before it leaves the block, so no lock is held while the answer is
+    rendered. After the block, the request's transactions read again.
     """
-    if session.in_transaction():
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()
     previous = g.get("db_writes")
     g.db_writes = True

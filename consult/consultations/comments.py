@@ -175,9 +175,10 @@ def _by_submission_key(session: Session, author: User, key: str) -> Comment | No
     """Return the comment ``author`` already sent with this form, if the form was sent twice."""
     if not key or len(key) > 64:
         raise Invalid({"submission_key": "invalid"})
-    return session.scalar(
-        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == key)
+    found = session.scalar(
+        select(Comment.id).where(Comment.author_id == author.id, Comment.submission_key == key)
     )
+    return session.get(Comment, found) if found is not None else None
 
 
 def create_comment(
