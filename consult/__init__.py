@@ -8,7 +8,7 @@ from flask import Flask, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import caching, db, error_pages, security
+from . import caching, db, error_pages, form_messages, security
 from .config import defaults
 from .extensions import babel, csrf, htmx, limiter, login_manager
 from .web import ConsultRequest, IdConverter
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     caching.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
+    form_messages.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -7,14 +7,13 @@ version, and the next reader computes them anew under the new key. The TTL is a 
 
 Every writer raises it without knowing: a session listener notes the round of every new,
 changed or deleted row of the models below (also for bulk ``update()``/``delete()``/``insert()``
-statements run through a session), and the versions of those rounds are raised when it commits.
-On PostgreSQL that is right after the commit, in one short transaction of its own, not inside
-the writer's: commenting holds a shared lock on the round row (so that closing the round waits
-for it), and two writers upgrading their shared locks to update the same row would deadlock
-each other; the separate one-statement transaction holds the row for a moment only. Until it
-has run (a few milliseconds), readers may still be served the figures of the version before;
-if the process dies in between, the TTL ends it. On SQLite, whose writer holds the only write
-lock anyway, the versions are raised by the writer's own transaction, as its last statement.
+statements run through a session), and the versions of those rounds are raised when it commits,
+by the writer's own transaction as its last statement: readers see the new version with the
+write, never one without the other. On PostgreSQL the round's row is then held from that
+statement to the commit, so writers into one round commit one after another (writes
+themselves run side by side: ``round_locks`` keeps the row free of their locks until then,
+and a transaction holding it waits for nothing else). On SQLite the writer holds the only
+write lock anyway.
 
 Where the figures live: Redis when ``CACHE_REDIS_URL`` is set (shared by every app server),
 else a bounded in-process LRU. A Redis error never fails a page: the figures are computed
@@ -243,11 +242,8 @@ def _version_update(round_ids):
 
 
 def _before_commit(session: Session) -> None:
-    # SQLite: the writer holds the database's only write lock already, so the versions are
-    # raised inside its own transaction, as its last statement (no second transaction, and no
-    # other connection's commit between a test's reads and writes).
-    if session.get_bind().dialect.name != "sqlite":
-        return
+    # Raised inside the writer's own transaction, as its last statement: no second
+    # transaction (nor connection), and the row is held for the commit only.
     session.flush()
     rounds = session.info.pop(PENDING, None)
     if rounds:

@@ -24,7 +24,9 @@ def defaults(instance_path: str) -> dict:
         # Rate-limit storage: memory by default, Redis when configured (several app servers).
         "RATELIMIT_STORAGE_URI": os.environ.get("CONSULT_REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _flag("CONSULT_RATELIMIT", True),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers on every limited answer: each costs two more trips to
+        # Redis (a post in a rush pays for them); a 429 says when to retry (error_pages).
+        "RATELIMIT_HEADERS_ENABLED": False,
         # When Redis cannot be reached, each process counts rate limits in its own memory
         # (and logs a warning) until Redis answers again, instead of failing every request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": _flag("CONSULT_RATELIMIT_FALLBACK", True),

@@ -1,5 +1,7 @@
 """Database engine and session per app, the declarative base, and the ``flask db`` commands."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -66,6 +68,41 @@ def reads(view):
     its transactions begin deferred, so it never holds writers up while it works."""
     view.writes_database = False
     return view
+
+
+def writes_briefly(view):
+    """Mark a form view that reads first (the user, the page's objects), writes in one short
+    ``writing`` block and then renders its answer: its transactions begin deferred but for
+    that block's, so on SQLite it holds the write lock only while it writes."""
+    view.writes_database = False
+    return view
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[None]:
+    """Run the block as the writing part of the request (in a ``writes_briefly`` view).
+
+    On SQLite the reading transaction before it ends (what it loaded stays loaded: re-read
+    under a lock what must be checked) and the block's first statement begins the writer's
+    (BEGIN IMMEDIATE, waiting for the write lock); on PostgreSQL, whose transactions read
+    each statement afresh and lock rows only when asked, the transaction goes on. An error
+    rolls it back before it leaves the block, so no lock is held while the answer is
+    rendered. After the block, the request's transactions read again.
+    """
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.commit()
+    previous = g.get("db_writes")
+    g.db_writes = True
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        if previous is None:
+            g.pop("db_writes", None)
+        else:
+            g.db_writes = previous
 
 
 def only_reads() -> None:

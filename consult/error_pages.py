@@ -2,6 +2,7 @@
 gives back the text of a form when the database could not be reached mid-request."""
 
 import logging
+import time
 
 from flask import Flask, g, jsonify, make_response, render_template, request
 from markupsafe import escape
@@ -9,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 
 from . import db
 from .errors import Refusal
-from .extensions import login_manager
+from .extensions import limiter, login_manager
 from .web import sent_form
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,11 @@ def register(app: Flask) -> None:
         elif code == 503:
             response = _unavailable_page(key)
         else:
-            return render_template("error.html", code=code), code
+            response = make_response(render_template("error.html", code=code), code)
         if code == 503:
             response.headers["Retry-After"] = str(app.config["RETRY_AFTER_SECONDS"])
+        elif code == 429:
+            response.headers["Retry-After"] = str(_seconds_to_reset())
         return response
 
     def database_error(error: Exception):
@@ -65,6 +68,17 @@ def _roll_back() -> None:
     except Exception:  # noqa: BLE001 - a lost connection cannot roll back; closing drops it
         g.pop("db_session", None)
         session_.close()
+
+
+def _seconds_to_reset() -> int:
+    """Seconds until the rate limit this request broke lets it through again."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    try:
+        return max(1, int(breached.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - the limit's store failed: a minute is a fair guess
+        return 60
 
 
 def _connection_trouble(error: Exception) -> bool:

@@ -13,6 +13,9 @@ Choices:
   engine's warm-up (ANALYSIS_WARM) does not argue for preloading: with Redis the RQ worker
   loads the language data, and without Redis each worker loads it in its background thread
   after its first request, not in a request.
+- Warm workers: a new worker (started, or recycled by max_requests) does its one-time work
+  (consult.ops.warm: the ORM's mappers, the comment renderer, one page read) before it takes
+  requests, not in the first ones it is sent; in a deadline rush those come all at once.
 - Access log: off by default; the app's JSON request log (with the request id nginx sends
   as X-Request-ID) and nginx's access log (deploy/nginx/consult.conf) cover each request.
   Set CONSULT_GUNICORN_ACCESS_LOG to a path (or "-") for gunicorn's too, in the format below.
@@ -88,3 +91,13 @@ def child_exit(server, worker):
     except ImportError:
         return
     metrics_child_exit(server, worker)
+
+
+def post_worker_init(worker):
+    """Let a Consult worker do its one-time work before it takes requests (consult.ops.warm)."""
+    app = getattr(worker, "wsgi", None)
+    if getattr(app, "import_name", None) != "consult":
+        return  # another app served with these settings (deploy/bare.py)
+    from consult.ops.warm import warm
+
+    warm(app)

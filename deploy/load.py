@@ -419,6 +419,7 @@ def burst(
             )
 
     n = 0
+    client_cpu = time.process_time()  # this script's own share of the cores while it posts
     for at, wave in zip(times, waves, strict=True):
         barrier = threading.Barrier(len(wave))
         threads = []
@@ -433,6 +434,7 @@ def burst(
         for thread in threads:
             thread.join()
     took_s = time.monotonic() - started
+    client_cpu = time.process_time() - client_cpu
 
     acknowledged = {r["id"] for r in results if r["status"] == 302 and r["id"]}
     refused = [r for r in results if r["status"] == 409]
@@ -463,7 +465,8 @@ def burst(
     print(
         f"  burst: {len(results)} posts in {len(waves)} waves of {at_once} at "
         + ", ".join(f"{t:.1f}" for t in times)
-        + f" s over {took_s:.1f} s, closing at {close_after:.0f} s; answers {statuses}",
+        + f" s over {took_s:.1f} s, closing at {close_after:.0f} s; answers {statuses}; the"
+        f" posting client's own CPU {client_cpu * 1000 / max(1, len(results)):.1f} ms a post",
         flush=True,
     )
     return [

@@ -92,9 +92,7 @@ def test_invalid_registration_shows_error_next_to_field(client, session, overrid
     assert session.scalar(select(User)) is None
 
 
-def test_a_taken_address_is_answered_as_a_new_account_and_its_owner_is_told(
-    app, client, session
-):
+def test_a_taken_address_is_answered_as_a_new_account_and_its_owner_is_told(app, client, session):
     owner = factories.make_user(session, email="anna@umea.example")
     taken = _register(client, category="privatperson", email="ANNA@umea.example")
     fresh = CsrfClient(app, response_wrapper=app.response_class, use_cookies=True)
@@ -216,8 +214,11 @@ def test_registration_is_rate_limited(database_url):
     )
     app.test_client_class = CsrfClient
     client = app.test_client()
-    codes = [_register(client, email="x").status_code for _ in range(3)]
-    assert codes == [422, 422, 429]
+    answers = [_register(client, email="x") for _ in range(3)]
+    assert [a.status_code for a in answers] == [422, 422, 429]
+    # The refusal says when to try again (within the hour); other answers carry no counts.
+    assert 1 <= int(answers[2].headers["Retry-After"]) <= 3600
+    assert "X-RateLimit-Remaining" not in answers[0].headers
     app.extensions["db_engine"].dispose()
 
 

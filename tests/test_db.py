@@ -254,3 +254,53 @@ def test_background_work_that_reads_then_writes_waits_for_another_writer(
             result.result(timeout=60)  # re-raises "database is locked" if either failed
     session.expire_all()
     assert session.get(Round, open_round.id).title == "Ändrad av jobbet"
+
+
+def test_sqlite_comment_post_holds_the_write_lock_only_while_it_writes(
+    app, client, auth, session, sqlite_only, open_round
+):
+    # In a deadline rush every post waits for SQLite's one write lock: the post's reads (its
+    # user, round and paragraph) and its answer must not hold it, only the write itself.
+    from sqlalchemy import event
+
+    auth.login()
+    key = open_round.document.paragraphs[0].anchor
+    url = f"/samrad/{open_round.consultation.slug}/omgang/1/synpunkter/{key}"
+    token = client.csrf_token()
+    session.rollback()  # the post's own transactions begin with it (shared session)
+    engine = app.extensions["db_engine"]
+    seen: list[str] = []
+    request_thread = threading.get_ident()  # not the background placing into themes
+
+    def statement(_conn, _cursor, sql, *_args) -> None:
+        if threading.get_ident() == request_thread:
+            seen.append(" ".join(sql.split()))
+
+    def commit(_conn) -> None:
+        if threading.get_ident() == request_thread:
+            seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        response = client.post(
+            url,
+            data={
+                f"{key}-kind": "comment",
+                f"{key}-body": "I tid",
+                f"{key}-submission_key": "a",
+                "csrf_token": token,
+            },
+            csrf=False,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert response.status_code == 302
+    assert seen.count("BEGIN IMMEDIATE") == 1
+    writer = seen[seen.index("BEGIN IMMEDIATE") :]
+    writer = writer[: writer.index("COMMIT")]
+    read_first = seen[: seen.index("BEGIN IMMEDIATE")]
+    assert any(s.startswith("SELECT user_account.id") for s in read_first)
+    assert any("FROM round" in s for s in read_first)
+    assert any(s.startswith("INSERT INTO comment ") for s in writer)

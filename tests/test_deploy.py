@@ -194,3 +194,18 @@ def test_every_cluster_process_gets_one_secret_key_and_no_stray_settings(monkeyp
     assert (first["CONSULT_PROXY_HOPS"], first["CONSULT_MAIL_WORKER"]) == ("1", "0")
     assert first["CONSULT_X"] == "1" and first["CONSULT_REDIS_URL"].endswith("/9")
     assert len({local.nginx_port, *local.app_ports}) == 3
+
+
+def test_a_new_worker_prepares_a_consult_app_and_leaves_others_alone(monkeypatch):
+    settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    warmed = []
+    monkeypatch.setattr("consult.ops.warm.warm", warmed.append)
+
+    class Worker:
+        def __init__(self, wsgi):
+            self.wsgi = wsgi
+
+    consult_app = type("App", (), {"import_name": "consult"})()
+    settings["post_worker_init"](Worker(consult_app))
+    settings["post_worker_init"](Worker(type("Bare", (), {"import_name": "deploy.bare"})()))
+    assert warmed == [consult_app]

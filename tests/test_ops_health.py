@@ -89,3 +89,21 @@ def test_readyz_says_migrations_are_missing_on_a_database_never_migrated(tmp_pat
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"database": "ok", "migrations": "missing"}
     app.extensions["db_engine"].dispose()
+
+
+def test_a_new_worker_reads_a_page_before_its_first_request_and_never_fails_for_it(
+    app, open_round, caplog, monkeypatch
+):
+    from consult.ops import warm
+
+    read = []
+    app.after_request(lambda response: read.append((response.status_code, response)) or response)
+    warm.warm(app)
+    assert [code for code, _ in read] == [200]  # the list of consultations, read
+
+    def broken(*_args):
+        raise RuntimeError("no database")
+
+    monkeypatch.setattr(warm, "configure_mappers", broken)
+    warm.warm(app)  # logged, not raised: the first request does the same work instead
+    assert "Could not prepare the worker" in caplog.text

@@ -1,12 +1,17 @@
 """Round states and the open/closed boundary, checked at the moment of the write."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from consult import db, round_locks
+from consult.admin import round_actions
 from consult.consultations import comments
 from consult.consultations.services import RoundState, Target, round_state
-from consult.models import Comment, Round
+from consult.models import Comment, Round, User
 
 from . import factories
 
@@ -97,6 +102,64 @@ def test_http_boundary_at_closes_at(client, auth, session, now):
     assert session.query(Comment).count() == 1
 
 
+def test_late_post_answers_with_the_message_and_the_text_not_the_thread(client, auth, session, now):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    paragraph = round_.document.paragraphs[0]
+    factories.make_comment(session, round_, factories.make_user(session), paragraph=paragraph)
+    auth.login()
+    key = paragraph.anchor
+    url = f"/samrad/{round_.consultation.slug}/omgang/1/synpunkter/{key}"
+    fields = {f"{key}-kind": "comment", f"{key}-body": "För sent", f"{key}-submission_key": "b"}
+    now.set(CLOSES)
+
+    page = client.post(url, data=fields)
+    assert page.status_code == 409
+    text = page.get_data(as_text=True)
+    assert "Remissomgången är stängd" in text and "För sent" in text
+    assert f'href="{url}"' in text  # the comments are a link away
+    assert 'class="comments"' not in text  # a rush of late posts renders no thread
+
+    fragment = client.post(url, data=fields, headers={"HX-Request": "true"})
+    assert fragment.status_code == 409
+    # It takes the form's place; the thread shown around the form stays as it was.
+    assert fragment.headers["HX-Retarget"] == f"#form-{key}"
+    assert fragment.headers["HX-Reswap"] == "outerHTML"
+    text = fragment.get_data(as_text=True)
+    assert 'role="alert"' in text and "För sent" in text and "<html" not in text
+    assert session.query(Comment).count() == 1
+
+
+def test_a_round_closed_after_the_post_read_it_is_read_again_under_the_lock(app, session, now):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    now.set(OPENS + timedelta(days=2))
+    # Like a ``writes_briefly`` view: it reads, then writes in a ``writing`` block.
+    with app.test_request_context("/"):
+        request_session = db.get_session()
+        read = request_session.get(Round, round_.id)
+        request_session.refresh(read)
+        assert read.closed_at is None  # the page's read: open
+        paragraph = read.document.paragraphs[0]
+        # An administrator closes the round between the post's reads and its write.
+        with Session(app.extensions["db_engine"]) as admin_session:
+            admin_session.get(Round, round_.id).closed_at = OPENS + timedelta(days=1)
+            admin_session.commit()
+        with pytest.raises(comments.RoundClosed), db.writing(request_session):
+            comments.create_comment(
+                request_session,
+                author=request_session.get(type(author), author.id),
+                round_id=read.id,
+                target=Target(paragraph.anchor, paragraph=paragraph),
+                kind="comment",
+                body="Skickad när omgången stängdes",
+                submission_key="k",
+                now=now.get(),
+                max_chars=5000,
+            )
+    session.expire_all()
+    assert session.query(Comment).count() == 0
+
+
 def test_admin_close_before_deadline_stops_comments(client, auth, session, now):
     round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
     round_.closed_at = OPENS + timedelta(days=1)
@@ -118,3 +181,48 @@ def test_draft_rounds_are_not_public(client, session):
     round_ = factories.make_round(session, opens_at=None, closes_at=None)
     assert client.get(f"/samrad/{round_.consultation.slug}/").status_code == 404
     assert round_.consultation.title not in client.get("/").get_data(as_text=True)
+
+
+def _waiting_for_a_round_lock(engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND classid = :key"
+                ),
+                {"key": round_locks.ROUND_LOCKS},
+            )
+        )
+
+
+def test_postgresql_closing_waits_for_writes_in_flight_and_later_writes_see_it(app, session, admin):
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs one writer at a time")
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    during = OPENS + timedelta(days=2)
+    engine = app.extensions["db_engine"]
+    closed = threading.Event()
+
+    def close() -> None:
+        with Session(engine) as closer:
+            round_actions.close_now(closer, closer.get(User, admin.id), round_.id, now=during)
+        closed.set()
+
+    with Session(engine) as writer:
+        # A write in flight: it found the round open and has not committed yet.
+        round_locks.for_writing(writer, round_.id)
+        closing = threading.Thread(target=close)
+        closing.start()
+        for _ in range(200):  # the close is queued behind the write (checked, not timed)
+            if _waiting_for_a_round_lock(engine):
+                break
+            threading.Event().wait(0.05)
+        assert _waiting_for_a_round_lock(engine) and not closed.is_set()
+        writer.commit()
+    closing.join(30)
+    assert closed.is_set()
+    session.expire_all()
+    with pytest.raises(comments.RoundClosed):
+        _comment_at(session, round_, author, during + timedelta(minutes=1))

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from .. import audit, comment_totals
+from .. import audit, comment_totals, round_locks
 from ..consultations.services import RoundState, round_state
 from ..errors import Invalid, NotFound, WrongState
 from ..models import (
@@ -63,6 +63,8 @@ def get_round(session: Session, actor: User, round_id: int) -> Round:
 
 def locked_round(session: Session, round_id: int) -> Round:
     """Read a round under a row lock (the caller checked the actor), or raise NotFound."""
+    # Writes in flight into the round end first, and new ones wait (see ``round_locks``).
+    round_locks.for_changing(session, round_id)
     # Re-read under the lock even if the round is already loaded: its state may have changed.
     round_ = session.scalar(
         select(Round)

@@ -2,9 +2,10 @@
 
 Every write re-reads its round inside its own transaction and checks that the round is open
 at that moment, so a late write is refused even if the page was loaded before the deadline.
-On PostgreSQL the round row is read FOR SHARE: writers do not wait for each other, but an
-administrator closing the round waits for writes in flight (and they for it). SQLite runs
-one writer at a time and the read belongs to the same transaction (see ``db.make_engine``).
+On PostgreSQL the write holds the round with a shared lock (``round_locks``): writers do not
+wait for each other, but an administrator closing the round waits for writes in flight (and
+they for it). SQLite runs one writer at a time and the read belongs to the same transaction
+(see ``db.make_engine``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import group_access as access
-from .. import sanitise
+from .. import round_locks, sanitise
 from ..analysis.placement import place_quietly
 from ..errors import Invalid, NotAllowed, NotFound, WrongState
 from ..models import (
@@ -80,7 +81,11 @@ class WriteRefused(NotAllowed):
 
 
 def _open_round(session: Session, round_id: int, now: datetime) -> Round:
-    round_ = session.scalar(select(Round).where(Round.id == round_id).with_for_update(read=True))
+    round_locks.for_writing(session, round_id)
+    # Re-read even if loaded: the caller may have read it before this transaction began.
+    round_ = session.scalar(
+        select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
+    )
     if round_ is None:
         raise NotFound()
     if not is_open(round_, now):
@@ -170,9 +175,10 @@ def _by_submission_key(session: Session, author: User, key: str) -> Comment | No
     """Return the comment ``author`` already sent with this form, if the form was sent twice."""
     if not key or len(key) > 64:
         raise Invalid({"submission_key": "invalid"})
-    return session.scalar(
-        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == key)
+    found = session.scalar(
+        select(Comment.id).where(Comment.author_id == author.id, Comment.submission_key == key)
     )
+    return session.get(Comment, found) if found is not None else None
 
 
 def create_comment(
@@ -197,12 +203,19 @@ def create_comment(
     no organisation. It keeps the round's moderation (a chair or secretary is a member, not
     a moderator) unless the recorder is staff, whose points are published at once.
     """
+    # The text is checked and rendered before the first statement, outside the transaction
+    # (and so outside SQLite's write lock); a refusal of it still comes after the others.
+    try:
+        fields, invalid = _clean_fields(kind, stance, body, proposed_text, target, max_chars), None
+    except Invalid as error:
+        fields, invalid = {}, error
     existing = _by_submission_key(session, author, submission_key)
     if existing is not None:
         return existing
     round_ = _open_round(session, round_id, now)
     _check_writer(session, author, round_)
-    fields = _clean_fields(kind, stance, body, proposed_text, target, max_chars)
+    if invalid is not None:
+        raise invalid
     written_by = Comment.written_by(author)
     status = _initial_status(round_, author)
     if event_origin is not None:

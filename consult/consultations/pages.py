@@ -127,6 +127,30 @@ def render_thread(
     return make_response(render_template(template, **context), status)
 
 
+def render_unsent(round_, target, *, notice: str, status: int, late_text: str | None):
+    """Answer a comment that was not sent (the round closed) with why and its text given back.
+
+    With htmx the fragment replaces the comment form, and the thread around it stays as it
+    was; without, a page with the thread's head and a link to its comments. Neither lists the
+    comments: in a deadline rush every late post gets this answer, and it must stay cheap.
+    """
+    context = {
+        "round": round_,
+        "consultation": round_.consultation,
+        "target": target,
+        "state": services.round_state(round_, clock.now()),
+        "notice": notice,
+        "notice_error": True,
+        "late_text": late_text or "",
+    }
+    if not htmx:
+        return make_response(render_template("consultations/unsent.html", **context), status)
+    response = make_response(render_template("consultations/_unsent.html", **context), status)
+    response.headers["HX-Retarget"] = f"#form-{target.key}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
 def created_notice(comment: Comment) -> str:
     """The thank-you for a sent comment or reply: published, held until the author confirms
     their address, or waiting for review."""

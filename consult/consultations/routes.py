@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 
 from .. import caching, carried_out, clock
 from ..auth import services as accounts
-from ..db import get_session
+from ..db import get_session, writes_briefly, writing
 from ..errors import Invalid
 from ..extensions import htmx
 from ..models import Round
@@ -42,6 +42,7 @@ from .pages import (
     max_chars,
     render_comment,
     render_thread,
+    render_unsent,
     round_or_404,
     target_or_404,
 )
@@ -126,6 +127,7 @@ def round_changes(slug: str, number: int):
 
 
 @bp.route("/samrad/<slug>/omgang/<int:number>/synpunkter/<target>", methods=["GET", "POST"])
+@writes_briefly
 @limit_writes
 def thread(slug: str, number: int, target: str):
     """Show the comments on a paragraph, a section or the draft; post a new one."""
@@ -136,32 +138,29 @@ def thread(slug: str, number: int, target: str):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     form = CommentForm(prefix=target_.key, allow_proposal=target_.paragraph is not None)
+    back = thread_url(round_, target_.key)  # while the consultation is loaded
     try:
-        comment = comments.create_comment(
-            get_session(),
-            author=current_user,
-            round_id=round_.id,
-            target=target_,
-            kind=form.kind.data,
-            body=form.body.data,
-            stance=form.stance.data,
-            proposed_text=form.proposed_text.data,
-            submission_key=form.submission_key.data,
-            now=clock.now(),
-            max_chars=max_chars(),
-        )
+        # Only the write is a writer's transaction (on SQLite: holds the write lock); what was
+        # read above, and the answer below, are not. The service re-reads the round in it.
+        with writing(get_session()):
+            comment = comments.create_comment(
+                get_session(),
+                author=current_user,
+                round_id=round_.id,
+                target=target_,
+                kind=form.kind.data,
+                body=form.body.data,
+                stance=form.stance.data,
+                proposed_text=form.proposed_text.data,
+                submission_key=form.submission_key.data,
+                now=clock.now(),
+                max_chars=max_chars(),
+            )
     except comments.RoundClosed:
-        get_session().rollback()
-        return render_thread(
-            round_,
-            target_,
-            status=409,
-            notice=closed_message(round_),
-            notice_error=True,
-            late_text=form.body.data,
+        return render_unsent(
+            round_, target_, notice=closed_message(round_), status=409, late_text=form.body.data
         )
     except comments.WriteRefused as error:
-        get_session().rollback()
         return render_thread(
             round_,
             target_,
@@ -172,13 +171,12 @@ def thread(slug: str, number: int, target: str):
             late_text=form.body.data,
         )
     except Invalid as error:
-        get_session().rollback()
         show_refusal(form, error, refusal_message, fallback="body")
         return render_thread(round_, target_, form=form, status=422)
     notice = created_notice(comment)
     if not htmx:
         flash(notice, "success")
-        return redirect(thread_url(round_, target_.key) + f"#c-{comment.id}")
+        return redirect(f"{back}#c-{comment.id}")
     return count_trigger(render_thread(round_, target_, notice=notice), target_.key)
 
 

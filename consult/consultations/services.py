@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from .. import caching
 from ..errors import NotFound
@@ -115,12 +115,16 @@ def get_round(
     session: Session, slug: str, now: datetime, number: int | None = None
 ) -> Round | None:
     """Return round ``number`` of the consultation ``slug`` (default: its public round)."""
-    consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
-    if consultation is None:
-        return None
     if number is None:
-        return public_round(consultation, now)
-    round_ = next((r for r in consultation.rounds if r.number == number), None)
+        consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
+        return public_round(consultation, now) if consultation is not None else None
+    # One query, the consultation with it: every post and thread page begins with this.
+    round_ = session.scalar(
+        select(Round)
+        .join(Round.consultation)
+        .where(Consultation.slug == slug, Round.number == number)
+        .options(contains_eager(Round.consultation))
+    )
     if round_ is None or round_.opens_at is None or round_.closes_at is None:
         return None
     return round_

@@ -90,7 +90,8 @@ class Document(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    source: Mapped[str] = mapped_column(Text, default="")
+    # The Markdown the draft was imported from: kept, never shown (loaded only when read).
+    source: Mapped[str] = mapped_column(Text, default="", deferred=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="document")

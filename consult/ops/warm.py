@@ -1,0 +1,31 @@
+"""A new app server process does its one-time work before its first request, not in it.
+
+The first requests of a fresh process are several times slower than the next ones: the ORM
+configures its mappers, the comment renderer compiles its patterns, templates are compiled,
+translations read, the first database and Redis connections opened. A deadline rush sent to
+workers just started (or recycled by gunicorn's ``max_requests``) would wait for all of that
+at once. ``warm`` does it while the worker is not yet taking requests: it renders the list
+of consultations (reading only) and one comment.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy.orm import configure_mappers
+
+from .. import sanitise
+
+log = logging.getLogger(__name__)
+
+
+def warm(app: Flask) -> None:
+    """Prepare ``app`` in this process for its first requests; never raises."""
+    try:
+        configure_mappers()
+        sanitise.plain_text(sanitise.comment_html("*Förberedd* för [sidor](https://example.se)"))
+        with app.test_client() as client:
+            client.get("/")
+    except Exception:  # noqa: BLE001 - the first request does the same work if this fails
+        log.exception("Could not prepare the worker for its first requests")
