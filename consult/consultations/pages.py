@@ -24,6 +24,7 @@ from ..extensions import htmx, limiter
 from ..models import Comment, CommentStatus, Round
 from ..web import call, page_arg
 from . import bp, history, services
+from .controls import DraftControls
 from .forms import CommentForm
 from .urls import thread_url
 
@@ -74,6 +75,13 @@ def lang_attr(language: str | None = None) -> Markup:
     if language == str(get_locale()):
         return Markup("")
     return Markup(' lang="%s"') % language
+
+
+@bp.app_template_global()
+def draft_controls(round_: Round, counts: dict[str, int], can_write: bool) -> DraftControls:
+    """What the thread controls of one rendering of ``round_``'s draft page share (see
+    consultations/controls.py): ``counts`` per target, ``can_write`` to offer writing."""
+    return DraftControls(round_, counts, can_write, lang_attr())
 
 
 @bp.app_template_global()
