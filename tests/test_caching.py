@@ -305,6 +305,45 @@ def test_visitors_share_one_rendering_of_the_draft_but_each_gets_their_own_token
     assert 'lang="en"' in second.get(page_url(open_round)).get_data(as_text=True)
 
 
+def test_a_visitor_reloading_the_stored_page_gets_a_304(app, session, open_round):
+    visitor = app.test_client()
+    rendered = visitor.get(page_url(open_round))  # rendered, then stored
+    assert app.test_client().get(page_url(open_round)).status_code == 200  # from the store
+    again = visitor.get(page_url(open_round), headers={"If-None-Match": rendered.headers["ETag"]})
+    assert again.status_code == 304  # the stored page's ETag is the rendered page's
+
+
+def test_app_servers_serve_the_visitors_page_one_of_them_stored_in_redis(
+    database_url, session, open_round, monkeypatch
+):
+    _redis_or_skip(REDIS_URL)
+    from consult.consultations import routes
+
+    rendered = []
+    real = routes.render_template
+    monkeypatch.setattr(
+        routes, "render_template", lambda *a, **k: rendered.append(1) or real(*a, **k)
+    )
+    prefix = f"consult:test:{uuid.uuid4().hex}:"
+    config = make_config(database_url, CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
+    one, two = create_app(config), create_app(config)
+    first = one.test_client().get(page_url(open_round)).get_data(as_text=True)
+    visitor = two.test_client()
+    second = visitor.get(page_url(open_round))
+    assert len(rendered) == 1
+    html = second.get_data(as_text=True)
+    token = _language_form_token(html)
+    assert html.replace(token, "") == first.replace(_language_form_token(first), "")
+    assert second.headers["Content-Type"] == "text/html; charset=utf-8"
+    # Their token is the one their session holds: the language switch works.
+    switch = {"lang": "en", "next": page_url(open_round), "csrf_token": token}
+    assert visitor.post("/sprak", data=switch).status_code == 302
+    store = caching.RedisStore(REDIS_URL, 60)
+    store.client.delete(*store.client.keys(prefix + "*"))
+    for app in (one, two):
+        app.extensions["db_engine"].dispose()
+
+
 def test_signed_in_people_never_get_the_visitors_page(client, auth, session, open_round):
     client.get(page_url(open_round))  # stored for visitors
     user = auth.login()
