@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from .. import caching
 from ..errors import NotFound
@@ -116,7 +116,16 @@ def get_round(
 ) -> Round | None:
     """Return round ``number`` of the consultation ``slug`` (default: its public round)."""
     if number is None:
-        consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
+        # With its rounds, in one statement: the public round is chosen among them.
+        consultation = (
+            session.scalars(
+                select(Consultation)
+                .where(Consultation.slug == slug)
+                .options(joinedload(Consultation.rounds))
+            )
+            .unique()
+            .one_or_none()
+        )
         return public_round(consultation, now) if consultation is not None else None
     # One query, the consultation with it: every post and thread page begins with this.
     round_ = session.scalar(
