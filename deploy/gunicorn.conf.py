@@ -52,9 +52,12 @@ graceful_timeout = _int("CONSULT_GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("CONSULT_GUNICORN_KEEPALIVE", 5)
 
 # Restart each worker after about this many requests (jitter: not all at once), so a slow
-# leak cannot grow without bound. 0 turns it off.
-max_requests = _int("CONSULT_GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("CONSULT_GUNICORN_MAX_REQUESTS_JITTER", 200)
+# leak cannot grow without bound. 0 turns it off. A new worker imports the app anew (no
+# preload): about 2 s of CPU, so not too often: after 2,000 requests that was about 1 ms per
+# request of the visitors' draft page, more than serving it, and a server's two workers,
+# given the same load, restarted within a few seconds of each other.
+max_requests = _int("CONSULT_GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = _int("CONSULT_GUNICORN_MAX_REQUESTS_JITTER", 2000)
 
 preload_app = os.environ.get("CONSULT_GUNICORN_PRELOAD", "0").strip().lower() in {"1", "true"}
 
