@@ -211,14 +211,24 @@ class Row:
     passed: bool | None  # None: a figure printed for information
 
 
-def wrk(url: str, seconds: int, connections: int, threads: int, cookie: str = "") -> dict:
-    """Run wrk against ``url`` and return requests/s and latencies in ms."""
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    threads: int,
+    cookie: str = "",
+    headers: tuple[str, ...] = (),
+) -> dict:
+    """Run wrk against ``url`` (sending ``headers``, "Name: value") and return requests/s
+    and latencies in ms."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     command += ["-s", script.name, "--timeout", "10s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    for header in headers:
+        command += ["-H", header]
     done = subprocess.run(command + [url], capture_output=True, text=True, check=False)
     os.unlink(script.name)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
@@ -571,6 +581,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=15, help="Each wrk run's duration.")
     parser.add_argument("--connections", type=int, default=16, help="wrk, draft page.")
     parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        help='A request header for the draft page and its bare route, as "Name: value" '
+        '(repeatable), e.g. "Accept-Encoding: gzip" as browsers send it.',
+    )
+    parser.add_argument(
         "--staff-connections", type=int, default=2, help="wrk, board and drill-down."
     )
     parser.add_argument("--participants", type=int, default=200)
@@ -635,12 +652,14 @@ def main(argv: list[str] | None = None) -> int:
         bare_url = cluster.bare_url
         if "page" not in args.skip:
             draft = f"{base}/samrad/{DEMO_SLUG}/"
-            bare = wrk(bare_url, args.seconds, args.connections, 2)
-            page = wrk(draft, args.seconds, args.connections, 2)
+            headers = tuple(args.header)
+            sent = "".join(f", {h}" for h in headers)
+            bare = wrk(bare_url, args.seconds, args.connections, 2, headers=headers)
+            page = wrk(draft, args.seconds, args.connections, 2, headers=headers)
             share = page["rps"] / bare["rps"] * 100
             rows += [
                 Row(
-                    f"draft page, req/s (wrk -c{args.connections})",
+                    f"draft page, req/s (wrk -c{args.connections}{sent})",
                     f"{page['rps']:.0f}/s = {share:.0f} % of bare",
                     f"{bare['rps']:.0f}/s",
                     ">= 25 % of bare",
