@@ -719,6 +719,7 @@ def test_listed_comments_come_with_their_event_and_session(session, setting, pla
 
     s = setting
     _point(session, s.staff, s)
+    placed()  # the background's placing writes too: SQLite takes one writer at a time
     _point(session, s.staff, s, submission_key="second")
     placed()
     session.expunge_all()
