@@ -35,7 +35,6 @@ from flask import Flask, current_app, g, has_app_context, request
 from flask import session as http_session
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -398,29 +397,27 @@ def figures(what: str, round_: Round, compute: Callable[[], Any], *extra: Any) -
 # ---------------------------------------------------------------------------------------
 # Pages as visitors see them
 
-# Stands for the visitor's own CSRF token in a stored page (each visitor gets theirs back).
-TOKEN_MARK = "\ue000csrf\ue000"
 # In the key of a stored page: what a stored page holds (a stored page of another format,
 # from an app server not yet upgraded, is never read).
-PAGE_FORMAT = 2
+PAGE_FORMAT = 3
 # Stored pages each app process keeps ready to send.
 PAGE_MEMORY = 32
 
 
 class StoredPage:
-    """A visitor page as stored: its HTML as bytes around the token marks, ready to be sent
-    with a visitor's token, and the digest its ETag is made from (see ``_etag_response``)."""
+    """A visitor page as stored: its HTML as bytes, ready to be sent, and the digest its ETag
+    is made from (see ``_etag_response``)."""
 
-    __slots__ = ("parts", "digest", "rendered_at")
+    __slots__ = ("body", "digest", "rendered_at")
 
     def __init__(self, html: str, rendered_at: float):
-        self.parts = [part.encode() for part in html.split(TOKEN_MARK)]
-        self.digest = hashlib.sha256(b"".join(self.parts)).hexdigest()
+        self.body = html.encode()
+        self.digest = hashlib.sha256(self.body).hexdigest()
         self.rendered_at = rendered_at  # time.time(), comparable between app servers
 
     def text(self) -> str:
         """The page as kept in the shared store: when it was rendered, then its HTML."""
-        return f"{self.rendered_at!r}\n" + TOKEN_MARK.join(p.decode() for p in self.parts)
+        return f"{self.rendered_at!r}\n" + self.body.decode()
 
     @classmethod
     def from_text(cls, text: str) -> StoredPage:
@@ -428,17 +425,17 @@ class StoredPage:
         rendered_at, _, html = text.partition("\n")
         return cls(html, float(rendered_at))
 
-    def response(self, token: str):
-        """The page for a visitor whose CSRF token is ``token``."""
-        response = current_app.response_class(token.encode().join(self.parts), mimetype="text/html")
+    def response(self):
+        """The page as a response, with the digest its ETag is made from."""
+        response = current_app.response_class(self.body, mimetype="text/html")
         response.content_digest = self.digest
         return response
 
 
 def visitor_page(round_: Round, render: Callable[[], str], *extra: Any):
     """Return ``render()``, the HTML of a page of ``round_``, stored for visitors who are not
-    signed in: the same for all of them but for their CSRF token, which is put back per visit
-    (the stored page is then answered as a response, with what its ETag is made from).
+    signed in: the same for all of them (a visitor's page holds no form, so no CSRF token; a
+    rendering that holds one is not stored).
 
     Keyed like ``figures`` (so a comment, a moderation decision or an edit of the draft shows
     at once) and by the address, language and ``extra`` (the round's state). What the round's
@@ -448,6 +445,10 @@ def visitor_page(round_: Round, render: Callable[[], str], *extra: Any):
     Each app process also keeps the pages it served last, ready to send (``PAGE_MEMORY``
     entries, each until its ``PAGE_CACHE_SECONDS`` from its rendering are over), so a visit
     reads no 125 KB from Redis and copies the page once.
+
+    A page without a CSRF token (a visitor's page with no form sets no cookie) may also be
+    kept by the proxy in front for ``PROXY_CACHE_SECONDS`` (``X-Accel-Expires``, see
+    deploy/nginx/consult.conf): that long, a new comment may not yet show to visitors.
     """
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
     if not seconds or current_user.is_authenticated or http_session.get("_flashes"):
@@ -465,15 +466,17 @@ def visitor_page(round_: Round, render: Callable[[], str], *extra: Any):
             left = page.rendered_at + seconds - time.time()
             if left > 0:
                 memory.set(key, page, ttl=left)
-    if page is not None:
-        return page.response(generate_csrf())
-    html = render()
-    token = g.get("csrf_token")
-    if token and not request.environ.get(FLASHED):
-        page = StoredPage(html.replace(token, TOKEN_MARK), time.time())
+    if page is None:
+        html = render()
+        if request.environ.get(FLASHED) or g.get("csrf_token"):
+            return html
+        page = StoredPage(html, time.time())
         store().set(key, page.text(), ttl=seconds)
         memory.set(key, page, ttl=seconds)
-    return html
+    response = page.response()
+    if current_app.config["PROXY_CACHE_SECONDS"]:
+        response.headers["X-Accel-Expires"] = str(current_app.config["PROXY_CACHE_SECONDS"])
+    return response
 
 
 # ---------------------------------------------------------------------------------------
@@ -505,13 +508,12 @@ def _etag_response(response):
     if rendered_token:
         # The signed CSRF token differs on every render, yet every signature of the session's
         # token is valid (no time limit): the page is the same for the session's token.
-        content = getattr(response, "content_digest", None)
-        if content is None:  # (a stored visitor page comes with it)
-            body = response.get_data().replace(rendered_token.encode(), b"")
-            content = hashlib.sha256(body).hexdigest()
+        body = response.get_data().replace(rendered_token.encode(), b"")
+        content = hashlib.sha256(body).hexdigest()
         digest = hashlib.sha256(f"{http_session.get('csrf_token')}:{content}".encode())
     else:
-        digest = hashlib.sha256(response.get_data())
+        content = getattr(response, "content_digest", None)  # a stored visitor page
+        digest = hashlib.sha256(content.encode() if content else response.get_data())
     response.set_etag(digest.hexdigest()[:32])
     return response.make_conditional(request)
 

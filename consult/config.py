@@ -87,6 +87,9 @@ def defaults(instance_path: str) -> dict:
         # (seconds; 0: never): comments and edits of the draft show at once, other changes
         # (working groups, a strategy's publication) within this time.
         "PAGE_CACHE_SECONDS": int(os.environ.get("CONSULT_PAGE_CACHE_SECONDS", "30")),
+        # Such a page without a form (no CSRF token, no cookie) may be kept this long by the
+        # proxy in front (nginx's micro-cache, deploy/nginx/consult.conf; 0: never).
+        "PROXY_CACHE_SECONDS": int(os.environ.get("CONSULT_PROXY_CACHE_SECONDS", "1")),
         "CACHE_KEY_PREFIX": "consult:figures:",
         # Analysis jobs: an RQ queue on this Redis when set, else a thread pool in the app.
         "ANALYSIS_REDIS_URL": os.environ.get("CONSULT_REDIS_URL", ""),

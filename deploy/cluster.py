@@ -411,6 +411,7 @@ class Cluster:
             "APP_SERVERS": servers,
             "STATIC": str(ROOT / "static"),
             "LOGS": str(self.logs),
+            "CACHE": str(base / "cache"),
             "BARE_UPSTREAM": "",
             "BARE_LOCATION": "",
         }

@@ -370,8 +370,19 @@ class Checks:
         ok = ok and style.status_code == 200 and "immutable" in cache
         # nginx serves it (the app's static route adds no such header).
         figures.append(f"{match.group(1)} {style.status_code} '{cache}'")
+        # A visitor's draft page is kept by nginx for the second the app allows; a request
+        # with a cookie (a signed-in person's) always goes to an app server.
+        draft = f"{self.nginx}{ROUND_PATH}/"
+        seen = [requests.get(draft, timeout=TIMEOUT).headers.get("X-Cache") for _ in range(2)]
+        with_cookie = requests.get(draft, cookies={"session": "x"}, timeout=TIMEOUT)
+        seen.append(with_cookie.headers.get("X-Cache"))
+        ok = ok and seen[1] in ("HIT", "UPDATING") and seen[2] == "BYPASS"
+        figures.append(
+            f"draft page from nginx's cache: visitor {seen[0]}, {seen[1]}; cookie {seen[2]}"
+        )
         return self.report.check(
-            "(g) operations endpoints refused to other addresses; static files from nginx",
+            "(g) operations endpoints refused to other addresses; static files and visitors' "
+            "pages from nginx",
             ok,
             "; ".join(figures),
         )

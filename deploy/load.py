@@ -253,11 +253,12 @@ def _latencies(result: dict) -> str:
     return text_ + (f", {result['errors']} errors" if result["errors"] else "")
 
 
-def staff_cookie(base: str, verify: bool) -> str:
-    """Sign in as the demo staff account through nginx; return the Cookie header's value."""
+def demo_cookie(base: str, verify: bool, role: str) -> str:
+    """Sign in as the first demo account of ``role`` through nginx; return the Cookie
+    header's value."""
     from consult.demo import DEMO_ACCOUNTS
 
-    email, password, _ = next(a for a in DEMO_ACCOUNTS if a[2] == "staff")
+    email, password, _ = next(a for a in DEMO_ACCOUNTS if a[2] == role)
     browser = requests.Session()
     browser.verify = verify
     token = CSRF.search(browser.get(f"{base}/konto/logga-in", timeout=30).text)[1]
@@ -268,7 +269,11 @@ def staff_cookie(base: str, verify: bool) -> str:
         timeout=30,
     )
     if answer.status_code != 302:
-        raise SystemExit(f"Staff login answered HTTP {answer.status_code}")
+        raise SystemExit(f"The {role}'s login answered HTTP {answer.status_code}")
+    return _cookie_header(browser)
+
+
+def _cookie_header(browser: requests.Session) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
 
 
@@ -674,8 +679,32 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             ]
             print(f"  draft page measured: {page}", flush=True)
+            # A visitor's page comes from nginx's micro-cache. With a cookie it comes from the
+            # app: a visitor who chose English gets the page the app keeps ready, a signed-in
+            # person's is rendered for them. Both measured too, beside the bare route with
+            # the same cookie.
+            english = requests.Session()
+            english.verify = verify
+            english.get(f"{base}/sprak", params={"lang": "en", "next": "/"}, timeout=30)
+            for label, cookie in (
+                ("draft page, visitor in English (from the app)", _cookie_header(english)),
+                ("draft page, signed in (rendered)", demo_cookie(base, verify, "participant")),
+            ):
+                bare = wrk(bare_url, args.seconds, args.connections, 2, cookie, headers)
+                measured = wrk(draft, args.seconds, args.connections, 2, cookie, headers)
+                share = measured["rps"] / bare["rps"] * 100
+                rows.append(
+                    Row(
+                        label,
+                        f"{measured['rps']:.0f}/s = {share:.0f} % of bare; " + _latencies(measured),
+                        f"{bare['rps']:.0f}/s; {_latencies(bare)}",
+                        "(for comparison)",
+                        None,
+                    )
+                )
+                print(f"  {label} measured: {measured}", flush=True)
         if "board" not in args.skip:
-            cookie = staff_cookie(base, verify)
+            cookie = demo_cookie(base, verify, "staff")
             c = args.staff_connections
             bare = wrk(bare_url, args.seconds, c, 1, cookie)
             for label, path in (

@@ -25,6 +25,7 @@ LOCAL = {
     "APP_SERVERS": "server 127.0.0.1:8001;\nserver 127.0.0.1:8002;",
     "STATIC": str(ROOT / "static"),
     "LOGS": "/tmp/consult-logs",
+    "CACHE": "/tmp/consult-cache",
     "BARE_UPSTREAM": "",
     "BARE_LOCATION": "",
 }
@@ -154,7 +155,7 @@ def test_gunicorn_workers_follow_the_cores_unless_set(monkeypatch):
     reason="Debian's nginx or openssl is not installed",
 )
 def test_nginx_accepts_the_production_site_as_it_stands(tmp_path):
-    # Only the certificate and log paths are replaced (nginx -t opens them); the rest,
+    # Only the certificate, log and cache paths are replaced (nginx -t opens them); the rest,
     # TLS and the port-80 redirect included, is checked as an operator installs it.
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
@@ -165,6 +166,7 @@ def test_nginx_accepts_the_production_site_as_it_stands(tmp_path):
     )
     site = SITE.replace("/etc/ssl/consult/", f"{tmp_path}/")
     site = site.replace("/var/log/nginx/", f"{tmp_path}/")
+    site = site.replace("/var/lib/nginx/", f"{tmp_path}/")
     (tmp_path / "consult.conf").write_text(site)
     main = tmp_path / "nginx.conf"
     main.write_text(

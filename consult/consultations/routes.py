@@ -222,12 +222,17 @@ def receipt_download():
     return response
 
 
-@bp.post("/sprak")
+@bp.route("/sprak", methods=["GET", "POST"])
 def language():
-    """Remember the chosen interface language (and store it on the account)."""
-    chosen = request.form.get("lang", "")
+    """Remember the chosen interface language for this visit; a signed-in person's form
+    (a POST, with its CSRF token) also stores it on the account.
+
+    Visitors switch with a GET: the only thing it changes is their own session's language,
+    and pages without a form then carry no token, set no cookie and can be cached for all.
+    """
+    chosen = request.values.get("lang", "")
     if chosen in current_app.config["LANGUAGES"]:
         http_session["lang"] = chosen
-        if current_user.is_authenticated:
+        if request.method == "POST" and current_user.is_authenticated:
             accounts.set_locale(get_session(), current_user, chosen)
-    return redirect(safe_next(request.form.get("next"), url_for("consultations.index")))
+    return redirect(safe_next(request.values.get("next"), url_for("consultations.index")))

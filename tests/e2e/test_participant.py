@@ -89,6 +89,25 @@ def test_start_page_lists_the_open_consultation(page: Page, live_server, seed: S
     assert_no_problems(page)
 
 
+def test_a_visitor_reads_without_a_cookie_and_switches_language_with_the_keyboard(
+    page: Page, live_server, seed: Seed
+):
+    page.goto(round_url(live_server, seed) + "#main")
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    assert page.context.cookies() == []  # reading sets none
+    switch = page.locator(".site-header button[name='lang']")
+    expect(switch).to_have_attribute("value", "en")
+    switch.focus()
+    page.keyboard.press("Enter")
+    # Back on the same page (next=), now in English, and remembered for the visit.
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.url.split("#")[0] == round_url(live_server, seed)
+    assert [c["name"] for c in page.context.cookies()] == ["session"]
+    page.goto(live_server.at("/"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert_no_problems(page)
+
+
 # --- Registration --------------------------------------------------------------------------
 
 
