@@ -58,6 +58,8 @@ SECRET_KEY = "deploy-load-not-secret"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 PASSWORD = "belastning-före-stängning"
 BURST_MARK = "(belastningsprov {tag} {n})"
+# What htmx sends with a form it posts (the way browsers with JavaScript send a comment).
+HTMX = {"HX-Request": "true", "HX-Target": "thread-doc", "HX-Current-URL": "/"}
 
 # wrk prints p50/75/90/99 only: this script prints the figures we need as one JSON line.
 WRK_SCRIPT = """
@@ -412,15 +414,14 @@ def burst(
         sent = datetime.now(UTC)
         began = time.monotonic()
         try:
-            answer = browser.post(url, data=data, allow_redirects=False, timeout=60)
-            status, location = answer.status_code, answer.headers.get("Location", "")
-            closed = answer.status_code == 409 and (
-                "stängd" in answer.text or "is closed" in answer.text
-            )
+            # As a browser posts the form (htmx): the answer holds the new comment.
+            answer = browser.post(url, data=data, headers=HTMX, allow_redirects=False, timeout=60)
+            status, text_ = answer.status_code, answer.text
+            closed = status == 409 and ("stängd" in text_ or "is closed" in text_)
         except requests.RequestException:
-            status, location, closed = 0, "", False
+            status, text_, closed = 0, "", False
         took = (time.monotonic() - began) * 1000
-        found = re.search(r"#c-(\d+)$", location)
+        found = re.search(r'<article id="c-(\d+)"', text_) if status == 200 else None
         with lock:
             results.append(
                 {
@@ -451,9 +452,9 @@ def burst(
     took_s = time.monotonic() - started
     client_cpu = time.process_time() - client_cpu
 
-    acknowledged = {r["id"] for r in results if r["status"] == 302 and r["id"]}
+    acknowledged = {r["id"] for r in results if r["status"] == 200 and r["id"]}
     refused = [r for r in results if r["status"] == 409]
-    other = [r for r in results if r["status"] not in (302, 409)]
+    other = [r for r in results if r["status"] not in (200, 409)]
     with engine.connect() as connection:
         saved = connection.execute(
             select(Comment.id, Comment.created_at).where(
@@ -473,6 +474,13 @@ def burst(
     late_clear = [r for r in late_sent if r["status"] == 409 and r["closed_message"]]
     latencies = sorted(r["ms"] for r in results)
     p50, p95 = statistics.median(latencies), _percentile(latencies, 95)
+    for number in range(len(waves)):
+        wave = sorted(r["ms"] for r in results if r["n"] // at_once == number)
+        print(
+            f"  wave {number + 1}: p50 {statistics.median(wave):.0f} ms, p95 "
+            f"{_percentile(wave, 95):.0f} ms, slowest {wave[-1]:.0f} ms",
+            flush=True,
+        )
     statuses = ", ".join(
         f"{s or 'no answer'}: {sum(1 for r in results if r['status'] == s)}"
         for s in sorted({r["status"] for r in results})

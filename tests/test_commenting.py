@@ -54,21 +54,36 @@ def paragraph(open_round):
     return open_round.document.paragraphs[0]
 
 
-def test_htmx_post_returns_thread_with_comment_and_count_trigger(
-    client, auth, open_round, paragraph
+def test_htmx_post_answers_with_a_fresh_form_and_the_comment_for_the_thread(
+    client, auth, session, open_round, paragraph
 ):
     auth.login()
+    _post(client, open_round, paragraph.anchor, body="Den första.", submission_key="k0")
     response = _post(
         client, open_round, paragraph.anchor, body="Bra *förslag*", stance="agree", headers=HX
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.lstrip().startswith(f'<div id="thread-{paragraph.anchor}"')
-    assert "<em>förslag</em>" in page and "<html" not in page
+    key = paragraph.anchor
+    # The sent form is replaced by an empty one with a new submission key...
+    assert response.headers["HX-Retarget"] == f"#form-{key}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert page.lstrip().startswith(f'<form id="form-{key}"')
+    assert 'value="k1"' not in page and "<html" not in page
+    # ...and, out of band, the thank-you, the new count and the comment at the list's top;
+    # not the thread's earlier comments.
+    newest = session.scalars(select(Comment).order_by(Comment.id.desc())).first()
+    assert re.search(rf'<div id="thread-notice-{key}" hx-swap-oob="true">\s*<p class="notice', page)
+    assert re.search(rf'id="thread-title-{key}"[^>]*hx-swap-oob="true">2 ', page)
+    assert re.search(
+        rf'<ol id="comments-{key}" hx-swap-oob="afterbegin"><li>\s*<article id="c-{newest.id}"',
+        page,
+    )
+    assert "<em>förslag</em>" in page and "Den första." not in page
     trigger = json.loads(response.headers["HX-Trigger"])
     assert f"comments-changed-{paragraph.anchor}" in trigger
     count = client.get(_url(open_round, paragraph.anchor) + "/antal", headers=HX)
-    assert ">1 " in count.get_data(as_text=True)
+    assert ">2 " in count.get_data(as_text=True)
 
 
 def test_no_js_post_redirects_to_the_comment(client, auth, session, open_round, paragraph):

@@ -100,6 +100,10 @@ def test_a_new_worker_reads_a_page_before_its_first_request_and_never_fails_for_
     app.after_request(lambda response: read.append((response.status_code, response)) or response)
     warm.warm(app)
     assert [code for code, _ in read] == [200]  # the list of consultations, read
+    # Every template is compiled: a rush's first post renders nothing new.
+    compiled = {name for _, name in app.jinja_env.cache}
+    assert {"consultations/_posted.html", "consultations/_unsent.html"} <= compiled
+    assert len(compiled) >= len(app.jinja_env.list_templates(extensions=["html"]))
 
     def broken(*_args):
         raise RuntimeError("no database")

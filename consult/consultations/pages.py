@@ -105,11 +105,7 @@ def render_thread(
     replies = {c.id: services.visible_replies(c, viewer) for c in items[:shown]}
     ids = [c.id for c in items[:shown]] + [r.id for rs in replies.values() for r in rs]
     if form is None and current_user.is_authenticated:
-        form = CommentForm(
-            prefix=target.key, formdata=None, allow_proposal=target.paragraph is not None
-        )
-        if target.paragraph is not None:
-            form.proposed_text.data = target.paragraph.text
+        form = empty_comment_form(target)
     context = {
         "round": round_,
         "consultation": round_.consultation,
@@ -133,6 +129,44 @@ def render_thread(
     }
     template = "consultations/_thread.html" if htmx else "consultations/thread.html"
     return make_response(render_template(template, **context), status)
+
+
+def empty_comment_form(target) -> CommentForm:
+    """A new comment form on ``target`` (a paragraph's proposal starts from its text)."""
+    form = CommentForm(
+        prefix=target.key, formdata=None, allow_proposal=target.paragraph is not None
+    )
+    if target.paragraph is not None:
+        form.proposed_text.data = target.paragraph.text
+    return form
+
+
+def render_posted(round_, target, comment: Comment, notice: str):
+    """Answer a comment sent with htmx: a fresh form, the thank-you, the thread's new count
+    and the comment at the top of the thread's list (see ``_posted.html``)."""
+    session = get_session()
+    viewer = web.viewer()
+    context = {
+        "round": round_,
+        "consultation": round_.consultation,
+        "target": target,
+        "comment": comment,
+        "replies": {comment.id: []},
+        "agreed": services.agreed_ids(session, viewer, [comment.id]),
+        "comment_langs": services.comment_languages(session, [comment.id]),
+        "total": services.target_count(session, round_, target, None),
+        "state": services.round_state(round_, clock.now()),
+        "max_chars": max_chars(),
+        "form": empty_comment_form(target),
+        "notice": notice,
+        "notice_error": False,
+        "late_text": None,
+        "is_htmx": True,
+    }
+    response = make_response(render_template("consultations/_posted.html", **context))
+    response.headers["HX-Retarget"] = f"#form-{target.key}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def render_unsent(round_, target, *, notice: str, status: int, late_text: str | None):

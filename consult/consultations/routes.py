@@ -41,6 +41,7 @@ from .pages import (
     limit_writes,
     max_chars,
     render_comment,
+    render_posted,
     render_thread,
     render_unsent,
     round_or_404,
@@ -177,7 +178,7 @@ def thread(slug: str, number: int, target: str):
     if not htmx:
         flash(notice, "success")
         return redirect(f"{back}#c-{comment.id}")
-    return count_trigger(render_thread(round_, target_, notice=notice), target_.key)
+    return count_trigger(render_posted(round_, target_, comment, notice), target_.key)
 
 
 @bp.get("/samrad/<slug>/omgang/<int:number>/synpunkter/<target>/antal")

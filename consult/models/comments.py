@@ -48,6 +48,16 @@ class Comment(Base):
             "author_organisation_id",
             "created_at",
         ),
+        # One target's comments in time order, with their state: a thread's page and count.
+        Index(
+            "ix_comment_target",
+            "round_id",
+            "paragraph_id",
+            "section_id",
+            "parent_id",
+            "created_at",
+            "status",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

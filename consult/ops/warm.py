@@ -4,8 +4,8 @@ The first requests of a fresh process are several times slower than the next one
 configures its mappers, the comment renderer compiles its patterns, templates are compiled,
 translations read, the first database and Redis connections opened. A deadline rush sent to
 workers just started (or recycled by gunicorn's ``max_requests``) would wait for all of that
-at once. ``warm`` does it while the worker is not yet taking requests: it renders the list
-of consultations (reading only) and one comment.
+at once. ``warm`` does it while the worker is not yet taking requests: it compiles every
+template (about 2 s), renders the list of consultations (reading only) and one comment.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def warm(app: Flask) -> None:
     """Prepare ``app`` in this process for its first requests; never raises."""
     try:
         configure_mappers()
+        for name in app.jinja_env.list_templates(extensions=["html", "txt"]):
+            app.jinja_env.get_template(name)
         sanitise.plain_text(sanitise.comment_html("*Förberedd* för [sidor](https://example.se)"))
         with app.test_client() as client:
             client.get("/")

@@ -182,13 +182,25 @@ def test_comment_on_a_paragraph_in_place(page: Page, live_server, seed: Seed):
     expect(comment.locator(".author")).to_contain_text(seed.user_name)
     expect(comment.locator(".author")).to_contain_text(seed.organisation)
     # The confirmation at the top of the thread is announced and takes the focus.
-    notice = thread.locator(":scope > .notice")
+    notice = thread.locator(f"#thread-notice-{anchor} > .notice")
     expect(notice).to_be_visible()
     expect(notice).to_be_focused()
     expect(thread.locator(".thread-head h3")).to_have_text(re.compile(r"^\s*1\D"))
     assert_same_page(page, url)
-    # The thread is still there, with a fresh, empty form for the next comment.
+    # The thread is still there, with a fresh, empty form for the next comment; a second
+    # comment goes to the top of the list, and "no comments yet" was never shown.
     expect(thread.locator(f"textarea[name='{anchor}-body']")).to_have_value("")
+    expect(thread.locator(".no-comments")).to_be_hidden()
+    body = thread.locator(f"textarea[name='{anchor}-body']")
+    body.click()
+    body.press_sequentially("En andra synpunkt.")
+    thread.locator("form.comment-form button[type='submit']").click()
+    expect(comment).to_have_count(2)
+    expect(comment.first.locator(".prose")).to_have_text("En andra synpunkt.")
+    expect(thread.locator(".thread-head h3")).to_have_text(re.compile(r"^\s*2\D"))
+    expect(thread.locator(f"#thread-notice-{anchor} > .notice")).to_have_count(1)
+    screenshot(page, "02c-thread-after-two-posts", full_page=False)
+    assert_same_page(page, url)
     assert_no_problems(page)
 
 
