@@ -58,6 +58,8 @@ SECRET_KEY = "deploy-load-not-secret"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 PASSWORD = "belastning-före-stängning"
 BURST_MARK = "(belastningsprov {tag} {n})"
+# How long the burst's comments may take to be placed into the round's themes, from its start.
+PLACING_WAIT_S = 300
 # What htmx sends with a form it posts (the way browsers with JavaScript send a comment).
 HTMX = {"HX-Request": "true", "HX-Target": "thread-doc", "HX-Current-URL": "/"}
 
@@ -327,6 +329,9 @@ def participants(database_url: str, count: int) -> list[tuple[dict, str]]:
                 display_name=f"Belastning {n}",
                 password_hash=hashed,
                 category=Category.INDIVIDUAL,
+                # Confirmed, as people in a rush are: their comments are published at once,
+                # and so placed into the round's themes.
+                email_confirmed_at=datetime.now(UTC),
             )
             for n, email in enumerate(emails)
         )
@@ -466,6 +471,7 @@ def burst(
             .select_from(Comment)
             .where(Comment.round_id == round_id, Comment.created_at > closes_at)
         )
+    placed, placed_after = _wait_for_placing(engine, round_id, acknowledged, started)
     engine.dispose()
     saved_ids = {row.id for row in saved}
     lost = acknowledged - saved_ids
@@ -509,6 +515,13 @@ def burst(
             not lost and not other,
         ),
         Row(
+            "burst: comments placed into themes (RQ worker)",
+            f"{placed} of {len(acknowledged)} placed {placed_after:.0f} s after the burst began",
+            "",
+            f"all within {PLACING_WAIT_S} s",
+            placed == len(acknowledged),
+        ),
+        Row(
             "burst: nothing after closing",
             f"{after_close} created after closing; {len(late_clear)} of {len(late_sent)} late "
             f"posts refused clearly; {len(refused)} refused in all",
@@ -517,6 +530,37 @@ def burst(
             after_close == 0 and len(late_clear) == len(late_sent),
         ),
     ]
+
+
+def _wait_for_placing(
+    engine, round_id: int, comment_ids: set[int], started: float
+) -> tuple[int, float]:
+    """Wait until the round's last analysis has placed ``comment_ids`` into its themes (in
+    the background, a moment after each post); return how many it placed, and when."""
+    from consult.models import AnalysedComment, Analysis, AnalysisStatus
+
+    latest = (
+        select(Analysis.id)
+        .where(Analysis.round_id == round_id, Analysis.status == AnalysisStatus.DONE)
+        .order_by(Analysis.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    counted = (
+        select(func.count())
+        .select_from(AnalysedComment)
+        .where(
+            AnalysedComment.analysis_id == latest,
+            AnalysedComment.comment_id.in_(sorted(comment_ids)),
+        )
+    )
+    while True:
+        with engine.connect() as connection:
+            placed = connection.scalar(counted) if comment_ids else 0
+        waited = time.monotonic() - started
+        if placed >= len(comment_ids) or waited > PLACING_WAIT_S:
+            return placed, waited
+        time.sleep(1)
 
 
 def _percentile(ordered: list[float], percent: float) -> float:

@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import clock
-from ..db import get_session
+from ..db import get_session, writes_briefly, writing
 from ..errors import Invalid, Refusal
 from ..extensions import htmx
 from ..models import Comment
@@ -217,6 +217,7 @@ def _edit_form(comment_: Comment, formdata=None):
 
 
 @bp.route("/synpunkter/<int:comment_id>/redigera", methods=["GET", "POST"])
+@writes_briefly
 @login_required
 @limit_writes
 def edit(comment_id: int):
@@ -233,19 +234,20 @@ def edit(comment_id: int):
     if request.method == "POST":
         fields = form.data
         try:
-            comments.edit_comment(
-                session,
-                user=current_user,
-                comment_id=comment_.id,
-                kind=fields.get("kind"),
-                body=fields["body"],
-                stance=fields.get("stance"),
-                proposed_text=fields.get("proposed_text"),
-                now=clock.now(),
-                max_chars=max_chars(),
-            )
+            # Only the write holds SQLite's write lock (the service re-reads the round in it).
+            with writing(session):
+                comments.edit_comment(
+                    session,
+                    user=current_user,
+                    comment_id=comment_.id,
+                    kind=fields.get("kind"),
+                    body=fields["body"],
+                    stance=fields.get("stance"),
+                    proposed_text=fields.get("proposed_text"),
+                    now=clock.now(),
+                    max_chars=max_chars(),
+                )
         except Invalid as error:
-            session.rollback()
             show_refusal(form, error, refusal_message, fallback="body")
             status = 422
         except Refusal as error:
@@ -311,6 +313,7 @@ def withdraw(comment_id: int):
 
 
 @bp.route("/synpunkter/<int:comment_id>/svara", methods=["GET", "POST"])
+@writes_briefly
 @login_required
 @limit_writes
 def reply(comment_id: int):
@@ -320,17 +323,17 @@ def reply(comment_id: int):
     status = 200
     if request.method == "POST":
         try:
-            reply_ = comments.create_reply(
-                get_session(),
-                author=current_user,
-                parent_id=parent.id,
-                body=form.body.data,
-                submission_key=form.submission_key.data,
-                now=clock.now(),
-                max_chars=max_chars(),
-            )
+            with writing(get_session()):
+                reply_ = comments.create_reply(
+                    get_session(),
+                    author=current_user,
+                    parent_id=parent.id,
+                    body=form.body.data,
+                    submission_key=form.submission_key.data,
+                    now=clock.now(),
+                    max_chars=max_chars(),
+                )
         except Invalid as error:
-            get_session().rollback()
             show_refusal(form, error, refusal_message, fallback="body")
             status = 422
         except Refusal as error:

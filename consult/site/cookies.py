@@ -28,8 +28,9 @@ def documented() -> list[Cookie]:
             config["SESSION_COOKIE_NAME"],
             str(
                 _l(
-                    "Keeps you logged in during your visit, protects the forms against forged "
-                    "requests (CSRF) and remembers the language you chose."
+                    "Set only when you log in, choose a language or open a form (reading sets "
+                    "no cookie): keeps you logged in during your visit, protects the forms "
+                    "against forged requests (CSRF) and remembers the language you chose."
                 )
             ),
             str(_l("Until you close the browser")),
