@@ -80,7 +80,8 @@ def writes_briefly(view):
 
 @contextmanager
 def writing(session: Session) -> Iterator[None]:
-    """Run the block as the writing part of the request (in a ``writes_briefly`` view).
+    """Run the block as the writing part of the request (in a ``writes_briefly`` view) or of
+    a background job's ``reading`` block.
 
     On SQLite the reading transaction before it ends (what it loaded stays loaded: re-read
     under a lock what must be checked) and the block's first statement begins the writer's
@@ -89,16 +90,34 @@ def writing(session: Session) -> Iterator[None]:
     rolls it back before it leaves the block, so no lock is held while the answer is
     rendered. After the block, the request's transactions read again.
     """
+    with _transactions(session, writes=True):
+        yield
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """Run the block's transactions as readers in background work whose transactions write
+    (``expect_writes``): on SQLite they begin deferred and hold no lock while the job reads
+    and computes; its writes go in ``writing`` blocks inside, which hold the lock for the
+    write alone. (A job's transaction that read first could not wait for the lock later.)"""
+    with _transactions(session, writes=False):
+        yield
+
+
+@contextmanager
+def _transactions(session: Session, writes: bool) -> Iterator[None]:
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()
     previous = g.get("db_writes")
-    g.db_writes = True
+    g.db_writes = writes
     try:
         yield
     except BaseException:
         session.rollback()
         raise
     finally:
+        if not writes and session.in_transaction():
+            session.commit()  # the block's reading ends with it (nothing to write is in it)
         if previous is None:
             g.pop("db_writes", None)
         else:

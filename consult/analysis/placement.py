@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 import nlp
 
 from .. import clock
+from ..db import reading, writing
 from ..models import (
     AnalysedComment,
     Analysis,
@@ -110,24 +111,27 @@ def place_quietly(session: Session, comment: Comment, now: datetime) -> None:
 def place_round(session: Session, round_id: int) -> int:
     """Place the round's published comments its last analysis has not read; return how many
     were placed. A comment that fails is logged and left for the next pass."""
-    try:  # the comments' vectors first (the semantic view), whether or not there are themes
-        waiting = session.scalars(unembedded(round_id)).all()
-        vectors.embed_missing(session, waiting)
-    except Exception:  # noqa: BLE001 - without vectors the words alone place the comments
-        session.rollback()
-        log.exception("Could not embed the comments of round %s", round_id)
-    analysis_id = last_analysis(session, round_id)
-    if analysis_id is None:
-        return 0
-    placed = 0
-    for comment_id in session.scalars(unread(round_id, analysis_id)).all():
-        try:
-            comment = session.get(Comment, comment_id)
-            placed += place(session, analysis_id, comment, clock.now())
-        except Exception:  # noqa: BLE001 - one comment must not stop the others
+    # Reading and the engine's work hold no lock; each comment's rows are written in a short
+    # transaction of their own (on SQLite the posts of a deadline rush wait for no pass).
+    with reading(session):
+        try:  # the comments' vectors first (the semantic view), whether or not there are themes
+            waiting = session.scalars(unembedded(round_id)).all()
+            vectors.embed_missing(session, waiting)
+        except Exception:  # noqa: BLE001 - without vectors the words alone place the comments
             session.rollback()
-            log.exception("Could not place comment %s into the round's themes", comment_id)
-    return placed
+            log.exception("Could not embed the comments of round %s", round_id)
+        analysis_id = last_analysis(session, round_id)
+        if analysis_id is None:
+            return 0
+        placed = 0
+        for comment_id in session.scalars(unread(round_id, analysis_id)).all():
+            try:
+                comment = session.get(Comment, comment_id)
+                placed += place(session, analysis_id, comment, clock.now())
+            except Exception:  # noqa: BLE001 - one comment must not stop the others
+                session.rollback()
+                log.exception("Could not place comment %s into the round's themes", comment_id)
+        return placed
 
 
 def place_all(session: Session) -> int:
@@ -188,40 +192,37 @@ def place(session: Session, analysis_id: int, comment: Comment, now: datetime) -
     if model is None:
         return False
     text = comment_text(comment)
-    session.add(
-        AnalysedComment(
-            analysis_id=analysis_id,
-            comment_id=comment.id,
-            stance=stance_reading.lexicon_readings([text])[0],
-            language=nlp.language(text),
-        )
+    reading_ = AnalysedComment(
+        analysis_id=analysis_id,
+        comment_id=comment.id,
+        stance=stance_reading.lexicon_readings([text])[0],
+        language=nlp.language(text),
     )
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return False
     theme = _chosen_theme(session, analysis_id, comment, text, model)
-    already_tagged = session.scalar(
-        select(ThemeAssignment.id)
-        .where(ThemeAssignment.comment_id == comment.id, ThemeAssignment.removed_at.is_(None))
-        .limit(1)
-    )
-    if theme is not None and already_tagged is None:
-        session.add(
-            ThemeAssignment(
-                comment_id=comment.id,
-                theme_id=theme.id,
-                source=Origin.MODEL,
-                assigned_at=now,
-                after_analysis=True,
-            )
+    theme_id = theme.id if theme is not None else None
+    # Written after the engine's work, checked again under the write lock.
+    with writing(session):
+        already_tagged = session.scalar(
+            select(ThemeAssignment.id)
+            .where(ThemeAssignment.comment_id == comment.id, ThemeAssignment.removed_at.is_(None))
+            .limit(1)
         )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
+        session.add(reading_)
+        if theme_id is not None and already_tagged is None:
+            session.add(
+                ThemeAssignment(
+                    comment_id=comment.id,
+                    theme_id=theme_id,
+                    source=Origin.MODEL,
+                    assigned_at=now,
+                    after_analysis=True,
+                )
+            )
+        try:
+            session.commit()
+        except IntegrityError:  # another pass read it first
+            session.rollback()
+            return False
     return True
 
 

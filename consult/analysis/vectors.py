@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from nlp import semantic
 
+from ..db import writing
 from ..models import Comment, CommentVector
 from .selection import comment_text
 
@@ -66,16 +67,18 @@ def embed_missing(session: Session, comments: Sequence[Comment], limit: int | No
     for start in range(0, len(missing), CHUNK):
         chunk = missing[start : start + CHUNK]
         vectors = semantic.embed([texts[i] for i in chunk])
-        for comment_id, vector in zip(chunk, vectors, strict=True):
-            row = stored.get(comment_id) or CommentVector(comment_id=comment_id)
-            row.model, row.dims = semantic.MODEL, semantic.DIMS
-            row.digest, row.data = digest(texts[comment_id]), semantic.compact(vector)
-            session.add(row)
-        try:
-            session.commit()
-            done += len(chunk)
-        except IntegrityError:  # another pass stored them first: theirs are as good
-            session.rollback()
+        # The embedding above holds no lock; the write below holds SQLite's for itself only.
+        with writing(session):
+            for comment_id, vector in zip(chunk, vectors, strict=True):
+                row = stored.get(comment_id) or CommentVector(comment_id=comment_id)
+                row.model, row.dims = semantic.MODEL, semantic.DIMS
+                row.digest, row.data = digest(texts[comment_id]), semantic.compact(vector)
+                session.add(row)
+            try:
+                session.commit()
+                done += len(chunk)
+            except IntegrityError:  # another pass stored them first: theirs are as good
+                session.rollback()
     return done
 
 
