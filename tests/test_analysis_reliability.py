@@ -697,6 +697,40 @@ def test_a_comment_that_could_not_be_placed_is_placed_by_the_next_pass(
     assert readings(session, job.id, second.id) == 1
 
 
+def test_a_placing_pass_lets_others_write_while_the_engine_reads_a_comment(
+    app, session, analysed_round, monkeypatch, placed
+):
+    import sqlite3
+
+    from consult.analysis import placement
+
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: one writer at a time (PostgreSQL has row locks)")
+    round_, job = analysed_round
+    could_write = []
+    chosen = placement._chosen_theme
+
+    def while_choosing(*args):
+        # Another writer (a post in a rush), which would not wait for the lock.
+        other = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            could_write.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            could_write.append(False)
+        finally:
+            other.close()
+        return chosen(*args)
+
+    monkeypatch.setattr(placement, "_chosen_theme", while_choosing)
+    comment = publish(session, round_, "Bredband och fiber till byarna behövs.")
+    placed()
+    assert could_write == [True]
+    assert readings(session, job.id, comment.id) == 1
+
+
 def test_two_passes_place_a_comment_once(app, session, analysed_round, placed):
     from consult.analysis import placement
 
