@@ -474,8 +474,8 @@ def visitor_page(round_: Round, render: Callable[[], str], *extra: Any):
         store().set(key, page.text(), ttl=seconds)
         memory.set(key, page, ttl=seconds)
     response = page.response()
-    if current_app.config["PROXY_CACHE_SECONDS"]:
-        response.headers["X-Accel-Expires"] = str(current_app.config["PROXY_CACHE_SECONDS"])
+    if proxy_seconds := current_app.config["PROXY_CACHE_SECONDS"]:
+        response.headers["X-Accel-Expires"] = str(proxy_seconds)
     return response
 
 
