@@ -35,6 +35,7 @@ from flask import Flask, current_app, g, has_app_context, request
 from flask import session as http_session
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -381,9 +382,7 @@ def figures(what: str, round_: Round, compute: Callable[[], Any], *extra: Any) -
     """
     if not has_app_context():
         return compute()
-    stamp = round_.created_at.timestamp() if round_.created_at else 0
-    parts = [what, round_.id, int(stamp), round_.data_version, *extra]
-    key = current_app.config["CACHE_KEY_PREFIX"] + json.dumps(parts, separators=(",", ":"))
+    key = _round_key(what, round_, *extra)
     cache = store()
     found = cache.get(key)
     if found is not None:
@@ -392,6 +391,31 @@ def figures(what: str, round_: Round, compute: Callable[[], Any], *extra: Any) -
     cache.set(key, text)
     # Read back as a hit would be, so that callers see the same types either way.
     return json.loads(text)
+
+
+def fragment(what: str, round_: Round, render: Callable[[], str], *extra: Any) -> Markup:
+    """Return ``render()``, a part of a page that is the same for everyone allowed to see it,
+    kept like ``figures`` (per version of the round's data, ``extra`` and the language).
+
+    A rendering that holds the CSRF token (a form) is someone's own: it is not kept.
+    """
+    if not has_app_context():
+        return Markup(render())
+    key = _round_key(what, round_, str(get_locale()), *extra)
+    found = store().get(key)
+    if found is not None:
+        return Markup(found)
+    html = render()
+    token = g.get("csrf_token")
+    if not (token and token in html):
+        store().set(key, html)
+    return Markup(html)
+
+
+def _round_key(what: str, round_: Round, *extra: Any) -> str:
+    stamp = round_.created_at.timestamp() if round_.created_at else 0
+    parts = [what, round_.id, int(stamp), round_.data_version, *extra]
+    return current_app.config["CACHE_KEY_PREFIX"] + json.dumps(parts, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -453,10 +477,7 @@ def visitor_page(round_: Round, render: Callable[[], str], *extra: Any):
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
     if not seconds or current_user.is_authenticated or http_session.get("_flashes"):
         return render()
-    stamp = round_.created_at.timestamp() if round_.created_at else 0
-    parts = ["page", PAGE_FORMAT, round_.id, int(stamp), round_.data_version, request.full_path]
-    parts += [str(get_locale()), *extra]
-    key = current_app.config["CACHE_KEY_PREFIX"] + json.dumps(parts, separators=(",", ":"))
+    key = _round_key("page", round_, PAGE_FORMAT, request.full_path, str(get_locale()), *extra)
     memory = current_app.extensions["consult_pages"]
     page = memory.get(key)
     if page is None:

@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from flask_babel import refresh
 from sqlalchemy import select, update
 
 from consult import caching, clock, create_app, db
@@ -15,6 +16,7 @@ from consult.consultations import comments as commenting
 from consult.consultations.services import Target
 from consult.models import Comment, CommentStatus, Role, Round, ThemeAssignment, User
 from consult.moderation import decisions
+from consult.search import query as search_query
 
 from . import factories
 from .analysis_helpers import theme_of
@@ -147,6 +149,58 @@ def test_the_board_changes_after_a_merge_and_after_a_new_comment_is_placed(sessi
     previous = next(c for c in waiting.themes if c.theme.id == tag.theme_id)
     assert card.comments == previous.comments + 1
     assert placed.unassigned_count == waiting.unassigned_count - 1
+
+
+def test_the_board_is_rendered_once_per_version_and_language(
+    client, auth, session, analysed, monkeypatch
+):
+    auth.login(analysed.staff)
+    url = f"/analys/omgang/{analysed.round.id}/"
+    assert "<table class=\"heatmap\">" in client.get(url).get_data(as_text=True)
+    builds = []
+    build = board.build
+    monkeypatch.setattr(board, "build", lambda *args, **kw: builds.append(1) or build(*args, **kw))
+
+    again = client.get(url).get_data(as_text=True)
+    assert builds == [] and "<table class=\"heatmap\">" in again
+
+    theme = theme_of(session, analysed.comments[0])
+    theme.name = "Tåg och bussar i inlandet"
+    session.commit()
+    renamed = client.get(url).get_data(as_text=True)
+    assert builds == [1] and "Tåg och bussar i inlandet" in renamed
+
+    assert "Var i utkastet temana hamnar" in renamed
+    assert client.post("/sprak", data={"lang": "en", "next": url}).status_code == 302
+    refresh()  # the test's app context, and its cached language, outlive each request
+    english = client.get(url).get_data(as_text=True)
+    assert builds == [1, 1] and "Where in the draft each theme lands" in english
+
+
+def test_a_themes_page_of_comments_is_counted_once_per_version(
+    client, auth, session, analysed, monkeypatch
+):
+    auth.login(analysed.staff)
+    theme = theme_of(session, analysed.comments[0])
+    url = f"/analys/omgang/{analysed.round.id}/tema/{theme.id}"
+    first = client.get(url).get_data(as_text=True)
+    counted = []
+    page_ids = search_query.page_ids
+    monkeypatch.setattr(
+        search_query, "page_ids", lambda *args: counted.append(1) or page_ids(*args)
+    )
+
+    assert client.get(url).get_data(as_text=True).count('class="analysis-comment') == (
+        first.count('class="analysis-comment')
+    )
+    assert counted == []
+
+    comment = analysed.comments[0]
+    assert f'id="ac-{comment.id}"' in first
+    comment.status = CommentStatus.HIDDEN
+    session.commit()
+    assert f'id="ac-{comment.id}"' not in client.get(url).get_data(as_text=True)
+    assert counted == [1]
 
 
 def test_a_reload_of_an_unchanged_page_is_a_304_without_a_body(client, session, open_round):

@@ -140,20 +140,8 @@ def build(
     """Return the theme board of round ``round_id`` for a staff member; given ``sections``
     (a working group's chapters), the board of the comments in them, for its members too:
     each theme counts only those comments, and themes without any are left out."""
-    round_ = services.get_round(session, user, round_id, sections=sections)
-    analysis = services.latest_result(session, round_id)
-    # The counts over the round's comments are cached per version of the round's data
-    # (consult.caching), for this analysis and these sections.
-    within = sorted(sections) if sections is not None else None
-    sections_by_id = round_sections(session, round_)
-    figures = caching.figures(
-        "board",
-        round_,
-        lambda: _figures(session, round_id, analysis, sections, sections_by_id),
-        analysis.id if analysis else None,
-        within,
-    )
-    board = Board(analysis=analysis, total=figures["total"])
+    board, figures, sections_by_id = _counted(session, user, round_id, sections)
+    analysis = board.analysis
     if analysis is None:
         return board
     themes = list(
@@ -203,6 +191,31 @@ def build(
     board.campaign_count = figures["campaigns"]
     board.agreement = agreement.for_round(session, round_id)
     return board
+
+
+def headline(
+    session: Session, user: User | None, round_id: int, *, sections: set[int] | None = None
+) -> Board:
+    """Return the board's analysis and comment count alone (its themes empty): what the page
+    shows above the board, from the cached counts."""
+    return _counted(session, user, round_id, sections)[0]
+
+
+def _counted(session: Session, user: User | None, round_id: int, sections: set[int] | None):
+    round_ = services.get_round(session, user, round_id, sections=sections)
+    analysis = services.latest_result(session, round_id)
+    # The counts over the round's comments are cached per version of the round's data
+    # (consult.caching), for this analysis and these sections.
+    within = sorted(sections) if sections is not None else None
+    sections_by_id = round_sections(session, round_)
+    figures = caching.figures(
+        "board",
+        round_,
+        lambda: _figures(session, round_id, analysis, sections, sections_by_id),
+        analysis.id if analysis else None,
+        within,
+    )
+    return Board(analysis=analysis, total=figures["total"]), figures, sections_by_id
 
 
 def _figures(session: Session, round_id: int, analysis, sections, sections_by_id) -> dict:

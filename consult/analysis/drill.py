@@ -7,13 +7,14 @@ rejected after they were tagged (their tags stay), and comments never published.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session, load_only
 
+from .. import caching
 from .. import group_access as access
 from ..consultations.services import listed_comments
 from ..errors import NotFound
@@ -221,16 +222,28 @@ def comments(
     else:
         confirmed = {"yes": True, "no": False}.get(filters.confirmed)
         conditions.append(has_current_tag(round_id, theme.id, confirmed=confirmed))
-    organisations = _organisations(session, select(Comment).where(*conditions))
-    conditions += _filter_conditions(filters, draft, analysis)
-    query = select(Comment).where(*conditions)
-    order = [Comment.created_at, Comment.id]
     terms = search.Terms.parse(filters.q)
-    if terms is not None:
-        query, order = search.ranked(session, query, terms)
-    elif filters.q:
-        query = query.where(false())  # only punctuation: there is no word to find
-    ids, total, page = search.page_ids(session, query, order, max(page, 1), per_page)
+
+    def listing() -> dict:
+        query = select(Comment).where(*conditions)
+        organisations = _organisations(session, query)
+        query = query.where(*_filter_conditions(filters, draft, analysis))
+        order = [Comment.created_at, Comment.id]
+        if terms is not None:
+            query, order = search.ranked(session, query, terms)
+        elif filters.q:
+            query = query.where(false())  # only punctuation: there is no word to find
+        ids, total, shown = search.page_ids(session, query, order, max(page, 1), per_page)
+        return {"organisations": organisations, "ids": ids, "total": total, "page": shown}
+
+    # The counts and the page's ids, per version of the round's data (consult.caching): a
+    # reload or another staff member's look at the same page reads none of the theme's rows.
+    within = sorted(sections) if sections is not None else None
+    found = caching.figures(
+        "drill", round_, listing, theme_id, within, asdict(filters), page, per_page
+    )
+    ids, total, page = found["ids"], found["total"], found["page"]
+    organisations = [tuple(pair) for pair in found["organisations"]]
     pages = max(1, -(-total // per_page))
     items = _items(session, listed_comments(session, ids), analysis, theme, draft.chapter)
     if terms is not None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import abort, current_app, make_response, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from .. import labels
+from .. import caching, labels
 from ..consultations.services import comment_languages
 from ..db import get_session
 from ..models import AnalysisStatus, Category, CommentKind, Stance
@@ -68,6 +69,26 @@ def category_chart(card: board.ThemeCard):
     """Return a theme card's stakeholder categories as a bar chart."""
     rows = [(str(labels.CATEGORY_LABELS[c]), n) for c, n in card.categories]
     return share_bars(rows, title=card.theme.name)
+
+
+def board_section(round_, headline: board.Board) -> Markup:
+    """The theme board below a round's job controls (``_board.html``), the same for every
+    staff member: rendered once per version of the round's data, analysis and language."""
+    if headline.analysis is None:
+        return Markup()
+    return caching.fragment(
+        "board-html",
+        round_,
+        lambda: render_template(
+            "analysis/_board.html",
+            round=round_,
+            board=call(board.build, round_.id),
+            category_chart=category_chart,
+            score=score,
+            **texts(),
+        ),
+        headline.analysis.id,
+    )
 
 
 def progress(

@@ -20,12 +20,11 @@ from . import board, bp, corrections, drill, queue, services, themes
 from .forms import ThemeForm, error_message
 from .labels import REFUSAL_TEXTS, STEP_TEXTS
 from .pages import (
-    category_chart,
+    board_section,
     comment_row,
     posted_version,
     progress,
     rollback,
-    score,
     texts,
     theme_id_of,
     theme_page,
@@ -44,14 +43,14 @@ def round_page(round_id: int):
     """Show a round's analysis: the job controls and progress, then the theme board."""
     round_ = call(services.get_round, round_id)
     job = call(services.job_status, round_id, now=clock.now(), **_limits())
+    headline = call(board.headline, round_id)
     return render_template(
         "analysis/round.html",
         round=round_,
         consultation=round_.consultation,
-        board=call(board.build, round_id),
+        board=headline,
+        board_html=board_section(round_, headline),
         job=job,
-        category_chart=category_chart,
-        score=score,
         **texts(),
     )
 

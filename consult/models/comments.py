@@ -58,6 +58,8 @@ class Comment(Base):
             "created_at",
             "status",
         ),
+        # The comments waiting for staff (``moderation_queue.in_queue``): the menu's count.
+        Index("ix_comment_queue", "status", "open_report_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
