@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import json
 import math
 import os
 import platform
 import re
 import shutil
+import ssl
 import statistics
 import subprocess
 import sys
@@ -44,7 +46,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from itsdangerous import URLSafeTimedSerializer
@@ -356,6 +358,78 @@ def participants(database_url: str, count: int) -> list[tuple[dict, str]]:
     return signed_in
 
 
+def _connection(base: str, verify: bool) -> http.client.HTTPConnection:
+    """An unopened connection to ``base`` (https without checking the certificate unless
+    ``verify``: the cluster's own)."""
+    parts = urlsplit(base)
+    if parts.scheme == "https":
+        context = None if verify else ssl._create_unverified_context()
+        return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=60, context=context)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+
+
+@dataclass
+class Answer:
+    status: int  # 0: no answer
+    text: str
+    ms: float
+    sent: datetime
+
+
+def fire_wave(base: str, verify: bool, wave: list[tuple[str, str, bytes | None, dict]]):
+    """Send the requests of ``wave`` (method, path, body, headers) all at once, each on its
+    own connection opened beforehand, and return their answers in the same order.
+
+    As browsers that have the page open: their connections to the site are open already
+    (keep-alive). Plain http.client requests, so that the client's own work (one process
+    for all of them, on the cores the servers use) stays small beside the servers'.
+    """
+    answers: list[Answer | None] = [None] * len(wave)
+    barrier = threading.Barrier(len(wave))
+
+    def send(index: int, method: str, path: str, body: bytes | None, headers: dict) -> None:
+        connection = _connection(base, verify)
+        try:
+            connection.connect()
+        except OSError:
+            pass  # the request below fails: no answer
+        barrier.wait()
+        sent = datetime.now(UTC)
+        began = time.monotonic()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            status, text_ = response.status, response.read().decode()
+        except (OSError, http.client.HTTPException):
+            status, text_ = 0, ""
+        finally:
+            connection.close()
+        answers[index] = Answer(status, text_, (time.monotonic() - began) * 1000, sent)
+
+    threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(wave)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """The CPU time (user and system) used so far by ``pids`` and every process below them
+    (those that ended too: counted in their parents' children's time)."""
+    from deploy.cluster import descendants
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in {p for root in pids for p in (root, *descendants(root))}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        total += sum(int(value) for value in fields[11:15]) / tick
+    return total
+
+
 def wave_times(waves: int, seconds: float, close_after: float) -> list[float]:
     """When each wave is sent, in seconds from the start of the burst: evenly from the start
     up to the closing, the last of those 0.1 s before it (its posts are handled as the round
@@ -375,8 +449,14 @@ def burst(
     seconds: float,
     close_after: float,
     verify: bool,
+    bare_path: str,
+    parts: dict[str, list[int]],
 ) -> list[Row]:
-    """Post one comment per participant in waves of ``at_once``; the round closes mid-burst."""
+    """Post one comment per participant in waves of ``at_once``; the round closes mid-burst.
+
+    Beside it, the same number of waves of ``at_once`` requests of the bare route at once:
+    what answering that many at the same moment costs this machine by itself. ``parts``
+    names the processes (by pid) whose CPU time during the burst is printed a post."""
     from consult.demo.large import SLUG
     from consult.models import Comment, Consultation, Round
 
@@ -386,9 +466,14 @@ def burst(
     )
     waves = [people[i : i + at_once] for i in range(0, len(people), at_once)]
     times = wave_times(len(waves), seconds, close_after)
-    url = f"{base}/samrad/{SLUG}/omgang/1/synpunkter/doc"
-    host = urlsplit(base).hostname
+    path = f"/samrad/{SLUG}/omgang/1/synpunkter/doc"
     tag = uuid.uuid4().hex[:8]
+
+    bare: list[float] = []
+    for _ in waves:
+        bare += [a.ms for a in fire_wave(base, verify, [("GET", bare_path, None, {})] * at_once)]
+        time.sleep(1)
+    bare.sort()
 
     started = time.monotonic()
     closes_at = datetime.now(UTC) + timedelta(seconds=close_after)
@@ -401,61 +486,46 @@ def burst(
         )
 
     results: list[dict] = []
-    lock = threading.Lock()
-
-    def post(n: int, cookies: dict, token: str, barrier: threading.Barrier) -> None:
-        browser = requests.Session()
-        browser.verify = verify
-        for name, value in cookies.items():
-            browser.cookies.set(name, value, domain=host)
-        data = {
-            "doc-kind": "comment",
-            "doc-body": f"Kollektivtrafiken behöver fler turer {BURST_MARK.format(tag=tag, n=n)}",
-            "doc-stance": "",
-            "doc-submission_key": uuid.uuid4().hex,
-            "csrf_token": token,
-        }
-        barrier.wait()
-        sent = datetime.now(UTC)
-        began = time.monotonic()
-        try:
-            # As a browser posts the form (htmx): the answer holds the new comment.
-            answer = browser.post(url, data=data, headers=HTMX, allow_redirects=False, timeout=60)
-            status, text_ = answer.status_code, answer.text
-            closed = status == 409 and ("stängd" in text_ or "is closed" in text_)
-        except requests.RequestException:
-            status, text_, closed = 0, "", False
-        took = (time.monotonic() - began) * 1000
-        found = re.search(r'<article id="c-(\d+)"', text_) if status == 200 else None
-        with lock:
+    n = 0
+    client_cpu = time.process_time()  # this script's own share of the cores while it posts
+    parts_cpu = {name: cpu_seconds(pids) for name, pids in parts.items()}
+    for at, wave in zip(times, waves, strict=True):
+        sent_requests = []
+        for cookies, token in wave:
+            data = {
+                "doc-kind": "comment",
+                "doc-body": "Kollektivtrafiken behöver fler turer "
+                + BURST_MARK.format(tag=tag, n=n + len(sent_requests)),
+                "doc-stance": "",
+                "doc-submission_key": uuid.uuid4().hex,
+                "csrf_token": token,
+            }
+            headers = {
+                **HTMX,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items()),
+            }
+            sent_requests.append(("POST", path, urlencode(data).encode(), headers))
+        delay = started + at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        for answer in fire_wave(base, verify, sent_requests):
+            status, text_ = answer.status, answer.text
+            found = re.search(r'<article id="c-(\d+)"', text_) if status == 200 else None
             results.append(
                 {
                     "n": n,
                     "status": status,
-                    "ms": took,
+                    "ms": answer.ms,
                     "id": int(found[1]) if found else None,
-                    "late": sent > closes_at,
-                    "closed_message": closed,
+                    "late": answer.sent > closes_at,
+                    "closed_message": status == 409 and ("stängd" in text_ or "is closed" in text_),
                 }
             )
-
-    n = 0
-    client_cpu = time.process_time()  # this script's own share of the cores while it posts
-    for at, wave in zip(times, waves, strict=True):
-        barrier = threading.Barrier(len(wave))
-        threads = []
-        for cookies, token in wave:
-            threads.append(threading.Thread(target=post, args=(n, cookies, token, barrier)))
             n += 1
-        delay = started + at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
     took_s = time.monotonic() - started
     client_cpu = time.process_time() - client_cpu
+    parts_cpu = {name: cpu_seconds(parts[name]) - used for name, used in parts_cpu.items()}
 
     acknowledged = {r["id"] for r in results if r["status"] == 200 and r["id"]}
     refused = [r for r in results if r["status"] == 409]
@@ -495,14 +565,18 @@ def burst(
         f"  burst: {len(results)} posts in {len(waves)} waves of {at_once} at "
         + ", ".join(f"{t:.1f}" for t in times)
         + f" s over {took_s:.1f} s, closing at {close_after:.0f} s; answers {statuses}; the"
-        f" posting client's own CPU {client_cpu * 1000 / max(1, len(results)):.1f} ms a post",
+        f" posting client's own CPU {client_cpu * 1000 / max(1, len(results)):.1f} ms a post; "
+        + ", ".join(
+            f"{name} {used * 1000 / max(1, len(results)):.1f}" for name, used in parts_cpu.items()
+        )
+        + " ms of CPU a post",
         flush=True,
     )
     return [
         Row(
             "burst: post latency, all answers",
             f"p50 {p50:.0f} ms, p95 {p95:.0f} ms",
-            "",
+            f"p50 {statistics.median(bare):.0f} ms, p95 {_percentile(bare, 95):.0f} ms",
             "p95 <= 200 ms",
             p95 <= 200,
         ),
@@ -788,6 +862,12 @@ def main(argv: list[str] | None = None) -> int:
                 args.burst_seconds,
                 args.close_after,
                 verify,
+                urlsplit(bare_url).path,
+                {
+                    "app servers": [app.popen.pid for app in cluster.apps if app],
+                    "nginx": [cluster.nginx.popen.pid],
+                    "RQ worker": [cluster.worker.popen.pid],
+                },
             )
     if "export" not in args.skip:
         rows += export_rows(args.database, args.export_comments, args.workdir, args.trace_export)
