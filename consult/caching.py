@@ -263,8 +263,13 @@ def _after_commit(session: Session) -> None:
     if not rounds:
         return
     # The session's own rounds (kept after commit) read their new version when next asked.
-    for key, obj in list(session.identity_map.items()):
-        if key[0] is Round and (key[1][0] in rounds or EVERY_ROUND in rounds):
+    # Looked up by key: a background pass may hold tens of thousands of other rows.
+    if EVERY_ROUND in rounds:
+        held = [obj for key, obj in session.identity_map.items() if key[0] is Round]
+    else:
+        held = [session.identity_map.get(session.identity_key(Round, i)) for i in rounds]
+    for obj in held:
+        if obj is not None:
             session.expire(obj, ["data_version"])
 
 

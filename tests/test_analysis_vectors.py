@@ -9,16 +9,17 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 import nlp
 from consult import clock
 from consult.analysis import jobs, placement, queue, services, vectors
 from consult.analysis.selection import comment_text
-from consult.models import AnalysisStatus, CommentVector
+from consult.models import AnalysisStatus, Comment, CommentVector
 from nlp import semantic
 
-from .analysis_seed import seed_round
+from . import factories
+from .analysis_seed import SCHOOL, seed_round
 
 
 @pytest.fixture
@@ -110,6 +111,27 @@ def test_an_edited_comment_is_embedded_again(session, seeded, embedded):
 def test_switched_off_nothing_is_embedded(session, seeded):
     placement.place_round(session, seeded.round.id)
     assert session.scalar(select(func.count()).select_from(CommentVector)) == 0
+
+
+def test_switched_off_a_placing_pass_reads_only_the_comments_it_places(session, analysed, now):
+    comment = factories.make_comment(
+        session, analysed.round, factories.make_user(session), body=SCHOOL[1]
+    )
+    session.expire_all()
+    loaded: list[int] = []
+
+    def note(target, *_context):
+        loaded.append(target.id)
+
+    for name in ("load", "refresh"):
+        event.listen(Comment, name, note)
+    try:
+        assert placement.place_round(session, analysed.round.id) == 1
+    finally:
+        for name in ("load", "refresh"):
+            event.remove(Comment, name, note)
+    # Not the round's other comments, which all lack a vector with the view switched off.
+    assert loaded == [comment.id]
 
 
 def test_an_analysis_with_too_many_missing_vectors_groups_by_words(

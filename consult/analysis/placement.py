@@ -115,8 +115,8 @@ def place_round(session: Session, round_id: int) -> int:
     # transaction of their own (on SQLite the posts of a deadline rush wait for no pass).
     with reading(session):
         try:  # the comments' vectors first (the semantic view), whether or not there are themes
-            waiting = session.scalars(unembedded(round_id)).all()
-            vectors.embed_missing(session, waiting)
+            if vectors.enabled():  # else every comment of the round lacks one: none is loaded
+                vectors.embed_missing(session, session.scalars(unembedded(round_id)).all())
         except Exception:  # noqa: BLE001 - without vectors the words alone place the comments
             session.rollback()
             log.exception("Could not embed the comments of round %s", round_id)
