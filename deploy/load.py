@@ -642,15 +642,13 @@ def _wait_for_placing(
 ) -> tuple[int, float]:
     """Wait until the round's last analysis has placed ``comment_ids`` into its themes (in
     the background, a moment after each post); return how many it placed, and when."""
-    from consult.models import AnalysedComment, Analysis, AnalysisStatus
+    from sqlalchemy.orm import Session
 
-    latest = (
-        select(Analysis.id)
-        .where(Analysis.round_id == round_id, Analysis.status == AnalysisStatus.DONE)
-        .order_by(Analysis.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    from consult.analysis.placement import last_analysis
+    from consult.models import AnalysedComment
+
+    with Session(engine) as session:
+        latest = last_analysis(session, round_id)
     counted = (
         select(func.count())
         .select_from(AnalysedComment)
