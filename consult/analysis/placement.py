@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import nlp
+from nlp import semantic
 
 from .. import clock
 from ..db import reading, writing
@@ -115,7 +116,7 @@ def place_round(session: Session, round_id: int) -> int:
     # transaction of their own (on SQLite the posts of a deadline rush wait for no pass).
     with reading(session):
         try:  # the comments' vectors first (the semantic view), whether or not there are themes
-            if vectors.enabled():  # else every comment of the round lacks one: none is loaded
+            if semantic.available():  # else every comment of the round lacks one: none is loaded
                 vectors.embed_missing(session, session.scalars(unembedded(round_id)).all())
         except Exception:  # noqa: BLE001 - without vectors the words alone place the comments
             session.rollback()

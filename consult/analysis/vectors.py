@@ -48,16 +48,11 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, CommentVector]:
     return found
 
 
-def enabled() -> bool:
-    """Whether comments get vectors here (the semantic view is on and can run)."""
-    return semantic.available()
-
-
 def embed_missing(session: Session, comments: Sequence[Comment], limit: int | None = None) -> int:
     """Embed and store the vectors of ``comments`` that have none for their current text
     (committed a chunk at a time); return how many were embedded, or -1 if more than
     ``limit`` are missing (then none is). Nothing without the semantic view."""
-    if not comments or not enabled():
+    if not comments or not semantic.available():
         return 0
     texts = {c.id: comment_text(c) for c in comments}
     stored = _stored(session, list(texts))
@@ -90,7 +85,7 @@ def embed_missing(session: Session, comments: Sequence[Comment], limit: int | No
 def vectors_for(session: Session, comments: Sequence[Comment]) -> np.ndarray | None:
     """Return the stored vectors of ``comments`` in their order (embedding those still
     missing), or None without the semantic view."""
-    if not comments or not enabled():
+    if not comments or not semantic.available():
         return None
     if embed_missing(session, comments, JOB_EMBEDS) < 0:
         log.warning(
