@@ -111,3 +111,26 @@ def test_a_new_worker_reads_a_page_before_its_first_request_and_never_fails_for_
     monkeypatch.setattr(warm, "configure_mappers", broken)
     warm.warm(app)  # logged, not raised: the first request does the same work instead
     assert "Could not prepare the worker" in caplog.text
+
+
+def test_a_new_worker_opens_its_redis_connection_before_its_first_post(app):
+    """The first comment a fresh worker takes hands a placing pass to RQ: that request must
+    not be the one to load RQ and connect (tens of milliseconds, in every worker of a rush)."""
+    from redis import Redis
+
+    from consult.analysis import queue
+    from consult.ops import warm
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("Redis is not reachable")
+    app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
+    warm.warm(app)
+    connection = app.extensions.get(queue.REDIS_KEY)
+    assert connection is not None, "warm left the Redis connection to the first request"
+    assert connection.connection_pool._created_connections == 1  # connected, not only made
+
+    app.config["ANALYSIS_REDIS_URL"] = UNREACHABLE_REDIS
+    app.extensions.pop(queue.REDIS_KEY)
+    warm.warm(app)  # an unreachable Redis is logged; the worker still starts

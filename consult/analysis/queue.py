@@ -342,6 +342,15 @@ def start_background(app: Flask) -> None:
     placement_executor(app).submit(_warm)
 
 
+def prepare(app: Flask) -> None:
+    """Load what handing work to the background needs, before a worker's first request:
+    with Redis, RQ's modules (importing them takes tens of milliseconds) and the connection."""
+    if app.config["ANALYSIS_REDIS_URL"]:
+        import rq  # noqa: F401
+
+        _redis(app).ping()
+
+
 def _warm() -> None:
     try:
         import_string(WARM)()

@@ -5,7 +5,9 @@ configures its mappers, the comment renderer compiles its patterns, templates ar
 translations read, the first database and Redis connections opened. A deadline rush sent to
 workers just started (or recycled by gunicorn's ``max_requests``) would wait for all of that
 at once. ``warm`` does it while the worker is not yet taking requests: it compiles every
-template (about 2 s), renders the list of consultations (reading only) and one comment.
+template (about 2 s), renders the list of consultations (reading only) and one comment, and
+opens the connections to Redis of the rate limiter and of the queue that places new comments
+(with RQ's modules: without this, the first post each worker took loaded them).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from flask import Flask
 from sqlalchemy.orm import configure_mappers
 
 from .. import sanitise
+from ..analysis import queue
+from ..extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -29,5 +33,9 @@ def warm(app: Flask) -> None:
         sanitise.plain_text(sanitise.comment_html("*Förberedd* för [sidor](https://example.se)"))
         with app.test_client() as client:
             client.get("/")
+        # Last, the connections to Redis (an unreachable one leaves the rest done).
+        if limiter.enabled:
+            limiter.storage.check()
+        queue.prepare(app)
     except Exception:  # noqa: BLE001 - the first request does the same work if this fails
         log.exception("Could not prepare the worker for its first requests")
