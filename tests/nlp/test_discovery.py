@@ -217,3 +217,32 @@ def test_texts_must_be_strings():
         nlp.discover_themes("not a list")
     with pytest.raises(TypeError):
         nlp.discover_themes(["ok", 3])
+
+
+def test_a_few_texts_that_share_nothing_are_a_catch_all_though_each_is_part_of_their_centre():
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    from nlp.discovery import Placement, _catch_all
+
+    # Theme 0: six texts that share nothing but a word every text of the corpus uses (the
+    # last column). Each is a sixth of its theme's centre, and that part alone makes it
+    # 1.47 times closer to the centre than to the corpus's. Themes 1 to 3: six texts each
+    # that share most of what they say.
+    words = np.zeros((24, 24))
+    words[:6, :6] = np.eye(6)
+    for t in range(1, 4):
+        words[6 * t : 6 * t + 6, 6 * t : 6 * t + 6] = 1 + 0.3 * np.eye(6)
+    X = sp.csr_matrix(np.hstack([normalize(words) * np.sqrt(0.8), np.full((24, 1), 0.2**0.5)]))
+    labels = np.repeat([0, 1, 2, 3], 6)
+    sums = sp.csr_matrix(np.vstack([X[labels == t].sum(axis=0) for t in range(4)]))
+    similarity = np.asarray(X @ normalize(sums.toarray()).T)[np.arange(24), labels]
+    corpus = np.asarray(X.sum(axis=0)).ravel()
+    to_corpus = X @ (corpus / np.linalg.norm(corpus))
+    placed = Placement(labels, similarity, to_corpus, sums, corpus, np.zeros(5))
+
+    assert similarity[:6].mean() > 1.25 * to_corpus[:6].mean()  # passes the plain ratio
+    assert _catch_all(placed, labels == 0, np.linalg.norm(corpus))
+    for t in range(1, 4):
+        assert not _catch_all(placed, labels == t, np.linalg.norm(corpus))
