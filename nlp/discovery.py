@@ -741,7 +741,9 @@ def _catch_all(placed: Placement, members: np.ndarray, corpus_norm: float) -> bo
 def _without_itself(similarity: np.ndarray, norm: float) -> np.ndarray:
     """Each text's cosine to a sum of unit vectors it is part of, the text itself left out,
     from its cosine to the whole sum and the sum's norm: a text is close to a centre it is
-    part of by that part alone, which in a small theme is a large one."""
+    part of by that part alone, which in a small theme is a large one. The centres compared
+    with are those of the texts the themes were formed on, so beyond ``FIT_ROWS`` texts (or
+    with the semantic view's blended cosines) this is an estimate; there the part is small."""
     dot = similarity * norm  # the text's own 1.0 is part of it
     rest = np.sqrt(np.maximum(norm * norm - 2 * dot + 1, 1e-12))
     return (dot - 1) / rest

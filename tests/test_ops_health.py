@@ -12,6 +12,15 @@ REDIS_URL = "redis://127.0.0.1:6379/2"
 UNREACHABLE_REDIS = "redis://:a-secret-password@127.0.0.1:1/2"
 
 
+def _redis_or_skip() -> None:
+    from redis import Redis
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("Redis is not reachable")
+
+
 def test_healthz_answers_alive_without_asking_the_database(app, client, monkeypatch):
     def no_database():
         raise AssertionError("the liveness check asked the database")
@@ -67,12 +76,7 @@ def test_readyz_is_503_without_leaking_the_address_when_redis_is_unreachable(app
 
 
 def test_readyz_checks_redis_when_one_is_configured(app, client):
-    from redis import Redis
-
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception:  # noqa: BLE001
-        pytest.skip("Redis is not reachable")
+    _redis_or_skip()
     app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -116,15 +120,10 @@ def test_a_new_worker_reads_a_page_before_its_first_request_and_never_fails_for_
 def test_a_new_worker_opens_its_redis_connection_before_its_first_post(app):
     """The first comment a fresh worker takes hands a placing pass to RQ: that request must
     not be the one to load RQ and connect (tens of milliseconds, in every worker of a rush)."""
-    from redis import Redis
-
     from consult.analysis import queue
     from consult.ops import warm
 
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception:  # noqa: BLE001
-        pytest.skip("Redis is not reachable")
+    _redis_or_skip()
     app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
     warm.warm(app)
     connection = app.extensions.get(queue.REDIS_KEY)
