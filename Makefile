@@ -50,11 +50,17 @@ browser:
 ## then the cluster behind nginx
 test: lint browser test-sqlite test-postgres cluster-test
 
-test-sqlite: setup
-	$(BIN)/pytest -q
+# One pytest-xdist worker per core, each on a file at a time and a database of its own
+# (PostgreSQL: $(PG_TEST_URL) with the worker's name appended, created when missing). The
+# files are handed out in the order tests/conftest.py gives (the slowest first).
+PYTEST := $(BIN)/pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
+test-sqlite: setup
+	$(PYTEST)
+
+# On PostgreSQL, the tests that use the database (the others ran on SQLite).
 test-postgres: setup
-	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e" --ignore=tests/nlp
+	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) --database-tests-only -m "not e2e" --ignore=tests/nlp
 
 ## cluster-test: nginx (Debian's, installed once, needs root or sudo) in front of two
 ## gunicorn app servers, the RQ worker and the notification worker, on PostgreSQL and Redis,
