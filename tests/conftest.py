@@ -42,8 +42,10 @@ def pytest_collection_modifyitems(config, items):
     """Start the slow files first; with --database-tests-only, leave out the tests that
     never touch the database."""
     if config.getoption("--database-tests-only"):
-        uses = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
-        config.hook.pytest_deselected(items=[item for item in items if item not in uses])
+        uses, others = [], []
+        for item in items:
+            (uses if "database_url" in getattr(item, "fixturenames", ()) else others).append(item)
+        config.hook.pytest_deselected(items=others)
         items[:] = uses
     items.sort(key=lambda item: item.path.name not in SLOW_FILES)
 
