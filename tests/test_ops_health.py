@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from consult.ops import readiness
 
-REDIS_URL = "redis://127.0.0.1:6379/2"
+# A Redis database no other test file uses: under pytest-xdist, files run side by side.
+REDIS_URL = "redis://127.0.0.1:6379/5"
 # Nothing listens on port 1 of this machine.
 UNREACHABLE_REDIS = "redis://:a-secret-password@127.0.0.1:1/2"
 
