@@ -30,7 +30,7 @@ from consult.models import (
 from consult.moderation import decisions
 from consult.synthesis import services as synthesis
 
-from . import factories
+from . import factories, local_redis
 from .analysis_seed import CAMPAIGN_SIZE, SCHOOL, seed_round
 from .conftest import make_config
 
@@ -507,16 +507,6 @@ def test_a_comment_approved_by_a_moderator_is_placed_once(app, session, seeded, 
 # Redis / RQ
 
 
-def _redis_or_skip():
-    redis = pytest.importorskip("redis")
-    connection = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379 (the RQ tests need it)")
-    return connection
-
-
 @pytest.fixture
 def rq_app(database_url, now):
     """An app whose jobs go to a fresh RQ queue on the local Redis."""
@@ -524,7 +514,7 @@ def rq_app(database_url, now):
 
     from .conftest import CsrfClient, empty_tables
 
-    connection = _redis_or_skip()
+    connection = local_redis.connect_or_skip("redis://127.0.0.1:6379/0")
     name = f"consult-analysis-test-{uuid.uuid4().hex}"
     app = create_app(
         make_config(

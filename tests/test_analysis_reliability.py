@@ -35,7 +35,7 @@ from consult.models import (
     ThemeAssignment,
 )
 
-from . import factories
+from . import factories, local_redis
 from .conftest import CSRF_INPUT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -334,16 +334,6 @@ def test_the_limits_come_from_the_environment(monkeypatch, tmp_path):
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own, emptied of its queues after
 
 
-def redis_or_skip():
-    redis = pytest.importorskip("redis")
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379 (the RQ worker tests need it)")
-    return connection
-
-
 # The worker, with a theme engine that thinks for ever once it reaches discovery.
 SLOW_WORKER = """
 import time
@@ -360,7 +350,7 @@ app.cli.main(["analysis", "worker"], obj=ScriptInfo(create_app=lambda: app))
 @pytest.fixture
 def rq_worker(database_url, tmp_path):
     """Start ``flask analysis worker`` as a process of its own; yield a handle to kill it."""
-    connection = redis_or_skip()
+    connection = local_redis.connect_or_skip(REDIS_URL)
     queue_name = f"consult-analysis-test-{uuid.uuid4().hex}"
     env = {
         **os.environ,
@@ -769,7 +759,7 @@ def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
 ):
     from rq import Queue, SimpleWorker
 
-    connection = redis_or_skip()
+    connection = local_redis.connect_or_skip(REDIS_URL)
     round_, job = analysed_round
     name = f"consult-analysis-test-{uuid.uuid4().hex}"
     app.config["ANALYSIS_REDIS_URL"] = REDIS_URL

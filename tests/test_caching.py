@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from flask_babel import refresh
 from sqlalchemy import select, update
 
@@ -18,7 +17,7 @@ from consult.models import Comment, CommentStatus, Role, Round, ThemeAssignment,
 from consult.moderation import decisions
 from consult.search import query as search_query
 
-from . import factories
+from . import factories, local_redis
 from .analysis_helpers import theme_of
 from .analysis_seed import SCHOOL
 from .conftest import CsrfClient, make_config
@@ -156,13 +155,13 @@ def test_the_board_is_rendered_once_per_version_and_language(
 ):
     auth.login(analysed.staff)
     url = f"/analys/omgang/{analysed.round.id}/"
-    assert "<table class=\"heatmap\">" in client.get(url).get_data(as_text=True)
+    assert '<table class="heatmap">' in client.get(url).get_data(as_text=True)
     builds = []
     build = board.build
     monkeypatch.setattr(board, "build", lambda *args, **kw: builds.append(1) or build(*args, **kw))
 
     again = client.get(url).get_data(as_text=True)
-    assert builds == [] and "<table class=\"heatmap\">" in again
+    assert builds == [] and '<table class="heatmap">' in again
 
     theme = theme_of(session, analysed.comments[0])
     theme.name = "Tåg och bussar i inlandet"
@@ -265,21 +264,13 @@ def test_the_local_store_is_bounded():
     assert [store.get(k) for k in "abc"] == [None, "b", "c"]
 
 
-def _redis_or_skip(url: str):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip(f"Redis is not reachable at {url}")
-
-
 REDIS_URL = "redis://127.0.0.1:6379/3"
 
 
 def test_two_app_servers_share_the_cache_in_redis_and_see_each_others_writes(
     database_url, session, open_round
 ):
-    _redis_or_skip(REDIS_URL)
+    local_redis.connect_or_skip(REDIS_URL)
     prefix = f"consult:test:{uuid.uuid4().hex}:"
     config = make_config(database_url, CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
     one, two = create_app(config), create_app(config)
@@ -381,7 +372,7 @@ def test_a_visitor_reloading_the_stored_page_gets_a_304(app, session, open_round
 def test_app_servers_serve_the_visitors_page_one_of_them_stored_in_redis(
     database_url, session, open_round, monkeypatch
 ):
-    _redis_or_skip(REDIS_URL)
+    local_redis.connect_or_skip(REDIS_URL)
     from consult.consultations import routes
 
     rendered = []

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import text
 
 from consult.ops import readiness
 
-# A Redis database no other test file uses: under pytest-xdist, files run side by side.
+from . import local_redis
+
 REDIS_URL = "redis://127.0.0.1:6379/5"
 # Nothing listens on port 1 of this machine.
 UNREACHABLE_REDIS = "redis://:a-secret-password@127.0.0.1:1/2"
-
-
-def _redis_or_skip() -> None:
-    from redis import Redis
-
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception:  # noqa: BLE001
-        pytest.skip("Redis is not reachable")
 
 
 def test_healthz_answers_alive_without_asking_the_database(app, client, monkeypatch):
@@ -77,7 +68,7 @@ def test_readyz_is_503_without_leaking_the_address_when_redis_is_unreachable(app
 
 
 def test_readyz_checks_redis_when_one_is_configured(app, client):
-    _redis_or_skip()
+    local_redis.connect_or_skip(REDIS_URL)
     app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -124,7 +115,7 @@ def test_a_new_worker_opens_its_redis_connection_before_its_first_post(app):
     from consult.analysis import queue
     from consult.ops import warm
 
-    _redis_or_skip()
+    local_redis.connect_or_skip(REDIS_URL)
     app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
     warm.warm(app)
     connection = app.extensions.get(queue.REDIS_KEY)

@@ -20,7 +20,7 @@ from consult.models import Analysis, OutboxEmail
 from consult.notifications.sending import FileBackend, send_pending
 from consult.ops import context, logs
 
-from . import factories
+from . import factories, local_redis
 from .analysis_seed import reuse_engine_results, seed_round
 from .conftest import make_config
 
@@ -258,16 +258,11 @@ def rq_app(database_url, now):
     """An app behind a trusted proxy whose jobs go to a fresh RQ queue on the local Redis."""
     import uuid
 
-    from redis import Redis
     from rq import Queue
 
     from .conftest import CsrfClient, empty_tables
 
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except Exception:  # noqa: BLE001
-        pytest.skip("Redis is not reachable")
+    connection = local_redis.connect_or_skip(REDIS_URL)
     name = f"consult-ops-test-{uuid.uuid4().hex}"
     app = create_app(
         make_config(database_url, ANALYSIS_REDIS_URL=REDIS_URL, ANALYSIS_QUEUE=name, PROXY_HOPS=1)

@@ -7,7 +7,6 @@ Redis is pointed at a port nothing listens on, so the real server keeps running.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 import pytest
@@ -25,7 +24,7 @@ from consult.models import (
     Theme,
 )
 
-from . import factories
+from . import factories, local_redis
 from .analysis_helpers import BASE, current_themes, english, members
 from .analysis_seed import reuse_engine_results, seed_round
 from .conftest import CsrfClient, make_config
@@ -225,22 +224,10 @@ def test_a_comment_is_saved_without_the_queue_and_placed_by_the_next_pass(
 REDIS_UP = "redis://127.0.0.1:6379/4"
 
 
-def redis_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_UP, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
 def test_when_redis_answers_again_the_next_start_is_queued_there(
     app, client, auth, session, seeded, redis_down
 ):
-    if not redis_reachable():
-        if os.environ.get("CI"):
-            pytest.fail("Redis must be reachable in CI")
-        pytest.skip("no Redis server at 127.0.0.1:6379")
+    local_redis.connect_or_skip(REDIS_UP)
     auth.login(seeded.staff)
     url = f"/analys/omgang/{seeded.round.id}/starta"
     assert client.post(url).status_code == 503
