@@ -108,6 +108,12 @@ def defaults(instance_path: str) -> dict:
         # request), so the first new comment of an analysed round is placed without delay.
         "ANALYSIS_WARM": _flag("CONSULT_ANALYSIS_WARM", True),
         "ANALYSIS_COMMENTS_PER_PAGE": 25,
+        # A placing pass waits this long before it reads the round's new comments: those
+        # posted meanwhile join it, and in a deadline rush it runs after the wave of posts,
+        # not on the cores answering them (0: at once).
+        "ANALYSIS_PLACING_DELAY_SECONDS": float(
+            os.environ.get("CONSULT_PLACING_DELAY_SECONDS", "2")
+        ),
         # Notifications: links in e-mails start with BASE_URL; mail goes through SMTP when
         # SMTP_HOST is set, else it is appended to MAIL_LOG (default instance/mail.log).
         "BASE_URL": os.environ.get("CONSULT_BASE_URL", "http://127.0.0.1:5000"),

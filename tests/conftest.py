@@ -110,6 +110,8 @@ def make_config(database_url: str, **overrides) -> dict:
         # The worker loop's retention pass: off unless a test turns it on (it would prune
         # the mail log file, which tests leave at instance/mail.log unless they move it).
         "RETENTION_INTERVAL": 0,
+        # Placing passes start at once, so tests that wait for one do not wait 2 s more.
+        "ANALYSIS_PLACING_DELAY_SECONDS": 0,
     }
     config.update(overrides)
     return config

@@ -739,6 +739,28 @@ def test_two_passes_place_a_comment_once(app, session, analysed_round, placed):
     )
 
 
+def test_a_placing_pass_waits_and_takes_in_what_is_posted_meanwhile(
+    app, session, analysed_round, monkeypatch, placed
+):
+    from consult.analysis import placement
+
+    round_, job = analysed_round
+    passes = []
+    place_round = placement.place_round
+    monkeypatch.setattr(
+        placement, "place_round", lambda *args: passes.append(args) or place_round(*args)
+    )
+    app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 1.0
+    first = publish(session, round_, "Bredband och fiber till byarna behövs.")
+    # Posted while the pass waits: no pass of its own, this one takes it in.
+    second = publish(session, round_, "Fiber till byarna, och mobiltäckning längs vägarna.")
+    placed()
+
+    assert len(passes) == 1
+    assert readings(session, job.id, first.id) == 1
+    assert readings(session, job.id, second.id) == 1
+
+
 def test_comments_published_while_a_job_ran_are_placed_when_it_ends(
     app, session, staff, busy_round, monkeypatch, placed
 ):

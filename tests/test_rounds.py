@@ -160,6 +160,54 @@ def test_a_round_closed_after_the_post_read_it_is_read_again_under_the_lock(app,
     assert session.query(Comment).count() == 0
 
 
+def test_a_form_sent_again_after_closing_finds_the_comment_it_saved_in_time(session):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    paragraph = round_.document.paragraphs[0]
+    sent = {
+        "author": author,
+        "round_id": round_.id,
+        "target": Target(paragraph.anchor, paragraph=paragraph),
+        "kind": "comment",
+        "body": "Sent men i tid.",
+        "submission_key": "same-form",
+        "max_chars": 5000,
+    }
+    saved = comments.create_comment(session, **sent, now=CLOSES - timedelta(seconds=1))
+    # The answer was lost and the browser sends the form again, after the deadline.
+    again = comments.create_comment(session, **sent, now=CLOSES + timedelta(seconds=1))
+    assert again.id == saved.id
+    assert session.query(Comment).count() == 1
+
+
+def test_a_deadline_moved_after_the_post_read_the_round_takes_the_comment_in(app, session, now):
+    round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
+    author = factories.make_user(session)
+    now.set(CLOSES + timedelta(minutes=5))
+    with app.test_request_context("/"):
+        request_session = db.get_session()
+        read = request_session.get(Round, round_.id)
+        paragraph = read.document.paragraphs[0]
+        # The page read the round closed; an administrator moves the deadline before the write.
+        with Session(app.extensions["db_engine"]) as admin_session:
+            admin_session.get(Round, round_.id).closes_at = CLOSES + timedelta(days=7)
+            admin_session.commit()
+        with db.writing(request_session):
+            comment = comments.create_comment(
+                request_session,
+                author=request_session.get(type(author), author.id),
+                round_id=read.id,
+                target=Target(paragraph.anchor, paragraph=paragraph),
+                kind="comment",
+                body="Skickad **efter** den gamla tidsgränsen",
+                submission_key="k",
+                now=now.get(),
+                max_chars=5000,
+            )
+    saved = session.get(Comment, comment.id)
+    assert "<strong>efter</strong>" in saved.body_html  # its text was checked and rendered
+
+
 def test_admin_close_before_deadline_stops_comments(client, auth, session, now):
     round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
     round_.closed_at = OPENS + timedelta(days=1)

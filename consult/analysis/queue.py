@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -275,6 +276,7 @@ def dispatch_placement(app: Flask, round_id: int) -> Future | None:
 
 
 def _place_round_in_app(app: Flask, round_id: int) -> int:
+    _gather(app)
     with _waiting_lock:
         # Comments committed from now on need another pass: let the next one be queued.
         app.extensions.setdefault(WAITING_KEY, set()).discard(round_id)
@@ -288,9 +290,18 @@ def run_placement(round_id: int) -> int:
         from .. import create_app
 
         app = create_app()
+    _gather(app)
     # Comments committed from now on need another pass: let the next one be queued.
     _redis(app).delete(_waiting_flag(app, round_id))
     return _task_in_app(app, PLACE_ROUND, round_id)
+
+
+def _gather(app: Flask) -> None:
+    # While a pass waits, its round's flag is up: the comments posted meanwhile queue no pass
+    # of their own and are read by this one. A rush's wave is placed in one pass after it.
+    delay = app.config["ANALYSIS_PLACING_DELAY_SECONDS"]
+    if delay > 0:
+        time.sleep(delay)
 
 
 def _waiting_flag(app: Flask, round_id: int) -> str:

@@ -203,17 +203,27 @@ def create_comment(
     no organisation. It keeps the round's moderation (a chair or secretary is a member, not
     a moderator) unless the recorder is staff, whose points are published at once.
     """
+
+    def checked_text():
+        try:
+            return _clean_fields(kind, stance, body, proposed_text, target, max_chars), None
+        except Invalid as error:
+            return {}, error
+
     # The text is checked and rendered before the first statement, outside the transaction
     # (and so outside SQLite's write lock); a refusal of it still comes after the others.
-    try:
-        fields, invalid = _clean_fields(kind, stance, body, proposed_text, target, max_chars), None
-    except Invalid as error:
-        fields, invalid = {}, error
+    # A post the request already knows is late (its round, as read, has closed) is refused
+    # without reading the text: after a deadline, every late post of a rush gets that answer.
+    as_read = session.get(Round, round_id)  # loaded by the request: no statement
+    late = as_read is not None and not is_open(as_read, now)
+    fields, invalid = ({}, None) if late else checked_text()
     existing = _by_submission_key(session, author, submission_key)
     if existing is not None:
         return existing
     round_ = _open_round(session, round_id, now)
     _check_writer(session, author, round_)
+    if late:  # its deadline was moved since the request read the round
+        fields, invalid = checked_text()
     if invalid is not None:
         raise invalid
     written_by = Comment.written_by(author)
