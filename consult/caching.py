@@ -15,6 +15,11 @@ themselves run side by side: ``round_locks`` keeps the row free of their locks u
 and a transaction holding it waits for nothing else). On SQLite the writer holds the only
 write lock anyway.
 
+A second version, ``theme_version``, is raised with it by every such write except one that
+only adds comments: a new comment has no theme yet, so the theme board's per-theme figures and
+cards, kept by that version, stay right. In a deadline rush every post raises the data version
+and none the theme version, and a look at the board recounts only what a new comment changes.
+
 Where the figures live: Redis when ``CACHE_REDIS_URL`` is set (shared by every app server),
 else a bounded in-process LRU. A Redis error never fails a page: the figures are computed
 (and the error logged once per process until Redis answers again).
@@ -36,7 +41,7 @@ from flask import session as http_session
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import event, select, update
+from sqlalchemy import case, event, select, update
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -56,6 +61,8 @@ from .models import (
 log = logging.getLogger(__name__)
 
 PENDING = "consult_rounds_changed"
+# Of those, the rounds whose theme figures may have changed too (all but new comments).
+PENDING_THEMES = "consult_rounds_themes_changed"
 RAISED = "consult_rounds_raised"  # raised inside the transaction (SQLite), to expire after it
 EVERY_ROUND = -1  # in the pending set: a bulk write whose rounds could not be told
 
@@ -135,16 +142,23 @@ def _changes_figures(session: Session, obj) -> bool:
     return False
 
 
-def note_changed(session: Session, *round_ids: int) -> None:
+def note_changed(session: Session, *round_ids: int, themes: bool = True) -> None:
     """Raise these rounds' data versions when ``session`` next commits (for writes the
-    listeners cannot see: SQL text, or a connection used without the session)."""
-    session.info.setdefault(PENDING, set()).update(r for r in round_ids if r is not None)
+    listeners cannot see: SQL text, or a connection used without the session), and their
+    theme versions too unless ``themes`` is false (the write only added comments)."""
+    rounds = {r for r in round_ids if r is not None}
+    session.info.setdefault(PENDING, set()).update(rounds)
+    if themes:
+        session.info.setdefault(PENDING_THEMES, set()).update(rounds)
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
+    added: set[int | None] = set()  # rounds with new comments: no theme holds them yet
     rounds: set[int | None] = set()
     for obj in session.new:
-        if isinstance(obj, WATCHED):
+        if isinstance(obj, Comment):
+            added.add(_round_of(session, obj))
+        elif isinstance(obj, WATCHED):
             rounds.add(_round_of(session, obj))
     for obj in session.deleted:
         if isinstance(obj, WATCHED):
@@ -152,7 +166,10 @@ def _before_flush(session: Session, _context, _instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, WATCHED) and _changes_figures(session, obj):
             rounds.add(_round_of(session, obj))
+    added.discard(None)
     rounds.discard(None)
+    if added:
+        note_changed(session, *added, themes=False)
     if rounds:
         note_changed(session, *rounds)
 
@@ -224,6 +241,9 @@ def _on_execute(state) -> None:
             values = getattr(statement, "_values", None) or {}
             rows = [{getattr(k, "key", k): getattr(v, "value", None) for k, v in values.items()}]
         rounds = _rounds_of_inserted(session, model, rows)
+        if model is Comment and rounds is not None:
+            note_changed(session, *rounds, themes=False)
+            return
     else:
         if state.is_update:
             changed = _updated_columns(statement)
@@ -234,10 +254,17 @@ def _on_execute(state) -> None:
     note_changed(session, *(rounds if rounds is not None else {EVERY_ROUND}))
 
 
-def _version_update(round_ids):
-    statement = update(Round.__table__).values(data_version=Round.__table__.c.data_version + 1)
+def _version_update(round_ids, theme_round_ids):
+    table = Round.__table__
+    values = {"data_version": table.c.data_version + 1}
+    if EVERY_ROUND in theme_round_ids or set(theme_round_ids) >= set(round_ids):
+        values["theme_version"] = table.c.theme_version + 1
+    elif theme_round_ids:
+        raised = table.c.id.in_(sorted(set(theme_round_ids)))
+        values["theme_version"] = table.c.theme_version + case((raised, 1), else_=0)
+    statement = update(table).values(**values)
     if EVERY_ROUND not in round_ids:
-        statement = statement.where(Round.__table__.c.id.in_(sorted(set(round_ids))))
+        statement = statement.where(table.c.id.in_(sorted(set(round_ids))))
     return statement
 
 
@@ -246,18 +273,20 @@ def _before_commit(session: Session) -> None:
     # transaction (nor connection), and the row is held for the commit only.
     session.flush()
     rounds = session.info.pop(PENDING, None)
+    themes = session.info.pop(PENDING_THEMES, None) or set()
     if rounds:
-        session.execute(_version_update(rounds))
+        session.execute(_version_update(rounds, themes))
         session.info[RAISED] = rounds
 
 
 def _after_commit(session: Session) -> None:
     rounds = session.info.pop(RAISED, None) or set()
     pending = session.info.pop(PENDING, None)
+    themes = session.info.pop(PENDING_THEMES, None) or set()
     if pending:
         rounds |= pending
         try:
-            bump(session.get_bind(), pending)
+            bump(session.get_bind(), pending, themes=themes)
         except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
             log.exception("Could not raise the data version of rounds %s", sorted(pending))
     if not rounds:
@@ -270,7 +299,7 @@ def _after_commit(session: Session) -> None:
         held = [session.identity_map.get(session.identity_key(Round, i)) for i in rounds]
     for obj in held:
         if obj is not None:
-            session.expire(obj, ["data_version"])
+            session.expire(obj, ["data_version", "theme_version"])
 
 
 def _after_soft_rollback(session: Session, previous) -> None:
@@ -278,14 +307,17 @@ def _after_soft_rollback(session: Session, previous) -> None:
     # keeps the notes: raising a version too often only costs a recount.)
     if previous.parent is None and not previous.nested:
         session.info.pop(PENDING, None)
+        session.info.pop(PENDING_THEMES, None)
         session.info.pop(RAISED, None)
 
 
-def bump(bind, round_ids: Iterable[int]) -> None:
+def bump(bind, round_ids: Iterable[int], themes: Iterable[int] | None = None) -> None:
     """Raise the data version of ``round_ids`` (all rounds if it holds ``EVERY_ROUND``) in
-    one short transaction of its own on ``bind`` (an engine or a connection)."""
+    one short transaction of its own on ``bind`` (an engine or a connection), and the theme
+    version of ``themes`` (by default of the same rounds)."""
+    round_ids = set(round_ids)
     with Session(bind=bind) as own, own.begin():
-        own.execute(_version_update(set(round_ids)))
+        own.execute(_version_update(round_ids, round_ids if themes is None else set(themes)))
 
 
 _listening = threading.Lock()
@@ -379,15 +411,19 @@ def store(app: Flask | None = None):
     return (app or current_app).extensions["consult_cache"]
 
 
-def figures(what: str, round_: Round, compute: Callable[[], Any], *extra: Any) -> Any:
+def figures(
+    what: str, round_: Round, compute: Callable[[], Any], *extra: Any, themes: bool = False
+) -> Any:
     """Return ``compute()`` for ``round_`` as of its data version, from the cache if there.
 
     ``what`` names the figures, ``extra`` what else they depend on (an analysis id, filters);
-    the value must survive JSON (dict keys come back as strings).
+    the value must survive JSON (dict keys come back as strings). With ``themes`` they are
+    kept by the round's theme version instead: figures of tagged comments only, which a new
+    comment cannot change.
     """
     if not has_app_context():
         return compute()
-    key = _round_key(what, round_, *extra)
+    key = _round_key(what, round_, *extra, themes=themes)
     cache = store()
     found = cache.get(key)
     if found is not None:
@@ -398,15 +434,18 @@ def figures(what: str, round_: Round, compute: Callable[[], Any], *extra: Any) -
     return json.loads(text)
 
 
-def fragment(what: str, round_: Round, render: Callable[[], str], *extra: Any) -> Markup:
+def fragment(
+    what: str, round_: Round, render: Callable[[], str], *extra: Any, themes: bool = False
+) -> Markup:
     """Return ``render()``, a part of a page that is the same for everyone allowed to see it,
-    kept like ``figures`` (per version of the round's data, ``extra`` and the language).
+    kept like ``figures`` (per version of the round's data, or with ``themes`` of its themes,
+    ``extra`` and the language).
 
     A rendering that holds the CSRF token (a form) is someone's own: it is not kept.
     """
     if not has_app_context():
         return Markup(render())
-    key = _round_key(what, round_, str(get_locale()), *extra)
+    key = _round_key(what, round_, str(get_locale()), *extra, themes=themes)
     found = store().get(key)
     if found is not None:
         return Markup(found)
@@ -417,9 +456,10 @@ def fragment(what: str, round_: Round, render: Callable[[], str], *extra: Any) -
     return Markup(html)
 
 
-def _round_key(what: str, round_: Round, *extra: Any) -> str:
+def _round_key(what: str, round_: Round, *extra: Any, themes: bool = False) -> str:
     stamp = round_.created_at.timestamp() if round_.created_at else 0
-    parts = [what, round_.id, int(stamp), round_.data_version, *extra]
+    version = ("t", round_.theme_version) if themes else round_.data_version
+    parts = [what, round_.id, int(stamp), version, *extra]
     return current_app.config["CACHE_KEY_PREFIX"] + json.dumps(parts, separators=(",", ":"))
 
 

@@ -121,9 +121,7 @@ def test_a_finished_job_stops_the_polling(client, auth, analysed):
 
 def test_the_drill_down_lists_a_themes_comments_with_their_paragraph(session, analysed):
     traffic = theme_of(session, analysed.comments[0])
-    page = drill.comments(
-        session, analysed.staff, analysed.round.id, traffic.id, drill.Filters()
-    )
+    page = drill.comments(session, analysed.staff, analysed.round.id, traffic.id, drill.Filters())
     bodies = {item.comment.body for item in page.items}
     assert analysed.comments[0].body in bodies
     assert not bodies & set(SCHOOL)
@@ -178,7 +176,31 @@ def test_drill_down_paginates(session, analysed):
 def test_the_unassigned_list_holds_the_comments_without_a_theme(session, analysed):
     tagged = set(session.scalars(select(ThemeAssignment.comment_id)))
     page = drill.comments(session, analysed.staff, analysed.round.id, None, drill.Filters())
-    assert {i.comment.id for i in page.items} == {c.id for c in analysed.comments} - tagged
+    without = {c.id for c in analysed.comments} - tagged
+    assert {i.comment.id for i in page.items} == without
+    result = board.build(session, analysed.staff, analysed.round.id)
+    assert result.unassigned_count == len(without)
+    assert {c.id for c in result.unassigned} <= without
+
+
+def test_a_chapters_board_counts_its_comments_without_a_theme(session, analysed):
+    lonely = analysed.comments[0]  # on a paragraph of a chapter; its tags taken off
+    for tag in session.scalars(select(ThemeAssignment).filter_by(comment_id=lonely.id)):
+        tag.removed_at = clock.now()
+    session.commit()
+    tagged = set(session.scalars(select(ThemeAssignment.comment_id).filter_by(removed_at=None)))
+    top = board.chapter_of(board.round_sections(session, analysed.round))
+    chapter = top(lonely.paragraph.section_id)
+    sections = {s.id for s in analysed.round.document.sections if top(s.id) is chapter}
+    in_chapter = [
+        c
+        for c in analysed.comments
+        if (c.paragraph.section_id if c.paragraph else c.section_id) in sections
+    ]
+    result = board.build(session, analysed.staff, analysed.round.id, sections=sections)
+    assert result.total == len(in_chapter)
+    assert 0 < result.unassigned_count < result.total
+    assert result.unassigned_count == len([c for c in in_chapter if c.id not in tagged])
 
 
 def test_a_theme_of_another_round_is_not_found(session, analysed, now):

@@ -41,6 +41,11 @@ def version(session, round_) -> int:
     return session.scalar(select(Round.data_version).where(Round.id == round_.id))
 
 
+def theme_version(session, round_) -> int:
+    session.expire_all()
+    return session.scalar(select(Round.theme_version).where(Round.id == round_.id))
+
+
 def test_the_draft_page_counts_a_new_comment_at_once(client, auth, session, open_round, now):
     factories.make_comment(session, open_round, factories.make_user(session))
     assert shown_count(client, open_round) == 1  # now cached
@@ -78,6 +83,7 @@ def test_every_write_to_a_rounds_comments_raises_its_version_once_per_commit(
         session, opens_at=open_round.opens_at, closes_at=open_round.closes_at
     )
     start, other_start = version(session, open_round), version(session, other)
+    themes_start = theme_version(session, open_round)
     author = factories.make_user(session)
     for _ in range(3):
         session.add(
@@ -95,6 +101,8 @@ def test_every_write_to_a_rounds_comments_raises_its_version_once_per_commit(
     session.commit()
     assert version(session, open_round) == start + 1
     assert version(session, other) == other_start  # other rounds keep theirs
+    # New comments have no theme yet: the theme figures stay.
+    assert theme_version(session, open_round) == themes_start
 
     # An agreement changes no cached figure: the version stays.
     comment = session.scalars(select(Comment).where(Comment.round_id == open_round.id)).first()
@@ -109,6 +117,8 @@ def test_every_write_to_a_rounds_comments_raises_its_version_once_per_commit(
     )
     session.commit()
     assert version(session, open_round) == start + 2
+    # A change to existing comments may change what their themes count.
+    assert theme_version(session, open_round) == themes_start + 1
 
     # A write that was rolled back raises nothing.
     session.execute(
@@ -157,8 +167,13 @@ def test_the_board_is_rendered_once_per_version_and_language(
     url = f"/analys/omgang/{analysed.round.id}/"
     assert '<table class="heatmap">' in client.get(url).get_data(as_text=True)
     builds = []
-    build = board.build
-    monkeypatch.setattr(board, "build", lambda *args, **kw: builds.append(1) or build(*args, **kw))
+    for part in ("themed", "unthemed"):
+        build = getattr(board, part)
+        monkeypatch.setattr(
+            board,
+            part,
+            lambda *a, part=part, build=build, **kw: builds.append(part) or build(*a, **kw),
+        )
 
     again = client.get(url).get_data(as_text=True)
     assert builds == [] and '<table class="heatmap">' in again
@@ -167,13 +182,50 @@ def test_the_board_is_rendered_once_per_version_and_language(
     theme.name = "Tåg och bussar i inlandet"
     session.commit()
     renamed = client.get(url).get_data(as_text=True)
-    assert builds == [1] and "Tåg och bussar i inlandet" in renamed
+    assert builds == ["themed", "unthemed"] and "Tåg och bussar i inlandet" in renamed
 
     assert "Var i utkastet temana hamnar" in renamed
     assert client.post("/sprak", data={"lang": "en", "next": url}).status_code == 302
     refresh()  # the test's app context, and its cached language, outlive each request
     english = client.get(url).get_data(as_text=True)
-    assert builds == [1, 1] and "Where in the draft each theme lands" in english
+    assert builds == ["themed", "unthemed"] * 2 and "Where in the draft each theme lands" in english
+
+
+def test_a_new_comment_renders_the_boards_unthemed_part_alone(
+    client, auth, session, analysed, monkeypatch, now
+):
+    auth.login(analysed.staff)
+    url = f"/analys/omgang/{analysed.round.id}/"
+    before = client.get(url).get_data(as_text=True)
+    builds = []
+    for part in ("themed", "unthemed"):
+        build = getattr(board, part)
+        monkeypatch.setattr(
+            board,
+            part,
+            lambda *a, part=part, build=build, **kw: builds.append(part) or build(*a, **kw),
+        )
+    # Placed later: a placing pass changes the themes (and raises their version).
+    monkeypatch.setattr(commenting, "place_quietly", lambda *args: None)
+    unthemed_before = int(re.search(r'id="unassigned-h">[^(]*\((\d+)\)', before)[1])
+
+    commenting.create_comment(
+        session,
+        author=factories.make_user(session),
+        round_id=analysed.round.id,
+        target=Target(key="doc"),
+        kind="comment",
+        body="Nattåg till fjällen, skrivet efter analysen.",
+        submission_key=uuid.uuid4().hex,
+        now=now.get(),
+        max_chars=5000,
+    )
+    after = client.get(url).get_data(as_text=True)
+
+    assert builds == ["unthemed"]  # the themes' cards and table are the ones kept
+    assert int(re.search(r'id="unassigned-h">[^(]*\((\d+)\)', after)[1]) == unthemed_before + 1
+    assert "Nattåg till fjällen" in after
+    assert after.count('class="card theme-card"') == before.count('class="card theme-card"')
 
 
 def test_a_themes_page_of_comments_is_counted_once_per_version(
@@ -200,6 +252,25 @@ def test_a_themes_page_of_comments_is_counted_once_per_version(
     session.commit()
     assert f'id="ac-{comment.id}"' not in client.get(url).get_data(as_text=True)
     assert counted == [1]
+
+    # A new comment is in no theme until a placing pass: the theme's page is not counted
+    # again, the page of the comments without a theme is, and lists it.
+    monkeypatch.setattr(commenting, "place_quietly", lambda *args: None)
+    new = commenting.create_comment(
+        session,
+        author=factories.make_user(session),
+        round_id=analysed.round.id,
+        target=Target(key="doc"),
+        kind="comment",
+        body="Nattåg till fjällen, skrivet efter analysen.",
+        submission_key=uuid.uuid4().hex,
+        now=clock.now(),
+        max_chars=5000,
+    )
+    client.get(url)
+    assert counted == [1]
+    unthemed = client.get(f"/analys/omgang/{analysed.round.id}/tema/ingen")
+    assert counted == [1, 1] and f'id="ac-{new.id}"' in unthemed.get_data(as_text=True)
 
 
 def test_a_reload_of_an_unchanged_page_is_a_304_without_a_body(client, session, open_round):

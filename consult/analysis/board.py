@@ -140,14 +140,66 @@ def build(
     """Return the theme board of round ``round_id`` for a staff member; given ``sections``
     (a working group's chapters), the board of the comments in them, for its members too:
     each theme counts only those comments, and themes without any are left out."""
-    board, figures, sections_by_id = _counted(session, user, round_id, sections)
-    analysis = board.analysis
-    if analysis is None:
-        return board
+    board, figures, round_, sections_by_id = _counted(session, user, round_id, sections)
+    if board.analysis is not None:
+        counted = _themes_figures(session, board.analysis, round_, sections_by_id, sections)
+        _add_themes(session, board, round_, sections_by_id, sections, counted)
+        _add_unthemed(session, board, round_, sections, figures, counted)
+    return board
+
+
+def themed(
+    session: Session, user: User | None, round_id: int, *, sections: set[int] | None = None
+) -> Board:
+    """Return the board without its comments that have no theme: the themes, campaigns,
+    the chapters' table and the tagger's agreement, which a new comment does not change."""
+    board, _, round_, sections_by_id = _counted(session, user, round_id, sections)
+    if board.analysis is not None:
+        counted = _themes_figures(session, board.analysis, round_, sections_by_id, sections)
+        _add_themes(session, board, round_, sections_by_id, sections, counted)
+    return board
+
+
+def unthemed(
+    session: Session, user: User | None, round_id: int, *, sections: set[int] | None = None
+) -> Board:
+    """Return the board's comments without a theme alone (its themes empty): the part of
+    the board that every new comment changes."""
+    board, figures, round_, sections_by_id = _counted(session, user, round_id, sections)
+    if board.analysis is not None:
+        counted = _themes_figures(session, board.analysis, round_, sections_by_id, sections)
+        _add_unthemed(session, board, round_, sections, figures, counted)
+    return board
+
+
+def _add_unthemed(session: Session, board: Board, round_, sections, figures, counted) -> None:
+    # The comments an analysis reads, less those with a current tag (counted with the themes).
+    board.unassigned_count = figures["total"] - counted["themed"]
+    unassigned = _unassigned_query(round_.id)
+    if sections is not None:
+        unassigned = unassigned.where(in_sections(sections))
+    board.unassigned = list(
+        session.scalars(unassigned.order_by(Comment.id).limit(UNASSIGNED_SHOWN))
+    )
+
+
+def _themes_figures(session: Session, analysis, round_, sections_by_id, sections) -> dict:
+    return caching.figures(
+        "board-themes",
+        round_,
+        lambda: _theme_figures(session, round_.id, analysis, sections, sections_by_id),
+        analysis.id,
+        sorted(sections) if sections is not None else None,
+        themes=True,
+    )
+
+
+def _add_themes(session: Session, board: Board, round_, sections_by_id, sections, counted):
+    analysis, round_id = board.analysis, round_.id
     themes = list(
         session.scalars(select(Theme).where(Theme.round_id == round_id, Theme.retired_at.is_(None)))
     )
-    tally = _tally_from(figures["tally"], sections_by_id)
+    tally = _tally_from(counted["tally"], sections_by_id)
     if sections is not None:
         themes = [t for t in themes if tally.sizes[t.id]]
     ordered = sorted(themes, key=lambda t: (-tally.sizes[t.id], t.position, t.id))
@@ -176,21 +228,13 @@ def build(
                 examples=examples.get(theme.id, []),
             )
         )
-    unassigned = _unassigned_query(round_id)
-    if sections is not None:
-        unassigned = unassigned.where(in_sections(sections))
-    board.unassigned_count = figures["unassigned"]
-    board.unassigned = list(
-        session.scalars(unassigned.order_by(Comment.id).limit(UNASSIGNED_SHOWN))
-    )
     board.matrix = _matrix(ordered, tally.places, sections_by_id)
     if sections is not None:
         # Campaigns and the tagger's agreement are the whole round's: staff's board only.
-        return board
+        return
     board.campaigns = _campaigns(session, analysis.id)
-    board.campaign_count = figures["campaigns"]
+    board.campaign_count = counted["campaigns"]
     board.agreement = agreement.for_round(session, round_id)
-    return board
 
 
 def headline(
@@ -209,17 +253,17 @@ def _counted(session: Session, user: User | None, round_id: int, sections: set[i
     within = sorted(sections) if sections is not None else None
     sections_by_id = round_sections(session, round_)
     figures = caching.figures(
-        "board",
+        "board-total",
         round_,
-        lambda: _figures(session, round_id, analysis, sections, sections_by_id),
+        lambda: _figures(session, round_id, sections),
         analysis.id if analysis else None,
         within,
     )
-    return Board(analysis=analysis, total=figures["total"]), figures, sections_by_id
+    return Board(analysis=analysis, total=figures["total"]), figures, round_, sections_by_id
 
 
-def _figures(session: Session, round_id: int, analysis, sections, sections_by_id) -> dict:
-    """Count what the board shows of the round's comments, as JSON-ready values."""
+def _figures(session: Session, round_id: int, sections) -> dict:
+    """Count the comments of the round an analysis reads, as JSON-ready values."""
     if sections is None:
         total = services.comment_count(session, round_id)
     else:
@@ -231,14 +275,21 @@ def _figures(session: Session, round_id: int, analysis, sections, sections_by_id
                 in_sections(sections),
             )
         )
-    if analysis is None:
-        return {"total": total}
+    return {"total": total}
+
+
+def _theme_figures(session: Session, round_id: int, analysis, sections, sections_by_id) -> dict:
+    """Count the themes' comments (tagged ones only: a new comment changes none of this),
+    as JSON-ready values."""
     tally = _tally(session, round_id, chapter_of(sections_by_id), sections)
-    unassigned = _unassigned_query(round_id)
+    tagged = current_tags(round_id).where(Comment.parent_id.is_(None))
     if sections is not None:
-        unassigned = unassigned.where(in_sections(sections))
+        tagged = tagged.outerjoin(Paragraph, Paragraph.id == Comment.paragraph_id).where(
+            comment_section.in_(list(sections))
+        )
+    themed = tagged.with_only_columns(func.count(func.distinct(ThemeAssignment.comment_id)))
     return {
-        "total": total,
+        "themed": session.scalar(themed),
         "tally": {
             "sizes": dict(tally.sizes),
             "organisations": dict(tally.organisations),
@@ -250,7 +301,6 @@ def _figures(session: Session, round_id: int, analysis, sections, sections_by_id
                 for t, c in tally.places.items()
             },
         },
-        "unassigned": session.scalar(unassigned.with_only_columns(func.count(Comment.id))),
         "campaigns": session.scalar(
             select(func.count(CampaignGroup.id)).where(CampaignGroup.analysis_id == analysis.id)
         ),

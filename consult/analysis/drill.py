@@ -238,9 +238,18 @@ def comments(
 
     # The counts and the page's ids, per version of the round's data (consult.caching): a
     # reload or another staff member's look at the same page reads none of the theme's rows.
+    # A theme's, per version of the round's themes: a new comment is in no theme yet.
     within = sorted(sections) if sections is not None else None
     found = caching.figures(
-        "drill", round_, listing, theme_id, within, asdict(filters), page, per_page
+        "drill",
+        round_,
+        listing,
+        theme_id,
+        within,
+        asdict(filters),
+        page,
+        per_page,
+        themes=theme is not None,
     )
     ids, total, page = found["ids"], found["total"], found["page"]
     organisations = [tuple(pair) for pair in found["organisations"]]

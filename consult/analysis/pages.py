@@ -72,22 +72,36 @@ def category_chart(card: board.ThemeCard):
 
 
 def board_section(round_, headline: board.Board) -> Markup:
-    """The theme board below a round's job controls (``_board.html``), the same for every
-    staff member: rendered once per version of the round's data, analysis and language."""
+    """The theme board below a round's job controls, the same for every staff member: its
+    themes (``_board_themes.html``) rendered once per version of the round's themes, its
+    comments without a theme (``_board_unthemed.html``) once per version of its data, each
+    per analysis and language. In a rush, when every post raises the data version and none
+    the theme version, a look at the board counts and renders the small part alone."""
     if headline.analysis is None:
         return Markup()
-    return caching.fragment(
-        "board-html",
-        round_,
-        lambda: render_template(
-            "analysis/_board.html",
+
+    def render(template: str, build):
+        return lambda: render_template(
+            template,
             round=round_,
-            board=call(board.build, round_.id),
+            board=call(build, round_.id),
             category_chart=category_chart,
             score=score,
             **texts(),
-        ),
-        headline.analysis.id,
+        )
+
+    analysis_id = headline.analysis.id
+    return caching.fragment(
+        "board-themes-html",
+        round_,
+        render("analysis/_board_themes.html", board.themed),
+        analysis_id,
+        themes=True,
+    ) + caching.fragment(
+        "board-unthemed-html",
+        round_,
+        render("analysis/_board_unthemed.html", board.unthemed),
+        analysis_id,
     )
 
 

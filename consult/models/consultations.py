@@ -77,6 +77,9 @@ class Round(Base):
     # Raised by every write that changes what the round's pages count or show (comments,
     # agreements, moderation, analyses): cached figures are keyed by it (consult.caching).
     data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Raised with it by every such write except a new comment (which has no theme yet): the
+    # theme board's per-theme figures are keyed by this one.
+    theme_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     consultation: Mapped[Consultation] = relationship(back_populates="rounds")
     document: Mapped[Document | None] = relationship(back_populates="round", uselist=False)
