@@ -46,6 +46,41 @@ def theme_version(session, round_) -> int:
     return session.scalar(select(Round.theme_version).where(Round.id == round_.id))
 
 
+def board_builds(monkeypatch) -> list[str]:
+    """Record which part of the board (``themed``, ``unthemed``) each request builds."""
+    builds = []
+    for part in ("themed", "unthemed"):
+        build = getattr(board, part)
+        monkeypatch.setattr(
+            board,
+            part,
+            lambda *a, part=part, build=build, **kw: builds.append(part) or build(*a, **kw),
+        )
+    return builds
+
+
+def post_unplaced(session, round_, monkeypatch) -> Comment:
+    """Publish a comment on the draft that no placing pass places (so it is in no theme)."""
+    # A placing pass changes the themes (and raises their version): none runs here.
+    monkeypatch.setattr(commenting, "place_quietly", lambda *args: None)
+    return commenting.create_comment(
+        session,
+        author=factories.make_user(session),
+        round_id=round_.id,
+        target=Target(key="doc"),
+        kind="comment",
+        body="Nattåg till fjällen, skrivet efter analysen.",
+        submission_key=uuid.uuid4().hex,
+        now=clock.now(),
+        max_chars=5000,
+    )
+
+
+def unthemed_count(board_page: str) -> int:
+    """The number of comments without a theme the board page shows in its heading."""
+    return int(re.search(r'id="unassigned-h">[^(]*\((\d+)\)', board_page)[1])
+
+
 def test_the_draft_page_counts_a_new_comment_at_once(client, auth, session, open_round, now):
     factories.make_comment(session, open_round, factories.make_user(session))
     assert shown_count(client, open_round) == 1  # now cached
@@ -166,14 +201,7 @@ def test_the_board_is_rendered_once_per_version_and_language(
     auth.login(analysed.staff)
     url = f"/analys/omgang/{analysed.round.id}/"
     assert '<table class="heatmap">' in client.get(url).get_data(as_text=True)
-    builds = []
-    for part in ("themed", "unthemed"):
-        build = getattr(board, part)
-        monkeypatch.setattr(
-            board,
-            part,
-            lambda *a, part=part, build=build, **kw: builds.append(part) or build(*a, **kw),
-        )
+    builds = board_builds(monkeypatch)
 
     again = client.get(url).get_data(as_text=True)
     assert builds == [] and '<table class="heatmap">' in again
@@ -192,38 +220,17 @@ def test_the_board_is_rendered_once_per_version_and_language(
 
 
 def test_a_new_comment_renders_the_boards_unthemed_part_alone(
-    client, auth, session, analysed, monkeypatch, now
+    client, auth, session, analysed, monkeypatch
 ):
     auth.login(analysed.staff)
     url = f"/analys/omgang/{analysed.round.id}/"
     before = client.get(url).get_data(as_text=True)
-    builds = []
-    for part in ("themed", "unthemed"):
-        build = getattr(board, part)
-        monkeypatch.setattr(
-            board,
-            part,
-            lambda *a, part=part, build=build, **kw: builds.append(part) or build(*a, **kw),
-        )
-    # Placed later: a placing pass changes the themes (and raises their version).
-    monkeypatch.setattr(commenting, "place_quietly", lambda *args: None)
-    unthemed_before = int(re.search(r'id="unassigned-h">[^(]*\((\d+)\)', before)[1])
-
-    commenting.create_comment(
-        session,
-        author=factories.make_user(session),
-        round_id=analysed.round.id,
-        target=Target(key="doc"),
-        kind="comment",
-        body="Nattåg till fjällen, skrivet efter analysen.",
-        submission_key=uuid.uuid4().hex,
-        now=now.get(),
-        max_chars=5000,
-    )
+    builds = board_builds(monkeypatch)
+    post_unplaced(session, analysed.round, monkeypatch)
     after = client.get(url).get_data(as_text=True)
 
     assert builds == ["unthemed"]  # the themes' cards and table are the ones kept
-    assert int(re.search(r'id="unassigned-h">[^(]*\((\d+)\)', after)[1]) == unthemed_before + 1
+    assert unthemed_count(after) == unthemed_count(before) + 1
     assert "Nattåg till fjällen" in after
     assert after.count('class="card theme-card"') == before.count('class="card theme-card"')
 
@@ -255,18 +262,7 @@ def test_a_themes_page_of_comments_is_counted_once_per_version(
 
     # A new comment is in no theme until a placing pass: the theme's page is not counted
     # again, the page of the comments without a theme is, and lists it.
-    monkeypatch.setattr(commenting, "place_quietly", lambda *args: None)
-    new = commenting.create_comment(
-        session,
-        author=factories.make_user(session),
-        round_id=analysed.round.id,
-        target=Target(key="doc"),
-        kind="comment",
-        body="Nattåg till fjällen, skrivet efter analysen.",
-        submission_key=uuid.uuid4().hex,
-        now=clock.now(),
-        max_chars=5000,
-    )
+    new = post_unplaced(session, analysed.round, monkeypatch)
     client.get(url)
     assert counted == [1]
     unthemed = client.get(f"/analys/omgang/{analysed.round.id}/tema/ingen")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from consult import db, round_locks
+from consult import clock, db, round_locks
 from consult.admin import round_actions
 from consult.consultations import comments
 from consult.consultations.services import RoundState, Target, round_state
@@ -129,33 +129,44 @@ def test_late_post_answers_with_the_message_and_the_text_not_the_thread(client, 
     assert session.query(Comment).count() == 1
 
 
+def _post_after_a_change(app, round_id: int, author_id: int, read_open: bool, change, body: str):
+    """Post as a ``writes_briefly`` view does: read the round (open if ``read_open``), then
+    write in a ``writing`` block, after an administrator's ``change`` to the round between
+    the two. Return the new comment's id."""
+    with app.test_request_context("/"):
+        request_session = db.get_session()
+        read = request_session.get(Round, round_id)
+        assert round_state(read, clock.now()) == (
+            RoundState.OPEN if read_open else RoundState.CLOSED
+        )  # the page's read
+        paragraph = read.document.paragraphs[0]
+        with Session(app.extensions["db_engine"]) as admin_session:
+            change(admin_session.get(Round, round_id))
+            admin_session.commit()
+        with db.writing(request_session):
+            return comments.create_comment(
+                request_session,
+                author=request_session.get(User, author_id),
+                round_id=round_id,
+                target=Target(paragraph.anchor, paragraph=paragraph),
+                kind="comment",
+                body=body,
+                submission_key="k",
+                now=clock.now(),
+                max_chars=5000,
+            ).id
+
+
 def test_a_round_closed_after_the_post_read_it_is_read_again_under_the_lock(app, session, now):
     round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
     author = factories.make_user(session)
     now.set(OPENS + timedelta(days=2))
-    # Like a ``writes_briefly`` view: it reads, then writes in a ``writing`` block.
-    with app.test_request_context("/"):
-        request_session = db.get_session()
-        read = request_session.get(Round, round_.id)
-        request_session.refresh(read)
-        assert read.closed_at is None  # the page's read: open
-        paragraph = read.document.paragraphs[0]
-        # An administrator closes the round between the post's reads and its write.
-        with Session(app.extensions["db_engine"]) as admin_session:
-            admin_session.get(Round, round_.id).closed_at = OPENS + timedelta(days=1)
-            admin_session.commit()
-        with pytest.raises(comments.RoundClosed), db.writing(request_session):
-            comments.create_comment(
-                request_session,
-                author=request_session.get(type(author), author.id),
-                round_id=read.id,
-                target=Target(paragraph.anchor, paragraph=paragraph),
-                kind="comment",
-                body="Skickad när omgången stängdes",
-                submission_key="k",
-                now=now.get(),
-                max_chars=5000,
-            )
+
+    def close(round_):
+        round_.closed_at = OPENS + timedelta(days=1)
+
+    with pytest.raises(comments.RoundClosed):
+        _post_after_a_change(app, round_.id, author.id, True, close, "Skickad när den stängdes")
     session.expire_all()
     assert session.query(Comment).count() == 0
 
@@ -184,27 +195,13 @@ def test_a_deadline_moved_after_the_post_read_the_round_takes_the_comment_in(app
     round_ = factories.make_round(session, opens_at=OPENS, closes_at=CLOSES)
     author = factories.make_user(session)
     now.set(CLOSES + timedelta(minutes=5))
-    with app.test_request_context("/"):
-        request_session = db.get_session()
-        read = request_session.get(Round, round_.id)
-        paragraph = read.document.paragraphs[0]
-        # The page read the round closed; an administrator moves the deadline before the write.
-        with Session(app.extensions["db_engine"]) as admin_session:
-            admin_session.get(Round, round_.id).closes_at = CLOSES + timedelta(days=7)
-            admin_session.commit()
-        with db.writing(request_session):
-            comment = comments.create_comment(
-                request_session,
-                author=request_session.get(type(author), author.id),
-                round_id=read.id,
-                target=Target(paragraph.anchor, paragraph=paragraph),
-                kind="comment",
-                body="Skickad **efter** den gamla tidsgränsen",
-                submission_key="k",
-                now=now.get(),
-                max_chars=5000,
-            )
-    saved = session.get(Comment, comment.id)
+
+    def extend(round_):
+        round_.closes_at = CLOSES + timedelta(days=7)
+
+    body = "Skickad **efter** den gamla tidsgränsen"
+    comment_id = _post_after_a_change(app, round_.id, author.id, False, extend, body)
+    saved = session.get(Comment, comment_id)
     assert "<strong>efter</strong>" in saved.body_html  # its text was checked and rendered
 
 
