@@ -46,7 +46,7 @@ from .duplicates import duplicate_labels
 from .features import TextVectoriser, char_text
 from .genre import without_genre
 from .naming import name_themes
-from .text import sentences
+from .text import language, lemma_language, sentences
 
 MAX_THEMES = 70
 # A sentence found in at least this many texts, and this share of them, is boilerplate.
@@ -97,6 +97,12 @@ CATCH_ALL_RATIO = 1.25
 # 1.50. At 1.1 the fourth would go too, but so would most themes of SIB-200 (V-measure,
 # English, automatic number of themes: 0.174 to 0.133), whose weak topics lie below 1.1.
 CATCH_ALL_OTHERS = 1.05
+# A theme whose texts are nearly all (this share) in one language is compared with the texts
+# of that language, not with the whole corpus: in a mixed corpus, the texts of a minority
+# language share that language's words, and would otherwise look like a topic of their own
+# (the demo round's 17 English comments, on ferries, housing and an English version, made a
+# theme "Work and partner").
+ONE_LANGUAGE = 0.8
 SPLIT_RATIO = 1.4
 SPLIT_DEPTH = 2  # times a catch-all is split again into the parts its texts make
 SPLIT_MIN = 20  # texts a theme needs to be split
@@ -139,6 +145,7 @@ class ThemeModel:
         centre=None,
         floors=None,
         view: semantic.View | None = None,
+        language_centres: dict[str, np.ndarray] | None = None,
     ):
         self.assignments: list[int] = list(assignments)
         # The semantic view, when the themes were formed with vectors (``nlp.semantic``).
@@ -147,6 +154,9 @@ class ThemeModel:
         # least similarity a member of each theme has.
         self.centre: np.ndarray | None = centre
         self.floors: np.ndarray | None = floors
+        # Per language, the normalised mean of its texts: a new text is an outlier if it is
+        # closer to its language's centre than to its theme (see ``_fits``).
+        self.language_centres = language_centres or {}
         self.themes: list[Theme] = list(themes)
         self.vectoriser: TextVectoriser | None = vectoriser
         self.centroids: sp.csr_matrix | None = centroids
@@ -175,6 +185,9 @@ class ThemeModel:
         similarity = (X @ self.centroids.T).toarray()
         to_centre = X @ self.centre if self.centre is not None else np.zeros(len(texts))
         floors = self.floors
+        if self.view is None:
+            languages = np.array([lemma_language(language(text)) for text in texts])
+            to_centre = _to_language(X, languages, self.language_centres, to_centre)
         if vectors is not None:
             similarity, to_centre = semantic.place(self.view, similarity, to_centre, texts, vectors)
         elif self.view is not None:
@@ -214,6 +227,8 @@ class ThemeModel:
             if self.centre is not None:
                 arrays["centre"] = np.asarray(self.centre, dtype=np.float32)
                 arrays["floors"] = np.asarray(self.floors, dtype=np.float32)
+            for code, centre in self.language_centres.items():
+                arrays[f"language_centre.{code}"] = np.asarray(centre, dtype=np.float32)
         meta = {"seed": self.seed, "themes": [theme.__dict__ for theme in self.themes]}
         if self.view is not None:
             meta["semantic"] = semantic.view_state(self.view, arrays)
@@ -241,6 +256,7 @@ class ThemeModel:
             arrays.get("centre"),
             arrays.get("floors"),
             semantic.view_from_state(meta.get("semantic"), arrays),
+            {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("language_centre.")},
         )
 
 
@@ -288,6 +304,7 @@ def discover_themes(
     vectoriser = TextVectoriser()
     counts = vectoriser.fit_counts([clean[i] for i in fit_rows])
     X = vectoriser.weigh(counts)
+    fit_languages = counts.languages
     del counts  # the character counts, as large as X, are not needed again
     if len(fit_rows) == 1 or X.nnz == 0:
         labels = np.zeros(len(fit_rows), dtype=int)
@@ -303,8 +320,14 @@ def discover_themes(
     centroids = _mean_vectors(X, labels)
     centre = normalize(np.asarray(X.mean(axis=0))).ravel()
     weights = np.bincount(canonical, minlength=n)[distinct]  # copies per distinct text
-    placing = Placing(vectoriser, centroids, centre, semantic.started(view, V, fit_rows, labels))
-    placing.add(fit_rows, X)  # the texts the themes were formed on, as counted
+    placing = Placing(
+        vectoriser,
+        centroids,
+        centre,
+        semantic.started(view, V, fit_rows, labels),
+        _language_centres(X, fit_languages),
+    )
+    placing.add(fit_rows, X, fit_languages)  # the texts the themes were formed on, as counted
     del X
     placed = _place_rest(placing, vectoriser, clean, weights > 1)
     themes, order, centroids = _describe(
@@ -320,7 +343,15 @@ def discover_themes(
         per_text[i] = lookup.get(c, -1)
     floors = placed.floors[order] if len(order) else np.zeros(0, dtype=np.float32)
     return ThemeModel(
-        per_text.tolist(), themes, vectoriser, centroids, seed, placed.centre, floors, view
+        per_text.tolist(),
+        themes,
+        vectoriser,
+        centroids,
+        seed,
+        placed.centre,
+        floors,
+        view,
+        placing.language_centres,
     )
 
 
@@ -334,6 +365,9 @@ class Placement:
     sums: sp.csr_matrix  # per theme, the sum of its texts' vectors
     centre: np.ndarray  # the normalised mean of all texts
     floors: np.ndarray  # per theme, the least similarity of a member (see ``_floors``)
+    languages: np.ndarray  # per distinct text, the language it was read in
+    to_language: np.ndarray  # cosine to the centre of the texts in the text's language
+    language_norms: dict[str, float]  # per language, the norm of the sum of its texts
 
 
 class Placing:
@@ -346,25 +380,36 @@ class Placing:
         centroids: np.ndarray,
         centre: np.ndarray,
         view: semantic.Placing | None = None,
+        language_centres: dict[str, np.ndarray] | None = None,
     ):
         self.centroids, self.centre, self.view = centroids, centre, view
+        self.language_centres = language_centres or {}
         k = centroids.shape[0]
         self.sums = sp.csr_matrix((k, vectoriser.n_features), dtype=np.float32)
+        self.language_sums: dict[str, np.ndarray] = {}
         self.rows, self.labels, self.similarity, self.to_centre = [], [], [], []
+        self.languages, self.to_language = [], []
 
-    def add(self, rows: np.ndarray, X: sp.csr_matrix) -> None:
-        """Place the texts ``rows`` (indices), given their vectors."""
+    def add(self, rows: np.ndarray, X: sp.csr_matrix, languages: np.ndarray) -> None:
+        """Place the texts ``rows`` (indices), given their vectors and languages."""
         if self.view is None:
             best, sim = _nearest(X, self.centroids)
             to_centre = X @ self.centre
-        else:
+            to_language = _to_language(X, languages, self.language_centres, to_centre)
+        else:  # the view centres each language's vectors: its cosines need no such care
             best, sim, to_centre = self.view.nearest(rows, X, self.centroids, self.centre)
+            to_language = to_centre
         membership = _membership(best, self.centroids.shape[0])
         self.sums = self.sums + membership @ X
+        for code in np.unique(languages):
+            part = np.asarray(X[languages == code].sum(axis=0)).ravel()
+            self.language_sums[code] = self.language_sums.get(code, 0) + part
         self.rows.append(rows)
         self.labels.append(best)
         self.similarity.append(sim)
         self.to_centre.append(to_centre)
+        self.languages.append(languages)
+        self.to_language.append(to_language)
 
     def placement(self, copied: np.ndarray) -> Placement:
         """Return the placement of every text added, in index order, with outliers at -1.
@@ -376,9 +421,20 @@ class Placing:
         k = self.centroids.shape[0]
         floors = _floors(labels, similarity, k)
         to_centre = np.concatenate(self.to_centre)[order]
-        fits = _fits(similarity, to_centre, k, floors[labels])
+        to_language = np.concatenate(self.to_language)[order]
+        fits = _fits(similarity, to_language, k, floors[labels])
         labels = np.where(fits | (copied & (labels >= 0)), labels, -1)
-        return Placement(labels, similarity, to_centre, self.sums.tocsr(), self.centre, floors)
+        return Placement(
+            labels,
+            similarity,
+            to_centre,
+            self.sums.tocsr(),
+            self.centre,
+            floors,
+            np.concatenate(self.languages)[order],
+            to_language,
+            {code: float(np.linalg.norm(s)) for code, s in self.language_sums.items()},
+        )
 
 
 def _place_rest(
@@ -391,8 +447,27 @@ def _place_rest(
     for start in range(0, len(rest), PLACE_BATCH):
         rows = rest[start : start + PLACE_BATCH]
         counts = tables.counts([clean[i] for i in rows])
-        placing.add(rows, vectoriser.weigh(counts))
+        placing.add(rows, vectoriser.weigh(counts), counts.languages)
     return placing.placement(copied)
+
+
+def _language_centres(X: sp.csr_matrix, languages: np.ndarray) -> dict[str, np.ndarray]:
+    """Return, per language of the rows, the normalised mean of its rows."""
+    return {
+        code: normalize(np.asarray(X[languages == code].mean(axis=0))).ravel()
+        for code in np.unique(languages)
+    }
+
+
+def _to_language(X: sp.csr_matrix, languages: np.ndarray, centres: dict, to_centre: np.ndarray):
+    """Return each row's cosine to the centre of its language's texts (``to_centre``, the
+    whole corpus's, where ``centres`` has none for its language)."""
+    to_language = np.array(to_centre, dtype=np.float32)
+    for code in np.unique(languages):
+        if code in centres:
+            here = languages == code
+            to_language[here] = X[here] @ centres[code]
+    return to_language
 
 
 def _floors(labels: np.ndarray, similarity: np.ndarray, k: int) -> np.ndarray:
@@ -419,10 +494,10 @@ def _nearest(X: sp.csr_matrix, centroids: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _fits(similarity: np.ndarray, to_centre: np.ndarray, k: int, floors) -> np.ndarray:
     """A text fits its theme unless it is far less typical than the theme's usual member
-    (below its floor), or clearly closer to the centre of the whole corpus than to the
-    theme's centre, or unrelated to both: then the theme says nothing about it, and it is
-    left out (-1) rather than forced in. With one theme, the theme is the corpus, and the
-    centre is no test."""
+    (below its floor), or clearly closer to the centre of the corpus's texts in its language
+    (``to_centre``) than to the theme's centre, or unrelated to both: then the theme says
+    nothing about it, and it is left out (-1) rather than forced in. With one theme, the
+    theme is the corpus, and the centre is no test."""
     fits = (similarity >= OUTLIER_SIMILARITY) & (similarity >= floors)
     return fits & (similarity >= OUTLIER_CENTRE_RATIO * to_centre) if k > 1 else fits
 
@@ -729,13 +804,26 @@ def _catch_all(placed: Placement, members: np.ndarray, corpus_norm: float) -> bo
     """True if the texts ``members`` are no closer to their theme than to the corpus: on
     average, to its centre, less than ``CATCH_ALL_RATIO`` times closer; or, to the centre of
     the theme's other texts, less than ``CATCH_ALL_OTHERS`` times closer than to the rest of
-    the corpus. ``corpus_norm`` is the norm of the sum of all texts' vectors."""
-    similarity, to_corpus = placed.similarity[members], placed.to_centre[members]
+    the corpus. ``corpus_norm`` is the norm of the sum of all texts' vectors. Where nearly
+    all of the texts are in one language, the corpus is that language's texts."""
+    similarity = placed.similarity[members]
+    to_corpus, corpus_norm = _compared_with(placed, members, corpus_norm)
     if similarity.mean() < CATCH_ALL_RATIO * to_corpus.mean():
         return True
     theme_norm = sp.linalg.norm(placed.sums[int(placed.labels[members][0])])
     to_others = _without_itself(similarity, theme_norm).mean()
     return bool(to_others < CATCH_ALL_OTHERS * _without_itself(to_corpus, corpus_norm).mean())
+
+
+def _compared_with(placed: Placement, members: np.ndarray, corpus_norm: float):
+    """Return the cosines of the texts ``members`` to the corpus they are compared with, and
+    the norm of its sum: the texts of their language if at least ``ONE_LANGUAGE`` of them
+    share one (see there), else the whole corpus."""
+    codes, counts = np.unique(placed.languages[members], return_counts=True)
+    top = int(counts.argmax())
+    if counts[top] >= ONE_LANGUAGE * counts.sum() and codes[top] in placed.language_norms:
+        return placed.to_language[members], placed.language_norms[codes[top]]
+    return placed.to_centre[members], corpus_norm
 
 
 def _without_itself(similarity: np.ndarray, norm: float) -> np.ndarray:

@@ -82,6 +82,7 @@ class Counts:
 
     chars: sp.csr_matrix
     lemmas: sp.csr_matrix
+    languages: np.ndarray  # per text, the lemma table it was read with ("sv" or "en")
 
 
 def chunk_matrix(clean: Sequence[str]) -> tuple[sp.csr_matrix, list[str]]:
@@ -159,7 +160,7 @@ class ChunkTables:
             if rows.diagonal().any():
                 part = rows @ per_chunk @ _table(self.lemma_rows(chunks, code), len(self.lemmas))
                 lemmas = _widen(lemmas, len(self.lemmas)) + _widen(part, len(self.lemmas))
-        return Counts(chars, _widen(lemmas, len(self.lemmas)).tocsr())
+        return Counts(chars, _widen(lemmas, len(self.lemmas)).tocsr(), codes)
 
 
 def _lemma_codes(evidence: np.ndarray) -> list[str]:
@@ -262,7 +263,9 @@ class TextVectoriser:
             counts.lemmas, list(tables.lemmas), min_df, max_df, self.max_word_features
         )
         self._tables = None
-        return Counts(counts.chars[:, char_columns], counts.lemmas[:, word_columns])
+        return Counts(
+            counts.chars[:, char_columns], counts.lemmas[:, word_columns], counts.languages
+        )
 
     def tables(self) -> ChunkTables:
         """The chunk tables for this vectoriser's vocabularies (made once, then cached)."""

@@ -240,9 +240,46 @@ def test_a_few_texts_that_share_nothing_are_a_catch_all_though_each_is_part_of_t
     similarity = np.asarray(X @ normalize(sums.toarray()).T)[np.arange(24), labels]
     corpus = np.asarray(X.sum(axis=0)).ravel()
     to_corpus = X @ (corpus / np.linalg.norm(corpus))
-    placed = Placement(labels, similarity, to_corpus, sums, corpus, np.zeros(5))
+    norm = np.linalg.norm(corpus)
+    placed = Placement(
+        labels, similarity, to_corpus, sums, corpus, np.zeros(5), np.full(24, "sv"), to_corpus,
+        {"sv": norm},
+    )  # fmt: skip
 
     assert similarity[:6].mean() > 1.25 * to_corpus[:6].mean()  # passes the plain ratio
-    assert _catch_all(placed, labels == 0, np.linalg.norm(corpus))
+    assert _catch_all(placed, labels == 0, norm)
     for t in range(1, 4):
-        assert not _catch_all(placed, labels == t, np.linalg.norm(corpus))
+        assert not _catch_all(placed, labels == t, norm)
+
+
+ENGLISH_ASIDES = [
+    "Is there going to be an English version of the strategy for people who work here?",
+    "The ferry link across the Kvarken should be recognised, people here depend on it.",
+    "As an employer recruiting people from abroad, we find that childcare is hard to get.",
+    "Good to see the border mentioned, the port of Mo i Rana is a natural partner for work here.",
+    "The three directions overlap a lot and could pull in opposite directions.",
+    "I moved here for work in the battery sector and lived in a cabin for four months.",
+    "Our research group would welcome clearer funding rules for people from other countries.",
+    "The tourism season is too short, and the hotels close when the snow melts.",
+    "People who move here for work need help to find a flat and a school.",
+    "Please publish the summary in English too, many people here do not read Swedish.",
+]
+
+
+def test_texts_that_share_only_their_language_are_in_no_theme(tmp_path):
+    # Three Swedish topics and ten English comments on ten subjects, which share English
+    # words and nothing else. Placed by how far they are from the whole corpus, they joined a
+    # Swedish theme ("Vägar och people"); as a theme of their own they would stand for the
+    # language, not a topic. They are left without a theme, also when placed anew.
+    texts, truth = _corpus()
+    texts, truth = texts + ENGLISH_ASIDES, truth + ["english"] * len(ENGLISH_ASIDES)
+    model = nlp.discover_themes(texts, seed=0)
+    english = [a for a, t in zip(model.assignments, truth, strict=True) if t == "english"]
+    assert english == [-1] * len(ENGLISH_ASIDES)
+    swedish = [a for a, t in zip(model.assignments, truth, strict=True) if t != "english"]
+    assert sum(a >= 0 for a in swedish) >= 0.9 * len(swedish)
+    model.save(tmp_path / "model.npz")
+    again = ThemeModel.load(tmp_path / "model.npz")
+    new = ["We need more trains for people who work here.", "Fler tåg och bättre vägar i inlandet."]
+    placed = again.assign(new)
+    assert placed[0] == -1 and again.themes[placed[1]].label == "Vägar"
