@@ -46,7 +46,7 @@ from .duplicates import duplicate_labels
 from .features import TextVectoriser, char_text
 from .genre import without_genre
 from .naming import name_themes
-from .text import language, lemma_language, sentences
+from .text import sentences
 
 MAX_THEMES = 70
 # A sentence found in at least this many texts, and this share of them, is boilerplate.
@@ -181,12 +181,11 @@ class ThemeModel:
         ]
 
     def _assign_batch(self, texts: list[str], vectors: np.ndarray | None = None) -> list[int]:
-        X = self.vectoriser.transform(without_genre(char_text(texts)))
+        X, languages = self.vectoriser.read_clean(without_genre(char_text(texts)))
         similarity = (X @ self.centroids.T).toarray()
         to_centre = X @ self.centre if self.centre is not None else np.zeros(len(texts))
         floors = self.floors
         if self.view is None:
-            languages = np.array([lemma_language(language(text)) for text in texts])
             to_centre = _to_language(X, languages, self.language_centres, to_centre)
         if vectors is not None:
             similarity, to_centre = semantic.place(self.view, similarity, to_centre, texts, vectors)

@@ -281,25 +281,32 @@ class TextVectoriser:
     def transform_clean(self, clean: Sequence[str]) -> sp.csr_matrix:
         """Return the TF-IDF rows of texts already cleaned (``char_text``): a few text by
         text, more in batches."""
+        return self.read_clean(clean)[0]
+
+    def read_clean(self, clean: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Return the rows of texts already cleaned, as ``transform_clean``, and the lemma
+        table each text was read with ("sv" or "en", as ``Counts.languages``)."""
         if 0 < len(clean) <= FEW:
             return self._transform_few(clean)
-        return sp.vstack(
-            [self.weigh(self.tables().counts(clean[i : i + BATCH])) for i in _starts(clean)]
-            or [sp.csr_matrix((0, self.n_features), dtype=np.float32)],
-            format="csr",
-        )
+        batches = [self.tables().counts(clean[i : i + BATCH]) for i in _starts(clean)]
+        if not batches:
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32), np.array([], dtype=str)
+        rows = sp.vstack([self.weigh(counts) for counts in batches], format="csr")
+        return rows, np.concatenate([counts.languages for counts in batches])
 
-    def _transform_few(self, clean: Sequence[str]) -> sp.csr_matrix:
+    def _transform_few(self, clean: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Return the rows of a few cleaned texts, the same as ``weigh`` makes them but
         counted text by text: for one comment, the per-call checks of scipy and
-        scikit-learn cost more than the counting (one comment: 4.4 → 1 ms, measured)."""
+        scikit-learn cost more than the counting (one comment: 4.4 → 1 ms, measured).
+        Also the lemma table each was read with."""
         tables = self.tables()
-        indices, data, indptr = [], [], [0]
+        indices, data, indptr, codes = [], [], [0], []
         for text in clean:
             chunk_counts = Counter(text.split())
             chunks = list(chunk_counts)
             times = np.fromiter(chunk_counts.values(), dtype=np.float64, count=len(chunks))
             code = _lemma_codes((times @ tables.evidence(chunks))[None])[0]
+            codes.append(code)
             char_columns, char_values = _tfidf_row(tables.gram_rows(chunks), times, self.char_idf)
             word_columns, word_values = _tfidf_row(
                 tables.lemma_rows(chunks, code), times, self.word_idf
@@ -309,10 +316,11 @@ class TextVectoriser:
             indices += [char_columns, word_columns + len(self.char_vocabulary)]
             data.append(values / norm if norm else values)
             indptr.append(indptr[-1] + len(values))
-        return sp.csr_matrix(
+        rows = sp.csr_matrix(
             (np.concatenate(data).astype(np.float32), np.concatenate(indices), indptr),
             shape=(len(clean), self.n_features),
         )
+        return rows, np.array(codes)
 
     def weigh(self, counts: Counts) -> sp.csr_matrix:
         """Return the joined, normalised TF-IDF rows of counts in this vocabulary's columns."""
