@@ -411,6 +411,25 @@ def store(app: Flask | None = None):
     return (app or current_app).extensions["consult_cache"]
 
 
+# How long a look at a round's page keeps background work warming its figures.
+LOOKED_SECONDS = 15 * 60
+
+
+def note_looked(what: str, round_id: int) -> None:
+    """Remember for ``LOOKED_SECONDS`` that someone looked at ``what`` of round ``round_id``,
+    so that background work which changes its figures counts them again at once (``looked``)."""
+    store().set(_looked_key(what, round_id), "1", ttl=LOOKED_SECONDS)
+
+
+def looked(what: str, round_id: int) -> bool:
+    """True if ``what`` of round ``round_id`` was looked at within ``LOOKED_SECONDS``."""
+    return store().get(_looked_key(what, round_id)) is not None
+
+
+def _looked_key(what: str, round_id: int) -> str:
+    return current_app.config["CACHE_KEY_PREFIX"] + json.dumps(["looked", what, round_id])
+
+
 def figures(
     what: str, round_: Round, compute: Callable[[], Any], *extra: Any, themes: bool = False
 ) -> Any:

@@ -292,6 +292,40 @@ def after_changes(
     return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
 
 
+def after_placing(
+    url: str, cookie: str, database_url: str, round_id: int, verify: bool, times: int = 10
+) -> dict:
+    """Time ``url`` right after each of ``times`` placing passes, each over one new comment:
+    the pass the RQ worker runs (``placement.place_round``, which then counts the board's
+    theme figures again if the board was looked at lately), run here on the cluster's
+    database and Redis, so that the figures it keeps are those the app servers read."""
+    from consult.analysis import placement, queue
+    from consult.db import get_session
+    from consult.models import Round
+    from tests import factories
+
+    app = _app(database_url, cache=REDIS_URL)
+    browser = requests.Session()
+    browser.verify = verify
+    samples = []
+    with queue.background_context(app):
+        session = get_session()
+        round_ = session.get(Round, round_id)
+        for i in range(times):
+            author = factories.make_user(session)
+            body = f"Fler tåg och bättre vägar i inlandet behövs, skriver {i}."
+            factories.make_comment(session, round_, author, body=body)
+            if placement.place_round(session, round_id) != 1:
+                raise SystemExit("the placing pass did not place the new comment")
+            began = time.monotonic()
+            answer = browser.get(url, headers={"Cookie": cookie}, timeout=60)
+            samples.append((time.monotonic() - began) * 1000)
+            if answer.status_code != 200:
+                raise SystemExit(f"{url} answered HTTP {answer.status_code}")
+    samples.sort()
+    return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
+
+
 def demo_cookie(base: str, verify: bool, role: str) -> str:
     """Sign in as the first demo account of ``role`` through nginx; return the Cookie
     header's value."""
@@ -324,8 +358,9 @@ def _find_large(database_url: str) -> tuple[int, int, int, int]:
     return round_id, comments, theme_id, in_theme
 
 
-def _app(database_url: str):
-    """An app on the cluster's database and secret key: to sign participants in directly."""
+def _app(database_url: str, cache: str = ""):
+    """An app on the cluster's database and secret key (and, given ``cache``, its Redis
+    cache): to sign participants in directly, or to place comments as its worker does."""
     from consult import create_app
 
     return create_app(
@@ -336,6 +371,7 @@ def _app(database_url: str):
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
             "MAIL_WORKER": False,
+            "CACHE_REDIS_URL": cache,
         }
     )
 
@@ -884,10 +920,17 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
                 print(f"  {label} measured: {measured}", flush=True)
-                for change, themes in (("new comment", False), ("change to the themes", True)):
-                    first = after_changes(
-                        base + path, cookie, database_url, round_id, verify, themes
-                    )
+                for change, themes in (
+                    ("new comment", False),
+                    ("change to the themes", True),
+                    ("placing pass", None),
+                ):
+                    if themes is None:
+                        first = after_placing(base + path, cookie, database_url, round_id, verify)
+                    else:
+                        first = after_changes(
+                            base + path, cookie, database_url, round_id, verify, themes
+                        )
                     rows.append(
                         Row(
                             f"  the same, first look after each {change} (one at a time)",

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 from flask_babel import refresh
 from sqlalchemy import select, update
 
 from consult import caching, clock, create_app, db
-from consult.analysis import board, placement, themes
+from consult.analysis import board, jobs, placement, services, themes
 from consult.consultations import comments as commenting
 from consult.consultations.services import Target
 from consult.models import Comment, CommentStatus, Role, Round, ThemeAssignment, User
@@ -233,6 +234,50 @@ def test_a_new_comment_renders_the_boards_unthemed_part_alone(
     assert unthemed_count(after) == unthemed_count(before) + 1
     assert "Nattåg till fjällen" in after
     assert after.count('class="card theme-card"') == before.count('class="card theme-card"')
+
+
+def test_placing_passes_and_analyses_build_the_themes_of_a_board_looked_at_lately(
+    app, client, auth, session, analysed, monkeypatch
+):
+    round_id = analysed.round.id
+    builds = board_builds(monkeypatch)  # what requests build
+    background = board.themed_in_background
+    monkeypatch.setattr(
+        board, "themed_in_background", lambda *a: builds.append("background") or background(*a)
+    )
+
+    def post_and_place(body: str) -> None:
+        factories.make_comment(session, analysed.round, factories.make_user(session), body=body)
+        assert placement.place_round(session, round_id) == 1
+
+    post_and_place(SCHOOL[1])
+    assert builds == []  # no one has looked at the board: the pass leaves it to the first look
+
+    auth.login(analysed.staff)
+    url = f"/analys/omgang/{round_id}/"
+    before = client.get(url).get_data(as_text=True)
+    assert builds == ["themed", "unthemed"]
+    post_and_place(SCHOOL[2])
+    assert builds[2:] == ["background"]  # built by the pass, for every language
+    after = client.get(url).get_data(as_text=True)
+    assert builds[3:] == ["unthemed"]  # the look found the themes part kept
+    assert after != before and unthemed_count(after) == unthemed_count(before)
+    caching.store(app)._items.clear()
+    assert client.get(url).get_data(as_text=True) == after  # as the request renders it
+    builds.clear()
+    assert client.post("/sprak", data={"lang": "en", "next": url}).status_code == 302
+    refresh()
+    post_and_place(SCHOOL[3])
+    assert "Where in the draft each theme lands" in client.get(url).get_data(as_text=True)
+    assert builds == ["background", "unthemed"]
+
+    job = services.start(
+        session, analysed.staff, round_id, now=clock.now(), stale_after=timedelta(hours=1)
+    )
+    jobs.run(session, job.id)
+    assert builds[2:] == ["background"]  # and by a new analysis, at its end
+    assert 'class="card theme-card"' in client.get(url).get_data(as_text=True)
+    assert builds[3:] == ["unthemed"]
 
 
 def test_a_themes_page_of_comments_is_counted_once_per_version(

@@ -24,6 +24,7 @@ from ..models import (
     Comment,
     CommentStatus,
     Paragraph,
+    Round,
     Section,
     Stance,
     Theme,
@@ -37,6 +38,7 @@ UNASSIGNED_SHOWN = 10
 REPRESENTATIVES_SHOWN = 3
 CAMPAIGNS_SHOWN = 20
 NO_STANCE = "none"
+BOARD = "board"  # the staff's board, as ``caching.note_looked`` knows it (``pages.warm_board``)
 
 
 @dataclass
@@ -157,6 +159,16 @@ def themed(
     if board.analysis is not None:
         counted = _themes_figures(session, board.analysis, round_, sections_by_id, sections)
         _add_themes(session, board, round_, sections_by_id, sections, counted)
+    return board
+
+
+def themed_in_background(session: Session, round_: Round, analysis: Analysis) -> Board:
+    """Return the whole round's board as ``themed`` does, for background work (which has no
+    user: what it builds is kept for staff, see ``warm``). Its total is not counted."""
+    board = Board(analysis=analysis, total=0)
+    sections_by_id = round_sections(session, round_)
+    counted = _themes_figures(session, analysis, round_, sections_by_id, None)
+    _add_themes(session, board, round_, sections_by_id, None, counted)
     return board
 
 

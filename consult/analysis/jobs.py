@@ -28,7 +28,7 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
-from . import stance_reading, training, vectors
+from . import pages, stance_reading, training, vectors
 from .heartbeat import Heartbeat
 from .saving import Reading, Superseded, save
 from .selection import analysed_comments, comment_text
@@ -93,6 +93,7 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
             save(session, job, comments, reading, now())
             session.commit()
             refresh_statistics(session, Comment, ThemeAssignment, AnalysedComment, Theme)
+        pages.warm_board(session, job.round_id)
     except Superseded:
         # Cancelled or given up while it ran (another job may have started): change nothing.
         session.rollback()

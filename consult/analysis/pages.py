@@ -1,6 +1,7 @@
 """What the analysis pages share: the labels their templates need, the theme page (shown by
 its own route and again, with the reason, by every refused operation on the theme), the
-progress fragment, and one comment's row after a change to its tags.
+progress fragment, one comment's row after a change to its tags, and the theme board's
+themes part, also as background work builds it (``warm_board``).
 
 Each helper calls the services as the signed-in user (``consult.web.call``) and renders; the
 route modules (``routes``, ``theme_routes``) import these, never each other.
@@ -8,21 +9,26 @@ route modules (``routes``, ``theme_routes``) import these, never each other.
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, current_app, make_response, render_template, request
-from flask_babel import format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from .. import caching, labels
 from ..consultations.services import comment_languages
 from ..db import get_session
-from ..models import AnalysisStatus, Category, CommentKind, Stance
+from ..models import AnalysisStatus, Category, CommentKind, Round, Stance
 from ..web import call, int_field, page_arg, parse_int
 from . import board, drill, services, themes
-from .board import NO_STANCE
+from .board import BOARD, NO_STANCE
 from .charts import share_bars
 from .forms import ThemeForm
 from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, STEP_TEXTS, WORK_FAILURES
+
+log = logging.getLogger(__name__)
 
 
 def texts() -> dict:
@@ -79,29 +85,65 @@ def board_section(round_, headline: board.Board) -> Markup:
     the theme version, a look at the board counts and renders the small part alone."""
     if headline.analysis is None:
         return Markup()
-
-    def render(template: str, build):
-        return lambda: render_template(
-            template,
-            round=round_,
-            board=call(build, round_.id),
-            category_chart=category_chart,
-            score=score,
-            **texts(),
-        )
-
+    caching.note_looked(BOARD, round_.id)  # background work keeps its themes part ready
     analysis_id = headline.analysis.id
+    unthemed = _board_render(
+        "analysis/_board_unthemed.html", round_, lambda: call(board.unthemed, round_.id)
+    )
+    return _board_themes(
+        round_, analysis_id, lambda: call(board.themed, round_.id)
+    ) + caching.fragment("board-unthemed-html", round_, unthemed, analysis_id)
+
+
+def warm_board(session: Session, round_id: int) -> None:
+    """Build and keep the board's themes part in every language now, if the round's board
+    was looked at lately: called by background work that has just changed the themes (a
+    placing pass, an analysis), so that the next look finds it kept instead of counting the
+    round's tags and rendering the themes in its request. Never raises: the work is done,
+    and the next look builds what is missing."""
+    try:
+        if not caching.looked(BOARD, round_id):
+            return
+        round_ = session.get(Round, round_id, populate_existing=True)  # its theme version now
+        analysis = services.latest_result(session, round_id)
+        if round_ is None or analysis is None:
+            return
+        built: list[board.Board] = []
+
+        def build() -> board.Board:  # once, for every language
+            if not built:
+                built.append(board.themed_in_background(session, round_, analysis))
+            return built[0]
+
+        with current_app.test_request_context():
+            for language in current_app.config["LANGUAGES"]:
+                with force_locale(language):
+                    _board_themes(round_, analysis.id, build)
+    except Exception:  # noqa: BLE001
+        session.rollback()
+        log.exception("Could not build the theme board of round %s", round_id)
+
+
+def _board_themes(round_, analysis_id: int, build) -> Markup:
+    """The board's themes part (``_board_themes.html``), kept per version of the round's
+    themes, analysis and language; ``build`` returns the ``board.themed`` board."""
     return caching.fragment(
         "board-themes-html",
         round_,
-        render("analysis/_board_themes.html", board.themed),
+        _board_render("analysis/_board_themes.html", round_, build),
         analysis_id,
         themes=True,
-    ) + caching.fragment(
-        "board-unthemed-html",
-        round_,
-        render("analysis/_board_unthemed.html", board.unthemed),
-        analysis_id,
+    )
+
+
+def _board_render(template: str, round_, build):
+    return lambda: render_template(
+        template,
+        round=round_,
+        board=build(),
+        category_chart=category_chart,
+        score=score,
+        **texts(),
     )
 
 

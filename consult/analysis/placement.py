@@ -43,7 +43,7 @@ from ..models import (
     Theme,
     ThemeAssignment,
 )
-from . import queue, stance_reading, stored, training, vectors
+from . import pages, queue, stance_reading, stored, training, vectors
 from .selection import comment_text
 from .themes import successor
 
@@ -132,6 +132,8 @@ def place_round(session: Session, round_id: int) -> int:
             except Exception:  # noqa: BLE001 - one comment must not stop the others
                 session.rollback()
                 log.exception("Could not place comment %s into the round's themes", comment_id)
+        if placed:
+            pages.warm_board(session, round_id)
         return placed
 
 
