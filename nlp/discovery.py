@@ -395,14 +395,15 @@ class Placing:
             best, sim = _nearest(X, self.centroids)
             to_centre = X @ self.centre
             to_language = _to_language(X, languages, self.language_centres, to_centre)
+            codes, inverse = np.unique(languages, return_inverse=True)
+            sums = (_membership(inverse, len(codes)) @ X).toarray()
+            for code, part in zip(codes.tolist(), sums, strict=True):
+                self.language_sums[code] = self.language_sums.get(code, 0) + part
         else:  # the view centres each language's vectors: its cosines need no such care
             best, sim, to_centre = self.view.nearest(rows, X, self.centroids, self.centre)
             to_language = to_centre
         membership = _membership(best, self.centroids.shape[0])
         self.sums = self.sums + membership @ X
-        for code in np.unique(languages):
-            part = np.asarray(X[languages == code].sum(axis=0)).ravel()
-            self.language_sums[code] = self.language_sums.get(code, 0) + part
         self.rows.append(rows)
         self.labels.append(best)
         self.similarity.append(sim)
@@ -432,7 +433,11 @@ class Placing:
             floors,
             np.concatenate(self.languages)[order],
             to_language,
-            {code: float(np.linalg.norm(s)) for code, s in self.language_sums.items()},
+            {
+                code: float(np.linalg.norm(part))
+                for code, part in self.language_sums.items()
+                if code in self.language_centres  # else its texts were compared with the corpus
+            },
         )
 
 
@@ -452,10 +457,8 @@ def _place_rest(
 
 def _language_centres(X: sp.csr_matrix, languages: np.ndarray) -> dict[str, np.ndarray]:
     """Return, per language of the rows, the normalised mean of its rows."""
-    return {
-        code: normalize(np.asarray(X[languages == code].mean(axis=0))).ravel()
-        for code in np.unique(languages)
-    }
+    codes, inverse = np.unique(languages, return_inverse=True)
+    return dict(zip(codes.tolist(), _mean_vectors(X, inverse), strict=True))
 
 
 def _to_language(X: sp.csr_matrix, languages: np.ndarray, centres: dict, to_centre: np.ndarray):
@@ -804,25 +807,28 @@ def _catch_all(placed: Placement, members: np.ndarray, corpus_norm: float) -> bo
     average, to its centre, less than ``CATCH_ALL_RATIO`` times closer; or, to the centre of
     the theme's other texts, less than ``CATCH_ALL_OTHERS`` times closer than to the rest of
     the corpus. ``corpus_norm`` is the norm of the sum of all texts' vectors. Where nearly
-    all of the texts are in one language, the corpus is that language's texts."""
+    all of the texts are in one language, the corpus is that language's texts, and they are
+    the texts compared."""
+    theme_norm = sp.linalg.norm(placed.sums[int(placed.labels[members][0])])
+    members, to_corpus, corpus_norm = _compared_with(placed, members, corpus_norm)
     similarity = placed.similarity[members]
-    to_corpus, corpus_norm = _compared_with(placed, members, corpus_norm)
     if similarity.mean() < CATCH_ALL_RATIO * to_corpus.mean():
         return True
-    theme_norm = sp.linalg.norm(placed.sums[int(placed.labels[members][0])])
     to_others = _without_itself(similarity, theme_norm).mean()
     return bool(to_others < CATCH_ALL_OTHERS * _without_itself(to_corpus, corpus_norm).mean())
 
 
 def _compared_with(placed: Placement, members: np.ndarray, corpus_norm: float):
-    """Return the cosines of the texts ``members`` to the corpus they are compared with, and
-    the norm of its sum: the texts of their language if at least ``ONE_LANGUAGE`` of them
-    share one (see there), else the whole corpus."""
+    """Return which of the texts ``members`` to compare, their cosines to the corpus they are
+    compared with, and the norm of its sum: if at least ``ONE_LANGUAGE`` of them share a
+    language, those texts and the texts of that language (see there), else all of them and
+    the whole corpus."""
     codes, counts = np.unique(placed.languages[members], return_counts=True)
     top = int(counts.argmax())
     if counts[top] >= ONE_LANGUAGE * counts.sum() and codes[top] in placed.language_norms:
-        return placed.to_language[members], placed.language_norms[codes[top]]
-    return placed.to_centre[members], corpus_norm
+        members = members & (placed.languages == codes[top])
+        return members, placed.to_language[members], placed.language_norms[codes[top]]
+    return members, placed.to_centre[members], corpus_norm
 
 
 def _without_itself(similarity: np.ndarray, norm: float) -> np.ndarray:

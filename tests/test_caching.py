@@ -11,7 +11,7 @@ from flask_babel import refresh
 from sqlalchemy import select, update
 
 from consult import caching, clock, create_app, db
-from consult.analysis import board, jobs, placement, services, themes
+from consult.analysis import board, jobs, placement, queue, services, themes
 from consult.consultations import comments as commenting
 from consult.consultations.services import Target
 from consult.models import Comment, CommentStatus, Role, Round, ThemeAssignment, User
@@ -248,7 +248,8 @@ def test_placing_passes_and_analyses_build_the_themes_of_a_board_looked_at_latel
 
     def post_and_place(body: str) -> None:
         factories.make_comment(session, analysed.round, factories.make_user(session), body=body)
-        assert placement.place_round(session, round_id) == 1
+        with queue.background_context(app):  # as the worker runs it: no request, no user
+            assert placement.place_round(db.get_session(), round_id) == 1
 
     post_and_place(SCHOOL[1])
     assert builds == []  # no one has looked at the board: the pass leaves it to the first look
@@ -274,7 +275,8 @@ def test_placing_passes_and_analyses_build_the_themes_of_a_board_looked_at_latel
     job = services.start(
         session, analysed.staff, round_id, now=clock.now(), stale_after=timedelta(hours=1)
     )
-    jobs.run(session, job.id)
+    with queue.background_context(app):
+        jobs.run(db.get_session(), job.id)
     assert builds[2:] == ["background"]  # and by a new analysis, at its end
     assert 'class="card theme-card"' in client.get(url).get_data(as_text=True)
     assert builds[3:] == ["unthemed"]

@@ -157,19 +157,22 @@ def themed(
     the chapters' table and the tagger's agreement, which a new comment does not change."""
     board, _, round_, sections_by_id = _counted(session, user, round_id, sections)
     if board.analysis is not None:
-        counted = _themes_figures(session, board.analysis, round_, sections_by_id, sections)
-        _add_themes(session, board, round_, sections_by_id, sections, counted)
+        _themes_part(session, board, round_, sections_by_id, sections)
     return board
 
 
 def themed_in_background(session: Session, round_: Round, analysis: Analysis) -> Board:
     """Return the whole round's board as ``themed`` does, for background work (which has no
-    user: what it builds is kept for staff, see ``warm``). Its total is not counted."""
+    user: what it builds is kept for staff, see ``pages.warm_board``). Its total is not
+    counted."""
     board = Board(analysis=analysis, total=0)
-    sections_by_id = round_sections(session, round_)
-    counted = _themes_figures(session, analysis, round_, sections_by_id, None)
-    _add_themes(session, board, round_, sections_by_id, None, counted)
+    _themes_part(session, board, round_, round_sections(session, round_), None)
     return board
+
+
+def _themes_part(session: Session, board: Board, round_, sections_by_id, sections) -> None:
+    counted = _themes_figures(session, board.analysis, round_, sections_by_id, sections)
+    _add_themes(session, board, round_, sections_by_id, sections, counted)
 
 
 def unthemed(

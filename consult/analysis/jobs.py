@@ -93,7 +93,6 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
             save(session, job, comments, reading, now())
             session.commit()
             refresh_statistics(session, Comment, ThemeAssignment, AnalysedComment, Theme)
-        pages.warm_board(session, job.round_id)
     except Superseded:
         # Cancelled or given up while it ran (another job may have started): change nothing.
         session.rollback()
@@ -102,6 +101,7 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
         session.rollback()
         fail(session, analysis_id, error, now())
         return True
+    pages.warm_board(session, job.round_id)  # after the job is done: it never fails the job
     return True
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .. import caching, labels
 from ..consultations.services import comment_languages
-from ..db import get_session
+from ..db import get_session, reading
 from ..models import AnalysisStatus, Category, CommentKind, Round, Stance
 from ..web import call, int_field, page_arg, parse_int
 from . import board, drill, services, themes
@@ -101,21 +101,22 @@ def warm_board(session: Session, round_id: int) -> None:
     placing pass, an analysis), so that the next look finds it kept instead of counting the
     round's tags and rendering the themes in its request. Never raises: the work is done,
     and the next look builds what is missing."""
+    if not caching.looked(BOARD, round_id):
+        return
     try:
-        if not caching.looked(BOARD, round_id):
-            return
-        round_ = session.get(Round, round_id, populate_existing=True)  # its theme version now
-        analysis = services.latest_result(session, round_id)
-        if round_ is None or analysis is None:
-            return
-        built: list[board.Board] = []
+        # Only reading: on SQLite the posts meanwhile wait for no lock of this work.
+        with reading(session), current_app.test_request_context():
+            round_ = session.get(Round, round_id, populate_existing=True)  # its version now
+            analysis = services.latest_result(session, round_id)
+            if round_ is None or analysis is None:
+                return
+            built: list[board.Board] = []
 
-        def build() -> board.Board:  # once, for every language
-            if not built:
-                built.append(board.themed_in_background(session, round_, analysis))
-            return built[0]
+            def build() -> board.Board:  # once, for every language
+                if not built:
+                    built.append(board.themed_in_background(session, round_, analysis))
+                return built[0]
 
-        with current_app.test_request_context():
             for language in current_app.config["LANGUAGES"]:
                 with force_locale(language):
                     _board_themes(round_, analysis.id, build)

@@ -280,6 +280,7 @@ def test_texts_that_share_only_their_language_are_in_no_theme(tmp_path):
     assert sum(a >= 0 for a in swedish) >= 0.9 * len(swedish)
     model.save(tmp_path / "model.npz")
     again = ThemeModel.load(tmp_path / "model.npz")
+    assert set(again.language_centres) == set(model.language_centres) == {"sv", "en"}
     new = ["We need more trains for people who work here.", "Fler tåg och bättre vägar i inlandet."]
     placed = again.assign(new)
     assert placed[0] == -1 and again.themes[placed[1]].label == "Vägar"
