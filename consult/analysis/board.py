@@ -38,7 +38,7 @@ UNASSIGNED_SHOWN = 10
 REPRESENTATIVES_SHOWN = 3
 CAMPAIGNS_SHOWN = 20
 NO_STANCE = "none"
-BOARD = "board"  # the staff's board, as ``caching.note_looked`` knows it (``pages.warm_board``)
+BOARD = "board"  # the staff's board, as ``caching.note_looked`` knows it (``pages.warm``)
 
 
 @dataclass
@@ -163,7 +163,7 @@ def themed(
 
 def themed_in_background(session: Session, round_: Round, analysis: Analysis) -> Board:
     """Return the whole round's board as ``themed`` does, for background work (which has no
-    user: what it builds is kept for staff, see ``pages.warm_board``). Its total is not
+    user: what it builds is kept for staff, see ``pages.warm``). Its total is not
     counted."""
     board = Board(analysis=analysis, total=0)
     _themes_part(session, board, round_, round_sections(session, round_), None)

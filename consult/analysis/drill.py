@@ -212,6 +212,44 @@ def comments(
     if sections is not None:
         # A workspace lists what the public reads: moderation is staff's business.
         filters = replace(filters, state="")
+    found = _listing(session, round_, analysis, theme, filters, draft, page, per_page, sections)
+    ids, total, page = found["ids"], found["total"], found["page"]
+    organisations = [tuple(pair) for pair in found["organisations"]]
+    pages = max(1, -(-total // per_page))
+    items = _items(session, listed_comments(session, ids), analysis, theme, draft.chapter)
+    terms = search.Terms.parse(filters.q)
+    if terms is not None:
+        hits = search.snippets(session, terms, ids)
+        for item in items:
+            item.hit = hits.get(item.comment.id)
+    return Page(
+        theme,
+        filters,
+        items,
+        total,
+        page,
+        pages,
+        draft.chapters,
+        organisations,
+        paragraphs=draft.paragraph_options(filters.chapter),
+        state_options=[] if sections is not None else list(STATE_OPTIONS),
+    )
+
+
+def warm(session: Session, round_: Round, analysis, theme: Theme, per_page: int) -> None:
+    """Count the first page of ``theme``'s comments, unfiltered, as ``comments`` would and
+    keep it: for background work that has just changed the round's themes (the caller has
+    the right to see it)."""
+    draft = _Draft.of(session, round_, None)
+    filters = draft.checked(Filters(), theme)
+    _listing(session, round_, analysis, theme, filters, draft, 1, per_page, None)
+
+
+def _listing(session: Session, round_, analysis, theme, filters, draft, page, per_page, sections):
+    """Return the page's comment ids, the matching total, the page shown and the
+    organisations to filter by, kept per version of the round's data (a theme's, of its
+    themes: a new comment is in no theme yet), these filters and this page."""
+    round_id = round_.id
     conditions = [Comment.round_id == round_id, Comment.parent_id.is_(None)]
     if sections is not None:
         conditions.append(in_sections(sections))
@@ -236,40 +274,18 @@ def comments(
         ids, total, shown = search.page_ids(session, query, order, max(page, 1), per_page)
         return {"organisations": organisations, "ids": ids, "total": total, "page": shown}
 
-    # The counts and the page's ids, per version of the round's data (consult.caching): a
-    # reload or another staff member's look at the same page reads none of the theme's rows.
-    # A theme's, per version of the round's themes: a new comment is in no theme yet.
+    # A reload or another staff member's look at the same page reads none of the theme's rows.
     within = sorted(sections) if sections is not None else None
-    found = caching.figures(
+    return caching.figures(
         "drill",
         round_,
         listing,
-        theme_id,
+        theme.id if theme is not None else None,
         within,
         asdict(filters),
         page,
         per_page,
         themes=theme is not None,
-    )
-    ids, total, page = found["ids"], found["total"], found["page"]
-    organisations = [tuple(pair) for pair in found["organisations"]]
-    pages = max(1, -(-total // per_page))
-    items = _items(session, listed_comments(session, ids), analysis, theme, draft.chapter)
-    if terms is not None:
-        hits = search.snippets(session, terms, ids)
-        for item in items:
-            item.hit = hits.get(item.comment.id)
-    return Page(
-        theme,
-        filters,
-        items,
-        total,
-        page,
-        pages,
-        draft.chapters,
-        organisations,
-        paragraphs=draft.paragraph_options(filters.chapter),
-        state_options=[] if sections is not None else list(STATE_OPTIONS),
     )
 
 

@@ -101,7 +101,7 @@ def run(session: Session, analysis_id: int, *, heartbeat: float = HEARTBEAT_SECO
         session.rollback()
         fail(session, analysis_id, error, now())
         return True
-    pages.warm_board(session, job.round_id)  # after the job is done: it never fails the job
+    pages.warm(session, job.round_id)  # after the job is done: it never fails the job
     return True
 
 

@@ -1,7 +1,7 @@
 """What the analysis pages share: the labels their templates need, the theme page (shown by
 its own route and again, with the reason, by every refused operation on the theme), the
 progress fragment, one comment's row after a change to its tags, and the theme board's
-themes part, also as background work builds it (``warm_board``).
+themes part and a theme's first page, also as background work builds them (``warm``).
 
 Each helper calls the services as the signed-in user (``consult.web.call``) and renders; the
 route modules (``routes``, ``theme_routes``) import these, never each other.
@@ -95,34 +95,53 @@ def board_section(round_, headline: board.Board) -> Markup:
     ) + caching.fragment("board-unthemed-html", round_, unthemed, analysis_id)
 
 
-def warm_board(session: Session, round_id: int) -> None:
-    """Build and keep the board's themes part in every language now, if the round's board
-    was looked at lately: called by background work that has just changed the themes (a
-    placing pass, an analysis), so that the next look finds it kept instead of counting the
-    round's tags and rendering the themes in its request. Never raises: the work is done,
-    and the next look builds what is missing."""
-    if not caching.looked(BOARD, round_id):
-        return
+def warm(session: Session, round_id: int) -> None:
+    """Build again what staff looked at lately (``caching.LOOKED_SECONDS``) of the round's
+    analysis pages and a change to its themes made stale: the board's themes part, in every
+    language, and the first page of each theme looked at. Called by background work that has
+    just changed the themes (a placing pass, an analysis), so that the next look finds them
+    kept instead of counting the round's tags in its request. Never raises: the work is
+    done, and the next look builds what is missing."""
     try:
         # Only reading: on SQLite the posts meanwhile wait for no lock of this work.
         with reading(session), current_app.test_request_context():
+            board_looked = caching.looked(BOARD, round_id)
+            themes_looked = [
+                theme
+                for theme in drill.themes_of_round(session, round_id)
+                if caching.looked(_theme_looked(theme.id), round_id)
+            ]
+            if not (board_looked or themes_looked):
+                return
             round_ = session.get(Round, round_id, populate_existing=True)  # its version now
             analysis = services.latest_result(session, round_id)
             if round_ is None or analysis is None:
                 return
-            built: list[board.Board] = []
-
-            def build() -> board.Board:  # once, for every language
-                if not built:
-                    built.append(board.themed_in_background(session, round_, analysis))
-                return built[0]
-
-            for language in current_app.config["LANGUAGES"]:
-                with force_locale(language):
-                    _board_themes(round_, analysis.id, build)
+            if board_looked:
+                _warm_board(session, round_, analysis)
+            per_page = current_app.config["ANALYSIS_COMMENTS_PER_PAGE"]
+            for theme in themes_looked:
+                drill.warm(session, round_, analysis, theme, per_page)
     except Exception:  # noqa: BLE001
         session.rollback()
-        log.exception("Could not build the theme board of round %s", round_id)
+        log.exception("Could not build the analysis pages of round %s", round_id)
+
+
+def _warm_board(session: Session, round_, analysis) -> None:
+    built: list[board.Board] = []
+
+    def build() -> board.Board:  # once, for every language
+        if not built:
+            built.append(board.themed_in_background(session, round_, analysis))
+        return built[0]
+
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            _board_themes(round_, analysis.id, build)
+
+
+def _theme_looked(theme_id: int) -> str:
+    return f"theme-{theme_id}"  # a theme's page, as ``caching.note_looked`` knows it
 
 
 def _board_themes(round_, analysis_id: int, build) -> Markup:
@@ -181,6 +200,8 @@ def theme_page(round_id: int, theme_id: int | None, form: ThemeForm | None = Non
         per_page=current_app.config["ANALYSIS_COMMENTS_PER_PAGE"],
     )
     result = view.page
+    if theme_id is not None:
+        caching.note_looked(_theme_looked(theme_id), round_id)  # see ``warm``
     if form is None and result.theme is not None:
         form = ThemeForm(formdata=None, obj=result.theme)
     invalid = (form and form.errors) or extra.get("operation_error")

@@ -133,7 +133,7 @@ def place_round(session: Session, round_id: int) -> int:
                 session.rollback()
                 log.exception("Could not place comment %s into the round's themes", comment_id)
         if placed:
-            pages.warm_board(session, round_id)
+            pages.warm(session, round_id)
         return placed
 
 
