@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from consult import caching, clock, create_app, db
 from consult.analysis import board, drill, jobs, placement, queue, services, themes
 from consult.consultations import comments as commenting
+from consult.consultations import services as reading
 from consult.consultations.services import Target
 from consult.models import Comment, CommentStatus, Role, Round, ThemeAssignment, User
 from consult.moderation import decisions
@@ -489,6 +490,33 @@ def test_visitors_share_one_rendering_of_the_draft_that_sets_no_cookie(
     english = second.get(page_url(open_round))
     assert 'lang="en"' in english.get_data(as_text=True)
     assert 'lang="sv"' in first.get(page_url(open_round)).get_data(as_text=True)
+
+
+def test_signed_in_readers_share_one_rendering_of_the_draft_per_version(
+    client, auth, session, open_round, monkeypatch
+):
+    reads = []
+    document_view = reading.document_view
+    monkeypatch.setattr(reading, "document_view", lambda *a: reads.append(1) or document_view(*a))
+    url = page_url(open_round)
+    auth.login()
+    first = client.get(url).get_data(as_text=True)
+    assert reads == [1] and "Lämna synpunkt" in first
+    auth.login()  # another participant reads the draft as kept
+    again = client.get(url).get_data(as_text=True)
+    assert reads == [1] and "Lämna synpunkt" in again
+
+    blocked = factories.make_user(session)
+    blocked.blocked_at = clock.now()
+    session.commit()
+    auth.login(blocked)  # may not write: the draft without the offer to comment
+    refused = client.get(url).get_data(as_text=True)
+    assert reads == [1, 1] and "Lämna synpunkt" not in refused
+
+    factories.make_comment(session, open_round, factories.make_user(session))
+    auth.login()
+    assert shown_count(client, open_round) == 1  # a new comment: the draft is read again
+    assert reads == [1, 1, 1]
 
 
 def test_a_visitors_language_switch_changes_no_account(client, auth, session, open_round):

@@ -166,7 +166,7 @@ def preview(round_id: int):
         "consultations/round.html",
         round=round_,
         consultation=round_.consultation,
-        view=view,
+        read_draft=lambda: view,
         state=pages.state_of(round_),
         previous_round=versions.previous_round(get_session(), round_),
     )

@@ -3,6 +3,7 @@ thread or a comment (as a page or the htmx fragment), and the texts of common no
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import (
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import clock, web
+from .. import caching, clock, web
 from ..dates import when
 from ..db import get_session
 from ..extensions import htmx, limiter
@@ -82,6 +83,44 @@ def draft_controls(round_: Round, counts: dict[str, int], can_write: bool) -> Dr
     """What the thread controls of one rendering of ``round_``'s draft page share (see
     consultations/controls.py): ``counts`` per target, ``can_write`` to offer writing."""
     return DraftControls(round_, counts, can_write, lang_attr())
+
+
+@bp.app_template_global()
+def draft_layout(round_: Round, read_draft, state, can_write: bool, **parts) -> Markup:
+    """The draft part of a round's page (``_round_layout.html``: contents, paragraphs, counts
+    and thread controls), the same for every reader who may write and for every one who may
+    not: kept per version of the round's data, its state, the working groups answering for
+    its chapters and the language (``caching.fragment``). ``read_draft()`` returns the
+    draft (``services.document_view``), read only when it is rendered; ``parts`` are what
+    the draft's macros read besides (draft_groups, synthesis, previous_round). With a
+    published synthesis, whose entries and follow-up change apart from the round, it is
+    rendered each time."""
+
+    def render() -> str:
+        return render_template(
+            "consultations/_round_layout.html",
+            round=round_,
+            view=read_draft(),
+            state=state,
+            can_write=can_write,
+            **parts,
+        )
+
+    if parts.get("synthesis"):
+        return Markup(render())
+    previous, groups = parts.get("previous_round"), parts.get("draft_groups")
+    owners = sorted(
+        (a, g.id, g.name, g.slug) for a, g in (groups.by_anchor if groups else {}).items()
+    )
+    return caching.fragment(
+        "draft",
+        round_,
+        render,
+        str(state),
+        can_write,
+        previous.id if previous is not None else None,
+        hashlib.sha1(repr(owners).encode()).hexdigest()[:16],
+    )
 
 
 @bp.app_template_global()

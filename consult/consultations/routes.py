@@ -91,14 +91,14 @@ def _round_page(round_: Round):
     followup = carried_out.strategy_adopted_from(get_session(), round_.consultation_id, clock.now())
 
     def render() -> str:
-        view = services.document_view(get_session(), round_)
-        if view is None:
+        if round_.document is None:
             abort(404)
         return render_template(
             "consultations/round.html",
             round=round_,
             consultation=round_.consultation,
-            view=view,
+            # Read when the draft part is rendered, not when it is kept (draft_layout).
+            read_draft=lambda: services.document_view(get_session(), round_),
             state=state,
             previous_round=versions.previous_round(get_session(), round_, public_at=clock.now()),
             results=results.round_results(get_session(), round_) if published else None,
