@@ -7,6 +7,7 @@ rejected after they were tagged (their tags stay), and comments never published.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
@@ -42,6 +43,8 @@ from .board import NO_STANCE, chapter_of, has_current_tag, round_sections
 from .corrections import current_theme, round_comment
 from .stance_reading import UNCLEAR
 from .training import current_themes
+
+log = logging.getLogger(__name__)
 
 UNASSIGNED = "ingen"
 SEARCH_MAX = search.MAX_CHARS
@@ -236,13 +239,18 @@ def comments(
     )
 
 
-def warm(session: Session, round_: Round, analysis, theme: Theme, per_page: int) -> None:
-    """Count the first page of ``theme``'s comments, unfiltered, as ``comments`` would and
-    keep it: for background work that has just changed the round's themes (the caller has
-    the right to see it)."""
+def warm(session: Session, round_: Round, analysis, themes: list[Theme], per_page: int) -> None:
+    """Count the first page of each of ``themes``' comments, unfiltered, as ``comments``
+    would, and keep it: for background work that has just changed the round's themes (the
+    caller has the right to see them). A theme that fails is logged and left to its next look."""
     draft = _Draft.of(session, round_, None)
-    filters = draft.checked(Filters(), theme)
-    _listing(session, round_, analysis, theme, filters, draft, 1, per_page, None)
+    for theme in themes:
+        try:
+            filters = draft.checked(Filters(), theme)
+            _listing(session, round_, analysis, theme, filters, draft, 1, per_page, None)
+        except Exception:  # noqa: BLE001
+            session.rollback()
+            log.exception("Could not count the first page of theme %s", theme.id)
 
 
 def _listing(session: Session, round_, analysis, theme, filters, draft, page, per_page, sections):

@@ -30,6 +30,9 @@ from .labels import ENGINE_STANCE_TEXTS, ERROR_TEXTS, STEP_TEXTS, WORK_FAILURES
 
 log = logging.getLogger(__name__)
 
+# Any of a round's analysis pages, as ``caching.note_looked`` knows them (see ``warm``).
+ANALYSIS_PAGES = "analysis"
+
 
 def texts() -> dict:
     """The labels the analysis templates share."""
@@ -85,7 +88,7 @@ def board_section(round_, headline: board.Board) -> Markup:
     the theme version, a look at the board counts and renders the small part alone."""
     if headline.analysis is None:
         return Markup()
-    caching.note_looked(BOARD, round_.id)  # background work keeps its themes part ready
+    _note_looked(round_.id, BOARD)  # background work keeps its themes part ready (``warm``)
     analysis_id = headline.analysis.id
     unthemed = _board_render(
         "analysis/_board_unthemed.html", round_, lambda: call(board.unthemed, round_.id)
@@ -103,25 +106,24 @@ def warm(session: Session, round_id: int) -> None:
     kept instead of counting the round's tags in its request. Never raises: the work is
     done, and the next look builds what is missing."""
     try:
+        if not caching.looked(ANALYSIS_PAGES, round_id):
+            return  # one cache read after each pass when no one is looking
         # Only reading: on SQLite the posts meanwhile wait for no lock of this work.
         with reading(session), current_app.test_request_context():
-            board_looked = caching.looked(BOARD, round_id)
+            round_ = session.get(Round, round_id, populate_existing=True)  # its version now
+            analysis = services.latest_result(session, round_id)
+            if round_ is None or analysis is None:
+                return
+            if caching.looked(BOARD, round_id):
+                _warm_board(session, round_, analysis)
             themes_looked = [
                 theme
                 for theme in drill.themes_of_round(session, round_id)
                 if caching.looked(_theme_looked(theme.id), round_id)
             ]
-            if not (board_looked or themes_looked):
-                return
-            round_ = session.get(Round, round_id, populate_existing=True)  # its version now
-            analysis = services.latest_result(session, round_id)
-            if round_ is None or analysis is None:
-                return
-            if board_looked:
-                _warm_board(session, round_, analysis)
-            per_page = current_app.config["ANALYSIS_COMMENTS_PER_PAGE"]
-            for theme in themes_looked:
-                drill.warm(session, round_, analysis, theme, per_page)
+            if themes_looked:
+                per_page = current_app.config["ANALYSIS_COMMENTS_PER_PAGE"]
+                drill.warm(session, round_, analysis, themes_looked, per_page)
     except Exception:  # noqa: BLE001
         session.rollback()
         log.exception("Could not build the analysis pages of round %s", round_id)
@@ -141,7 +143,13 @@ def _warm_board(session: Session, round_, analysis) -> None:
 
 
 def _theme_looked(theme_id: int) -> str:
-    return f"theme-{theme_id}"  # a theme's page, as ``caching.note_looked`` knows it
+    return f"theme-{theme_id}"  # a theme's first page, as ``caching.note_looked`` knows it
+
+
+def _note_looked(round_id: int, what: str) -> None:
+    """Note a look at ``what`` of the round's analysis pages, and at any of them (``warm``)."""
+    caching.note_looked(what, round_id)
+    caching.note_looked(ANALYSIS_PAGES, round_id)
 
 
 def _board_themes(round_, analysis_id: int, build) -> Markup:
@@ -191,17 +199,18 @@ def progress(
 def theme_page(round_id: int, theme_id: int | None, form: ThemeForm | None = None, **extra):
     """Render a theme's page (or that of the comments without a theme): 409 with a conflict,
     422 with a refused form or operation, else 200."""
+    filters, page = drill.Filters.from_args(request.args), page_arg()
     view = call(
         drill.theme_view,
         round_id,
         theme_id,
-        drill.Filters.from_args(request.args),
-        page=page_arg(),
+        filters,
+        page=page,
         per_page=current_app.config["ANALYSIS_COMMENTS_PER_PAGE"],
     )
     result = view.page
-    if theme_id is not None:
-        caching.note_looked(_theme_looked(theme_id), round_id)  # see ``warm``
+    if theme_id is not None and page == 1 and not filters.active:
+        _note_looked(round_id, _theme_looked(theme_id))  # its first page is kept (``warm``)
     if form is None and result.theme is not None:
         form = ThemeForm(formdata=None, obj=result.theme)
     invalid = (form and form.errors) or extra.get("operation_error")
