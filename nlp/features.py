@@ -288,11 +288,14 @@ class TextVectoriser:
         table each text was read with ("sv" or "en", as ``Counts.languages``)."""
         if 0 < len(clean) <= FEW:
             return self._transform_few(clean)
-        batches = [self.tables().counts(clean[i : i + BATCH]) for i in _starts(clean)]
-        if not batches:
+        rows, languages = [], []
+        for i in _starts(clean):  # each batch's counts weighed before the next is counted
+            counts = self.tables().counts(clean[i : i + BATCH])
+            rows.append(self.weigh(counts))
+            languages.append(counts.languages)
+        if not rows:
             return sp.csr_matrix((0, self.n_features), dtype=np.float32), np.array([], dtype=str)
-        rows = sp.vstack([self.weigh(counts) for counts in batches], format="csr")
-        return rows, np.concatenate([counts.languages for counts in batches])
+        return sp.vstack(rows, format="csr"), np.concatenate(languages)
 
     def _transform_few(self, clean: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Return the rows of a few cleaned texts, the same as ``weigh`` makes them but
