@@ -45,6 +45,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -296,9 +297,9 @@ def after_placing(
     url: str, cookie: str, database_url: str, round_id: int, verify: bool, times: int = 10
 ) -> dict:
     """Time ``url`` right after each of ``times`` placing passes, each over one new comment:
-    the pass the RQ worker runs (``placement.place_round``, which then counts the board's
-    theme figures again if the board was looked at lately), run here on the cluster's
-    database and Redis, so that the figures it keeps are those the app servers read."""
+    the pass the RQ worker runs (``placement.place_round``, which then builds again what
+    staff looked at lately, see ``analysis.pages.warm``), run here on the cluster's
+    database and Redis, so that what it keeps is what the app servers read."""
     from consult.analysis import placement, queue
     from consult.db import get_session
     from consult.models import Round
@@ -920,17 +921,13 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
                 print(f"  {label} measured: {measured}", flush=True)
-                for change, themes in (
-                    ("new comment", False),
-                    ("change to the themes", True),
-                    ("placing pass", None),
+                look = (base + path, cookie, database_url, round_id, verify)
+                for change, first_look in (
+                    ("new comment", partial(after_changes, *look, themes=False)),
+                    ("change to the themes", partial(after_changes, *look, themes=True)),
+                    ("placing pass", partial(after_placing, *look)),
                 ):
-                    if themes is None:
-                        first = after_placing(base + path, cookie, database_url, round_id, verify)
-                    else:
-                        first = after_changes(
-                            base + path, cookie, database_url, round_id, verify, themes
-                        )
+                    first = first_look()
                     rows.append(
                         Row(
                             f"  the same, first look after each {change} (one at a time)",

@@ -9,6 +9,7 @@ route modules (``routes``, ``theme_routes``) import these, never each other.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import abort, current_app, make_response, render_template, request
@@ -130,13 +131,8 @@ def warm(session: Session, round_id: int) -> None:
 
 
 def _warm_board(session: Session, round_, analysis) -> None:
-    built: list[board.Board] = []
-
-    def build() -> board.Board:  # once, for every language
-        if not built:
-            built.append(board.themed_in_background(session, round_, analysis))
-        return built[0]
-
+    # Built once, for every language, and only if a language's part is not kept yet.
+    build = functools.cache(lambda: board.themed_in_background(session, round_, analysis))
     for language in current_app.config["LANGUAGES"]:
         with force_locale(language):
             _board_themes(round_, analysis.id, build)
