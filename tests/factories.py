@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import UTC, datetime
 
 from werkzeug.security import generate_password_hash
@@ -147,3 +148,23 @@ def make_comment(
     session.add(comment)
     session.commit()
     return comment
+
+
+def publish_comment(session, round_, body: str) -> Comment:
+    """Publish a comment on the whole draft of ``round_`` by a new participant, through the
+    service a post goes through (sanitising, versions, placing in the background)."""
+    from consult import clock
+    from consult.consultations import comments as commenting
+    from consult.consultations.services import Target
+
+    return commenting.create_comment(
+        session,
+        author=make_user(session),
+        round_id=round_.id,
+        target=Target(key="doc"),
+        kind="comment",
+        body=body,
+        submission_key=uuid.uuid4().hex,
+        now=clock.now(),
+        max_chars=5000,
+    )

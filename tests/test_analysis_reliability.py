@@ -631,23 +631,6 @@ def test_a_cold_server_acknowledges_the_first_comments_at_once_and_places_them_s
 # Placing new comments in the background
 
 
-def publish(session, round_, body: str) -> Comment:
-    from consult.consultations import comments as commenting
-    from consult.consultations.services import Target
-
-    return commenting.create_comment(
-        session,
-        author=factories.make_user(session),
-        round_id=round_.id,
-        target=Target(key="doc"),
-        kind="comment",
-        body=body,
-        submission_key=uuid.uuid4().hex,
-        now=clock.now(),
-        max_chars=5000,
-    )
-
-
 def readings(session, analysis_id: int, comment_id: int) -> int:
     session.rollback()
     return session.scalar(
@@ -675,13 +658,13 @@ def test_a_comment_that_could_not_be_placed_is_placed_by_the_next_pass(
     real = model.assign
     monkeypatch.setattr(model, "assign", lambda texts: 1 / 0)
 
-    first = publish(session, round_, "Skolan behöver fler lärare i inlandet.")
+    first = factories.publish_comment(session, round_, "Skolan behöver fler lärare i inlandet.")
     placed()
     assert readings(session, job.id, first.id) == 0  # not yet themed, still published
     assert session.get(Comment, first.id).status == CommentStatus.PUBLISHED
 
     monkeypatch.setattr(model, "assign", real)
-    second = publish(session, round_, "Fler lärare och mindre klasser i skolan.")
+    second = factories.publish_comment(session, round_, "Fler lärare och mindre klasser i skolan.")
     placed()
     assert readings(session, job.id, first.id) == 1
     assert readings(session, job.id, second.id) == 1
@@ -715,7 +698,7 @@ def test_a_placing_pass_lets_others_write_while_the_engine_reads_a_comment(
         return chosen(*args)
 
     monkeypatch.setattr(placement, "_chosen_theme", while_choosing)
-    comment = publish(session, round_, "Bredband och fiber till byarna behövs.")
+    comment = factories.publish_comment(session, round_, "Bredband och fiber till byarna behövs.")
     placed()
     assert could_write == [True]
     assert readings(session, job.id, comment.id) == 1
@@ -725,7 +708,7 @@ def test_two_passes_place_a_comment_once(app, session, analysed_round, placed):
     from consult.analysis import placement
 
     round_, job = analysed_round
-    comment = publish(session, round_, "Bredband och fiber till byarna behövs.")
+    comment = factories.publish_comment(session, round_, "Bredband och fiber till byarna behövs.")
     placed()
     again = placement.place(session, job.id, session.get(Comment, comment.id), clock.now())
 
@@ -751,9 +734,11 @@ def test_a_placing_pass_waits_and_takes_in_what_is_posted_meanwhile(
         placement, "place_round", lambda *args: passes.append(args) or place_round(*args)
     )
     app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 1.0
-    first = publish(session, round_, "Bredband och fiber till byarna behövs.")
+    first = factories.publish_comment(session, round_, "Bredband och fiber till byarna behövs.")
     # Posted while the pass waits: no pass of its own, this one takes it in.
-    second = publish(session, round_, "Fiber till byarna, och mobiltäckning längs vägarna.")
+    second = factories.publish_comment(
+        session, round_, "Fiber till byarna, och mobiltäckning längs vägarna."
+    )
     placed()
 
     assert len(passes) == 1
@@ -765,7 +750,7 @@ def test_comments_published_while_a_job_ran_are_placed_when_it_ends(
     app, session, staff, busy_round, monkeypatch, placed
 ):
     job, hold = start_held_job(app, session, staff, busy_round, monkeypatch)
-    meanwhile = publish(session, busy_round, "Norrbotniabanan behövs för godset.")
+    meanwhile = factories.publish_comment(session, busy_round, "Norrbotniabanan behövs för godset.")
     placed()
     assert readings(session, job.id, meanwhile.id) == 0  # no finished analysis yet
 
@@ -788,8 +773,10 @@ def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
     app.config["ANALYSIS_QUEUE"] = name
     placing = Queue(f"{name}-placement", connection=connection)
     try:
-        comment = publish(session, round_, "Skolan behöver fler behöriga lärare.")
-        another = publish(session, round_, "Fler lärare i skolan, och bättre löner.")
+        comment = factories.publish_comment(session, round_, "Skolan behöver fler behöriga lärare.")
+        another = factories.publish_comment(
+            session, round_, "Fler lärare i skolan, och bättre löner."
+        )
         assert placing.count == 1  # one pass waits for the round and takes both in
         assert readings(session, job.id, comment.id) == 0
 
@@ -797,7 +784,7 @@ def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
         assert readings(session, job.id, comment.id) == 1
         assert readings(session, job.id, another.id) == 1
 
-        later = publish(session, round_, "Skolan behöver lärare i inlandet.")
+        later = factories.publish_comment(session, round_, "Skolan behöver lärare i inlandet.")
         assert placing.count == 1  # the pass that ran let the next one be queued
         SimpleWorker([placing], connection=connection).work(burst=True)
         assert readings(session, job.id, later.id) == 1

@@ -65,16 +65,8 @@ def post_unplaced(session, round_, monkeypatch) -> Comment:
     """Publish a comment on the draft that no placing pass places (so it is in no theme)."""
     # A placing pass changes the themes (and raises their version): none runs here.
     monkeypatch.setattr(commenting, "place_quietly", lambda *args: None)
-    return commenting.create_comment(
-        session,
-        author=factories.make_user(session),
-        round_id=round_.id,
-        target=Target(key="doc"),
-        kind="comment",
-        body="Nattåg till fjällen, skrivet efter analysen.",
-        submission_key=uuid.uuid4().hex,
-        now=clock.now(),
-        max_chars=5000,
+    return factories.publish_comment(
+        session, round_, "Nattåg till fjällen, skrivet efter analysen."
     )
 
 
