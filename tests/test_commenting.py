@@ -86,6 +86,36 @@ def test_htmx_post_answers_with_a_fresh_form_and_the_comment_for_the_thread(
     assert ">2 " in count.get_data(as_text=True)
 
 
+def test_htmx_post_after_its_write_asks_the_database_only_for_the_new_count(
+    app, client, auth, session, open_round, paragraph
+):
+    # In a deadline rush every post gets this answer: a comment just written has no replies,
+    # agreements or analysis to look up, and its round and consultation are loaded already.
+    from sqlalchemy import event
+
+    auth.login()
+    engine = app.extensions["db_engine"]
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_args) -> None:
+        seen.append(" ".join(sql.split()))
+
+    def commit(_conn) -> None:
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        response = _post(client, open_round, paragraph.anchor, headers=HX)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert response.status_code == 200
+    written = len(seen) - seen[::-1].index("COMMIT")
+    after = [s for s in seen[written:] if s.startswith(("SELECT", "INSERT", "UPDATE"))]
+    assert len(after) == 1 and after[0].startswith("SELECT count(*)"), after
+
+
 def test_no_js_post_redirects_to_the_comment(client, auth, session, open_round, paragraph):
     auth.login()
     response = _post(client, open_round, paragraph.anchor)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session
 
 from .. import group_access as access
@@ -40,6 +40,7 @@ from .diff import word_diff
 from .services import Target, is_open
 
 EDITABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED)
+ROUND_COLUMNS = [column.key for column in Round.__mapper__.column_attrs]
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,16 @@ class WriteRefused(NotAllowed):
 
 def _open_round(session: Session, round_id: int, now: datetime) -> Round:
     round_locks.for_writing(session, round_id)
-    # Re-read even if loaded: the caller may have read it before this transaction began.
-    round_ = session.scalar(
-        select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
-    )
+    # Re-read if loaded: the caller read it before this transaction began. Its columns only:
+    # what was loaded with it (its consultation) stays loaded for the answer.
+    round_ = session.identity_map.get(session.identity_key(Round, round_id))
+    if round_ is None:
+        round_ = session.get(Round, round_id)
+    else:
+        try:
+            session.refresh(round_, ROUND_COLUMNS)
+        except InvalidRequestError:
+            round_ = None  # deleted since
     if round_ is None:
         raise NotFound()
     if not is_open(round_, now):

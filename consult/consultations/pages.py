@@ -182,18 +182,21 @@ def empty_comment_form(target) -> CommentForm:
 
 def render_posted(round_, target, comment: Comment, notice: str):
     """Answer a comment sent with htmx: a fresh form, the thank-you, the thread's new count
-    and the comment at the top of the thread's list (see ``_posted.html``)."""
-    session = get_session()
-    viewer = web.viewer()
+    and the comment at the top of the thread's list (see ``_posted.html``).
+
+    The comment was just written: it has no replies and no agreements yet, and no analysis
+    has read it (its language is told once one has). In a deadline rush every post gets this
+    answer, so nothing is asked of the database that it cannot have.
+    """
     context = {
         "round": round_,
         "consultation": round_.consultation,
         "target": target,
         "comment": comment,
         "replies": {comment.id: []},
-        "agreed": services.agreed_ids(session, viewer, [comment.id]),
-        "comment_langs": services.comment_languages(session, [comment.id]),
-        "total": services.target_count(session, round_, target, None),
+        "agreed": set(),
+        "comment_langs": {},
+        "total": services.target_count(get_session(), round_, target, None),
         "state": services.round_state(round_, clock.now()),
         "max_chars": max_chars(),
         "form": empty_comment_form(target),
