@@ -64,6 +64,8 @@ PENDING = "consult_rounds_changed"
 # Of those, the rounds whose theme figures may have changed too (all but new comments).
 PENDING_THEMES = "consult_rounds_themes_changed"
 RAISED = "consult_rounds_raised"  # raised inside the transaction (SQLite), to expire after it
+RAISED_THEMES = "consult_rounds_themes_raised"
+THEMES_CHANGED = "consult_themes_changed"  # in ``g``: see ``themes_changed``
 EVERY_ROUND = -1  # in the pending set: a bulk write whose rounds could not be told
 
 # Columns whose changes no cached figure reads: changing only these raises no version
@@ -277,18 +279,31 @@ def _before_commit(session: Session) -> None:
     if rounds:
         session.execute(_version_update(rounds, themes))
         session.info[RAISED] = rounds
+        session.info[RAISED_THEMES] = _themes_raised(rounds, themes)
+
+
+def _themes_raised(rounds: set[int], themes: set[int]) -> set[int]:
+    """The rounds whose theme version ``_version_update(rounds, themes)`` raises, as far as
+    they are known (not those of a bulk write whose rounds could not be told)."""
+    raised = set(rounds) if EVERY_ROUND in themes else set(themes) & set(rounds)
+    raised.discard(EVERY_ROUND)
+    return raised
 
 
 def _after_commit(session: Session) -> None:
     rounds = session.info.pop(RAISED, None) or set()
+    themes_raised = session.info.pop(RAISED_THEMES, None) or set()
     pending = session.info.pop(PENDING, None)
     themes = session.info.pop(PENDING_THEMES, None) or set()
     if pending:
         rounds |= pending
+        themes_raised |= _themes_raised(pending, themes)
         try:
             bump(session.get_bind(), pending, themes=themes)
         except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
             log.exception("Could not raise the data version of rounds %s", sorted(pending))
+    if themes_raised and has_app_context():
+        g.setdefault(THEMES_CHANGED, set()).update(themes_raised)
     if not rounds:
         return
     # The session's own rounds (kept after commit) read their new version when next asked.
@@ -309,6 +324,13 @@ def _after_soft_rollback(session: Session, previous) -> None:
         session.info.pop(PENDING, None)
         session.info.pop(PENDING_THEMES, None)
         session.info.pop(RAISED, None)
+        session.info.pop(RAISED_THEMES, None)
+
+
+def themes_changed() -> set[int]:
+    """The rounds whose themes the current request (or app context) has changed so far:
+    their theme versions were raised by its commits."""
+    return set(g.get(THEMES_CHANGED, ()))
 
 
 def bump(bind, round_ids: Iterable[int], themes: Iterable[int] | None = None) -> None:

@@ -327,6 +327,72 @@ def after_placing(
     return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
 
 
+def after_staff_change(
+    url: str,
+    cookie: str,
+    database_url: str,
+    round_id: int,
+    verify: bool,
+    base: str,
+    think_seconds: float,
+    times: int = 10,
+) -> dict:
+    """Time ``url`` ``think_seconds`` after each of ``times`` changes a staff member makes to
+    the themes through nginx (a comment moved from the largest theme to the next and back, as
+    the drill-down's "Flytta" does with htmx): the app builds again what was looked at once it
+    has answered (``analysis.pages.rebuild_after_change``); the staff member's next click
+    comes a moment later."""
+    from consult.models import Theme, ThemeAssignment
+
+    current = ThemeAssignment.removed_at.is_(None)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        themes = connection.scalars(
+            select(ThemeAssignment.theme_id)
+            .join(Theme, Theme.id == ThemeAssignment.theme_id)
+            .where(Theme.round_id == round_id, current)
+            .group_by(ThemeAssignment.theme_id)
+            .order_by(func.count().desc())
+            .limit(2)
+        ).all()
+        in_second = select(ThemeAssignment.comment_id).where(
+            ThemeAssignment.theme_id == themes[1], current
+        )
+        comment_id = connection.scalar(  # one in the largest theme and not in the next
+            select(ThemeAssignment.comment_id)
+            .where(ThemeAssignment.theme_id == themes[0], current)
+            .where(ThemeAssignment.comment_id.not_in(in_second))
+            .limit(1)
+        )
+    engine.dispose()
+    browser = requests.Session()
+    browser.verify = verify
+    for pair in cookie.split("; "):  # in its jar: the session gains the form's CSRF secret
+        name, value = pair.split("=", 1)
+        browser.cookies.set(name, value, domain=urlsplit(base).hostname, path="/")
+    page = browser.get(f"{base}/analys/omgang/{round_id}/tema/{themes[0]}", timeout=60)
+    token = CSRF.search(page.text)[1]
+    samples = []
+    for i in range(times):
+        source, target = themes if i % 2 == 0 else themes[::-1]
+        moved = browser.post(
+            f"{base}/analys/omgang/{round_id}/synpunkt/{comment_id}/flytta",
+            data={"from_theme": source, "to_theme": target, "csrf_token": token},
+            headers={"HX-Request": "true"},
+            timeout=60,
+        )
+        if moved.status_code != 200:
+            raise SystemExit(f"moving a comment answered HTTP {moved.status_code}")
+        time.sleep(think_seconds)
+        began = time.monotonic()
+        answer = browser.get(url, timeout=60)
+        samples.append((time.monotonic() - began) * 1000)
+        if answer.status_code != 200:
+            raise SystemExit(f"{url} answered HTTP {answer.status_code}")
+    samples.sort()
+    return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
+
+
 def demo_cookie(base: str, verify: bool, role: str) -> str:
     """Sign in as the first demo account of ``role`` through nginx; return the Cookie
     header's value."""
@@ -789,6 +855,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--staff-connections", type=int, default=2, help="wrk, board and drill-down."
     )
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        default=1.0,
+        help="After a staff member's change to the themes, the time to their next look.",
+    )
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--at-once", type=int, default=50)
     parser.add_argument("--burst-seconds", type=float, default=60)
@@ -922,10 +994,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 print(f"  {label} measured: {measured}", flush=True)
                 look = (base + path, cookie, database_url, round_id, verify)
+                staff_change = partial(
+                    after_staff_change, *look, base=base, think_seconds=args.think_seconds
+                )
                 for change, first_look in (
                     ("new comment", partial(after_changes, *look, themes=False)),
                     ("change to the themes", partial(after_changes, *look, themes=True)),
                     ("placing pass", partial(after_placing, *look)),
+                    (f"staff change, {args.think_seconds:g} s later", staff_change),
                 ):
                     first = first_look()
                     rows.append(

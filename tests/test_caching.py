@@ -86,6 +86,12 @@ def unthemed_count(board_page: str) -> int:
     return int(re.search(r'id="unassigned-h">[^(]*\((\d+)\)', board_page)[1])
 
 
+def theme_card_count(board_page: str, theme_id: int) -> int:
+    """The number of comments the board page's card of the theme shows."""
+    card = board_page.split(f'id="theme-{theme_id}-h"', 1)[1]
+    return int(re.search(r'class="theme-figures"><strong>(\d+)', card)[1])
+
+
 def test_the_draft_page_counts_a_new_comment_at_once(client, auth, session, open_round, now):
     factories.make_comment(session, open_round, factories.make_user(session))
     assert shown_count(client, open_round) == 1  # now cached
@@ -285,6 +291,54 @@ def test_placing_passes_and_analyses_build_the_themes_of_a_board_looked_at_latel
     assert builds[2:] == ["background"]  # and by a new analysis, at its end
     assert 'class="card theme-card"' in client.get(url).get_data(as_text=True)
     assert builds[3:] == ["unthemed"]
+
+
+def test_a_staff_change_to_the_themes_rebuilds_what_was_looked_at_once_answered(
+    app, client, auth, session, analysed, monkeypatch
+):
+    round_id = analysed.round.id
+    builds = board_builds(monkeypatch)
+    background = board.themed_in_background
+    monkeypatch.setattr(
+        board, "themed_in_background", lambda *a: builds.append("background") or background(*a)
+    )
+    counted = []
+    page_ids = search_query.page_ids
+    monkeypatch.setattr(
+        search_query, "page_ids", lambda *args: counted.append(1) or page_ids(*args)
+    )
+    auth.login(analysed.staff)
+    url = f"/analys/omgang/{round_id}/"
+    before = client.get(url).get_data(as_text=True)
+    first = analysed.comments[0]
+    source = theme_of(session, first)
+    target = next(t for t in drill.themes_of_round(session, round_id) if t.id != source.id)
+    theme_page = f"/analys/omgang/{round_id}/tema/{target.id}"
+    client.get(theme_page)
+    assert builds == ["themed", "unthemed"] and counted == [1]
+
+    moved = client.post(
+        f"/analys/omgang/{round_id}/synpunkt/{first.id}/flytta",
+        data={"from_theme": source.id, "to_theme": target.id},
+        headers={"HX-Request": "true"},
+    )
+    assert moved.status_code == 200 and builds[2:] == []  # not while answering
+    moved.close()  # the answer has gone out
+    assert builds[2:] == ["background"] and counted == [1, 1]
+
+    after = client.get(url).get_data(as_text=True)
+    assert builds[3:] == ["unthemed"]  # the themes part was kept for this look
+    assert theme_card_count(after, target.id) == theme_card_count(before, target.id) + 1
+    page = client.get(theme_page).get_data(as_text=True)
+    assert counted == [1, 1] and f'id="ac-{first.id}"' in page  # and the theme's first page
+
+    refused = client.post(
+        f"/analys/omgang/{round_id}/synpunkt/{first.id}/flytta",
+        data={"from_theme": source.id, "to_theme": target.id},  # it is no longer there
+        headers={"HX-Request": "true"},
+    )
+    refused.close()
+    assert refused.status_code >= 400 and builds[4:] == []
 
 
 def test_a_placing_pass_counts_the_first_page_of_a_theme_looked_at_lately(

@@ -4,11 +4,13 @@ from flask import Blueprint
 
 from ..security import staff_only, vary_on_htmx
 from .highlight import mark_terms
+from .pages import rebuild_after_change
 
 bp = Blueprint("analysis", __name__, url_prefix="/analys")
 staff_only(bp)
 vary_on_htmx(bp)
 bp.add_app_template_filter(mark_terms)
+bp.after_request(rebuild_after_change)
 
 # The route modules add their views to ``bp``; they import the shared page helpers
 # (``pages``), never each other.

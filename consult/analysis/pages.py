@@ -102,10 +102,11 @@ def board_section(round_, headline: board.Board) -> Markup:
 def warm(session: Session, round_id: int) -> None:
     """Build again what staff looked at lately (``caching.LOOKED_SECONDS``) of the round's
     analysis pages and a change to its themes made stale: the board's themes part, in every
-    language, and the first page of each theme looked at. Called by background work that has
-    just changed the themes (a placing pass, an analysis), so that the next look finds them
-    kept instead of counting the round's tags in its request. Never raises: the work is
-    done, and the next look builds what is missing."""
+    language, and the first page of each theme looked at. Called by the work that has just
+    changed the themes (a placing pass, an analysis, a staff member's change once answered:
+    ``rebuild_after_change``), so that the next look finds them kept instead of counting the
+    round's tags in its request. Never raises: the work is done, and the next look builds
+    what is missing."""
     try:
         if not caching.looked(ANALYSIS_PAGES, round_id):
             return  # one cache read after each pass when no one is looking
@@ -128,6 +129,25 @@ def warm(session: Session, round_id: int) -> None:
     except Exception:  # noqa: BLE001
         session.rollback()
         log.exception("Could not build the analysis pages of round %s", round_id)
+
+
+def rebuild_after_change(response):
+    """After-request hook of the pages where staff change themes (the analysis pages and a
+    working group's workspace): when the request changed a round's themes, build again what
+    was looked at lately of that round's pages (``warm``) once the answer has gone out, in
+    this worker. The staff member's next look then finds it kept instead of counting the
+    round's tags in its request."""
+    round_ids = sorted(caching.themes_changed())
+    if round_ids and response.status_code < 400:
+        app = current_app._get_current_object()
+        response.call_on_close(functools.partial(_warm_after_answer, app, round_ids))
+    return response
+
+
+def _warm_after_answer(app, round_ids: list[int]) -> None:
+    with app.app_context():  # the request's own has ended with its answer
+        for round_id in round_ids:
+            warm(get_session(), round_id)
 
 
 def _warm_board(session: Session, round_, analysis) -> None:
