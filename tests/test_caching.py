@@ -573,6 +573,35 @@ def test_signed_in_readers_share_one_rendering_of_the_draft_per_version(
     assert reads == [1, 1, 1]
 
 
+def test_the_kept_draft_names_a_chapters_working_group_as_it_is_now(
+    client, auth, session, open_round
+):
+    from consult.models import GroupChapter
+
+    from .events_seed import make_group
+
+    chapter = open_round.document.sections[0].anchor
+    traffic = make_group(session, open_round.consultation, name="Trafikgruppen")
+    session.add(
+        GroupChapter(
+            group_id=traffic.id, consultation_id=traffic.consultation_id, section_anchor=chapter
+        )
+    )
+    session.commit()
+    auth.login()
+    assert "Trafikgruppen" in draft_part(client.get(page_url(open_round)).get_data(as_text=True))
+
+    traffic.name = "Gruppen för hållbara resor"  # no version of the round is raised by it
+    session.commit()
+    renamed = draft_part(client.get(page_url(open_round)).get_data(as_text=True))
+    assert "Gruppen för hållbara resor" in renamed and "Trafikgruppen" not in renamed
+
+    session.scalar(select(GroupChapter)).ended_at = clock.now()  # the chapter has no group
+    session.commit()
+    ended = draft_part(client.get(page_url(open_round)).get_data(as_text=True))
+    assert "Gruppen för hållbara resor" not in ended
+
+
 def test_a_visitors_language_switch_changes_no_account(client, auth, session, open_round):
     user = auth.login()
     assert client.get("/sprak", query_string={"lang": "en", "next": "/"}).status_code == 302
