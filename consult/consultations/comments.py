@@ -92,7 +92,9 @@ def _open_round(session: Session, round_id: int, now: datetime) -> Round:
         try:
             session.refresh(round_, ROUND_COLUMNS)
         except InvalidRequestError:
-            round_ = None  # deleted since
+            if session.scalar(select(Round.id).where(Round.id == round_id)) is not None:
+                raise  # not a round deleted since: an error of the session's
+            round_ = None
     if round_ is None:
         raise NotFound()
     if not is_open(round_, now):

@@ -184,8 +184,9 @@ def render_posted(round_, target, comment: Comment, notice: str):
     """Answer a comment sent with htmx: a fresh form, the thank-you, the thread's new count
     and the comment at the top of the thread's list (see ``_posted.html``).
 
-    The comment was just written: it has no replies and no agreements yet, and no analysis
-    has read it (its language is told once one has). In a deadline rush every post gets this
+    The comment was just written (or, for a form sent twice, a moment before): it has no
+    replies and no agreements yet, and no analysis has read it (its language is told once
+    one has). In a deadline rush every post gets this
     answer, so nothing is asked of the database that it cannot have.
     """
     context = {
