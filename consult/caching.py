@@ -36,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask import session as http_session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -64,8 +64,10 @@ PENDING = "consult_rounds_changed"
 # Of those, the rounds whose theme figures may have changed too (all but new comments).
 PENDING_THEMES = "consult_rounds_themes_changed"
 RAISED = "consult_rounds_raised"  # raised inside the transaction (SQLite), to expire after it
-RAISED_THEMES = "consult_rounds_themes_raised"
-THEMES_CHANGED = "consult_themes_changed"  # in ``g``: see ``themes_changed``
+RAISED_THEMES = "consult_rounds_themes_raised"  # of those, the rounds whose themes changed
+# In the WSGI environ: the rounds whose theme versions the request has raised so far (its
+# own: a test's app context, and so ``g``, outlives its requests).
+THEME_VERSIONS_RAISED = "consult.theme_versions_raised"
 EVERY_ROUND = -1  # in the pending set: a bulk write whose rounds could not be told
 
 # Columns whose changes no cached figure reads: changing only these raises no version
@@ -284,7 +286,7 @@ def _before_commit(session: Session) -> None:
 
 def _themes_raised(rounds: set[int], themes: set[int]) -> set[int]:
     """The rounds whose theme version ``_version_update(rounds, themes)`` raises, as far as
-    they are known (not those of a bulk write whose rounds could not be told)."""
+    they are known (a bulk write's rounds, ``EVERY_ROUND``, are not)."""
     raised = set(rounds) if EVERY_ROUND in themes else set(themes) & set(rounds)
     raised.discard(EVERY_ROUND)
     return raised
@@ -302,8 +304,8 @@ def _after_commit(session: Session) -> None:
             bump(session.get_bind(), pending, themes=themes)
         except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
             log.exception("Could not raise the data version of rounds %s", sorted(pending))
-    if themes_raised and has_app_context():
-        g.setdefault(THEMES_CHANGED, set()).update(themes_raised)
+    if themes_raised and has_request_context():
+        request.environ.setdefault(THEME_VERSIONS_RAISED, set()).update(themes_raised)
     if not rounds:
         return
     # The session's own rounds (kept after commit) read their new version when next asked.
@@ -327,10 +329,10 @@ def _after_soft_rollback(session: Session, previous) -> None:
         session.info.pop(RAISED_THEMES, None)
 
 
-def themes_changed() -> set[int]:
-    """The rounds whose themes the current request (or app context) has changed so far:
-    their theme versions were raised by its commits."""
-    return set(g.get(THEMES_CHANGED, ()))
+def theme_versions_raised() -> set[int]:
+    """The rounds whose theme versions the current request's commits have raised since it
+    last asked (a change to their themes it has made)."""
+    return request.environ.pop(THEME_VERSIONS_RAISED, set())
 
 
 def bump(bind, round_ids: Iterable[int], themes: Iterable[int] | None = None) -> None:

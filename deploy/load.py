@@ -355,6 +355,8 @@ def after_staff_change(
             .order_by(func.count().desc())
             .limit(2)
         ).all()
+        if len(themes) < 2:
+            raise SystemExit("after_staff_change needs a round with two themes")
         in_second = select(ThemeAssignment.comment_id).where(
             ThemeAssignment.theme_id == themes[1], current
         )
@@ -365,6 +367,8 @@ def after_staff_change(
             .limit(1)
         )
     engine.dispose()
+    if comment_id is None:
+        raise SystemExit("after_staff_change needs two themes and a comment in one of them")
     browser = requests.Session()
     browser.verify = verify
     for pair in cookie.split("; "):  # in its jar: the session gains the form's CSRF secret

@@ -23,7 +23,7 @@ from ..consultations.services import comment_languages
 from ..db import get_session, reading
 from ..models import AnalysisStatus, Category, CommentKind, Round, Stance
 from ..web import call, int_field, page_arg, parse_int
-from . import board, drill, services, themes
+from . import board, drill, queue, services, themes
 from .board import BOARD, NO_STANCE
 from .charts import share_bars
 from .forms import ThemeForm
@@ -102,11 +102,11 @@ def board_section(round_, headline: board.Board) -> Markup:
 def warm(session: Session, round_id: int) -> None:
     """Build again what staff looked at lately (``caching.LOOKED_SECONDS``) of the round's
     analysis pages and a change to its themes made stale: the board's themes part, in every
-    language, and the first page of each theme looked at. Called by the work that has just
-    changed the themes (a placing pass, an analysis, a staff member's change once answered:
-    ``rebuild_after_change``), so that the next look finds them kept instead of counting the
-    round's tags in its request. Never raises: the work is done, and the next look builds
-    what is missing."""
+    language, and the first page of each theme looked at. Called by the background work
+    that has just changed the themes (a placing pass, an analysis) or that follows a staff
+    member's change (``rebuild_after_change``), so that the next look finds them kept
+    instead of counting the round's tags in its request. Never raises: the work is done,
+    and the next look builds what is missing."""
     try:
         if not caching.looked(ANALYSIS_PAGES, round_id):
             return  # one cache read after each pass when no one is looking
@@ -133,21 +133,17 @@ def warm(session: Session, round_id: int) -> None:
 
 def rebuild_after_change(response):
     """After-request hook of the pages where staff change themes (the analysis pages and a
-    working group's workspace): when the request changed a round's themes, build again what
-    was looked at lately of that round's pages (``warm``) once the answer has gone out, in
-    this worker. The staff member's next look then finds it kept instead of counting the
-    round's tags in its request."""
-    round_ids = sorted(caching.themes_changed())
-    if round_ids and response.status_code < 400:
-        app = current_app._get_current_object()
-        response.call_on_close(functools.partial(_warm_after_answer, app, round_ids))
+    working group's workspace): when the request changed a round's themes, hand the
+    rebuilding of what was looked at lately of that round's pages (``warm``) to the
+    background, so that the staff member's next look finds it kept instead of counting the
+    round's tags in its request. Never fails the answer."""
+    app = current_app._get_current_object()
+    for round_id in sorted(caching.theme_versions_raised()):
+        try:
+            queue.dispatch_rebuild(app, round_id)
+        except Exception:  # noqa: BLE001 - the next look counts for itself
+            log.exception("Could not hand on the rebuilding of round %s's pages", round_id)
     return response
-
-
-def _warm_after_answer(app, round_ids: list[int]) -> None:
-    with app.app_context():  # the request's own has ended with its answer
-        for round_id in round_ids:
-            warm(get_session(), round_id)
 
 
 def _warm_board(session: Session, round_, analysis) -> None:

@@ -7,7 +7,9 @@ by the app runs them, outliving the request that started them.
 Placing new comments into a round's themes (``placement``) runs here too, never in the request
 that published them: in a thread of its own in the app (which loads the theme engine's
 language data when the app serves its first request), or on the RQ queue
-``ANALYSIS_QUEUE-placement``, which the workers take before analysis jobs.
+``ANALYSIS_QUEUE-placement``, which the workers take before analysis jobs. So does rebuilding
+the analysis pages staff looked at after a staff member changed the round's themes
+(``RoundTask``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
@@ -33,11 +36,12 @@ PLACEMENT_EXECUTOR_KEY = "analysis_placement_executor"
 WAITING_KEY = "analysis_placement_waiting"
 WARMED_KEY = "analysis_placement_warmed"
 REDIS_KEY = "analysis_redis"
-# How long a queued placing pass keeps further passes for its round from being queued.
+# How long a queued task (a placing pass) keeps further ones for its round from being queued.
 WAITING_SECONDS = 300
 # Named, not imported: placement uses this module, and the workers import it by name anyway.
 PLACE_ROUND = "consult.analysis.placement.place_round"
 WARM = "consult.analysis.placement.warm"
+REBUILD = "consult.analysis.pages.warm"
 _waiting_lock = threading.Lock()
 
 
@@ -235,65 +239,99 @@ def run_job(analysis_id: int) -> bool:
     return _run_in_app(create_app(), analysis_id)
 
 
-def dispatch_placement(app: Flask, round_id: int) -> Future | None:
-    """Hand a placing pass over the round's new comments to the background; never waits.
+@dataclass(frozen=True)
+class RoundTask:
+    """Background work over one round that a request hands on and never waits for; while
+    one waits to run, handing it on again for the same round queues nothing more."""
 
-    The pass (``placement.place_round``) places every published comment of the round that
-    its last analysis has not read yet, so one pass catches up on comments an earlier pass
-    missed. With Redis it goes to the RQ queue ``placement_queue_name``; otherwise to the
-    app's placement thread, where a pass already waiting for the same round takes it in.
-    """
+    name: str  # in its waiting flag
+    path: str  # run as path(session, round_id)
+    gathers: bool  # first waits ANALYSIS_PLACING_DELAY_SECONDS for more to hand on
+
+
+# The placing pass (``placement.place_round``) places every published comment of the round
+# that its last analysis has not read yet, so one pass catches up on those an earlier one
+# missed. Rebuilding (``pages.warm``) builds again what staff looked at of the round's
+# analysis pages after a change to its themes made in a request.
+PLACING = RoundTask("waiting", PLACE_ROUND, gathers=True)
+REBUILDING = RoundTask("rebuild", REBUILD, gathers=False)
+ROUND_TASKS = {task.name: task for task in (PLACING, REBUILDING)}
+
+
+def dispatch_placement(app: Flask, round_id: int) -> Future | None:
+    """Hand a placing pass over the round's new comments to the background; never waits."""
+    return dispatch_round_task(app, PLACING, round_id)
+
+
+def dispatch_rebuild(app: Flask, round_id: int) -> Future | None:
+    """Hand the rebuilding of the round's analysis pages staff looked at to the background."""
+    return dispatch_round_task(app, REBUILDING, round_id)
+
+
+def dispatch_round_task(app: Flask, task: RoundTask, round_id: int) -> Future | None:
+    """Queue ``task`` for the round unless one already waits: with Redis on the RQ queue
+    ``placement_queue_name``, otherwise on the app's placement thread (its Future)."""
     if app.config["ANALYSIS_REDIS_URL"]:
         from rq import Queue
 
         connection = _redis(app)
-        # A pass already waiting for the round takes the new comment in (the flag expires,
-        # so a pass lost with a flushed Redis holds nothing up for long).
-        if not connection.set(_waiting_flag(app, round_id), 1, nx=True, ex=WAITING_SECONDS):
+        # A task already waiting for the round does the work of this one too (the flag
+        # expires, so one lost with a flushed Redis holds nothing up for long).
+        flag = _waiting_flag(app, task, round_id)
+        if not connection.set(flag, 1, nx=True, ex=WAITING_SECONDS):
             return None
         try:
             Queue(placement_queue_name(app), connection=connection).enqueue(
-                "consult.analysis.queue.run_placement",
+                "consult.analysis.queue.run_round_task",
+                task.name,
                 round_id,
                 job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
                 result_ttl=0,
                 failure_ttl=24 * 60 * 60,
             )
         except _redis_error():
-            # Redis went away between the two: let the next comment's pass be queued.
+            # Redis went away between the two: let the next one be queued.
             try:
-                connection.delete(_waiting_flag(app, round_id))
+                connection.delete(flag)
             except _redis_error():
                 pass  # the flag expires by itself
             raise
         return None
     waiting = app.extensions.setdefault(WAITING_KEY, set())
     with _waiting_lock:
-        if round_id in waiting:
+        if (task.name, round_id) in waiting:
             return None
-        waiting.add(round_id)
-    return placement_executor(app).submit(_place_round_in_app, app, round_id)
-
-
-def _place_round_in_app(app: Flask, round_id: int) -> int:
-    _gather(app)
-    with _waiting_lock:
-        # Comments committed from now on need another pass: let the next one be queued.
-        app.extensions.setdefault(WAITING_KEY, set()).discard(round_id)
-    return _task_in_app(app, PLACE_ROUND, round_id)
+        waiting.add((task.name, round_id))
+    return placement_executor(app).submit(_round_task_in_app, app, task, round_id)
 
 
 def run_placement(round_id: int) -> int:
-    """RQ entry point for a placing pass over a round, like ``run_job``."""
+    """RQ entry point of the placing passes queued before ``run_round_task`` took over."""
+    return run_round_task(PLACING.name, round_id)
+
+
+def _round_task_in_app(app: Flask, task: RoundTask, round_id: int):
+    if task.gathers:
+        _gather(app)
+    with _waiting_lock:
+        # What is committed from now on needs another run: let the next one be queued.
+        app.extensions.setdefault(WAITING_KEY, set()).discard((task.name, round_id))
+    return _task_in_app(app, task.path, round_id)
+
+
+def run_round_task(name: str, round_id: int):
+    """RQ entry point for a round's background task (``RoundTask``), like ``run_job``."""
     app = current_app._get_current_object() if has_app_context() else None
     if app is None:
         from .. import create_app
 
         app = create_app()
-    _gather(app)
-    # Comments committed from now on need another pass: let the next one be queued.
-    _redis(app).delete(_waiting_flag(app, round_id))
-    return _task_in_app(app, PLACE_ROUND, round_id)
+    task = ROUND_TASKS[name]
+    if task.gathers:
+        _gather(app)
+    # What is committed from now on needs another run: let the next one be queued.
+    _redis(app).delete(_waiting_flag(app, task, round_id))
+    return _task_in_app(app, task.path, round_id)
 
 
 def _gather(app: Flask) -> None:
@@ -304,8 +342,8 @@ def _gather(app: Flask) -> None:
         time.sleep(delay)
 
 
-def _waiting_flag(app: Flask, round_id: int) -> str:
-    return f"{placement_queue_name(app)}:waiting:{round_id}"
+def _waiting_flag(app: Flask, task: RoundTask, round_id: int) -> str:
+    return f"{placement_queue_name(app)}:{task.name}:{round_id}"
 
 
 def placement_executor(app: Flask) -> ThreadPoolExecutor:
