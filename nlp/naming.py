@@ -15,9 +15,12 @@ A theme is named by what its comments say and the other comments do not:
    the genre's words, never begin or end a name.
 4. The name is the best phrase. A single word grows into the longer phrase most of its uses
    belong to ("samisk" → "samisk kultur"), or is joined by the next best phrase of other
-   words ("Stambanan och pendling"). A theme with no phrase at least ``MIN_LIFT`` times more
-   common inside than outside has no topic of its own: it gets no name (``label`` None),
-   and the engine dissolves it.
+   words ("Stambanan och pendling"). A phrase that begins with a name (a word always
+   written with a capital: a place, an organisation) gives way to the best phrase of common
+   words if that scores ``TOPIC_FIRST`` of it ("Unga och inlandet", not "Bjurholm och unga");
+   a theme whose comments share only a place is named by the place. A theme with no phrase
+   at least ``MIN_LIFT`` times more common inside than outside has no topic of its own: it
+   gets no name (``label`` None), and the engine dissolves it.
 5. Keywords are the best single words; ``terms`` every form of them the theme's texts use,
    for marking in a comment what ties it to its theme.
 6. The description is the sentence of the most typical text that uses the name, shortened at
@@ -45,6 +48,7 @@ LONGER_BONUS = 0.2  # per extra word of a phrase
 EVEN_THEMES = 0.6  # a word in at least this share of the themes,
 EVEN_LIFT = 2.0  # and in no theme this much more common than in the corpus, is topicless
 GROW = 0.4  # a word grows into a longer phrase holding at least this share of its uses
+TOPIC_FIRST = 0.4  # a common phrase scoring this share of a proper name's leads before it
 SECOND = 0.35  # a second phrase joins a one-word name scoring at least this share of it
 KEYWORDS = 8
 TERMS = 15
@@ -170,6 +174,10 @@ class _Reading:
         indices = np.fromiter((c for r in self.rows for c in r), dtype=np.int64)
         data = np.ones(len(indices), dtype=np.float32)
         return sp.csr_matrix((data, indices, indptr), shape=(len(self.rows), len(self.keys)))
+
+    def proper(self, column: int) -> bool:
+        """True if the phrase begins with a word always written with a capital: a name."""
+        return self.shown(column)[:1].isupper()
 
     def shown(self, column: int) -> str:
         """The phrase as the comments write it most often: a word written in lower case
@@ -306,7 +314,9 @@ def _naming(
     if not phrases:
         return Naming(None, [], [], "")
     words = [(c, p) for c, p in phrases if len(p.key) == 1 and not reading.verb_like(c)]
-    name_parts = _name_parts([(c, p) for c, p in phrases if reading.nameable(p.key)])
+    name_parts = _name_parts(
+        _topic_first(reading, [(c, p) for c, p in phrases if reading.nameable(p.key)])
+    )
     if not name_parts:
         return Naming(None, [], [], "")
     # The connector is a word of the theme's comments too (else the parts are listed).
@@ -326,6 +336,19 @@ def _naming(
     )
     name_forms = [form for c in name_parts for form in reading.forms[c]]
     return Naming(label, keywords, terms, describe(typical, name_forms))
+
+
+def _topic_first(reading: _Reading, phrases):
+    """If the best phrase begins with a name (``_Reading.proper``) and a phrase of common
+    words scores at least ``TOPIC_FIRST`` of it, the theme is named by common words alone:
+    by what its comments are about, not by the places or bodies they mention ("Unga och
+    inlandet", not "Bjurholm och unga")."""
+    if not phrases or not reading.proper(phrases[0][0]):
+        return phrases
+    common = [(c, p) for c, p in phrases if not reading.proper(c)]
+    if common and common[0][1].score >= TOPIC_FIRST * phrases[0][1].score:
+        return common
+    return phrases
 
 
 def _name_parts(phrases) -> list[int]:

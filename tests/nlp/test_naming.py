@@ -169,3 +169,31 @@ def test_a_word_used_as_a_verb_half_the_time_does_not_name_a_theme():
     [health, _] = name_themes(texts, np.array([0, 0, 0, 0, 1, 1]), [[0, 1, 2, 3], [4, 5]])
     assert "förstår" not in _words(health.label) and "förstå" not in _words(health.label)
     assert "hälsorummet" in _words(health.label)
+
+
+def test_a_theme_is_titled_by_its_topic_before_the_place_its_comments_come_from():
+    youth = [
+        "Unga i Bjurholm behöver mötesplatser.",
+        "I Bjurholm saknar unga en fritidsgård.",
+        "Bjurholm måste satsa på unga som vill stanna.",
+        "Vi i Bjurholm vill ha fler jobb.",
+        "Bjurholm behöver bättre bussar till skolan.",
+    ]
+    town = [  # the place is all they share
+        "Skellefteå växer snabbt.",
+        "Bostäder i Skellefteå behövs.",
+        "Skellefteå har ett nytt kulturhus.",
+        "Flyget till Skellefteå är dyrt.",
+    ]
+    trains = [
+        "Fler tåg till inlandet.",
+        "Tåget till Umeå går sällan.",
+        "Nattåg till fjällen behövs.",
+        "Tågen måste gå i tid.",
+    ]
+    texts = youth + town + trains
+    labels = np.array([0] * len(youth) + [1] * len(town) + [2] * len(trains))
+    typical = [list(np.flatnonzero(labels == t)) for t in range(3)]
+    young, place, _ = name_themes(texts, labels, typical)
+    assert young.label.startswith("Unga") and "Bjurholm" not in young.label
+    assert place.label == "Skellefteå"  # no topic comes near: the place is the name
