@@ -369,6 +369,27 @@ def test_a_member_moves_confirms_and_adds_tags_of_their_chapters_comments(
     }
 
 
+def test_a_members_change_to_the_themes_has_the_rounds_analysis_pages_rebuilt(
+    client, auth, session, groups, monkeypatch
+):
+    from consult.analysis import queue
+
+    handed = []
+    monkeypatch.setattr(queue, "dispatch_rebuild", lambda _app, round_id: handed.append(round_id))
+    auth.login(groups.member)
+    theme, target = groups.traffic_theme, groups.school_theme
+    comment = _on_theme(session, groups, theme, groups.seeded.comments[:10])[0]
+    workspace = f"/arbetsgrupper/{groups.traffic.id}/arbetsyta"
+    assert client.get(workspace).status_code == 200
+    assert handed == []  # a look changes no theme
+
+    moved = client.post(
+        f"{workspace}/omgang/{groups.round.id}/synpunkt/{comment.id}/flytta",
+        data={"from_theme": theme.id, "to_theme": target.id},
+    )
+    assert moved.status_code == 302 and handed == [groups.round.id]
+
+
 def test_a_tag_correction_answers_htmx_with_the_comments_row(client, auth, session, groups):
     auth.login(groups.member)
     comment = _on_theme(session, groups, groups.traffic_theme, groups.seeded.comments[:10])[-1]
