@@ -2,7 +2,6 @@
 
 import json
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from consult.models import (
 )
 
 from . import factories
+from .statements import this_threads_statements
 
 HX = {"HX-Request": "true"}
 
@@ -92,29 +92,9 @@ def test_htmx_post_after_its_write_asks_the_database_only_for_the_new_count(
 ):
     # In a deadline rush every post gets this answer: a comment just written has no replies,
     # agreements or analysis to look up, and its round and consultation are loaded already.
-    from sqlalchemy import event
-
     auth.login()
-    engine = app.extensions["db_engine"]
-    seen: list[str] = []
-
-    request_thread = threading.get_ident()  # not the placing thread's statements
-
-    def statement(_conn, _cursor, sql, *_args) -> None:
-        if threading.get_ident() == request_thread:
-            seen.append(" ".join(sql.split()))
-
-    def commit(_conn) -> None:
-        if threading.get_ident() == request_thread:
-            seen.append("COMMIT")
-
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
-    try:
+    with this_threads_statements(app.extensions["db_engine"]) as seen:
         response = _post(client, open_round, paragraph.anchor, headers=HX)
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
     assert response.status_code == 200
     written = len(seen) - seen[::-1].index("COMMIT")
     after = [s for s in seen[written:] if s.startswith(("SELECT", "INSERT", "UPDATE"))]

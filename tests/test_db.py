@@ -18,6 +18,7 @@ from consult.models import Comment, Round, User
 
 from . import factories
 from .conftest import make_config
+from .statements import this_threads_statements
 
 WRITERS = 6
 WRITES_EACH = 8
@@ -261,28 +262,12 @@ def test_sqlite_comment_post_holds_the_write_lock_only_while_it_writes(
 ):
     # In a deadline rush every post waits for SQLite's one write lock: the post's reads (its
     # user, round and paragraph) and its answer must not hold it, only the write itself.
-    from sqlalchemy import event
-
     auth.login()
     key = open_round.document.paragraphs[0].anchor
     url = f"/samrad/{open_round.consultation.slug}/omgang/1/synpunkter/{key}"
     token = client.csrf_token()
     session.rollback()  # the post's own transactions begin with it (shared session)
-    engine = app.extensions["db_engine"]
-    seen: list[str] = []
-    request_thread = threading.get_ident()  # not the background placing into themes
-
-    def statement(_conn, _cursor, sql, *_args) -> None:
-        if threading.get_ident() == request_thread:
-            seen.append(" ".join(sql.split()))
-
-    def commit(_conn) -> None:
-        if threading.get_ident() == request_thread:
-            seen.append("COMMIT")
-
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
-    try:
+    with this_threads_statements(app.extensions["db_engine"]) as seen:
         response = client.post(
             url,
             data={
@@ -293,9 +278,6 @@ def test_sqlite_comment_post_holds_the_write_lock_only_while_it_writes(
             },
             csrf=False,
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
     assert response.status_code == 302
     assert seen.count("BEGIN IMMEDIATE") == 1
     writer = seen[seen.index("BEGIN IMMEDIATE") :]
