@@ -258,17 +258,25 @@ def _on_execute(state) -> None:
     note_changed(session, *(rounds if rounds is not None else {EVERY_ROUND}))
 
 
-def _version_update(round_ids, theme_round_ids):
+def _themes_raised(round_ids: set[int], themes: set[int]) -> set[int]:
+    """Of the rounds whose data version is raised, those whose theme version is raised too
+    (``themes``: the rounds whose themes changed; ``EVERY_ROUND`` in either is every round)."""
+    if EVERY_ROUND in themes or themes >= round_ids:
+        return set(round_ids)
+    return set(themes) if EVERY_ROUND in round_ids else themes & round_ids
+
+
+def _version_update(round_ids: set[int], themes_raised: set[int]):
     table = Round.__table__
     values = {"data_version": table.c.data_version + 1}
-    if EVERY_ROUND in theme_round_ids or set(theme_round_ids) >= set(round_ids):
+    if themes_raised == round_ids:
         values["theme_version"] = table.c.theme_version + 1
-    elif theme_round_ids:
-        raised = table.c.id.in_(sorted(set(theme_round_ids)))
+    elif themes_raised:
+        raised = table.c.id.in_(sorted(themes_raised))
         values["theme_version"] = table.c.theme_version + case((raised, 1), else_=0)
     statement = update(table).values(**values)
     if EVERY_ROUND not in round_ids:
-        statement = statement.where(table.c.id.in_(sorted(set(round_ids))))
+        statement = statement.where(table.c.id.in_(sorted(round_ids)))
     return statement
 
 
@@ -279,17 +287,10 @@ def _before_commit(session: Session) -> None:
     rounds = session.info.pop(PENDING, None)
     themes = session.info.pop(PENDING_THEMES, None) or set()
     if rounds:
-        session.execute(_version_update(rounds, themes))
+        raised = _themes_raised(rounds, themes)
+        session.execute(_version_update(rounds, raised))
         session.info[RAISED] = rounds
-        session.info[RAISED_THEMES] = _themes_raised(rounds, themes)
-
-
-def _themes_raised(rounds: set[int], themes: set[int]) -> set[int]:
-    """The rounds whose theme version ``_version_update(rounds, themes)`` raises, as far as
-    they are known (a bulk write's rounds, ``EVERY_ROUND``, are not)."""
-    raised = set(rounds) if EVERY_ROUND in themes else set(themes) & set(rounds)
-    raised.discard(EVERY_ROUND)
-    return raised
+        session.info[RAISED_THEMES] = raised
 
 
 def _after_commit(session: Session) -> None:
@@ -304,6 +305,7 @@ def _after_commit(session: Session) -> None:
             bump(session.get_bind(), pending, themes=themes)
         except Exception:  # noqa: BLE001 - the write is committed; the TTL ends stale figures
             log.exception("Could not raise the data version of rounds %s", sorted(pending))
+    themes_raised.discard(EVERY_ROUND)  # a bulk write's rounds are not known
     if themes_raised and has_request_context():
         request.environ.setdefault(THEME_VERSIONS_RAISED, set()).update(themes_raised)
     if not rounds:
@@ -341,7 +343,8 @@ def bump(bind, round_ids: Iterable[int], themes: Iterable[int] | None = None) ->
     version of ``themes`` (by default of the same rounds)."""
     round_ids = set(round_ids)
     with Session(bind=bind) as own, own.begin():
-        own.execute(_version_update(round_ids, round_ids if themes is None else set(themes)))
+        changed = round_ids if themes is None else set(themes)
+        own.execute(_version_update(round_ids, _themes_raised(round_ids, changed)))
 
 
 _listening = threading.Lock()
