@@ -260,6 +260,22 @@ def _latencies(result: dict) -> str:
     return text_ + (f", {result['errors']} errors" if result["errors"] else "")
 
 
+def _look(browser: requests.Session, url: str, headers: dict | None = None) -> float:
+    """Fetch ``url`` once; return how long it took, in ms (any answer but 200 stops the run)."""
+    began = time.monotonic()
+    answer = browser.get(url, headers=headers, timeout=60)
+    took = (time.monotonic() - began) * 1000
+    if answer.status_code != 200:
+        raise SystemExit(f"{url} answered HTTP {answer.status_code}")
+    return took
+
+
+def _one_at_a_time(samples: list[float]) -> dict:
+    """The figures of looks taken one at a time, as ``wrk`` gives them."""
+    samples = sorted(samples)
+    return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
+
+
 def after_changes(
     url: str,
     cookie: str,
@@ -282,15 +298,10 @@ def after_changes(
     try:
         for _ in range(times):
             caching.bump(engine, {round_id}, themes=None if themes else set())
-            began = time.monotonic()
-            answer = browser.get(url, headers={"Cookie": cookie}, timeout=60)
-            samples.append((time.monotonic() - began) * 1000)
-            if answer.status_code != 200:
-                raise SystemExit(f"{url} answered HTTP {answer.status_code}")
+            samples.append(_look(browser, url, {"Cookie": cookie}))
     finally:
         engine.dispose()
-    samples.sort()
-    return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
+    return _one_at_a_time(samples)
 
 
 def after_placing(
@@ -318,13 +329,8 @@ def after_placing(
             factories.make_comment(session, round_, author, body=body)
             if placement.place_round(session, round_id) != 1:
                 raise SystemExit("the placing pass did not place the new comment")
-            began = time.monotonic()
-            answer = browser.get(url, headers={"Cookie": cookie}, timeout=60)
-            samples.append((time.monotonic() - began) * 1000)
-            if answer.status_code != 200:
-                raise SystemExit(f"{url} answered HTTP {answer.status_code}")
-    samples.sort()
-    return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
+            samples.append(_look(browser, url, {"Cookie": cookie}))
+    return _one_at_a_time(samples)
 
 
 def after_staff_change(
@@ -388,13 +394,8 @@ def after_staff_change(
         if moved.status_code != 200:
             raise SystemExit(f"moving a comment answered HTTP {moved.status_code}")
         time.sleep(think_seconds)
-        began = time.monotonic()
-        answer = browser.get(url, timeout=60)
-        samples.append((time.monotonic() - began) * 1000)
-        if answer.status_code != 200:
-            raise SystemExit(f"{url} answered HTTP {answer.status_code}")
-    samples.sort()
-    return {"p50": statistics.median(samples), "p95": _percentile(samples, 95), "errors": 0}
+        samples.append(_look(browser, url))
+    return _one_at_a_time(samples)
 
 
 def demo_cookie(base: str, verify: bool, role: str) -> str:
