@@ -186,8 +186,8 @@ def render_posted(round_, target, comment: Comment, notice: str):
 
     The comment was just written (or, for a form sent twice, a moment before): it has no
     replies and no agreements yet, and no analysis has read it (its language is told once
-    one has). In a deadline rush every post gets this
-    answer, so nothing is asked of the database that it cannot have.
+    one has). In a deadline rush every post gets this answer, so nothing is asked of the
+    database that it cannot have.
     """
     context = {
         "round": round_,
