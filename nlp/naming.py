@@ -103,6 +103,7 @@ class _Reading:
         # Per phrase: its written forms, lower-cased and as cased.
         self.forms: list[Counter] = []
         self.cased: list[Counter] = []
+        self.languages: list[Counter] = []  # per phrase: the languages of the texts using it
         # Per one-word phrase: its uses, those right after a verb cue, those before a word.
         self.uses, self.after_cue, self.before_word = Counter(), Counter(), Counter()
 
@@ -137,6 +138,8 @@ class _Reading:
                     self.forms[column][" ".join(lower[i : j + 1])] += 1
                     self.cased[column][" ".join(words[i : j + 1])] += 1
         self.rows.append(sorted(found))
+        for column in found:
+            self.languages[column][lang] += 1
         return lang
 
     def _note_use(self, column: int, before: str, modifies: bool, verb_form: bool) -> None:
@@ -167,6 +170,7 @@ class _Reading:
             self.keys.append(key)
             self.forms.append(Counter())
             self.cased.append(Counter())
+            self.languages.append(Counter())
         return column
 
     def matrix(self) -> sp.csr_matrix:
@@ -174,6 +178,10 @@ class _Reading:
         indices = np.fromiter((c for r in self.rows for c in r), dtype=np.int64)
         data = np.ones(len(indices), dtype=np.float32)
         return sp.csr_matrix((data, indices, indptr), shape=(len(self.rows), len(self.keys)))
+
+    def in_language(self, column: int, lang: str) -> bool:
+        """True if the phrase is mostly used in texts in ``lang``."""
+        return self.languages[column].most_common(1)[0][0] == lang
 
     def proper(self, column: int) -> bool:
         """True if the phrase begins with a word always written with a capital: a name."""
@@ -247,10 +255,13 @@ def name_themes(
     counted = np.array([len(r) for r in sample], dtype=float)
     shares = (membership @ reading.matrix()).toarray() / np.maximum(counted, 1)[:, None]
     topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
+    corpus_lang = Counter(lang for group in languages for lang in group).most_common(1)[0][0]
     namings = []
     for t in range(k):
         phrases = _scored(reading.keys, shares, sizes, t, counted[t], topicless_words)
-        lang = Counter(languages[t]).most_common(1)[0][0] if languages[t] else "sv"
+        used = Counter(languages[t])
+        # The theme's language; a tie (a theme of two languages) goes to the corpus's.
+        lang = max(used, key=lambda code: (used[code], code == corpus_lang), default=corpus_lang)
         written = [texts[i] for i in sample[t]]
         namings.append(_naming(reading, phrases, lang, [texts[i] for i in typical[t]], written))
     return namings
@@ -314,9 +325,11 @@ def _naming(
     if not phrases:
         return Naming(None, [], [], "")
     words = [(c, p) for c, p in phrases if len(p.key) == 1 and not reading.verb_like(c)]
-    name_parts = _name_parts(
-        _topic_first(reading, [(c, p) for c, p in phrases if reading.nameable(p.key)])
-    )
+    nameable = [(c, p) for c, p in phrases if reading.nameable(p.key)]
+    # A theme of texts in two languages is named in one: its own ("Tågen", not "Tågen och
+    # trains"), where that language has a phrase for it.
+    in_its_language = [(c, p) for c, p in nameable if reading.in_language(c, lang)]
+    name_parts = _name_parts(_topic_first(reading, in_its_language or nameable))
     if not name_parts:
         return Naming(None, [], [], "")
     # The connector is a word of the theme's comments too (else the parts are listed).

@@ -197,3 +197,28 @@ def test_a_theme_is_titled_by_its_topic_before_the_place_its_comments_come_from(
     young, place, _ = name_themes(texts, labels, typical)
     assert young.label.startswith("Unga") and "Bjurholm" not in young.label
     assert place.label == "Skellefteå"  # no topic comes near: the place is the name
+
+
+def test_a_theme_of_comments_in_two_languages_is_named_in_one():
+    trains = [
+        "Vi behöver fler tåg till inlandet.",
+        "Tågen till Umeå går för sällan.",
+        "Nattåg och tåg till fjällen skulle hjälpa många.",
+        "Tåg till kusten är alltid sena.",
+        "We need more trains to the inland.",
+        "The trains to the coast are always late.",
+        "Night trains to the mountains would help.",
+    ]
+    housing = [
+        "Det saknas bostäder i Skellefteå.",
+        "Bygg fler bostäder för unga.",
+        "Hyrorna för nya bostäder är för höga.",
+        "Bostäder nära skolan behövs.",
+    ]
+    texts = trains + housing
+    labels = np.array([0] * len(trains) + [1] * len(housing))
+    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
+    bilingual, _ = name_themes(texts, labels, typical)
+    # Most of its comments are Swedish: so is its name, not "Tåg och trains".
+    assert bilingual.label.startswith("Tåg")
+    assert "trains" not in bilingual.label.lower()
