@@ -55,6 +55,7 @@ BOILERPLATE_SHARE = 0.02
 K_GRID = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50, 60, 70)
 SELECTION_SAMPLE = 2_000  # texts used to choose k
 PATIENCE = 3  # candidates in a row without a better score end the search for k
+LANGUAGE_K_TEXTS = 50  # texts of a language for its own choice of k (semantic view)
 DENSE_CELLS = 20_000_000  # a sample this small (rows × features) is compared dense
 SELECTION_ROUNDS = 5  # polish rounds of the candidate splits of large corpora
 REFINE_ROUNDS = 20
@@ -308,7 +309,12 @@ def discover_themes(
     if len(fit_rows) == 1 or X.nnz == 0:
         labels = np.zeros(len(fit_rows), dtype=int)
     else:
-        k = min(n_themes, len(fit_rows)) if n_themes else _choose_k(X, seed)
+        if n_themes:
+            k = min(n_themes, len(fit_rows))
+        elif view is not None:
+            k = _choose_k_within_languages(X, fit_languages, seed)
+        else:
+            k = _choose_k(X, seed)
         large = X.shape[0] > LARGE
         labels = _factorise(X, k, seed, large=large, precise=PRECISE_FROM < X.shape[0] <= LARGE)
         if not n_themes:
@@ -692,6 +698,19 @@ def _choose_k(X: sp.csr_matrix, seed: int) -> int:
             if worse == PATIENCE:  # past the peak: larger k only splits real themes
                 break
     return best_k
+
+
+def _choose_k_within_languages(X: sp.csr_matrix, languages: np.ndarray, seed: int) -> int:
+    """Pick the number of themes for the semantic view, which groups texts across
+    languages: on the texts of each language with at least ``LANGUAGE_K_TEXTS`` of them,
+    the largest of those numbers. On the words of a corpus in two languages, the first
+    split ``_choose_k`` finds is the language (SIB-200 in Swedish and English: k = 2, two
+    "themes" then dissolved as languages, none left)."""
+    codes, sizes = np.unique(languages, return_counts=True)
+    large = codes[sizes >= LANGUAGE_K_TEXTS]
+    if len(large) <= 1:
+        return _choose_k(X, seed)
+    return max(_choose_k(X[languages == code], seed) for code in large)
 
 
 def _shuffled(X: sp.csr_matrix, seed: int) -> sp.csr_matrix:

