@@ -189,14 +189,15 @@ class _Reading:
 
     def shown(self, column: int) -> str:
         """The phrase as the comments write it most often: a word written in lower case
-        anywhere is shown so (a capital at a sentence's start is not the word's), a word
-        always capitalised keeps its capital ("Norrbotniabanan")."""
+        anywhere, in any of its forms, is shown so (a capital at the start of a sentence or
+        of a table's cell is not the word's: "utgångsläget" makes "Utgångsläge 2019" show as
+        "utgångsläge"); a word always capitalised keeps its capital ("Norrbotniabanan")."""
         form = self.forms[column].most_common(1)[0][0]
         cased = [c for c, _ in self.cased[column].most_common() if c.lower() == form]
-        written = [c.split() for c in cased]
+        written = [c.split() for c in self.cased[column]]
         shown = cased[0].split()
         for i, word in enumerate(shown):
-            if any(w[i] == word.lower() for w in written):
+            if any(w[i].islower() for w in written):
                 shown[i] = word.lower()
         return " ".join(shown)
 

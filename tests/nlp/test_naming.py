@@ -222,3 +222,19 @@ def test_a_theme_of_comments_in_two_languages_is_named_in_one():
     # Most of its comments are Swedish: so is its name, not "Tåg och trains".
     assert bilingual.label.startswith("Tåg")
     assert "trains" not in bilingual.label.lower()
+
+
+def test_a_word_capitalised_only_where_a_sentence_or_cell_begins_is_shown_in_lower_case():
+    baseline = [
+        "| Indikator | Utgångsläge 2019 | Mål 2030 |",
+        "Utgångsläge 2019 saknas för bredbandet.",
+        "Utgångsläge 2019 är fel för bredbandet i byarna.",
+        "Hur har utgångsläget för bredbandet räknats fram?",
+    ]
+    trains = ["Fler tåg till inlandet.", "Tågen går sällan.", "Nattåg till fjällen behövs."]
+    texts = baseline + trains
+    labels = np.array([0] * len(baseline) + [1] * len(trains))
+    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
+    theme, _ = name_themes(texts, labels, typical)
+    # "utgångsläget" is written in lower case: the word is not a name.
+    assert "utgångsläge" in theme.keywords and "Utgångsläge" not in theme.keywords
