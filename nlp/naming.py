@@ -108,10 +108,10 @@ class _Reading:
         self.uses, self.after_cue, self.before_word = Counter(), Counter(), Counter()
 
     def add(self, text: str) -> str:
-        """Read one text; return its language."""
+        """Read one text; return its language as told ("sv", "en", another code, "und")."""
         clean = normalise(text)
-        lang = language(clean)
-        lang = lang if lang in CONNECTOR else "sv"
+        told = language(clean)
+        lang = told if told in CONNECTOR else "sv"  # the lemma table it is read with
         found = set()
         for clause in _CLAUSE.split(clean):
             words = _WORD.findall(clause)
@@ -138,9 +138,10 @@ class _Reading:
                     self.forms[column][" ".join(lower[i : j + 1])] += 1
                     self.cased[column][" ".join(words[i : j + 1])] += 1
         self.rows.append(sorted(found))
-        for column in found:
-            self.languages[column][lang] += 1
-        return lang
+        if told in CONNECTOR:  # a text too short to tell says nothing of its phrases
+            for column in found:
+                self.languages[column][told] += 1
+        return told
 
     def _note_use(self, column: int, before: str, modifies: bool, verb_form: bool) -> None:
         self.uses[column] += 1
@@ -180,8 +181,9 @@ class _Reading:
         return sp.csr_matrix((data, indices, indptr), shape=(len(self.rows), len(self.keys)))
 
     def in_language(self, column: int, lang: str) -> bool:
-        """True if the phrase is mostly used in texts in ``lang``."""
-        return self.languages[column].most_common(1)[0][0] == lang
+        """True if no other language's texts use the phrase more often than ``lang``'s."""
+        used = self.languages[column]
+        return not used or used[lang] == max(used.values())
 
     def proper(self, column: int) -> bool:
         """True if the phrase begins with a word always written with a capital: a name."""
@@ -256,15 +258,19 @@ def name_themes(
     counted = np.array([len(r) for r in sample], dtype=float)
     shares = (membership @ reading.matrix()).toarray() / np.maximum(counted, 1)[:, None]
     topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
-    corpus_lang = Counter(lang for group in languages for lang in group).most_common(1)[0][0]
+    # Texts of other languages, and those too short to tell, count as Swedish here.
+    read_as = [[code if code in CONNECTOR else "sv" for code in group] for group in languages]
+    corpus_lang = Counter(code for group in read_as for code in group).most_common(1)[0][0]
     namings = []
     for t in range(k):
         phrases = _scored(reading.keys, shares, sizes, t, counted[t], topicless_words)
-        used = Counter(languages[t])
+        used = Counter(read_as[t])
         # The theme's language; a tie (a theme of two languages) goes to the corpus's.
         lang = max(used, key=lambda code: (used[code], code == corpus_lang), default=corpus_lang)
+        bilingual = len(set(languages[t]) & set(CONNECTOR)) > 1
         written = [texts[i] for i in sample[t]]
-        namings.append(_naming(reading, phrases, lang, [texts[i] for i in typical[t]], written))
+        typical_texts = [texts[i] for i in typical[t]]
+        namings.append(_naming(reading, phrases, lang, bilingual, typical_texts, written))
     return namings
 
 
@@ -321,15 +327,15 @@ def _uses(texts: list[str], word: str) -> bool:
 
 
 def _naming(
-    reading: _Reading, phrases, lang: str, typical: list[str], written: list[str]
+    reading: _Reading, phrases, lang: str, bilingual: bool, typical: list[str], written: list[str]
 ) -> Naming:
     if not phrases:
         return Naming(None, [], [], "")
     words = [(c, p) for c, p in phrases if len(p.key) == 1 and not reading.verb_like(c)]
     nameable = [(c, p) for c, p in phrases if reading.nameable(p.key)]
-    # A theme of texts in two languages is named in one: its own ("Tågen", not "Tågen och
-    # trains"), where that language has a phrase for it.
-    in_its_language = [(c, p) for c, p in nameable if reading.in_language(c, lang)]
+    # A theme of texts in two languages is named in one: its own ("Tåg och inlandet", not
+    # "Tåg och trains"), where that language has a phrase for it.
+    in_its_language = [(c, p) for c, p in nameable if bilingual and reading.in_language(c, lang)]
     name_parts = _name_parts(_topic_first(reading, in_its_language or nameable))
     if not name_parts:
         return Naming(None, [], [], "")
