@@ -16,13 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # not a fresh interpreter. Our modules are compiled once, into a cache of the test's own (not
 # the checkout's), even where the environment says not to write bytecode.
 SCRIPT = """
-import gc, importlib, os, sys
+import gc, importlib, os, sys, traceback
 names = sys.argv[1:]
 for name in names:
     try:
         importlib.import_module(name)
-    except Exception:
-        pass  # told by its own check below
+    except BaseException:  # even SystemExit: told by its own check below
+        pass
 for loaded in [m for m in sys.modules if m.split(".")[0] in ("consult", "nlp")]:
     del sys.modules[loaded]
 gc.collect()
@@ -30,19 +30,21 @@ gc.freeze()
 failed = []
 for name in names:
     reader, writer = os.pipe()
-    if os.fork() == 0:
+    child = os.fork()
+    if child == 0:
         gc.disable()  # a life this short has nothing worth collecting
         try:
             importlib.import_module(name)
-        except Exception as error:
-            os.write(writer, f"{name}: {type(error).__name__}: {error}".encode())
+        except BaseException:
+            os.write(writer, f"{name}: {traceback.format_exc(limit=-3)}".encode())
             os._exit(1)
         os._exit(0)
     os.close(writer)
     with os.fdopen(reader, "rb") as answer:
         told = answer.read().decode()
-    if os.wait()[1] != 0:
-        failed.append(told or f"{name}: its import ended the process")
+    status = os.waitpid(child, 0)[1]
+    if status != 0:
+        failed.append(told or f"{name}: its import ended the process (status {status})")
 print("\\n".join(failed))
 """
 
