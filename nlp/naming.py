@@ -111,7 +111,7 @@ class _Reading:
         """Read one text; return its language as told ("sv", "en", another code, "und")."""
         clean = normalise(text)
         told = language(clean)
-        lang = told if told in CONNECTOR else "sv"  # the lemma table it is read with
+        lang = _read_as(told)
         found = set()
         for clause in _CLAUSE.split(clean):
             words = _WORD.findall(clause)
@@ -258,8 +258,7 @@ def name_themes(
     counted = np.array([len(r) for r in sample], dtype=float)
     shares = (membership @ reading.matrix()).toarray() / np.maximum(counted, 1)[:, None]
     topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
-    # Texts of other languages, and those too short to tell, count as Swedish here.
-    read_as = [[code if code in CONNECTOR else "sv" for code in group] for group in languages]
+    read_as = [[_read_as(code) for code in group] for group in languages]
     corpus_lang = Counter(code for group in read_as for code in group).most_common(1)[0][0]
     namings = []
     for t in range(k):
@@ -272,6 +271,12 @@ def name_themes(
         typical_texts = [texts[i] for i in typical[t]]
         namings.append(_naming(reading, phrases, lang, bilingual, typical_texts, written))
     return namings
+
+
+def _read_as(told: str) -> str:
+    """The language whose lemma table reads a text told to be in ``told``: Swedish for
+    texts of other languages and those too short to tell."""
+    return told if told in CONNECTOR else "sv"
 
 
 def _sample(groups: np.ndarray, count: int, seed: int) -> list[np.ndarray]:
@@ -335,7 +340,9 @@ def _naming(
     nameable = [(c, p) for c, p in phrases if reading.nameable(p.key)]
     # A theme of texts in two languages is named in one: its own ("Tåg och inlandet", not
     # "Tåg och trains"), where that language has a phrase for it.
-    in_its_language = [(c, p) for c, p in nameable if bilingual and reading.in_language(c, lang)]
+    in_its_language = (
+        [(c, p) for c, p in nameable if reading.in_language(c, lang)] if bilingual else []
+    )
     name_parts = _name_parts(_topic_first(reading, in_its_language or nameable))
     if not name_parts:
         return Naming(None, [], [], "")
