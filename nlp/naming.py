@@ -7,8 +7,9 @@ A theme is named by what its comments say and the other comments do not:
    a stop word nor one of the genre's own words, see ``genre``). Phrases are compared by
    their lemmas, so that "bostäder" and "bostad" count together, but always shown as the
    comments write them: every word a person sees occurs as written in the theme's texts.
-2. Per theme and phrase: the share of the theme's texts that use it, against the share of
-   all other texts (each theme weighted by its size). A phrase scores its share in the theme
+2. Per theme and phrase: the share of the theme's texts that use it (of its texts in the
+   phrase's language, where that language makes a quarter of the theme or more), against
+   the share of all other texts (each theme weighted by its size). A phrase scores its share in the theme
    times the log of that ratio (frequent and distinctive), a little more for longer ones.
 3. Words this corpus spreads evenly over its themes ("Västerbotten" in a county's
    consultation) carry no topic here: they are learned per corpus (``topicless``) and, like
@@ -50,6 +51,7 @@ EVEN_LIFT = 2.0  # and in no theme this much more common than in the corpus, is 
 GROW = 0.4  # a word grows into a longer phrase holding at least this share of its uses
 TOPIC_FIRST = 0.4  # a common phrase scoring this share of a proper name's leads before it
 SECOND = 0.35  # a second phrase joins a one-word name scoring at least this share of it
+OWN_LANGUAGE = 0.25  # of a theme's texts a language must make to weigh its phrases alone
 KEYWORDS = 8
 TERMS = 15
 DESCRIPTION_CHARS = 160
@@ -256,13 +258,14 @@ def name_themes(
         shape=(k + 1, len(reading.rows)),
     )  # fmt: skip
     counted = np.array([len(r) for r in sample], dtype=float)
-    shares = (membership @ reading.matrix()).toarray() / np.maximum(counted, 1)[:, None]
-    topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
     read_as = [[_read_as(code) for code in group] for group in languages]
+    counted_in = _counted_in_language(reading, read_as, counted)
+    shares = (membership @ reading.matrix()).toarray() / np.maximum(counted_in, 1)
+    topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
     corpus_lang = Counter(code for group in read_as for code in group).most_common(1)[0][0]
     namings = []
     for t in range(k):
-        phrases = _scored(reading.keys, shares, sizes, t, counted[t], topicless_words)
+        phrases = _scored(reading.keys, shares, sizes, t, counted_in[t], topicless_words)
         used = Counter(read_as[t])
         # The theme's language; a tie (a theme of two languages) goes to the corpus's.
         lang = max(used, key=lambda code: (used[code], code == corpus_lang), default=corpus_lang)
@@ -271,6 +274,22 @@ def name_themes(
         typical_texts = [texts[i] for i in typical[t]]
         namings.append(_naming(reading, phrases, lang, bilingual, typical_texts, written))
     return namings
+
+
+def _counted_in_language(reading: _Reading, read_as: list[list[str]], counted: np.ndarray):
+    """Return, per group and phrase, the texts a phrase's share is taken of: the group's
+    texts in the phrase's language where that language makes at least ``OWN_LANGUAGE`` of
+    the group, else all of its texts. In a theme of Swedish and English comments, "tåg" in
+    all of its Swedish ones is as typical of it as in a theme of Swedish comments alone."""
+    phrase_lang = np.array(
+        [_read_as(used.most_common(1)[0][0]) if used else "sv" for used in reading.languages]
+    )
+    out = np.repeat(counted[:, None], len(phrase_lang), axis=1)
+    for g, group in enumerate(read_as):
+        for code, count in Counter(group).items():
+            if OWN_LANGUAGE * counted[g] <= count < counted[g]:
+                out[g, phrase_lang == code] = count
+    return out
 
 
 def _read_as(told: str) -> str:
@@ -302,12 +321,13 @@ def topicless(keys: list[tuple[str, ...]], shares: np.ndarray, sizes: np.ndarray
     return {keys[c][0] for c in np.flatnonzero(even) if len(keys[c]) == 1}
 
 
-def _scored(keys, shares, sizes, t: int, counted: float, topicless_words: set[str]):
-    """Return theme ``t``'s phrases with a positive score, best first."""
+def _scored(keys, shares, sizes, t: int, counted: np.ndarray, topicless_words: set[str]):
+    """Return theme ``t``'s phrases with a positive score, best first (``counted``: per
+    phrase, the theme's texts its share was taken of)."""
     inside = shares[t]
     others = np.delete(np.arange(shares.shape[0]), t)
     out_total = sizes[others].sum()
-    least = min(max(2.0, MIN_SHARE * counted), counted) / max(counted, 1)
+    least = np.minimum(np.maximum(2.0, MIN_SHARE * counted), counted) / np.maximum(counted, 1)
     if out_total > 0:
         outside = (shares[others] * sizes[others, None]).sum(axis=0)
         lift = inside / ((outside + 0.5) / (out_total + 1))
@@ -338,12 +358,13 @@ def _naming(
         return Naming(None, [], [], "")
     words = [(c, p) for c, p in phrases if len(p.key) == 1 and not reading.verb_like(c)]
     nameable = [(c, p) for c, p in phrases if reading.nameable(p.key)]
-    # A theme of texts in two languages is named in one: its own ("Tåg och inlandet", not
-    # "Tåg och trains"), where that language has a phrase for it.
-    in_its_language = (
-        [(c, p) for c, p in nameable if reading.in_language(c, lang)] if bilingual else []
-    )
-    name_parts = _name_parts(_topic_first(reading, in_its_language or nameable))
+    if bilingual and nameable:
+        # A theme of texts in two languages is named in one: its own ("Tåg och inlandet",
+        # not "Tåg och trains"), or the other where only that one has a phrase for it.
+        if not any(reading.in_language(c, lang) for c, _ in nameable):
+            lang = _read_as(reading.languages[nameable[0][0]].most_common(1)[0][0])
+        nameable = [(c, p) for c, p in nameable if reading.in_language(c, lang)]
+    name_parts = _name_parts(_topic_first(reading, nameable))
     if not name_parts:
         return Naming(None, [], [], "")
     # The connector is a word of the theme's comments too (else the parts are listed).

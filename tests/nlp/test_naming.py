@@ -224,6 +224,78 @@ def test_a_theme_of_comments_in_two_languages_is_named_in_one():
     assert "trains" not in bilingual.label.lower()
 
 
+def test_a_theme_half_in_each_language_is_named_by_what_a_share_of_one_half_says():
+    # Two of its thirteen Swedish comments are on district heating, one in thirteen of the
+    # whole theme: counted over both languages, too few to name it, and it was dissolved.
+    swedish = [
+        "Fjärrvärmen i Lycksele blir dyrare för varje år.",
+        "Priset på fjärrvärmen måste hållas nere för hushållen.",
+        "Solceller på skolornas tak vore en bra början.",
+        "Elpriset slår hårt mot småföretagen i byarna.",
+        "Vindkraften ger inga pengar tillbaka till bygden.",
+        "Vätgas kan bli viktigt för tunga transporter.",
+        "Energieffektivisering i gamla hus borde få stöd.",
+        "Batterifabriken behöver mycket el och vatten.",
+        "Kärnkraft nämns inte alls i texten, varför?",
+        "Vattenkraften i älvarna är redan utbyggd.",
+        "Bioenergi från skogen är en resurs för inlandet.",
+        "Laddstolpar saknas längs vägarna i fjällen.",
+        "Sparande av energi lönar sig sällan för hyresgäster.",
+    ]
+    english = [
+        "District heating in the towns is getting too expensive.",
+        "The district heating network should reach more homes.",
+        "Solar panels on public buildings would be a good start.",
+        "Electricity prices hurt small firms in the villages.",
+        "Wind farms give nothing back to the local community.",
+        "Hydrogen could matter for heavy transport.",
+        "Old houses need support for saving energy.",
+        "The battery factory needs a lot of power and water.",
+        "Nuclear power is not mentioned at all, why?",
+        "The rivers are already fully used for hydropower.",
+        "Bioenergy from the forest is a resource for the inland.",
+        "Charging points are missing along the mountain roads.",
+        "Saving energy rarely pays off for tenants.",
+    ]
+    housing = [
+        "Det saknas bostäder i Skellefteå.",
+        "Bygg fler bostäder för unga.",
+        "Hyrorna för nya bostäder är för höga.",
+        "Bostäder nära skolan behövs.",
+        "Äldre behöver bostäder med service i byarna.",
+        "Bostäder för säsongsarbetare saknas i fjällen.",
+    ]
+    texts = swedish + english + housing
+    labels = np.array([0] * (len(swedish) + len(english)) + [1] * len(housing))
+    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
+    energy, _ = name_themes(texts, labels, typical)
+    # Two in thirteen of its Swedish comments, as of a Swedish theme of thirteen.
+    assert energy.label is not None and energy.label.startswith("Fjärrvärme")
+
+
+def test_a_theme_whose_only_shared_words_are_english_is_named_in_english():
+    ferries = [
+        "Färjan går för sällan på vintern.",
+        "Det är dyrt och krångligt att åka över Kvarken.",
+        "Vi vill kunna resa till Vasa oftare.",
+        "The ferries to Vaasa need a timetable that works for commuters.",
+        "Ferries leave too early, the timetable suits nobody.",
+        "A better timetable for the ferries would help families and firms.",
+    ]
+    housing = [
+        "Det saknas bostäder i Skellefteå.",
+        "Bygg fler bostäder för unga.",
+        "Hyrorna för nya bostäder är för höga.",
+        "Bostäder nära skolan behövs.",
+    ]
+    texts = ferries + housing
+    labels = np.array([0] * len(ferries) + [1] * len(housing))
+    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
+    theme, _ = name_themes(texts, labels, typical)
+    # Its Swedish comments share no word: its name is English, joined in English.
+    assert theme.label in {"Ferries and timetable", "Timetable and ferries"}
+
+
 def test_a_word_capitalised_only_where_a_sentence_or_cell_begins_is_shown_in_lower_case():
     baseline = [
         "| Indikator | Utgångsläge 2019 | Mål 2030 |",
