@@ -179,3 +179,59 @@ def test_a_corpus_in_two_languages_is_themed_by_topic_across_them():
     themes = set(assigned.tolist()) - {-1}
     assert 3 <= len(themes) <= 4
     assert all(set(languages[assigned == t].tolist()) == {0, 1} for t in themes)
+
+
+def _bilingual_loose_corpus(n=800, topics=6, seed=4):
+    """Texts in Swedish and English of six topics each told by two of its twelve words among
+    six everyday ones (an English text uses the translations), as loosely as general text;
+    their vectors carry the topic and a strong direction of their language."""
+    swedish = (
+        "dag vecka år morgon kväll sommar vinter hem familj vän barn stad by skola jobb mat väg "
+        "hus bil park sjö skog fjäll himmel regn snö sol ljus tid plan idé bok brev båt kust älv "
+        "myr berg dal gård kyrka torg butik kontor fabrik hamn bro tunnel buss flyg"
+    ).split()
+    english = (
+        "day week year morning evening summer winter home family friend child town village "
+        "school job food road house car park lake forest hill sky rain snow sun light time plan "
+        "idea book letter boat coast river bog mountain valley farm church square shop office "
+        "factory harbour bridge tunnel bus flight"
+    ).split()
+    rng = random.Random(seed)
+    pools = [rng.sample(range(len(swedish)), 12) for _ in range(topics)]
+    texts, topic_of, languages = [], [], []
+    for i in range(n):
+        topic, language = i % topics, (i // topics) % 2
+        vocabulary = (swedish, english)[language]
+        words = [vocabulary[w] for w in rng.sample(pools[topic], 2)] + rng.sample(vocabulary, 6)
+        rng.shuffle(words)
+        listed = ", ".join(words)
+        texts.append(
+            f"We talk about {listed} and more." if language else f"Vi talar om {listed} och mer."
+        )
+        topic_of.append(topic)
+        languages.append(language)
+    topic_of, languages = np.array(topic_of), np.array(languages)
+    rng = np.random.default_rng(3)
+    directions = semantic.normalise(rng.normal(size=(topics, semantic.DIMS)))
+    accents = semantic.normalise(rng.normal(size=(2, semantic.DIMS))) * 3
+    noise = 0.6 * semantic.normalise(rng.normal(size=(n, semantic.DIMS)))
+    return (
+        texts,
+        topic_of,
+        languages,
+        semantic.normalise(directions[topic_of] + accents[languages] + noise),
+    )
+
+
+def test_a_loosely_worded_corpus_in_two_languages_is_not_split_by_language():
+    # Split on their words, the themes of such a corpus fall into their languages' halves:
+    # 12 themes for 6 topics, 2 of them holding both languages (SIB-200 in Swedish and
+    # English: 22 themes for 7 topics).
+    texts, topics, languages, vectors = _bilingual_loose_corpus()
+    model = nlp.discover_themes(texts, vectors=vectors)
+    assigned = np.array(model.assignments)
+    themes = set(assigned.tolist()) - {-1}
+    assert len(themes) <= 8
+    assert _purity(model.assignments, topics.tolist()) > 0.9
+    both = [set(languages[assigned == t].tolist()) == {0, 1} for t in themes]
+    assert sum(both) > len(themes) / 2
