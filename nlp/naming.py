@@ -9,8 +9,9 @@ A theme is named by what its comments say and the other comments do not:
    comments write them: every word a person sees occurs as written in the theme's texts.
 2. Per theme and phrase: the share of the theme's texts that use it (of its texts in the
    phrase's language, where that language makes a quarter of the theme or more), against
-   the share of all other texts (each theme weighted by its size). A phrase scores its share in the theme
-   times the log of that ratio (frequent and distinctive), a little more for longer ones.
+   the share of all other texts (each theme weighted by its size). A phrase scores its share
+   in the theme times the log of that ratio (frequent and distinctive), a little more for
+   longer ones.
 3. Words this corpus spreads evenly over its themes ("Västerbotten" in a county's
    consultation) carry no topic here: they are learned per corpus (``topicless``) and, like
    the genre's words, never begin or end a name.
@@ -67,6 +68,7 @@ VERB_CUES = frozenset(
     also how why when does do did has have had is are was were""".split()
 )
 VERB_SHARE = 0.5
+ARTICLES = frozenset("den det de".split())  # verb cues that are also definite articles
 # A word mostly followed by another content word modifies it ("samisk kultur"): it does
 # not end a name.
 MODIFIER_SHARE = 0.6
@@ -130,10 +132,16 @@ class _Reading:
                         continue
                     column = self._column(tuple(lemmas[i : j + 1]))
                     if j == i:
+                        before = lower[i - 1] if i else ""
+                        modifies = j + 1 < len(words) and content[j + 1]
+                        if lang == "sv" and modifies and before in ARTICLES:
+                            # "det lågtrafikerade vägnätet": an adjective between an
+                            # article and its definite noun, not "det låter".
+                            before = "" if definite(lower[j + 1], lemmas[j + 1]) else before
                         self._note_use(
                             column,
-                            lower[i - 1] if i else "",
-                            j + 1 < len(words) and content[j + 1],
+                            before,
+                            modifies,
                             lang == "sv" and swedish_verb_form(lower[i], lemmas[i]),
                         )
                     found.add(column)
@@ -204,6 +212,12 @@ class _Reading:
             if any(w[i].islower() for w in written):
                 shown[i] = word.lower()
         return " ".join(shown)
+
+
+def definite(word: str, lemma: str) -> bool:
+    """True if ``word`` looks like a Swedish noun in its definite form ("vägnätet",
+    "kulturen", "kommunerna"): an inflection of its lemma ending as definite nouns do."""
+    return word != lemma and word.endswith(("en", "et", "na"))
 
 
 def swedish_verb_form(word: str, lemma: str) -> bool:

@@ -171,6 +171,22 @@ def test_a_word_used_as_a_verb_half_the_time_does_not_name_a_theme():
     assert "hälsorummet" in _words(health.label)
 
 
+def test_an_adjective_between_an_article_and_its_noun_is_not_taken_for_a_verb():
+    # "det" is a verb cue ("det låter"), but "det lågtrafikerade vägnätet" is an article,
+    # an adjective and its definite noun; "det behövs" stays a verb.
+    texts = [
+        "Det lågtrafikerade vägnätet behöver mer underhåll.",
+        "Bra att det lågtrafikerade vägnätet nämns.",
+        "Underhållet av det lågtrafikerade vägnätet räcker inte.",
+        "Det behövs pengar till det lågtrafikerade vägnätet.",
+        "Fler tåg till inlandet.",
+        "Tåget till Umeå går sällan.",
+    ]
+    [roads, _] = name_themes(texts, np.array([0, 0, 0, 0, 1, 1]), [[0, 1, 2, 3], [4, 5]])
+    assert roads.label == "Lågtrafikerade vägnätet"
+    assert "behövs" not in roads.keywords
+
+
 def test_a_theme_is_titled_by_its_topic_before_the_place_its_comments_come_from():
     youth = [
         "Unga i Bjurholm behöver mötesplatser.",
