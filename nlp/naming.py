@@ -436,15 +436,38 @@ def _name_parts(phrases) -> list[int]:
 
 
 def describe(typical: list[str], name_forms: list[str]) -> str:
-    """Return the first sentence of the most typical text that uses the name (or of the most
-    typical text), shortened at a clause boundary to at most ``DESCRIPTION_CHARS``."""
+    """Return the first sentence or list item of the most typical text that uses the name
+    (or of the most typical text), shortened at a clause boundary to at most
+    ``DESCRIPTION_CHARS``, beginning with a capital."""
     patterns = [re.compile(rf"(?<![^\W_]){re.escape(f)}(?![^\W_])", re.I) for f in name_forms]
     for text in typical:
-        for sentence in sentences(text):
+        for sentence in _sentences(text):
             if any(p.search(sentence) for p in patterns):
-                return shorten(sentence)
-    first = sentences(typical[0]) if typical else []
-    return shorten(first[0]) if first else ""
+                return _described(sentence)
+    first = _sentences(typical[0]) if typical else []
+    return _described(first[0]) if first else ""
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each paragraph and list item apart: a line that begins a
+    list item, or follows an empty line, begins a new one (a proposal's "- full finansiering
+    …,\n- ökat underhåll …" is two, not one sentence of the whole list)."""
+    passages, lines = [], []
+    for line in text.splitlines():
+        line = line.strip()
+        if lines and (not line or _LIST_MARK.match(line)):
+            passages.append(" ".join(lines))
+            lines = []
+        if line:
+            lines.append(_LIST_MARK.sub("", line))
+    if lines:
+        passages.append(" ".join(lines))
+    return [sentence for passage in passages for sentence in sentences(passage)]
+
+
+def _described(sentence: str) -> str:
+    short = shorten(sentence.rstrip(" ,;:"))
+    return short[:1].upper() + short[1:]
 
 
 def shorten(sentence: str, limit: int = DESCRIPTION_CHARS) -> str:

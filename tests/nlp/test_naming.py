@@ -72,6 +72,20 @@ def test_description_is_a_sentence_of_a_typical_comment():
     assert shorten("- en gemensam bild av behoven") == "en gemensam bild av behoven"
 
 
+def test_a_description_from_a_list_is_the_item_that_uses_the_name():
+    texts = [
+        "Vi föreslår:\n- full finansiering av Norrbotniabanan,\n"
+        "- ökat underhåll av det lågtrafikerade vägnätet,\n- fler laddstolpar.",
+        "Det lågtrafikerade vägnätet behöver mer underhåll.",
+        "Bra att det lågtrafikerade vägnätet nämns.",
+        "Fler tåg till inlandet.",
+        "Tåget till Umeå går sällan.",
+    ]
+    [roads, _] = name_themes(texts, np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]])
+    # Not the whole list run together from "full finansiering".
+    assert roads.description == "Ökat underhåll av det lågtrafikerade vägnätet"
+
+
 def test_comments_that_share_only_the_genres_words_make_no_theme():
     texts, _ = _consultation()
     genre_only = [
