@@ -43,7 +43,8 @@ FUNCTION_WORDS = frozenset(
     """
     är dom denna dessa samt fortfarande ju väl just sådan sådana själva själv egen egna ens
     kring utifrån trots hos åt tas tar ta tog står stå stod behöver behövs ger ge gav dock
-    däribland exempelvis såsom respektive dvs
+    däribland exempelvis såsom respektive dvs längs runt bortom utöver förutom inklusive
+    beträffande angående ovanför nedanför bredvid intill medan således endast sällan
     """.split()
 )
 

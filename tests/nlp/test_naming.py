@@ -169,6 +169,20 @@ def test_function_words_and_their_inflections_never_name_a_theme():
     assert "är" not in _words(namings[0].label) + [w.lower() for w in namings[0].keywords]
 
 
+def test_a_preposition_the_stop_list_lacks_neither_names_a_theme_nor_stops_it_being_named():
+    # Taken for a content word, "längs" made "laddstolpar längs" the best phrase, which
+    # cannot end a name: the theme had none and would have been dissolved.
+    charging = [
+        "Laddstolpar längs vägarna i inlandet saknas.",
+        "Fler laddstolpar längs E45.",
+        "Laddstolpar behövs längs kusten och runt sjöarna.",
+    ]
+    housing = ["Det saknas bostäder i Skellefteå.", "Bygg fler bostäder för unga."]
+    [theme, _] = name_themes(charging + housing, np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]])
+    assert theme.label == "Laddstolpar"
+    assert "längs" not in theme.keywords and "runt" not in theme.keywords
+
+
 def test_a_word_used_as_a_verb_half_the_time_does_not_name_a_theme():
     # Two of the four uses of "förstå" are verb forms or follow a pronoun; the bare form
     # after a comma could be a noun as far as the words tell.
