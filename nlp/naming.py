@@ -73,9 +73,7 @@ ARTICLES = frozenset("den det de".split())  # verb cues that are also definite a
 # not end a name.
 MODIFIER_SHARE = 0.6
 
-_CLAUSE = re.compile(r"([.,;:!?()\[\]{}\"|/\n\t•–—]+|\s-+\s|^-+\s)")  # kept: see _OPENS
-# A separator after which the next word begins a sentence, a table's cell or a list's item.
-_OPENS = re.compile(r"[.!?|•\"(\[{]|-\s")
+_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"|/\n\t•–—]+|\s-+\s|^-+\s")
 _WORD = re.compile(r"[^\W_](?:[^\W_]|[-'](?=[^\W_]))*")
 _LETTER = re.compile(r"[^\W\d_]")
 _LIST_MARK = re.compile(r"^(?:[-–—•*]\s*)+")
@@ -112,7 +110,6 @@ class _Reading:
         self.languages: list[Counter] = []  # per phrase: the languages of the texts using it
         # Per one-word phrase: its uses, those right after a verb cue, those before a word.
         self.uses, self.after_cue, self.before_word = Counter(), Counter(), Counter()
-        self.capital_inside: set[str] = set()  # lemmas of words capitalised inside a sentence
 
     def add(self, text: str) -> str:
         """Read one text; return its language as told ("sv", "en", another code, "und")."""
@@ -120,16 +117,11 @@ class _Reading:
         told = language(clean)
         lang = _read_as(told)
         found = set()
-        parts = _CLAUSE.split(clean)  # clauses, with the separators between them
-        for p in range(0, len(parts), 2):
-            words = _WORD.findall(parts[p])
+        for clause in _CLAUSE.split(clean):
+            words = _WORD.findall(clause)
             lower = [w.lower() for w in words]
             lemmas = [lemma_of(w, lang) for w in lower]
             content = [_is_content(w, lang) for w in lower]
-            opens = p == 0 or bool(_OPENS.search(parts[p - 1]))
-            for i, word in enumerate(words):
-                if word[:1].isupper() and not (i == 0 and opens):
-                    self.capital_inside.add(lemmas[i])
             for i in range(len(words)):
                 if not content[i]:
                     continue
@@ -208,20 +200,16 @@ class _Reading:
         return self.shown(column)[:1].isupper()
 
     def shown(self, column: int) -> str:
-        """The phrase as the comments write it most often, with a capital only where it is
-        the word's. A capital at the start of a sentence or of a table's cell is not: a word
-        written in lower case anywhere, in any of its forms, is shown so ("utgångsläget"
-        makes "Utgångsläge 2019" show as "utgångsläge"), and so is an inflected word (its
-        lemma differs) never capitalised inside a sentence ("Bostadsbristen är akut."). A
-        word capitalised inside a sentence keeps its capital ("längs Norrbotniabanan")."""
+        """The phrase as the comments write it most often: a word written in lower case
+        anywhere, in any of its forms, is shown so (a capital at the start of a sentence or
+        of a table's cell is not the word's: "utgångsläget" makes "Utgångsläge 2019" show as
+        "utgångsläge"); a word always capitalised keeps its capital ("Norrbotniabanan")."""
         form = self.forms[column].most_common(1)[0][0]
         cased = [c for c, _ in self.cased[column].most_common() if c.lower() == form]
         written = [c.split() for c in self.cased[column]]
         shown = cased[0].split()
         for i, word in enumerate(shown):
-            lemma = self.keys[column][i]
-            initial_only = lemma not in self.capital_inside and lemma != word.lower()
-            if initial_only or any(w[i].islower() for w in written):
+            if any(w[i].islower() for w in written):
                 shown[i] = word.lower()
         return " ".join(shown)
 
