@@ -25,8 +25,8 @@ A theme is named by what its comments say and the other comments do not:
    gets no name (``label`` None), and the engine dissolves it.
 5. Keywords are the best single words; ``terms`` every form of them the theme's texts use,
    for marking in a comment what ties it to its theme.
-6. The description is the sentence of the most typical text that uses the name, shortened at
-   a clause boundary.
+6. The description is the sentence (or list item) of the most typical text that uses the
+   name, shortened at a clause boundary.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ MODIFIER_SHARE = 0.6
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"|/\n\t•–—]+|\s-+\s|^-+\s")
 _WORD = re.compile(r"[^\W_](?:[^\W_]|[-'](?=[^\W_]))*")
 _LETTER = re.compile(r"[^\W\d_]")
-_LIST_MARK = re.compile(r"^(?:[-–—•*]\s*)+")
+_LIST_MARK = re.compile(r"^(?:(?:[-–—•*]|\d{1,2}[.)](?=\s))\s*)+")  # "- ", "•", "2) "
 _BOUNDARY = re.compile(r",\s|;\s|:\s|\s[–—-]\s|\s(?:och|men|eller|samt|and|but|or)\s")
 
 
@@ -134,10 +134,13 @@ class _Reading:
                     if j == i:
                         before = lower[i - 1] if i else ""
                         modifies = j + 1 < len(words) and content[j + 1]
-                        if lang == "sv" and modifies and before in ARTICLES:
-                            # "det lågtrafikerade vägnätet": an adjective between an
-                            # article and its definite noun, not "det låter".
-                            before = "" if definite(lower[j + 1], lemmas[j + 1]) else before
+                        if (
+                            lang == "sv"
+                            and modifies
+                            and before in ARTICLES
+                            and definite(lower[j + 1], lemmas[j + 1])
+                        ):
+                            before = ""  # "det lågtrafikerade vägnätet", not "det låter"
                         self._note_use(
                             column,
                             before,
@@ -263,23 +266,15 @@ def name_themes(
             languages[g].append(reading.add(texts[i]))
     if not reading.keys:
         return [Naming(None, [], [], "") for _ in range(k)]
-    membership = sp.csr_matrix(
-        (
-            np.ones(sum(len(r) for r in sample), dtype=np.float32),
-            (np.concatenate([[g] * len(r) for g, r in enumerate(sample)]).astype(int),
-             np.arange(sum(len(r) for r in sample))),
-        ),
-        shape=(k + 1, len(reading.rows)),
-    )  # fmt: skip
-    counted = np.array([len(r) for r in sample], dtype=float)
+    group_of = np.concatenate([[g] * len(r) for g, r in enumerate(sample)]).astype(int)
     read_as = [[_read_as(code) for code in group] for group in languages]
-    counted_in = _counted_in_language(reading, read_as, counted)
-    shares = (membership @ reading.matrix()).toarray() / np.maximum(counted_in, 1)
+    text_languages = np.array([code for group in read_as for code in group])
+    shares, counted = _shares(reading, group_of, text_languages, k + 1)
     topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
     corpus_lang = Counter(code for group in read_as for code in group).most_common(1)[0][0]
     namings = []
     for t in range(k):
-        phrases = _scored(reading.keys, shares, sizes, t, counted_in[t], topicless_words)
+        phrases = _scored(reading.keys, shares, sizes, t, counted[t], topicless_words)
         used = Counter(read_as[t])
         # The theme's language; a tie (a theme of two languages) goes to the corpus's.
         lang = max(used, key=lambda code: (used[code], code == corpus_lang), default=corpus_lang)
@@ -290,20 +285,40 @@ def name_themes(
     return namings
 
 
-def _counted_in_language(reading: _Reading, read_as: list[list[str]], counted: np.ndarray):
-    """Return, per group and phrase, the texts a phrase's share is taken of: the group's
-    texts in the phrase's language where that language makes at least ``OWN_LANGUAGE`` of
-    the group, else all of its texts. In a theme of Swedish and English comments, "tåg" in
-    all of its Swedish ones is as typical of it as in a theme of Swedish comments alone."""
-    phrase_lang = np.array(
-        [_read_as(used.most_common(1)[0][0]) if used else "sv" for used in reading.languages]
+def _shares(reading: _Reading, group_of: np.ndarray, text_languages: np.ndarray, groups: int):
+    """Return, per group and phrase, the share of the group's texts that use the phrase,
+    and how many texts it is a share of: the group's texts in the phrase's language where
+    that language makes at least ``OWN_LANGUAGE`` of the group (but not all of it), else all
+    of them. In a theme of Swedish and English comments, "tåg" in all of its Swedish ones is
+    as typical of it as in a theme of Swedish comments alone."""
+    matrix = reading.matrix()
+    counted = np.bincount(group_of, minlength=groups).astype(np.float32)
+    uses = (_membership(group_of, groups) @ matrix).toarray()
+    of = np.repeat(counted[:, None], matrix.shape[1], axis=1)
+    # A phrase of one language; one both use ("Umeå", "president") counts in all texts.
+    phrase_languages = np.array(
+        [next(iter(used)) if len(used) == 1 else "" for used in reading.languages]
     )
-    out = np.repeat(counted[:, None], len(phrase_lang), axis=1)
-    for g, group in enumerate(read_as):
-        for code, count in Counter(group).items():
-            if OWN_LANGUAGE * counted[g] <= count < counted[g]:
-                out[g, phrase_lang == code] = count
-    return out
+    for code in np.unique(text_languages):
+        rows = text_languages == code
+        count = np.bincount(group_of[rows], minlength=groups)
+        own = np.flatnonzero((count >= OWN_LANGUAGE * counted) & (count < counted))
+        if len(own) == 0:
+            continue
+        in_language = (_membership(group_of[rows], groups) @ matrix[rows]).toarray()
+        columns = phrase_languages == code
+        for g in own:
+            uses[g, columns] = in_language[g, columns]
+            of[g, columns] = count[g]
+    return uses / np.maximum(of, 1), of
+
+
+def _membership(group_of: np.ndarray, groups: int) -> sp.csr_matrix:
+    """Return the groups × texts 0/1 matrix of which group each text is in."""
+    ones = np.ones(len(group_of), dtype=np.float32)
+    return sp.csr_matrix(
+        (ones, (group_of, np.arange(len(group_of)))), shape=(groups, len(group_of))
+    )
 
 
 def _read_as(told: str) -> str:
@@ -376,7 +391,7 @@ def _naming(
         # A theme of texts in two languages is named in one: its own ("Tåg och inlandet",
         # not "Tåg och trains"), or the other where only that one has a phrase for it.
         if not any(reading.in_language(c, lang) for c, _ in nameable):
-            lang = _read_as(reading.languages[nameable[0][0]].most_common(1)[0][0])
+            lang = reading.languages[nameable[0][0]].most_common(1)[0][0]
         nameable = [(c, p) for c, p in nameable if reading.in_language(c, lang)]
     name_parts = _name_parts(_topic_first(reading, nameable))
     if not name_parts:

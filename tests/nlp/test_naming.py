@@ -73,17 +73,22 @@ def test_description_is_a_sentence_of_a_typical_comment():
 
 
 def test_a_description_from_a_list_is_the_item_that_uses_the_name():
-    texts = [
-        "Vi föreslår:\n- full finansiering av Norrbotniabanan,\n"
-        "- ökat underhåll av det lågtrafikerade vägnätet,\n- fler laddstolpar.",
+    comments = [
         "Det lågtrafikerade vägnätet behöver mer underhåll.",
         "Bra att det lågtrafikerade vägnätet nämns.",
         "Fler tåg till inlandet.",
         "Tåget till Umeå går sällan.",
     ]
-    [roads, _] = name_themes(texts, np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]])
-    # Not the whole list run together from "full finansiering".
-    assert roads.description == "Ökat underhåll av det lågtrafikerade vägnätet"
+    for mark in ("-", "•", "1)", "2."):
+        proposal = (
+            f"Vi föreslår:\n{mark} full finansiering av Norrbotniabanan,\n"
+            f"{mark} ökat underhåll av det lågtrafikerade vägnätet,\n{mark} fler laddstolpar."
+        )
+        [roads, _] = name_themes(
+            [proposal, *comments], np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]]
+        )
+        # Not the whole list run together from "full finansiering".
+        assert roads.description == "Ökat underhåll av det lågtrafikerade vägnätet", mark
 
 
 def test_comments_that_share_only_the_genres_words_make_no_theme():
@@ -315,6 +320,33 @@ def test_a_theme_half_in_each_language_is_named_by_what_a_share_of_one_half_says
     energy, _ = name_themes(texts, labels, typical)
     # Two in thirteen of its Swedish comments, as of a Swedish theme of thirteen.
     assert energy.label is not None and energy.label.startswith("Fjärrvärme")
+
+
+def test_a_word_both_languages_of_a_theme_use_counts_once_per_text():
+    # Taken as a share of the Swedish half alone, "Umeå" in all eight texts was in twice
+    # as many texts as there are, and led the keywords of a theme about trains.
+    trains = [
+        "Fler tåg från Umeå till inlandet.",
+        "Tåget från Umeå går för sällan.",
+        "Nattåg från Umeå till fjällen.",
+        "Vi åker från Umeå med buss.",
+        "More trains from Umeå to the inland.",
+        "The trains from Umeå run too rarely.",
+        "Night trains from Umeå to the mountains.",
+        "We go from Umeå by bus.",
+    ]
+    housing = [
+        "Det saknas bostäder i Umeå.",
+        "Bygg fler bostäder för unga i Umeå.",
+        "Hyrorna för nya bostäder i Umeå är för höga.",
+        "Bostäder nära skolan behövs.",
+        "Äldre behöver bostäder i byarna.",
+        "Bostäder för säsongsarbetare saknas.",
+    ]
+    labels = np.array([0] * len(trains) + [1] * len(housing))
+    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
+    theme, _ = name_themes(trains + housing, labels, typical)
+    assert theme.keywords[0] in {"tåg", "tåget", "trains"}
 
 
 def test_a_theme_whose_only_shared_words_are_english_is_named_in_english():
