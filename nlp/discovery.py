@@ -56,6 +56,7 @@ K_GRID = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50
 SELECTION_SAMPLE = 2_000  # texts used to choose k
 PATIENCE = 3  # candidates in a row without a better score end the search for k
 LANGUAGE_K_TEXTS = 50  # texts of a language for its own choice of k (semantic view)
+LANGUAGE_SHARE = 0.2  # of the texts each of two languages makes in a corpus in several
 DENSE_CELLS = 20_000_000  # a sample this small (rows × features) is compared dense
 SELECTION_ROUNDS = 5  # polish rounds of the candidate splits of large corpora
 REFINE_ROUNDS = 20
@@ -309,9 +310,10 @@ def discover_themes(
     if len(fit_rows) == 1 or X.nnz == 0:
         labels = np.zeros(len(fit_rows), dtype=int)
     else:
-        # With the view, a corpus in two languages is grouped across them: its words, whose
-        # first split is the language, neither choose k nor split its catch-alls (split on
-        # words, SIB-200 in Swedish and English made 22 themes of 7 topics; without, 8).
+        # With the view, texts are grouped across languages: the words of a corpus in two,
+        # whose first split is the language, neither choose k nor (where each language is
+        # a real part of it) split its catch-alls (split on words, SIB-200 in Swedish and
+        # English made 22 themes of 7 topics; without, 8).
         languages = _languages_of_their_own(fit_languages) if view is not None else []
         if n_themes:
             k = min(n_themes, len(fit_rows))
@@ -321,7 +323,7 @@ def discover_themes(
             k = _choose_k(X, seed)
         large = X.shape[0] > LARGE
         labels = _factorise(X, k, seed, large=large, precise=PRECISE_FROM < X.shape[0] <= LARGE)
-        if not n_themes and len(languages) <= 1:
+        if not n_themes and not _in_several_languages(fit_languages, languages):
             labels = _split_catch_alls(X, labels, seed)
         if view is not None:
             k = int(labels.max()) + 1
@@ -708,6 +710,13 @@ def _languages_of_their_own(languages: np.ndarray) -> np.ndarray:
     """Return the languages with at least ``LANGUAGE_K_TEXTS`` of the texts."""
     codes, sizes = np.unique(languages, return_counts=True)
     return codes[sizes >= LANGUAGE_K_TEXTS]
+
+
+def _in_several_languages(languages: np.ndarray, codes) -> bool:
+    """True if two or more of the languages ``codes`` each make ``LANGUAGE_SHARE`` of the
+    texts: a corpus in several languages, not one with some comments in another (which
+    are compared with their own language's texts, see ``_catch_all``)."""
+    return sum(float(np.mean(languages == code)) >= LANGUAGE_SHARE for code in codes) > 1
 
 
 def _choose_k_within_languages(X: sp.csr_matrix, languages: np.ndarray, codes, seed: int) -> int:
