@@ -76,7 +76,8 @@ MODIFIER_SHARE = 0.6
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"|/\n\t•–—]+|\s-+\s|^-+\s")
 _WORD = re.compile(r"[^\W_](?:[^\W_]|[-'](?=[^\W_]))*")
 _LETTER = re.compile(r"[^\W\d_]")
-_LIST_MARK = re.compile(r"^(?:(?:[-–—•*]|\d{1,2}[.)](?=\s))\s*)+")  # "- ", "•", "2) "
+_LIST_MARK = re.compile(r"^(?:(?:[-–—•*]|\d{1,2}\)(?=\s))\s*)+")  # "- ", "•", "2) "
+_NUMBERED = re.compile(r"^\d{1,2}\.\s+")  # "2. " beginning a line: an item of a numbered list
 _BOUNDARY = re.compile(r",\s|;\s|:\s|\s[–—-]\s|\s(?:och|men|eller|samt|and|but|or)\s")
 
 
@@ -269,7 +270,7 @@ def name_themes(
     group_of = np.concatenate([[g] * len(r) for g, r in enumerate(sample)]).astype(int)
     read_as = [[_read_as(code) for code in group] for group in languages]
     text_languages = np.array([code for group in read_as for code in group])
-    shares, counted = _shares(reading, group_of, text_languages, k + 1)
+    shares, counted = _shares(reading.matrix(), group_of, text_languages, k + 1)
     topicless_words = topicless(reading.keys, shares[:k], sizes[:k])
     corpus_lang = Counter(code for group in read_as for code in group).most_common(1)[0][0]
     namings = []
@@ -285,20 +286,17 @@ def name_themes(
     return namings
 
 
-def _shares(reading: _Reading, group_of: np.ndarray, text_languages: np.ndarray, groups: int):
-    """Return, per group and phrase, the share of the group's texts that use the phrase,
-    and how many texts it is a share of: the group's texts in the phrase's language where
-    that language makes at least ``OWN_LANGUAGE`` of the group (but not all of it), else all
-    of them. In a theme of Swedish and English comments, "tåg" in all of its Swedish ones is
-    as typical of it as in a theme of Swedish comments alone."""
-    matrix = reading.matrix()
+def _shares(matrix: sp.csr_matrix, group_of: np.ndarray, text_languages: np.ndarray, groups: int):
+    """Return, per group and phrase (texts × phrases ``matrix``), the share of the group's
+    texts that use the phrase, and how many texts it is a share of: where all of the
+    group's uses are in one language that makes at least ``OWN_LANGUAGE`` of the group (but
+    not all of it), its texts in that language, else all of them. In a theme of Swedish and
+    English comments, "tåg" in all of its Swedish ones is as typical of it as in a theme of
+    Swedish comments alone."""
     counted = np.bincount(group_of, minlength=groups).astype(np.float32)
     uses = (_membership(group_of, groups) @ matrix).toarray()
+    shares = uses / np.maximum(counted, 1)[:, None]
     of = np.repeat(counted[:, None], matrix.shape[1], axis=1)
-    # A phrase of one language; one both use ("Umeå", "president") counts in all texts.
-    phrase_languages = np.array(
-        [next(iter(used)) if len(used) == 1 else "" for used in reading.languages]
-    )
     for code in np.unique(text_languages):
         rows = text_languages == code
         count = np.bincount(group_of[rows], minlength=groups)
@@ -306,11 +304,13 @@ def _shares(reading: _Reading, group_of: np.ndarray, text_languages: np.ndarray,
         if len(own) == 0:
             continue
         in_language = (_membership(group_of[rows], groups) @ matrix[rows]).toarray()
-        columns = phrase_languages == code
         for g in own:
-            uses[g, columns] = in_language[g, columns]
+            # The phrases all of whose uses in the group are in this language's texts (one
+            # both halves use, "Umeå", counts over all of them).
+            columns = (in_language[g] == uses[g]) & (uses[g] > 0)
+            shares[g, columns] = in_language[g, columns] / count[g]
             of[g, columns] = count[g]
-    return uses / np.maximum(of, 1), of
+    return shares, of
 
 
 def _membership(group_of: np.ndarray, groups: int) -> sp.csr_matrix:
@@ -470,11 +470,12 @@ def _sentences(text: str) -> list[str]:
     passages, lines = [], []
     for line in text.splitlines():
         line = line.strip()
-        if lines and (not line or _LIST_MARK.match(line)):
+        item = _LIST_MARK.match(line) or _NUMBERED.match(line)
+        if lines and (not line or item):
             passages.append(" ".join(lines))
             lines = []
         if line:
-            lines.append(_LIST_MARK.sub("", line))
+            lines.append(_NUMBERED.sub("", _LIST_MARK.sub("", line)))
     if lines:
         passages.append(" ".join(lines))
     return [sentence for passage in passages for sentence in sentences(passage)]

@@ -79,16 +79,17 @@ def test_a_description_from_a_list_is_the_item_that_uses_the_name():
         "Fler tåg till inlandet.",
         "Tåget till Umeå går sällan.",
     ]
-    for mark in ("-", "•", "1)", "2."):
+    for marks in (["-"] * 3, ["•"] * 3, ["1)", "2)", "3)"], ["1.", "2.", "3."]):
         proposal = (
-            f"Vi föreslår:\n{mark} full finansiering av Norrbotniabanan,\n"
-            f"{mark} ökat underhåll av det lågtrafikerade vägnätet,\n{mark} fler laddstolpar."
+            f"Vi föreslår:\n{marks[0]} full finansiering av Norrbotniabanan,\n"
+            f"{marks[1]} ökat underhåll av det lågtrafikerade vägnätet,\n"
+            f"{marks[2]} fler laddstolpar."
         )
         [roads, _] = name_themes(
             [proposal, *comments], np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]]
         )
         # Not the whole list run together from "full finansiering".
-        assert roads.description == "Ökat underhåll av det lågtrafikerade vägnätet", mark
+        assert roads.description == "Ökat underhåll av det lågtrafikerade vägnätet", marks
 
 
 def test_comments_that_share_only_the_genres_words_make_no_theme():
@@ -314,8 +315,13 @@ def test_a_theme_half_in_each_language_is_named_by_what_a_share_of_one_half_says
         "Äldre behöver bostäder med service i byarna.",
         "Bostäder för säsongsarbetare saknas i fjällen.",
     ]
-    texts = swedish + english + housing
-    labels = np.array([0] * (len(swedish) + len(english)) + [1] * len(housing))
+    # Unthemed, one English comment borrows the Swedish word: it is still the Swedish half's.
+    elsewhere = [f"Skolan i by {n} behöver en ny gymnastiksal." for n in range(30)]
+    elsewhere.append("We want cheaper fjärrvärme for the people who live here.")
+    texts = swedish + english + housing + elsewhere
+    labels = np.array(
+        [0] * (len(swedish) + len(english)) + [1] * len(housing) + [-1] * len(elsewhere)
+    )
     typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
     energy, _ = name_themes(texts, labels, typical)
     # Two in thirteen of its Swedish comments, as of a Swedish theme of thirteen.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nlp
-from nlp import semantic
+from nlp import discovery, semantic
 from nlp.discovery import ThemeModel
 
 from .test_discovery import _corpus, _purity
@@ -235,3 +235,16 @@ def test_a_loosely_worded_corpus_in_two_languages_is_not_split_by_language():
     assert _purity(model.assignments, topics.tolist()) > 0.9
     both = [set(languages[assigned == t].tolist()) == {0, 1} for t in themes]
     assert sum(both) > len(themes) / 2
+
+
+def test_a_corpus_is_in_several_languages_where_two_make_a_fifth_of_it_each():
+    # Only then are its catch-alls left unsplit on words (where its words part by language);
+    # a Swedish corpus with some English comments is split as one in Swedish alone.
+    def several(swedish, english):
+        languages = np.array(["sv"] * swedish + ["en"] * english)
+        return discovery._in_several_languages(
+            languages, discovery._languages_of_their_own(languages)
+        )
+
+    assert several(500, 500) and several(240, 60)
+    assert not several(990, 60) and not several(40, 40) and not several(800, 0)
