@@ -48,6 +48,20 @@ FUNCTION_WORDS = frozenset(
     """.split()
 )
 
+# Fixed expressions whose nouns carry no topic ("i samband med upphandlingar" is about
+# procurement, not about connections): the words of an occurrence are function words.
+FIXED_EXPRESSIONS = (
+    "i samband med", "med hjälp av", "på grund av", "i stället för", "i form av",
+    "när det gäller", "till exempel", "i fråga om", "i förhållande till", "i takt med",
+    "med tanke på", "i syfte att", "i enlighet med", "i och med", "i princip", "i dag",
+    "för närvarande", "i första hand", "i övrigt",
+    "in order to", "as well as", "for example", "in terms of", "with regard to",
+    "on behalf of", "in relation to",
+)  # fmt: skip
+_EXPRESSIONS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _words in (expression.split() for expression in FIXED_EXPRESSIONS):
+    _EXPRESSIONS_BY_FIRST.setdefault(_words[0], []).append(tuple(_words))
+
 _TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -90,3 +104,14 @@ def without_genre(clean: Iterable[str]) -> list[str]:
                 kept.append(chunk)
         out.append(" ".join(kept) if kept else text)
     return out
+
+
+def in_fixed_expressions(words: list[str]) -> set[int]:
+    """Return the positions of the lower-case ``words`` that are part of a fixed expression
+    (``FIXED_EXPRESSIONS``)."""
+    found = set()
+    for i, word in enumerate(words):
+        for expression in _EXPRESSIONS_BY_FIRST.get(word, ()):
+            if tuple(words[i : i + len(expression)]) == expression:
+                found.update(range(i, i + len(expression)))
+    return found

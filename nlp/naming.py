@@ -4,14 +4,15 @@ A theme is named by what its comments say and the other comments do not:
 
 1. Each text (a sample of each theme's) is cut into clauses at punctuation. Candidate
    phrases are runs of one to three words that begin and end with a content word (neither
-   a stop word nor one of the genre's own words, see ``genre``). Phrases are compared by
-   their lemmas, so that "bostäder" and "bostad" count together, but always shown as the
-   comments write them: every word a person sees occurs as written in the theme's texts.
-2. Per theme and phrase: the share of the theme's texts that use it (of its texts in the
-   phrase's language, where that language makes a quarter of the theme or more), against
-   the share of all other texts (each theme weighted by its size). A phrase scores its share
-   in the theme times the log of that ratio (frequent and distinctive), a little more for
-   longer ones.
+   a stop word nor one of the genre's own words nor a word of a fixed expression such as
+   "i samband med", see ``genre``). Phrases are compared by their lemmas, so that
+   "bostäder" and "bostad" count together, but always shown as the comments write them:
+   every word a person sees occurs as written in the theme's texts.
+2. Per theme and phrase: the share of the theme's texts that use it (of its texts in one
+   language, where all of its uses are in that language and it makes a quarter of the
+   theme or more), against the share of all other texts (each theme weighted by its size).
+   A phrase scores its share in the theme times the log of that ratio (frequent and
+   distinctive), a little more for longer ones.
 3. Words this corpus spreads evenly over its themes ("Västerbotten" in a county's
    consultation) carry no topic here: they are learned per corpus (``topicless``) and, like
    the genre's words, never begin or end a name.
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .genre import is_filler
+from .genre import in_fixed_expressions, is_filler
 from .text import language, lemma_of, normalise, sentences
 
 PER_THEME = 200  # texts of a theme read to name it (a random sample of larger themes)
@@ -122,7 +123,8 @@ class _Reading:
             words = _WORD.findall(clause)
             lower = [w.lower() for w in words]
             lemmas = [lemma_of(w, lang) for w in lower]
-            content = [_is_content(w, lang) for w in lower]
+            fixed = in_fixed_expressions(lower)
+            content = [_is_content(w, lang) and i not in fixed for i, w in enumerate(lower)]
             for i in range(len(words)):
                 if not content[i]:
                     continue

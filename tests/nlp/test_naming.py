@@ -189,6 +189,18 @@ def test_a_preposition_the_stop_list_lacks_neither_names_a_theme_nor_stops_it_be
     assert "längs" not in theme.keywords and "runt" not in theme.keywords
 
 
+def test_the_nouns_of_a_fixed_expression_are_never_keywords():
+    procurement = [
+        "Lokala leverantörer måste få en chans i samband med upphandlingar.",
+        "Upphandlingar i samband med etableringar går förbi lokala leverantörer.",
+        "I samband med stora upphandlingar glöms lokala leverantörer bort.",
+    ]
+    housing = ["Det saknas bostäder i Skellefteå.", "Bygg fler bostäder för unga."]
+    [theme, _] = name_themes(procurement + housing, np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]])
+    assert "upphandlingar" in theme.keywords
+    assert "samband" not in theme.keywords and "samband" not in theme.label.lower()
+
+
 def test_a_word_used_as_a_verb_half_the_time_does_not_name_a_theme():
     # Two of the four uses of "förstå" are verb forms or follow a pronoun; the bare form
     # after a comma could be a noun as far as the words tell.
