@@ -29,16 +29,16 @@ def mark_terms(html: str, theme: Theme | None) -> Marked:
     wanted = set(json.loads(theme.terms or "[]")) if theme is not None else set()
     if not wanted:
         return Marked(Markup(html), [])
-    found: dict[str, None] = {}
+    found: dict[str, str] = {}  # each word as the comment first writes it ("E45", not "e45")
 
     def mark(match: re.Match) -> str:
         word = match.group()
         start = match.start()
         if word.lower() not in wanted or (start and match.string[start - 1] in "&#"):
             return word
-        found.setdefault(word.lower())
+        found.setdefault(word.lower(), word)
         return f"<mark>{word}</mark>"
 
     parts = _TAG.split(html)
     parts[::2] = [_WORD.sub(mark, text) for text in parts[::2]]
-    return Marked(Markup("".join(parts)), list(found))
+    return Marked(Markup("".join(parts)), list(found.values()))
