@@ -45,6 +45,7 @@ FUNCTION_WORDS = frozenset(
     kring utifrån trots hos åt tas tar ta tog står stå stod behöver behövs ger ge gav dock
     däribland exempelvis såsom respektive dvs längs runt bortom utöver förutom inklusive
     beträffande angående ovanför nedanför bredvid intill medan således endast sällan
+    istället pga osv etc ex bl mfl
     """.split()
 )
 
@@ -61,6 +62,7 @@ FIXED_EXPRESSIONS = (
 _EXPRESSIONS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _words in (expression.split() for expression in FIXED_EXPRESSIONS):
     _EXPRESSIONS_BY_FIRST.setdefault(_words[0], []).append(tuple(_words))
+del _words
 
 _TOKEN = re.compile(r"[^\W_]+")
 

@@ -4,13 +4,13 @@ A theme is named by what its comments say and the other comments do not:
 
 1. Each text (a sample of each theme's) is cut into clauses at punctuation. Candidate
    phrases are runs of one to three words that begin and end with a content word (neither
-   a stop word nor one of the genre's own words nor a word of a fixed expression such as
+   a stop word nor one of the genre's own words nor a word inside a fixed expression such as
    "i samband med", see ``genre``). Phrases are compared by their lemmas, so that
    "bostäder" and "bostad" count together, but always shown as the comments write them:
    every word a person sees occurs as written in the theme's texts.
 2. Per theme and phrase: the share of the theme's texts that use it (of its texts in one
-   language, where all of its uses are in that language and it makes a quarter of the
-   theme or more), against the share of all other texts (each theme weighted by its size).
+   language, where all of its uses are in that language and that language makes a quarter
+   of the theme or more), against the share of all other texts (each theme weighted by its size).
    A phrase scores its share in the theme times the log of that ratio (frequent and
    distinctive), a little more for longer ones.
 3. Words this corpus spreads evenly over its themes ("Västerbotten" in a county's

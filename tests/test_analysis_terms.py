@@ -22,8 +22,10 @@ def test_terms_are_marked_in_text_only_never_in_tags_or_references():
         '<p><mark>Bredband</mark> &amp; fiber: <a href="/bredband" title="bredband">'
         "<mark>bredband</mark></a>.</p>"
     )
-    assert marked.words == ["Bredband"]  # as the comment first writes it
+    assert marked.words == ["bredband"]  # a sentence's capital is not the word's
     assert mark_terms(html, None).words == []
+    road = Theme(name="Vägar", origin=Origin.MODEL, terms=json.dumps(["e45", "vägnätet"]))
+    assert mark_terms("<p>E45 och vägnätet.</p>", road).words == ["E45", "vägnätet"]
 
 
 def test_every_engine_theme_has_a_description_from_one_of_its_comments(session, analysed):

@@ -29,14 +29,17 @@ def mark_terms(html: str, theme: Theme | None) -> Marked:
     wanted = set(json.loads(theme.terms or "[]")) if theme is not None else set()
     if not wanted:
         return Marked(Markup(html), [])
-    found: dict[str, str] = {}  # each word as the comment first writes it ("E45", not "e45")
+    # Each word as the comment writes it: in lower case if it ever does ("bredband" for
+    # "Bredband … bredband"), else with its capital ("E45").
+    found: dict[str, str] = {}
 
     def mark(match: re.Match) -> str:
         word = match.group()
         start = match.start()
         if word.lower() not in wanted or (start and match.string[start - 1] in "&#"):
             return word
-        found.setdefault(word.lower(), word)
+        if word.lower() not in found or word.islower():
+            found[word.lower()] = word
         return f"<mark>{word}</mark>"
 
     parts = _TAG.split(html)
