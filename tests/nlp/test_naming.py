@@ -34,6 +34,15 @@ def _members(model, texts, t):
     return [text for text, a in zip(texts, model.assignments, strict=True) if a == t]
 
 
+def _named(*themes: list[str], unthemed: list[str] = ()):
+    """Name the themes given as lists of texts, most typical first (``unthemed``: texts of
+    no theme)."""
+    texts = [text for theme in themes for text in theme] + list(unthemed)
+    labels = np.array([t for t, theme in enumerate(themes) for _ in theme] + [-1] * len(unthemed))
+    typical = [list(np.flatnonzero(labels == t)) for t in range(len(themes))]
+    return name_themes(texts, labels, typical)
+
+
 def test_every_word_shown_is_written_in_the_theme_and_none_is_the_genres():
     texts, _ = _consultation()
     model = nlp.discover_themes(texts, n_themes=3, seed=0)
@@ -85,9 +94,7 @@ def test_a_description_from_a_list_is_the_item_that_uses_the_name():
             f"{marks[1]} ökat underhåll av det lågtrafikerade vägnätet,\n"
             f"{marks[2]} fler laddstolpar."
         )
-        [roads, _] = name_themes(
-            [proposal, *comments], np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]]
-        )
+        [roads, _] = _named([proposal, *comments[:2]], comments[2:])
         # Not the whole list run together from "full finansiering".
         assert roads.description == "Ökat underhåll av det lågtrafikerade vägnätet", marks
 
@@ -184,7 +191,7 @@ def test_a_preposition_the_stop_list_lacks_neither_names_a_theme_nor_stops_it_be
         "Laddstolpar behövs längs kusten och runt sjöarna.",
     ]
     housing = ["Det saknas bostäder i Skellefteå.", "Bygg fler bostäder för unga."]
-    [theme, _] = name_themes(charging + housing, np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]])
+    [theme, _] = _named(charging, housing)
     assert theme.label == "Laddstolpar"
     assert "längs" not in theme.keywords and "runt" not in theme.keywords
 
@@ -196,7 +203,7 @@ def test_the_nouns_of_a_fixed_expression_are_never_keywords():
         "I samband med stora upphandlingar glöms lokala leverantörer bort.",
     ]
     housing = ["Det saknas bostäder i Skellefteå.", "Bygg fler bostäder för unga."]
-    [theme, _] = name_themes(procurement + housing, np.array([0, 0, 0, 1, 1]), [[0, 1, 2], [3, 4]])
+    [theme, _] = _named(procurement, housing)
     assert "upphandlingar" in theme.keywords
     assert "samband" not in theme.keywords and "samband" not in theme.label.lower()
 
@@ -212,7 +219,7 @@ def test_a_word_used_as_a_verb_half_the_time_does_not_name_a_theme():
         "Fler tåg till inlandet.",
         "Tåget till Umeå går sällan.",
     ]
-    [health, _] = name_themes(texts, np.array([0, 0, 0, 0, 1, 1]), [[0, 1, 2, 3], [4, 5]])
+    [health, _] = _named(texts[:4], texts[4:])
     assert "förstår" not in _words(health.label) and "förstå" not in _words(health.label)
     assert "hälsorummet" in _words(health.label)
 
@@ -228,7 +235,7 @@ def test_an_adjective_between_an_article_and_its_noun_is_not_taken_for_a_verb():
         "Fler tåg till inlandet.",
         "Tåget till Umeå går sällan.",
     ]
-    [roads, _] = name_themes(texts, np.array([0, 0, 0, 0, 1, 1]), [[0, 1, 2, 3], [4, 5]])
+    [roads, _] = _named(texts[:4], texts[4:])
     assert roads.label == "Lågtrafikerade vägnätet"
     assert "behövs" not in roads.keywords
 
@@ -253,10 +260,7 @@ def test_a_theme_is_titled_by_its_topic_before_the_place_its_comments_come_from(
         "Nattåg till fjällen behövs.",
         "Tågen måste gå i tid.",
     ]
-    texts = youth + town + trains
-    labels = np.array([0] * len(youth) + [1] * len(town) + [2] * len(trains))
-    typical = [list(np.flatnonzero(labels == t)) for t in range(3)]
-    young, place, _ = name_themes(texts, labels, typical)
+    young, place, _ = _named(youth, town, trains)
     assert young.label.startswith("Unga") and "Bjurholm" not in young.label
     assert place.label == "Skellefteå"  # no topic comes near: the place is the name
 
@@ -277,10 +281,7 @@ def test_a_theme_of_comments_in_two_languages_is_named_in_one():
         "Hyrorna för nya bostäder är för höga.",
         "Bostäder nära skolan behövs.",
     ]
-    texts = trains + housing
-    labels = np.array([0] * len(trains) + [1] * len(housing))
-    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
-    bilingual, _ = name_themes(texts, labels, typical)
+    bilingual, _ = _named(trains, housing)
     # Most of its comments are Swedish: so is its name, not "Tåg och trains".
     assert bilingual.label.startswith("Tåg")
     assert "trains" not in bilingual.label.lower()
@@ -330,12 +331,7 @@ def test_a_theme_half_in_each_language_is_named_by_what_a_share_of_one_half_says
     # Unthemed, one English comment borrows the Swedish word: it is still the Swedish half's.
     elsewhere = [f"Skolan i by {n} behöver en ny gymnastiksal." for n in range(30)]
     elsewhere.append("We want cheaper fjärrvärme for the people who live here.")
-    texts = swedish + english + housing + elsewhere
-    labels = np.array(
-        [0] * (len(swedish) + len(english)) + [1] * len(housing) + [-1] * len(elsewhere)
-    )
-    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
-    energy, _ = name_themes(texts, labels, typical)
+    energy, _ = _named(swedish + english, housing, unthemed=elsewhere)
     # Two in thirteen of its Swedish comments, as of a Swedish theme of thirteen.
     assert energy.label is not None and energy.label.startswith("Fjärrvärme")
 
@@ -361,9 +357,7 @@ def test_a_word_both_languages_of_a_theme_use_counts_once_per_text():
         "Äldre behöver bostäder i byarna.",
         "Bostäder för säsongsarbetare saknas.",
     ]
-    labels = np.array([0] * len(trains) + [1] * len(housing))
-    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
-    theme, _ = name_themes(trains + housing, labels, typical)
+    theme, _ = _named(trains, housing)
     assert theme.keywords[0] in {"tåg", "tåget", "trains"}
 
 
@@ -382,10 +376,7 @@ def test_a_theme_whose_only_shared_words_are_english_is_named_in_english():
         "Hyrorna för nya bostäder är för höga.",
         "Bostäder nära skolan behövs.",
     ]
-    texts = ferries + housing
-    labels = np.array([0] * len(ferries) + [1] * len(housing))
-    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
-    theme, _ = name_themes(texts, labels, typical)
+    theme, _ = _named(ferries, housing)
     # Its Swedish comments share no word: its name is English, joined in English.
     assert theme.label in {"Ferries and timetable", "Timetable and ferries"}
 
@@ -398,9 +389,6 @@ def test_a_word_capitalised_only_where_a_sentence_or_cell_begins_is_shown_in_low
         "Hur har utgångsläget för bredbandet räknats fram?",
     ]
     trains = ["Fler tåg till inlandet.", "Tågen går sällan.", "Nattåg till fjällen behövs."]
-    texts = baseline + trains
-    labels = np.array([0] * len(baseline) + [1] * len(trains))
-    typical = [list(np.flatnonzero(labels == t)) for t in range(2)]
-    theme, _ = name_themes(texts, labels, typical)
+    theme, _ = _named(baseline, trains)
     # "utgångsläget" is written in lower case: the word is not a name.
     assert "utgångsläge" in theme.keywords and "Utgångsläge" not in theme.keywords
