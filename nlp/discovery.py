@@ -45,6 +45,7 @@ from . import persist, semantic
 from .duplicates import duplicate_labels
 from .features import TextVectoriser, char_text
 from .genre import without_genre
+from .groups import membership
 from .naming import name_themes
 from .text import sentences
 
@@ -408,14 +409,14 @@ class Placing:
             to_centre = X @ self.centre
             to_language = _to_language(X, languages, self.language_centres, to_centre)
             codes, inverse = np.unique(languages, return_inverse=True)
-            sums = (_membership(inverse, len(codes)) @ X).toarray()
+            sums = (membership(inverse, len(codes)) @ X).toarray()
             for code, part in zip(codes.tolist(), sums, strict=True):
                 self.language_sums[code] = self.language_sums.get(code, 0) + part
         else:  # the view centres each language's vectors: its cosines need no such care
             best, sim, to_centre = self.view.nearest(rows, X, self.centroids, self.centre)
             to_language = to_centre
-        membership = _membership(best, self.centroids.shape[0])
-        self.sums = self.sums + membership @ X
+        members = membership(best, self.centroids.shape[0])
+        self.sums = self.sums + members @ X
         self.rows.append(rows)
         self.labels.append(best)
         self.similarity.append(sim)
@@ -516,18 +517,10 @@ def _fits(similarity: np.ndarray, to_centre: np.ndarray, k: int, floors) -> np.n
     return fits & (similarity >= OUTLIER_CENTRE_RATIO * to_centre) if k > 1 else fits
 
 
-def _membership(labels: np.ndarray, k: int) -> sp.csr_matrix:
-    """Return the k × rows 0/1 matrix of theme membership (rows at -1 belong nowhere)."""
-    kept = np.flatnonzero(labels >= 0)
-    return sp.csr_matrix(
-        (np.ones(len(kept), dtype=np.float32), (labels[kept], kept)), shape=(k, len(labels))
-    )
-
-
 def _mean_vectors(X: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
     """Return each theme's normalised mean vector, dense (k × features; k is small)."""
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    return normalize(np.asarray((_membership(labels, k) @ X).todense())).astype(np.float32)
+    return normalize(np.asarray((membership(labels, k) @ X).todense())).astype(np.float32)
 
 
 def _sample(n: int, size: int, seed: int) -> np.ndarray:
@@ -618,7 +611,7 @@ def _split_catch_alls(X: sp.csr_matrix, labels: np.ndarray, seed: int) -> np.nda
     to_centre = np.asarray(X @ centre.T).ravel()
     for _ in range(SPLIT_DEPTH):
         k = int(labels.max()) + 1
-        centres = normalize((_membership(labels, k).astype(np.float64) @ X).toarray())
+        centres = normalize((membership(labels, k, np.float64) @ X).toarray())
         own = np.asarray(X @ centres.T)[np.arange(len(labels)), np.maximum(labels, 0)]
         sizes = np.bincount(labels[labels >= 0], minlength=k)
         least = max(SPLIT_MIN, OVERSIZED * np.median(sizes[sizes > 0]))
@@ -658,7 +651,7 @@ def _refine(X: sp.csr_matrix, labels: np.ndarray, k: int, rounds: int | None = N
     for _ in range(rounds):
         # Dense centres (k is small): a sparse matrix times a dense one is far cheaper
         # than the product of two sparse ones.
-        centres = normalize((_membership(labels, k).astype(np.float64) @ X).toarray())
+        centres = normalize((membership(labels, k, np.float64) @ X).toarray())
         similarity = np.asarray(X @ centres.T)
         moved = np.where(similarity.max(axis=1) > 0, similarity.argmax(axis=1), -1)
         if np.array_equal(moved, labels):

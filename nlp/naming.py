@@ -41,6 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .genre import in_fixed_expressions, is_filler
+from .groups import membership
 from .text import language, lemma_of, normalise, sentences
 
 PER_THEME = 200  # texts of a theme read to name it (a random sample of larger themes)
@@ -296,7 +297,7 @@ def _shares(matrix: sp.csr_matrix, group_of: np.ndarray, text_languages: np.ndar
     English comments, "tåg" in all of its Swedish ones is as typical of it as in a theme of
     Swedish comments alone."""
     counted = np.bincount(group_of, minlength=groups).astype(np.float32)
-    uses = (_membership(group_of, groups) @ matrix).toarray()
+    uses = (membership(group_of, groups) @ matrix).toarray()
     shares = uses / np.maximum(counted, 1)[:, None]
     of = np.repeat(counted[:, None], matrix.shape[1], axis=1)
     for code in np.unique(text_languages):
@@ -305,7 +306,7 @@ def _shares(matrix: sp.csr_matrix, group_of: np.ndarray, text_languages: np.ndar
         own = np.flatnonzero((count >= OWN_LANGUAGE * counted) & (count < counted))
         if len(own) == 0:
             continue
-        in_language = (_membership(group_of[rows], groups) @ matrix[rows]).toarray()
+        in_language = (membership(group_of[rows], groups) @ matrix[rows]).toarray()
         for g in own:
             # The phrases all of whose uses in the group are in this language's texts (one
             # both halves use, "Umeå", counts over all of them).
@@ -313,14 +314,6 @@ def _shares(matrix: sp.csr_matrix, group_of: np.ndarray, text_languages: np.ndar
             shares[g, columns] = in_language[g, columns] / count[g]
             of[g, columns] = count[g]
     return shares, of
-
-
-def _membership(group_of: np.ndarray, groups: int) -> sp.csr_matrix:
-    """Return the groups × texts 0/1 matrix of which group each text is in."""
-    ones = np.ones(len(group_of), dtype=np.float32)
-    return sp.csr_matrix(
-        (ones, (group_of, np.arange(len(group_of)))), shape=(groups, len(group_of))
-    )
 
 
 def _read_as(told: str) -> str:

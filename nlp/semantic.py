@@ -239,11 +239,13 @@ def _spherical(X, vectors, labels, k, weight):
     """Spherical k-means on the two views; return the split and its mean similarity."""
     from sklearn.preprocessing import normalize as sparse_normalise
 
+    from .groups import membership  # scipy: only where the view is used
+
     score = -np.inf
     for _ in range(POLISH_ROUNDS):
-        membership = _membership(labels, k)
-        lexical = sparse_normalise((membership @ X).toarray())
-        semantic = normalise(membership @ vectors)
+        members = membership(labels, k, np.float64)
+        lexical = sparse_normalise((members @ X).toarray())
+        semantic = normalise(members @ vectors)
         similarity = (1 - weight) * np.asarray(X @ lexical.T) + weight * (vectors @ semantic.T)
         moved = similarity.argmax(axis=1)
         score = float(similarity[np.arange(len(moved)), moved].mean())
@@ -251,13 +253,6 @@ def _spherical(X, vectors, labels, k, weight):
             break
         labels = moved
     return labels, score
-
-
-def _membership(labels: np.ndarray, k: int):
-    import scipy.sparse as sp
-
-    kept = np.flatnonzero(labels >= 0)
-    return sp.csr_matrix((np.ones(len(kept)), (labels[kept], kept)), shape=(k, len(labels)))
 
 
 # -- what ``nlp.discovery`` calls -------------------------------------------------------------
