@@ -40,3 +40,22 @@ def test_every_interface_string_has_a_swedish_translation():
 def test_swedish_dates_read_like_swedish(client, open_round):
     page = client.get("/").get_data(as_text=True)
     assert "Öppen för synpunkter till 8 mars 2027 kl. 13.00" in page
+
+
+def test_templates_follow_a_locale_forced_within_a_request(app):
+    # Templates keep the request's translations between strings; an e-mail rendered in its
+    # recipient's language in the middle of a Swedish request must still come out in it.
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = (
+        '{{ _("Open") }} | {{ pgettext("report a comment", "Report") }} | '
+        '{{ ngettext("%(num)s comment changed.", "%(num)s comments changed.", 2) }}'
+    )
+    with app.test_request_context("/"):
+        swedish = render_template_string(page)
+        with force_locale("en"):
+            english = render_template_string(page)
+        again = render_template_string(page)
+    assert swedish == again == "Öppen | Anmäl | 2 synpunkter ändrade."
+    assert english == "Open | Report | 2 comments changed."
