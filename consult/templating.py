@@ -53,15 +53,16 @@ def translations():
     """The current locale's translations, looked up once per request and locale.
 
     flask-babel looks them up on every string (its context, the locale, a cache keyed by the
-    locale's name): about 10 µs each, a tenth of a drill-down page's time. A forced locale
-    (an e-mail in its recipient's language) is another locale object: looked up anew.
+    locale's name): 10 µs a string against 3 here, and a drill-down page has about 380. A
+    forced locale (an e-mail in its recipient's language) is another locale object: looked
+    up anew.
     """
     try:
         babel_context = g._flask_babel
         locale, found = babel_context.consult_translations
         if locale is babel_context.babel_locale:
             return found
-    except AttributeError:
+    except (AttributeError, RuntimeError):  # not looked up yet, or outside an app context
         pass
     found = get_translations()
     babel_context = g.get("_flask_babel") if g else None
