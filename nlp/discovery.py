@@ -20,9 +20,8 @@
 5. Each theme is named and described in its texts' own words (``naming``), never by the
    genre's own words ("kapitlet bör nämna", see ``genre``). A theme with nothing distinctive
    to say, or whose texts are no closer to each other than to the corpus as a whole, is a
-   catch-all, not a topic: it is dissolved (its texts fit no theme). Where all of them are,
-   the number chosen lumped topics together: the next larger ones are tried. Each theme also
-   lists its most typical texts and the themes closest to it (merge suggestions).
+   catch-all, not a topic: it is dissolved (its texts fit no theme). Each theme also lists
+   its most typical texts and the themes closest to it (merge suggestions).
 """
 
 from __future__ import annotations
@@ -57,9 +56,6 @@ BOILERPLATE_SHARE = 0.02
 K_GRID = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 25, 30, 35, 40, 50, 60, 70)
 SELECTION_SAMPLE = 2_000  # texts used to choose k
 PATIENCE = 3  # candidates in a row without a better score end the search for k
-# Finer splits tried where every theme of the chosen one dissolves: split in 4 themes, 7
-# topics of SIB-200 (Swedish) made 4 catch-alls, none kept; in 5 and 6, 3 and 4 themes kept.
-FINER_TRIES = 2
 LANGUAGE_K_TEXTS = 50  # texts of a language for its own choice of k (semantic view)
 LANGUAGE_SHARE = 0.2  # of the texts each of two languages makes in a corpus in several
 DENSE_CELLS = 20_000_000  # a sample this small (rows × features) is compared dense
@@ -312,50 +308,43 @@ def discover_themes(
     X = vectoriser.weigh(counts)
     fit_languages = counts.languages
     del counts  # the character counts, as large as X, are not needed again
+    if len(fit_rows) == 1 or X.nnz == 0:
+        labels = np.zeros(len(fit_rows), dtype=int)
+    else:
+        # With the view, texts are grouped across languages: the words of a corpus in two,
+        # whose first split is the language, neither choose k nor (where each language is
+        # a real part of it) split its catch-alls (split on words, SIB-200 in Swedish and
+        # English made 22 themes of 7 topics; without, 8).
+        languages = _languages_of_their_own(fit_languages) if view is not None else []
+        if n_themes:
+            k = min(n_themes, len(fit_rows))
+        elif len(languages) > 1:
+            k = _choose_k_within_languages(X, fit_languages, languages, seed)
+        else:
+            k = _choose_k(X, seed)
+        large = X.shape[0] > LARGE
+        labels = _factorise(X, k, seed, large=large, precise=PRECISE_FROM < X.shape[0] <= LARGE)
+        if not n_themes and not _in_several_languages(fit_languages, languages):
+            labels = _split_catch_alls(X, labels, seed)
+        if view is not None:
+            k = int(labels.max()) + 1
+            labels = semantic.polish(X, V[fit_rows], labels, k, seed, view.weight)
+    centroids = _mean_vectors(X, labels)
     centre = normalize(np.asarray(X.mean(axis=0))).ravel()
     weights = np.bincount(canonical, minlength=n)[distinct]  # copies per distinct text
-    one_group = len(fit_rows) == 1 or X.nnz == 0
-    # With the view, texts are grouped across languages: the words of a corpus in two, whose
-    # first split is the language, neither choose k nor (where each language is a real part
-    # of it) split its catch-alls (split on words, SIB-200 in Swedish and English made 22
-    # themes of 7 topics; without, 8).
-    languages = _languages_of_their_own(fit_languages) if view is not None else []
-    if one_group:
-        tries = [1]
-    elif n_themes:
-        tries = [min(n_themes, len(fit_rows))]
-    elif len(languages) > 1:
-        tries = _finer(_choose_k_within_languages(X, fit_languages, languages, seed), X)
-    else:
-        tries = _finer(_choose_k(X, seed), X)
-    for k in tries:
-        if one_group:
-            labels = np.zeros(len(fit_rows), dtype=int)
-        else:
-            labels = _factorise(
-                X, k, seed, large=X.shape[0] > LARGE, precise=PRECISE_FROM < X.shape[0] <= LARGE
-            )
-            if not n_themes and not _in_several_languages(fit_languages, languages):
-                labels = _split_catch_alls(X, labels, seed)
-            if view is not None:
-                labels = semantic.polish(
-                    X, V[fit_rows], labels, int(labels.max()) + 1, seed, view.weight
-                )
-        placing = Placing(
-            vectoriser,
-            _mean_vectors(X, labels),
-            centre,
-            semantic.started(view, V, fit_rows, labels),
-            _language_centres(X, fit_languages),
-        )
-        placing.add(fit_rows, X, fit_languages)  # the texts the themes were formed on, as counted
-        placed = _place_rest(placing, vectoriser, clean, weights > 1)
-        themes, order, centroids = _describe(
-            placed, vectoriser, texts, distinct, weights, seed, dissolve=not n_themes
-        )
-        if themes:
-            break
+    placing = Placing(
+        vectoriser,
+        centroids,
+        centre,
+        semantic.started(view, V, fit_rows, labels),
+        _language_centres(X, fit_languages),
+    )
+    placing.add(fit_rows, X, fit_languages)  # the texts the themes were formed on, as counted
     del X
+    placed = _place_rest(placing, vectoriser, clean, weights > 1)
+    themes, order, centroids = _describe(
+        placed, vectoriser, texts, distinct, weights, seed, dissolve=not n_themes
+    )
     view = semantic.finished(placing.view, V, placed.labels, order)
     relabel = np.full(placed.sums.shape[0] + 1, -1)
     relabel[order] = np.arange(len(order))
@@ -708,13 +697,6 @@ def _choose_k(X: sp.csr_matrix, seed: int) -> int:
             if worse == PATIENCE:  # past the peak: larger k only splits real themes
                 break
     return best_k
-
-
-def _finer(k: int, X: sp.csr_matrix) -> list[int]:
-    """The chosen number of themes, then the next ``FINER_TRIES`` candidates above it: tried
-    in turn while every theme of a split is dissolved as a catch-all or without a topic."""
-    bound = min(theme_bound(X.shape[0]), X.shape[0] - 1)
-    return [k, *[c for c in K_GRID if k < c <= bound][:FINER_TRIES]]
 
 
 def _languages_of_their_own(languages: np.ndarray) -> np.ndarray:

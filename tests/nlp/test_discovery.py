@@ -99,26 +99,6 @@ def test_texts_without_structure_are_not_split_into_many_themes():
     assert set(model.assignments) <= {-1, *range(len(model.themes))}
 
 
-def test_when_every_theme_of_the_chosen_split_dissolves_a_finer_split_is_tried(monkeypatch):
-    # On loosely worded text (SIB-200's general sentences) a split into too few themes lumps
-    # topics together, and each lump is dissolved as a catch-all: no theme at all. A finer
-    # split is then tried. Here the number is chosen too small and its lumps are made
-    # catch-alls by hand.
-    from nlp import discovery
-
-    texts, truth = _corpus()
-    monkeypatch.setattr(discovery, "_choose_k", lambda X, seed: 2)
-    judged = discovery._catch_all
-    monkeypatch.setattr(
-        discovery,
-        "_catch_all",
-        lambda placed, members, norm: placed.sums.shape[0] < 3 or judged(placed, members, norm),
-    )
-    model = nlp.discover_themes(texts, seed=0)
-    assert len(model.themes) == 3
-    assert _purity(model.assignments, truth) >= 0.8
-
-
 def test_is_deterministic_for_a_seed():
     texts, _ = _corpus()
     first = nlp.discover_themes(texts, seed=3)
