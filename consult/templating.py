@@ -49,13 +49,13 @@ def state_name(state: RoundState) -> str:
     return names[state]
 
 
-def translations():
+def request_translations():
     """The current locale's translations, looked up once per request and locale.
 
     flask-babel looks them up on every string (its context, the locale, a cache keyed by the
     locale's name): 10 µs a string against 3 here, and a drill-down page has about 380. A
     forced locale (an e-mail in its recipient's language) is another locale object: looked
-    up anew.
+    up anew. (Kept without the domain: the app has flask-babel's default one only.)
     """
     try:
         babel_context = g._flask_babel
@@ -76,10 +76,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     # In place of flask-babel's own, which look the translations up on every string.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda message: translations().ugettext(message),
-        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
-        pgettext=lambda context, message: translations().upgettext(context, message),
-        npgettext=lambda context, singular, plural, n: translations().unpgettext(
+        gettext=lambda message: request_translations().ugettext(message),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, message: request_translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(
             context, singular, plural, n
         ),
         newstyle=True,
