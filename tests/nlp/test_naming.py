@@ -12,6 +12,8 @@ from .test_discovery import TOPICS
 
 HINTS = {"trafik": ("tåg", "väg", "buss"), "bostad": ("bostäder",), "rennäring": ("ren", "same")}
 OPENINGS = ["Kapitlet bör nämna att", "Strategin saknar att", "Det är viktigt att", ""]
+# A second theme, for a test's theme to be told apart from.
+OTHER_THEME = ["Det saknas bostäder i Skellefteå.", "Bygg fler bostäder för unga."]
 
 
 def _consultation():
@@ -175,9 +177,7 @@ def test_function_words_and_their_inflections_never_name_a_theme():
         "Bostäder för äldre saknas i byarna.",
         "Hyrorna för nya bostäder är för höga.",
     ]
-    namings = name_themes(
-        transit + housing, np.array([0] * 4 + [1] * 4), [[0, 1, 2, 3], [4, 5, 6, 7]]
-    )
+    namings = _named(transit, housing)
     assert namings[0].label.lower().startswith("kollektivtrafiken")
     assert "är" not in _words(namings[0].label) + [w.lower() for w in namings[0].keywords]
 
@@ -190,8 +190,7 @@ def test_a_preposition_the_stop_list_lacks_neither_names_a_theme_nor_stops_it_be
         "Fler laddstolpar längs E45.",
         "Laddstolpar behövs längs kusten och runt sjöarna.",
     ]
-    housing = ["Det saknas bostäder i Skellefteå.", "Bygg fler bostäder för unga."]
-    [theme, _] = _named(charging, housing)
+    [theme, _] = _named(charging, OTHER_THEME)
     assert theme.label == "Laddstolpar"
     assert "längs" not in theme.keywords and "runt" not in theme.keywords
 
@@ -202,8 +201,7 @@ def test_the_nouns_of_a_fixed_expression_are_never_keywords():
         "Upphandlingar i samband med etableringar går förbi lokala leverantörer.",
         "I samband med stora upphandlingar glöms lokala leverantörer bort.",
     ]
-    housing = ["Det saknas bostäder i Skellefteå.", "Bygg fler bostäder för unga."]
-    [theme, _] = _named(procurement, housing)
+    [theme, _] = _named(procurement, OTHER_THEME)
     assert "upphandlingar" in theme.keywords
     assert "samband" not in theme.keywords and "samband" not in theme.label.lower()
 
