@@ -341,13 +341,48 @@ def after_staff_change(
     verify: bool,
     base: str,
     think_seconds: float,
+    moderation: bool = False,
     times: int = 10,
 ) -> dict:
-    """Time ``url`` ``think_seconds`` after each of ``times`` changes a staff member makes to
-    the themes through nginx (a comment moved from the largest theme to the next and back, as
-    the drill-down's "Flytta" does with htmx): the app builds again what was looked at once it
-    has answered (``analysis.pages.rebuild_after_change``); the staff member's next click
+    """Time ``url`` ``think_seconds`` after each of ``times`` changes a staff member makes
+    through nginx, as the pages do with htmx: a comment moved from the largest theme to the
+    next and back (the drill-down's "Flytta"), or with ``moderation`` hidden and shown again
+    (the moderation queue's "Dölj" and "Visa"). The app builds again what was looked at once
+    it has answered (``analysis.pages.rebuild_after_change``); the staff member's next click
     comes a moment later."""
+    themes, comment_id = _two_themes_and_a_comment(database_url, round_id)
+    browser = requests.Session()
+    browser.verify = verify
+    for pair in cookie.split("; "):  # in its jar: the session gains the form's CSRF secret
+        name, value = pair.split("=", 1)
+        browser.cookies.set(name, value, domain=urlsplit(base).hostname, path="/")
+    page = browser.get(f"{base}/analys/omgang/{round_id}/tema/{themes[0]}", timeout=60)
+    token = CSRF.search(page.text)[1]
+    samples = []
+    for i in range(times):
+        if moderation:
+            verb = "dolj" if i % 2 == 0 else "visa"
+            path = f"/moderering/synpunkter/{comment_id}/{verb}"
+            data = {f"{verb}-{comment_id}-reason": "off_topic"}
+        else:
+            source, target = themes if i % 2 == 0 else themes[::-1]
+            path = f"/analys/omgang/{round_id}/synpunkt/{comment_id}/flytta"
+            data = {"from_theme": source, "to_theme": target}
+        changed = browser.post(
+            base + path,
+            data={**data, "csrf_token": token},
+            headers={"HX-Request": "true"},
+            timeout=60,
+        )
+        if changed.status_code != 200:
+            raise SystemExit(f"{path} answered HTTP {changed.status_code}")
+        time.sleep(think_seconds)
+        samples.append(_look(browser, url))
+    return _one_at_a_time(samples)
+
+
+def _two_themes_and_a_comment(database_url: str, round_id: int) -> tuple[list[int], int]:
+    """The round's two largest themes, and a comment in the first and not in the second."""
     from consult.models import Theme, ThemeAssignment
 
     current = ThemeAssignment.removed_at.is_(None)
@@ -366,7 +401,7 @@ def after_staff_change(
         in_second = select(ThemeAssignment.comment_id).where(
             ThemeAssignment.theme_id == themes[1], current
         )
-        comment_id = connection.scalar(  # one in the largest theme and not in the next
+        comment_id = connection.scalar(
             select(ThemeAssignment.comment_id)
             .where(ThemeAssignment.theme_id == themes[0], current)
             .where(ThemeAssignment.comment_id.not_in(in_second))
@@ -375,27 +410,7 @@ def after_staff_change(
     engine.dispose()
     if comment_id is None:
         raise SystemExit("after_staff_change needs two themes and a comment in one of them")
-    browser = requests.Session()
-    browser.verify = verify
-    for pair in cookie.split("; "):  # in its jar: the session gains the form's CSRF secret
-        name, value = pair.split("=", 1)
-        browser.cookies.set(name, value, domain=urlsplit(base).hostname, path="/")
-    page = browser.get(f"{base}/analys/omgang/{round_id}/tema/{themes[0]}", timeout=60)
-    token = CSRF.search(page.text)[1]
-    samples = []
-    for i in range(times):
-        source, target = themes if i % 2 == 0 else themes[::-1]
-        moved = browser.post(
-            f"{base}/analys/omgang/{round_id}/synpunkt/{comment_id}/flytta",
-            data={"from_theme": source, "to_theme": target, "csrf_token": token},
-            headers={"HX-Request": "true"},
-            timeout=60,
-        )
-        if moved.status_code != 200:
-            raise SystemExit(f"moving a comment answered HTTP {moved.status_code}")
-        time.sleep(think_seconds)
-        samples.append(_look(browser, url))
-    return _one_at_a_time(samples)
+    return list(themes), comment_id
 
 
 def demo_cookie(base: str, verify: bool, role: str) -> str:
@@ -1007,6 +1022,10 @@ def main(argv: list[str] | None = None) -> int:
                     ("change to the themes", partial(after_changes, *look, themes=True)),
                     ("placing pass", partial(after_placing, *look)),
                     (f"staff change, {args.think_seconds:g} s later", staff_change),
+                    (
+                        f"moderation decision, {args.think_seconds:g} s later",
+                        partial(staff_change, moderation=True),
+                    ),
                 ):
                     first = first_look()
                     rows.append(

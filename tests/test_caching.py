@@ -343,6 +343,41 @@ def test_a_staff_change_to_the_themes_has_what_was_looked_at_rebuilt_in_the_back
     assert refused.status_code >= 400 and builds[4:] == [] and counted == [1, 1]
 
 
+def test_a_moderation_decision_has_a_board_looked_at_lately_rebuilt_in_the_background(
+    app, client, auth, session, analysed, monkeypatch
+):
+    round_id = analysed.round.id
+    builds = board_builds(monkeypatch)
+    background = board.themed_in_background
+    monkeypatch.setattr(
+        board, "themed_in_background", lambda *a: builds.append("background") or background(*a)
+    )
+
+    def hide(comment: Comment) -> None:
+        hidden = client.post(
+            f"/moderering/synpunkter/{comment.id}/dolj",
+            data={f"dolj-{comment.id}-reason": "off_topic"},
+            headers={"HX-Request": "true"},
+        )
+        assert hidden.status_code == 200
+        queue.placement_executor(app).submit(lambda: None).result(timeout=30)  # its work so far
+
+    auth.login(analysed.staff)
+    first, second = analysed.comments[:2]
+    hide(first)
+    assert builds == []  # no one has looked at the round's analysis pages: nothing to build
+
+    url = f"/analys/omgang/{round_id}/"
+    before = client.get(url).get_data(as_text=True)
+    assert builds == ["themed", "unthemed"]
+    hide(second)
+    assert builds[2:] == ["background"]
+    after = client.get(url).get_data(as_text=True)
+    assert builds[3:] == ["unthemed"]  # the themes part was kept for this look
+    theme = theme_of(session, second)
+    assert theme_card_count(after, theme.id) == theme_card_count(before, theme.id) - 1
+
+
 def test_a_placing_pass_counts_the_first_page_of_a_theme_looked_at_lately(
     app, client, auth, session, analysed, monkeypatch
 ):

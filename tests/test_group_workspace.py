@@ -376,9 +376,11 @@ def test_a_members_change_to_the_themes_has_the_rounds_analysis_pages_rebuilt(
 
     handed = []
     monkeypatch.setattr(queue, "dispatch_rebuild", lambda _app, round_id: handed.append(round_id))
-    auth.login(groups.member)
     theme, target = groups.traffic_theme, groups.school_theme
     comment = _on_theme(session, groups, theme, groups.seeded.comments[:10])[0]
+    auth.login(groups.staff)  # a handläggare looks at the round's board: it is kept ready
+    assert client.get(f"/analys/omgang/{groups.round.id}/").status_code == 200
+    auth.login(groups.member)
     workspace = f"/arbetsgrupper/{groups.traffic.id}/arbetsyta"
     assert client.get(workspace).status_code == 200
     assert handed == []  # a look changes no theme

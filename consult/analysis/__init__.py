@@ -10,7 +10,8 @@ bp = Blueprint("analysis", __name__, url_prefix="/analys")
 staff_only(bp)
 vary_on_htmx(bp)
 bp.add_app_template_filter(mark_terms)
-bp.after_request(rebuild_after_change)
+# Any request that changes a round's themes has what staff looked at built again.
+bp.after_app_request(rebuild_after_change)
 
 # The route modules add their views to ``bp``; they import the shared page helpers
 # (``pages``), never each other.

@@ -103,8 +103,8 @@ def warm(session: Session, round_id: int) -> None:
     """Build again what staff looked at lately (``caching.LOOKED_SECONDS``) of the round's
     analysis pages and a change to its themes made stale: the board's themes part, in every
     language, and the first page of each theme looked at. Called by the background work
-    that has just changed the themes (a placing pass, an analysis) or that follows a staff
-    member's change (``rebuild_after_change``), so that the next look finds them kept
+    that has just changed the themes (a placing pass, an analysis) or that follows a
+    request that did (``rebuild_after_change``), so that the next look finds them kept
     instead of counting the round's tags in its request. Never raises: the work is done,
     and the next look builds what is missing."""
     try:
@@ -132,13 +132,16 @@ def warm(session: Session, round_id: int) -> None:
 
 
 def rebuild_after_change(response):
-    """After-request hook of the pages where staff change themes (the analysis pages and a
-    working group's workspace): when the request changed a round's themes, hand the
-    rebuilding of what was looked at lately of that round's pages (``warm``) to the
-    background, so that the staff member's next look finds it kept instead of counting the
-    round's tags in its request. Never fails the answer."""
+    """After-request hook of every request: when it changed a round's themes (staff on the
+    analysis pages or a working group's workspace, a moderation decision, an author's edit
+    or withdrawal, a change to the draft) and someone looked at that round's analysis pages
+    lately, hand the rebuilding of what they looked at (``warm``) to the background, so that
+    the next look finds it kept instead of counting the round's tags in its request. Never
+    fails the answer."""
     app = current_app._get_current_object()
     for round_id in sorted(caching.theme_versions_raised()):
+        if not caching.looked(ANALYSIS_PAGES, round_id):
+            continue  # nothing of the round's analysis pages is kept to build again
         try:
             queue.dispatch_rebuild(app, round_id)
         except Exception:  # noqa: BLE001 - the next look counts for itself
