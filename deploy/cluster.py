@@ -127,7 +127,7 @@ class Process:
 
     def stop(self, timeout: float = 15.0, group_term: bool = True) -> int | None:
         """SIGTERM (graceful), then SIGKILL to the whole group after ``timeout`` seconds,
-        and to any process below it in a session of its own (RQ's work horse)."""
+        and to any process below it in a process group of its own (RQ's work horse)."""
         family = descendants(self.popen.pid) if self.alive() else []
         self.signal(signal.SIGTERM, group=group_term)
         try:
@@ -366,8 +366,9 @@ class Cluster:
         self._wait_log(self.worker, "Waiting for jobs", timeout)
 
     def kill_worker(self) -> None:
-        """SIGKILL the RQ worker and its work horse (as if its machine died). The work horse
-        runs in a session of its own (RQ calls setsid), so it is found by its parent."""
+        """SIGKILL the RQ worker, its work horse and its scheduler (as if its machine died).
+        The work horse runs in a process group of its own (RQ calls setpgrp), so it is found
+        by its parent."""
         if self.worker is not None:
             horses = descendants(self.worker.popen.pid)
             self.worker.signal(signal.SIGKILL)

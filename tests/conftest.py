@@ -242,6 +242,7 @@ def placed(app, session):
     handed to it so far (new comments join an analysis's themes in the background)."""
 
     def wait() -> None:
+        queue.wait_for_timers(app)  # passes handed on with a delay, onto the thread
         pool = app.extensions.get(queue.PLACEMENT_EXECUTOR_KEY)
         if pool is not None:
             # One thread, first in first out: this runs after everything handed before it.

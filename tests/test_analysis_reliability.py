@@ -383,14 +383,17 @@ def rq_worker(database_url, tmp_path):
 
         @classmethod
         def horse(cls) -> int | None:
-            """Return the pid of the work horse running the current job, if any."""
+            """Return the pid of the work horse running the current job, if any: the
+            worker's child in a process group of its own (RQ calls setpgrp; its scheduler,
+            the other child, stays in the worker's)."""
             for entry in Path("/proc").iterdir():
                 if entry.name.isascii() and entry.name.isdigit():
                     try:
                         stat = (entry / "stat").read_text()
                     except OSError:
                         continue
-                    if int(stat.rsplit(")", 1)[1].split()[1]) == process.pid:
+                    _, parent, group = stat.rsplit(")", 1)[1].split()[:3]
+                    if int(parent) == process.pid and group == entry.name:
                         cls.horses.append(int(entry.name))
                         return int(entry.name)
             return None
@@ -791,4 +794,52 @@ def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
     finally:
         placing.delete(delete_jobs=True)
         for key in connection.scan_iter(f"{name}*"):
+            connection.delete(key)
+
+
+def test_a_placing_pass_gathering_comments_holds_no_rebuild_back(
+    app, session, analysed_round, monkeypatch, placed
+):
+    from consult.analysis import pages, placement
+
+    round_, _ = analysed_round
+    ran = []
+    monkeypatch.setattr(placement, "place_round", lambda *_: ran.append("placing") or 0)
+    monkeypatch.setattr(pages, "warm", lambda *_: ran.append("rebuild"))
+    app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 1.0
+    factories.publish_comment(session, round_, "Bredband och fiber till byarna behövs.")
+    queue.dispatch_rebuild(app, round_.id)  # as after a moderation decision, a moment later
+    queue.placement_executor(app).submit(lambda: None).result(timeout=30)
+    assert ran == ["rebuild"]  # run at once, not after the pass's second of gathering
+
+    placed()
+    assert ran == ["rebuild", "placing"]
+
+
+def test_on_redis_a_placing_pass_gathers_on_the_schedule_leaving_the_worker_free(
+    app, session, analysed_round
+):
+    from rq import Queue, SimpleWorker
+
+    connection = local_redis.connect_or_skip(REDIS_URL)
+    round_, job = analysed_round
+    name = f"consult-analysis-test-{uuid.uuid4().hex}"
+    app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
+    app.config["ANALYSIS_QUEUE"] = name
+    app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 0.5
+    placing = Queue(f"{name}-placement", connection=connection)
+    try:
+        comment = factories.publish_comment(session, round_, "Skolan behöver fler behöriga lärare.")
+        # The pass waits in RQ's schedule: no worker is kept busy by its wait.
+        assert placing.count == 0 and placing.scheduled_job_registry.count == 1
+        queue.dispatch_rebuild(app, round_.id)
+        assert [j.args for j in placing.jobs] == [("rebuild", round_.id)]
+
+        time.sleep(0.6)
+        SimpleWorker([placing], connection=connection).work(burst=True, with_scheduler=True)
+        assert placing.scheduled_job_registry.count == 0 and placing.count == 0
+        assert readings(session, job.id, comment.id) == 1
+    finally:
+        placing.delete(delete_jobs=True)
+        for key in connection.scan_iter(f"*{name}*"):
             connection.delete(key)

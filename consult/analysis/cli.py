@@ -25,7 +25,8 @@ def worker_command(burst: bool) -> None:
 
     The theme engine's language data is loaded before the first job is taken, so every job
     (run in a process forked from this one) starts with it loaded. Placing new comments
-    comes before analysis jobs.
+    comes before analysis jobs; a forked scheduler process queues placing passes when their
+    gathering delay is over.
     """
     if not current_app.config["ANALYSIS_REDIS_URL"]:
         raise click.ClickException("Set CONSULT_REDIS_URL: without it jobs run inside the app.")
@@ -38,8 +39,15 @@ def worker_command(burst: bool) -> None:
     click.echo("Loading the theme engine's language data…")
     placement.warm()
     click.echo(f"Waiting for jobs on {placing.name} and {analyses.name}.")
-    worker = queue.worker_class(app)([placing, analyses], connection=analyses.connection)
-    worker.work(burst=burst)
+    worker = queue.worker_class(app)(
+        [placing, analyses],
+        connection=analyses.connection,
+        # Its scheduler queues the placing passes handed on with a delay (``RoundTask.gathers``).
+        # After a worker died, its scheduler's lock outlives it for a minute; a new worker
+        # takes the lock over at its next maintenance, every minute instead of RQ's ten.
+        maintenance_interval=queue.SCHEDULER_RETRY_SECONDS,
+    )
+    worker.work(burst=burst, with_scheduler=True)
 
 
 @analysis_cli.command("run")

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
@@ -34,10 +34,13 @@ log = logging.getLogger(__name__)
 EXECUTOR_KEY = "analysis_executor"
 PLACEMENT_EXECUTOR_KEY = "analysis_placement_executor"
 WAITING_KEY = "analysis_placement_waiting"
+TIMERS_KEY = "analysis_placement_timers"
 WARMED_KEY = "analysis_placement_warmed"
 REDIS_KEY = "analysis_redis"
 # How long a queued task (a placing pass) keeps further ones for its round from being queued.
 WAITING_SECONDS = 300
+# How often a worker whose scheduler could not take RQ's lock tries again (``worker_command``).
+SCHEDULER_RETRY_SECONDS = 60
 # Named, not imported: placement uses this module, and the workers import it by name anyway.
 PLACE_ROUND = "consult.analysis.placement.place_round"
 WARM = "consult.analysis.placement.warm"
@@ -246,7 +249,7 @@ class RoundTask:
 
     name: str  # in its waiting flag
     path: str  # run as path(session, round_id)
-    gathers: bool  # first waits ANALYSIS_PLACING_DELAY_SECONDS for more to hand on
+    gathers: bool  # queued ANALYSIS_PLACING_DELAY_SECONDS later, taking in what comes meanwhile
 
 
 # The placing pass (``placement.place_round``) places every published comment of the round
@@ -258,51 +261,83 @@ REBUILDING = RoundTask("rebuild", REBUILD, gathers=False)
 ROUND_TASKS = {task.name: task for task in (PLACING, REBUILDING)}
 
 
-def dispatch_placement(app: Flask, round_id: int) -> Future | None:
+def dispatch_placement(app: Flask, round_id: int) -> None:
     """Hand a placing pass over the round's new comments to the background; never waits."""
-    return dispatch_round_task(app, PLACING, round_id)
+    dispatch_round_task(app, PLACING, round_id)
 
 
-def dispatch_rebuild(app: Flask, round_id: int) -> Future | None:
+def dispatch_rebuild(app: Flask, round_id: int) -> None:
     """Hand the rebuilding of the round's analysis pages staff looked at to the background."""
-    return dispatch_round_task(app, REBUILDING, round_id)
+    dispatch_round_task(app, REBUILDING, round_id)
 
 
-def dispatch_round_task(app: Flask, task: RoundTask, round_id: int) -> Future | None:
+def dispatch_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
     """Queue ``task`` for the round unless one already waits: with Redis on the RQ queue
-    ``placement_queue_name``, otherwise on the app's placement thread (its Future)."""
+    ``placement_queue_name``, otherwise on the app's placement thread. A task that
+    ``gathers`` is queued ``ANALYSIS_PLACING_DELAY_SECONDS`` later (RQ's scheduler, or a
+    timer), so that its wait keeps no other round task from running meanwhile."""
+    delay = app.config["ANALYSIS_PLACING_DELAY_SECONDS"] if task.gathers else 0
     if app.config["ANALYSIS_REDIS_URL"]:
-        from rq import Queue
-
-        connection = _redis(app)
-        # A task already waiting for the round does the work of this one too (the flag
-        # expires, so one lost with a flushed Redis holds nothing up for long).
-        flag = _waiting_flag(app, task, round_id)
-        if not connection.set(flag, 1, nx=True, ex=WAITING_SECONDS):
-            return None
-        try:
-            Queue(placement_queue_name(app), connection=connection).enqueue(
-                "consult.analysis.queue.run_round_task",
-                task.name,
-                round_id,
-                job_timeout=app.config["ANALYSIS_JOB_TIMEOUT"],
-                result_ttl=0,
-                failure_ttl=24 * 60 * 60,
-            )
-        except _redis_error():
-            # Redis went away between the two: let the next one be queued.
-            try:
-                connection.delete(flag)
-            except _redis_error():
-                pass  # the flag expires by itself
-            raise
-        return None
+        _enqueue_round_task(app, task, round_id, delay)
+        return
     waiting = app.extensions.setdefault(WAITING_KEY, set())
     with _waiting_lock:
         if (task.name, round_id) in waiting:
-            return None
+            return
         waiting.add((task.name, round_id))
-    return placement_executor(app).submit(_round_task_in_app, app, task, round_id)
+    if delay <= 0:
+        _submit_round_task(app, task, round_id)
+        return
+    timer = threading.Timer(delay, _submit_round_task, (app, task, round_id))
+    timer.daemon = True
+    with _waiting_lock:
+        timers = app.extensions.setdefault(TIMERS_KEY, set())
+        timers.difference_update([t for t in timers if not t.is_alive()])
+        timers.add(timer)
+    timer.start()
+
+
+def _enqueue_round_task(app: Flask, task: RoundTask, round_id: int, delay: float) -> None:
+    from rq import Queue
+
+    connection = _redis(app)
+    # A task already waiting for the round does the work of this one too (the flag expires,
+    # so one lost with a flushed Redis holds nothing up for long).
+    flag = _waiting_flag(app, task, round_id)
+    if not connection.set(flag, 1, nx=True, ex=WAITING_SECONDS):
+        return
+    job = ("consult.analysis.queue.run_round_task", task.name, round_id)
+    options = {
+        "job_timeout": app.config["ANALYSIS_JOB_TIMEOUT"],
+        "result_ttl": 0,
+        "failure_ttl": 24 * 60 * 60,
+    }
+    queue = Queue(placement_queue_name(app), connection=connection)
+    try:
+        if delay > 0:  # moved onto the queue by the scheduler of a worker (``worker_command``)
+            queue.enqueue_in(timedelta(seconds=delay), *job, **options)
+        else:
+            queue.enqueue(*job, **options)
+    except _redis_error():
+        # Redis went away between the two: let the next one be queued.
+        try:
+            connection.delete(flag)
+        except _redis_error():
+            pass  # the flag expires by itself
+        raise
+
+
+def _submit_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
+    placement_executor(app).submit(_round_task_in_app, app, task, round_id)
+
+
+def wait_for_timers(app: Flask) -> None:
+    """Wait until the round tasks the app's timers hold have been handed to its placement
+    thread (for shutting down, and for tests that wait for what was handed on)."""
+    with _waiting_lock:
+        timers = list(app.extensions.get(TIMERS_KEY, ()))
+    for timer in timers:
+        timer.join()
 
 
 def run_placement(round_id: int) -> int:
@@ -311,8 +346,6 @@ def run_placement(round_id: int) -> int:
 
 
 def _round_task_in_app(app: Flask, task: RoundTask, round_id: int):
-    if task.gathers:
-        _gather(app)
     with _waiting_lock:
         # What is committed from now on needs another run: let the next one be queued.
         app.extensions.setdefault(WAITING_KEY, set()).discard((task.name, round_id))
@@ -327,19 +360,9 @@ def run_round_task(name: str, round_id: int):
 
         app = create_app()
     task = ROUND_TASKS[name]
-    if task.gathers:
-        _gather(app)
     # What is committed from now on needs another run: let the next one be queued.
     _redis(app).delete(_waiting_flag(app, task, round_id))
     return _task_in_app(app, task.path, round_id)
-
-
-def _gather(app: Flask) -> None:
-    # While a pass waits, its round's flag is up: the comments posted meanwhile queue no pass
-    # of their own and are read by this one. A rush's wave is placed in one pass after it.
-    delay = app.config["ANALYSIS_PLACING_DELAY_SECONDS"]
-    if delay > 0:
-        time.sleep(delay)
 
 
 def _waiting_flag(app: Flask, task: RoundTask, round_id: int) -> str:
@@ -409,11 +432,13 @@ def _warm() -> None:
 
 def shutdown(app: Flask) -> None:
     """Wait for the app's background threads to finish what they were handed, and stop them."""
+    wait_for_timers(app)
     for key in (PLACEMENT_EXECUTOR_KEY, EXECUTOR_KEY):
         pool = app.extensions.pop(key, None)
         if pool is not None:
             pool.shutdown(wait=True)
     app.extensions.pop(WAITING_KEY, None)
+    app.extensions.pop(TIMERS_KEY, None)
 
 
 def init_app(app: Flask) -> None:
