@@ -442,6 +442,33 @@ def test_a_themes_page_of_comments_is_counted_once_per_version(
     assert counted == [1, 1] and f'id="ac-{new.id}"' in unthemed.get_data(as_text=True)
 
 
+def test_a_themes_organisations_are_read_once_per_version_for_all_its_filters_and_pages(
+    client, auth, session, analysed, monkeypatch
+):
+    theme = theme_of(session, analysed.comments[0])
+    in_theme = [c for c in analysed.comments if theme_of(session, c) == theme]
+    for comment, name in zip(in_theme, ("Umeå kommun", "Bjurholms kommun"), strict=False):
+        organisation = factories.make_organisation(session, name)
+        comment.author_organisation_id, comment.author_organisation_name = organisation.id, name
+    session.commit()
+    read = []
+    organisations = drill._organisations
+    monkeypatch.setattr(drill, "_organisations", lambda *a: read.append(1) or organisations(*a))
+    auth.login(analysed.staff)
+    url = f"/analys/omgang/{analysed.round.id}/tema/{theme.id}"
+
+    page = client.get(url).get_data(as_text=True)
+    assert read == [1]
+    assert page.index(">Bjurholms kommun</option>") < page.index(">Umeå kommun</option>")
+    filtered = client.get(f"{url}?kategori=kommun&sida=2").get_data(as_text=True)
+    assert read == [1] and ">Umeå kommun</option>" in filtered
+
+    in_theme[0].status = CommentStatus.HIDDEN  # a change to the theme: read again, without it
+    session.commit()
+    assert ">Umeå kommun</option>" not in client.get(url).get_data(as_text=True)
+    assert read == [1, 1]
+
+
 def test_a_reload_of_an_unchanged_page_is_a_304_without_a_body(client, session, open_round):
     factories.make_comment(session, open_round, factories.make_user(session))
     first = client.get(page_url(open_round))

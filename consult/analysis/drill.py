@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import false, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, load_only
 
 from .. import caching
@@ -269,32 +269,36 @@ def _listing(session: Session, round_, analysis, theme, filters, draft, page, pe
         confirmed = {"yes": True, "no": False}.get(filters.confirmed)
         conditions.append(has_current_tag(round_id, theme.id, confirmed=confirmed))
     terms = search.Terms.parse(filters.q)
+    theme_id = theme.id if theme is not None else None
+    within = sorted(sections) if sections is not None else None
+    themed = theme is not None  # kept by the round's theme version (see caching.figures)
 
     def listing() -> dict:
-        query = select(Comment).where(*conditions)
-        organisations = _organisations(session, query)
-        query = query.where(*_filter_conditions(filters, draft, analysis))
+        query = select(Comment).where(*conditions, *_filter_conditions(filters, draft, analysis))
         order = [Comment.created_at, Comment.id]
         if terms is not None:
             query, order = search.ranked(session, query, terms)
         elif filters.q:
             query = query.where(false())  # only punctuation: there is no word to find
         ids, total, shown = search.page_ids(session, query, order, max(page, 1), per_page)
-        return {"organisations": organisations, "ids": ids, "total": total, "page": shown}
+        return {"ids": ids, "total": total, "page": shown}
 
-    # A reload or another staff member's look at the same page reads none of the theme's rows.
-    within = sorted(sections) if sections is not None else None
-    return caching.figures(
-        "drill",
-        round_,
-        listing,
-        theme.id if theme is not None else None,
-        within,
-        asdict(filters),
-        page,
-        per_page,
-        themes=theme is not None,
+    # A reload or another staff member's look at the same page reads none of the theme's rows;
+    # the organisations to filter by are the same for every filter and page of the list.
+    found = caching.figures(
+        "drill", round_, listing, theme_id, within, asdict(filters), page, per_page, themes=themed
     )
+    organisations = caching.figures(
+        "drill-organisations",
+        round_,
+        lambda: _organisations(session, conditions),
+        theme_id,
+        within,
+        filters.state,
+        filters.confirmed,
+        themes=themed,
+    )
+    return {**found, "organisations": organisations}
 
 
 @dataclass
@@ -431,14 +435,22 @@ def _in_language(language: str, analysis_id: int):
     return read_as.where(AnalysedComment.language == language).exists()
 
 
-def _organisations(session: Session, query) -> list[tuple[int, str]]:
-    rows = session.execute(
-        query.with_only_columns(Comment.author_organisation_id, Comment.author_organisation_name)
-        .where(Comment.author_organisation_id.is_not(None))
-        .distinct()
+def _organisations(session: Session, conditions: list) -> list[tuple[int, str]]:
+    """The organisations of the comments ``conditions`` select, by name, each named as its
+    first comment there names it."""
+    # Found in the comments' covering index (an organisation's first comment by id), so that
+    # only one comment row per organisation is read for its name.
+    firsts = (
+        select(func.min(Comment.id))
+        .where(*conditions, Comment.author_organisation_id.is_not(None))
+        .group_by(Comment.author_organisation_id)
     )
-    named = {organisation_id: name for organisation_id, name in rows}
-    return sorted(named.items(), key=lambda item: (item[1] or "").lower())
+    rows = session.execute(
+        select(Comment.author_organisation_id, Comment.author_organisation_name).where(
+            Comment.id.in_(firsts)
+        )
+    )
+    return sorted(map(tuple, rows), key=lambda item: (item[1] or "").lower())
 
 
 def _items(session: Session, rows: list[Comment], analysis, theme, chapter) -> list[Item]:
