@@ -242,11 +242,7 @@ def placed(app, session):
     handed to it so far (new comments join an analysis's themes in the background)."""
 
     def wait() -> None:
-        queue.wait_for_timers(app)  # passes handed on with a delay, onto the thread
-        pool = app.extensions.get(queue.PLACEMENT_EXECUTOR_KEY)
-        if pool is not None:
-            # One thread, first in first out: this runs after everything handed before it.
-            pool.submit(lambda: None).result(timeout=120)
+        queue.round_tasks_done(app)
         session.commit()  # end the test's transaction, to read what the background wrote
 
     return wait

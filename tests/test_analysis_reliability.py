@@ -399,11 +399,15 @@ def rq_worker(database_url, tmp_path):
             return None
 
     yield Worker
-    for pid in (*Worker.horses, process.pid):
+    for pid in Worker.horses:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the worker and its scheduler
+    except ProcessLookupError:
+        pass
     process.wait(timeout=10)
     # Everything this worker's queues left: jobs, registries, executions (not the worker's
     # own registration, which expires by itself).
@@ -809,7 +813,7 @@ def test_a_placing_pass_gathering_comments_holds_no_rebuild_back(
     app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 1.0
     factories.publish_comment(session, round_, "Bredband och fiber till byarna behövs.")
     queue.dispatch_rebuild(app, round_.id)  # as after a moderation decision, a moment later
-    queue.placement_executor(app).submit(lambda: None).result(timeout=30)
+    queue.round_task_executor(app, queue.REBUILDING).submit(lambda: None).result(timeout=30)
     assert ran == ["rebuild"]  # run at once, not after the pass's second of gathering
 
     placed()

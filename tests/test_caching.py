@@ -308,8 +308,8 @@ def test_a_staff_change_to_the_themes_has_what_was_looked_at_rebuilt_in_the_back
         search_query, "page_ids", lambda *args: counted.append(1) or page_ids(*args)
     )
 
-    def background_done() -> None:  # the app's one placement thread: its work so far
-        queue.placement_executor(app).submit(lambda: None).result(timeout=30)
+    def background_done() -> None:  # the app's background threads: their work so far
+        queue.round_tasks_done(app)
 
     auth.login(analysed.staff)
     url = f"/analys/omgang/{round_id}/"
@@ -352,6 +352,9 @@ def test_a_moderation_decision_has_a_board_looked_at_lately_rebuilt_in_the_backg
     monkeypatch.setattr(
         board, "themed_in_background", lambda *a: builds.append("background") or background(*a)
     )
+    handed = []
+    dispatch = queue.dispatch_rebuild
+    monkeypatch.setattr(queue, "dispatch_rebuild", lambda *a: handed.append(a[1]) or dispatch(*a))
 
     def hide(comment: Comment) -> None:
         hidden = client.post(
@@ -360,18 +363,18 @@ def test_a_moderation_decision_has_a_board_looked_at_lately_rebuilt_in_the_backg
             headers={"HX-Request": "true"},
         )
         assert hidden.status_code == 200
-        queue.placement_executor(app).submit(lambda: None).result(timeout=30)  # its work so far
+        queue.round_tasks_done(app)  # the background's work so far
 
     auth.login(analysed.staff)
     first, second = analysed.comments[:2]
     hide(first)
-    assert builds == []  # no one has looked at the round's analysis pages: nothing to build
+    assert handed == [] and builds == []  # no one has looked at the analysis pages lately
 
     url = f"/analys/omgang/{round_id}/"
     before = client.get(url).get_data(as_text=True)
     assert builds == ["themed", "unthemed"]
     hide(second)
-    assert builds[2:] == ["background"]
+    assert handed == [round_id] and builds[2:] == ["background"]
     after = client.get(url).get_data(as_text=True)
     assert builds[3:] == ["unthemed"]  # the themes part was kept for this look
     theme = theme_of(session, second)

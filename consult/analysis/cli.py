@@ -44,8 +44,10 @@ def worker_command(burst: bool) -> None:
         connection=analyses.connection,
         # Its scheduler queues the placing passes handed on with a delay (``RoundTask.gathers``).
         # After a worker died, its scheduler's lock outlives it for a minute; a new worker
-        # takes the lock over at its next maintenance, every minute instead of RQ's ten.
+        # takes the lock over at its next maintenance: every minute, waking at least as
+        # often, instead of RQ's ten minutes and its idle wait of nearly seven.
         maintenance_interval=queue.SCHEDULER_RETRY_SECONDS,
+        worker_ttl=queue.SCHEDULER_RETRY_SECONDS + 15,  # RQ waits for jobs 15 s less
     )
     worker.work(burst=burst, with_scheduler=True)
 

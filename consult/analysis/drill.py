@@ -254,9 +254,10 @@ def warm(session: Session, round_: Round, analysis, themes: list[Theme], per_pag
 
 
 def _listing(session: Session, round_, analysis, theme, filters, draft, page, per_page, sections):
-    """Return the page's comment ids, the matching total, the page shown and the
-    organisations to filter by, kept per version of the round's data (a theme's, of its
-    themes: a new comment is in no theme yet), these filters and this page."""
+    """Return the page's comment ids, the matching total and the page shown, kept per
+    version of the round's data (a theme's, of its themes: a new comment is in no theme
+    yet), these filters and this page; and the organisations to filter by, kept per version
+    for every filter and page that lists the same comments."""
     round_id = round_.id
     conditions = [Comment.round_id == round_id, Comment.parent_id.is_(None)]
     if sections is not None:

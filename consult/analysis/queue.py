@@ -8,14 +8,14 @@ Placing new comments into a round's themes (``placement``) runs here too, never 
 that published them: in a thread of its own in the app (which loads the theme engine's
 language data when the app serves its first request), or on the RQ queue
 ``ANALYSIS_QUEUE-placement``, which the workers take before analysis jobs. So does rebuilding
-the analysis pages staff looked at after a staff member changed the round's themes
-(``RoundTask``).
+the analysis pages staff looked at after a request changed the round's themes (``RoundTask``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,8 +33,8 @@ from . import jobs
 log = logging.getLogger(__name__)
 EXECUTOR_KEY = "analysis_executor"
 PLACEMENT_EXECUTOR_KEY = "analysis_placement_executor"
+REBUILD_EXECUTOR_KEY = "analysis_rebuild_executor"
 WAITING_KEY = "analysis_placement_waiting"
-TIMERS_KEY = "analysis_placement_timers"
 WARMED_KEY = "analysis_placement_warmed"
 REDIS_KEY = "analysis_redis"
 # How long a queued task (a placing pass) keeps further ones for its round from being queued.
@@ -249,15 +249,18 @@ class RoundTask:
 
     name: str  # in its waiting flag
     path: str  # run as path(session, round_id)
-    gathers: bool  # queued ANALYSIS_PLACING_DELAY_SECONDS later, taking in what comes meanwhile
+    gathers: bool  # runs ANALYSIS_PLACING_DELAY_SECONDS later, taking in what comes meanwhile
+    executor: str  # without Redis, the app's thread for it (in ``app.extensions``)
 
 
 # The placing pass (``placement.place_round``) places every published comment of the round
 # that its last analysis has not read yet, so one pass catches up on those an earlier one
 # missed. Rebuilding (``pages.warm``) builds again what staff looked at of the round's
-# analysis pages after a change to its themes made in a request.
-PLACING = RoundTask("waiting", PLACE_ROUND, gathers=True)
-REBUILDING = RoundTask("rebuild", REBUILD, gathers=False)
+# analysis pages after a request changed its themes. Each kind has a thread of its own in
+# the app, and on RQ a pass waits on the schedule, so a pass gathering a rush's comments
+# never holds a rebuild back.
+PLACING = RoundTask("waiting", PLACE_ROUND, gathers=True, executor=PLACEMENT_EXECUTOR_KEY)
+REBUILDING = RoundTask("rebuild", REBUILD, gathers=False, executor=REBUILD_EXECUTOR_KEY)
 ROUND_TASKS = {task.name: task for task in (PLACING, REBUILDING)}
 
 
@@ -273,31 +276,21 @@ def dispatch_rebuild(app: Flask, round_id: int) -> None:
 
 def dispatch_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
     """Queue ``task`` for the round unless one already waits: with Redis on the RQ queue
-    ``placement_queue_name``, otherwise on the app's placement thread. A task that
-    ``gathers`` is queued ``ANALYSIS_PLACING_DELAY_SECONDS`` later (RQ's scheduler, or a
-    timer), so that its wait keeps no other round task from running meanwhile."""
-    delay = app.config["ANALYSIS_PLACING_DELAY_SECONDS"] if task.gathers else 0
+    ``placement_queue_name`` (a task that ``gathers`` on RQ's schedule, which a worker's
+    scheduler moves onto the queue when its delay is over), otherwise on the app's thread
+    for that kind of task."""
     if app.config["ANALYSIS_REDIS_URL"]:
-        _enqueue_round_task(app, task, round_id, delay)
+        _enqueue_round_task(app, task, round_id)
         return
     waiting = app.extensions.setdefault(WAITING_KEY, set())
     with _waiting_lock:
         if (task.name, round_id) in waiting:
             return
         waiting.add((task.name, round_id))
-    if delay <= 0:
-        _submit_round_task(app, task, round_id)
-        return
-    timer = threading.Timer(delay, _submit_round_task, (app, task, round_id))
-    timer.daemon = True
-    with _waiting_lock:
-        timers = app.extensions.setdefault(TIMERS_KEY, set())
-        timers.difference_update([t for t in timers if not t.is_alive()])
-        timers.add(timer)
-    timer.start()
+    round_task_executor(app, task).submit(_round_task_in_app, app, task, round_id)
 
 
-def _enqueue_round_task(app: Flask, task: RoundTask, round_id: int, delay: float) -> None:
+def _enqueue_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
     from rq import Queue
 
     connection = _redis(app)
@@ -313,8 +306,9 @@ def _enqueue_round_task(app: Flask, task: RoundTask, round_id: int, delay: float
         "failure_ttl": 24 * 60 * 60,
     }
     queue = Queue(placement_queue_name(app), connection=connection)
+    delay = _delay(app, task)
     try:
-        if delay > 0:  # moved onto the queue by the scheduler of a worker (``worker_command``)
+        if delay > 0:
             queue.enqueue_in(timedelta(seconds=delay), *job, **options)
         else:
             queue.enqueue(*job, **options)
@@ -327,25 +321,17 @@ def _enqueue_round_task(app: Flask, task: RoundTask, round_id: int, delay: float
         raise
 
 
-def _submit_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
-    placement_executor(app).submit(_round_task_in_app, app, task, round_id)
-
-
-def wait_for_timers(app: Flask) -> None:
-    """Wait until the round tasks the app's timers hold have been handed to its placement
-    thread (for shutting down, and for tests that wait for what was handed on)."""
-    with _waiting_lock:
-        timers = list(app.extensions.get(TIMERS_KEY, ()))
-    for timer in timers:
-        timer.join()
-
-
 def run_placement(round_id: int) -> int:
     """RQ entry point of the placing passes queued before ``run_round_task`` took over."""
     return run_round_task(PLACING.name, round_id)
 
 
 def _round_task_in_app(app: Flask, task: RoundTask, round_id: int):
+    delay = _delay(app, task)
+    if delay > 0:
+        # While a pass waits, its round's flag is up: the comments posted meanwhile queue
+        # no pass of their own and are read by this one. A rush's wave is placed in one pass.
+        time.sleep(delay)
     with _waiting_lock:
         # What is committed from now on needs another run: let the next one be queued.
         app.extensions.setdefault(WAITING_KEY, set()).discard((task.name, round_id))
@@ -353,7 +339,8 @@ def _round_task_in_app(app: Flask, task: RoundTask, round_id: int):
 
 
 def run_round_task(name: str, round_id: int):
-    """RQ entry point for a round's background task (``RoundTask``), like ``run_job``."""
+    """RQ entry point for a round's background task (``RoundTask``), like ``run_job``.
+    A pass that gathers has waited on RQ's schedule already."""
     app = current_app._get_current_object() if has_app_context() else None
     if app is None:
         from .. import create_app
@@ -365,19 +352,37 @@ def run_round_task(name: str, round_id: int):
     return _task_in_app(app, task.path, round_id)
 
 
+def _delay(app: Flask, task: RoundTask) -> float:
+    return app.config["ANALYSIS_PLACING_DELAY_SECONDS"] if task.gathers else 0
+
+
 def _waiting_flag(app: Flask, task: RoundTask, round_id: int) -> str:
     return f"{placement_queue_name(app)}:{task.name}:{round_id}"
 
 
-def placement_executor(app: Flask) -> ThreadPoolExecutor:
-    """Return the app's thread for placing new comments (apart from analysis jobs, which
+def round_task_executor(app: Flask, task: RoundTask) -> ThreadPoolExecutor:
+    """Return the app's thread for ``task``'s kind of work (apart from analysis jobs, which
     would keep it waiting for minutes), creating it on first use."""
     with _waiting_lock:
-        pool = app.extensions.get(PLACEMENT_EXECUTOR_KEY)
+        pool = app.extensions.get(task.executor)
         if pool is None:
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="placement")
-            app.extensions[PLACEMENT_EXECUTOR_KEY] = pool
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=task.name)
+            app.extensions[task.executor] = pool
     return pool
+
+
+def placement_executor(app: Flask) -> ThreadPoolExecutor:
+    """Return the app's thread for placing new comments."""
+    return round_task_executor(app, PLACING)
+
+
+def round_tasks_done(app: Flask) -> None:
+    """Wait until the app's threads have run the round tasks handed to them so far (each is
+    one thread, first in first out)."""
+    for task in ROUND_TASKS.values():
+        pool = app.extensions.get(task.executor)
+        if pool is not None:
+            pool.submit(lambda: None).result(timeout=120)
 
 
 def placement_queue_name(app: Flask) -> str:
@@ -431,14 +436,13 @@ def _warm() -> None:
 
 
 def shutdown(app: Flask) -> None:
-    """Wait for the app's background threads to finish what they were handed, and stop them."""
-    wait_for_timers(app)
-    for key in (PLACEMENT_EXECUTOR_KEY, EXECUTOR_KEY):
+    """Wait for the app's background threads to finish what they were handed, and stop them
+    (analysis jobs first: one that ends hands its round a placing pass)."""
+    for key in (EXECUTOR_KEY, *(task.executor for task in ROUND_TASKS.values())):
         pool = app.extensions.pop(key, None)
         if pool is not None:
             pool.shutdown(wait=True)
     app.extensions.pop(WAITING_KEY, None)
-    app.extensions.pop(TIMERS_KEY, None)
 
 
 def init_app(app: Flask) -> None:
