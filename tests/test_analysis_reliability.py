@@ -808,16 +808,35 @@ def test_a_placing_pass_gathering_comments_holds_no_rebuild_back(
 
     round_, _ = analysed_round
     ran = []
-    monkeypatch.setattr(placement, "place_round", lambda *_: ran.append("placing") or 0)
+    looked = threading.Event()  # the pass is held until the test has looked
+
+    def place_round(*_):
+        looked.wait(timeout=30)
+        ran.append("placing")
+        return 0
+
+    monkeypatch.setattr(placement, "place_round", place_round)
     monkeypatch.setattr(pages, "warm", lambda *_: ran.append("rebuild"))
-    app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 1.0
+    app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 0.2
     factories.publish_comment(session, round_, "Bredband och fiber till byarna behövs.")
     queue.dispatch_rebuild(app, round_.id)  # as after a moderation decision, a moment later
     queue.round_task_executor(app, queue.REBUILDING).submit(lambda: None).result(timeout=30)
-    assert ran == ["rebuild"]  # run at once, not after the pass's second of gathering
+    assert ran == ["rebuild"]  # not held back behind the pass, which gathers on its thread
+    looked.set()
 
     placed()
     assert ran == ["rebuild", "placing"]
+
+
+def test_the_rq_worker_places_a_pass_handed_on_with_a_delay(
+    app, session, analysed_round, rq_worker
+):
+    round_, job = analysed_round
+    rq_app_config(app, rq_worker)
+    app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 0.5
+    comment = factories.publish_comment(session, round_, "Skolan behöver fler behöriga lärare.")
+    # It waits on RQ's schedule, which the worker's own scheduler moves onto the queue.
+    wait_for(lambda: readings(session, job.id, comment.id) == 1, 120, "the worker to place it")
 
 
 def test_on_redis_a_placing_pass_gathers_on_the_schedule_leaving_the_worker_free(

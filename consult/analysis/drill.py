@@ -257,7 +257,8 @@ def _listing(session: Session, round_, analysis, theme, filters, draft, page, pe
     """Return the page's comment ids, the matching total and the page shown, kept per
     version of the round's data (a theme's, of its themes: a new comment is in no theme
     yet), these filters and this page; and the organisations to filter by, kept per version
-    for every filter and page that lists the same comments."""
+    for every page and filter but the moderation state and the staff's confirmation (which
+    change the comments they are read from)."""
     round_id = round_.id
     conditions = [Comment.round_id == round_id, Comment.parent_id.is_(None)]
     if sections is not None:
@@ -285,7 +286,7 @@ def _listing(session: Session, round_, analysis, theme, filters, draft, page, pe
         return {"ids": ids, "total": total, "page": shown}
 
     # A reload or another staff member's look at the same page reads none of the theme's rows;
-    # the organisations to filter by are the same for every filter and page of the list.
+    # the organisations to filter by are the same for every page and most filters.
     found = caching.figures(
         "drill", round_, listing, theme_id, within, asdict(filters), page, per_page, themes=themed
     )

@@ -14,6 +14,7 @@ the analysis pages staff looked at after a request changed the round's themes (`
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -287,17 +288,21 @@ def dispatch_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
         if (task.name, round_id) in waiting:
             return
         waiting.add((task.name, round_id))
-    round_task_executor(app, task).submit(_round_task_in_app, app, task, round_id)
+    try:
+        round_task_executor(app, task).submit(_round_task_in_app, app, task, round_id)
+    except RuntimeError:  # the process is shutting down: let a later one be queued
+        with _waiting_lock:
+            waiting.discard((task.name, round_id))
+        raise
 
 
 def _enqueue_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
-    from rq import Queue
-
     connection = _redis(app)
+    delay = _delay(app, task)
     # A task already waiting for the round does the work of this one too (the flag expires,
     # so one lost with a flushed Redis holds nothing up for long).
     flag = _waiting_flag(app, task, round_id)
-    if not connection.set(flag, 1, nx=True, ex=WAITING_SECONDS):
+    if not connection.set(flag, 1, nx=True, ex=WAITING_SECONDS + math.ceil(delay)):
         return
     job = ("consult.analysis.queue.run_round_task", task.name, round_id)
     options = {
@@ -305,8 +310,7 @@ def _enqueue_round_task(app: Flask, task: RoundTask, round_id: int) -> None:
         "result_ttl": 0,
         "failure_ttl": 24 * 60 * 60,
     }
-    queue = Queue(placement_queue_name(app), connection=connection)
-    delay = _delay(app, task)
+    queue = rq_queue(app, placement_queue_name(app))
     try:
         if delay > 0:
             queue.enqueue_in(timedelta(seconds=delay), *job, **options)
