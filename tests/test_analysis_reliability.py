@@ -768,37 +768,42 @@ def test_comments_published_while_a_job_ran_are_placed_when_it_ends(
     assert readings(session, job.id, meanwhile.id) == 1
 
 
-def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
-    app, session, analysed_round
-):
-    from rq import Queue, SimpleWorker
+@pytest.fixture
+def redis_placing(app):
+    """The app's placing queue on the local Redis, under a name of its own; everything
+    under that name is deleted after the test."""
+    from rq import Queue
 
     connection = local_redis.connect_or_skip(REDIS_URL)
-    round_, job = analysed_round
     name = f"consult-analysis-test-{uuid.uuid4().hex}"
     app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
     app.config["ANALYSIS_QUEUE"] = name
     placing = Queue(f"{name}-placement", connection=connection)
-    try:
-        comment = factories.publish_comment(session, round_, "Skolan behöver fler behöriga lärare.")
-        another = factories.publish_comment(
-            session, round_, "Fler lärare i skolan, och bättre löner."
-        )
-        assert placing.count == 1  # one pass waits for the round and takes both in
-        assert readings(session, job.id, comment.id) == 0
+    yield placing
+    placing.delete(delete_jobs=True)
+    for key in connection.scan_iter(f"*{name}*"):
+        connection.delete(key)
 
-        SimpleWorker([placing], connection=connection).work(burst=True)
-        assert readings(session, job.id, comment.id) == 1
-        assert readings(session, job.id, another.id) == 1
 
-        later = factories.publish_comment(session, round_, "Skolan behöver lärare i inlandet.")
-        assert placing.count == 1  # the pass that ran let the next one be queued
-        SimpleWorker([placing], connection=connection).work(burst=True)
-        assert readings(session, job.id, later.id) == 1
-    finally:
-        placing.delete(delete_jobs=True)
-        for key in connection.scan_iter(f"{name}*"):
-            connection.delete(key)
+def test_on_redis_a_new_comment_is_placed_by_the_worker_not_the_request(
+    session, analysed_round, redis_placing
+):
+    from rq import SimpleWorker
+
+    placing, (round_, job) = redis_placing, analysed_round
+    comment = factories.publish_comment(session, round_, "Skolan behöver fler behöriga lärare.")
+    another = factories.publish_comment(session, round_, "Fler lärare i skolan, och bättre löner.")
+    assert placing.count == 1  # one pass waits for the round and takes both in
+    assert readings(session, job.id, comment.id) == 0
+
+    SimpleWorker([placing], connection=placing.connection).work(burst=True)
+    assert readings(session, job.id, comment.id) == 1
+    assert readings(session, job.id, another.id) == 1
+
+    later = factories.publish_comment(session, round_, "Skolan behöver lärare i inlandet.")
+    assert placing.count == 1  # the pass that ran let the next one be queued
+    SimpleWorker([placing], connection=placing.connection).work(burst=True)
+    assert readings(session, job.id, later.id) == 1
 
 
 def test_a_placing_pass_gathering_comments_holds_no_rebuild_back(
@@ -840,29 +845,19 @@ def test_the_rq_worker_places_a_pass_handed_on_with_a_delay(
 
 
 def test_on_redis_a_placing_pass_gathers_on_the_schedule_leaving_the_worker_free(
-    app, session, analysed_round
+    app, session, analysed_round, redis_placing
 ):
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
 
-    connection = local_redis.connect_or_skip(REDIS_URL)
-    round_, job = analysed_round
-    name = f"consult-analysis-test-{uuid.uuid4().hex}"
-    app.config["ANALYSIS_REDIS_URL"] = REDIS_URL
-    app.config["ANALYSIS_QUEUE"] = name
+    placing, (round_, job) = redis_placing, analysed_round
     app.config["ANALYSIS_PLACING_DELAY_SECONDS"] = 0.5
-    placing = Queue(f"{name}-placement", connection=connection)
-    try:
-        comment = factories.publish_comment(session, round_, "Skolan behöver fler behöriga lärare.")
-        # The pass waits in RQ's schedule: no worker is kept busy by its wait.
-        assert placing.count == 0 and placing.scheduled_job_registry.count == 1
-        queue.dispatch_rebuild(app, round_.id)
-        assert [j.args for j in placing.jobs] == [("rebuild", round_.id)]
+    comment = factories.publish_comment(session, round_, "Skolan behöver fler behöriga lärare.")
+    # The pass waits in RQ's schedule: no worker is kept busy by its wait.
+    assert placing.count == 0 and placing.scheduled_job_registry.count == 1
+    queue.dispatch_rebuild(app, round_.id)
+    assert [j.args for j in placing.jobs] == [("rebuild", round_.id)]
 
-        time.sleep(0.6)
-        SimpleWorker([placing], connection=connection).work(burst=True, with_scheduler=True)
-        assert placing.scheduled_job_registry.count == 0 and placing.count == 0
-        assert readings(session, job.id, comment.id) == 1
-    finally:
-        placing.delete(delete_jobs=True)
-        for key in connection.scan_iter(f"*{name}*"):
-            connection.delete(key)
+    time.sleep(0.6)
+    SimpleWorker([placing], connection=placing.connection).work(burst=True, with_scheduler=True)
+    assert placing.scheduled_job_registry.count == 0 and placing.count == 0
+    assert readings(session, job.id, comment.id) == 1

@@ -61,6 +61,14 @@ def board_builds(monkeypatch) -> list[str]:
     return builds
 
 
+def background_builds(monkeypatch, builds: list[str]) -> None:
+    """Record in ``builds`` each board the background builds (``"background"``)."""
+    build = board.themed_in_background
+    monkeypatch.setattr(
+        board, "themed_in_background", lambda *a: builds.append("background") or build(*a)
+    )
+
+
 def post_unplaced(session, round_, monkeypatch) -> Comment:
     """Publish a comment on the draft that no placing pass places (so it is in no theme)."""
     # A placing pass changes the themes (and raises their version): none runs here.
@@ -251,10 +259,7 @@ def test_placing_passes_and_analyses_build_the_themes_of_a_board_looked_at_latel
 ):
     round_id = analysed.round.id
     builds = board_builds(monkeypatch)  # what requests build
-    background = board.themed_in_background
-    monkeypatch.setattr(
-        board, "themed_in_background", lambda *a: builds.append("background") or background(*a)
-    )
+    background_builds(monkeypatch, builds)
 
     def post_and_place(body: str) -> None:
         factories.make_comment(session, analysed.round, factories.make_user(session), body=body)
@@ -298,10 +303,7 @@ def test_a_staff_change_to_the_themes_has_what_was_looked_at_rebuilt_in_the_back
 ):
     round_id = analysed.round.id
     builds = board_builds(monkeypatch)
-    background = board.themed_in_background
-    monkeypatch.setattr(
-        board, "themed_in_background", lambda *a: builds.append("background") or background(*a)
-    )
+    background_builds(monkeypatch, builds)
     counted = []
     page_ids = search_query.page_ids
     monkeypatch.setattr(
@@ -348,10 +350,7 @@ def test_a_moderation_decision_has_a_board_looked_at_lately_rebuilt_in_the_backg
 ):
     round_id = analysed.round.id
     builds = board_builds(monkeypatch)
-    background = board.themed_in_background
-    monkeypatch.setattr(
-        board, "themed_in_background", lambda *a: builds.append("background") or background(*a)
-    )
+    background_builds(monkeypatch, builds)
     handed = []
     dispatch = queue.dispatch_rebuild
     monkeypatch.setattr(queue, "dispatch_rebuild", lambda *a: handed.append(a[1]) or dispatch(*a))
